@@ -1,0 +1,74 @@
+"""nlpcourse: the helper package behind the course notebooks.
+
+Every notebook starts with::
+
+    import nlpcourse
+    nlpcourse.seed_everything(0)
+
+which seeds python, numpy and torch, and applies the course's matplotlib style.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+
+import matplotlib as mpl
+import numpy as np
+
+__all__ = ["seed_everything", "device", "set_style", "STYLE"]
+
+# One look for the whole course. DejaVu Sans ships inside matplotlib, so no font can be missing
+# (a missing font prints a warning into a cell's output and breaks nbval).
+STYLE: dict[str, object] = {
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.grid": False,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "figure.figsize": (6.0, 4.0),
+    "image.cmap": "viridis",
+    "axes.prop_cycle": mpl.cycler(
+        color=["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
+    ),
+    "svg.hashsalt": "nlpcourse",  # deterministic ids if anyone exports SVG
+}
+
+
+def set_style() -> None:
+    """Apply the course's matplotlib style (called on import; call again after `plt.style.use`)."""
+    mpl.rcParams.update(STYLE)
+
+
+def seed_everything(seed: int = 0) -> int:
+    """Seed python's `random`, numpy's global RNG and torch (CPU and CUDA); return the seed.
+
+    Args:
+        seed: a non-negative int.
+    Returns:
+        the seed, so a notebook can print or reuse it.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    seed = int(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    os.environ.setdefault("PYTHONHASHSEED", str(seed))  # for subprocesses; this process's hash is fixed
+    import torch
+
+    torch.manual_seed(seed)  # also seeds every CUDA device
+    set_style()
+    return seed
+
+
+def device() -> str:
+    """The torch device to use: "cuda" if a GPU is visible, else "cpu". Nothing requires a GPU."""
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+set_style()

@@ -1,0 +1,66 @@
+"""Thin ipywidgets wrappers, one builder per notebook widget.
+
+A widget is a view over a pure function ``draw_<thing>(...) -> matplotlib Figure`` that lives in the topic
+module (unit-tested, and called by the static cell right after the widget). A builder here only lays out
+controls and calls that function inside an ``Output`` on every change. In the notebook the widget's cell
+carries the ``nbval-ignore-output`` tag (nbval cannot replay widget callbacks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import ipywidgets as W
+from IPython.display import display
+from matplotlib.figure import Figure
+
+
+def interactive_figure(draw: Callable[..., Figure], controls: dict[str, W.ValueWidget],
+                       columns: int = 3) -> W.Widget:
+    """Lay out ``controls`` above an Output showing ``draw(**values)``, redrawn on every change.
+
+    Args:
+        draw: a pure function taking one keyword argument per control and returning a Figure.
+        controls: keyword name -> ipywidgets control (its ``.value`` is passed to ``draw``).
+        columns: controls per row.
+    Returns:
+        the container widget (display it as the cell's last expression).
+    """
+    out = W.Output()
+
+    def redraw(_change: object = None) -> None:
+        fig = draw(**{k: c.value for k, c in controls.items()})
+        with out:
+            out.clear_output(wait=True)
+            display(fig)
+
+    for control in controls.values():
+        control.observe(redraw, names="value")
+    items = list(controls.values())
+    rows = [W.HBox(items[i : i + columns]) for i in range(0, len(items), columns)]
+    redraw()
+    return W.VBox([*rows, out])
+
+
+def linear_map_explorer() -> W.Widget:
+    """Notebook 00: sliders for the four entries of A and a bias, a nonlinearity dropdown.
+
+    Redraws ``linear_maps.draw_layer(A, b, activation)``.
+    """
+    from .linear_maps import ACTIVATIONS, draw_layer
+
+    def slider(value: float, description: str) -> W.FloatSlider:
+        return W.FloatSlider(value=value, min=-2.0, max=2.0, step=0.1, description=description,
+                             continuous_update=False)
+
+    controls = {
+        "a11": slider(1.0, "a11"), "a12": slider(0.5, "a12"),
+        "a21": slider(0.0, "a21"), "a22": slider(1.0, "a22"),
+        "b1": slider(0.0, "b1"), "b2": slider(0.0, "b2"),
+        "activation": W.Dropdown(options=list(ACTIVATIONS), value="identity", description="σ"),
+    }
+
+    def draw(a11: float, a12: float, a21: float, a22: float, b1: float, b2: float, activation: str) -> Figure:
+        return draw_layer([[a11, a12], [a21, a22]], [b1, b2], activation)
+
+    return interactive_figure(draw, controls)
