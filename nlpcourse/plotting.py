@@ -1,0 +1,127 @@
+"""Drawing shared by several notebooks: grids, points, vectors.
+
+Figures are made with ``matplotlib.figure.Figure`` (not pyplot), so a notebook cell whose last
+expression is the figure shows exactly one PNG, and nothing piles up in pyplot's global state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+
+def new_figure(ncols: int = 1, nrows: int = 1, size: tuple[float, float] | None = None,
+               **subplot_kw: object) -> tuple[Figure, np.ndarray | Axes]:
+    """A figure with ``nrows × ncols`` axes, outside pyplot.
+
+    Args:
+        ncols, nrows: the axes layout.
+        size: (width, height) in inches; default 4 inches per column, 3.6 per row.
+        subplot_kw: passed on to ``Figure.subplots`` (e.g. ``squeeze=False``).
+    Returns:
+        (figure, axes): a single Axes for 1×1, else an array of shape (nrows, ncols) or (n,).
+    """
+    if ncols < 1 or nrows < 1:
+        raise ValueError(f"ncols, nrows: expected ≥ 1, got ncols={ncols}, nrows={nrows}")
+    fig = Figure(figsize=size or (4.0 * ncols, 3.6 * nrows), layout="constrained")
+    return fig, fig.subplots(nrows, ncols, **subplot_kw)
+
+
+def square_axes(ax: Axes, lim: float = 3.0, title: str | None = None) -> Axes:
+    """Equal aspect, limits ±lim, thin axes through the origin; returns ``ax``."""
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-lim, lim)
+    ax.set_aspect("equal")
+    ax.axhline(0, color="0.6", lw=0.8, zorder=0)
+    ax.axvline(0, color="0.6", lw=0.8, zorder=0)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def _check_grid(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+    if xs.shape != ys.shape:
+        raise ValueError(f"xs, ys: expected the same shape, got xs {xs.shape} and ys {ys.shape}")
+    if xs.ndim != 2:
+        raise ValueError(f"xs, ys: expected 2-D grids of shape (rows, cols) (np.meshgrid), got {xs.shape}")
+    return xs, ys
+
+
+def plot_grid(xs: np.ndarray, ys: np.ndarray, ax: Axes, color: str = "0.35", lw: float = 0.9,
+              alpha: float = 1.0) -> Axes:
+    """Draw the lines of a (possibly transformed) grid: every row and every column of the meshgrid.
+
+    Args:
+        xs, ys: arrays of shape (rows, cols), as from ``np.meshgrid`` (then mapped).
+        ax: the axes to draw into.
+    Returns:
+        ax.
+    """
+    xs, ys = _check_grid(xs, ys)
+    for i in range(xs.shape[0]):
+        ax.plot(xs[i, :], ys[i, :], color=color, lw=lw, alpha=alpha)
+    for j in range(xs.shape[1]):
+        ax.plot(xs[:, j], ys[:, j], color=color, lw=lw, alpha=alpha)
+    return ax
+
+
+def plot_points(ax: Axes, xs: np.ndarray, ys: np.ndarray, colors: np.ndarray | None = None,
+                size: float = 14.0) -> Axes:
+    """Scatter the grid points, coloured by their position in the ORIGINAL grid (so you can follow them).
+
+    Args:
+        ax: the axes.
+        xs, ys: arrays of shape (rows, cols).
+        colors: (rows*cols, 3|4) RGB(A) colours; default: a colour per original position.
+    Returns:
+        ax.
+    """
+    xs, ys = _check_grid(xs, ys)
+    if colors is None:
+        colors = position_colors(xs.shape)
+    ax.scatter(xs.ravel(), ys.ravel(), c=colors, s=size, zorder=3, edgecolors="none")
+    return ax
+
+
+def position_colors(shape: tuple[int, int]) -> np.ndarray:
+    """One RGB colour per grid position of a (rows, cols) grid: red grows along x, blue along y.
+
+    Returns:
+        array of shape (rows*cols, 3), values in [0, 1].
+    """
+    rows, cols = shape
+    u, v = np.meshgrid(np.linspace(0, 1, cols), np.linspace(0, 1, rows))
+    return np.stack([0.15 + 0.8 * u, 0.35 * np.ones_like(u), 0.15 + 0.8 * v], axis=-1).reshape(-1, 3)
+
+
+def plot_vectors(ax: Axes, vecs: Sequence[Sequence[float]] | np.ndarray, colors: Sequence[str],
+                 labels: Sequence[str] | None = None, origin: Sequence[float] = (0.0, 0.0)) -> Axes:
+    """Arrows from ``origin`` to each vector.
+
+    Args:
+        ax: the axes.
+        vecs: array of shape (n, 2).
+        colors: n colours.
+        labels: optional n labels written at the arrow tips.
+        origin: the common tail, shape (2,).
+    Returns:
+        ax.
+    """
+    vecs = np.asarray(vecs, dtype=float)
+    if vecs.ndim != 2 or vecs.shape[1] != 2:
+        raise ValueError(f"vecs: expected shape (n, 2), got {vecs.shape}")
+    if len(colors) != len(vecs):
+        raise ValueError(f"colors: expected {len(vecs)} colours (one per vector), got {len(colors)}")
+    if labels is not None and len(labels) != len(vecs):
+        raise ValueError(f"labels: expected {len(vecs)} labels (one per vector), got {len(labels)}")
+    ox, oy = origin
+    for k, (vx, vy) in enumerate(vecs):
+        ax.annotate("", xy=(ox + vx, oy + vy), xytext=(ox, oy),
+                    arrowprops={"arrowstyle": "-|>", "color": colors[k], "lw": 2.0}, zorder=4)
+        if labels is not None:
+            ax.text(ox + 1.08 * vx, oy + 1.08 * vy, labels[k], color=colors[k], fontsize=11, zorder=5)
+    return ax
