@@ -43,13 +43,11 @@ def set_style() -> None:
     mpl.rcParams.update(STYLE)
 
 
-def seed_everything(seed: int = 0) -> int:
-    """Seed python's `random`, numpy's global RNG and torch (CPU and CUDA); return the seed.
+def seed_everything(seed: int = 0) -> None:
+    """Seed python's `random`, numpy's global RNG and torch (CPU and CUDA), and apply the course style.
 
     Args:
         seed: a non-negative int.
-    Returns:
-        the seed, so a notebook can print or reuse it.
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
@@ -61,7 +59,6 @@ def seed_everything(seed: int = 0) -> int:
 
     torch.manual_seed(seed)  # also seeds every CUDA device
     set_style()
-    return seed
 
 
 def device() -> str:
@@ -71,4 +68,21 @@ def device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+def _show_figures_as_png() -> None:
+    """In a notebook, display a returned ``matplotlib.figure.Figure`` as one PNG.
+
+    The package draws on ``Figure`` objects outside pyplot (so nothing is shown twice); IPython only
+    knows how to render those once the inline backend's formatters are registered, which happens
+    here. PNG, never SVG: nbval skips PNG bytes but compares SVG text exactly.
+    """
+    try:
+        from IPython import get_ipython
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:  # plain python: nothing to display
+        return
+    if get_ipython() is not None:
+        set_matplotlib_formats("png")
+
+
 set_style()
+_show_figures_as_png()
