@@ -1,0 +1,633 @@
+"""Notebook 04: a scalar autograd engine, small enough to read in one sitting (after micrograd's engine.py).
+
+A ``Value`` wraps one float. Every operation on Values makes a new Value that remembers its inputs, the
+op's name, and a *local gradient* rule written right next to the forward computation::
+
+    q = x + y          # forward: q.data = x.data + y.data      local: dq/dx = 1, dq/dy = 1
+    L = q * z          # forward: L.data = q.data * z.data      local: dL/dq = z,  dL/dz = q
+
+``L.backward()`` then walks the graph from ``L`` back to the inputs in reverse topological order and
+applies the one rule every gate shares, the chain rule::
+
+    input.grad += upstream gradient (node.grad) × local gradient (d node / d input)
+
+It records each of those multiplications as a ``Step`` so that a figure or a widget can replay the pass
+node by node (``BackpropStepper``). ``draw_graph`` draws a graph, layered by depth, with matplotlib only.
+
+The expressions used in the notebook are written with methods that torch tensors share
+(``x.exp()``, ``x.log()``, ``x.tanh()``, ``x.sigmoid()``, ``x.relu()``, ``x.maximum(y)``), so the *same*
+Python function runs on our Values and on torch tensors — that is how the tests compare the two.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+from .gradcheck import GradCheck, check_gradients
+
+__all__ = [
+    "Value", "Step", "backward", "topological_order", "value_and_grad", "check_with_torch", "steps_table",
+    "describe_step",
+    "lecture_example", "logistic_neuron", "tanh_neuron", "EXAMPLES", "build_example", "BackpropStepper", "draw_graph",
+]
+
+
+def _as_float(x: object, name: str) -> float:
+    """``x`` as a Python float if it is one real number, else a ValueError/TypeError naming ``name``."""
+    if isinstance(x, numbers.Real):
+        return float(x)
+    shape = getattr(x, "shape", None)
+    if shape is not None:  # numpy arrays, torch tensors: only a single number is a scalar
+        if tuple(shape) == ():  # a 0-d array or tensor holds one number
+            return float(x)
+        raise ValueError(f"{name}: expected one real number (a scalar), got {type(x).__name__} of shape "
+                         f"{tuple(shape)}; this engine works one number at a time — make one Value per entry")
+    raise TypeError(f"{name}: expected a real number (int or float), got {type(x).__name__} {x!r}")
+
+
+class Value:
+    """One scalar in a computation graph: its value, its gradient, and how it was made.
+
+    Attributes:
+        data: the float computed by the forward pass.
+        grad: dOutput/dself, filled by ``output.backward()`` (0.0 before).
+        op: the operation that made this Value ("" for an input or a constant).
+        inputs: the Values this one was computed from (empty for a leaf).
+        label: an optional name shown in drawings and step descriptions ("x", "q", "L").
+        backward_steps: on the Value ``backward()`` was called on, the recorded steps of that pass.
+    """
+
+    def __init__(self, data: float, inputs: tuple[Value, ...] = (), op: str = "", label: str = "") -> None:
+        self.data = _as_float(data, "data")
+        self.grad = 0.0
+        self.inputs = tuple(inputs)
+        self.op = op
+        self.label = label
+        self.backward_steps: list[Step] = []
+        self._constant = False  # True for the leaves made from plain Python numbers (2 in `2 * x`)
+        self._local_grads: Callable[[], tuple[float, ...]] = lambda: ()  # d self / d each input
+
+    def __repr__(self) -> str:
+        name = f"label={self.label!r}, " if self.label else ""
+        return f"Value({name}data={self.data:.4f}, grad={self.grad:.4f})"
+
+    # ---- making Values from numbers, and new Values from ops
+    @staticmethod
+    def _lift(other: object, op: str) -> Value:
+        """``other`` as a Value: a Value is kept, a plain real number becomes a constant leaf."""
+        if isinstance(other, Value):
+            return other
+        if isinstance(other, numbers.Real):
+            const = Value(other, label=f"{float(other):g}")
+            const._constant = True
+            return const
+        raise TypeError(f"{op}: unsupported operand type {type(other).__name__} ({other!r}); a Value combines "
+                        f"with another Value or a plain int/float" +
+                        ("; for a one-element tensor use .item()" if hasattr(other, "item") else ""))
+
+    def _gate(self, data: float, inputs: tuple[Value, ...], op: str,
+              local_grads: Callable[[], tuple[float, ...]]) -> Value:
+        out = Value(data, inputs, op)
+        out._local_grads = local_grads
+        return out
+
+    # ---- the gates: forward value and local gradients side by side
+    def __add__(self, other: object) -> Value:  # add distributes: both local gradients are 1
+        other = self._lift(other, "+")
+        return self._gate(self.data + other.data, (self, other), "+", lambda: (1.0, 1.0))
+
+    def __sub__(self, other: object) -> Value:
+        other = self._lift(other, "-")
+        return self._gate(self.data - other.data, (self, other), "-", lambda: (1.0, -1.0))
+
+    def __mul__(self, other: object) -> Value:  # mul swaps: d(ab)/da = b, d(ab)/db = a
+        other = self._lift(other, "*")
+        return self._gate(self.data * other.data, (self, other), "*", lambda: (other.data, self.data))
+
+    def __truediv__(self, other: object) -> Value:
+        other = self._lift(other, "/")
+        if other.data == 0.0:
+            raise ValueError(f"/: division by zero (the denominator {other!r} is 0)")
+        a, b = self.data, other.data
+        return self._gate(a / b, (self, other), "/", lambda: (1.0 / b, -a / b**2))
+
+    def __neg__(self) -> Value:
+        return self._gate(-self.data, (self,), "neg", lambda: (-1.0,))
+
+    def __pow__(self, k: object) -> Value:  # a power by a constant k: d(a^k)/da = k a^(k-1)
+        if isinstance(k, Value) or not isinstance(k, numbers.Real):
+            raise TypeError(f"**: the exponent must be a plain number (int or float), got {type(k).__name__}; "
+                            f"for a Value exponent write (y * x.log()).exp()")
+        k, a = float(k), self.data
+        if a == 0.0 and k < 0:
+            raise ValueError(f"**: 0 to the negative power {k:g} is undefined (division by zero)")
+        if a < 0.0 and not k.is_integer():
+            raise ValueError(f"**: a negative base {a:g} to the non-integer power {k:g} is not a real number")
+        return self._gate(a**k, (self,), f"**{k:g}", lambda: (k * a ** (k - 1),))
+
+    def exp(self) -> Value:
+        e = math.exp(self.data)
+        return self._gate(e, (self,), "exp", lambda: (e,))  # the exp gate's local gradient is its output
+
+    def log(self) -> Value:
+        if self.data <= 0.0:
+            raise ValueError(f"log: expected a positive input, got {self.data:g} "
+                             f"(log x is only defined for x > 0){' at ' + self.label if self.label else ''}")
+        a = self.data
+        return self._gate(math.log(a), (self,), "log", lambda: (1.0 / a,))
+
+    def tanh(self) -> Value:
+        t = math.tanh(self.data)
+        return self._gate(t, (self,), "tanh", lambda: (1.0 - t * t,))
+
+    def sigmoid(self) -> Value:  # the collapsed gate: sigma'(z) = sigma(z) (1 - sigma(z))
+        z = self.data
+        s = 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))  # no overflow
+        return self._gate(s, (self,), "sigmoid", lambda: (s * (1.0 - s),))
+
+    def relu(self) -> Value:
+        a = self.data
+        return self._gate(max(a, 0.0), (self,), "relu", lambda: (1.0 if a > 0 else 0.0,))
+
+    def maximum(self, other: object) -> Value:  # max routes the gradient to the larger input (ties: half each)
+        other = self._lift(other, "maximum")
+        a, b = self.data, other.data
+        return self._gate(max(a, b), (self, other), "max",
+                          lambda: (1.0, 0.0) if a > b else (0.0, 1.0) if b > a else (0.5, 0.5))
+
+    # a plain number on the left: 2 * x, 1 + x, 10.0 / x, 1 - x
+    def __radd__(self, other: object) -> Value:
+        return self._lift(other, "+") + self
+
+    def __rsub__(self, other: object) -> Value:
+        return self._lift(other, "-") - self
+
+    def __rmul__(self, other: object) -> Value:
+        return self._lift(other, "*") * self
+
+    def __rtruediv__(self, other: object) -> Value:
+        return self._lift(other, "/") / self
+
+    # ---- the backward pass
+    def zero_grad(self) -> None:
+        """Set ``grad = 0`` on every node of the graph that ends here, and forget the recorded steps."""
+        for node in topological_order(self):
+            node.grad = 0.0
+        self.backward_steps = []
+
+    def backward(self, accumulate: bool = True) -> None:
+        """Backpropagate from this Value: fill ``.grad`` of every node with dself/dnode.
+
+        Starts from the base case dself/dself = 1 and visits the nodes in reverse topological order, so a
+        node passes its gradient back only once all of its uses have added theirs. Each pass records its
+        steps in ``self.backward_steps``.
+
+        Args:
+            accumulate: True (always, in real use): ``input.grad += upstream × local``. False shows the
+                classic bug ``input.grad = upstream × local``, which is wrong for a Value used twice.
+        Raises:
+            RuntimeError: when a node of this graph already holds a non-zero gradient (an earlier
+                ``backward()`` left it there): gradients add up with ``+=``, so a second pass would double
+                them. Call ``zero_grad()`` first.
+        """
+        order = topological_order(self)
+        stale = [node for node in order if node.grad != 0.0]
+        if stale:
+            names = ", ".join(f"{_name(n)}.grad={n.grad:.4g}" for n in stale[:3])
+            raise RuntimeError(
+                f"backward: {len(stale)} node(s) of this graph already hold a gradient ({names}"
+                f"{', ...' if len(stale) > 3 else ''}) from an earlier backward(). Gradients accumulate with "
+                f"+=, so a second pass would add to them (twice the true gradient). Call zero_grad() first.")
+        self.grad = 1.0  # base case: dL/dL = 1
+        steps = [Step(None, self, 1.0, 1.0, 1.0)]
+        for node in reversed(order):
+            for child, local in zip(node.inputs, node._local_grads(), strict=True):
+                if accumulate:
+                    child.grad += node.grad * local
+                else:
+                    child.grad = node.grad * local
+                steps.append(Step(node, child, node.grad, local, child.grad))
+        self.backward_steps = steps
+
+
+def backward(output: Value) -> None:
+    """``output.backward()``, after checking that ``output`` is one scalar Value (like
+    ``torch.autograd.backward``).
+
+    A scalar engine has no vectors, but a *list* of Values is a vector output: dL/dx needs one L.
+
+    Args:
+        output: the loss, a single Value.
+    Raises:
+        ValueError: for a list/tuple/array of outputs or anything that is not a Value.
+    """
+    if not isinstance(output, Value):
+        raise ValueError(_not_a_value(output, "output"))
+    output.backward()
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node of the graph that ends at ``root``, each after all of its inputs (``root`` last).
+
+    Iterative depth-first search, so a chain of thousands of ops does not hit Python's recursion limit.
+
+    Args:
+        root: the output Value.
+    Returns:
+        a list of the graph's n distinct Values, inputs before the nodes that use them.
+    """
+    if not isinstance(root, Value):
+        raise ValueError(_not_a_value(root, "root"))
+    order: list[Value] = []
+    seen: set[int] = set()
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)
+        elif id(node) not in seen:
+            seen.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(node.inputs) if id(child) not in seen)
+    return order
+
+
+def _not_a_value(x: object, name: str) -> str:
+    """The message for backward/ordering called on something that is not one scalar Value."""
+    if isinstance(x, list | tuple) or getattr(x, "shape", ()) != ():
+        n = len(x) if isinstance(x, list | tuple) else tuple(x.shape)
+        return (f"{name}: backward needs one scalar output (a single Value, the loss), got "
+                f"{type(x).__name__} of {'length' if isinstance(n, int) else 'shape'} {n}. A gradient "
+                f"dL/dx needs one L: combine the outputs into one Value first, e.g. sum(outputs)")
+    return f"{name}: expected a Value, got {type(x).__name__} {x!r}"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One multiplication of the backward pass: ``target.grad += upstream × local``.
+
+    Attributes:
+        gate: the node passing its gradient back (None for the base case dL/dL = 1).
+        target: the node receiving it (an input of ``gate``).
+        upstream: ``gate.grad``, dL/dgate.
+        local: d gate / d target, the gate's local gradient.
+        result: ``target.grad`` after this step (the sum over all of the target's uses seen so far).
+    """
+
+    gate: Value | None
+    target: Value
+    upstream: float
+    local: float
+    result: float
+
+
+def value_and_grad(fn: Callable[..., Value], inputs: dict[str, float]) -> tuple[float, dict[str, float]]:
+    """Evaluate ``fn(**Values)`` with our engine and backpropagate.
+
+    Args:
+        fn: a function of scalar keyword arguments returning a Value, e.g. ``lambda x, y, z: (x + y) * z``.
+        inputs: name -> float, one entry per argument of ``fn``.
+    Returns:
+        (value of the output, {name: d output / d input}).
+    """
+    leaves = {k: Value(v, label=k) for k, v in inputs.items()}
+    out = fn(**leaves)
+    if not isinstance(out, Value):
+        raise ValueError(_not_a_value(out, "fn(...)"))
+    out.backward()
+    return out.data, {k: v.grad for k, v in leaves.items()}
+
+
+def check_with_torch(fn: Callable[..., object], inputs: dict[str, float], tol: float = 1e-6) -> GradCheck:
+    """Our engine vs torch autograd vs finite differences on the same expression.
+
+    ``fn`` is written once with operators and methods both Values and tensors have (``+ - * / **``,
+    ``.exp() .log() .tanh() .sigmoid() .relu() .maximum()``) and run on each.
+
+    Args:
+        fn: a function of scalar keyword arguments, e.g. ``lambda x, y, z: (x + y) * z``.
+        inputs: name -> float.
+        tol: the tolerance of ``gradcheck.check_gradients``.
+    Returns:
+        a ``gradcheck.GradCheck`` (``.ok``; printing it shows a table that reproduces across CPUs).
+    """
+    return check_gradients(lambda p: value_and_grad(fn, p), lambda p: fn(**p), inputs, tol=tol)
+
+
+def _name(node: Value) -> str:
+    return node.label or node.op or "?"
+
+
+def describe_step(step: Step, output: str = "L") -> str:
+    """One line for a step: ``∂L/∂q = ∂L/∂L × ∂L/∂q = 1.00 × -4.00 = -4.00``, or with ``+=`` and the
+    running sum when the target is used more than once.
+
+    Args:
+        step: a recorded backward step.
+        output: the name of the Value backward() was called on.
+    Returns:
+        the text.
+    """
+    t = _name(step.target)
+    if step.gate is None:
+        return f"base case: ∂{t}/∂{t} = 1"
+    g, contribution = _name(step.gate), step.upstream * step.local
+    line = (f"∂{output}/∂{t} {{}}= ∂{output}/∂{g} × ∂{g}/∂{t} = {step.upstream:.2f} × {step.local:.2f}"
+            f" = {contribution:.2f}")
+    if math.isclose(contribution, step.result, abs_tol=1e-12):
+        return line.format("")
+    return line.format("+") + f" → {step.result:.2f}"
+
+
+def steps_table(root: Value) -> pd.DataFrame:
+    """The recorded backward pass of ``root`` as a table, one row per step.
+
+    Args:
+        root: a Value on which ``backward()`` has been called.
+    Returns:
+        DataFrame with columns gate, target, upstream, local, upstream×local, target.grad.
+    """
+    if not isinstance(root, Value):
+        raise ValueError(_not_a_value(root, "root"))
+    if not root.backward_steps:
+        raise ValueError(f"root: no recorded steps on {_name(root)}; call {_name(root)}.backward() first")
+    rows = [{"gate": "—" if s.gate is None else f"{_name(s.gate)} ({s.gate.op})", "target": _name(s.target),
+             "upstream": s.upstream, "local": s.local, "upstream×local": s.upstream * s.local,
+             "target.grad": s.result} for s in root.backward_steps]
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- the notebook's graphs
+def _named(v: Value, label: str) -> Value:
+    v.label = label
+    return v
+
+
+def lecture_example(x: float = -2.0, y: float = 5.0, z: float = -4.0) -> Value:
+    """The lecture's L = (x + y)·z as a graph with nodes x, y, z, q = x + y and L = q·z.
+
+    Returns:
+        L (a Value; call ``L.backward()``). At the defaults: q = 3, L = -12.
+    """
+    xv, yv, zv = Value(x, label="x"), Value(y, label="y"), Value(z, label="z")
+    q = _named(xv + yv, "q")
+    return _named(q * zv, "L")
+
+
+def logistic_neuron(w0: float = 2.0, x0: float = -1.0, w1: float = -3.0, x1: float = -2.0, b: float = -3.0,
+                    collapsed: bool = False) -> Value:
+    """f(w, x) = σ(w0·x0 + w1·x1 + b), either gate by gate (*, *, +, +, neg, exp, +1, **-1) or with
+    the sigmoid collapsed into one gate (``collapsed=True``). Same value and gradients either way.
+
+    Returns:
+        f (a Value). At the defaults (the lecture's numbers) f = 0.73, df/dw0 = -0.20, df/dx0 = 0.39.
+    """
+    leaves = [Value(v, label=n) for v, n in zip((w0, x0, w1, x1, b), ("w0", "x0", "w1", "x1", "b"), strict=True)]
+    w0v, x0v, w1v, x1v, bv = leaves
+    z = _named(_named(_named(w0v * x0v, "w0x0") + _named(w1v * x1v, "w1x1"), "s") + bv, "z")
+    if collapsed:
+        return _named(z.sigmoid(), "f")
+    d = _named(1 + _named(_named(-z, "-z").exp(), "e"), "d")
+    return _named(d**-1, "f")
+
+
+def tanh_neuron(x1: float = 2.0, w1: float = -3.0, x2: float = 0.0, w2: float = 1.0,
+                b: float = 6.8813735870195432) -> Value:
+    """o = tanh(x1·w1 + x2·w2 + b), micrograd's two-input neuron (o = 0.7071 at the defaults).
+
+    Returns:
+        o (a Value).
+    """
+    leaves = [Value(v, label=n) for v, n in zip((x1, w1, x2, w2, b), ("x1", "w1", "x2", "w2", "b"), strict=True)]
+    x1v, w1v, x2v, w2v, bv = leaves
+    n = _named(_named(_named(x1v * w1v, "x1w1") + _named(x2v * w2v, "x2w2"), "s") + bv, "n")
+    return _named(n.tanh(), "o")
+
+
+# name -> (builder, default inputs): the graphs the widget offers
+EXAMPLES: dict[str, tuple[Callable[..., Value], dict[str, float]]] = {
+    "(x+y)z": (lecture_example, {"x": -2.0, "y": 5.0, "z": -4.0}),
+    "logistic neuron": (logistic_neuron, {"w0": 2.0, "x0": -1.0, "w1": -3.0, "x1": -2.0, "b": -3.0}),
+    "tanh neuron": (tanh_neuron, {"x1": 2.0, "w1": -3.0, "x2": 0.0, "w2": 1.0, "b": 6.8814}),
+}
+
+
+def build_example(name: str, inputs: dict[str, float] | None = None) -> Value:
+    """The output Value of one of ``EXAMPLES`` at ``inputs`` (its defaults for missing entries).
+
+    Args:
+        name: a key of ``EXAMPLES``: "(x+y)z", "logistic neuron" or "tanh neuron".
+        inputs: input name -> float.
+    Returns:
+        the output Value (not yet back-propagated).
+    """
+    if name not in EXAMPLES:
+        raise KeyError(f"name: expected one of {list(EXAMPLES)}, got {name!r}")
+    builder, defaults = EXAMPLES[name]
+    unknown = sorted(set(inputs or {}) - set(defaults))
+    if unknown:
+        raise KeyError(f"inputs: {name} has inputs {list(defaults)}, got unknown {unknown}")
+    return builder(**{**defaults, **(inputs or {})})
+
+
+# ---------------------------------------------------------------- stepping through a pass
+class BackpropStepper:
+    """Replays a forward pass node by node, then the recorded backward pass step by step.
+
+    The engine computes everything at once; the stepper only decides how much of it to show. Inputs
+    and constants are known from the start; ``forward_step`` reveals the next gate's value (in
+    topological order); once all values are shown, ``backward_step`` applies the next recorded Step.
+
+    Args:
+        root: the output Value of a graph (``backward()`` is called on it here if it was not already).
+    """
+
+    def __init__(self, root: Value) -> None:
+        if not isinstance(root, Value):
+            raise ValueError(_not_a_value(root, "root"))
+        if not root.backward_steps:
+            root.zero_grad()
+            root.backward()
+        self.root = root
+        self.order = topological_order(root)
+        self.gates = [n for n in self.order if n.inputs]  # the nodes the forward pass computes
+        self.steps = root.backward_steps
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to the start: only the inputs' values are known, no gradients."""
+        self.n_forward = 0
+        self.n_backward = 0
+        self.message = "forward pass: press 'forward' to compute the next node"
+
+    @property
+    def forward_done(self) -> bool:
+        return self.n_forward == len(self.gates)
+
+    @property
+    def backward_done(self) -> bool:
+        return self.n_backward == len(self.steps)
+
+    def forward_step(self) -> bool:
+        """Compute (reveal) the next gate's value. Returns False when there is nothing left to compute."""
+        if self.forward_done:
+            self.message = "forward pass done: press 'backward' to backpropagate"
+            return False
+        node = self.gates[self.n_forward]
+        self.n_forward += 1
+        args = ", ".join(f"{_name(c)}={c.data:.2f}" for c in node.inputs)
+        self.message = f"forward: {_name(node)} = {node.op}({args}) = {node.data:.4f}"
+        return True
+
+    def backward_step(self) -> bool:
+        """Apply the next recorded backward step. Returns False when it cannot (forward not done, or
+        the pass is over)."""
+        if not self.forward_done:
+            self.message = "finish the forward pass first: backprop needs every node's value (the cache)"
+            return False
+        if self.backward_done:
+            self.message = "backward pass done: every node holds dL/dnode"
+            return False
+        step = self.steps[self.n_backward]
+        self.n_backward += 1
+        self.message = "backward: " + describe_step(step, _name(self.root))
+        return True
+
+    def step(self) -> bool:
+        """One step of whichever pass is under way: forward until it is done, then backward."""
+        return self.forward_step() if not self.forward_done else self.backward_step()
+
+    def run_all(self) -> None:
+        """Both passes to the end."""
+        while self.step():
+            pass
+
+    @property
+    def current(self) -> Step | Value | None:
+        """What the last step touched: a Step during backward, the computed Value during forward."""
+        if self.n_backward:
+            return self.steps[self.n_backward - 1]
+        return self.gates[self.n_forward - 1] if self.n_forward else None
+
+    def shown_values(self) -> dict[int, float]:
+        """id(node) -> value for every node whose value is known so far."""
+        shown = {id(n): n.data for n in self.order if not n.inputs}
+        shown.update({id(n): n.data for n in self.gates[: self.n_forward]})
+        return shown
+
+    def shown_grads(self) -> dict[int, float]:
+        """id(node) -> gradient so far (after the steps applied); nodes not reached are absent."""
+        return {id(s.target): s.result for s in self.steps[: self.n_backward]}
+
+    def draw(self, ax: object = None) -> Figure:
+        """The graph with the values and gradients known at this point, the current node highlighted."""
+        cur = self.current
+        if isinstance(cur, Step):
+            highlight, gate = cur.target, cur.gate
+        else:
+            highlight, gate = cur, None
+        return draw_graph(self.root, values=self.shown_values(), grads=self.shown_grads(),
+                          highlight=highlight, gate=gate, title=self.message, ax=ax)
+
+
+# ---------------------------------------------------------------- drawing
+def _layout(root: Value) -> dict[int, tuple[float, float]]:
+    """id(node) -> (column, row): inputs in column 0, a gate one column right of its deepest input,
+    a constant just left of the gate that uses it; rows ordered by the mean row of a node's inputs."""
+    order = topological_order(root)
+    depth: dict[int, int] = {}
+    for n in order:
+        depth[id(n)] = 1 + max(depth[id(c)] for c in n.inputs) if n.inputs else 0
+    users: dict[int, list[Value]] = {}
+    for n in order:
+        for c in n.inputs:
+            users.setdefault(id(c), []).append(n)
+    for n in order:
+        if n._constant and id(n) in users:
+            depth[id(n)] = min(depth[id(u)] for u in users[id(n)]) - 1
+    columns: dict[int, list[Value]] = {}
+    for n in order:
+        columns.setdefault(depth[id(n)], []).append(n)
+    pos: dict[int, tuple[float, float]] = {}
+    for col in sorted(columns):
+        nodes = columns[col]
+        for i, n in enumerate(nodes):
+            placed = [pos[id(c)][1] for c in n.inputs if id(c) in pos and not c._constant]
+            pos[id(n)] = (col, sum(placed) / len(placed) if placed else float(i))
+        for n in nodes:  # a constant goes one row above the other inputs of the gate that uses it
+            if n._constant and id(n) in users:
+                rows = [pos[id(c)][1] for u in users[id(n)] for c in u.inputs if id(c) in pos and c is not n]
+                pos[id(n)] = (col, min(rows) - 1.0 if rows else pos[id(n)][1])
+        # keep the rows' order, but at least one row apart
+        nodes.sort(key=lambda n: pos[id(n)][1])
+        prev = -math.inf
+        for n in nodes:
+            row = max(pos[id(n)][1], prev + 1.0)
+            pos[id(n)] = (col, row)
+            prev = row
+    top = min(r for _, r in pos.values())
+    return {k: (c, r - top) for k, (c, r) in pos.items()}
+
+
+def draw_graph(root: Value, values: dict[int, float] | None = None, grads: dict[int, float] | None = None,
+               highlight: Value | None = None, gate: Value | None = None, title: str = "",
+               ax: object = None) -> Figure:
+    """Draw the graph ending at ``root`` left to right, layered by depth: each node shows its name and
+    op, its value (black) and its gradient (red), like the lecture's circuit diagrams.
+
+    Args:
+        root: the output Value.
+        values: id(node) -> value to show; None shows every node's ``data``; a missing node shows "?".
+        grads: id(node) -> gradient to show; None shows every node's ``grad``; a missing node shows "?".
+        highlight: a node drawn with a thick orange frame (the stepper's current node).
+        gate: a node whose edge to ``highlight`` is drawn in orange (the gate passing the gradient).
+        title: a line above the graph.
+        ax: draw into this Axes; None makes a new Figure.
+    Returns:
+        the Figure.
+    """
+    if not isinstance(root, Value):
+        raise ValueError(_not_a_value(root, "root"))
+    pos = _layout(root)
+    order = topological_order(root)
+    n_cols = 1 + max(c for c, _ in pos.values())
+    n_rows = 1 + max(r for _, r in pos.values())
+    if ax is None:
+        fig = Figure(figsize=(max(4.0, 1.3 * n_cols), max(2.0, 0.8 * n_rows + 0.5)))
+        ax = fig.add_subplot()
+        fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.99 - 0.4 / fig.get_figheight())
+    ax.set_xlim(-0.55, n_cols - 0.45)
+    ax.set_ylim(n_rows - 0.45, -0.6)  # row 0 at the top
+    ax.set_axis_off()
+    w, h = 0.78, 0.74
+    for n in order:
+        for c in n.inputs:
+            (x0, y0), (x1, y1) = pos[id(c)], pos[id(n)]
+            hot = highlight is c and gate is n
+            ax.add_patch(FancyArrowPatch((x0 + w / 2, y0), (x1 - w / 2, y1), arrowstyle="-|>", mutation_scale=10,
+                                         color="#ff7f0e" if hot else "#888888", lw=2.5 if hot else 1.0,
+                                         shrinkA=0, shrinkB=0))
+    for n in order:
+        x, y = pos[id(n)]
+        hot = n is highlight
+        ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02",
+                                    facecolor="#fff3e0" if hot else ("#f2f2f2" if n._constant else "white"),
+                                    edgecolor="#ff7f0e" if hot else ("#1f77b4" if n is gate else "#555555"),
+                                    lw=2.5 if hot else 1.0))
+        head = "const" if n._constant else n.label if not n.op else f"{n.label or ''} [{n.op}]".strip()
+        v = n.data if values is None else values.get(id(n))
+        g = n.grad if grads is None else grads.get(id(n))
+        ax.text(x, y - 0.08, f"{head}\n{'?' if v is None else f'{v:.4g}'}", ha="center", va="center",
+                fontsize=9, linespacing=1.4)
+        ax.text(x, y + 0.22, "grad ?" if g is None else f"grad {g:.4g}", ha="center", va="center", fontsize=9,
+                color="#d62728")
+    if title:
+        ax.set_title(title, fontsize=10, loc="left")
+    return ax.figure
