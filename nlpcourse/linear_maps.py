@@ -58,6 +58,22 @@ def linear_map(A: ArrayLike2x2, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndar
     return mapped[0].reshape(xs.shape), mapped[1].reshape(xs.shape)
 
 
+def matrix_str(A: np.ndarray | list, decimals: int = 2) -> str:
+    """A matrix or vector as fixed-width text, the same on every numpy version (for printed outputs).
+
+    Args:
+        A: shape (n,) or (m, n).
+    Returns:
+        e.g. "[ 0.87 -0.50]\n[ 0.50  0.87]".
+    """
+    A = np.atleast_2d(np.asarray(A, dtype=float))
+    if A.ndim != 2:
+        raise ValueError(f"A: expected a vector or a matrix, got shape {A.shape}")
+    cells = [[f"{v + 0.0:.{decimals}f}" for v in row] for row in np.round(A, decimals)]
+    width = max(len(c) for row in cells for c in row)
+    return "\n".join("[" + " ".join(c.rjust(width) for c in row) + "]" for row in cells)
+
+
 # ---------------------------------------------------------------- the usual suspects
 def rotation(degrees: float) -> np.ndarray:
     """Counter-clockwise rotation by ``degrees``. Returns shape (2, 2)."""
@@ -233,7 +249,8 @@ def draw_layer(A: ArrayLike2x2, b: tuple[float, float] | np.ndarray = (0.0, 0.0)
     """
     A = as_matrix(A)
     xs, ys = make_grid(2.0, 11)
-    fig, axes = new_figure(ncols=3, size=(10.5, 3.6))
+    fig, axes = new_figure(ncols=3, size=(10.5, 3.6), layout=None)  # fixed margins: the widget redraws fast
+    fig.subplots_adjust(left=0.04, right=0.99, bottom=0.08, top=0.92, wspace=0.15)
     plot_grid(xs, ys, axes[0])
     plot_points(axes[0], xs, ys)
     square_axes(axes[0], lim, "input grid")

@@ -10,30 +10,37 @@ from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
 
 def new_figure(ncols: int = 1, nrows: int = 1, size: tuple[float, float] | None = None,
-               **subplot_kw: object) -> tuple[Figure, np.ndarray | Axes]:
+               layout: str | None = "constrained", **subplot_kw: object) -> tuple[Figure, np.ndarray | Axes]:
     """A figure with ``nrows × ncols`` axes, outside pyplot.
 
     Args:
         ncols, nrows: the axes layout.
         size: (width, height) in inches; default 4 inches per column, 3.6 per row.
+        layout: "constrained" (tidy, slower) or None (fixed margins: for widget figures that must
+            redraw within 100 ms).
         subplot_kw: passed on to ``Figure.subplots`` (e.g. ``squeeze=False``).
     Returns:
         (figure, axes): a single Axes for 1×1, else an array of shape (nrows, ncols) or (n,).
     """
     if ncols < 1 or nrows < 1:
         raise ValueError(f"ncols, nrows: expected ≥ 1, got ncols={ncols}, nrows={nrows}")
-    fig = Figure(figsize=size or (4.0 * ncols, 3.6 * nrows), layout="constrained")
+    fig = Figure(figsize=size or (4.0 * ncols, 3.6 * nrows), layout=layout)
     return fig, fig.subplots(nrows, ncols, **subplot_kw)
 
 
 def square_axes(ax: Axes, lim: float = 3.0, title: str | None = None) -> Axes:
-    """Equal aspect, limits ±lim, thin axes through the origin; returns ``ax``."""
+    """Equal aspect, limits ±lim, few ticks, thin axes through the origin; returns ``ax``."""
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
+    ticks = np.arange(-np.floor(lim), np.floor(lim) + 1)
+    ticks = ticks[ticks % 2 == 0] if len(ticks) > 5 else ticks  # few tick labels: they dominate redraw time
+    ax.set_xticks(ticks)
+    ax.set_yticks(ticks)
     ax.set_aspect("equal")
     ax.axhline(0, color="0.6", lw=0.8, zorder=0)
     ax.axvline(0, color="0.6", lw=0.8, zorder=0)
@@ -62,10 +69,10 @@ def plot_grid(xs: np.ndarray, ys: np.ndarray, ax: Axes, color: str = "0.35", lw:
         ax.
     """
     xs, ys = _check_grid(xs, ys)
-    for i in range(xs.shape[0]):
-        ax.plot(xs[i, :], ys[i, :], color=color, lw=lw, alpha=alpha)
-    for j in range(xs.shape[1]):
-        ax.plot(xs[:, j], ys[:, j], color=color, lw=lw, alpha=alpha)
+    rows = np.stack([xs, ys], axis=-1)  # (rows, cols, 2): row i is one polyline
+    cols = rows.transpose(1, 0, 2)  # column j is one polyline
+    ax.add_collection(LineCollection([*rows, *cols], colors=color, linewidths=lw, alpha=alpha), autolim=True)
+    ax.autoscale_view()
     return ax
 
 

@@ -1,0 +1,34 @@
+import random
+
+import numpy as np
+import pytest
+import torch
+
+import nlpcourse
+
+
+def test_seed_everything_seeds_python_numpy_and_torch():
+    nlpcourse.seed_everything(123)
+    a = (random.random(), np.random.rand(), torch.rand(1).item())
+    nlpcourse.seed_everything(123)
+    assert (random.random(), np.random.rand(), torch.rand(1).item()) == a
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "0", True, None])
+def test_seed_everything_rejects_bad_seeds(bad):
+    with pytest.raises(ValueError, match="seed must be a non-negative int"):
+        nlpcourse.seed_everything(bad)
+
+
+def test_device_never_requires_a_gpu():
+    assert nlpcourse.device() in ("cpu", "cuda")
+    assert nlpcourse.device() == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def test_style_uses_a_font_shipped_with_matplotlib():
+    import matplotlib as mpl
+    from matplotlib import font_manager
+
+    nlpcourse.set_style()
+    assert mpl.rcParams["font.family"] == ["DejaVu Sans"]
+    font_manager.findfont("DejaVu Sans", fallback_to_default=False)  # raises if missing

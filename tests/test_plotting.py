@@ -1,0 +1,38 @@
+import numpy as np
+import pytest
+
+from nlpcourse import plotting
+
+
+def test_new_figure_is_outside_pyplot():
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    fig, axes = plotting.new_figure(ncols=2)
+    assert len(axes) == 2 and plt.get_fignums() == before
+    with pytest.raises(ValueError, match="ncols"):
+        plotting.new_figure(ncols=0)
+
+
+def test_plot_grid_draws_rows_and_columns():
+    xs, ys = np.meshgrid(np.arange(4.0), np.arange(3.0))
+    _, ax = plotting.new_figure()
+    plotting.plot_grid(xs, ys, ax)
+    (lines,) = ax.collections
+    assert len(lines.get_segments()) == 3 + 4  # every row and every column
+    with pytest.raises(ValueError, match=r"xs \(3, 4\) and ys \(4, 3\)"):
+        plotting.plot_grid(xs, ys.T, ax)
+
+
+def test_plot_points_and_vectors():
+    xs, ys = np.meshgrid(np.arange(2.0), np.arange(2.0))
+    _, ax = plotting.new_figure()
+    plotting.plot_points(ax, xs, ys)
+    assert len(ax.collections) == 1
+    assert plotting.position_colors((2, 3)).shape == (6, 3)
+    plotting.plot_vectors(ax, [[1, 0], [0, 1]], ["r", "g"], labels=["e1", "e2"])
+    assert [t.get_text() for t in ax.texts if t.get_text()] == ["e1", "e2"]  # arrows are empty annotations
+    with pytest.raises(ValueError, match=r"vecs: expected shape \(n, 2\), got \(3,\)"):
+        plotting.plot_vectors(ax, [1, 0, 0], ["r"])
+    with pytest.raises(ValueError, match="colors: expected 2"):
+        plotting.plot_vectors(ax, [[1, 0], [0, 1]], ["r"])
