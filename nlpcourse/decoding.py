@@ -1,0 +1,79 @@
+"""Decoding: search for a high-scoring sequence of choices (notebook 07; notebook 02's tree search uses it).
+
+A search problem is given by a start state and an ``expand`` function that lists the states one step
+away with the log-probability of that step. ``beam_search`` keeps the ``beam_size`` best partial
+hypotheses at each step (``beam_size=1`` is greedy search); a hypothesis's score is the sum of its step
+log-probabilities, i.e. the log of the product of the step probabilities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+__all__ = ["Hypothesis", "beam_search", "greedy_search"]
+
+S = TypeVar("S", bound=Hashable)
+
+
+@dataclass(frozen=True)
+class Hypothesis(Generic[S]):
+    """One (partial) path: the states visited from the start, and the summed step log-probabilities."""
+
+    states: tuple[S, ...]
+    score: float
+    finished: bool
+
+    @property
+    def state(self) -> S:
+        """The last state of the path."""
+        return self.states[-1]
+
+
+def beam_search(
+    start: S,
+    expand: Callable[[S], Iterable[tuple[S, float]]],
+    is_final: Callable[[S], bool],
+    beam_size: int,
+    max_steps: int = 1000,
+) -> list[Hypothesis[S]]:
+    """Beam search from ``start``; return the finished hypotheses, best first.
+
+    Args:
+        start: the start state.
+        expand: state -> iterable of (next state, log-probability of that step); called on non-final states.
+        is_final: whether a state ends a hypothesis (a leaf of a tree, an end-of-sentence token).
+        beam_size: how many hypotheses survive each step (>= 1); 1 is greedy search.
+        max_steps: stop after this many expansions (hypotheses still unfinished are then dropped,
+            unless none finished, in which case the beam is returned as it stands).
+    Returns:
+        up to ``beam_size`` hypotheses sorted by descending score (ties: first found first).
+    """
+    if isinstance(beam_size, bool) or not isinstance(beam_size, int) or beam_size < 1:
+        raise ValueError(f"beam_size: expected an int >= 1, got {beam_size!r}")
+    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
+        raise ValueError(f"max_steps: expected an int >= 1, got {max_steps!r}")
+    beam = [Hypothesis((start,), 0.0, is_final(start))]
+    for _ in range(max_steps):
+        if all(h.finished for h in beam):
+            break
+        candidates: list[Hypothesis[S]] = []
+        for hyp in beam:
+            if hyp.finished:
+                candidates.append(hyp)
+                continue
+            for nxt, logp in expand(hyp.state):
+                candidates.append(Hypothesis((*hyp.states, nxt), hyp.score + float(logp), is_final(nxt)))
+        # sorted() is stable: among equal scores the earlier candidate wins, so results are deterministic
+        beam = sorted(candidates, key=lambda h: -h.score)[:beam_size]
+    finished = [h for h in beam if h.finished]
+    return finished if finished else beam
+
+
+def greedy_search(
+    start: S, expand: Callable[[S], Iterable[tuple[S, float]]], is_final: Callable[[S], bool],
+    max_steps: int = 1000,
+) -> Hypothesis[S]:
+    """Take the most probable step every time (``beam_search`` with ``beam_size=1``); return the path."""
+    return beam_search(start, expand, is_final, beam_size=1, max_steps=max_steps)[0]
