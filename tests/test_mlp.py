@@ -1,0 +1,302 @@
+import numpy as np
+import pytest
+import torch
+
+from nlpcourse.gradcheck import check_gradients
+from nlpcourse.mlp import (
+    Adam,
+    BatchNorm,
+    DivergedError,
+    Linear,
+    MeanPool,
+    Momentum,
+    ReLU,
+    Sequential,
+    SoftmaxCrossEntropy,
+    TrainingStepper,
+    accuracy,
+    d_relu,
+    d_sigmoid,
+    d_tanh,
+    draw_activations,
+    draw_decision_boundary,
+    draw_loss_curves,
+    draw_paths,
+    evaluate,
+    gradient_check_functions,
+    make_moons,
+    make_optimizer,
+    make_spirals,
+    mlp,
+    optimizer_path,
+    relu,
+    sigmoid,
+    torch_sgd_arguments,
+    train,
+    valley,
+    zero_input_baseline,
+)
+
+
+def batch(n=7, d=3, k=4, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, d)), rng.integers(0, k, n)
+
+
+def test_datasets():
+    X, y = make_moons(101, seed=3)
+    assert X.shape == (101, 2) and y.shape == (101,) and set(y) == {0, 1}
+    X, y = make_spirals(300, k=3)
+    assert X.shape == (300, 2) and np.bincount(y).tolist() == [100, 100, 100]
+    assert np.array_equal(make_moons(50, seed=1)[0], make_moons(50, seed=1)[0])
+    with pytest.raises(ValueError, match="k, n"):
+        make_spirals(2, k=3)
+
+
+def test_activations_and_derivatives_match_torch():
+    z = np.linspace(-8, 8, 41)
+    for f, df, tf in [(sigmoid, d_sigmoid, torch.sigmoid), (np.tanh, d_tanh, torch.tanh), (relu, d_relu, torch.relu)]:
+        t = torch.tensor(z, requires_grad=True)
+        tf(t).sum().backward()
+        assert np.allclose(f(z), tf(torch.tensor(z)).numpy())
+        assert np.allclose(df(z), t.grad.numpy())
+    assert d_sigmoid(0.0) == pytest.approx(0.25) and d_sigmoid(20.0) < 1e-8  # vanishing gradient
+    assert np.all(sigmoid(np.array([-1000.0, 1000.0])) == [0.0, 1.0])  # no overflow
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])
+def test_every_layer_backward_vs_autograd_and_finite_differences(activation):
+    X, y = batch()
+    model = mlp((3, 5, 6, 4), activation, seed=1)
+    result = check_gradients(*gradient_check_functions(model, X, y))
+    assert result.ok, str(result)
+    assert set(result.table.index) == {"0.W", "0.b", "2.W", "2.b", "4.W", "4.b"}
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batchnorm_backward_vs_autograd(training):
+    X, y = batch(n=9)
+    model = mlp((3, 5, 4), "relu", batchnorm=True, seed=2)
+    model.layers[1].params["gamma"][:] = [1.0, 2.0, 0.5, 1.5, -1.0]
+    model.train()
+    model.forward(X)  # some running statistics
+    model.train(training)
+    result = check_gradients(*gradient_check_functions(model, X, y))
+    assert result.ok, str(result)
+
+
+def test_meanpool_backward_vs_autograd():
+    rng = np.random.default_rng(0)
+    P = np.zeros((4, 6))
+    for n, ids in enumerate([[0, 1], [2], [3, 4, 5, 5], [1]]):
+        for i in ids:
+            P[n, i] += 1 / len(ids)
+    model = Sequential(MeanPool(rng.standard_normal((6, 3))), Linear(3, 4, seed=1), ReLU(), Linear(4, 2))
+    result = check_gradients(*gradient_check_functions(model, P, np.array([0, 1, 1, 0])))
+    assert result.ok, str(result)
+    frozen = Sequential(MeanPool(rng.standard_normal((6, 3)), trainable=False), Linear(3, 2))
+    assert "0.E" not in frozen.parameters()
+    assert check_gradients(*gradient_check_functions(frozen, P, np.array([0, 1, 1, 0]))).ok
+
+
+def test_dsoft_is_p_minus_y():
+    scores = np.array([[1.0, 2.0, 0.5]])
+    ce = SoftmaxCrossEntropy()
+    loss = ce.forward(scores, np.array([1]))
+    p = np.exp(scores) / np.exp(scores).sum()
+    assert loss == pytest.approx(-np.log(p[0, 1]))
+    assert np.allclose(ce.backward(), p - np.array([[0, 1, 0]]))
+
+
+def test_batchnorm_matches_torch_train_and_eval():
+    rng = np.random.default_rng(0)
+    ours, ref = BatchNorm(4, momentum=0.1), torch.nn.BatchNorm1d(4, momentum=0.1).double()
+    with torch.no_grad():
+        ref.weight[:] = torch.tensor([1.0, 2.0, 0.5, -1.0])
+        ref.bias[:] = torch.tensor([0.0, 1.0, -1.0, 0.5])
+    ours.params["gamma"][:] = ref.weight.detach().numpy()
+    ours.params["beta"][:] = ref.bias.detach().numpy()
+    for _ in range(3):
+        x = 3 * rng.standard_normal((8, 4)) + 2
+        assert np.allclose(ours.forward(x), ref(torch.tensor(x)).detach().numpy())
+    assert np.allclose(ours.running_mean, ref.running_mean.numpy())
+    assert np.allclose(ours.running_var, ref.running_var.numpy())
+    ours.training = False
+    ref.eval()
+    x = rng.standard_normal((5, 4))
+    assert np.allclose(ours.forward(x), ref(torch.tensor(x)).detach().numpy())
+    with pytest.raises(ValueError, match="at least 2"):
+        BatchNorm(4).forward(x[:1])
+
+
+def test_momentum_is_lecture_form_and_equals_torch_sgd_with_scaled_lr():
+    opt = Momentum(lr=0.1, alpha=0.9)
+    p = {"w": np.array([1.0])}
+    opt.step(p, {"w": np.array([2.0])})  # Δ1 = 0.1 * 2 = 0.2
+    assert opt.delta["w"][0] == pytest.approx(0.2) and p["w"][0] == pytest.approx(1 - 0.02)
+    opt.step(p, {"w": np.array([1.0])})  # Δ2 = 0.9 * 0.2 + 0.1 * 1 = 0.28
+    assert opt.delta["w"][0] == pytest.approx(0.28) and p["w"][0] == pytest.approx(0.98 - 0.028)
+    # against torch on the valley: identical trajectories with lr_torch = γ(1 − α), dampening 0
+    ours = optimizer_path(Momentum(0.05, 0.9), start=(-4.0, 1.0), steps=30)
+    t = torch.tensor([-4.0, 1.0], dtype=torch.float64, requires_grad=True)
+    sgd = torch.optim.SGD([t], **torch_sgd_arguments(0.05, 0.9))
+    theirs = [t.detach().numpy().copy()]
+    for _ in range(30):
+        sgd.zero_grad()
+        (0.5 * (0.1 * t[0] ** 2 + 10 * t[1] ** 2)).backward()
+        sgd.step()
+        theirs.append(t.detach().numpy().copy())
+    assert np.allclose(ours, np.array(theirs), atol=1e-12)
+    # with the same lr and no scaling the paths differ
+    assert not np.allclose(optimizer_path(Momentum(0.05 * 0.1, 0.9), steps=30), ours)
+
+
+def test_adam_matches_torch():
+    start = np.array([-4.0, 1.0])
+    ours = optimizer_path(Adam(0.1), start=tuple(start), steps=20)
+    t = torch.tensor(start, requires_grad=True)
+    adam = torch.optim.Adam([t], lr=0.1)
+    for _ in range(20):
+        adam.zero_grad()
+        (0.5 * (0.1 * t[0] ** 2 + 10 * t[1] ** 2)).backward()
+        adam.step()
+    assert np.allclose(ours[-1], t.detach().numpy(), atol=1e-10)
+
+
+def test_valley_and_paths():
+    f, g = valley(np.array([1.0, 1.0]))
+    assert f == pytest.approx(5.05) and np.allclose(g, [0.1, 10.0])
+    sgd = optimizer_path(make_optimizer("sgd", 0.18), steps=50)  # near its stability limit 2/10
+    mom = optimizer_path(make_optimizer("momentum", 1.0), steps=50)
+    adam = optimizer_path(make_optimizer("adam", 0.1), steps=50)
+    # momentum and Adam go further along the flat valley floor than SGD can
+    assert valley(mom[-1])[0] < 0.2 * valley(sgd[-1])[0] and valley(adam[-1])[0] < 0.2 * valley(sgd[-1])[0]
+    assert optimizer_path(make_optimizer("sgd", 0.1), steps=5).shape == (6, 2)
+    with pytest.raises(ValueError, match="theta"):
+        valley(np.zeros(3))
+    with pytest.raises(ValueError, match="name"):
+        make_optimizer("rmsprop", 0.1)
+
+
+def test_hidden_layer_separates_moons_linear_does_not():
+    X, y = make_moons(200)
+    Xv, yv = make_moons(200, seed=1)
+    lin, net = mlp((2, 2), seed=0), mlp((2, 16, 2), seed=0)
+    train(lin, X, y, Momentum(0.5), epochs=60, batch_size=32)
+    train(net, X, y, Momentum(0.5), epochs=60, batch_size=32)
+    assert accuracy(lin, Xv, yv) < 0.9 < accuracy(net, Xv, yv)
+
+
+def test_zero_init_never_breaks_symmetry():
+    X, y = make_spirals(90)
+    for init in ["zeros", "constant"]:
+        model = mlp((2, 6, 3), init=init)
+        train(model, X, y, Momentum(1.0), epochs=20, batch_size=30)
+        W1 = model.parameters()["0.W"]
+        assert np.ptp(W1, axis=0).max() == 0  # all hidden units identical
+    model = mlp((2, 6, 3), init="random")
+    train(model, X, y, Momentum(1.0), epochs=5, batch_size=30)
+    assert np.ptp(model.parameters()["0.W"], axis=0).max() > 0.1
+
+
+def test_trainer_overfits_a_tiny_batch_to_zero_loss():
+    X, y = make_spirals(300)
+    idx = np.random.default_rng(0).choice(300, 8, replace=False)
+    model = mlp((2, 32, 3), "relu", seed=0)
+    hist = train(model, X[idx], y[idx], Adam(1e-2), epochs=1000, batch_size=8)
+    assert hist.step_loss[-1] < 1e-3 and accuracy(model, X[idx], y[idx]) == 1.0
+
+
+def test_zero_input_baseline_is_worse():
+    X, y = make_spirals(300)
+    Xv, yv = make_spirals(300, seed=1)
+    _, base = zero_input_baseline(mlp((2, 32, 3), seed=0), X, y, Adam(1e-2), Xv, yv, epochs=30)
+    model = mlp((2, 32, 3), seed=0)
+    hist = train(model, X, y, Adam(1e-2), epochs=30, X_val=Xv, y_val=yv)
+    assert base <= 0.4 < hist.val_accuracy[-1]
+    assert len(hist.val_loss) == 30 and evaluate(model, Xv, yv)[1] == hist.val_accuracy[-1]
+
+
+def test_batch_gd_sgd_minibatch_number_of_steps():
+    X, y = make_moons(64)
+    for bs, steps in [(64, 3), (1, 192), (16, 12)]:
+        assert len(train(mlp((2, 4, 2)), X, y, Momentum(0.1), epochs=3, batch_size=bs).step_loss) == steps
+
+
+def test_training_is_deterministic():
+    X, y = make_moons(64)
+    a = train(mlp((2, 4, 2)), X, y, Momentum(0.1), epochs=3, seed=5).step_loss
+    b = train(mlp((2, 4, 2)), X, y, Momentum(0.1), epochs=3, seed=5).step_loss
+    assert a == b
+
+
+def test_bad_inputs():
+    with pytest.raises(ValueError, match=r"layers\[2\]: expected input size 5"):
+        Sequential(Linear(2, 5), ReLU(), Linear(4, 2))
+    with pytest.raises(ValueError, match=r"x: expected shape \(N, 2\), got \(3, 4\)"):
+        mlp((2, 3, 2)).forward(np.zeros((3, 4)))
+    X, y = make_moons(20)
+    model = mlp((2, 3, 2))
+    with pytest.raises(ValueError, match=r"y: labels must be integers in \[0, 2\).*got 2 at index 1"):
+        model.loss_and_grad(X[:3], np.array([0, 2, 1]))
+    with pytest.raises(ValueError, match="y: labels"):
+        model.loss_and_grad(X[:2], np.array([0, -1]))
+    with pytest.raises(ValueError, match="got 0.5 at index 0"):
+        model.loss_and_grad(X[:2], np.array([0.5, 1.0]))
+    assert np.isfinite(model.loss_and_grad(X[:2], np.array([0.0, 1.0]))[0])
+    with pytest.raises(ValueError, match=r"y: expected shape \(3,\)"):
+        model.loss_and_grad(X[:3], np.array([0, 1]))
+    for bs in [0, 21]:
+        with pytest.raises(ValueError, match=r"batch_size: expected 1 <= batch_size <= 20"):
+            train(model, X, y, Momentum(0.1), batch_size=bs)
+    with pytest.raises(ValueError, match="init"):
+        Linear(2, 2, init="ones")
+    with pytest.raises(ValueError, match="lr"):
+        Momentum(lr=0.0)
+    with pytest.raises(ValueError, match="alpha"):
+        Momentum(lr=0.1, alpha=1.0)
+    with pytest.raises(KeyError, match="unknown parameter"):
+        model.set_parameters({"9.W": np.zeros(2)})
+
+
+def test_nan_loss_stops_with_step_and_suggestion():
+    X, y = make_spirals(150)
+    model = mlp((2, 64, 3), "relu", seed=0)
+    model.parameters()["2.W"][0, 0] = np.nan
+    with pytest.raises(DivergedError, match=r"loss is nan at step 1 \(epoch 1\).*smaller learning rate than lr=0.1"):
+        train(model, X, y, make_optimizer("sgd", 0.1), epochs=5, batch_size=16)
+    model = mlp((2, 64, 64, 3), "relu", seed=0)
+    with pytest.raises(DivergedError, match=r"at step \d+ \(epoch \d+\).*above max_loss.*lr=1000, e.g. lr=100"):
+        train(model, X, y, make_optimizer("sgd", 1000.0), epochs=50, batch_size=16)
+    model = mlp((2, 64, 64, 3), "relu", seed=0)
+    hist = train(model, X, y, make_optimizer("sgd", 1000.0), epochs=50, batch_size=16, on_nan="stop")
+    assert hist.diverged_at == len(hist.step_loss) and hist.step_loss[-1] > 1e6
+    assert isinstance(DivergedError("x"), ValueError)
+
+
+def test_stepper():
+    s = TrainingStepper("moons", hidden=8, lr=0.5, alpha=0.9, batch_size=50)
+    first = s.step()
+    assert s.steps == 1 and len(s.history.step_loss) == 1 and np.isfinite(first)
+    end = s.epoch()
+    assert s.steps == 5 and s.epochs == pytest.approx(1.25) and end < first + 0.5
+    for _ in range(20):
+        s.epoch()
+    assert accuracy(s.model, s.X, s.y) > 0.85
+    s.set(lr=0.1, alpha=0.5)
+    assert s.optimizer.lr == 0.1 and s.optimizer.alpha == 0.5
+    s.reset()
+    assert s.steps == 0 and s.history.step_loss == []
+    fig = s.draw()
+    assert len(fig.axes) == 2
+    assert len(TrainingStepper("spirals", hidden=0).draw().axes) == 2
+    with pytest.raises(ValueError, match="dataset"):
+        TrainingStepper("circles")
+
+
+def test_drawings_return_figures():
+    X, y = make_moons(40)
+    assert draw_decision_boundary(mlp((2, 3, 2)), X, y).axes
+    assert len(draw_activations().axes) == 6
+    assert draw_loss_curves({"a": [1.0, 0.5, np.nan]}).axes[0].get_legend().get_texts()[0].get_text() == "a (diverged)"
+    assert draw_paths({"sgd": optimizer_path(make_optimizer("sgd", 0.07), steps=10)}).axes
