@@ -1,0 +1,461 @@
+"""How good are these word vectors? Nearest neighbours, word similarity, analogies, a 2-d picture.
+
+Shared by the word-vector notebooks (01 word2vec, 02 hierarchical softmax, 03 subwords). Everything works
+on :class:`Embeddings`, a matrix of V word vectors with their words; each evaluation agrees with gensim's
+``KeyedVectors`` (tested in tests/test_evaluation.py):
+
+- :meth:`Embeddings.most_similar` = ``kv.most_similar`` (cosine similarity, the query word excluded);
+- :func:`word_similarity` = ``kv.evaluate_word_pairs`` (Spearman correlation with human scores);
+- :func:`analogy_accuracy` = ``kv.evaluate_word_analogies`` (3CosAdd: a : b :: c : ?).
+
+Typical use::
+
+    emb = Embeddings(W, vocab)                  # W: (V, d) numpy array, vocab: Vocab or list of V words
+    emb.most_similar("fire", k=5)
+    word_similarity(emb, load_similarity("wordsim353"))
+    analogy_accuracy(emb, load_analogies())
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from nlpcourse.data import Vocab
+
+__all__ = [
+    "Embeddings",
+    "cosine",
+    "SimilarityResult",
+    "word_similarity",
+    "AnalogyResult",
+    "analogy_accuracy",
+    "spearman",
+    "pca_2d",
+]
+
+
+def cosine(u: np.ndarray, v: np.ndarray) -> float:
+    """Cosine similarity ``u . v / (|u| |v|)`` of two vectors of shape (d,); 0.0 if either is zero."""
+    u = np.asarray(u, dtype=np.float64)
+    v = np.asarray(v, dtype=np.float64)
+    if u.ndim != 1 or u.shape != v.shape:
+        raise ValueError(f"u, v: expected two vectors of the same shape (d,), got {u.shape} and {v.shape}")
+    norms = np.linalg.norm(u) * np.linalg.norm(v)
+    return float(u @ v / norms) if norms > 0 else 0.0
+
+
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    """Rows of x (n, d) scaled to length 1 (float64); all-zero rows stay zero."""
+    x = np.asarray(x, dtype=np.float64)
+    norms = np.linalg.norm(x, axis=-1, keepdims=True)
+    return np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
+
+
+class Embeddings:
+    """V word vectors (rows of a (V, d) matrix) and their words.
+
+    Attributes:
+        vectors: read-only array of shape (V, d) (a copy of the input, float dtype kept).
+        words: list of V str; ``words[i]`` is the word of row i.
+        vocab: a :class:`~nlpcourse.data.Vocab` over ``words`` (the given one, or one with zero counts).
+    """
+
+    def __init__(self, vectors: np.ndarray, words: Vocab | Sequence[str]) -> None:
+        """Wrap a (V, d) matrix with V words.
+
+        Args:
+            vectors: array of shape (V, d), finite floats (torch tensors are accepted and copied to numpy).
+            words: a Vocab of size V or a list of V distinct str (row i is ``words[i]``).
+        """
+        if hasattr(vectors, "detach"):  # a torch tensor
+            vectors = vectors.detach().cpu().numpy()
+        vectors = np.array(vectors)
+        if not np.issubdtype(vectors.dtype, np.floating):
+            vectors = vectors.astype(np.float64)
+        vocab = words if isinstance(words, Vocab) else None
+        if vocab is None:
+            if isinstance(words, str) or not isinstance(words, Iterable):
+                raise ValueError(f"words: expected a Vocab or a list of str, got {type(words).__name__}")
+            words = list(words)
+        n_words = len(words)
+        if vectors.ndim != 2:
+            raise ValueError(f"vectors: expected shape (V, d) with V={n_words} words, got {vectors.shape}")
+        if vectors.shape[0] != n_words:
+            raise ValueError(
+                f"vectors, words: expected one row per word, got vectors of shape {vectors.shape} "
+                f"and {n_words} words"
+            )
+        if n_words == 0 or vectors.shape[1] == 0:
+            raise ValueError(f"vectors: expected a non-empty (V, d) matrix, got shape {vectors.shape}")
+        if not np.isfinite(vectors).all():
+            raise ValueError("vectors: expected finite numbers, got NaN or inf (did training diverge?)")
+        if vocab is None:
+            if not all(isinstance(w, str) for w in words):
+                raise ValueError("words: expected str words, got a non-str entry")
+            vocab = Vocab(words, np.zeros(n_words, dtype=np.int64))  # checks that words are distinct
+        vectors.flags.writeable = False
+        self.vectors: np.ndarray = vectors
+        self.vocab: Vocab = vocab
+        self.words: list[str] = vocab.itos
+        self._unit: np.ndarray | None = None
+
+    @classmethod
+    def from_gensim(cls, kv: object) -> Embeddings:
+        """Embeddings of a gensim ``KeyedVectors`` (or a model with ``.wv``), same rows and order.
+
+        Args:
+            kv: ``gensim.models.KeyedVectors`` with V keys and vectors of shape (V, d).
+        Returns:
+            Embeddings with ``vectors`` (V, d) float32 and ``words = kv.index_to_key``; the Vocab carries
+            the training counts when gensim has them.
+        """
+        kv = getattr(kv, "wv", kv)
+        if not hasattr(kv, "index_to_key") or not hasattr(kv, "vectors"):
+            raise ValueError(f"kv: expected a gensim KeyedVectors (or a model with .wv), got {type(kv).__name__}")
+        words = list(kv.index_to_key)
+        counts = kv.expandos.get("count") if hasattr(kv, "expandos") else None
+        if counts is None or len(counts) != len(words):
+            counts = np.zeros(len(words), dtype=np.int64)
+        return cls(kv.vectors, Vocab(words, counts))
+
+    # ---------------------------------------------------------------- lookups
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __contains__(self, word: object) -> bool:
+        return word in self.vocab
+
+    def __getitem__(self, word: str) -> np.ndarray:
+        """The vector of ``word``: read-only array of shape (d,); KeyError naming an unknown word."""
+        return self.vectors[self.vocab.index(word)]
+
+    def __repr__(self) -> str:
+        return f"Embeddings(V={self.vectors.shape[0]}, d={self.vectors.shape[1]})"
+
+    @property
+    def dim(self) -> int:
+        """d, the length of each vector."""
+        return self.vectors.shape[1]
+
+    @property
+    def unit_vectors(self) -> np.ndarray:
+        """The rows scaled to length 1: float64 array of shape (V, d) (zero rows stay zero); cached."""
+        if self._unit is None:
+            self._unit = _unit_rows(self.vectors)
+            self._unit.flags.writeable = False
+        return self._unit
+
+    def similarity(self, word1: str, word2: str) -> float:
+        """Cosine similarity of two words' vectors (a float in [-1, 1])."""
+        return cosine(self[word1], self[word2])
+
+    def _query(self, word_or_vector: str | np.ndarray, name: str) -> tuple[np.ndarray, list[int]]:
+        """A query as a (d,) float64 vector and the ids to exclude (the word itself, if a word)."""
+        if isinstance(word_or_vector, str):
+            i = self.vocab.index(word_or_vector)
+            return self.vectors[i].astype(np.float64), [i]
+        if hasattr(word_or_vector, "detach"):
+            word_or_vector = word_or_vector.detach().cpu().numpy()
+        vec = np.asarray(word_or_vector, dtype=np.float64)
+        if vec.shape != (self.dim,):
+            raise ValueError(f"{name}: expected a word or a vector of shape ({self.dim},), got shape {vec.shape}")
+        return vec, []
+
+    def most_similar(
+        self, word_or_vector: str | np.ndarray, k: int = 10, exclude: Iterable[str] = ()
+    ) -> list[tuple[str, float]]:
+        """The k words whose vectors have the highest cosine similarity with the query.
+
+        Like gensim's ``most_similar(positive=[word], topn=k)``: a query word is left out of the answer
+        (a query vector is not: its own word may come first).
+
+        Args:
+            word_or_vector: a word of the vocabulary or a vector of shape (d,).
+            k: how many neighbours (1 <= k).
+            exclude: more words to leave out (e.g. the inputs of an analogy); unknown words are ignored.
+        Returns:
+            list of up to k (word, cosine similarity) pairs, most similar first.
+        """
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+            raise ValueError(f"k: expected an int >= 1, got {k!r}")
+        if isinstance(exclude, str):
+            exclude = [exclude]
+        query, skip = self._query(word_or_vector, "word_or_vector")
+        norm = np.linalg.norm(query)
+        if norm == 0:
+            raise ValueError("word_or_vector: the query vector is zero, it has no direction to compare")
+        sims = self.unit_vectors @ (query / norm)
+        skip = set(skip) | {self.vocab.stoi[w] for w in exclude if w in self.vocab}
+        return self._top(sims, k, skip)
+
+    def _top(self, sims: np.ndarray, k: int, skip: set[int]) -> list[tuple[str, float]]:
+        """The k best (word, similarity) of sims (V,), skipping ids in ``skip``; ties by lower id."""
+        n = min(len(sims), k + len(skip))
+        best = np.argpartition(-sims, n - 1)[:n] if n < len(sims) else np.arange(len(sims))
+        best = best[np.lexsort((best, -sims[best]))]  # by similarity, then by id: deterministic
+        return [(self.words[i], float(sims[i])) for i in best if i not in skip][:k]
+
+    def analogy(self, a: str, b: str, c: str, k: int = 1) -> list[tuple[str, float]]:
+        """Solve a : b :: c : ? by 3CosAdd: the words closest to unit(b) - unit(a) + unit(c).
+
+        The inputs a, b, c are excluded from the answer (as in gensim and the word2vec paper).
+
+        Args:
+            a, b, c: three words of the vocabulary (e.g. "man", "king", "woman").
+            k: how many candidates.
+        Returns:
+            list of k (word, cosine similarity with the target) pairs, best first (e.g. [("queen", 0.71)]).
+        """
+        unit = self.unit_vectors
+        ia, ib, ic = (self.vocab.index(w) for w in (a, b, c))
+        target = unit[ib] - unit[ia] + unit[ic]
+        return self.most_similar(target, k=k, exclude=(a, b, c))
+
+    def restrict(self, n: int) -> Embeddings:
+        """The first n words and their vectors (the n most frequent when rows are sorted by frequency)."""
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n:
+            raise ValueError(f"n: expected an int >= 1, got {n!r}")
+        return Embeddings(self.vectors[:n], Vocab(self.words[:n], self.vocab.counts[:n]))
+
+
+# -------------------------------------------------------------------------------------- word similarity
+def spearman(x: np.ndarray, y: np.ndarray) -> float:
+    """Spearman rank correlation of two samples of shape (n,): the Pearson correlation of their ranks.
+
+    Tied values get the average of their ranks (as scipy.stats.spearmanr).
+    """
+    from scipy.stats import rankdata
+
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if x.ndim != 1 or x.shape != y.shape:
+        raise ValueError(f"x, y: expected two arrays of the same shape (n,), got {x.shape} and {y.shape}")
+    if len(x) < 2:
+        return float("nan")
+    rx, ry = rankdata(x), rankdata(y)
+    rx, ry = rx - rx.mean(), ry - ry.mean()
+    denom = np.sqrt((rx @ rx) * (ry @ ry))
+    return float(rx @ ry / denom) if denom > 0 else float("nan")
+
+
+@dataclass(frozen=True)
+class SimilarityResult:
+    """Result of :func:`word_similarity`.
+
+    Attributes:
+        spearman: Spearman correlation between human scores and cosine similarities (pairs in vocabulary).
+        oov_ratio: fraction (0..1) of pairs skipped because a word is out of vocabulary
+            (gensim's ``evaluate_word_pairs`` reports the same number in percent).
+        n_pairs: pairs given; n_used: pairs evaluated (n_pairs - n_used were skipped).
+        table: one row per given pair: word1, word2, score, cosine (NaN when skipped).
+    """
+
+    spearman: float
+    oov_ratio: float
+    n_pairs: int
+    n_used: int
+    table: pd.DataFrame = field(repr=False, compare=False, default_factory=pd.DataFrame)
+
+    def __str__(self) -> str:
+        return (
+            f"Spearman {self.spearman:.4f} on {self.n_used}/{self.n_pairs} pairs "
+            f"({self.oov_ratio:.1%} out of vocabulary)"
+        )
+
+
+def _check_columns(df: object, name: str, columns: Sequence[str]) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(f"{name}: expected a pandas DataFrame with columns {list(columns)}, got {type(df).__name__}")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise KeyError(f"{name}: expected columns {list(columns)}, got {list(df.columns)} (missing {missing})")
+
+
+def _check_embeddings(emb: object) -> None:
+    if not isinstance(emb, Embeddings):
+        raise ValueError(
+            f"emb: expected an nlpcourse.evaluation.Embeddings (wrap your matrix: Embeddings(W, vocab)), "
+            f"got {type(emb).__name__}"
+        )
+
+
+def word_similarity(
+    emb: Embeddings, pairs: pd.DataFrame, transform: Callable[[str], str] | None = None
+) -> SimilarityResult:
+    """Spearman correlation between human similarity scores and the cosine similarity of the vectors.
+
+    Pairs with a word not in the vocabulary (after ``transform``) are skipped and counted in
+    ``oov_ratio``; the result equals gensim's ``evaluate_word_pairs`` (with the default
+    ``case_insensitive=True`` on a lowercase vocabulary).
+
+    Args:
+        emb: V word vectors.
+        pairs: DataFrame with columns word1, word2, score (n rows), e.g. ``load_similarity("wordsim353")``.
+        transform: applied to every word before the lookup, e.g. ``porter_stem`` for stemmed corpora.
+    Returns:
+        SimilarityResult(spearman, oov_ratio, n_pairs=n, n_used) plus the per-pair ``table``.
+    Raises:
+        ValueError: when no pair has both words in the vocabulary.
+    """
+    _check_embeddings(emb)
+    _check_columns(pairs, "pairs", ["word1", "word2", "score"])
+    if len(pairs) == 0:
+        raise ValueError("pairs: expected at least one row, got an empty DataFrame")
+    if transform is not None and not callable(transform):
+        raise ValueError(f"transform: expected a function str -> str or None, got {type(transform).__name__}")
+    word1 = [str(w) if transform is None else transform(str(w)) for w in pairs["word1"]]
+    word2 = [str(w) if transform is None else transform(str(w)) for w in pairs["word2"]]
+    scores = pairs["score"].to_numpy(dtype=np.float64)
+    known = np.array([w1 in emb and w2 in emb for w1, w2 in zip(word1, word2, strict=True)])
+    cosines = np.full(len(pairs), np.nan)
+    if known.any():
+        unit = emb.unit_vectors
+        i1 = np.array([emb.vocab.stoi[w] for w, ok in zip(word1, known, strict=True) if ok])
+        i2 = np.array([emb.vocab.stoi[w] for w, ok in zip(word2, known, strict=True) if ok])
+        cosines[known] = np.einsum("nd,nd->n", unit[i1], unit[i2])
+    n_used = int(known.sum())
+    if n_used == 0:
+        raise ValueError(
+            f"pairs: none of the {len(pairs)} pairs has both words in the vocabulary of {len(emb)} words "
+            f"(first pair: {word1[0]!r}, {word2[0]!r}); is a transform (e.g. porter_stem) missing?"
+        )
+    table = pd.DataFrame({"word1": word1, "word2": word2, "score": scores, "cosine": cosines})
+    return SimilarityResult(
+        spearman=spearman(scores[known], cosines[known]),
+        oov_ratio=1.0 - n_used / len(pairs),
+        n_pairs=len(pairs),
+        n_used=n_used,
+        table=table,
+    )
+
+
+# -------------------------------------------------------------------------------------- analogies
+@dataclass(frozen=True)
+class AnalogyResult:
+    """Result of :func:`analogy_accuracy`.
+
+    Attributes:
+        accuracy: n_correct / n_evaluated (0.0 when nothing could be evaluated, as gensim).
+        n_correct: questions whose best candidate is d.
+        n_evaluated: questions with all four words in the (restricted) vocabulary.
+        n_total: questions given.
+        by_section: one row per section (in order of appearance): section, n_correct, n_evaluated,
+            n_total, accuracy.
+        predictions: one row per evaluated question: section, a, b, c, d, predicted, correct.
+    """
+
+    accuracy: float
+    n_correct: int
+    n_evaluated: int
+    n_total: int
+    by_section: pd.DataFrame = field(repr=False, compare=False, default_factory=pd.DataFrame)
+    predictions: pd.DataFrame = field(repr=False, compare=False, default_factory=pd.DataFrame)
+
+    def __str__(self) -> str:
+        return (
+            f"accuracy {self.accuracy:.4f} ({self.n_correct}/{self.n_evaluated} questions evaluated, "
+            f"{self.n_total - self.n_evaluated} of {self.n_total} skipped: out of vocabulary)"
+        )
+
+
+def analogy_accuracy(
+    emb: Embeddings, analogies: pd.DataFrame, restrict_vocab: int | None = None, batch_size: int = 1024
+) -> AnalogyResult:
+    """Accuracy on analogy questions a : b :: c : d, answered by 3CosAdd (see :meth:`Embeddings.analogy`).
+
+    Same rules as gensim's ``evaluate_word_analogies``: only the first ``restrict_vocab`` words count;
+    a question with any of its four words outside them is skipped (not counted as wrong); the answer
+    is the restricted word closest to unit(b) - unit(a) + unit(c), the inputs a, b, c excluded.
+
+    Args:
+        emb: V word vectors, rows sorted by descending frequency for ``restrict_vocab`` to make sense.
+        analogies: DataFrame with columns a, b, c, d (and optionally section), n rows; e.g.
+            ``load_analogies()``.
+        restrict_vocab: use only the first ``restrict_vocab`` words (None: all V).
+        batch_size: questions scored at once (memory: batch_size x V floats).
+    Returns:
+        AnalogyResult(accuracy, n_correct, n_evaluated, n_total=n) plus ``by_section`` and ``predictions``.
+    """
+    _check_embeddings(emb)
+    _check_columns(analogies, "analogies", ["a", "b", "c", "d"])
+    if restrict_vocab is not None and (
+        isinstance(restrict_vocab, bool) or not isinstance(restrict_vocab, (int, np.integer)) or restrict_vocab < 1
+    ):
+        raise ValueError(f"restrict_vocab: expected None or an int >= 1, got {restrict_vocab!r}")
+    n_vocab = len(emb) if restrict_vocab is None else min(int(restrict_vocab), len(emb))
+    stoi = emb.vocab.stoi
+    unit = emb.unit_vectors[:n_vocab]
+
+    def ids(column: str) -> np.ndarray:  # id of each word, -1 when outside the restricted vocabulary
+        return np.array([i if (i := stoi.get(str(w), -1)) < n_vocab else -1 for w in analogies[column]], dtype=int)
+
+    ia, ib, ic, id_ = (ids(col) for col in "abcd")
+    known = (ia >= 0) & (ib >= 0) & (ic >= 0) & (id_ >= 0)
+    rows = np.flatnonzero(known)
+    predicted = np.empty(len(rows), dtype=np.int64)
+    for start in range(0, len(rows), batch_size):
+        r = rows[start : start + batch_size]
+        target = _unit_rows(unit[ib[r]] - unit[ia[r]] + unit[ic[r]])
+        sims = target @ unit.T  # (batch, n_vocab)
+        batch = np.arange(len(r))
+        for col in (ia, ib, ic):  # the inputs are never the answer
+            sims[batch, col[r]] = -np.inf
+        predicted[start : start + len(r)] = sims.argmax(axis=1)
+    correct = predicted == id_[rows]
+
+    sections = analogies["section"] if "section" in analogies.columns else pd.Series([""] * len(analogies))
+    sections = sections.astype(str).to_numpy()
+    words = np.array(emb.words[:n_vocab], dtype=object)
+    predictions = pd.DataFrame({
+        "section": sections[rows],
+        **{col: analogies[col].to_numpy()[rows] for col in "abcd"},
+        "predicted": words[predicted] if len(rows) else np.array([], dtype=object),
+        "correct": correct,
+    })
+    order = list(dict.fromkeys(sections))  # sections in order of appearance
+    by_section = pd.DataFrame({
+        "section": order,
+        "n_correct": [int(correct[sections[rows] == s].sum()) for s in order],
+        "n_evaluated": [int((sections[rows] == s).sum()) for s in order],
+        "n_total": [int((sections == s).sum()) for s in order],
+    })
+    by_section["accuracy"] = (by_section["n_correct"] / by_section["n_evaluated"].where(by_section["n_evaluated"] > 0)
+                              ).fillna(0.0)
+    n_evaluated = len(rows)
+    return AnalogyResult(
+        accuracy=float(correct.mean()) if n_evaluated else 0.0,
+        n_correct=int(correct.sum()),
+        n_evaluated=n_evaluated,
+        n_total=len(analogies),
+        by_section=by_section,
+        predictions=predictions,
+    )
+
+
+# -------------------------------------------------------------------------------------- pictures
+def pca_2d(vectors: np.ndarray) -> np.ndarray:
+    """Project n points on their two principal directions, for a 2-d picture.
+
+    The points are centred; the directions are the top-2 right singular vectors of the centred matrix.
+    Each direction's sign is fixed so that its largest-magnitude coordinate is positive, so the picture
+    is the same on every machine.
+
+    Args:
+        vectors: array of shape (n, d), n >= 2, d >= 2.
+    Returns:
+        float64 array of shape (n, 2): the coordinates along the first and second principal direction.
+    """
+    if hasattr(vectors, "detach"):
+        vectors = vectors.detach().cpu().numpy()
+    x = np.asarray(vectors, dtype=np.float64)
+    if x.ndim != 2 or x.shape[0] < 2 or x.shape[1] < 2:
+        raise ValueError(f"vectors: expected shape (n, d) with n >= 2 and d >= 2, got {x.shape}")
+    x = x - x.mean(axis=0)
+    _, _, vt = np.linalg.svd(x, full_matrices=False)
+    directions = vt[:2]  # (2, d)
+    biggest = np.abs(directions).argmax(axis=1)
+    directions = directions * np.sign(directions[np.arange(2), biggest])[:, None]
+    return x @ directions.T
