@@ -19,8 +19,10 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# Localhost only, Jupyter's default token auth. Containers often run as root, which Jupyter refuses unless told.
+ROOT_OK := $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True)
 lab: install
-	cd notebooks && ../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1
+	cd notebooks && ../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(ROOT_OK)
 
 test: install
 	$(BIN)/python -m pytest tests notebooks $(NBVAL)
