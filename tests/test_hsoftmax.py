@@ -1,0 +1,345 @@
+"""Hierarchical softmax (notebook 02): Huffman trees, probabilities, gradients, training, search, checks."""
+
+import itertools
+
+import numpy as np
+import pytest
+import torch
+from matplotlib.figure import Figure
+
+from nlpcourse import checks
+from nlpcourse import hsoftmax as hs
+from nlpcourse.gradcheck import check_gradients
+
+
+def lecture_tree():
+    return hs.HuffmanTree.from_tokens(hs.LECTURE_SENTENCE)
+
+
+def random_params(tree, d=4, seed=0, scale=1.0):
+    rng = np.random.default_rng(seed)
+    return {"W_in": rng.normal(size=(tree.n_leaves, d)) * scale, "inner": rng.normal(size=(tree.n_inner, d)) * scale}
+
+
+# ---------------------------------------------------------------- Huffman codes
+
+def test_lecture_sentence_is_135_bits_with_the_classic_code_lengths():
+    tree = lecture_tree()
+    assert tree.weighted_length() == 135
+    lengths = dict(zip(tree.symbols, tree.lengths.tolist(), strict=True))
+    assert lengths[" "] == 3 and lengths["a"] == 3 and lengths["e"] == 3
+    assert all(lengths[c] == 4 for c in "fthismn") and all(lengths[c] == 5 for c in "xplour")
+
+
+def test_codes_are_prefix_free_and_match_the_paths():
+    tree = lecture_tree()
+    codes = [tree.code(s) for s in tree.symbols]
+    assert len(set(codes)) == len(codes)
+    for a, b in itertools.permutations(codes, 2):
+        assert not b.startswith(a)
+    # Kraft's equality holds for a full binary tree
+    assert sum(2.0 ** -len(c) for c in codes) == pytest.approx(1.0)
+    # the first turn from the root goes through the root row V-2
+    assert (tree.nodes[:, 0] == tree.n_inner - 1).all()
+
+
+def brute_force_optimum(counts):
+    """The optimal weighted length by trying every merge order (small inputs only)."""
+    best = [np.inf]
+
+    def rec(items):
+        if len(items) == 1:
+            best[0] = min(best[0], 0)
+            return 0
+        out = np.inf
+        for i, j in itertools.combinations(range(len(items)), 2):
+            rest = [x for k, x in enumerate(items) if k not in (i, j)]
+            out = min(out, items[i] + items[j] + rec([*rest, items[i] + items[j]]))
+        return out
+
+    return rec(list(counts))
+
+
+@pytest.mark.parametrize("counts", [[5, 1, 1], [1, 1, 1, 1], [10, 6, 3, 2, 1], [4, 4, 3, 2, 2, 1]])
+def test_huffman_is_optimal_on_small_examples(counts):
+    # weighted length = sum of the merged weights, minimised over all merge orders
+    assert hs.HuffmanTree.build(counts).weighted_length() == brute_force_optimum(counts)
+
+
+def test_power_of_two_equal_counts_give_a_balanced_tree():
+    tree = hs.HuffmanTree.build(np.ones(8, dtype=int))
+    assert tree.n_inner == 7 and (tree.lengths == 3).all()
+
+
+def test_frequent_words_are_never_deeper():
+    counts = hs.zipf_counts(500)
+    tree = hs.HuffmanTree.build(counts)
+    more = counts[:, None] > counts[None, :]  # (i, j): word i strictly more frequent than word j
+    assert (tree.lengths[:, None] <= tree.lengths[None, :])[more].all()
+    assert tree.weighted_length() <= counts.sum() * np.ceil(np.log2(500))
+
+
+def test_same_total_as_gensim_and_same_lengths_for_distinct_counts():
+    from nlpcourse.data import load_corpus
+
+    sentences = load_corpus("lee_background.cor")
+    for min_count in (1, 2, 5):
+        df = hs.gensim_tree_comparison(sentences, min_count=min_count)
+        assert (df["count"] * df["ours"]).sum() == (df["count"] * df["gensim"]).sum()
+    # at min_count=5 every word whose count is unique has the same code length as in gensim
+    unique = ~df["count"].duplicated(keep=False)
+    assert (df["ours"][unique] == df["gensim"][unique]).all()
+
+
+def test_identical_code_lengths_to_gensim_without_ties():
+    from gensim.models import Word2Vec
+
+    rng = np.random.default_rng(0)
+    # counts 3^k-ish spread so that no two counts and no two partial sums collide
+    words = [f"w{i}" for i in range(40)]
+    counts = np.sort(rng.choice(np.arange(1, 400), size=40, replace=False))[::-1] * 7 + 1
+    tree = hs.HuffmanTree.build(counts, words)
+    g = Word2Vec(hs=1, negative=0, min_count=1, workers=1, seed=0)
+    g.build_vocab_from_freq(dict(zip(words, counts.tolist(), strict=True)))
+    assert [len(g.wv.get_vecattr(w, "code")) for w in words] == tree.lengths.tolist()
+    assert tree.weighted_length() == sum(c * len(g.wv.get_vecattr(w, "code")) for w, c in zip(words, counts,
+                                                                                                 strict=True))
+
+
+# ---------------------------------------------------------------- bad input
+
+@pytest.mark.parametrize("counts, match", [
+    ([], "empty"), ([3], "at least 2 counts"), ([3, 0, 1], "> 0, got 0 at position 1"),
+    ([3, -2], "> 0, got -2"), ([[1, 2], [3, 4]], "1-D"), ([1.0, np.nan], "finite"), (["a", "b"], "numbers"),
+])
+def test_bad_counts(counts, match):
+    with pytest.raises(ValueError, match=match):
+        hs.HuffmanTree.build(counts)
+
+
+def test_bad_symbols_words_and_vectors():
+    with pytest.raises(ValueError, match="expected 3 labels"):
+        hs.HuffmanTree.build([3, 2, 1], ["a", "b"])
+    with pytest.raises(ValueError, match="duplicates"):
+        hs.HuffmanTree.build([3, 2, 1], ["a", "b", "a"])
+    with pytest.raises(ValueError, match="at least 2 distinct"):
+        hs.HuffmanTree.from_tokens("")
+    with pytest.raises(ValueError, match="at least 2 counts"):
+        hs.HuffmanTree.from_tokens("aaaa")
+    tree = lecture_tree()
+    with pytest.raises(KeyError, match="'z' is not a leaf"):
+        tree.path("z")
+    with pytest.raises(KeyError, match=r"leaf id in \[0, 16\)"):
+        tree.index(16)
+    p = random_params(tree)
+    with pytest.raises(ValueError, match=r"center: expected shape \(d,\) with d=4, got \(3,\)"):
+        hs.leaf_probabilities(tree, np.zeros(3), p["inner"])
+    with pytest.raises(ValueError, match=r"inner: expected shape \(V-1, d\) = \(15, d\), got \(16, 4\)"):
+        hs.branch_probabilities(tree, "a", np.zeros(4), np.zeros((16, 4)))
+    with pytest.raises(ValueError, match=r"params\['inner'\]"):
+        hs.skipgram_hs_loss_and_grad({"W_in": p["W_in"], "inner": p["inner"][:, :2]}, np.zeros((1, 2), int), tree)
+    with pytest.raises(KeyError, match="expected keys"):
+        hs.skipgram_hs_loss_and_grad({"W": p["W_in"]}, np.zeros((1, 2), int), tree)
+    with pytest.raises(ValueError, match=r"pairs: expected word ids in \[0, 16\)"):
+        hs.skipgram_hs_loss_and_grad(p, np.array([[0, 16]]), tree)
+    with pytest.raises(ValueError, match="codes: expected shape"):
+        hs.path_loss_and_grad(np.zeros(2), np.zeros((3, 2)), np.array([0, 2, 1]))
+
+
+# ---------------------------------------------------------------- probabilities
+
+@pytest.mark.parametrize("seed", range(10))
+def test_leaf_probabilities_sum_to_one_for_any_parameters(seed):
+    rng = np.random.default_rng(seed)
+    V, d = int(rng.integers(2, 60)), int(rng.integers(1, 8))
+    tree = hs.HuffmanTree.build(rng.integers(1, 100, size=V))
+    scale = 10.0 ** rng.uniform(-2, 1)
+    p = hs.leaf_probabilities(tree, rng.normal(size=d) * scale, rng.normal(size=(V - 1, d)) * scale)
+    assert p.shape == (V,) and (p >= 0).all()
+    assert p.sum() == pytest.approx(1.0, abs=1e-12)
+
+
+def test_path_probability_is_the_product_of_branches_and_matches_leaf_probabilities():
+    tree = lecture_tree()
+    p = random_params(tree)
+    h = p["W_in"][0]
+    all_p = hs.leaf_probabilities(tree, h, p["inner"])
+    for i, s in enumerate(tree.symbols):
+        b = hs.branch_probabilities(tree, s, h, p["inner"])
+        assert len(b) == tree.lengths[i]
+        assert hs.path_probability(tree, s, h, p["inner"]) == pytest.approx(all_p[i]) == pytest.approx(np.prod(b))
+    # left turn = sigma(x), right turn = 1 - sigma(x)
+    nodes, codes = tree.path("a")
+    x = p["inner"][nodes] @ h
+    assert np.allclose(b := hs.branch_probabilities(tree, "a", h, p["inner"]),
+                       np.where(codes == 0, hs.sigmoid(x), hs.sigmoid(-x)))
+    assert b.shape == codes.shape
+
+
+def test_loss_is_minus_log_path_probability():
+    tree = lecture_tree()
+    p = random_params(tree)
+    loss, g = hs.hs_loss_and_grad(p["W_in"][3], p["inner"], tree, "e")
+    assert loss == pytest.approx(-np.log(hs.path_probability(tree, "e", p["W_in"][3], p["inner"])))
+    nodes, _ = tree.path("e")
+    others = np.setdiff1d(np.arange(tree.n_inner), nodes)
+    assert (g["inner"][others] == 0).all() and (g["inner"][nodes] != 0).any()
+
+
+# ---------------------------------------------------------------- gradients vs autograd and finite differences
+
+def test_path_gradients_match_autograd_and_finite_differences():
+    center, rows, codes = hs.gradient_exercise()
+
+    def ours(q):
+        loss, g = hs.path_loss_and_grad(q["center"], q["rows"], codes)
+        return loss, g
+
+    res = check_gradients(ours, lambda t: hs.path_loss_torch(t["center"], t["rows"], codes),
+                          {"center": center, "rows": rows})
+    assert res.ok, str(res)
+
+
+def test_skipgram_gradients_match_autograd_and_finite_differences():
+    tree = lecture_tree()
+    params = random_params(tree, d=3, scale=0.5)
+    rng = np.random.default_rng(1)
+    pairs = rng.integers(0, tree.n_leaves, size=(12, 2))
+    res = check_gradients(lambda q: hs.skipgram_hs_loss_and_grad(q, pairs, tree),
+                          lambda t: hs.skipgram_hs_loss_torch(t, pairs, tree), params)
+    assert res.ok, str(res)
+
+
+def test_vectorised_loss_equals_the_sum_of_single_examples():
+    tree = lecture_tree()
+    params = random_params(tree, d=3)
+    pairs = np.array([[0, 1], [2, 15], [0, 1], [7, 3]])
+    loss, grads = hs.skipgram_hs_loss_and_grad(params, pairs, tree)
+    singles = [hs.hs_loss_and_grad(params["W_in"][c], params["inner"], tree, o) for c, o in pairs]
+    assert loss == pytest.approx(np.mean([s[0] for s in singles]))
+    assert np.allclose(grads["inner"], sum(s[1]["inner"] for s in singles) / len(pairs))
+    grad_w = np.zeros_like(params["W_in"])
+    for (c, _), s in zip(pairs, singles, strict=True):
+        grad_w[c] += s[1]["center"] / len(pairs)
+    assert np.allclose(grads["W_in"], grad_w)
+
+
+def test_batched_torch_equals_numpy():
+    tree = lecture_tree()
+    params = random_params(tree, d=5)
+    pairs = np.random.default_rng(2).integers(0, tree.n_leaves, size=(20, 2))
+    loss, grads = hs.skipgram_hs_loss_and_grad(params, pairs, tree)
+    c, o = pairs[:, 0], pairs[:, 1]
+    W = torch.tensor(params["W_in"])
+    inner = torch.tensor(params["inner"])
+    nodes = torch.as_tensor(tree.nodes[o])
+    l_t, g_h, g_rows = hs.hs_batch_loss_and_grad(W[c], inner, nodes, torch.as_tensor(tree.codes[o]),
+                                                 torch.as_tensor(tree.mask[o]))
+    assert float(l_t) / len(pairs) == pytest.approx(loss)
+    gw = torch.zeros_like(W).index_add_(0, torch.as_tensor(c), g_h) / len(pairs)
+    gi = torch.zeros_like(inner).index_add_(0, nodes.reshape(-1), g_rows.reshape(-1, 5)) / len(pairs)
+    assert np.allclose(gw.numpy(), grads["W_in"]) and np.allclose(gi.numpy(), grads["inner"])
+
+
+def test_softmax_baseline_matches_autograd():
+    gen = torch.Generator().manual_seed(0)
+    h = torch.randn(6, 4, generator=gen, dtype=torch.float64, requires_grad=True)
+    W = torch.randn(10, 4, generator=gen, dtype=torch.float64, requires_grad=True)
+    t = torch.tensor([0, 3, 9, 3, 1, 2])
+    loss, g_h, g_W = hs.softmax_batch_loss_and_grad(h.detach(), W.detach(), t)
+    ref = torch.nn.functional.cross_entropy(h @ W.T, t, reduction="sum")
+    ref.backward()
+    assert float(loss) == pytest.approx(ref.item())
+    assert torch.allclose(g_h, h.grad) and torch.allclose(g_W, W.grad)
+
+
+# ---------------------------------------------------------------- search
+
+def test_tree_search_greedy_beam_exhaustive():
+    tree = lecture_tree()
+    misses = 0
+    for seed in range(30):
+        p = random_params(tree, seed=seed, scale=0.7)
+        h = p["W_in"][0]
+        best = hs.exhaustive_search(tree, h, p["inner"], k=tree.n_leaves)
+        assert [w for w, _ in hs.tree_search(tree, h, p["inner"], beam_size=tree.n_leaves)] == [w for w, _ in best]
+        greedy = hs.tree_search(tree, h, p["inner"], beam_size=1)[0]
+        assert greedy[1] <= best[0][1] + 1e-12
+        assert greedy[1] == pytest.approx(hs.path_probability(tree, greedy[0], h, p["inner"]))
+        misses += greedy[0] != best[0][0]
+    assert 0 < misses < 30  # greedy descent sometimes misses the most probable leaf
+
+
+# ---------------------------------------------------------------- speed measurement, drawing, toy
+
+def test_zipf_counts_and_measure_speed_shape():
+    c = hs.zipf_counts(1000)
+    assert c[0] == 10_000 and c[-1] == 10 and (np.diff(c) <= 0).all()
+    with pytest.raises(ValueError, match="V: expected an int >= 2"):
+        hs.zipf_counts(1)
+    df = hs.measure_speed([200, 400], dim=8, batch=16, repeats=1)
+    assert list(df.columns) == ["V", "avg_path", "softmax_ms", "hs_ms", "speedup"]
+    assert (df["avg_path"] < np.log2(df["V"]) + 1).all()
+
+
+def test_draw_tree_codes_and_probabilities():
+    tree = lecture_tree()
+    fig = hs.draw_tree(tree, word="x")
+    assert isinstance(fig, Figure) and "10100" in fig.axes[0].get_title()
+    toy = hs.toy_example()
+    fig = toy.draw("language", perturb=0.5)
+    title = fig.axes[0].get_title()
+    p = hs.path_probability(toy.tree, "language", toy.center_at(0.5), toy.inner)
+    assert title.endswith(f"= {p:.4f}")
+    with pytest.raises(ValueError, match="give both"):
+        hs.draw_tree(tree, center=np.zeros(3))
+    fig2, ax = Figure(), None
+    ax = fig2.subplots()
+    assert hs.draw_tree(tree, ax=ax) is fig2
+
+
+def test_toy_example_perturbation_changes_probabilities_and_keeps_the_sum():
+    toy = hs.toy_example()
+    p0 = hs.leaf_probabilities(toy.tree, toy.center_at(0.0), toy.inner)
+    p1 = hs.leaf_probabilities(toy.tree, toy.center_at(1.0), toy.inner)
+    assert not np.allclose(p0, p1) and p1.sum() == pytest.approx(1.0)
+
+
+# ---------------------------------------------------------------- exercise checks
+
+def test_path_probability_checks(capsys):
+    p = 1 * 0.9 * 0.95 * 0.65 * 0.2
+    assert p == pytest.approx(0.11115)
+    assert checks.check_hs_path_probability(p) is True
+    assert checks.check_hs_path_loss(-np.log(p)) is True
+    for wrong, hint in [(3.7, "added"), (1 * 0.9 * 0.95 * 0.65 * 0.8, "don't replace"), (0.9 * 0.95 * 0.65, "missing"),
+                        (-np.log(p), "the loss"), (None, "Not answered"), (1.5, "between 0 and 1")]:
+        assert checks.check_hs_path_probability(wrong) is False
+        assert hint in capsys.readouterr().out
+    for wrong, hint in [(np.log(p), "sign"), (-np.log10(p), "base 10"), (p, "probability itself"),
+                        (..., "Not answered"), (2.0, "not the right value")]:
+        assert checks.check_hs_path_loss(wrong) is False
+        assert hint in capsys.readouterr().out
+
+
+def test_gradient_check_accepts_the_derivation_and_rejects_typical_mistakes(capsys):
+    center, rows, codes = hs.gradient_exercise()
+    x, t = rows @ center, 1.0 - codes
+    g = hs.sigmoid(x) - t
+    assert checks.check_hs_gradient(g @ rows, np.outer(g, center)) is True
+    assert capsys.readouterr().out.count("✅") == 2
+    for gg, hint in [(-g, "sign is flipped"), (hs.sigmoid(x) - codes, "t = 1 − code"), (x - t, "sigmoid")]:
+        assert checks.check_hs_gradient(gg @ rows, np.outer(gg, center)) is False
+        assert hint in capsys.readouterr().out
+    assert checks.check_hs_gradient(None, None) is False
+    assert "Not answered" in capsys.readouterr().out
+    assert checks.check_hs_gradient(np.outer(g, center), g @ rows) is False
+    assert "shape (3,)" in capsys.readouterr().out
+
+
+def test_shape_checks(capsys):
+    assert checks.check_hs_shapes(1023, 10) is True
+    for n, length, hint in [(1024, 10, "V − 1 merges"), (2047, 10, "leaves too"), (1023, 1024, "full softmax"),
+                            (1023, 11, "the leaf has no vector"), (None, 10, "Not answered")]:
+        assert checks.check_hs_shapes(n, length) is False
+        assert hint in capsys.readouterr().out
