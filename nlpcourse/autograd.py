@@ -138,8 +138,9 @@ class Value:
 
     def log(self) -> Value:
         if self.data <= 0.0:
-            raise ValueError(f"log: expected a positive input, got {self.data:g} "
-                             f"(log x is only defined for x > 0){' at ' + self.label if self.label else ''}")
+            name = f"{self.label} = " if self.label else ""
+            raise ValueError(f"log: expected a positive input, got {name}{self.data:g} (log is only defined for "
+                             f"inputs > 0)")
         a = self.data
         return self._gate(math.log(a), (self,), "log", lambda: (1.0 / a,))
 
@@ -383,8 +384,9 @@ def lecture_example(x: float = -2.0, y: float = 5.0, z: float = -4.0) -> Value:
 
 def logistic_neuron(w0: float = 2.0, x0: float = -1.0, w1: float = -3.0, x1: float = -2.0, b: float = -3.0,
                     collapsed: bool = False) -> Value:
-    """f(w, x) = σ(w0·x0 + w1·x1 + b), either gate by gate (*, *, +, +, neg, exp, +1, **-1) or with
-    the sigmoid collapsed into one gate (``collapsed=True``). Same value and gradients either way.
+    """f(w, x) = σ(w0·x0 + w1·x1 + b), either gate by gate (*, *, +, +, neg, exp, +1, **-1; nodes w0x0,
+    w1x1, s, z, u = -z, e = exp(u), d = 1 + e, f = 1/d) or with the sigmoid collapsed into one gate
+    (``collapsed=True``). Same value and gradients either way.
 
     Returns:
         f (a Value). At the defaults (the lecture's numbers) f = 0.73, df/dw0 = -0.20, df/dx0 = 0.39.
@@ -394,7 +396,7 @@ def logistic_neuron(w0: float = 2.0, x0: float = -1.0, w1: float = -3.0, x1: flo
     z = _named(_named(_named(w0v * x0v, "w0x0") + _named(w1v * x1v, "w1x1"), "s") + bv, "z")
     if collapsed:
         return _named(z.sigmoid(), "f")
-    d = _named(1 + _named(_named(-z, "-z").exp(), "e"), "d")
+    d = _named(1 + _named(_named(-z, "u").exp(), "e"), "d")
     return _named(d**-1, "f")
 
 
