@@ -187,11 +187,17 @@ def load_corpus(name: str = "lee_background.cor") -> list[list[str]]:
     path = corpus_path(name)  # KeyError for unknown names
     if name not in texts:
         raise ValueError(f"name: expected a text corpus, one of {list(texts)}, got the evaluation set {name!r}")
+    return [list(sentence) for sentence in _corpus(name, path)]  # fresh lists: callers may mutate them
+
+
+@cache
+def _corpus(name: str, path: Path) -> tuple[tuple[str, ...], ...]:
+    """The tokenised corpus, read once per process (immutable; :func:`load_corpus` hands out copies)."""
     if name == "head500.noblanks.cor":
-        return [line.split() for line in _lines(path)]
+        return tuple(tuple(line.split()) for line in _lines(path))
     if name == "pang_lee_polarity.cor":
-        return list(load_polarity()["tokens"])
-    return [tokenize(line) for line in _lines(path)]
+        return tuple(tuple(tokens) for tokens in _polarity()["tokens"])
+    return tuple(tuple(tokenize(line)) for line in _lines(path))
 
 
 def load_toy_sentences() -> list[list[str]]:

@@ -77,6 +77,8 @@ def test_load_corpus_shapes():
     assert len(head) == 250 and head[0][:3] == ["anarch", "greek", "rule"]
     pang = load_corpus("pang_lee_polarity.cor")
     assert len(pang) == 200 and pang[0] == ["simplistic", "silly", "and", "tedious"]
+    lee[0].append("changed")  # a copy: the next call is not affected
+    assert load_corpus()[0][-1] != "changed" and isinstance(load_corpus()[0], list)
 
 
 def test_load_corpus_bad_names():
