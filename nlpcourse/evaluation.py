@@ -422,8 +422,8 @@ def analogy_accuracy(
         "n_evaluated": [int((sections[rows] == s).sum()) for s in order],
         "n_total": [int((sections == s).sum()) for s in order],
     })
-    by_section["accuracy"] = (by_section["n_correct"] / by_section["n_evaluated"].where(by_section["n_evaluated"] > 0)
-                              ).fillna(0.0)
+    evaluated = by_section["n_evaluated"].to_numpy()
+    by_section["accuracy"] = by_section["n_correct"].to_numpy() / np.maximum(evaluated, 1)  # 0.0 if none, as gensim
     n_evaluated = len(rows)
     return AnalogyResult(
         accuracy=float(correct.mean()) if n_evaluated else 0.0,
