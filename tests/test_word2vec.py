@@ -1,0 +1,330 @@
+"""Tests of nlpcourse.word2vec: pairs, losses, gradients (vs autograd and finite differences), the noise
+sampler, the batched trainer (equal to the numpy math on small inputs; learns a planted structure)."""
+
+import numpy as np
+import pytest
+import torch
+from matplotlib.figure import Figure
+from scipy.stats import chisquare
+
+from nlpcourse import word2vec as w2v
+from nlpcourse.data import Vocab, load_corpus
+from nlpcourse.evaluation import Embeddings
+
+LECTURE = "lemon , a tablespoon of apricot jam a pinch".split()
+
+
+# ---------------------------------------------------------------- windows and pairs
+def test_apricot_context_words_match_the_lecture():
+    assert w2v.context_words(LECTURE, LECTURE.index("apricot"), 2) == ["tablespoon", "of", "jam", "a"]
+
+
+def brute_force_pairs(ids, m):
+    return [(ids[i], ids[j]) for i in range(len(ids)) for j in range(len(ids)) if 0 < abs(i - j) <= m]
+
+
+@pytest.mark.parametrize("m", [1, 2, 5])
+def test_skipgram_pairs_equal_brute_force(m):
+    ids = np.array([3, 1, 4, 1, 5, 9, 2])
+    pairs = w2v.skipgram_pairs(ids, m)
+    assert pairs.shape[1] == 2 and pairs.dtype == np.int64
+    assert sorted(map(tuple, pairs.tolist())) == sorted(brute_force_pairs(ids.tolist(), m))
+
+
+def test_apricot_has_four_positive_pairs():
+    vocab = Vocab.build([LECTURE])
+    ids = vocab.encode(LECTURE)
+    pairs = w2v.skipgram_pairs(ids, 2)
+    apricot = pairs[pairs[:, 0] == vocab.index("apricot")]
+    assert sorted(vocab.decode(apricot[:, 1])) == sorted(["tablespoon", "of", "jam", "a"])
+
+
+def test_pairs_never_cross_sentences():
+    pairs = w2v.skipgram_pairs_corpus([np.array([0, 1]), np.array([2, 3])], window=5)
+    assert sorted(map(tuple, pairs.tolist())) == [(0, 1), (1, 0), (2, 3), (3, 2)]
+
+
+def test_cbow_examples_pad_the_ends():
+    contexts, centers = w2v.cbow_examples(np.array([7, 8, 9]), 2)
+    assert contexts.shape == (3, 4)
+    np.testing.assert_array_equal(centers, [7, 8, 9])
+    np.testing.assert_array_equal(contexts[0], [-1, -1, 8, 9])
+    np.testing.assert_array_equal(contexts[1], [-1, 7, 9, -1])
+
+
+@pytest.mark.parametrize("window", [0, -1, 1.5])
+def test_bad_window_is_named(window):
+    with pytest.raises(ValueError, match="window"):
+        w2v.skipgram_pairs(np.array([1, 2, 3]), window)
+
+
+def test_ids_must_be_integers():
+    with pytest.raises(ValueError, match="ids"):
+        w2v.skipgram_pairs(np.array([1.0, 2.0]), 2)
+
+
+# ---------------------------------------------------------------- one-hot and the two matrices
+def test_one_hot_selects_a_row():
+    W, C = w2v.init_params(6, 3)
+    assert W.shape == C.shape == (6, 3)
+    np.testing.assert_array_equal(w2v.one_hot(4, 6) @ W, W[4])
+    with pytest.raises(ValueError, match=r"i: expected a word index in \[0, 6\), got 6"):
+        w2v.one_hot(6, 6)
+
+
+# ---------------------------------------------------------------- naive softmax
+@pytest.fixture
+def params():
+    rng = np.random.default_rng(1)
+    return rng.standard_normal(5), rng.standard_normal((8, 5))
+
+
+def test_naive_softmax_loss_is_minus_log_probability(params):
+    c, Out = params
+    loss, g_c, g_o = w2v.naive_softmax_loss_and_grad(c, Out, 3)
+    p = np.exp(Out @ c) / np.exp(Out @ c).sum()
+    assert loss == pytest.approx(-np.log(p[3]))
+    assert g_c.shape == (5,) and g_o.shape == (8, 5)
+    assert np.all(np.any(g_o != 0, axis=1))  # the full softmax touches every row
+
+
+def test_naive_softmax_gradients_match_autograd_and_finite_differences(params):
+    assert w2v.check_naive_softmax_gradients(*params, target=2).ok
+
+
+def test_naive_softmax_is_stable_for_huge_scores():
+    loss, g_c, _ = w2v.naive_softmax_loss_and_grad(np.array([1000.0, 0.0]), np.array([[1.0, 0], [0.9, 0]]), 1)
+    assert np.isfinite(loss) and loss == pytest.approx(100.0)
+    assert np.all(np.isfinite(g_c))
+
+
+def test_softmax_and_logsumexp():
+    z = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(w2v.softmax(z), np.exp(z) / np.exp(z).sum())
+    assert w2v.logsumexp(z + 1000) == pytest.approx(np.log(np.exp(z).sum()) + 1000)
+    assert w2v.sigmoid(-1000.0) == 0.0 and w2v.sigmoid(1000.0) == 1.0
+
+
+def test_torch_losses_equal_numpy(params):
+    c, Out = params
+    tc, tO = torch.tensor(c), torch.tensor(Out)
+    expected = w2v.naive_softmax_loss_and_grad(c, Out, 4)[0]
+    assert w2v.naive_softmax_loss_torch(tc, tO, 4).item() == pytest.approx(expected)
+    negs = np.array([0, 1, 1])
+    assert w2v.neg_sampling_loss_torch(tc, tO, 4, negs).item() == pytest.approx(
+        w2v.neg_sampling_loss_and_grad(c, Out, 4, negs)[0])
+
+
+def test_mismatched_dimensions_and_bad_target_are_named(params):
+    c, Out = params
+    with pytest.raises(ValueError, match=r"center_vec: expected shape \(d,\) with d=5, got \(3,\)"):
+        w2v.naive_softmax_loss_and_grad(c[:3], Out, 0)
+    with pytest.raises(ValueError, match=r"center_vec: expected shape \(d,\) with d=5, got \(2, 5\)"):
+        w2v.naive_softmax_loss_and_grad(Out[:2], Out, 0)
+    with pytest.raises(ValueError, match=r"target: expected a word index in \[0, 8\), got 8"):
+        w2v.naive_softmax_loss_and_grad(c, Out, 8)
+    with pytest.raises(ValueError, match="outside_vectors"):
+        w2v.naive_softmax_loss_and_grad(c, Out[0], 0)
+
+
+# ---------------------------------------------------------------- CBOW
+def test_cbow_uses_the_average_and_splits_the_gradient(params):
+    c, Out = params
+    ctx = np.stack([c, 2 * c, 3 * c, 4 * c])
+    loss, g_ctx, g_o = w2v.cbow_naive_softmax_loss_and_grad(ctx, Out, 1)
+    loss_avg, g_avg, g_o_avg = w2v.naive_softmax_loss_and_grad(2.5 * c, Out, 1)
+    assert loss == pytest.approx(loss_avg)
+    np.testing.assert_allclose(g_ctx, np.tile(g_avg / 4, (4, 1)))
+    np.testing.assert_allclose(g_o, g_o_avg)
+
+
+def test_cbow_gradients_match_autograd(params):
+    c, Out = params
+    ctx = np.random.default_rng(2).standard_normal((4, 5))
+    assert w2v.check_cbow_gradients(ctx, Out, 1).ok
+    assert w2v.check_cbow_gradients(ctx, Out, 1, np.array([0, 2, 3])).ok
+    with pytest.raises(ValueError, match="context_vectors"):
+        w2v.cbow_naive_softmax_loss_and_grad(ctx[:, :3], Out, 1)
+
+
+# ---------------------------------------------------------------- negative sampling
+def test_neg_sampling_loss_formula_and_sparse_gradient(params):
+    c, Out = params
+    negs = np.array([0, 5, 5])
+    loss, g_c, g_o = w2v.neg_sampling_loss_and_grad(c, Out, 2, negs)
+    sig = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731
+    expected = -np.log(sig(Out[2] @ c)) - sum(np.log(sig(-Out[k] @ c)) for k in negs)
+    assert loss == pytest.approx(expected)
+    np.testing.assert_array_equal(w2v.changed_rows(g_o), [0, 2, 5])
+    np.testing.assert_allclose(g_o[5], 2 * sig(Out[5] @ c) * c)  # a repeated negative counts twice
+
+
+def test_neg_sampling_gradients_match_autograd(params):
+    assert w2v.check_neg_sampling_gradients(*params, target=3, negatives=np.array([0, 1, 7, 7])).ok
+
+
+def test_neg_sampling_bad_negatives(params):
+    c, Out = params
+    with pytest.raises(ValueError, match="negatives: must not contain the positive target 3"):
+        w2v.neg_sampling_loss_and_grad(c, Out, 3, np.array([1, 3]))
+    with pytest.raises(ValueError, match="negatives: expected a non-empty"):
+        w2v.neg_sampling_loss_and_grad(c, Out, 3, np.array([], dtype=int))
+    with pytest.raises(ValueError, match=r"negatives: expected word indices in \[0, 8\), got 9"):
+        w2v.neg_sampling_loss_and_grad(c, Out, 3, np.array([9]))
+
+
+# ---------------------------------------------------------------- the noise distribution and the sampler
+def test_unigram_noise_reproduces_the_lecture_numbers():
+    powered = np.array([0.9, 0.09, 0.01]) ** 0.75
+    np.testing.assert_allclose(powered, [0.92, 0.16, 0.032], atol=0.005)
+    p = w2v.unigram_noise([0.9, 0.09, 0.01], 0.75)
+    np.testing.assert_allclose(p, powered / powered.sum())
+    np.testing.assert_allclose(p, [0.825, 0.147, 0.028], atol=0.001)
+    np.testing.assert_allclose(w2v.unigram_noise([3, 1], 1.0), [0.75, 0.25])
+    np.testing.assert_allclose(w2v.unigram_noise([3, 1], 0.0), [0.5, 0.5])
+    with pytest.raises(ValueError, match="alpha"):
+        w2v.unigram_noise([3, 1], 1.5)
+    with pytest.raises(ValueError, match="counts"):
+        w2v.unigram_noise([], 0.75)
+
+
+def test_sampler_follows_the_noise_distribution_chi_square():
+    counts = (1000 / np.arange(1, 51)).astype(int) + 1
+    probs = w2v.unigram_noise(counts)
+    draws = w2v.NegativeSampler(probs, seed=0).draw(100_000)
+    observed = np.bincount(draws, minlength=len(probs))
+    assert chisquare(observed, probs * len(draws)).pvalue > 0.01
+
+
+def test_sampler_never_returns_the_positive():
+    sampler = w2v.NegativeSampler(w2v.unigram_noise([100, 1, 1]), seed=0)
+    positives = np.zeros(500, dtype=np.int64)
+    negs = sampler.sample(positives, 5)
+    assert negs.shape == (500, 5) and not np.any(negs == 0)
+    assert sampler.sample(1, 4).shape == (4,)
+    with pytest.raises(ValueError, match="k: expected an int >= 1, got 0"):
+        sampler.sample(1, 0)
+
+
+# ---------------------------------------------------------------- batched torch version = the numpy math
+def small_batch():
+    rng = np.random.default_rng(3)
+    W, C = rng.standard_normal((10, 4)) * 0.5, rng.standard_normal((10, 4)) * 0.5
+    centers, contexts = np.array([0, 1, 2]), np.array([3, 4, 5])
+    negs = np.array([[6, 7], [8, 9], [6, 8]])
+    return W, C, centers, contexts, negs
+
+
+def test_batch_loss_equals_numpy_sum():
+    W, C, centers, contexts, negs = small_batch()
+    rows = zip(centers, contexts, negs, strict=True)
+    expected = sum(w2v.neg_sampling_loss_and_grad(W[i], C, o, n)[0] for i, o, n in rows)
+    got = w2v.sgns_batch_loss(*(torch.tensor(x) for x in (W, C, centers, contexts, negs)))
+    assert got.item() == pytest.approx(expected)
+
+
+def test_batch_step_is_an_sgd_step_with_autograd_gradients():
+    W, C, centers, contexts, negs = small_batch()
+    tW, tC = torch.tensor(W, requires_grad=True), torch.tensor(C, requires_grad=True)
+    idx = [torch.tensor(x) for x in (centers, contexts, negs)]
+    w2v.sgns_batch_loss(tW, tC, *idx).backward()
+    W2, C2 = torch.tensor(W), torch.tensor(C)
+    loss = w2v.sgns_batch_step(W2, C2, *idx, lr=0.1)
+    assert loss == pytest.approx(w2v.sgns_batch_loss(torch.tensor(W), torch.tensor(C), *idx).item())
+    np.testing.assert_allclose(W2.numpy(), W - 0.1 * tW.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(C2.numpy(), C - 0.1 * tC.grad.numpy(), atol=1e-12)
+
+
+def test_keep_probabilities_match_gensim():
+    from gensim.models import Word2Vec
+
+    sentences = load_corpus("lee_background.cor")
+    model = Word2Vec(min_count=5, sample=1e-3)
+    model.build_vocab(sentences)
+    vocab = Vocab.build(sentences, min_count=5)
+    ours = w2v.keep_probabilities(vocab.counts, 1e-3)
+    theirs = np.array([model.wv.get_vecattr(w, "sample_int") / 2**32 for w in vocab.itos])
+    np.testing.assert_allclose(ours, theirs, atol=1e-6)
+
+
+# ---------------------------------------------------------------- the trainer
+def planted_corpus(n_sentences=400, seed=0):
+    """Two topics: words of a topic only co-occur with words of the same topic."""
+    rng = np.random.default_rng(seed)
+    topics = [["apple", "pear", "plum", "fig", "lime"], ["car", "bus", "train", "tram", "ship"]]
+    return [list(rng.choice(topics[i % 2], size=8)) for i in range(n_sentences)]
+
+
+def test_trainer_learns_the_planted_structure_and_loss_decreases():
+    history = []
+    emb = w2v.train_sgns(planted_corpus(), dim=10, window=2, negative=3, epochs=5, min_count=1, sample=0,
+                         lr=0.05, batch_size=64, progress=False, history=history)
+    assert isinstance(emb, Embeddings) and emb.vectors.shape == (10, 10)
+    assert np.mean(history[-10:]) < 0.8 * np.mean(history[:10])
+    fruit = {"apple", "pear", "plum", "fig", "lime"}
+    for word in ["apple", "car"]:
+        neighbours = {w for w, _ in emb.most_similar(word, k=4)}
+        assert neighbours == (fruit - {word} if word in fruit else {"bus", "train", "tram", "ship"})
+
+
+def test_trainer_is_deterministic():
+    kw = dict(dim=8, window=2, epochs=2, min_count=1, batch_size=32, progress=False, seed=3)
+    a = w2v.train_sgns(planted_corpus(100), **kw)
+    b = w2v.train_sgns(planted_corpus(100), **kw)
+    np.testing.assert_array_equal(a.vectors, b.vectors)
+
+
+def test_trainer_restores_torch_threads():
+    before = torch.get_num_threads()
+    w2v.train_sgns(planted_corpus(20), dim=4, min_count=1, epochs=1, progress=False, threads=1)
+    assert torch.get_num_threads() == before
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(sentences=[]), "sentences: expected a non-empty list"),
+        (dict(sentences=[[], []]), "sentences: expected a non-empty list"),
+        (dict(window=0), "window: expected an int >= 1, got 0"),
+        (dict(negative=0), "negative: expected an int >= 1, got 0"),
+        (dict(min_count=10_000), "min_count"),
+    ],
+)
+def test_trainer_bad_input(kwargs, match):
+    args = dict(sentences=planted_corpus(10), min_count=1, progress=False) | kwargs
+    with pytest.raises(ValueError, match=match):
+        w2v.train_sgns(**args)
+
+
+# ---------------------------------------------------------------- cost, widgets, figures, probes
+def test_time_naive_softmax_rows():
+    df = w2v.time_naive_softmax([10, 100], dim=8, repeats=2)
+    assert list(df["vocab_size"]) == [10, 100] and (df["ms_per_example"] > 0).all()
+    assert isinstance(w2v.draw_cost_curve(df), Figure)
+
+
+def test_sgd_step_demo_pulls_the_positive_and_pushes_the_negatives():
+    demo = w2v.SGDStepDemo(lr=0.3)
+    before = demo.similarities()["sigmoid"]
+    demo.step(5)
+    after = demo.similarities()["sigmoid"]
+    assert len(demo.losses) == 6 and all(np.diff(demo.losses) < 0)
+    assert after["jam"] > before["jam"] and (after.iloc[1:] < before.iloc[1:]).all()
+    assert len(w2v.draw_sgd_step(demo).axes) == 2
+    demo.reset()
+    assert len(demo.losses) == 1
+    with pytest.raises(ValueError, match="lr"):
+        w2v.SGDStepDemo(lr=0)
+
+
+def test_noise_figure_and_pca_and_bias_probe():
+    vocab = Vocab.build(planted_corpus(20), min_count=1)
+    assert isinstance(w2v.draw_noise_distribution(vocab.itos, vocab.counts, 0.5, top=5), Figure)
+    emb = Embeddings(np.random.default_rng(0).standard_normal((len(vocab), 4)), vocab)
+    assert isinstance(w2v.draw_embedding_pca(emb, ["apple", "car", "bus"]), Figure)
+    with pytest.raises(KeyError, match="zebra"):
+        w2v.draw_embedding_pca(emb, ["apple", "zebra"])
+    probe = w2v.gender_direction(emb, ["apple", "zebra"], pair=("car", "bus"))
+    expected = emb.similarity("apple", "car") - emb.similarity("apple", "bus")
+    assert probe.loc["apple", "difference"] == pytest.approx(expected)
+    assert np.isnan(probe.loc["zebra", "difference"])
