@@ -292,3 +292,72 @@ def check_neuron_gradients(grads_neuron: object) -> bool:
                                                                "w0."),
         (lambda a: np.allclose(np.abs(a), np.abs(expected), atol=5e-3), "check the signs: x0 is negative."),
     ], atol=5e-3, success="σ'(z) = σ(z)(1 − σ(z)) ≈ 0.20 at z = 1, then the mul gate swaps.")
+
+
+# ---- 01 word2vec
+def check_softmax_center_grad(grad_center: object) -> bool:
+    """Exercise 01.1: dL/dθ_W[i] of the naive-softmax loss on the notebook's small example.
+
+    Args:
+        grad_center: the student's gradient, shape (3,) (word2vec.EXERCISE_CENTER / _OUTSIDE / _TARGET).
+    """
+    from .word2vec import EXERCISE_CENTER, EXERCISE_OUTSIDE, EXERCISE_TARGET, naive_softmax_loss_and_grad, softmax
+
+    c, U, o = EXERCISE_CENTER, EXERCISE_OUTSIDE, EXERCISE_TARGET
+    expected = naive_softmax_loss_and_grad(c, U, o)[1]
+    p = softmax(U @ c)
+
+    def close(b: np.ndarray) -> Callable[[np.ndarray], bool]:
+        return lambda a: bool(np.allclose(a, b, atol=1e-6))
+
+    wrong = [
+        (close(-expected), "the sign is flipped: the gradient of the loss is θ_Cᵀ(p − y), not θ_Cᵀ(y − p)."),
+        (close(U.T @ p), "you forgot the −y: the observed word's row θ_C[o] must be subtracted (p − y)."),
+        (close(-U[o]), "that is only the gradient of −z_o: the log Σ exp term adds Σ_v p_v θ_C[v]."),
+        (close(U @ c), "that is the score vector z = θ_C θ_W[i] (one entry per word), not a gradient w.r.t. θ_W[i]."),
+        (close(p - np.eye(len(p))[o]), "p − y is dL/dz (one entry per word); multiply by θ_Cᵀ to get a d-vector."),
+    ]
+    return check_against(grad_center, "grad_center", expected, wrong,
+                         success="θ_Cᵀ(p − y): the expected context vector minus the observed one.")
+
+
+def check_noise_alpha_half(p_noise: object) -> bool:
+    """Exercise 01.2: the noise distribution for frequencies (0.9, 0.09, 0.01) with α = 0.5, normalised."""
+    from .word2vec import unigram_noise
+
+    f = np.array([0.9, 0.09, 0.01])
+    expected = unigram_noise(f, 0.5)
+
+    def close(b: np.ndarray) -> Callable[[np.ndarray], bool]:
+        return lambda a: bool(np.allclose(a, b, atol=1e-4))
+
+    wrong = [
+        (close(f**0.5), "these are f^α, not yet a distribution: divide by their sum."),
+        (close(unigram_noise(f, 0.75)), "that is α = 0.75 (the lecture's numbers); this exercise asks for α = 0.5."),
+        (close(f), "that is the unigram distribution itself (α = 1)."),
+        (close(np.full(3, 1 / 3)), "that is α = 0 (uniform)."),
+        (lambda a: not np.isclose(a.sum(), 1.0, atol=1e-4), "a probability distribution sums to 1."),
+    ]
+    return check_against(p_noise, "p_noise", expected, wrong, atol=1e-4,
+                         success="√f, normalised: the rare word's share grows from 1% to about 8%.")
+
+
+def check_sgns_positive_grad(grad_positive: object) -> bool:
+    """Exercise 01.3: dL/dθ_C[o] of the SGNS loss on the notebook's small example (shape (3,))."""
+    from .word2vec import EXERCISE_CENTER, EXERCISE_OUTSIDE, EXERCISE_TARGET, sigmoid
+
+    c, U, o = EXERCISE_CENTER, EXERCISE_OUTSIDE, EXERCISE_TARGET
+    s = float(sigmoid(U[o] @ c))
+    expected = (s - 1.0) * c
+
+    def close(b: np.ndarray) -> Callable[[np.ndarray], bool]:
+        return lambda a: bool(np.allclose(a, b, atol=1e-6))
+
+    wrong = [
+        (close(-expected), "the sign is flipped: d/dx[−log σ(x)] = σ(x) − 1, which is negative."),
+        (close(s * c), "that is the negatives' formula σ(x)·c; for the positive it is (σ(x) − 1)·c."),
+        (close((s - 1.0) * U[o]), "the gradient w.r.t. θ_C[o] is along the center vector c = θ_W[i], not θ_C[o]."),
+        (close(-np.log(s) * c), "differentiate: d/dx[−log σ(x)] = −(1 − σ(x)) = σ(x) − 1."),
+    ]
+    return check_against(grad_positive, "grad_positive", expected, wrong,
+                         success="(σ(θ_C[o]·c) − 1)·c: it pulls the positive's context vector towards c.")
