@@ -113,3 +113,55 @@ def backprop_stepper(example: str = "(x+y)z") -> W.Widget:
     choice.observe(new_graph, names="value")
     new_graph()
     return W.VBox([W.HBox([choice, *buttons.values()]), inputs_box, out])
+
+
+# ---- 01 word2vec
+def sgd_step_explorer(lr: float = 0.3) -> W.Widget:
+    """Notebook 01: the lecture's "one SGD step" picture; each click takes one SGNS step.
+
+    Buttons call ``word2vec.SGDStepDemo.step / reset`` and redraw ``word2vec.draw_sgd_step``; the slider sets
+    the learning rate (changing it starts again from the initial vectors).
+    """
+    from .word2vec import SGDStepDemo, draw_sgd_step
+
+    out = W.Output()
+    state = SGDStepDemo(lr=lr)
+    slider = W.FloatSlider(value=lr, min=0.05, max=2.0, step=0.05, description="lr", continuous_update=False)
+    buttons = {name: W.Button(description=name, layout=W.Layout(width="110px"))
+               for name in ("step", "5 steps", "reset")}
+
+    def redraw() -> None:
+        fig = draw_sgd_step(state)
+        with out:
+            out.clear_output(wait=True)
+            display(fig)
+
+    def on_click(button: W.Button) -> None:
+        if button.description == "reset":
+            state.reset()
+        else:
+            state.step(5 if button.description == "5 steps" else 1)
+        redraw()
+
+    def on_lr(change: dict) -> None:
+        state.lr = float(change["new"])
+        state.reset()
+        redraw()
+
+    for button in buttons.values():
+        button.on_click(on_click)
+    slider.observe(on_lr, names="value")
+    redraw()
+    return W.VBox([W.HBox([slider, *buttons.values()]), out])
+
+
+def noise_alpha_explorer(words: list[str], counts: object, top: int = 12) -> W.Widget:
+    """Notebook 01: a slider for α reshaping the noise distribution unigram^α over the top words.
+
+    Redraws ``word2vec.draw_noise_distribution(words, counts, alpha, top)``.
+    """
+    from .word2vec import draw_noise_distribution
+
+    controls = {"alpha": W.FloatSlider(value=0.75, min=0.0, max=1.0, step=0.05, description="α",
+                                       continuous_update=False)}
+    return interactive_figure(lambda alpha: draw_noise_distribution(words, counts, alpha, top=top), controls)
