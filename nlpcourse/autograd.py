@@ -495,7 +495,7 @@ class BackpropStepper:
             self.message = "finish the forward pass first: backprop needs every node's value (the cache)"
             return False
         if self.backward_done:
-            self.message = "backward pass done: every node holds dL/dnode"
+            self.message = f"backward pass done: every node holds ∂{_name(self.root)}/∂node"
             return False
         step = self.steps[self.n_backward]
         self.n_backward += 1
@@ -613,13 +613,13 @@ def draw_graph(root: Value, values: dict[int, float] | None = None, grads: dict[
         for c in n.inputs:
             (x0, y0), (x1, y1) = pos[id(c)], pos[id(n)]
             hot = highlight is c and gate is n
-            ax.add_patch(FancyArrowPatch((x0 + w / 2, y0), (x1 - w / 2, y1), arrowstyle="-|>", mutation_scale=10,
+            ax.add_artist(FancyArrowPatch((x0 + w / 2, y0), (x1 - w / 2, y1), arrowstyle="-|>", mutation_scale=10,
                                          color="#ff7f0e" if hot else "#888888", lw=2.5 if hot else 1.0,
                                          shrinkA=0, shrinkB=0))
     for n in order:
         x, y = pos[id(n)]
         hot = n is highlight
-        ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02",
+        ax.add_artist(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02",
                                     facecolor="#fff3e0" if hot else ("#f2f2f2" if n._constant else "white"),
                                     edgecolor="#ff7f0e" if hot else ("#1f77b4" if n is gate else "#555555"),
                                     lw=2.5 if hot else 1.0))
