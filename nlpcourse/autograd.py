@@ -133,10 +133,12 @@ class Value:
         return self._gate(a**k, (self,), f"**{k:g}", lambda: (k * a ** (k - 1),))
 
     def exp(self) -> Value:
+        """e**self; local gradient e**self (the gate's own output)."""
         e = math.exp(self.data)
         return self._gate(e, (self,), "exp", lambda: (e,))  # the exp gate's local gradient is its output
 
     def log(self) -> Value:
+        """Natural log (ValueError for self <= 0); local gradient 1/self."""
         if self.data <= 0.0:
             name = f"{self.label} = " if self.label else ""
             raise ValueError(f"log: expected a positive input, got {name}{self.data:g} (log is only defined for "
@@ -145,19 +147,23 @@ class Value:
         return self._gate(math.log(a), (self,), "log", lambda: (1.0 / a,))
 
     def tanh(self) -> Value:
+        """tanh(self); local gradient 1 - tanh(self)**2."""
         t = math.tanh(self.data)
         return self._gate(t, (self,), "tanh", lambda: (1.0 - t * t,))
 
-    def sigmoid(self) -> Value:  # the collapsed gate: sigma'(z) = sigma(z) (1 - sigma(z))
+    def sigmoid(self) -> Value:
+        """σ(self) = 1 / (1 + e**-self) as one gate; local gradient σ(self)(1 - σ(self))."""
         z = self.data
         s = 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))  # no overflow
         return self._gate(s, (self,), "sigmoid", lambda: (s * (1.0 - s),))
 
     def relu(self) -> Value:
+        """max(self, 0); local gradient 1 where self > 0, else 0 (as torch, also at 0)."""
         a = self.data
         return self._gate(max(a, 0.0), (self,), "relu", lambda: (1.0 if a > 0 else 0.0,))
 
-    def maximum(self, other: object) -> Value:  # max routes the gradient to the larger input (ties: half each)
+    def maximum(self, other: object) -> Value:
+        """max(self, other); routes the gradient to the larger input (a tie: half each, as torch.maximum)."""
         other = self._lift(other, "maximum")
         a, b = self.data, other.data
         return self._gate(max(a, b), (self, other), "max",
@@ -471,10 +477,12 @@ class BackpropStepper:
 
     @property
     def forward_done(self) -> bool:
+        """Whether every gate's value is shown."""
         return self.n_forward == len(self.gates)
 
     @property
     def backward_done(self) -> bool:
+        """Whether every recorded backward step is applied."""
         return self.n_backward == len(self.steps)
 
     def forward_step(self) -> bool:
