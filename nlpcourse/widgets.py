@@ -165,3 +165,21 @@ def noise_alpha_explorer(words: list[str], counts: object, top: int = 12) -> W.W
     controls = {"alpha": W.FloatSlider(value=0.75, min=0.0, max=1.0, step=0.05, description="α",
                                        continuous_update=False)}
     return interactive_figure(lambda alpha: draw_noise_distribution(words, counts, alpha, top=top), controls)
+
+
+# ---- 02 hierarchical softmax
+def hsoftmax_path_explorer() -> W.Widget:
+    """Notebook 02: pick a target word, move the center vector; the tree shows its branch probabilities.
+
+    Redraws ``hsoftmax.toy_example().draw(word, perturb)``: the word's path highlighted, every edge labelled
+    with its branch probability for the current center vector, the running product in the title.
+    """
+    from .hsoftmax import toy_example
+
+    toy = toy_example()
+    controls = {
+        "word": W.Dropdown(options=list(toy.tree.symbols), value="language", description="word"),
+        "perturb": W.FloatSlider(value=0.0, min=-3.0, max=3.0, step=0.25, description="move h",
+                                 continuous_update=False),
+    }
+    return interactive_figure(toy.draw, controls)
