@@ -35,7 +35,9 @@ from tqdm.auto import tqdm
 
 from .data import Vocab
 from .decoding import beam_search
+from .evaluation import Embeddings
 from .plotting import new_figure
+from .word2vec import keep_probabilities, sigmoid, skipgram_pairs_corpus
 
 __all__ = [
     "HuffmanTree", "sigmoid", "branch_probabilities", "path_probability", "leaf_probabilities",
@@ -243,12 +245,6 @@ def _leaf_paths(children: np.ndarray, V: int) -> tuple[np.ndarray, np.ndarray, n
 
 
 # ---------------------------------------------------------------- probabilities (numpy)
-
-def sigmoid(x: np.ndarray | float) -> np.ndarray:
-    """σ(x) = 1 / (1 + e^{-x}), elementwise, without overflow warnings."""
-    x = np.asarray(x, dtype=np.float64)
-    return np.exp(-np.logaddexp(0.0, -x))
-
 
 def _check_vectors(tree: HuffmanTree, center: np.ndarray, inner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     inner = np.asarray(inner, dtype=np.float64)
@@ -501,16 +497,13 @@ class HSModel:
     inner: np.ndarray
     losses: list[float]
 
-    def embeddings(self) -> Embeddings:  # noqa: F821
+    def embeddings(self) -> Embeddings:
         """The word vectors θ_W as ``evaluation.Embeddings``."""
-        from .evaluation import Embeddings
-
         return Embeddings(self.W_in, self.vocab)
 
     def predict(self, center: str, method: str = "exhaustive", beam_size: int = 3) -> tuple[str, float]:
         """The most probable context word for ``center``: "exhaustive", "greedy" or "beam" search."""
-        h = self.W_in[self.vocab.index(center)].astype(np.float64)
-        inner = self.inner.astype(np.float64)
+        h, inner = self.W_in[self.vocab.index(center)], self.inner
         if method == "exhaustive":
             return exhaustive_search(self.tree, h, inner)[0]
         if method == "greedy":
@@ -520,59 +513,74 @@ class HSModel:
         raise ValueError(f"method: expected 'exhaustive', 'greedy' or 'beam', got {method!r}")
 
 
-def train_hs(sentences: Sequence[Sequence[str]], dim: int = 50, window: int = 5, epochs: int = 5,
-             min_count: int = 2, lr: float = 0.025, batch_size: int = 256, seed: int = 0,
-             progress: bool = True) -> HSModel:
+def train_hs(sentences: Sequence[Sequence[str]], dim: int = 100, window: int = 5, epochs: int = 5,
+             min_count: int = 5, sample: float = 1e-3, lr: float = 0.025, min_lr: float = 1e-4,
+             batch_size: int = 1024, seed: int = 0, progress: bool = True) -> HSModel:
     """Skip-gram with hierarchical softmax, trained by batched SGD in torch with hand-written gradients.
 
-    As in word2vec: θ_W starts uniform in ±0.5/d, θ_C at zero, the learning rate decays linearly to
-    lr·1e-4, and each batch's summed gradients update only the rows they touch (index_add_).
+    The word2vec recipe, as in ``word2vec.train_sgns`` but with the tree instead of negative samples:
+    vocabulary with ``min_count``, frequent-word subsampling (``word2vec.keep_probabilities``), pairs from
+    ``word2vec.skipgram_pairs_corpus`` (a fixed window), θ_W uniform in ±0.5/d, θ_C at zero, a learning
+    rate decaying linearly from ``lr`` to ``min_lr``; each batch's summed gradients update only the rows
+    they touch (``index_add_``, as word2vec's threads do).
 
     Args:
         sentences: lists of tokens.
-        dim, window, epochs, min_count: as in word2vec (``window`` context words on each side).
-        lr: the starting learning rate; batch_size: pairs per step; seed: for init and shuffling.
-        progress: show a tqdm bar over the steps.
+        dim, window, epochs, min_count, sample: as in word2vec (``window`` words on each side).
+        lr, min_lr: the learning-rate schedule; batch_size: pairs per step; seed: init, subsampling, shuffling.
+        progress: show a tqdm bar over the epochs.
     Returns:
-        the trained ``HSModel`` (``.embeddings()`` for evaluation).
+        the trained ``HSModel`` (``.embeddings()`` for evaluation; ``.losses``: mean loss per epoch).
     """
-    from .word2vec import skipgram_pairs
-
     for name, value in (("dim", dim), ("window", window), ("epochs", epochs), ("batch_size", batch_size)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name}: expected an int >= 1, got {value!r}")
     vocab = Vocab.build(sentences, min_count=min_count)
     if len(vocab) < 2:
-        raise ValueError(f"sentences: expected at least 2 words with count >= min_count={min_count}, "
-                         f"got {len(vocab)}")
+        raise ValueError(f"min_count: only {len(vocab)} word(s) occur >= {min_count} times; a tree needs 2 "
+                         f"leaves: lower min_count or give a larger corpus")
     tree = HuffmanTree.from_vocab(vocab)
-    pairs = np.concatenate([skipgram_pairs(vocab.encode(s), window) for s in sentences
-                            if len(vocab.encode(s)) > 1])
+    encoded = [vocab.encode(s) for s in sentences]
+    keep = keep_probabilities(vocab.counts, sample)
+    rng = np.random.default_rng(seed)
     gen = torch.Generator().manual_seed(seed)
     V = len(vocab)
     W_in = (torch.rand(V, dim, generator=gen) - 0.5) / dim
     inner = torch.zeros(V - 1, dim)
-    nodes, codes, mask = (torch.as_tensor(a) for a in (tree.nodes, tree.codes, tree.mask))
-    pairs_t = torch.as_tensor(pairs, dtype=torch.int64)
+    tree_tensors = tuple(torch.as_tensor(a) for a in (tree.nodes, tree.codes, tree.mask, tree.lengths))
+    losses = []
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # per-batch ops are tiny: one thread avoids OpenMP overhead (restored below)
+    try:
+        for epoch in tqdm(range(epochs), desc="skip-gram + hierarchical softmax", disable=not progress):
+            losses.append(_hs_epoch(W_in, inner, encoded, keep, window, epoch, epochs, lr, min_lr, batch_size,
+                                    tree_tensors, rng))
+    finally:
+        torch.set_num_threads(threads)
+    return HSModel(vocab, tree, W_in.numpy().astype(np.float64), inner.numpy().astype(np.float64), losses)
+
+
+def _hs_epoch(W_in: torch.Tensor, inner: torch.Tensor, encoded: list[np.ndarray], keep: np.ndarray, window: int,
+              epoch: int, epochs: int, lr: float, min_lr: float, batch_size: int,
+              tree_tensors: tuple[torch.Tensor, ...], rng: np.random.Generator) -> float:
+    """One epoch of ``train_hs``: subsample, make and shuffle the pairs, SGD over batches; the mean loss."""
+    nodes, codes, mask, lengths = tree_tensors
+    kept = [e[rng.random(len(e)) < keep[e]] for e in encoded]
+    pairs = skipgram_pairs_corpus([k for k in kept if len(k) > 1], window)
+    pairs = torch.as_tensor(pairs[rng.permutation(len(pairs))])
     n_batches = math.ceil(len(pairs) / batch_size)
-    total_steps, step, losses = epochs * n_batches, 0, []
-    bar = tqdm(total=total_steps, desc="skip-gram + hierarchical softmax", disable=not progress)
-    for _ in range(epochs):
-        order = pairs_t[torch.randperm(len(pairs_t), generator=gen)]
-        epoch_loss = 0.0
-        for b in range(n_batches):
-            batch = order[b * batch_size:(b + 1) * batch_size]
-            c, o = batch[:, 0], batch[:, 1]
-            alpha = lr * max(1e-4, 1.0 - step / total_steps)
-            loss, grad_h, grad_rows = hs_batch_loss_and_grad(W_in[c], inner, nodes[o], codes[o], mask[o])
-            W_in.index_add_(0, c, grad_h, alpha=-alpha)
-            inner.index_add_(0, nodes[o].reshape(-1), grad_rows.reshape(-1, dim), alpha=-alpha)
-            epoch_loss += float(loss)
-            step += 1
-            bar.update()
-        losses.append(epoch_loss / len(pairs))
-    bar.close()
-    return HSModel(vocab, tree, W_in.numpy(), inner.numpy(), losses)
+    total = 0.0
+    for b in range(n_batches):
+        step_lr = lr - (lr - min_lr) * (epoch + b / n_batches) / epochs
+        batch = pairs[b * batch_size:(b + 1) * batch_size]
+        c, o = batch[:, 0], batch[:, 1]
+        n_b = nodes[o, :int(lengths[o].max())]  # the batch's paths, cut to its longest one
+        loss, grad_h, grad_rows = hs_batch_loss_and_grad(W_in[c], inner, n_b, codes[o, :n_b.shape[1]],
+                                                         mask[o, :n_b.shape[1]])
+        W_in.index_add_(0, c, grad_h, alpha=-step_lr)
+        inner.index_add_(0, n_b.reshape(-1), grad_rows.reshape(-1, W_in.shape[1]), alpha=-step_lr)
+        total += float(loss)
+    return total / max(1, len(pairs))
 
 
 # ---------------------------------------------------------------- inference without the label
@@ -615,11 +623,11 @@ def search_agreement(model: HSModel, centers: Sequence[str], beam_sizes: Sequenc
     Returns:
         DataFrame[beam_size, found_best (fraction of centers), mean_ratio (p(found) / p(best))].
     """
-    inner = model.inner.astype(np.float64)
+    inner = model.inner
     rows = []
     best = {}
     for w in centers:
-        h = model.W_in[model.vocab.index(w)].astype(np.float64)
+        h = model.W_in[model.vocab.index(w)]
         best[w] = (h, exhaustive_search(model.tree, h, inner)[0])
     for b in beam_sizes:
         hits, ratios = 0, []
@@ -799,7 +807,7 @@ def draw_tree(tree: HuffmanTree, word: str | int | None = None, center: np.ndarr
 
 # ---------------------------------------------------------------- a toy model for the widget
 
-TOY_COUNTS = {"the": 40, "language": 14, "natural": 12, "processing": 9, "model": 7, "word": 6,
+TOY_COUNTS = {"the": 20, "language": 14, "natural": 12, "processing": 9, "model": 7, "word": 6,
               "vector": 5, "tree": 4, "softmax": 3, "huffman": 2}
 
 
@@ -826,5 +834,5 @@ def toy_example(dim: int = 4, seed: int = 0) -> ToyExample:
     tree = HuffmanTree.build(np.array(list(TOY_COUNTS.values())), list(TOY_COUNTS))
     rng = np.random.default_rng(seed)
     direction = rng.normal(size=dim)
-    return ToyExample(tree, rng.normal(size=dim), rng.normal(size=(tree.n_inner, dim)),
+    return ToyExample(tree, rng.normal(size=dim), 0.6 * rng.normal(size=(tree.n_inner, dim)),
                       direction / np.linalg.norm(direction))

@@ -343,3 +343,51 @@ def test_shape_checks(capsys):
                             (1023, 11, "the leaf has no vector"), (None, 10, "Not answered")]:
         assert checks.check_hs_shapes(n, length) is False
         assert hint in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- training, model search, widget
+
+def small_corpus():
+    from nlpcourse.data import load_corpus
+
+    return load_corpus("lee_background.cor")[:40]
+
+
+def test_train_hs_learns_and_is_deterministic():
+    sentences = small_corpus()
+    m = hs.train_hs(sentences, dim=16, epochs=3, min_count=3, batch_size=256, seed=1, progress=False)
+    m2 = hs.train_hs(sentences, dim=16, epochs=3, min_count=3, batch_size=256, seed=1, progress=False)
+    assert np.array_equal(m.W_in, m2.W_in) and np.array_equal(m.inner, m2.inner)
+    assert m.losses[-1] < m.losses[0]
+    assert m.W_in.shape == (len(m.vocab), 16) and m.inner.shape == (len(m.vocab) - 1, 16)
+    emb = m.embeddings()
+    assert emb.vectors.shape == m.W_in.shape and m.vocab.itos[0] in emb
+    # the trained model's leaf probabilities still sum to 1 and the three searches agree with their definitions
+    h = m.W_in[m.vocab.index("the")]
+    assert hs.leaf_probabilities(m.tree, h, m.inner).sum() == pytest.approx(1.0)
+    best = m.predict("the")
+    assert best == hs.exhaustive_search(m.tree, h, m.inner)[0]
+    assert m.predict("the", "greedy")[1] <= best[1] + 1e-12
+    assert m.predict("the", "beam", beam_size=len(m.vocab))[0] == best[0]
+    with pytest.raises(ValueError, match="method: expected"):
+        m.predict("the", "sampling")
+    df = hs.search_agreement(m, m.vocab.itos[:20], beam_sizes=(1, 4))
+    assert list(df.columns) == ["beam_size", "found_best", "mean_ratio"]
+    assert (df["mean_ratio"] <= 1 + 1e-9).all() and df["found_best"].is_monotonic_increasing
+
+
+def test_train_hs_bad_input():
+    with pytest.raises(ValueError, match="dim: expected an int >= 1, got 0"):
+        hs.train_hs(small_corpus(), dim=0, progress=False)
+    with pytest.raises(ValueError, match="min_count: only 1 word"):
+        hs.train_hs([["a", "a", "b"]], min_count=2, progress=False)
+
+
+def test_widget_builds_and_redraws():
+    from nlpcourse import widgets
+
+    w = widgets.hsoftmax_path_explorer()
+    word, perturb = w.children[0].children
+    assert word.value == "language"
+    perturb.value = 1.0
+    word.value = "tree"  # redraws without error

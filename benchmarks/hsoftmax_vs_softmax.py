@@ -1,0 +1,42 @@
+"""Full softmax vs hierarchical softmax: one batched loss + gradient as the vocabulary grows (notebook 02).
+
+Both sides are hand-written torch in ``nlpcourse.hsoftmax`` (``softmax_batch_loss_and_grad`` and
+``hs_batch_loss_and_grad``), run on the same center vectors, with targets drawn from Zipfian counts and a
+Huffman tree built from those counts; same dimension and batch for every size; best of a few repeats after
+a warm-up, both measured side by side in this one run. The goal in issue 4 is a speed-up ≥ 20× at |V| = 100k.
+
+    .venv/bin/python benchmarks/hsoftmax_vs_softmax.py [--sizes 1000 10000 100000 1000000] [--dim 100]
+        [--batch 128] [--repeats 3] [--threads N]
+"""
+
+import argparse
+import platform
+
+import torch
+
+from nlpcourse.hsoftmax import measure_speed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000, 1_000_000])
+    ap.add_argument("--dim", type=int, default=100)
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}")
+    print(f"dim={args.dim}, batch={args.batch}, best of {args.repeats}; Zipfian counts, Huffman tree\n")
+    df = measure_speed(args.sizes, dim=args.dim, batch=args.batch, repeats=args.repeats, progress=True)
+    df["V"] = df["V"].map(lambda v: f"{v:,}")
+    print(df.to_string(index=False, formatters={
+        "avg_path": "{:.1f}".format, "softmax_ms": "{:.2f}".format, "hs_ms": "{:.3f}".format,
+        "speedup": "{:.0f}×".format}))
+    print("\nspeedup = softmax time / hierarchical-softmax time for one batched loss + gradient "
+          "(avg_path: mean dot products per example in the tree).")
+
+
+if __name__ == "__main__":
+    main()
