@@ -42,7 +42,8 @@ __all__ = [
     "check_naive_softmax_gradients", "check_cbow_gradients", "check_neg_sampling_gradients",
     "time_naive_softmax", "draw_cost_curve",
     "unigram_noise", "NegativeSampler", "changed_rows",
-    "keep_probabilities", "sgns_batch_loss", "sgns_batch_step", "train_sgns",
+    "keep_probabilities", "sgns_batch_loss", "sgns_batch_step", "sgns_pool_step", "train_sgns",
+    "train_gensim", "compare_with_gensim",
     "SGDStepDemo", "draw_sgd_step", "draw_noise_distribution", "draw_embedding_pca",
     "gender_direction",
 ]
@@ -595,6 +596,40 @@ def sgns_batch_step(W: torch.Tensor, C: torch.Tensor, centers: torch.Tensor, con
     return loss
 
 
+@torch.no_grad()
+def sgns_pool_step(W: torch.Tensor, C: torch.Tensor, centers: torch.Tensor, contexts: torch.Tensor,
+                   pool: torch.Tensor, picks: torch.Tensor, lr: float) -> float:
+    """One SGD step where the batch's negatives come from a shared pool (what the trainer uses).
+
+    Pair b's negatives are ``pool[picks[b]]``: the same loss as ``sgns_batch_step`` with
+    ``negatives = pool[picks]``, but the negative part becomes three small dense products
+    (B, d) × (d, P) instead of B·K scattered rows, ~2x faster on a CPU. With the pool drawn from the noise
+    distribution and the picks uniform, each pair's negatives are still draws from the noise distribution.
+
+    Args:
+        W, C: (V, d) parameters, updated in place.  centers, contexts: (B,) ids.
+        pool: (P,) noise word ids.  picks: (B, K) indices into ``pool``.  lr: the learning rate.
+    Returns:
+        the batch's summed loss before the step.
+    """
+    w = W.index_select(0, centers)  # (B, d)
+    c_pos = C.index_select(0, contexts)  # (B, d)
+    c_pool = C.index_select(0, pool)  # (P, d)
+    s_pos = (w * c_pos).sum(1)  # (B,)
+    s_pool = w @ c_pool.T  # (B, P): every pair against every pool word
+    counts = torch.zeros_like(s_pool).scatter_add_(1, picks, torch.ones(picks.shape, dtype=s_pool.dtype))
+    counts *= pool.unsqueeze(0) != contexts.unsqueeze(1)  # a negative equal to the positive is skipped
+    loss = -(torch.nn.functional.logsigmoid(s_pos).sum()
+             + (torch.nn.functional.logsigmoid(-s_pool) * counts).sum()).item()
+    g_pos = (1.0 - torch.sigmoid(s_pos)) * lr  # −lr · dL/ds_pos
+    g_pool = -torch.sigmoid(s_pool) * counts * lr  # −lr · dL/ds_pool
+    grad_w = g_pos.unsqueeze(1) * c_pos + g_pool @ c_pool
+    C.index_add_(0, contexts, g_pos.unsqueeze(1) * w)
+    C.index_add_(0, pool, g_pool.T @ w)
+    W.index_add_(0, centers, grad_w)
+    return loss
+
+
 def _epoch_pairs(corpus: np.ndarray, sentence_id: np.ndarray, keep: np.ndarray, window: int,
                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """One epoch's shuffled (centers, contexts) int32 arrays: subsample, draw each center's reach in 1..m."""
@@ -615,7 +650,7 @@ def _epoch_pairs(corpus: np.ndarray, sentence_id: np.ndarray, keep: np.ndarray, 
 
 def train_sgns(sentences: list[list[str]], dim: int = 100, window: int = 5, negative: int = 5,
                epochs: int = 5, min_count: int = 5, sample: float = 1e-3, lr: float = 0.025,
-               min_lr: float = 1e-4, batch_size: int = 1024, alpha: float = 0.75, seed: int = 0,
+               min_lr: float = 1e-4, batch_size: int = 1024, pool_size: int = 32, alpha: float = 0.75, seed: int = 0,
                progress: bool = True, history: list[float] | None = None, threads: int | None = None,
                device: str = "cpu") -> Embeddings:
     """Train skip-gram with negative sampling on tokenised sentences (batched, torch, CPU or GPU).
@@ -624,13 +659,17 @@ def train_sgns(sentences: list[list[str]], dim: int = 100, window: int = 5, nega
     a window drawn uniformly in 1..``window`` per center, ``negative`` noise words per pair from
     unigram^``alpha``, SGD whose learning rate decays linearly from ``lr`` to ``min_lr``; θ_W starts
     uniform in ±0.5/d, θ_C at zero. Pairs are shuffled within each epoch and updated ``batch_size`` at a
-    time. Deterministic for a fixed ``seed`` on a given machine.
+    time (all pairs of a batch read the same parameters, their updates add up, like word2vec's threads).
+    Each batch draws ``pool_size`` noise words and every pair picks its ``negative`` negatives among them
+    (``sgns_pool_step``; the same expected gradient, ~2x faster); ``pool_size=0`` draws K negatives per
+    pair instead (``sgns_batch_step``, word2vec's way). Deterministic for a fixed ``seed`` and thread count.
 
     Args:
         sentences: list of token lists (non-empty).
         dim: d.  window: m >= 1.  negative: K >= 1.  epochs: passes >= 1.  min_count: min frequency.
         sample: subsampling threshold (0 = off).  lr, min_lr: learning-rate schedule.
-        batch_size: pairs per step.  alpha: noise exponent.  seed: RNG seed.  progress: tqdm bar.
+        batch_size: pairs per step.  pool_size: noise words per batch (0 = per pair).  alpha: noise exponent.
+        seed: RNG seed.  progress: tqdm bar.
         history: if a list is given, the mean loss per pair of each batch is appended to it.
         threads: torch CPU threads for this call only (restored afterwards); None keeps torch's setting.
             The benchmark passes 1 to compare with gensim's ``workers=1``.
@@ -644,6 +683,8 @@ def train_sgns(sentences: list[list[str]], dim: int = 100, window: int = 5, nega
     dim, window = _check_positive_int(dim, "dim"), _check_positive_int(window, "window")
     negative, epochs = _check_positive_int(negative, "negative"), _check_positive_int(epochs, "epochs")
     batch_size = _check_positive_int(batch_size, "batch_size")
+    if isinstance(pool_size, bool) or not isinstance(pool_size, (int, np.integer)) or pool_size < 0:
+        raise ValueError(f"pool_size: expected an int >= 0 (0 = negatives per pair), got {pool_size!r}")
     vocab = Vocab.build(sentences, min_count=min_count)
     if len(vocab) < 2:
         raise ValueError(f"min_count: only {len(vocab)} word(s) occur >= {min_count} times; "
@@ -662,7 +703,7 @@ def train_sgns(sentences: list[list[str]], dim: int = 100, window: int = 5, nega
         torch.set_num_threads(_check_positive_int(threads, "threads"))
     try:
         _sgns_epochs(W, C, corpus, sentence_id, keep, sampler, rng, window, negative, epochs, lr, min_lr,
-                     batch_size, progress, history)
+                     batch_size, pool_size, progress, history)
     finally:
         torch.set_num_threads(saved_threads)
     return Embeddings(W.cpu().numpy().astype(np.float64), vocab)
@@ -670,26 +711,90 @@ def train_sgns(sentences: list[list[str]], dim: int = 100, window: int = 5, nega
 
 def _sgns_epochs(W: torch.Tensor, C: torch.Tensor, corpus: np.ndarray, sentence_id: np.ndarray,
                  keep: np.ndarray, sampler: NegativeSampler, rng: np.random.Generator, window: int,
-                 negative: int, epochs: int, lr: float, min_lr: float, batch_size: int, progress: bool,
-                 history: list[float] | None) -> None:
+                 negative: int, epochs: int, lr: float, min_lr: float, batch_size: int, pool_size: int,
+                 progress: bool, history: list[float] | None) -> None:
     dev = W.device
     bar = tqdm(total=epochs, desc="SGNS epochs", disable=not progress)
     for epoch in range(epochs):
         centers, contexts = _epoch_pairs(corpus, sentence_id, keep, window, rng)
-        negs = sampler._draw32((len(centers), negative))
+        n_batches = math.ceil(len(centers) / batch_size)
         # int64 on the torch side: index_add_ is 2x slower with int32 indices
         centers, contexts = torch.from_numpy(centers).long().to(dev), torch.from_numpy(contexts).long().to(dev)
-        negs_t = torch.from_numpy(negs).long().to(dev)
-        n_batches = math.ceil(len(centers) / batch_size)
+        if pool_size:
+            pools = torch.from_numpy(sampler._draw32((n_batches, pool_size))).long().to(dev)
+            picks = torch.from_numpy(rng.integers(0, pool_size, (len(centers), negative))).to(dev)
+        else:
+            negs = torch.from_numpy(sampler._draw32((len(centers), negative))).long().to(dev)
         for b in range(n_batches):
-            frac = (epoch + b / n_batches) / epochs
-            step_lr = lr - (lr - min_lr) * frac
+            step_lr = lr - (lr - min_lr) * (epoch + b / n_batches) / epochs
             sl = slice(b * batch_size, (b + 1) * batch_size)
-            loss = sgns_batch_step(W, C, centers[sl], contexts[sl], negs_t[sl], step_lr)
+            if pool_size:
+                loss = sgns_pool_step(W, C, centers[sl], contexts[sl], pools[b], picks[sl], step_lr)
+            else:
+                loss = sgns_batch_step(W, C, centers[sl], contexts[sl], negs[sl], step_lr)
             if history is not None:
                 history.append(loss / len(centers[sl]))
         bar.update(1)
     bar.close()
+
+
+# ---------------------------------------------------------------- 8. against the reference: gensim
+def train_gensim(sentences: list[list[str]], dim: int = 100, window: int = 5, negative: int = 5, epochs: int = 5,
+                 min_count: int = 5, sample: float = 1e-3, lr: float = 0.025, min_lr: float = 1e-4, seed: int = 0,
+                 workers: int = 1) -> Embeddings:
+    """gensim's skip-gram with negative sampling with ``train_sgns``'s hyperparameters (the reference).
+
+    ``workers=1`` and a fixed ``seed`` (with PYTHONHASHSEED=0) make it bit-reproducible; more workers are not.
+
+    Returns:
+        ``Embeddings`` of gensim's input vectors (V, dim).
+    """
+    from gensim.models import Word2Vec
+
+    model = Word2Vec(sentences, vector_size=dim, window=window, negative=negative, hs=0, sg=1, epochs=epochs,
+                     min_count=min_count, sample=sample, alpha=lr, min_alpha=min_lr, seed=seed, workers=workers)
+    return Embeddings.from_gensim(model.wv)
+
+
+def compare_with_gensim(sentences: list[list[str]], seeds: Sequence[int] = (0, 1, 2), threads: int = 1,
+                        transform: object = "porter_stem", progress: bool = True,
+                        **setting: object) -> tuple[pd.DataFrame, dict[tuple[str, int], Embeddings]]:
+    """Train ours and gensim on the same tokens with the same ``setting`` for each seed; evaluate both.
+
+    Args:
+        sentences: the corpus.  seeds: one run of each trainer per seed.
+        threads: gensim ``workers`` = our torch threads.
+        transform: applied to evaluation words before lookup: "porter_stem" (for a stemmed corpus) or None.
+        progress: a tqdm bar over the runs.
+        setting: dim, window, negative, epochs, min_count, sample, lr (``train_sgns``'s keywords).
+    Returns:
+        DataFrame[trainer, seed, wordsim353, simlex999, oov_wordsim353, oov_simlex999, seconds, tokens_per_s]
+        (Spearman correlations; the last two columns are timings of this machine), and the trained
+        embeddings by (trainer, seed).
+    """
+    from .data import load_similarity, porter_stem
+    from .evaluation import word_similarity
+
+    fn = porter_stem if transform == "porter_stem" else transform
+    sets = {name: load_similarity(name) for name in ("wordsim353", "simlex999")}
+    n_tokens = sum(len(s) for s in sentences)
+    rows, embeddings = [], {}
+    runs = [(seed, trainer) for seed in seeds for trainer in ("ours", "gensim")]
+    for seed, trainer in tqdm(runs, desc="ours vs gensim", disable=not progress):
+        t0 = time.perf_counter()
+        if trainer == "ours":
+            emb = train_sgns(sentences, seed=seed, threads=threads, progress=False, **setting)
+        else:
+            emb = train_gensim(sentences, seed=seed, workers=threads, **setting)
+        seconds = time.perf_counter() - t0
+        row = {"trainer": trainer, "seed": seed}
+        results = {name: word_similarity(emb, df, transform=fn) for name, df in sets.items()}
+        row |= {name: r.spearman for name, r in results.items()}
+        row |= {f"oov_{name}": r.oov_ratio for name, r in results.items()}
+        row |= {"seconds": seconds, "tokens_per_s": n_tokens * int(setting.get("epochs", 5)) / seconds}
+        rows.append(row)
+        embeddings[trainer, seed] = emb
+    return pd.DataFrame(rows), embeddings
 
 
 # ---------------------------------------------------------------- widgets: one SGD step, the noise distribution

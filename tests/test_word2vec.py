@@ -235,6 +235,31 @@ def test_batch_step_is_an_sgd_step_with_autograd_gradients():
     np.testing.assert_allclose(C2.numpy(), C - 0.1 * tC.grad.numpy(), atol=1e-12)
 
 
+def test_pool_step_equals_the_per_pair_step_with_negatives_from_the_pool():
+    W, C, centers, contexts, _ = small_batch()
+    pool = torch.tensor([6, 7, 8, 9, 6])  # a repeated pool word is fine
+    picks = torch.tensor([[0, 1], [2, 2], [4, 3]])
+    idx = [torch.tensor(centers), torch.tensor(contexts)]
+    W1, C1, W2, C2 = (torch.tensor(x) for x in (W, C, W, C))
+    loss1 = w2v.sgns_batch_step(W1, C1, *idx, pool[picks], lr=0.1)
+    loss2 = w2v.sgns_pool_step(W2, C2, *idx, pool, picks, lr=0.1)
+    assert loss1 == pytest.approx(loss2)
+    np.testing.assert_allclose(W1.numpy(), W2.numpy(), atol=1e-12)
+    np.testing.assert_allclose(C1.numpy(), C2.numpy(), atol=1e-12)
+
+
+def test_pool_step_skips_a_negative_equal_to_the_positive():
+    W, C, centers, contexts, _ = small_batch()  # pair 0's positive context is word 3
+    idx = [torch.tensor(centers), torch.tensor(contexts)]
+    W1, C1 = torch.tensor(W), torch.tensor(C)
+    w2v.sgns_pool_step(W1, C1, *idx, torch.tensor([3, 9]), torch.tensor([[0, 1], [1, 1], [1, 1]]), lr=0.1)
+    # the same as per-pair negatives [[3, 9], [9, 9], [9, 9]] where the 3 of pair 0 is skipped
+    W3, C3 = torch.tensor(W), torch.tensor(C)
+    w2v.sgns_batch_step(W3, C3, *idx, torch.tensor([[3, 9], [9, 9], [9, 9]]), lr=0.1)
+    np.testing.assert_allclose(W1.numpy(), W3.numpy(), atol=1e-12)
+    np.testing.assert_allclose(C1.numpy(), C3.numpy(), atol=1e-12)
+
+
 def test_keep_probabilities_match_gensim():
     from gensim.models import Word2Vec
 
@@ -267,11 +292,18 @@ def test_trainer_learns_the_planted_structure_and_loss_decreases():
         assert neighbours == (fruit - {word} if word in fruit else {"bus", "train", "tram", "ship"})
 
 
-def test_trainer_is_deterministic():
-    kw = dict(dim=8, window=2, epochs=2, min_count=1, batch_size=32, progress=False, seed=3)
+@pytest.mark.parametrize("pool_size", [0, 8])
+def test_trainer_is_deterministic(pool_size):
+    kw = dict(dim=8, window=2, epochs=2, min_count=1, batch_size=32, progress=False, seed=3, pool_size=pool_size)
     a = w2v.train_sgns(planted_corpus(100), **kw)
     b = w2v.train_sgns(planted_corpus(100), **kw)
     np.testing.assert_array_equal(a.vectors, b.vectors)
+
+
+def test_trainer_with_negatives_per_pair_learns_too():
+    emb = w2v.train_sgns(planted_corpus(), dim=10, window=2, negative=3, epochs=5, min_count=1, sample=0,
+                         lr=0.05, batch_size=64, pool_size=0, progress=False)
+    assert {w for w, _ in emb.most_similar("bus", k=4)} == {"car", "train", "tram", "ship"}
 
 
 def test_trainer_restores_torch_threads():
@@ -288,6 +320,7 @@ def test_trainer_restores_torch_threads():
         (dict(window=0), "window: expected an int >= 1, got 0"),
         (dict(negative=0), "negative: expected an int >= 1, got 0"),
         (dict(min_count=10_000), "min_count"),
+        (dict(pool_size=-1), "pool_size"),
     ],
 )
 def test_trainer_bad_input(kwargs, match):
