@@ -241,17 +241,19 @@ class MeanPool(Layer):
         self.params = {"E": vectors} if trainable else {}
         self.E = vectors
 
-    def forward(self, P: np.ndarray) -> np.ndarray:
-        """P (N, V) -> mean embeddings (N, d)."""
-        self.P = _check_2d(P, self.size_in, "P")
-        return self.P @ self.E
+    def forward(self, P) -> np.ndarray:
+        """P (N, V), dense or scipy sparse -> mean embeddings (N, d)."""
+        if P.ndim != 2 or P.shape[1] != self.size_in:
+            raise ValueError(f"P: expected shape (N, {self.size_in}), got {P.shape}")
+        self.P = P
+        return np.asarray(P @ self.E)
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
-        """∂L/∂features (N, d) -> ∂L/∂P (N, V); stores ∂L/∂E = Pᵀ dout when trainable."""
+    def backward(self, dout: np.ndarray) -> None:
+        """∂L/∂features (N, d) -> None (P is data: nothing flows further); stores ∂L/∂E = Pᵀ dout if trainable."""
         dout = _check_2d(dout, self.size_out, "dout")
         if self.trainable:
-            self.grads = {"E": self.P.T @ dout}
-        return dout @ self.E.T
+            self.grads = {"E": np.asarray(self.P.T @ dout)}
+        return None
 
 
 def check_labels(y: np.ndarray, k: int, n: int | None = None) -> np.ndarray:
@@ -555,10 +557,10 @@ def train(model: Sequential, X: np.ndarray, y: np.ndarray, optimizer: SGD, *, ep
     Returns:
         the History.
     """
-    X = np.asarray(X, dtype=np.float64)
+    X = X if hasattr(X, "tocsr") else np.asarray(X, dtype=np.float64)  # scipy sparse inputs stay sparse
     if X.ndim != 2:
         raise ValueError(f"X: expected shape (N, d), got {X.shape}")
-    n = len(X)
+    n = X.shape[0]
     if len(np.shape(y)) != 1 or len(y) != n:
         raise ValueError(f"y: expected shape ({n},) to match X's {n} rows, got {np.shape(y)}")
     if not 1 <= batch_size <= n:
@@ -695,6 +697,64 @@ class TrainingStepper:
         draw_loss_curves({"batch loss": self.history.step_loss}, ax=ax2, xlabel="step")
         fig.tight_layout()
         return fig
+
+
+# ---------------------------------------------------------------- sentiment: pooled word vectors -> MLP
+
+
+def pooling_matrix(sentences: list[list[str]], words: list[str], vectors: np.ndarray):
+    """Mean pooling as a sparse matrix, over the words of ``sentences`` that have a vector.
+
+    Args:
+        sentences: N token lists; words: V words with vectors (V, d).
+    Returns:
+        (P, E, kept): P a scipy CSR matrix (N, V′) whose row n holds 1/count on sentence n's known words (all
+        zeros if none is known), E (V′, d) the rows of ``vectors`` for those V′ words, kept their words.
+        ``P @ E`` is every sentence's mean word vector.
+    """
+    from scipy.sparse import csr_matrix
+
+    index = {w: i for i, w in enumerate(words)}
+    kept = sorted({w for s in sentences for w in s if w in index}, key=index.get)
+    col = {w: j for j, w in enumerate(kept)}
+    rows, cols, vals = [], [], []
+    for n, sentence in enumerate(sentences):
+        ids = [col[w] for w in sentence if w in col]
+        rows += [n] * len(ids)
+        cols += ids
+        vals += [1.0 / max(len(ids), 1)] * len(ids)
+    P = csr_matrix((vals, (rows, cols)), shape=(len(sentences), len(kept)))  # duplicates are summed
+    return P, np.asarray(vectors, dtype=np.float64)[[index[w] for w in kept]], kept
+
+
+def split_indices(y: np.ndarray, fractions: tuple[float, float, float] = (0.6, 0.2, 0.2),
+                  seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Stratified train/validation/test index arrays for labels y (N,) (each class split by ``fractions``)."""
+    rng = np.random.default_rng(seed)
+    parts: list[list[np.ndarray]] = [[], [], []]
+    for c in np.unique(y):
+        idx = rng.permutation(np.flatnonzero(y == c))
+        a, b = round(fractions[0] * len(idx)), round((fractions[0] + fractions[1]) * len(idx))
+        for part, chunk in zip(parts, (idx[:a], idx[a:b], idx[b:]), strict=True):
+            part.append(chunk)
+    return tuple(np.sort(np.concatenate(p)) for p in parts)
+
+
+def sentiment_run(P, y: np.ndarray, vectors: np.ndarray, *, fine_tune: bool, seed: int = 0,
+                  hidden: int = 16, epochs: int = 100, lr: float = 3e-3, zero_inputs: bool = False) -> dict:
+    """Train MeanPool(vectors) → Linear → tanh → Linear on a stratified 60/20/20 split of (P (N, V), y (N,)),
+    with P and vectors (V, d) from ``pooling_matrix``.
+
+    Returns {"train", "val", "test"} accuracies (the test set is evaluated once, at the end).
+    ``zero_inputs=True`` is the input-independent baseline (all features zeroed).
+    """
+    tr, va, te = split_indices(y, seed=seed)
+    d = vectors.shape[1]
+    model = Sequential(MeanPool(vectors, trainable=fine_tune), Linear(d, hidden, seed=seed), Tanh(),
+                       Linear(hidden, int(y.max()) + 1, seed=seed + 1))
+    X = P * 0.0 if zero_inputs else P
+    train(model, X[tr], y[tr], Adam(lr), epochs=epochs, batch_size=16, seed=seed)
+    return {name: accuracy(model, X[idx], y[idx]) for name, idx in (("train", tr), ("val", va), ("test", te))}
 
 
 # ---------------------------------------------------------------- drawings

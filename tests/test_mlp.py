@@ -300,3 +300,38 @@ def test_drawings_return_figures():
     assert len(draw_activations().axes) == 6
     assert draw_loss_curves({"a": [1.0, 0.5, np.nan]}).axes[0].get_legend().get_texts()[0].get_text() == "a (diverged)"
     assert draw_paths({"sgd": optimizer_path(make_optimizer("sgd", 0.07), steps=10)}).axes
+
+
+def test_pooling_matrix_is_mean_of_known_word_vectors():
+    from nlpcourse.mlp import pooling_matrix
+
+    words = ["a", "b", "c", "d"]
+    vectors = np.arange(8.0).reshape(4, 2)
+    P, E, kept = pooling_matrix([["b", "x", "b", "d"], ["zzz"], ["a"]], words, vectors)
+    assert kept == ["a", "b", "d"] and np.array_equal(E, vectors[[0, 1, 3]])
+    feats = P @ E
+    assert np.allclose(feats[0], (2 * vectors[1] + vectors[3]) / 3)
+    assert np.allclose(feats[1], 0) and np.allclose(feats[2], vectors[0])
+    # sparse inputs through the trainer, frozen vs fine-tuned
+    model = Sequential(MeanPool(E, trainable=True), Linear(2, 2))
+    before = E.copy()
+    train(model, P, np.array([0, 1, 1]), Adam(0.1), epochs=2, batch_size=2)
+    assert not np.allclose(model.layers[0].E, before)
+    with pytest.raises(ValueError, match=r"P: expected shape \(N, 3\)"):
+        model.forward(np.zeros((2, 4)))
+
+
+def test_split_and_sentiment_run():
+    from nlpcourse.mlp import sentiment_run, split_indices
+
+    y = np.r_[np.zeros(50, int), np.ones(50, int)]
+    tr, va, te = split_indices(y, seed=1)
+    assert (len(tr), len(va), len(te)) == (60, 20, 20) and len(np.unique(np.r_[tr, va, te])) == 100
+    assert np.bincount(y[te]).tolist() == [10, 10]
+    rng = np.random.default_rng(0)
+    vectors = rng.standard_normal((6, 3))
+    X = np.eye(6)[rng.integers(0, 6, 100)]
+    y = (X @ vectors[:, 0] > 0).astype(int)  # learnable from the features
+    good = sentiment_run(X, y, vectors, fine_tune=False, epochs=60, lr=1e-2)
+    base = sentiment_run(X, y, vectors, fine_tune=False, epochs=60, lr=1e-2, zero_inputs=True)
+    assert good["test"] > 0.9 and base["test"] < 0.7
