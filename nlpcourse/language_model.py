@@ -1,0 +1,307 @@
+"""Notebook 05, part 9: a fixed-window neural language model (Bengio et al. 2003) and an n-gram baseline.
+
+The model reads the previous n words, looks up and concatenates their embeddings, applies one tanh hidden
+layer and a softmax over the vocabulary:
+
+    x = [E[w_{t−n}]; …; E[w_{t−1}]]  (n·m,)     h = tanh(W x + b)  (H,)     p(w_t | …) = softmax(U h + c)  (V,)
+
+``FixedWindowLM`` holds the weights as numpy arrays (forward and backward in numpy, checked against
+autograd); ``train_window_lm`` trains the same network batched in torch, for speed. ``save``/``load`` keep
+it as one ``.npz`` (weights + vocabulary), and ``next_token_logprobs`` is what a decoder calls (notebook 07).
+
+``NGramLM`` is the baseline counted on the same training split: interpolated absolute discounting
+(the core of Kneser–Ney), backing off to an add-one unigram.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from .data import Vocab, corpus_path, tokenize
+from .mlp import Linear, SoftmaxCrossEntropy, Tanh
+
+UNK, BOS, EOS = "<unk>", "<s>", "</s>"
+
+# ---------------------------------------------------------------- data: sentences, vocabulary, windows
+
+
+def load_documents(name: str = "lee_background.cor") -> list[list[list[str]]]:
+    """The corpus as documents (one per line), each a list of sentences (split after . ! ?) of tokens.
+
+    Tokens are ``data.tokenize(text, min_len=1)`` (so "a" and "i" are kept). Returns a list of documents,
+    each a list of non-empty token lists.
+    """
+    docs = []
+    with open(corpus_path(name), encoding="utf-8", errors="replace") as f:
+        for line in f:
+            sentences = [tokenize(s, min_len=1) for s in re.split(r"(?<=[.!?])\s+", line.strip())]
+            if any(sentences):
+                docs.append([s for s in sentences if s])
+    return docs
+
+
+def train_val_split(docs: list[list[list[str]]], val_docs: int = 30) -> tuple[list[list[str]], list[list[str]]]:
+    """Split by document (no sentence of a validation document is seen in training): the last
+    ``val_docs`` documents are validation. Returns (train sentences, validation sentences)."""
+    if not 1 <= val_docs < len(docs):
+        raise ValueError(f"val_docs: expected 1 <= val_docs < {len(docs)} (the number of documents), got {val_docs}")
+    return [s for d in docs[:-val_docs] for s in d], [s for d in docs[-val_docs:] for s in d]
+
+
+def lm_vocab(sentences: list[list[str]], min_count: int = 2) -> Vocab:
+    """Vocabulary for a language model: <unk>, <s>, </s>, then the words seen >= ``min_count`` times.
+
+    Counts: <unk> counts the rarer words' tokens, <s> and </s> one per sentence.
+    """
+    words = Vocab.build(sentences, min_count=min_count)
+    n_tokens = sum(len(s) for s in sentences)
+    specials = [n_tokens - int(words.counts.sum()), len(sentences), len(sentences)]
+    return Vocab([UNK, BOS, EOS, *words.itos], [*specials, *words.counts])
+
+
+def encode(sentences: list[list[str]], vocab: Vocab) -> list[np.ndarray]:
+    """Each sentence as ids with unknown words mapped to <unk> and </s> appended: list of (len + 1,) int64."""
+    unk, eos = vocab.stoi[UNK], vocab.stoi[EOS]
+    return [np.array([vocab.stoi.get(w, unk) for w in s] + [eos], dtype=np.int64) for s in sentences]
+
+
+def windows(encoded: list[np.ndarray], n: int, bos_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every (previous n ids, next id) pair; sentence starts are padded with ``bos_id``.
+
+    Returns:
+        contexts (N, n) int64 and targets (N,) int64, N = total number of ids in ``encoded``.
+    """
+    if n < 1:
+        raise ValueError(f"n: expected a context size >= 1, got {n}")
+    ctx, tgt = [], []
+    for ids in encoded:
+        padded = np.concatenate([np.full(n, bos_id, dtype=np.int64), ids])
+        ctx.append(np.lib.stride_tricks.sliding_window_view(padded, n)[: len(ids)])
+        tgt.append(ids)
+    return np.concatenate(ctx), np.concatenate(tgt)
+
+
+def perplexity(logprobs_of_targets: np.ndarray) -> float:
+    """exp(−mean log p(target)) for an array (N,) of natural-log probabilities."""
+    return float(np.exp(-np.mean(logprobs_of_targets)))
+
+
+# ---------------------------------------------------------------- the n-gram baseline
+
+
+class NGramLM:
+    """Interpolated absolute discounting of order ``order`` (= context n + 1), add-one unigram at the bottom:
+
+        P(w | h) = max(c(h, w) − d, 0) / c(h)  +  d · N₁₊(h •) / c(h) · P(w | h′)        (h′: h without its oldest word)
+
+    and P(w | h) = P(w | h′) when the context h was never seen.
+    """
+
+    def __init__(self, contexts: np.ndarray, targets: np.ndarray, vocab_size: int, discount: float = 0.75) -> None:
+        """contexts (N, n) and targets (N,) from ``windows``; ``vocab_size`` V; discount d in (0, 1)."""
+        if not 0 < discount < 1:
+            raise ValueError(f"discount: expected 0 < d < 1, got {discount}")
+        self.n, self.V, self.d = contexts.shape[1], vocab_size, discount
+        self.unigram = (np.bincount(targets, minlength=vocab_size) + 1.0) / (len(targets) + vocab_size)
+        # counts[k][history of the last k words] = Counter(next word)
+        self.counts: list[dict[tuple, Counter]] = [defaultdict(Counter) for _ in range(self.n + 1)]
+        for ctx, w in zip(map(tuple, contexts.tolist()), targets.tolist(), strict=True):
+            for k in range(1, self.n + 1):
+                self.counts[k][ctx[self.n - k :]][w] += 1
+
+    def next_token_logprobs(self, context_ids) -> np.ndarray:
+        """log P(· | the last n ids of context_ids) over the vocabulary: (V,) float64."""
+        ctx = tuple(int(i) for i in context_ids)[-self.n :] if self.n else ()
+        p = self.unigram.copy()
+        for k in range(1, len(ctx) + 1):
+            seen = self.counts[k].get(ctx[len(ctx) - k :])
+            if not seen:
+                continue
+            total = sum(seen.values())
+            ids, c = np.fromiter(seen.keys(), np.int64), np.fromiter(seen.values(), np.float64)
+            p = self.d * len(seen) / total * p
+            p[ids] += np.maximum(c - self.d, 0) / total
+        return np.log(p)
+
+    def logprob(self, context: tuple[int, ...], w: int) -> float:
+        """log P(w | context) for one word (same formula, without building the (V,) vector)."""
+        p = self.unigram[w]
+        for k in range(1, len(context) + 1):
+            seen = self.counts[k].get(context[len(context) - k :])
+            if seen:
+                total = sum(seen.values())
+                p = max(seen.get(w, 0) - self.d, 0) / total + self.d * len(seen) / total * p
+        return float(np.log(p))
+
+    def perplexity(self, contexts: np.ndarray, targets: np.ndarray) -> float:
+        """Perplexity on (contexts (N, n), targets (N,))."""
+        lp = [self.logprob(tuple(c), w) for c, w in zip(contexts.tolist(), targets.tolist(), strict=True)]
+        return perplexity(np.array(lp))
+
+
+# ---------------------------------------------------------------- the fixed-window neural LM
+
+
+class FixedWindowLM:
+    """Bengio et al.'s model with numpy weights: E (V, m), W (H, n·m), b (H,), U (V, H), c (V,)."""
+
+    def __init__(self, vocab: Vocab, n: int = 3, dim: int = 32, hidden: int = 64, seed: int = 0) -> None:
+        for name, v in {"n": n, "dim": dim, "hidden": hidden}.items():
+            if v < 1:
+                raise ValueError(f"{name}: expected an int >= 1, got {v}")
+        for special in (UNK, BOS, EOS):
+            if special not in vocab:
+                raise KeyError(f"vocab: expected the special token {special!r}; build it with lm_vocab")
+        self.vocab, self.n = vocab, n
+        self.bos_id, self.eos_id, self.unk_id = vocab.stoi[BOS], vocab.stoi[EOS], vocab.stoi[UNK]
+        rng = np.random.default_rng(seed)
+        V = len(vocab)
+        hidden_layer, output_layer = Linear(n * dim, hidden, seed=seed + 1), Linear(hidden, V, seed=seed + 2)
+        self.params = {"E": 0.1 * rng.standard_normal((V, dim)),
+                       "W": hidden_layer.params["W"], "b": hidden_layer.params["b"],
+                       "U": output_layer.params["W"], "c": output_layer.params["b"]}
+
+    @property
+    def dim(self) -> int:
+        return self.params["E"].shape[1]
+
+    def _check_contexts(self, contexts) -> np.ndarray:
+        contexts = np.asarray(contexts)
+        if contexts.ndim != 2 or contexts.shape[1] != self.n:
+            raise ValueError(f"contexts: expected shape (N, {self.n}), got {contexts.shape}")
+        if contexts.size and (contexts.min() < 0 or contexts.max() >= len(self.vocab)):
+            raise ValueError(f"contexts: expected ids in [0, {len(self.vocab)}), "
+                             f"got ids from {contexts.min()} to {contexts.max()}")
+        return contexts.astype(np.int64)
+
+    def _layers(self) -> tuple[Linear, Tanh, Linear]:
+        hidden, out = Linear(self.n * self.dim, len(self.params["b"])), Linear(len(self.params["b"]), len(self.vocab))
+        hidden.params = {"W": self.params["W"], "b": self.params["b"]}
+        out.params = {"W": self.params["U"], "b": self.params["c"]}
+        return hidden, Tanh(), out
+
+    def scores(self, contexts) -> np.ndarray:
+        """contexts (N, n) ids -> unnormalised scores U tanh(W x + b) + c, (N, V)."""
+        contexts = self._check_contexts(contexts)
+        x = self.params["E"][contexts].reshape(len(contexts), -1)
+        for layer in self._layers():
+            x = layer.forward(x)
+        return x
+
+    def logprobs(self, contexts) -> np.ndarray:
+        """contexts (N, n) -> log p(· | context) (N, V)."""
+        s = self.scores(contexts)
+        s = s - s.max(axis=1, keepdims=True)
+        return s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+
+    def next_token_logprobs(self, context_ids) -> np.ndarray:
+        """log p(next | the last n ids of context_ids), left-padded with <s> when shorter: (V,) float64."""
+        ids = [int(i) for i in context_ids][-self.n :]
+        ids = [self.bos_id] * (self.n - len(ids)) + ids
+        return self.logprobs(np.array([ids]))[0]
+
+    def perplexity(self, contexts: np.ndarray, targets: np.ndarray, batch_size: int = 4096) -> float:
+        """Perplexity on (contexts (N, n), targets (N,)), computed in batches."""
+        lp = [self.logprobs(contexts[i : i + batch_size])[np.arange(len(targets[i : i + batch_size])),
+                                                           targets[i : i + batch_size]]
+              for i in range(0, len(targets), batch_size)]
+        return perplexity(np.concatenate(lp))
+
+    def loss_and_grad(self, contexts, targets) -> tuple[float, dict[str, np.ndarray]]:
+        """Mean cross-entropy on a batch and its gradients (our backward; E's gradient is a scatter-add).
+
+        contexts (N, n), targets (N,) -> (loss, {"E": (V, m), "W", "b", "U", "c"}).
+        """
+        contexts = self._check_contexts(contexts)
+        hidden, act, out = self._layers()
+        ce = SoftmaxCrossEntropy()
+        x = self.params["E"][contexts].reshape(len(contexts), -1)
+        loss = ce.forward(out.forward(act.forward(hidden.forward(x))), targets)
+        dx = hidden.backward(act.backward(out.backward(ce.backward())))
+        dE = np.zeros_like(self.params["E"])
+        np.add.at(dE, contexts.ravel(), dx.reshape(-1, self.dim))  # a word used twice gets both gradients
+        return loss, {"E": dE, "W": hidden.grads["W"], "b": hidden.grads["b"],
+                      "U": out.grads["W"], "c": out.grads["b"]}
+
+    def torch_loss(self, params: dict, contexts, targets):
+        """The same loss in torch from ``params`` (name -> tensor): for gradient checks and training."""
+        import torch
+        import torch.nn.functional as F
+
+        ctx = torch.as_tensor(np.asarray(contexts, dtype=np.int64))
+        x = params["E"][ctx].reshape(len(ctx), -1)
+        scores = torch.tanh(x @ params["W"].T + params["b"]) @ params["U"].T + params["c"]
+        return F.cross_entropy(scores, torch.as_tensor(np.asarray(targets, dtype=np.int64)))
+
+    def save(self, path: str | Path) -> None:
+        """Save weights, vocabulary (words and counts) and n to one .npz file."""
+        np.savez(path, n=self.n, itos=np.array(self.vocab.itos), counts=self.vocab.counts, **self.params)
+
+    @classmethod
+    def load(cls, path: str | Path) -> FixedWindowLM:
+        """Load a model written by ``save``."""
+        with np.load(path, allow_pickle=False) as f:
+            vocab = Vocab(f["itos"].tolist(), f["counts"])
+            E, W = f["E"], f["W"]
+            model = cls(vocab, n=int(f["n"]), dim=E.shape[1], hidden=W.shape[0])
+            model.params = {k: f[k].astype(np.float64) for k in ("E", "W", "b", "U", "c")}
+        return model
+
+
+def train_window_lm(model: FixedWindowLM, contexts: np.ndarray, targets: np.ndarray, *, epochs: int = 3,
+                    batch_size: int = 512, lr: float = 3e-3, val: tuple[np.ndarray, np.ndarray] | None = None,
+                    seed: int = 0, progress: bool = True) -> dict[str, list[float]]:
+    """Train ``model`` in place with Adam, batched in torch (float32, shuffled with ``seed``).
+
+    Args:
+        contexts (N, n), targets (N,): training windows; val: optional validation windows.
+    Returns:
+        {"train_loss": mean loss per epoch, "val_perplexity": per epoch (if val given)}.
+    """
+    import torch
+
+    contexts = model._check_contexts(contexts)
+    if len(targets) != len(contexts):
+        raise ValueError(f"targets: expected shape ({len(contexts)},) to match contexts, got {np.shape(targets)}")
+    if not 1 <= batch_size <= len(targets):
+        raise ValueError(f"batch_size: expected 1 <= batch_size <= {len(targets)}, got {batch_size}")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # small matrices: one thread is as fast on 2 cores, and robust to a busy machine
+    try:
+        return _train(model, contexts, targets, epochs, batch_size, lr, val, seed, progress)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _train(model, contexts, targets, epochs, batch_size, lr, val, seed, progress) -> dict[str, list[float]]:
+    import torch
+    from tqdm.auto import tqdm
+
+    gen = torch.Generator().manual_seed(seed)
+    params = {k: torch.tensor(v, dtype=torch.float32, requires_grad=True) for k, v in model.params.items()}
+    opt = torch.optim.Adam(params.values(), lr=lr)
+    ctx_t, tgt_t = torch.as_tensor(contexts), torch.as_tensor(np.asarray(targets, dtype=np.int64))
+    history: dict[str, list[float]] = {"train_loss": [], "val_perplexity": []}
+    n_batches = -(-len(targets) // batch_size)
+    bar = tqdm(total=epochs * n_batches, desc="training", disable=not progress)
+    for _ in range(epochs):
+        order = torch.randperm(len(targets), generator=gen)
+        total = 0.0
+        for i in range(n_batches):
+            idx = order[i * batch_size : (i + 1) * batch_size]
+            loss = model.torch_loss(params, ctx_t[idx], tgt_t[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(idx)
+            bar.update()
+        history["train_loss"].append(total / len(targets))
+        model.params = {k: v.detach().double().numpy().copy() for k, v in params.items()}
+        if val is not None:
+            history["val_perplexity"].append(model.perplexity(*val))
+    bar.close()
+    return history

@@ -1,0 +1,126 @@
+import numpy as np
+import pytest
+import torch
+
+from nlpcourse.gradcheck import check_gradients
+from nlpcourse.language_model import (
+    BOS,
+    EOS,
+    UNK,
+    FixedWindowLM,
+    NGramLM,
+    encode,
+    lm_vocab,
+    load_documents,
+    perplexity,
+    train_val_split,
+    train_window_lm,
+    windows,
+)
+
+TOY = [["the", "cat", "sat"], ["the", "dog", "sat"], ["a", "cat", "ran"], ["the", "cat", "ran"]]
+
+
+def toy(n=2):
+    vocab = lm_vocab(TOY, min_count=1)
+    C, T = windows(encode(TOY, vocab), n, vocab.stoi[BOS])
+    return vocab, C, T
+
+
+def test_vocab_encode_windows():
+    vocab = lm_vocab(TOY, min_count=2)
+    assert vocab.itos[:3] == [UNK, BOS, EOS] and "dog" not in vocab and "cat" in vocab
+    assert vocab.counts[0] == 2  # "dog" and "a" are unknown tokens
+    ids = encode([["the", "dog"]], vocab)[0]
+    assert vocab.decode(ids) == ["the", UNK, EOS]
+    C, T = windows(encode([["the", "dog"]], vocab), 2, vocab.stoi[BOS])
+    assert vocab.decode(T) == ["the", UNK, EOS]
+    assert [vocab.decode(c) for c in C] == [[BOS, BOS], [BOS, "the"], ["the", UNK]]
+    with pytest.raises(ValueError, match="n: expected"):
+        windows([ids], 0, 1)
+
+
+def test_documents_and_split():
+    docs = load_documents()
+    assert len(docs) == 300 and all(s for d in docs for s in d)
+    assert "a" in docs[0][0] or "a" in sum(docs[0], [])  # one-letter words kept
+    tr, va = train_val_split(docs, val_docs=30)
+    assert len(tr) + len(va) == sum(len(d) for d in docs) and va[-1] == docs[-1][-1]
+    with pytest.raises(ValueError, match="val_docs"):
+        train_val_split(docs, val_docs=300)
+
+
+def test_ngram_probabilities_sum_to_one_and_match_scalar():
+    vocab, C, T = toy()
+    lm = NGramLM(C, T, len(vocab))
+    for ctx in [C[0], C[3], np.array([vocab.stoi["dog"], vocab.stoi["ran"]])]:  # seen and unseen contexts
+        lp = lm.next_token_logprobs(ctx)
+        assert np.exp(lp).sum() == pytest.approx(1.0)
+        w = vocab.stoi["sat"]
+        assert lp[w] == pytest.approx(lm.logprob(tuple(int(i) for i in ctx), w))
+    # "the cat" is followed by sat/ran: both likely
+    p = np.exp(lm.next_token_logprobs([vocab.stoi["the"], vocab.stoi["cat"]]))
+    assert p[vocab.stoi["sat"]] > 0.2 and p[vocab.stoi["ran"]] > 0.2 > p[vocab.stoi["dog"]]
+    assert lm.perplexity(C, T) < len(vocab)
+    assert perplexity(np.log(np.full(5, 0.25))) == pytest.approx(4.0)
+    with pytest.raises(ValueError, match="discount"):
+        NGramLM(C, T, len(vocab), discount=1.5)
+
+
+def test_window_lm_backward_vs_autograd_and_finite_differences():
+    vocab, C, T = toy()
+    model = FixedWindowLM(vocab, n=2, dim=3, hidden=4, seed=1)
+
+    def ours(p):
+        model.params = {k: v.copy() for k, v in p.items()}
+        return model.loss_and_grad(C, T)
+
+    result = check_gradients(ours, lambda p: model.torch_loss(p, C, T), dict(model.params))
+    assert result.ok, str(result)
+
+
+def test_window_lm_numpy_equals_torch_and_trains():
+    vocab, C, T = toy()
+    model = FixedWindowLM(vocab, n=2, dim=4, hidden=8, seed=0)
+    lp = model.logprobs(C)
+    assert np.allclose(np.exp(lp).sum(axis=1), 1.0)
+    params = {k: torch.tensor(v) for k, v in model.params.items()}
+    loss_t = model.torch_loss(params, C, T).item()
+    assert loss_t == pytest.approx(-lp[np.arange(len(T)), T].mean())
+    before = model.perplexity(C, T)
+    hist = train_window_lm(model, C, T, epochs=60, batch_size=4, lr=1e-2, val=(C, T), progress=False)
+    assert hist["val_perplexity"][-1] < before / 2 and len(hist["train_loss"]) == 60
+    assert torch.get_num_threads() >= 1
+    # next_token_logprobs pads short contexts with <s>
+    assert np.allclose(model.next_token_logprobs([]), model.logprobs([[vocab.stoi[BOS]] * 2])[0])
+    the = vocab.stoi["the"]
+    assert np.allclose(model.next_token_logprobs([5, 6, the, the]), model.logprobs([[the, the]])[0])
+
+
+def test_save_load_roundtrip(tmp_path):
+    vocab, C, T = toy()
+    model = FixedWindowLM(vocab, n=2, dim=4, hidden=8, seed=3)
+    path = tmp_path / "lm.npz"
+    model.save(path)
+    loaded = FixedWindowLM.load(path)
+    assert loaded.vocab.itos == vocab.itos and loaded.n == 2 and loaded.eos_id == vocab.stoi[EOS]
+    assert np.allclose(loaded.next_token_logprobs(C[3]), model.next_token_logprobs(C[3]))
+
+
+def test_bad_inputs():
+    vocab, C, T = toy()
+    model = FixedWindowLM(vocab, n=2, dim=4, hidden=8)
+    with pytest.raises(ValueError, match=r"contexts: expected shape \(N, 2\), got \(5, 3\)"):
+        model.logprobs(np.zeros((5, 3), dtype=int))
+    with pytest.raises(ValueError, match="contexts: expected ids in"):
+        model.logprobs(np.full((1, 2), 999))
+    with pytest.raises(ValueError, match="batch_size"):
+        train_window_lm(model, C, T, batch_size=0, progress=False)
+    with pytest.raises(ValueError, match="targets"):
+        train_window_lm(model, C, T[:-1], progress=False)
+    with pytest.raises(KeyError, match="special token"):
+        from nlpcourse.data import Vocab
+
+        FixedWindowLM(Vocab(["a", "b"], [1, 1]))
+    with pytest.raises(ValueError, match="dim"):
+        FixedWindowLM(vocab, dim=0)
