@@ -17,6 +17,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from matplotlib.figure import Figure
 
+# The exercises' numbers (checked by nlpcourse.checks, section 05).
+EXERCISE_SCORES = np.array([2.0, 1.0, 0.1])  # scores of one example, 3 classes
+EXERCISE_LABEL = 0  # its true class
+EXERCISE_Z = np.array([-1.0, 2.0, 0.5, -3.0])  # pre-activations entering a ReLU
+EXERCISE_UPSTREAM = np.array([0.1, -0.2, 0.3, 0.4])  # ∂L/∂h arriving from above
+EXERCISE_LR, EXERCISE_ALPHA = 0.1, 0.9  # the lecture's γ and α
+
 # ---------------------------------------------------------------- 2-D datasets
 
 
