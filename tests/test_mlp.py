@@ -335,3 +335,59 @@ def test_split_and_sentiment_run():
     good = sentiment_run(X, y, vectors, fine_tune=False, epochs=60, lr=1e-2)
     base = sentiment_run(X, y, vectors, fine_tune=False, epochs=60, lr=1e-2, zero_inputs=True)
     assert good["test"] > 0.9 and base["test"] < 0.7
+
+
+def test_training_stepper_widget_and_redraw_time():
+    import time
+
+    from nlpcourse.widgets import training_stepper
+
+    box = training_stepper()
+    buttons = box.children[0].children
+    epoch = [b for b in buttons if getattr(b, "description", "") == "epoch"][0]
+    epoch.click()
+    box.children[1].children[0].value = 0.1  # lr slider
+    box.children[0].children[1].value = 4  # hidden size: fresh model
+    s = TrainingStepper()
+    s.epoch()
+    start = time.process_time()
+    s.draw()
+    assert time.process_time() - start < 0.5  # ~50 ms on an idle core
+
+
+def test_checks_05():
+    from nlpcourse import checks
+    from nlpcourse.mlp import (
+        EXERCISE_ALPHA,
+        EXERCISE_LABEL,
+        EXERCISE_LR,
+        EXERCISE_SCORES,
+        EXERCISE_UPSTREAM,
+        EXERCISE_Z,
+    )
+
+    p = np.exp(EXERCISE_SCORES) / np.exp(EXERCISE_SCORES).sum()
+    y = np.eye(3)[EXERCISE_LABEL]
+    assert checks.check_dsoft(p - y)
+    assert not checks.check_dsoft(np.ones(3))
+    assert not checks.check_dsoft(p)
+    assert not checks.check_dsoft(None)
+    assert checks.check_relu_backward(EXERCISE_UPSTREAM * (EXERCISE_Z > 0))
+    assert not checks.check_relu_backward(EXERCISE_UPSTREAM)
+    assert not checks.check_relu_backward(...)
+    assert checks.check_torch_lr(EXERCISE_LR * (1 - EXERCISE_ALPHA))
+    assert not checks.check_torch_lr(EXERCISE_LR)
+    assert not checks.check_torch_lr(None)
+
+
+def test_check_hints(capsys):
+    from nlpcourse import checks
+
+    checks.check_dsoft(np.ones(3))
+    assert "base case" in capsys.readouterr().out
+    checks.check_dsoft(None)
+    assert "Not answered" in capsys.readouterr().out
+    checks.check_relu_backward(np.array([1.0, 1.0, 1.0, 1.0]) * 0 + np.array([0.0, 1.0, 1.0, 0.0]))
+    assert "local gradient alone" in capsys.readouterr().out
+    checks.check_torch_lr(0.1)
+    assert "10 times larger" in capsys.readouterr().out
