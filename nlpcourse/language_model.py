@@ -237,6 +237,18 @@ class FixedWindowLM:
         scores = torch.tanh(x @ params["W"].T + params["b"]) @ params["U"].T + params["c"]
         return F.cross_entropy(scores, torch.as_tensor(np.asarray(targets, dtype=np.int64)))
 
+    def gradient_check_functions(self, contexts, targets):
+        """(numpy_fn, torch_fn, params) for ``nlpcourse.gradcheck.check_gradients`` on one batch.
+
+        numpy_fn sets the weights and returns ``loss_and_grad``; torch_fn is ``torch_loss``; params are copies.
+        """
+        def numpy_fn(values: dict[str, np.ndarray]) -> tuple[float, dict[str, np.ndarray]]:
+            self.params = {k: v.copy() for k, v in values.items()}
+            return self.loss_and_grad(contexts, targets)
+
+        return numpy_fn, lambda tensors: self.torch_loss(tensors, contexts, targets), {
+            k: v.copy() for k, v in self.params.items()}
+
     def save(self, path: str | Path) -> None:
         """Save weights, vocabulary (words and counts) and n to one .npz file."""
         np.savez(path, n=self.n, itos=np.array(self.vocab.itos), counts=self.vocab.counts, **self.params)

@@ -71,11 +71,7 @@ def test_window_lm_backward_vs_autograd_and_finite_differences():
     vocab, C, T = toy()
     model = FixedWindowLM(vocab, n=2, dim=3, hidden=4, seed=1)
 
-    def ours(p):
-        model.params = {k: v.copy() for k, v in p.items()}
-        return model.loss_and_grad(C, T)
-
-    result = check_gradients(ours, lambda p: model.torch_loss(p, C, T), dict(model.params))
+    result = check_gradients(*model.gradient_check_functions(C, T))
     assert result.ok, str(result)
 
 
