@@ -64,20 +64,21 @@ def _check_positive_int(value: object, name: str) -> int:
     return int(value)
 
 
-def _check_matrix(x: object, name: str, d: int | None = None) -> np.ndarray:
+def _check_float_array(x: object, name: str, ndim: int, d: int | None = None) -> np.ndarray:
+    """A float64 array of shape (d,) (ndim 1) or (V, d) (ndim 2), its last axis d if given; else ValueError."""
     arr = np.asarray(x, dtype=np.float64)
-    if arr.ndim != 2 or (d is not None and arr.shape[1] != d):
-        want = f"(V, d) with d={d}" if d is not None else "(V, d)"
-        raise ValueError(f"{name}: expected shape {want}, got {arr.shape}")
+    if arr.ndim != ndim or (d is not None and arr.shape[-1] != d):
+        want = "(d,)" if ndim == 1 else "(V, d)"
+        raise ValueError(f"{name}: expected shape {want}{'' if d is None else f' with d={d}'}, got {arr.shape}")
     return arr
+
+
+def _check_matrix(x: object, name: str, d: int | None = None) -> np.ndarray:
+    return _check_float_array(x, name, 2, d)
 
 
 def _check_vector(x: object, name: str, d: int | None = None) -> np.ndarray:
-    arr = np.asarray(x, dtype=np.float64)
-    if arr.ndim != 1 or (d is not None and arr.shape[0] != d):
-        want = f"(d,) with d={d}" if d is not None else "(d,)"
-        raise ValueError(f"{name}: expected shape {want}, got {arr.shape}")
-    return arr
+    return _check_float_array(x, name, 1, d)
 
 
 def _check_index(i: object, name: str, size: int) -> int:
