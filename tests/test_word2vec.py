@@ -361,3 +361,76 @@ def test_noise_figure_and_pca_and_bias_probe():
     expected = emb.similarity("apple", "car") - emb.similarity("apple", "bus")
     assert probe.loc["apple", "difference"] == pytest.approx(expected)
     assert np.isnan(probe.loc["zebra", "difference"])
+
+
+# ---------------------------------------------------------------- exercise checks and widgets
+def exercise_values():
+    c, U, o = w2v.EXERCISE_CENTER, w2v.EXERCISE_OUTSIDE, w2v.EXERCISE_TARGET
+    p = w2v.softmax(U @ c)
+    grad_center = U.T @ (p - np.eye(len(U))[o])
+    grad_positive = (w2v.sigmoid(U[o] @ c) - 1.0) * c
+    return c, U, o, p, grad_center, grad_positive
+
+
+@pytest.mark.parametrize(
+    "answer, ok, hint",
+    [
+        (lambda v: v[4], True, "Correct"),
+        (lambda v: None, False, "Not answered"),
+        (lambda v: -v[4], False, "sign is flipped"),
+        (lambda v: v[1].T @ v[3], False, "forgot the −y"),
+        (lambda v: -v[1][v[2]], False, "log Σ exp"),
+        (lambda v: np.zeros(2), False, "shape (3,)"),
+    ],
+)
+def test_check_softmax_center_grad(capsys, answer, ok, hint):
+    from nlpcourse import checks
+
+    assert checks.check_softmax_center_grad(answer(exercise_values())) is ok
+    assert hint in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "answer, ok, hint",
+    [
+        (lambda v: v[5], True, "Correct"),
+        (lambda v: ..., False, "Not answered"),
+        (lambda v: -v[5], False, "sign is flipped"),
+        (lambda v: w2v.sigmoid(v[1][v[2]] @ v[0]) * v[0], False, "negatives' formula"),
+        (lambda v: (w2v.sigmoid(v[1][v[2]] @ v[0]) - 1) * v[1][v[2]], False, "along the center vector"),
+    ],
+)
+def test_check_sgns_positive_grad(capsys, answer, ok, hint):
+    from nlpcourse import checks
+
+    assert checks.check_sgns_positive_grad(answer(exercise_values())) is ok
+    assert hint in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "answer, ok, hint",
+    [
+        (np.sqrt([0.9, 0.09, 0.01]) / np.sqrt([0.9, 0.09, 0.01]).sum(), True, "Correct"),
+        (None, False, "Not answered"),
+        (np.sqrt([0.9, 0.09, 0.01]), False, "divide by their sum"),
+        (w2v.unigram_noise([0.9, 0.09, 0.01], 0.75), False, "α = 0.75"),
+        ([0.9, 0.09, 0.01], False, "α = 1"),
+        ([0.5, 0.3, 0.3], False, "sums to 1"),
+    ],
+)
+def test_check_noise_alpha_half(capsys, answer, ok, hint):
+    from nlpcourse import checks
+
+    assert checks.check_noise_alpha_half(answer) is ok
+    assert hint in capsys.readouterr().out
+
+
+def test_widgets_build_and_step():
+    from nlpcourse import widgets
+
+    box = widgets.sgd_step_explorer(lr=0.3)
+    step_button = box.children[0].children[1]
+    step_button.click()  # one SGNS step and a redraw, no error
+    vocab = Vocab.build(planted_corpus(20), min_count=1)
+    slider = widgets.noise_alpha_explorer(vocab.itos, vocab.counts, top=5).children[0].children[0]
+    slider.value = 0.2
