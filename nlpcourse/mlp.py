@@ -667,7 +667,7 @@ class TrainingStepper:
 
     @property
     def epochs(self) -> float:
-        return self.steps * self.batch_size / len(self.X)
+        return self.steps / -(-len(self.X) // self.batch_size)
 
     def set(self, lr: float | None = None, alpha: float | None = None) -> None:
         """Change the learning rate and/or momentum for the next steps."""
@@ -678,7 +678,7 @@ class TrainingStepper:
 
     def step(self) -> float:
         """One mini-batch update (a new shuffled order each epoch); returns the batch loss."""
-        if len(self._order) < self.batch_size:
+        if not self._order:  # a new epoch: reshuffle (the last batch of an epoch may be smaller)
             self._order = list(self.rng.permutation(len(self.X)))
         idx, self._order = self._order[: self.batch_size], self._order[self.batch_size :]
         loss, grads = self.model.loss_and_grad(self.X[idx], self.y[idx])
