@@ -317,3 +317,26 @@ def _train(model, contexts, targets, epochs, batch_size, lr, val, seed, progress
             history["val_perplexity"].append(model.perplexity(*val))
     bar.close()
     return history
+
+
+# The notebook's settings, so that a later notebook (beam search, 07) can rebuild the same model.
+COURSE_LM = {"corpus": "lee_background.cor", "val_docs": 30, "min_count": 3, "n": 3, "dim": 32, "hidden": 64,
+             "epochs": 5, "batch_size": 256, "lr": 2e-3, "seed": 0}
+
+
+def course_lm(path: str | Path | None = None, *, epochs: int | None = None, progress: bool = False) -> FixedWindowLM:
+    """The notebook-05 language model: loaded from ``path`` if that file exists, else trained with
+    ``COURSE_LM`` (``epochs`` overrides its epochs) and, when ``path`` is given, saved there."""
+    if path is not None and Path(path).exists():
+        return FixedWindowLM.load(path)
+    cfg = COURSE_LM
+    train_sents, _ = train_val_split(load_documents(cfg["corpus"]), cfg["val_docs"])
+    vocab = lm_vocab(train_sents, cfg["min_count"])
+    C, T = windows(encode(train_sents, vocab), cfg["n"], vocab.stoi[BOS])
+    model = FixedWindowLM(vocab, n=cfg["n"], dim=cfg["dim"], hidden=cfg["hidden"], seed=cfg["seed"])
+    train_window_lm(model, C, T, epochs=epochs or cfg["epochs"], batch_size=cfg["batch_size"], lr=cfg["lr"],
+                    seed=cfg["seed"], progress=progress)
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        model.save(path)
+    return model

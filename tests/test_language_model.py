@@ -120,3 +120,15 @@ def test_bad_inputs():
         FixedWindowLM(Vocab(["a", "b"], [1, 1]))
     with pytest.raises(ValueError, match="dim"):
         FixedWindowLM(vocab, dim=0)
+
+
+def test_course_lm_trains_saves_and_loads(tmp_path):
+    from nlpcourse.language_model import COURSE_LM, course_lm
+
+    path = tmp_path / "sub" / "lm.npz"
+    model = course_lm(path, epochs=1)
+    assert path.exists() and model.n == COURSE_LM["n"] and model.dim == COURSE_LM["dim"]
+    again = course_lm(path)  # loaded, not retrained
+    assert np.allclose(again.next_token_logprobs([model.bos_id]), model.next_token_logprobs([model.bos_id]))
+    lp = model.next_token_logprobs([model.vocab.stoi["the"]])
+    assert lp.shape == (len(model.vocab),) and np.exp(lp).sum() == pytest.approx(1.0)
