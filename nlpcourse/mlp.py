@@ -605,6 +605,20 @@ def train(model: Sequential, X: np.ndarray, y: np.ndarray, optimizer: SGD, *, ep
     return hist
 
 
+def dead_relu_units(model: Sequential, X: np.ndarray) -> list[int]:
+    """For each ReLU layer of ``model``: how many of its units are dead on X (N, d), i.e. z <= 0 for every row
+    (such a unit outputs 0 and passes no gradient, whatever the input)."""
+    dead, h = [], np.asarray(X, dtype=np.float64)
+    modes = [layer.training for layer in model.layers]
+    for layer in model.eval().layers:
+        if isinstance(layer, ReLU):
+            dead.append(int((h.max(axis=0) <= 0).sum()))
+        h = layer.forward(h)
+    for layer, m in zip(model.layers, modes, strict=True):
+        layer.training = m
+    return dead
+
+
 def zero_input_baseline(model: Sequential, X: np.ndarray, y: np.ndarray, optimizer: SGD,
                         X_val: np.ndarray, y_val: np.ndarray, **kwargs) -> tuple[History, float]:
     """Karpathy's input-independent baseline: train ``model`` on all-zero inputs, return (History, val accuracy).

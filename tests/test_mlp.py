@@ -391,3 +391,17 @@ def test_check_hints(capsys):
     assert "local gradient alone" in capsys.readouterr().out
     checks.check_torch_lr(0.1)
     assert "10 times larger" in capsys.readouterr().out
+
+
+def test_dead_relu_units_after_a_too_large_learning_rate():
+    from nlpcourse.mlp import SGD, dead_relu_units
+
+    X, y = make_spirals(300)
+    model = mlp((2, 64, 3), "relu", seed=0)
+    assert dead_relu_units(model, X) == [0]
+    train(model, X, y, SGD(5.0), epochs=20, batch_size=32)
+    assert dead_relu_units(model, X)[0] > 32
+    fresh = mlp((2, 8, 3), "relu", seed=0)
+    fresh.layers[0].params["b"][:3] = -100.0  # three units that can never fire
+    assert dead_relu_units(fresh, X) == [3]
+    assert dead_relu_units(mlp((2, 4, 3), "tanh"), X) == []
