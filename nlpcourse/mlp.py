@@ -13,9 +13,13 @@ Shapes: a batch is ``X`` of shape (N, d) (one example per row), labels ``y`` of 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    import torch
 
 # The exercises' numbers (checked by nlpcourse.checks, section 05).
 EXERCISE_SCORES = np.array([2.0, 1.0, 0.1])  # scores of one example, 3 classes
@@ -394,7 +398,7 @@ def mlp(sizes: tuple[int, ...] | list[int], activation: str = "tanh", *, init: s
     return Sequential(*layers)
 
 
-def torch_loss(model: Sequential, params: dict, X: np.ndarray, y: np.ndarray):
+def torch_loss(model: Sequential, params: dict[str, torch.Tensor], X: np.ndarray, y: np.ndarray) -> torch.Tensor:
     """The same model in torch: loss of ``model`` with parameters ``params`` (name -> torch tensor).
 
     Used by ``nlpcourse.gradcheck.check_gradients`` to compare our backward passes with autograd.
@@ -432,7 +436,7 @@ def gradient_check_functions(model: Sequential, X: np.ndarray, y: np.ndarray):
         loss, grads = model.loss_and_grad(X, y)
         return loss, {k: g.copy() for k, g in grads.items()}
 
-    def torch_fn(tensors: dict) -> object:
+    def torch_fn(tensors: dict[str, torch.Tensor]) -> torch.Tensor:
         return torch_loss(model, tensors, X, y)
 
     return numpy_fn, torch_fn, {k: v.copy() for k, v in model.parameters().items()}
