@@ -6,7 +6,10 @@ Huffman tree built from those counts; same dimension and batch for every size; b
 a warm-up, both measured side by side in this one run. The goal in issue 4 is a speed-up ≥ 20× at |V| = 100k.
 
     .venv/bin/python benchmarks/hsoftmax_vs_softmax.py [--sizes 1000 10000 100000 1000000] [--dim 100]
-        [--batch 128] [--repeats 3] [--threads N]
+        [--batch 128] [--repeats 5] [--threads 1]
+
+``--threads 0`` keeps torch's default thread count (multi-threaded timings of the small tree ops are noisy on a
+busy machine; one thread compares like with like).
 """
 
 import argparse
@@ -22,14 +25,14 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000, 1_000_000])
     ap.add_argument("--dim", type=int, default=100)
     ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (0: torch's default)")
     args = ap.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}")
+    threads = args.threads or torch.get_num_threads()
+    print(f"torch {torch.__version__}, {threads} thread(s), {platform.processor() or platform.machine()}")
     print(f"dim={args.dim}, batch={args.batch}, best of {args.repeats}; Zipfian counts, Huffman tree\n")
-    df = measure_speed(args.sizes, dim=args.dim, batch=args.batch, repeats=args.repeats, progress=True)
+    df = measure_speed(args.sizes, dim=args.dim, batch=args.batch, repeats=args.repeats,
+                       threads=args.threads or None, progress=True)
     df["V"] = df["V"].map(lambda v: f"{v:,}")
     print(df.to_string(index=False, formatters={
         "avg_path": "{:.1f}".format, "softmax_ms": "{:.2f}".format, "hs_ms": "{:.3f}".format,

@@ -44,7 +44,7 @@ __all__ = [
     "hs_loss_and_grad", "path_loss_and_grad", "path_loss_torch", "gradient_exercise",
     "skipgram_hs_loss_and_grad", "skipgram_hs_loss_torch",
     "hs_batch_loss_and_grad", "softmax_batch_loss_and_grad", "HSModel", "train_hs", "tree_search",
-    "exhaustive_search", "search_agreement", "zipf_counts", "measure_speed", "gensim_tree_comparison",
+    "exhaustive_search", "search_agreement", "zipf_counts", "measure_speed", "draw_speed", "gensim_tree_comparison",
     "draw_tree", "ToyExample", "toy_example", "LECTURE_SENTENCE", "LECTURE_BRANCHES",
 ]
 
@@ -659,37 +659,72 @@ def _time(fn, repeats: int) -> float:
     return best
 
 
-def measure_speed(sizes: Sequence[int], dim: int = 100, batch: int = 256, repeats: int = 3, seed: int = 0,
-                  progress: bool = False) -> pd.DataFrame:
+def measure_speed(sizes: Sequence[int], dim: int = 100, batch: int = 128, repeats: int = 5, seed: int = 0,
+                  threads: int | None = 1, progress: bool = False) -> pd.DataFrame:
     """Time one batched loss + gradient, full softmax vs hierarchical softmax, side by side, per |V|.
 
     Both are hand-written torch (``softmax_batch_loss_and_grad``, ``hs_batch_loss_and_grad``) on the same
-    center vectors and targets drawn from Zipfian counts; best of ``repeats`` after a warm-up.
+    center vectors and targets drawn from Zipfian counts; best of ``repeats`` after a warm-up. By default
+    on one torch thread (restored afterwards): a like-for-like comparison that scheduling noise on a busy
+    machine hardly disturbs; ``threads=None`` keeps torch's setting.
 
     Returns:
         DataFrame[V, avg_path, softmax_ms, hs_ms, speedup] (speedup = softmax time / hs time).
     """
-    rows = []
-    for V in tqdm(list(sizes), desc="sizes", disable=not progress):
-        counts = zipf_counts(V)
-        tree = HuffmanTree.build(counts)
-        rng = np.random.default_rng(seed)
-        targets = rng.choice(V, size=batch, p=counts / counts.sum())
-        gen = torch.Generator().manual_seed(seed)
-        h = torch.randn(batch, dim, generator=gen) * 0.1
-        W_out = torch.randn(V, dim, generator=gen) * 0.1
-        inner = torch.randn(V - 1, dim, generator=gen) * 0.1
-        L = int(tree.lengths[targets].max())
-        nodes = torch.as_tensor(tree.nodes[targets, :L])
-        codes = torch.as_tensor(tree.codes[targets, :L])
-        mask = torch.as_tensor(tree.mask[targets, :L])
-        tgt = torch.as_tensor(targets)
-        t_soft = _time(partial(softmax_batch_loss_and_grad, h, W_out, tgt), repeats)
-        t_hs = _time(partial(hs_batch_loss_and_grad, h, inner, nodes, codes, mask), repeats)
-        rows.append({"V": V, "avg_path": float(tree.lengths[targets].mean()), "softmax_ms": 1e3 * t_soft,
-                     "hs_ms": 1e3 * t_hs, "speedup": t_soft / t_hs})
-        del W_out, inner
-    return pd.DataFrame(rows)
+    saved = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        return pd.DataFrame([_measure_one(V, dim, batch, repeats, seed)
+                             for V in tqdm(list(sizes), desc="sizes", disable=not progress)])
+    finally:
+        torch.set_num_threads(saved)
+
+
+def _measure_one(V: int, dim: int, batch: int, repeats: int, seed: int) -> dict[str, float]:
+    """One row of ``measure_speed``: both methods on the same Zipfian vocabulary of size V."""
+    counts = zipf_counts(V)
+    tree = HuffmanTree.build(counts)
+    rng = np.random.default_rng(seed)
+    targets = rng.choice(V, size=batch, p=counts / counts.sum())
+    gen = torch.Generator().manual_seed(seed)
+    h = torch.randn(batch, dim, generator=gen) * 0.1
+    W_out = torch.randn(V, dim, generator=gen) * 0.1
+    inner = torch.randn(V - 1, dim, generator=gen) * 0.1
+    L = int(tree.lengths[targets].max())
+    nodes = torch.as_tensor(tree.nodes[targets, :L])
+    codes = torch.as_tensor(tree.codes[targets, :L])
+    mask = torch.as_tensor(tree.mask[targets, :L])
+    tgt = torch.as_tensor(targets)
+    t_soft = _time(partial(softmax_batch_loss_and_grad, h, W_out, tgt), repeats)
+    t_hs = _time(partial(hs_batch_loss_and_grad, h, inner, nodes, codes, mask), repeats)
+    return {"V": V, "avg_path": float(tree.lengths[targets].mean()), "softmax_ms": 1e3 * t_soft,
+            "hs_ms": 1e3 * t_hs, "speedup": t_soft / t_hs}
+
+
+def draw_speed(timings: pd.DataFrame, ax: Axes | None = None) -> Figure:
+    """Plot ``measure_speed``'s result: ms per batched loss + gradient against |V| (log-log), both methods.
+
+    Args:
+        timings: DataFrame[V, softmax_ms, hs_ms, speedup, ...] from ``measure_speed``.
+        ax: draw into this Axes, else a new Figure.
+    Returns:
+        the Figure.
+    """
+    missing = {"V", "softmax_ms", "hs_ms", "speedup"} - set(timings.columns)
+    if missing:
+        raise ValueError(f"timings: expected measure_speed's columns, missing {sorted(missing)}")
+    if ax is None:
+        fig, ax = new_figure(size=(5.5, 3.6))
+    ax.loglog(timings["V"], timings["softmax_ms"], "o-", label="full softmax: O(|V|)")
+    ax.loglog(timings["V"], timings["hs_ms"], "s-", label="hierarchical softmax: O(log |V|)")
+    for v, t, r in zip(timings["V"], timings["softmax_ms"], timings["speedup"], strict=True):
+        ax.annotate(f"{r:.0f}×", (v, t), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
+    ax.set_xlabel("vocabulary size |V|")
+    ax.set_ylabel("ms per batched loss + gradient")
+    ax.legend(frameon=False, fontsize=8)
+    ax.set_title("measured cost (labels: speed-up)")
+    return ax.figure
 
 
 # ---------------------------------------------------------------- our tree vs gensim's

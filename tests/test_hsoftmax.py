@@ -277,9 +277,14 @@ def test_zipf_counts_and_measure_speed_shape():
     assert c[0] == 10_000 and c[-1] == 10 and (np.diff(c) <= 0).all()
     with pytest.raises(ValueError, match="V: expected an int >= 2"):
         hs.zipf_counts(1)
-    df = hs.measure_speed([200, 400], dim=8, batch=16, repeats=1)
+    threads = torch.get_num_threads()
+    df = hs.measure_speed([200, 400], dim=8, batch=16, repeats=1, threads=1)
+    assert torch.get_num_threads() == threads  # restored
     assert list(df.columns) == ["V", "avg_path", "softmax_ms", "hs_ms", "speedup"]
     assert (df["avg_path"] < np.log2(df["V"]) + 1).all()
+    assert isinstance(hs.draw_speed(df), Figure)
+    with pytest.raises(ValueError, match="missing"):
+        hs.draw_speed(df.drop(columns="speedup"))
 
 
 def test_draw_tree_codes_and_probabilities():
