@@ -8,8 +8,8 @@ Reads top to bottom in the order of the notebook:
 4. CBOW: the averaged context vector;
 5. the cost of one naive-softmax step as |V| grows;
 6. negative sampling: loss, gradients, the unigram^α noise, a sampler that never returns the positive;
-7. a batched SGNS trainer in torch (subsampling, dynamic window, linear learning-rate decay), and the
-   little helpers the notebook's widgets and bias probes draw from.
+7. a batched SGNS trainer in torch (subsampling, dynamic window, linear learning-rate decay);
+8. the same training with gensim (the reference), and the helpers the widgets and bias probes draw from.
 
 Notation: ``center_vec`` is θ_W[i] (d,), ``outside_vectors`` is the whole context matrix θ_C (V, d),
 ``target`` the index of the observed context word. Every numpy function checks its inputs and raises
@@ -81,9 +81,9 @@ def _check_vector(x: object, name: str, d: int | None = None) -> np.ndarray:
     return _check_float_array(x, name, 1, d)
 
 
-def _check_index(i: object, name: str, size: int) -> int:
+def _check_index(i: object, name: str, size: int, what: str = "a word index") -> int:
     if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < size:
-        raise ValueError(f"{name}: expected a word index in [0, {size}), got {i!r}")
+        raise ValueError(f"{name}: expected {what} in [0, {size}), got {i!r}")
     return int(i)
 
 
@@ -110,7 +110,7 @@ def context_words(tokens: Sequence[str], position: int, window: int) -> list[str
         up to 2m words, left to right.
     """
     window = _check_positive_int(window, "window")
-    _check_index(position, "position", len(tokens))
+    _check_index(position, "position", len(tokens), "a position in the sentence")
     lo, hi = max(0, position - window), min(len(tokens), position + window + 1)
     return [tokens[j] for j in range(lo, hi) if j != position]
 
