@@ -599,7 +599,7 @@ def sgns_batch_step(W: torch.Tensor, C: torch.Tensor, centers: torch.Tensor, con
 
 @torch.no_grad()
 def sgns_pool_step(W: torch.Tensor, C: torch.Tensor, centers: torch.Tensor, contexts: torch.Tensor,
-                   pool: torch.Tensor, picks: torch.Tensor, lr: float) -> float:
+                   pool: torch.Tensor, picks: torch.Tensor, lr: float, compute_loss: bool = True) -> float:
     """One SGD step where the batch's negatives come from a shared pool (what the trainer uses).
 
     Pair b's negatives are ``pool[picks[b]]``: the same loss as ``sgns_batch_step`` with
@@ -610,6 +610,7 @@ def sgns_pool_step(W: torch.Tensor, C: torch.Tensor, centers: torch.Tensor, cont
     Args:
         W, C: (V, d) parameters, updated in place.  centers, contexts: (B,) ids.
         pool: (P,) noise word ids.  picks: (B, K) indices into ``pool``.  lr: the learning rate.
+        compute_loss: False skips the loss (NaN is returned), ~10% faster.
     Returns:
         the batch's summed loss before the step.
     """
@@ -620,8 +621,10 @@ def sgns_pool_step(W: torch.Tensor, C: torch.Tensor, centers: torch.Tensor, cont
     s_pool = w @ c_pool.T  # (B, P): every pair against every pool word
     counts = torch.zeros_like(s_pool).scatter_add_(1, picks, torch.ones(picks.shape, dtype=s_pool.dtype))
     counts *= pool.unsqueeze(0) != contexts.unsqueeze(1)  # a negative equal to the positive is skipped
-    loss = -(torch.nn.functional.logsigmoid(s_pos).sum()
-             + (torch.nn.functional.logsigmoid(-s_pool) * counts).sum()).item()
+    loss = math.nan
+    if compute_loss:
+        loss = -(torch.nn.functional.logsigmoid(s_pos).sum()
+                 + (torch.nn.functional.logsigmoid(-s_pool) * counts).sum()).item()
     g_pos = (1.0 - torch.sigmoid(s_pos)) * lr  # −lr · dL/ds_pos
     g_pool = -torch.sigmoid(s_pool) * counts * lr  # −lr · dL/ds_pool
     grad_w = g_pos.unsqueeze(1) * c_pos + g_pool @ c_pool
@@ -730,7 +733,8 @@ def _sgns_epochs(W: torch.Tensor, C: torch.Tensor, corpus: np.ndarray, sentence_
             step_lr = lr - (lr - min_lr) * (epoch + b / n_batches) / epochs
             sl = slice(b * batch_size, (b + 1) * batch_size)
             if pool_size:
-                loss = sgns_pool_step(W, C, centers[sl], contexts[sl], pools[b], picks[sl], step_lr)
+                loss = sgns_pool_step(W, C, centers[sl], contexts[sl], pools[b], picks[sl], step_lr,
+                                      compute_loss=history is not None)
             else:
                 loss = sgns_batch_step(W, C, centers[sl], contexts[sl], negs[sl], step_lr)
             if history is not None:

@@ -246,6 +246,9 @@ def test_pool_step_equals_the_per_pair_step_with_negatives_from_the_pool():
     assert loss1 == pytest.approx(loss2)
     np.testing.assert_allclose(W1.numpy(), W2.numpy(), atol=1e-12)
     np.testing.assert_allclose(C1.numpy(), C2.numpy(), atol=1e-12)
+    W3, C3 = torch.tensor(W), torch.tensor(C)
+    assert np.isnan(w2v.sgns_pool_step(W3, C3, *idx, pool, picks, lr=0.1, compute_loss=False))
+    np.testing.assert_array_equal(W3.numpy(), W2.numpy())
 
 
 def test_pool_step_skips_a_negative_equal_to_the_positive():
