@@ -273,6 +273,19 @@ def test_keep_probabilities_match_gensim():
     ours = w2v.keep_probabilities(vocab.counts, 1e-3)
     theirs = np.array([model.wv.get_vecattr(w, "sample_int") / 2**32 for w in vocab.itos])
     np.testing.assert_allclose(ours, theirs, atol=1e-6)
+    # the noise distribution: gensim's cumulative table of count^0.75
+    cum = model.cum_table.astype(np.float64)
+    gensim_noise = np.diff(cum, prepend=0.0) / cum[-1]
+    by_word = np.array([gensim_noise[model.wv.key_to_index[w]] for w in vocab.itos])
+    np.testing.assert_allclose(w2v.unigram_noise(vocab.counts, 0.75), by_word, atol=1e-8)
+
+
+def test_compare_with_gensim_runs_both_trainers():
+    runs, embeddings = w2v.compare_with_gensim(load_corpus("lee_background.cor"), seeds=(0,), transform=None,
+                                               progress=False, dim=10, epochs=1, min_count=5)
+    assert list(runs["trainer"]) == ["ours", "gensim"] and set(embeddings) == {("ours", 0), ("gensim", 0)}
+    assert runs["oov_wordsim353"].nunique() == 1  # same vocabulary for both
+    assert np.all(np.abs(runs[["wordsim353", "simlex999"]].to_numpy()) <= 1)
 
 
 # ---------------------------------------------------------------- the trainer
