@@ -38,7 +38,7 @@ execute: install
 	cd notebooks && for nb in [0-9]*.ipynb; do \
 	  echo "executing $$nb"; \
 	  ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.kernel_name=python3 "$$nb" || exit 1; \
+	    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.record_timing=False "$$nb" || exit 1; \
 	done
 
 lint: install
