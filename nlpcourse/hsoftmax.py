@@ -775,7 +775,8 @@ def _label(symbol: str) -> str:
 
 
 def draw_tree(tree: HuffmanTree, word: str | int | None = None, center: np.ndarray | None = None,
-              inner: np.ndarray | None = None, ax: Axes | None = None, show_counts: bool = True) -> Figure:
+              inner: np.ndarray | None = None, ax: Axes | None = None, show_counts: bool = True,
+              center_label: str = "center") -> Figure:
     """Draw the tree: edges labelled with their code bit, or with branch probabilities given vectors.
 
     Args:
@@ -785,6 +786,7 @@ def draw_tree(tree: HuffmanTree, word: str | int | None = None, center: np.ndarr
             each leaf p(leaf | center).
         ax: draw into this Axes, else a new Figure.
         show_counts: write each leaf's count under it (when no vectors are given).
+        center_label: how the title names the center vector.
     Returns:
         the Figure.
     """
@@ -836,7 +838,7 @@ def draw_tree(tree: HuffmanTree, word: str | int | None = None, center: np.ndarr
         else:
             bp = branch_probabilities(tree, target, center, inner)
             factors = " × ".join(f"{p:.2f}" for p in bp)
-            ax.set_title(f"p('{name}' | center) = {factors} = {np.prod(bp):.4f}", fontsize=9)
+            ax.set_title(f"p('{name}' | {center_label}) = {factors} = {np.prod(bp):.4f}", fontsize=9)
     return ax.figure
 
 
@@ -851,17 +853,19 @@ class ToyExample:
     """A 10-word tree with fixed random vectors: the widget's state space."""
 
     tree: HuffmanTree
-    center: np.ndarray       # (d,) the center word's vector
-    inner: np.ndarray        # (V-1, d)
-    direction: np.ndarray    # (d,) the unit direction the "perturb" control moves the center along
+    W_in: np.ndarray         # (V, d) the word ("center") vectors θ_W
+    inner: np.ndarray        # (V-1, d) the inner-node vectors θ_C
+    direction: np.ndarray    # (d,) the unit direction the "move h" control shifts the center vector along
 
-    def center_at(self, perturb: float) -> np.ndarray:
-        """(d,) the center vector moved by ``perturb`` along ``direction``."""
-        return self.center + float(perturb) * self.direction
+    def center_at(self, center: str = "natural", perturb: float = 0.0) -> np.ndarray:
+        """(d,) θ_W[center] moved by ``perturb`` along ``direction``."""
+        return self.W_in[self.tree.index(center)] + float(perturb) * self.direction
 
-    def draw(self, word: str = "language", perturb: float = 0.0, ax: Axes | None = None) -> Figure:
-        """The tree with ``word``'s path, branch probabilities and running product for the moved center."""
-        return draw_tree(self.tree, word, self.center_at(perturb), self.inner, ax=ax)
+    def draw(self, word: str = "language", center: str = "natural", perturb: float = 0.0,
+             ax: Axes | None = None) -> Figure:
+        """The tree with ``word``'s path, branch probabilities and running product for the (moved) center."""
+        return draw_tree(self.tree, word, self.center_at(center, perturb), self.inner, ax=ax,
+                         center_label=f"'{center}'" if perturb == 0 else f"'{center}' {perturb:+.2f}·u")
 
 
 def toy_example(dim: int = 4, seed: int = 0) -> ToyExample:
@@ -869,5 +873,5 @@ def toy_example(dim: int = 4, seed: int = 0) -> ToyExample:
     tree = HuffmanTree.build(np.array(list(TOY_COUNTS.values())), list(TOY_COUNTS))
     rng = np.random.default_rng(seed)
     direction = rng.normal(size=dim)
-    return ToyExample(tree, rng.normal(size=dim), 0.6 * rng.normal(size=(tree.n_inner, dim)),
+    return ToyExample(tree, rng.normal(size=(tree.n_leaves, dim)), 0.6 * rng.normal(size=(tree.n_inner, dim)),
                       direction / np.linalg.norm(direction))

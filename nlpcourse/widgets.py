@@ -169,16 +169,18 @@ def noise_alpha_explorer(words: list[str], counts: object, top: int = 12) -> W.W
 
 # ---- 02 hierarchical softmax
 def hsoftmax_path_explorer() -> W.Widget:
-    """Notebook 02: pick a target word, move the center vector; the tree shows its branch probabilities.
+    """Notebook 02: pick a target and a center word, move the center vector; the tree shows the branch probabilities.
 
-    Redraws ``hsoftmax.toy_example().draw(word, perturb)``: the word's path highlighted, every edge labelled
+    Redraws ``hsoftmax.toy_example().draw(word, center, perturb)``: the word's path highlighted, every edge labelled
     with its branch probability for the current center vector, the running product in the title.
     """
     from .hsoftmax import toy_example
 
     toy = toy_example()
+    words = list(toy.tree.symbols)
     controls = {
-        "word": W.Dropdown(options=list(toy.tree.symbols), value="language", description="word"),
+        "word": W.Dropdown(options=words, value="language", description="target"),
+        "center": W.Dropdown(options=words, value="natural", description="center"),
         "perturb": W.FloatSlider(value=0.0, min=-3.0, max=3.0, step=0.25, description="move h",
                                  continuous_update=False),
     }

@@ -292,10 +292,10 @@ def test_draw_tree_codes_and_probabilities():
     fig = hs.draw_tree(tree, word="x")
     assert isinstance(fig, Figure) and "10100" in fig.axes[0].get_title()
     toy = hs.toy_example()
-    fig = toy.draw("language", perturb=0.5)
+    fig = toy.draw("language", "natural", perturb=0.5)
     title = fig.axes[0].get_title()
-    p = hs.path_probability(toy.tree, "language", toy.center_at(0.5), toy.inner)
-    assert title.endswith(f"= {p:.4f}")
+    p = hs.path_probability(toy.tree, "language", toy.center_at("natural", 0.5), toy.inner)
+    assert title.startswith("p('language' | 'natural' +0.50·u)") and title.endswith(f"= {p:.4f}")
     with pytest.raises(ValueError, match="give both"):
         hs.draw_tree(tree, center=np.zeros(3))
     fig2, ax = Figure(), None
@@ -305,9 +305,11 @@ def test_draw_tree_codes_and_probabilities():
 
 def test_toy_example_perturbation_changes_probabilities_and_keeps_the_sum():
     toy = hs.toy_example()
-    p0 = hs.leaf_probabilities(toy.tree, toy.center_at(0.0), toy.inner)
-    p1 = hs.leaf_probabilities(toy.tree, toy.center_at(1.0), toy.inner)
-    assert not np.allclose(p0, p1) and p1.sum() == pytest.approx(1.0)
+    p0 = hs.leaf_probabilities(toy.tree, toy.center_at("natural", 0.0), toy.inner)
+    p1 = hs.leaf_probabilities(toy.tree, toy.center_at("natural", 1.0), toy.inner)
+    p2 = hs.leaf_probabilities(toy.tree, toy.center_at("tree", 0.0), toy.inner)
+    assert not np.allclose(p0, p1) and not np.allclose(p0, p2) and p1.sum() == pytest.approx(1.0)
+    assert np.allclose(toy.center_at("natural"), toy.W_in[toy.tree.index("natural")])
 
 
 # ---------------------------------------------------------------- exercise checks
@@ -392,7 +394,8 @@ def test_widget_builds_and_redraws():
     from nlpcourse import widgets
 
     w = widgets.hsoftmax_path_explorer()
-    word, perturb = w.children[0].children
-    assert word.value == "language"
+    word, center, perturb = w.children[0].children
+    assert (word.value, center.value) == ("language", "natural")
     perturb.value = 1.0
     word.value = "tree"  # redraws without error
+    center.value = "the"
