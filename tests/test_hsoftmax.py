@@ -399,3 +399,44 @@ def test_widget_builds_and_redraws():
     perturb.value = 1.0
     word.value = "tree"  # redraws without error
     center.value = "the"
+
+
+def test_path_probabilities_agree_with_gensim_score():
+    """Reference: with gensim's own tree (point, code), syn1 and vectors, our log p matches Word2Vec.score.
+
+    gensim scores each node with a 1000-entry log-sigmoid table over [-6, 6] and skips nodes with |f| >= 6 (f =
+    ±x, the signed score), so we skip those too. Its index int((f + 6) · 83) (an integer 1000 / 6 / 2) rounds
+    down and shrinks the grid slightly: per node it is off by at most one table step 0.012 plus 0.004 · (f + 6).
+    """
+    from gensim.models import Word2Vec
+
+    from nlpcourse.data import load_corpus
+
+    g = Word2Vec(load_corpus("lee_background.cor")[:100], vector_size=20, hs=1, negative=0, sg=1, min_count=3,
+                 window=1, epochs=1, workers=1, seed=0)
+    rng = np.random.default_rng(0)  # scores far from 0, so that left and right turns are easy to tell apart
+    g.wv.vectors[:] = rng.normal(scale=0.5, size=g.wv.vectors.shape)
+    g.syn1[:] = rng.normal(scale=0.5, size=g.syn1.shape)
+    words = g.wv.index_to_key[:200:10]
+    pairs = list(zip(words[:-1], words[1:], strict=True))
+    theirs = g.score([[a, b] for a, b in pairs], total_sentences=len(pairs))
+
+    def log_p(target, center, flip=False):
+        codes = np.asarray(g.wv.get_vecattr(target, "code"), dtype=np.int64)
+        codes = 1 - codes if flip else codes
+        rows = g.syn1[np.asarray(g.wv.get_vecattr(target, "point"), dtype=np.int64)].astype(np.float64)
+        h = g.wv[center].astype(np.float64)
+        f = (1 - 2 * codes) * (rows @ h)
+        keep = np.abs(f) < 6
+        loss, _ = hs.path_loss_and_grad(h, rows[keep], codes[keep])
+        return -loss, float((0.012 + 0.004 * (f[keep] + 6)).sum())
+
+    for (a, b), score in zip(pairs, theirs, strict=True):
+        (lp_ab, tol1), (lp_ba, tol2) = log_p(b, a), log_p(a, b)
+        assert abs(score - (lp_ab + lp_ba)) <= tol1 + tol2 + 1e-4
+    # the test tells the conventions apart: with left and right swapped most pairs fall outside the tolerance
+    outside = 0
+    for (a, b), score in zip(pairs, theirs, strict=True):
+        (lp_ab, tol1), (lp_ba, tol2) = log_p(b, a, flip=True), log_p(a, b, flip=True)
+        outside += abs(score - (lp_ab + lp_ba)) > tol1 + tol2
+    assert outside > len(pairs) // 2
