@@ -37,7 +37,7 @@ from .data import Vocab
 from .decoding import beam_search
 from .evaluation import Embeddings
 from .plotting import new_figure
-from .word2vec import keep_probabilities, sigmoid, skipgram_pairs_corpus
+from .word2vec import encode_corpus, epoch_pairs, keep_probabilities, sigmoid
 
 __all__ = [
     "HuffmanTree", "sigmoid", "branch_probabilities", "path_probability", "leaf_probabilities",
@@ -519,8 +519,8 @@ def train_hs(sentences: Sequence[Sequence[str]], dim: int = 100, window: int = 5
     """Skip-gram with hierarchical softmax, trained by batched SGD in torch with hand-written gradients.
 
     The word2vec recipe, as in ``word2vec.train_sgns`` but with the tree instead of negative samples:
-    vocabulary with ``min_count``, frequent-word subsampling (``word2vec.keep_probabilities``), pairs from
-    ``word2vec.skipgram_pairs_corpus`` (a fixed window), θ_W uniform in ±0.5/d, θ_C at zero, a learning
+    vocabulary with ``min_count``, frequent-word subsampling (``word2vec.keep_probabilities``), each epoch's
+    pairs from ``word2vec.epoch_pairs`` (gensim's reduced window), θ_W uniform in ±0.5/d, θ_C at zero, a learning
     rate decaying linearly from ``lr`` to ``min_lr``; each batch's summed gradients update only the rows
     they touch (``index_add_``, as word2vec's threads do).
 
@@ -540,8 +540,8 @@ def train_hs(sentences: Sequence[Sequence[str]], dim: int = 100, window: int = 5
         raise ValueError(f"min_count: only {len(vocab)} word(s) occur >= {min_count} times; a tree needs 2 "
                          f"leaves: lower min_count or give a larger corpus")
     tree = HuffmanTree.from_vocab(vocab)
-    encoded = [vocab.encode(s) for s in sentences]
-    keep = keep_probabilities(vocab.counts, sample)
+    corpus, sentence_id = encode_corpus(sentences, vocab)
+    keep = keep_probabilities(vocab.counts, sample).astype(np.float32)
     rng = np.random.default_rng(seed)
     gen = torch.Generator().manual_seed(seed)
     V = len(vocab)
@@ -553,21 +553,20 @@ def train_hs(sentences: Sequence[Sequence[str]], dim: int = 100, window: int = 5
     torch.set_num_threads(1)  # per-batch ops are tiny: one thread avoids OpenMP overhead (restored below)
     try:
         for epoch in tqdm(range(epochs), desc="skip-gram + hierarchical softmax", disable=not progress):
-            losses.append(_hs_epoch(W_in, inner, encoded, keep, window, epoch, epochs, lr, min_lr, batch_size,
-                                    tree_tensors, rng))
+            losses.append(_hs_epoch(W_in, inner, corpus, sentence_id, keep, window, epoch, epochs, lr, min_lr,
+                                    batch_size, tree_tensors, rng))
     finally:
         torch.set_num_threads(threads)
     return HSModel(vocab, tree, W_in.numpy().astype(np.float64), inner.numpy().astype(np.float64), losses)
 
 
-def _hs_epoch(W_in: torch.Tensor, inner: torch.Tensor, encoded: list[np.ndarray], keep: np.ndarray, window: int,
-              epoch: int, epochs: int, lr: float, min_lr: float, batch_size: int,
+def _hs_epoch(W_in: torch.Tensor, inner: torch.Tensor, corpus: np.ndarray, sentence_id: np.ndarray,
+              keep: np.ndarray, window: int, epoch: int, epochs: int, lr: float, min_lr: float, batch_size: int,
               tree_tensors: tuple[torch.Tensor, ...], rng: np.random.Generator) -> float:
-    """One epoch of ``train_hs``: subsample, make and shuffle the pairs, SGD over batches; the mean loss."""
+    """One epoch of ``train_hs``: SGD over the epoch's pairs (``word2vec.epoch_pairs``); the mean loss."""
     nodes, codes, mask, lengths = tree_tensors
-    kept = [e[rng.random(len(e)) < keep[e]] for e in encoded]
-    pairs = skipgram_pairs_corpus([k for k in kept if len(k) > 1], window)
-    pairs = torch.as_tensor(pairs[rng.permutation(len(pairs))])
+    centers, contexts = epoch_pairs(corpus, sentence_id, keep, window, rng)
+    pairs = torch.from_numpy(np.stack([centers, contexts], axis=1)).long()
     n_batches = math.ceil(len(pairs) / batch_size)
     total = 0.0
     for b in range(n_batches):

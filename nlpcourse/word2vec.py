@@ -42,7 +42,8 @@ __all__ = [
     "check_naive_softmax_gradients", "check_cbow_gradients", "check_neg_sampling_gradients",
     "time_naive_softmax", "draw_cost_curve",
     "unigram_noise", "NegativeSampler", "changed_rows",
-    "keep_probabilities", "sgns_batch_loss", "sgns_batch_step", "sgns_pool_step", "train_sgns",
+    "keep_probabilities", "encode_corpus", "epoch_pairs",
+    "sgns_batch_loss", "sgns_batch_step", "sgns_pool_step", "train_sgns",
     "train_gensim", "compare_with_gensim",
     "SGDStepDemo", "draw_sgd_step", "draw_noise_distribution", "draw_embedding_pca",
     "gender_direction",
@@ -634,9 +635,35 @@ def sgns_pool_step(W: torch.Tensor, C: torch.Tensor, centers: torch.Tensor, cont
     return loss
 
 
-def _epoch_pairs(corpus: np.ndarray, sentence_id: np.ndarray, keep: np.ndarray, window: int,
-                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """One epoch's shuffled (centers, contexts) int32 arrays: subsample, draw each center's reach in 1..m."""
+def encode_corpus(sentences: Sequence[Sequence[str]], vocab: Vocab) -> tuple[np.ndarray, np.ndarray]:
+    """The corpus as one flat id array, and each token's sentence number (out-of-vocabulary words dropped).
+
+    Args:
+        sentences: token lists.  vocab: the vocabulary.
+    Returns:
+        (corpus, sentence_id): two int32 arrays of shape (N,), N = number of in-vocabulary tokens.
+    """
+    encoded = [vocab.encode(s) for s in sentences]
+    corpus = np.concatenate(encoded).astype(np.int32) if encoded else np.zeros(0, dtype=np.int32)
+    sentence_id = np.repeat(np.arange(len(encoded), dtype=np.int32), [len(e) for e in encoded])
+    return corpus, sentence_id
+
+
+def epoch_pairs(corpus: np.ndarray, sentence_id: np.ndarray, keep: np.ndarray, window: int,
+                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """One training epoch's skip-gram pairs, the word2vec/gensim way, shuffled.
+
+    Each token survives subsampling with probability ``keep[token]``; each surviving center then draws its
+    reach uniformly in 1..``window`` (gensim's "reduced window": near words count more often than far ones)
+    and pairs with the surviving words that close to it in the same sentence.
+
+    Args:
+        corpus, sentence_id: (N,) int arrays from ``encode_corpus``.
+        keep: (V,) keep probabilities (``keep_probabilities``).  window: m >= 1.  rng: the epoch's RNG.
+    Returns:
+        (centers, contexts): two int32 arrays of shape (P,), in random order.
+    """
+    window = _check_positive_int(window, "window")
     kept = rng.random(len(corpus), dtype=np.float32) < keep[corpus]
     tok, sid = corpus[kept], sentence_id[kept]
     reach = rng.integers(1, window + 1, size=len(tok), dtype=np.int32)  # gensim's "reduced window"
@@ -693,9 +720,7 @@ def train_sgns(sentences: list[list[str]], dim: int = 100, window: int = 5, nega
     if len(vocab) < 2:
         raise ValueError(f"min_count: only {len(vocab)} word(s) occur >= {min_count} times; "
                          f"lower min_count or give a larger corpus")
-    encoded = [vocab.encode(s) for s in sentences]
-    corpus = np.concatenate(encoded).astype(np.int32)
-    sentence_id = np.repeat(np.arange(len(encoded), dtype=np.int32), [len(e) for e in encoded])
+    corpus, sentence_id = encode_corpus(sentences, vocab)
     keep = keep_probabilities(vocab.counts, sample).astype(np.float32)
     rng = np.random.default_rng(seed)
     sampler = NegativeSampler(unigram_noise(vocab.counts, alpha), seed=seed + 1)
@@ -720,7 +745,7 @@ def _sgns_epochs(W: torch.Tensor, C: torch.Tensor, corpus: np.ndarray, sentence_
     dev = W.device
     bar = tqdm(total=epochs, desc="SGNS epochs", disable=not progress)
     for epoch in range(epochs):
-        centers, contexts = _epoch_pairs(corpus, sentence_id, keep, window, rng)
+        centers, contexts = epoch_pairs(corpus, sentence_id, keep, window, rng)
         n_batches = math.ceil(len(centers) / batch_size)
         # int64 on the torch side: index_add_ is 2x slower with int32 indices
         centers, contexts = torch.from_numpy(centers).long().to(dev), torch.from_numpy(contexts).long().to(dev)

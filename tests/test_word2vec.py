@@ -450,3 +450,35 @@ def test_widgets_build_and_step():
     vocab = Vocab.build(planted_corpus(20), min_count=1)
     slider = widgets.noise_alpha_explorer(vocab.itos, vocab.counts, top=5).children[0].children[0]
     slider.value = 0.2
+
+
+def test_encode_corpus_and_epoch_pairs_follow_gensims_reduced_window():
+    from nlpcourse.data import Vocab
+
+    sentences = [["a", "b", "c", "d", "e"], ["f", "g"], ["zzz"]]
+    vocab = Vocab.build(sentences[:2])
+    corpus, sid = w2v.encode_corpus(sentences, vocab)
+    assert corpus.shape == sid.shape == (7,) and sid.tolist() == [0, 0, 0, 0, 0, 1, 1]  # "zzz" is dropped
+    keep = np.ones(len(vocab), dtype=np.float32)
+    # window 1: the reach is always 1, so the pairs are exactly the fixed-window pairs
+    c, o = w2v.epoch_pairs(corpus, sid, keep, 1, np.random.default_rng(0))
+    expected = w2v.skipgram_pairs_corpus([corpus[sid == 0], corpus[sid == 1]], 1)
+    assert sorted(zip(c.tolist(), o.tolist(), strict=True)) == sorted(map(tuple, expected.tolist()))
+    # a wider window: a subset of the fixed-window pairs, never across sentences, near pairs more often
+    fixed = {tuple(p) for p in w2v.skipgram_pairs_corpus([corpus[sid == 0], corpus[sid == 1]], 3).tolist()}
+    rng = np.random.default_rng(1)
+    counts = {1: 0, 3: 0}
+    for _ in range(200):
+        c, o = w2v.epoch_pairs(corpus, sid, keep, 3, rng)
+        assert set(zip(c.tolist(), o.tolist(), strict=True)) <= fixed
+        pos = {w: i for i, w in enumerate(corpus.tolist())}
+        for a, b in zip(c.tolist(), o.tolist(), strict=True):
+            d = abs(pos[a] - pos[b])
+            if d in counts:
+                counts[d] += 1
+    assert counts[1] > 2 * counts[3]
+    with pytest.raises(ValueError, match="window"):
+        w2v.epoch_pairs(corpus, sid, keep, 0, rng)
+    # subsampling: keep nothing -> no pairs
+    c, _ = w2v.epoch_pairs(corpus, sid, np.zeros(len(vocab), dtype=np.float32), 2, rng)
+    assert len(c) == 0
