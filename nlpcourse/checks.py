@@ -156,7 +156,7 @@ def check_collapse(A: object, det_A: object) -> bool:
 
 # ---- 02 hierarchical softmax
 def check_hs_path_probability(p_language: object) -> bool:
-    """Exercise 02.1: p(language | natural) from the lecture's branch probabilities 1, 0.9, 0.95, 0.65, 0.2."""
+    """Exercise 02.2: p(language | natural) from the lecture's branch probabilities 1, 0.9, 0.95, 0.65, 0.2."""
     from .hsoftmax import LECTURE_BRANCHES
 
     b = np.array(LECTURE_BRANCHES)
@@ -177,7 +177,7 @@ def check_hs_path_probability(p_language: object) -> bool:
 
 
 def check_hs_path_loss(loss_language: object) -> bool:
-    """Exercise 02.1 (second part): the loss −log p(language | natural) (natural log)."""
+    """Exercise 02.2 (second part): the loss −log p(language | natural) (natural log)."""
     from .hsoftmax import LECTURE_BRANCHES
 
     p = float(np.prod(LECTURE_BRANCHES))
@@ -194,7 +194,7 @@ def check_hs_path_loss(loss_language: object) -> bool:
 
 
 def check_hs_gradient(grad_center: object, grad_rows: object) -> bool:
-    """Exercise 02.2: gradients of the path loss w.r.t. h and the path rows, compared with torch autograd."""
+    """Exercise 02.3: gradients of the path loss w.r.t. h and the path rows, compared with torch autograd."""
     import torch
 
     from .hsoftmax import gradient_exercise, path_loss_torch, sigmoid
@@ -226,7 +226,7 @@ def check_hs_gradient(grad_center: object, grad_rows: object) -> bool:
 
 
 def check_hs_shapes(n_inner: object, path_length: object) -> bool:
-    """Exercise 02.3: a balanced tree over V = 1024 words: inner nodes, and dot products per example."""
+    """Exercise 02.1: a balanced tree over V = 1024 words: inner nodes, and dot products per example."""
     ok_n = check_against(n_inner, "n_inner", 1023.0, [
         (lambda a: np.isclose(a, 1024), "count again: every merge of two nodes creates one inner node, "
                                         "and V leaves need V − 1 merges."),
