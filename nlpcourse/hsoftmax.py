@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 import torch
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
@@ -804,14 +805,16 @@ def draw_tree(tree: HuffmanTree, word: str | int | None = None, center: np.ndarr
         nodes, _ = tree.path(target)
         on_path = {int(n) + V for n in nodes} | {target}
     if ax is None:
-        fig, ax = new_figure(size=(min(1.0 + 0.55 * V, 14.0), 0.9 + 0.75 * (tree.max_depth + 1)))
+        # fixed margins instead of constrained layout (the axes are off): the widget redraws within 100 ms
+        fig, ax = new_figure(size=(min(1.0 + 0.55 * V, 14.0), 0.9 + 0.75 * (tree.max_depth + 1)), layout=None)
+        fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.9)
     x, y = _layout(tree)
+    edges: dict[bool, list] = {False: [], True: []}  # one LineCollection per style: fast to render
     for j, (left, right) in enumerate(tree.children):
         parent = V + j
         for child, bit in ((int(left), 0), (int(right), 1)):
             hot = parent in on_path and child in on_path
-            ax.plot([x[parent], x[child]], [y[parent], y[child]], color="#d62728" if hot else "0.6",
-                    lw=2.5 if hot else 1.0, zorder=1)
+            edges[hot].append([(x[parent], y[parent]), (x[child], y[child])])
             if probs is None:
                 text = str(bit)
             else:
@@ -819,6 +822,8 @@ def draw_tree(tree: HuffmanTree, word: str | int | None = None, center: np.ndarr
             ax.text((x[parent] + x[child]) / 2, (y[parent] + y[child]) / 2, text, fontsize=7,
                     ha="right" if bit == 0 else "left", va="bottom",
                     color="#d62728" if hot else "0.25", zorder=3)
+    ax.add_collection(LineCollection(edges[False], colors="0.6", linewidths=1.0, zorder=1))
+    ax.add_collection(LineCollection(edges[True], colors="#d62728", linewidths=2.5, zorder=1))
     inner_ids = np.arange(V, 2 * V - 1)
     ax.scatter(x[inner_ids], y[inner_ids], s=18, color="0.3", zorder=2)
     for i in range(V):

@@ -106,6 +106,23 @@ def test_identical_code_lengths_to_gensim_without_ties():
                                                                                                  strict=True))
 
 
+def test_tree_queries_table_and_from_vocab():
+    from nlpcourse.data import Vocab
+
+    tree = lecture_tree()
+    assert (len(tree), tree.n_leaves, tree.n_inner, tree.root, tree.max_depth) == (16, 16, 15, 30, 5)
+    assert " " in tree and "z" not in tree and repr(tree) == "HuffmanTree(V=16, max_depth=5)"
+    assert tree.average_depth() == pytest.approx(135 / 36)
+    table = tree.table()
+    assert list(table.columns) == ["symbol", "count", "code", "length"] and len(table) == 16
+    assert table.set_index("symbol").loc["x", "code"] == "10100" == tree.code("x")
+    assert (table["code"].str.len() == table["length"]).all()
+    vocab = Vocab.build([list("abracadabra")], min_count=1)
+    vtree = hs.HuffmanTree.from_vocab(vocab)
+    assert vtree.symbols == tuple(vocab.itos) and (vtree.counts == vocab.counts).all()
+    assert vtree.index("a") == vocab.index("a") and vtree.lengths[vocab.index("a")] == 1
+
+
 # ---------------------------------------------------------------- bad input
 
 @pytest.mark.parametrize("counts, match", [
@@ -144,6 +161,18 @@ def test_bad_symbols_words_and_vectors():
         hs.skipgram_hs_loss_and_grad(p, np.array([[0, 16]]), tree)
     with pytest.raises(ValueError, match="codes: expected shape"):
         hs.path_loss_and_grad(np.zeros(2), np.zeros((3, 2)), np.array([0, 2, 1]))
+    with pytest.raises(ValueError, match=r"rows: expected shape \(L, d\) with d=2, got \(3, 4\)"):
+        hs.path_loss_and_grad(np.zeros(2), np.zeros((3, 4)), np.array([0, 1, 1]))
+    with pytest.raises(ValueError, match=r"center: expected shape \(d,\), got \(1, 2\)"):
+        hs.path_loss_and_grad(np.zeros((1, 2)), np.zeros((3, 2)), np.array([0, 1, 1]))
+    with pytest.raises(ValueError, match=r"params\['W_in'\]: expected shape \(V, d\) = \(16, d\), got \(15, 4\)"):
+        hs.skipgram_hs_loss_and_grad({"W_in": p["W_in"][:15], "inner": p["inner"]}, np.zeros((1, 2), int), tree)
+    with pytest.raises(ValueError, match=r"pairs: expected an int array of shape \(N, 2\)"):
+        hs.skipgram_hs_loss_and_grad(p, np.zeros((2, 3), int), tree)
+    with pytest.raises(KeyError, match="'z' is not a leaf"):
+        hs.draw_tree(tree, word="z")
+    with pytest.raises(KeyError, match="'z' is not a leaf"):
+        hs.hs_loss_and_grad(p["W_in"][0], p["inner"], tree, "z")
 
 
 # ---------------------------------------------------------------- probabilities
