@@ -17,12 +17,19 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .data import Vocab, corpus_path, tokenize
 from .mlp import Linear, SoftmaxCrossEntropy, Tanh
+
+if TYPE_CHECKING:
+    import torch
+
+Ids = Sequence[int] | np.ndarray  # token ids: a list or an int array
 
 UNK, BOS, EOS = "<unk>", "<s>", "</s>"
 
@@ -105,6 +112,9 @@ class NGramLM:
         """contexts (N, n) and targets (N,) from ``windows``; ``vocab_size`` V; discount d in (0, 1)."""
         if not 0 < discount < 1:
             raise ValueError(f"discount: expected 0 < d < 1, got {discount}")
+        if contexts.ndim != 2 or np.shape(targets) != (len(contexts),):
+            raise ValueError(f"targets: expected shape ({len(contexts)},) to match contexts {contexts.shape}, "
+                             f"got {np.shape(targets)}")
         self.n, self.V, self.d = contexts.shape[1], vocab_size, discount
         self.unigram = (np.bincount(targets, minlength=vocab_size) + 1.0) / (len(targets) + vocab_size)
         # counts[k][history of the last k words] = Counter(next word)
@@ -113,7 +123,7 @@ class NGramLM:
             for k in range(1, self.n + 1):
                 self.counts[k][ctx[self.n - k :]][w] += 1
 
-    def next_token_logprobs(self, context_ids) -> np.ndarray:
+    def next_token_logprobs(self, context_ids: Ids) -> np.ndarray:
         """log P(· | the last n ids of context_ids) over the vocabulary: (V,) float64."""
         ctx = tuple(int(i) for i in context_ids)[-self.n :] if self.n else ()
         p = self.unigram.copy()
@@ -167,6 +177,7 @@ class FixedWindowLM:
 
     @property
     def dim(self) -> int:
+        """The embedding size m."""
         return self.params["E"].shape[1]
 
     def _check_contexts(self, contexts) -> np.ndarray:
@@ -184,7 +195,7 @@ class FixedWindowLM:
         out.params = {"W": self.params["U"], "b": self.params["c"]}
         return hidden, Tanh(), out
 
-    def scores(self, contexts) -> np.ndarray:
+    def scores(self, contexts: np.ndarray) -> np.ndarray:
         """contexts (N, n) ids -> unnormalised scores U tanh(W x + b) + c, (N, V)."""
         contexts = self._check_contexts(contexts)
         x = self.params["E"][contexts].reshape(len(contexts), -1)
@@ -192,13 +203,13 @@ class FixedWindowLM:
             x = layer.forward(x)
         return x
 
-    def logprobs(self, contexts) -> np.ndarray:
+    def logprobs(self, contexts: np.ndarray) -> np.ndarray:
         """contexts (N, n) -> log p(· | context) (N, V)."""
         s = self.scores(contexts)
         s = s - s.max(axis=1, keepdims=True)
         return s - np.log(np.exp(s).sum(axis=1, keepdims=True))
 
-    def next_token_logprobs(self, context_ids) -> np.ndarray:
+    def next_token_logprobs(self, context_ids: Ids) -> np.ndarray:
         """log p(next | the last n ids of context_ids), left-padded with <s> when shorter: (V,) float64."""
         ids = [int(i) for i in context_ids][-self.n :]
         ids = [self.bos_id] * (self.n - len(ids)) + ids
@@ -211,7 +222,7 @@ class FixedWindowLM:
               for i in range(0, len(targets), batch_size)]
         return perplexity(np.concatenate(lp))
 
-    def loss_and_grad(self, contexts, targets) -> tuple[float, dict[str, np.ndarray]]:
+    def loss_and_grad(self, contexts: np.ndarray, targets: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
         """Mean cross-entropy on a batch and its gradients (our backward; E's gradient is a scatter-add).
 
         contexts (N, n), targets (N,) -> (loss, {"E": (V, m), "W", "b", "U", "c"}).
@@ -227,7 +238,7 @@ class FixedWindowLM:
         return loss, {"E": dE, "W": hidden.grads["W"], "b": hidden.grads["b"],
                       "U": out.grads["W"], "c": out.grads["b"]}
 
-    def torch_loss(self, params: dict, contexts, targets):
+    def torch_loss(self, params: dict[str, torch.Tensor], contexts: np.ndarray, targets: np.ndarray) -> torch.Tensor:
         """The same loss in torch from ``params`` (name -> tensor): for gradient checks and training."""
         import torch
         import torch.nn.functional as F
@@ -237,7 +248,9 @@ class FixedWindowLM:
         scores = torch.tanh(x @ params["W"].T + params["b"]) @ params["U"].T + params["c"]
         return F.cross_entropy(scores, torch.as_tensor(np.asarray(targets, dtype=np.int64)))
 
-    def gradient_check_functions(self, contexts, targets):
+    def gradient_check_functions(self, contexts: np.ndarray, targets: np.ndarray) -> tuple[
+            Callable[[dict[str, np.ndarray]], tuple[float, dict[str, np.ndarray]]],
+            Callable[[dict[str, torch.Tensor]], torch.Tensor], dict[str, np.ndarray]]:
         """(numpy_fn, torch_fn, params) for ``nlpcourse.gradcheck.check_gradients`` on one batch.
 
         numpy_fn sets the weights and returns ``loss_and_grad``; torch_fn is ``torch_loss``; params are copies.

@@ -12,14 +12,19 @@ Shapes: a batch is ``X`` of shape (N, d) (one example per row), labels ``y`` of 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
+    import scipy.sparse
     import torch
+
+LossFn = Callable[[np.ndarray], tuple[float, np.ndarray]]  # theta (2,) -> (loss, gradient (2,))
 
 # The exercises' numbers (checked by nlpcourse.checks, section 05).
 EXERCISE_SCORES = np.array([2.0, 1.0, 0.1])  # scores of one example, 3 classes
@@ -252,7 +257,7 @@ class MeanPool(Layer):
         self.params = {"E": vectors} if trainable else {}
         self.E = vectors
 
-    def forward(self, P) -> np.ndarray:
+    def forward(self, P: np.ndarray | scipy.sparse.spmatrix) -> np.ndarray:
         """P (N, V), dense or scipy sparse -> mean embeddings (N, d)."""
         if P.ndim != 2 or P.shape[1] != self.size_in:
             raise ValueError(f"P: expected shape (N, {self.size_in}), got {P.shape}")
@@ -345,6 +350,7 @@ class Sequential:
         return self
 
     def eval(self) -> Sequential:
+        """Evaluation mode (BatchNorm uses its running statistics); same as ``train(False)``."""
         return self.train(False)
 
     def forward(self, X: np.ndarray) -> np.ndarray:
@@ -423,7 +429,9 @@ def torch_loss(model: Sequential, params: dict[str, torch.Tensor], X: np.ndarray
     return F.cross_entropy(h, torch.as_tensor(np.asarray(y, dtype=np.int64)))
 
 
-def gradient_check_functions(model: Sequential, X: np.ndarray, y: np.ndarray):
+def gradient_check_functions(model: Sequential, X: np.ndarray, y: np.ndarray) -> tuple[
+        Callable[[dict[str, np.ndarray]], tuple[float, dict[str, np.ndarray]]],
+        Callable[[dict[str, torch.Tensor]], torch.Tensor], dict[str, np.ndarray]]:
     """(numpy_fn, torch_fn, params) for ``nlpcourse.gradcheck.check_gradients`` on this model and batch.
 
     numpy_fn(params) copies params into the model and returns (loss, grads) from our backward passes;
@@ -475,6 +483,7 @@ class Momentum(SGD):
         self.delta: dict[str, np.ndarray] = {}
 
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        """Δ ← αΔ + (1 − α)g, then θ ← θ − γΔ, for every array in ``params`` (in place)."""
         for name, g in grads.items():
             d = self.alpha * self.delta.get(name, 0.0) + (1 - self.alpha) * g
             self.delta[name] = d
@@ -497,6 +506,7 @@ class Adam(SGD):
         self.t = 0
 
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        """One Adam update of every array in ``params`` (in place) with the matching gradient."""
         self.t += 1
         b1, b2 = self.betas
         for name, g in grads.items():
@@ -645,7 +655,7 @@ def valley(theta: np.ndarray, a: float = 0.1, b: float = 10.0) -> tuple[float, n
 
 
 def optimizer_path(optimizer: SGD, start: tuple[float, float] = (-4.0, 1.0), steps: int = 50,
-                   loss_fn=valley) -> np.ndarray:
+                   loss_fn: LossFn = valley) -> np.ndarray:
     """Points visited by ``optimizer`` from ``start`` on ``loss_fn`` (theta -> (loss, grad)): shape (steps+1, 2)."""
     theta = {"theta": np.array(start, dtype=np.float64)}
     path = [theta["theta"].copy()]
@@ -668,7 +678,12 @@ class TrainingStepper:
                  batch_size: int = 32, seed: int = 0) -> None:
         if dataset not in ("moons", "spirals"):
             raise ValueError(f"dataset: expected 'moons' or 'spirals', got {dataset!r}")
+        if hidden < 0:
+            raise ValueError(f"hidden: expected a hidden size >= 0 (0: the linear classifier), got {hidden}")
         self.X, self.y = make_moons(200, seed=seed) if dataset == "moons" else make_spirals(300, seed=seed)
+        if not 1 <= batch_size <= len(self.X):
+            raise ValueError(f"batch_size: expected 1 <= batch_size <= {len(self.X)} (the number of examples), "
+                             f"got {batch_size}")
         self.dataset, self.hidden, self.batch_size, self.seed = dataset, hidden, batch_size, seed
         self.optimizer = Momentum(lr, alpha)
         self.reset()
@@ -685,6 +700,7 @@ class TrainingStepper:
 
     @property
     def epochs(self) -> float:
+        """Steps taken, in epochs (ceil(N / batch_size) steps make one)."""
         return self.steps / -(-len(self.X) // self.batch_size)
 
     def set(self, lr: float | None = None, alpha: float | None = None) -> None:
@@ -717,17 +733,18 @@ class TrainingStepper:
         fig = Figure(figsize=(9, 3.8))
         ax1, ax2 = fig.subplots(1, 2)
         acc = accuracy(self.model, self.X, self.y)
-        draw_decision_boundary(self.model, self.X, self.y, ax=ax1,
-                               title=f"after {self.steps} steps ({self.epochs:.1f} epochs), acc {acc:.2f}")
+        draw_decision_boundary(self.model, self.X, self.y, ax=ax1, resolution=80,  # coarser grid: a fast redraw
+                               title=f"after {self.steps} steps ({self.epochs:.1f} epochs), train acc {acc:.2f}")
         draw_loss_curves({"batch loss": self.history.step_loss}, ax=ax2, xlabel="step")
-        fig.tight_layout()
+        fig.subplots_adjust(left=0.02, right=0.98, bottom=0.13, top=0.92, wspace=0.2)  # fixed: faster than tight
         return fig
 
 
 # ---------------------------------------------------------------- sentiment: pooled word vectors -> MLP
 
 
-def pooling_matrix(sentences: list[list[str]], words: list[str], vectors: np.ndarray):
+def pooling_matrix(sentences: list[list[str]], words: list[str], vectors: np.ndarray
+                   ) -> tuple[scipy.sparse.csr_matrix, np.ndarray, list[str]]:
     """Mean pooling as a sparse matrix, over the words of ``sentences`` that have a vector.
 
     Args:
@@ -739,6 +756,8 @@ def pooling_matrix(sentences: list[list[str]], words: list[str], vectors: np.nda
     """
     from scipy.sparse import csr_matrix
 
+    if np.ndim(vectors) != 2 or len(vectors) != len(words):
+        raise ValueError(f"vectors: expected shape ({len(words)}, d), one row per word, got {np.shape(vectors)}")
     index = {w: i for i, w in enumerate(words)}
     kept = sorted({w for s in sentences for w in s if w in index}, key=index.get)
     col = {w: j for j, w in enumerate(kept)}
@@ -755,6 +774,8 @@ def pooling_matrix(sentences: list[list[str]], words: list[str], vectors: np.nda
 def split_indices(y: np.ndarray, fractions: tuple[float, float, float] = (0.6, 0.2, 0.2),
                   seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Stratified train/validation/test index arrays for labels y (N,) (each class split by ``fractions``)."""
+    if len(fractions) != 3 or min(fractions) < 0 or not np.isclose(sum(fractions), 1.0):
+        raise ValueError(f"fractions: expected 3 non-negative fractions summing to 1, got {fractions!r}")
     rng = np.random.default_rng(seed)
     parts: list[list[np.ndarray]] = [[], [], []]
     for c in np.unique(y):
@@ -765,8 +786,9 @@ def split_indices(y: np.ndarray, fractions: tuple[float, float, float] = (0.6, 0
     return tuple(np.sort(np.concatenate(p)) for p in parts)
 
 
-def sentiment_run(P, y: np.ndarray, vectors: np.ndarray, *, fine_tune: bool, seed: int = 0,
-                  hidden: int = 16, epochs: int = 100, lr: float = 3e-3, zero_inputs: bool = False) -> dict:
+def sentiment_run(P: np.ndarray | scipy.sparse.spmatrix, y: np.ndarray, vectors: np.ndarray, *, fine_tune: bool,
+                  seed: int = 0, hidden: int = 16, epochs: int = 100, lr: float = 3e-3,
+                  zero_inputs: bool = False) -> dict[str, float]:
     """Train MeanPool(vectors) → Linear → tanh → Linear on a stratified 60/20/20 split of (P (N, V), y (N,)),
     with P and vectors (V, d) from ``pooling_matrix``.
 
@@ -785,13 +807,13 @@ def sentiment_run(P, y: np.ndarray, vectors: np.ndarray, *, fine_tune: bool, see
 # ---------------------------------------------------------------- drawings
 
 
-def _ax(ax, figsize=(5, 4)):
+def _ax(ax: Axes | None, figsize: tuple[float, float] = (5, 4)) -> Axes:
     if ax is None:
         ax = Figure(figsize=figsize).add_subplot()
     return ax
 
 
-def draw_decision_boundary(model: Sequential, X: np.ndarray, y: np.ndarray, ax=None, title: str = "",
+def draw_decision_boundary(model: Sequential, X: np.ndarray, y: np.ndarray, ax: Axes | None = None, title: str = "",
                            resolution: int = 120) -> Figure:
     """The model's predicted class over the plane (shaded) and the points X (N, 2) coloured by y (N,)."""
     ax = _ax(ax)
@@ -802,13 +824,14 @@ def draw_decision_boundary(model: Sequential, X: np.ndarray, y: np.ndarray, ax=N
     colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd"][:k]
     from matplotlib.colors import ListedColormap
 
-    ax.contourf(gx, gy, pred, levels=np.arange(k + 1) - 0.5, cmap=ListedColormap(colors), alpha=0.25)
+    ax.imshow(pred, origin="lower", extent=(lo[0], hi[0], lo[1], hi[1]), aspect="auto", interpolation="nearest",
+              cmap=ListedColormap(colors), vmin=-0.5, vmax=k - 0.5, alpha=0.25)
     ax.scatter(X[:, 0], X[:, 1], c=[colors[c] for c in y], s=12, edgecolors="k", linewidths=0.3)
     ax.set(title=title, xticks=[], yticks=[])
     return ax.figure
 
 
-def draw_activations(z_max: float = 6.0, ax=None) -> Figure:
+def draw_activations(z_max: float = 6.0, ax: Axes | None = None) -> Figure:
     """Sigmoid, tanh and ReLU (top row) with their derivatives (bottom row) on [−z_max, z_max]."""
     fig = Figure(figsize=(9, 4.5)) if ax is None else ax.figure
     axes = fig.subplots(2, 3, sharex=True) if ax is None else np.array([[ax] * 3, [ax] * 3])
@@ -825,7 +848,7 @@ def draw_activations(z_max: float = 6.0, ax=None) -> Figure:
     return fig
 
 
-def draw_loss_curves(curves: dict[str, list[float]], ax=None, xlabel: str = "step", log: bool = False,
+def draw_loss_curves(curves: dict[str, list[float]], ax: Axes | None = None, xlabel: str = "step", log: bool = False,
                      title: str = "") -> Figure:
     """One line per named loss curve (NaN/inf points are cut off)."""
     ax = _ax(ax)
@@ -841,7 +864,7 @@ def draw_loss_curves(curves: dict[str, list[float]], ax=None, xlabel: str = "ste
     return ax.figure
 
 
-def draw_paths(paths: dict[str, np.ndarray], loss_fn=valley, ax=None) -> Figure:
+def draw_paths(paths: dict[str, np.ndarray], loss_fn: LossFn = valley, ax: Axes | None = None) -> Figure:
     """Optimiser paths (name -> (T, 2) points) over the contour lines of ``loss_fn``."""
     ax = _ax(ax, figsize=(8, 3.5))
     gx, gy = np.meshgrid(np.linspace(-4.5, 1.5, 200), np.linspace(-1.5, 1.5, 120))

@@ -132,3 +132,16 @@ def test_course_lm_trains_saves_and_loads(tmp_path):
     assert np.allclose(again.next_token_logprobs([model.bos_id]), model.next_token_logprobs([model.bos_id]))
     lp = model.next_token_logprobs([model.vocab.stoi["the"]])
     assert lp.shape == (len(model.vocab),) and np.exp(lp).sum() == pytest.approx(1.0)
+
+
+def test_scores_and_loss_and_grad_agree_with_logprobs():
+    vocab, C, T = toy()
+    model = FixedWindowLM(vocab, n=2, dim=3, hidden=5, seed=2)
+    s = model.scores(C)
+    assert s.shape == (len(C), len(vocab))
+    assert np.allclose(model.logprobs(C), s - np.log(np.exp(s).sum(axis=1, keepdims=True)))
+    loss, grads = model.loss_and_grad(C, T)
+    assert loss == pytest.approx(np.log(model.perplexity(C, T)))
+    assert {k: g.shape for k, g in grads.items()} == {k: p.shape for k, p in model.params.items()}
+    with pytest.raises(ValueError, match=r"targets: expected shape \(5,\)"):
+        NGramLM(C[:5], T[:4], len(vocab))

@@ -405,3 +405,64 @@ def test_dead_relu_units_after_a_too_large_learning_rate():
     fresh.layers[0].params["b"][:3] = -100.0  # three units that can never fire
     assert dead_relu_units(fresh, X) == [3]
     assert dead_relu_units(mlp((2, 4, 3), "tanh"), X) == []
+
+
+def test_layer_classes_forward_backward_and_helpers():
+    from nlpcourse.mlp import History, Sigmoid, Tanh, check_labels, torch_loss
+
+    z = np.linspace(-3, 3, 12).reshape(4, 3)
+    up = np.arange(12.0).reshape(4, 3) / 10
+    for layer, tf in [(Sigmoid(), torch.sigmoid), (Tanh(), torch.tanh), (ReLU(), torch.relu)]:
+        t = torch.tensor(z, requires_grad=True)
+        out = tf(t)
+        out.backward(torch.tensor(up))
+        assert np.allclose(layer.forward(z), out.detach().numpy())
+        assert np.allclose(layer.backward(up), t.grad.numpy())
+        with pytest.raises(ValueError, match=r"dout: expected shape \(4, 3\), got \(3,\)"):
+            layer.backward(up[0])
+    assert check_labels(np.array([0.0, 2.0]), 3).dtype == np.int64
+    with pytest.raises(ValueError, match=r"y: expected shape \(2,\)"):
+        check_labels(np.array([0, 1, 2]), 3, n=2)
+    with pytest.raises(ValueError, match=r"y: labels"):
+        check_labels(np.array(["a", "b"]), 3)
+    # predict works in evaluation mode and restores training mode; torch_loss equals our loss
+    X, y = batch(n=6, d=3, k=4)
+    model = mlp((3, 5, 4), "relu", batchnorm=True, seed=0)
+    assert model.predict(X[:1]).shape == (1,) and all(layer.training for layer in model.layers)
+    params = {k: torch.tensor(v) for k, v in model.parameters().items()}
+    assert torch_loss(model, params, X, y).item() == pytest.approx(model.loss_and_grad(X, y)[0])
+    assert set(model.gradients()) == set(model.parameters())
+    assert History().diverged_at is None
+    assert model.eval().layers[1].training is False
+
+
+def test_more_bad_inputs():
+    from nlpcourse.mlp import pooling_matrix, split_indices
+
+    with pytest.raises(ValueError, match="n: expected at least 2"):
+        make_moons(1)
+    with pytest.raises(ValueError, match="d_in, d_out"):
+        Linear(0, 3)
+    with pytest.raises(ValueError, match="sizes"):
+        mlp((2,))
+    with pytest.raises(ValueError, match="activation: expected one of"):
+        mlp((2, 3, 2), "gelu")
+    with pytest.raises(ValueError, match=r"vectors: expected shape \(V, d\)"):
+        MeanPool(np.zeros(3))
+    with pytest.raises(ValueError, match=r"vectors: expected shape \(2, d\), one row per word, got \(3, 2\)"):
+        pooling_matrix([["a"]], ["a", "b"], np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="fractions"):
+        split_indices(np.zeros(10, int), fractions=(0.5, 0.2, 0.2))
+    with pytest.raises(ValueError, match=r"values\['0.W'\]: expected shape \(3, 2\)"):
+        mlp((2, 3, 2)).set_parameters({"0.W": np.zeros((2, 3))})
+    X, y = make_moons(20)
+    with pytest.raises(ValueError, match=r"X: expected shape \(N, d\)"):
+        train(mlp((2, 2)), X[:, 0], y, Momentum(0.1))
+    with pytest.raises(ValueError, match=r"y: expected shape \(20,\) to match X's 20 rows"):
+        train(mlp((2, 2)), X, y[:5], Momentum(0.1))
+    with pytest.raises(ValueError, match="on_nan"):
+        train(mlp((2, 2)), X, y, Momentum(0.1), batch_size=4, on_nan="ignore")
+    with pytest.raises(ValueError, match="hidden: expected a hidden size >= 0"):
+        TrainingStepper(hidden=-1)
+    with pytest.raises(ValueError, match=r"batch_size: expected 1 <= batch_size <= 200"):
+        TrainingStepper(batch_size=0)
