@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
@@ -94,6 +95,7 @@ class Value:
 
     def _gate(self, data: float, inputs: tuple[Value, ...], op: str,
               local_grads: Callable[[], tuple[float, ...]]) -> Value:
+        """The new Value ``op(*inputs) = data``; ``backward()`` calls ``local_grads()`` for d out / d each input."""
         out = Value(data, inputs, op)
         out._local_grads = local_grads
         return out
@@ -103,22 +105,23 @@ class Value:
         other = self._lift(other, "+")
         return self._gate(self.data + other.data, (self, other), "+", lambda: (1.0, 1.0))
 
-    def __sub__(self, other: object) -> Value:
+    def __sub__(self, other: object) -> Value:  # d(a - b)/da = 1, d(a - b)/db = -1
         other = self._lift(other, "-")
         return self._gate(self.data - other.data, (self, other), "-", lambda: (1.0, -1.0))
 
     def __mul__(self, other: object) -> Value:  # mul swaps: d(ab)/da = b, d(ab)/db = a
         other = self._lift(other, "*")
-        return self._gate(self.data * other.data, (self, other), "*", lambda: (other.data, self.data))
+        a, b = self.data, other.data
+        return self._gate(a * b, (self, other), "*", lambda: (b, a))
 
-    def __truediv__(self, other: object) -> Value:
+    def __truediv__(self, other: object) -> Value:  # d(a/b)/da = 1/b, d(a/b)/db = -a/b²
         other = self._lift(other, "/")
         if other.data == 0.0:
             raise ValueError(f"/: division by zero (the denominator {other!r} is 0)")
         a, b = self.data, other.data
         return self._gate(a / b, (self, other), "/", lambda: (1.0 / b, -a / b**2))
 
-    def __neg__(self) -> Value:
+    def __neg__(self) -> Value:  # d(-a)/da = -1
         return self._gate(-self.data, (self,), "neg", lambda: (-1.0,))
 
     def __pow__(self, k: object) -> Value:  # a power by a constant k: d(a^k)/da = k a^(k-1)
@@ -133,8 +136,12 @@ class Value:
         return self._gate(a**k, (self,), f"**{k:g}", lambda: (k * a ** (k - 1),))
 
     def exp(self) -> Value:
-        """e**self; local gradient e**self (the gate's own output)."""
-        e = math.exp(self.data)
+        """e**self (ValueError when it overflows a float); local gradient e**self (the gate's own output)."""
+        try:
+            e = math.exp(self.data)
+        except OverflowError:
+            raise ValueError(f"exp: input {self.data:g} is too large, e**{self.data:g} overflows a float "
+                             f"(inputs above about 709.78 do)") from None
         return self._gate(e, (self,), "exp", lambda: (e,))  # the exp gate's local gradient is its output
 
     def log(self) -> Value:
@@ -205,13 +212,7 @@ class Value:
                 them. Call ``zero_grad()`` first.
         """
         order = topological_order(self)
-        stale = [node for node in order if node.grad != 0.0]
-        if stale:
-            names = ", ".join(f"{_name(n)}.grad={n.grad:.4g}" for n in stale[:3])
-            raise RuntimeError(
-                f"backward: {len(stale)} node(s) of this graph already hold a gradient ({names}"
-                f"{', ...' if len(stale) > 3 else ''}) from an earlier backward(). Gradients accumulate with "
-                f"+=, so a second pass would add to them (twice the true gradient). Call zero_grad() first.")
+        _refuse_stale_gradients(order)
         self.grad = 1.0  # base case: dL/dL = 1
         steps = [Step(None, self, 1.0, 1.0, 1.0)]
         for node in reversed(order):
@@ -222,6 +223,17 @@ class Value:
                     child.grad = node.grad * local
                 steps.append(Step(node, child, node.grad, local, child.grad))
         self.backward_steps = steps
+
+
+def _refuse_stale_gradients(order: list[Value]) -> None:
+    """RuntimeError when a node already holds a gradient: a second backward() would add to it."""
+    stale = [node for node in order if node.grad != 0.0]
+    if stale:
+        names = ", ".join(f"{_name(n)}.grad={n.grad:.4g}" for n in stale[:3])
+        raise RuntimeError(
+            f"backward: {len(stale)} node(s) of this graph already hold a gradient ({names}"
+            f"{', ...' if len(stale) > 3 else ''}) from an earlier backward(). Gradients accumulate with "
+            f"+=, so a second pass would add to them (twice the true gradient). Call zero_grad() first.")
 
 
 def backward(output: Value) -> None:
@@ -452,6 +464,8 @@ class BackpropStepper:
     The engine computes everything at once; the stepper only decides how much of it to show. Inputs
     and constants are known from the start; ``forward_step`` reveals the next gate's value (in
     topological order); once all values are shown, ``backward_step`` applies the next recorded Step.
+    ``current`` is what the last step touched (a Value while going forward, a Step going backward), or
+    None after a reset or a press with nothing left to do; ``draw`` highlights it.
 
     Args:
         root: the output Value of a graph (``backward()`` is called on it here if it was not already).
@@ -473,6 +487,7 @@ class BackpropStepper:
         """Back to the start: only the inputs' values are known, no gradients."""
         self.n_forward = 0
         self.n_backward = 0
+        self.current: Step | Value | None = None
         self.message = "forward pass: press 'forward' to compute the next node"
 
     @property
@@ -488,9 +503,9 @@ class BackpropStepper:
     def forward_step(self) -> bool:
         """Compute (reveal) the next gate's value. Returns False when there is nothing left to compute."""
         if self.forward_done:
-            self.message = "forward pass done: press 'backward' to backpropagate"
+            self.current, self.message = None, "forward pass done: press 'backward' to backpropagate"
             return False
-        node = self.gates[self.n_forward]
+        node = self.current = self.gates[self.n_forward]
         self.n_forward += 1
         args = ", ".join(f"{_name(c)}={c.data:.2f}" for c in node.inputs)
         self.message = f"forward: {_name(node)} = {node.op}({args}) = {node.data:.4f}"
@@ -500,12 +515,13 @@ class BackpropStepper:
         """Apply the next recorded backward step. Returns False when it cannot (forward not done, or
         the pass is over)."""
         if not self.forward_done:
+            self.current = None
             self.message = "finish the forward pass first: backprop needs every node's value (the cache)"
             return False
         if self.backward_done:
-            self.message = f"backward pass done: every node holds ∂{_name(self.root)}/∂node"
+            self.current, self.message = None, f"backward pass done: every node holds ∂{_name(self.root)}/∂node"
             return False
-        step = self.steps[self.n_backward]
+        step = self.current = self.steps[self.n_backward]
         self.n_backward += 1
         self.message = "backward: " + describe_step(step, _name(self.root))
         return True
@@ -519,13 +535,6 @@ class BackpropStepper:
         while self.step():
             pass
 
-    @property
-    def current(self) -> Step | Value | None:
-        """What the last step touched: a Step during backward, the computed Value during forward."""
-        if self.n_backward:
-            return self.steps[self.n_backward - 1]
-        return self.gates[self.n_forward - 1] if self.n_forward else None
-
     def shown_values(self) -> dict[int, float]:
         """id(node) -> value for every node whose value is known so far."""
         shown = {id(n): n.data for n in self.order if not n.inputs}
@@ -536,7 +545,7 @@ class BackpropStepper:
         """id(node) -> gradient so far (after the steps applied); nodes not reached are absent."""
         return {id(s.target): s.result for s in self.steps[: self.n_backward]}
 
-    def draw(self, ax: object = None) -> Figure:
+    def draw(self, ax: Axes | None = None) -> Figure:
         """The graph with the values and gradients known at this point, the current node highlighted."""
         cur = self.current
         if isinstance(cur, Step):
@@ -588,7 +597,7 @@ def _layout(root: Value) -> dict[int, tuple[float, float]]:
 
 def draw_graph(root: Value, values: dict[int, float] | None = None, grads: dict[int, float] | None = None,
                highlight: Value | None = None, gate: Value | None = None, title: str = "",
-               ax: object = None) -> Figure:
+               ax: Axes | None = None) -> Figure:
     """Draw the graph ending at ``root`` left to right, layered by depth: each node shows its name and
     op, its value (black) and its gradient (red), like the lecture's circuit diagrams.
 
@@ -639,5 +648,5 @@ def draw_graph(root: Value, values: dict[int, float] | None = None, grads: dict[
         ax.text(x, y + 0.22, "grad ?" if g is None else f"grad {g:.4g}", ha="center", va="center", fontsize=9,
                 color="#d62728")
     if title:
-        ax.set_title(title, fontsize=10, loc="left")
+        ax.set_title(title, fontsize=10, loc="left", y=1.0)  # a fixed y skips matplotlib's costly auto-placement
     return ax.figure

@@ -89,7 +89,14 @@ def backprop_stepper(example: str = "(x+y)z") -> W.Widget:
 
     def rebuild(_change: object = None) -> None:
         values = {box.description: box.value for box in inputs_box.children}
-        state["stepper"] = BackpropStepper(build_example(choice.value, values))
+        try:
+            state["stepper"] = BackpropStepper(build_example(choice.value, values))
+        except ValueError as err:  # e.g. exp overflowing for a huge input: say so instead of a stale graph
+            state.pop("stepper", None)
+            with out:
+                out.clear_output(wait=True)
+                print(f"ValueError: {err}")
+            return
         redraw()
 
     def new_graph(_change: object = None) -> None:
@@ -102,7 +109,9 @@ def backprop_stepper(example: str = "(x+y)z") -> W.Widget:
 
     def press(action: str) -> Callable[[W.Button], None]:
         def on_click(_button: W.Button) -> None:
-            stepper = state["stepper"]
+            stepper = state.get("stepper")
+            if stepper is None:  # the inputs gave no graph (the error is shown)
+                return
             {"forward": stepper.forward_step, "backward": stepper.backward_step,
              "run all": stepper.run_all, "reset": stepper.reset}[action]()
             redraw()

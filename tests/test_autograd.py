@@ -22,7 +22,7 @@ def torch_value_and_grad(fn, inputs):
 
 
 def _long_chain(x, y):
-    for _ in range(300):  # 1500 nodes: deeper than Python's recursion limit would allow recursively
+    for _ in range(300):  # 2402 nodes: deeper than Python's recursion limit would allow recursively
         x = (x * 0.9 + y * 0.1).tanh() + 0.5
     return x
 
@@ -159,6 +159,27 @@ def test_topological_order_lists_each_node_once_after_its_inputs():
     assert all(pos[id(c)] < pos[id(n)] for n in order for c in n.inputs)
 
 
+def test_backward_applies_each_local_rule_once():
+    a, b = Value(0.2, label="a"), Value(-0.5, label="b")
+    s = a + b  # shared: used four times below
+    out = (s * s).tanh() * s + s.exp() + a * 2
+    order = A.topological_order(out)
+    calls = {}
+    for node in order:
+        rule = node._local_grads
+
+        def counted(node=node, rule=rule):
+            calls[id(node)] = calls.get(id(node), 0) + 1
+            return rule()
+        node._local_grads = counted
+    out.backward()
+    assert calls == {id(n): 1 for n in order}
+    assert len(out.backward_steps) == 1 + sum(len(n.inputs) for n in order)  # base case + one step per edge
+    base, first = out.backward_steps[:2]
+    assert isinstance(base, A.Step) and (base.gate, base.target, base.result) == (None, out, 1.0)
+    assert (first.gate, first.upstream, first.local, first.result) == (out, 1.0, 1.0, 1.0)  # the last add
+
+
 def test_zero_grad_then_backward_gives_the_same_gradients():
     L = A.lecture_example()
     L.backward()
@@ -210,6 +231,14 @@ def test_value_of_a_non_scalar_raises():
         Value("3")
 
 
+def test_exp_overflow_raises_a_clear_error():
+    assert Value(709.0).exp().data == pytest.approx(math.exp(709.0))
+    with pytest.raises(ValueError, match="exp: input 710 is too large"):
+        Value(710.0).exp()
+    with pytest.raises(ValueError, match="exp: input 997 is too large"):
+        A.build_example("logistic neuron", {"w0": 1000.0})  # z = -997, u = -z
+
+
 def test_log_of_a_non_positive_value_raises():
     for bad in (0.0, -2.0):
         with pytest.raises(ValueError, match=f"log: expected a positive input, got {bad:g}"):
@@ -257,6 +286,7 @@ def test_stepper_forward_then_backward():
         pass
     assert st.backward_done and "backward pass done" in st.message
     assert st.shown_grads() == {id(n): n.grad for n in st.order}
+    assert st.current is None  # nothing left: nothing highlighted
     st.reset()
     assert (st.n_forward, st.n_backward, st.current) == (0, 0, None)
     st.run_all()
@@ -309,13 +339,20 @@ def test_stepper_draw_marks_unknown_values_and_the_current_node():
     st = A.BackpropStepper(A.lecture_example())
     texts = [t.get_text() for t in st.draw().axes[0].texts]
     assert "q [+]\n?" in texts and texts.count("grad ?") == 5
+    st.forward_step()
+    orange = (1.0, 127 / 255, 14 / 255)
+
+    def highlighted(fig):
+        return [p for p in fig.axes[0].patches if np.allclose(p.get_edgecolor()[:3], orange)]
+    assert len(highlighted(st.draw())) == 1  # q, the node just computed
     st.run_all()
     fig = st.draw()
     assert "grad -4" in [t.get_text() for t in fig.axes[0].texts]
     assert fig.axes[0].get_title(loc="left").startswith("backward pass done")
+    assert highlighted(fig) == []  # when both passes are done nothing is highlighted
 
 
-def test_backprop_stepper_widget_buttons_and_inputs():
+def test_backprop_stepper_widget_buttons_and_inputs(capsys):
     box = widgets.backprop_stepper()
     choice, forward, backward, run_all, reset = box.children[0].children
     assert [b.description for b in (forward, backward, run_all, reset)] == ["forward", "backward", "run all",
@@ -328,6 +365,13 @@ def test_backprop_stepper_widget_buttons_and_inputs():
     box.children[1].children[2].value = 2.0  # z = 2: a new graph
     choice.value = "logistic neuron"
     assert [t.description for t in box.children[1].children] == ["w0", "x0", "w1", "x1", "b"]
+    capsys.readouterr()  # (without a kernel, the Output widget's content goes to stdout)
+    box.children[1].children[0].value = 1000.0  # exp overflows: the error is shown, the buttons do nothing
+    forward.click()
+    assert capsys.readouterr().out.strip().endswith("ValueError: exp: input 997 is too large, e**997 overflows a "
+                                                    "float (inputs above about 709.78 do)")
+    box.children[1].children[0].value = 2.0  # a valid input: a graph again
+    assert "Figure" in capsys.readouterr().out
 
 
 # ---------------------------------------------------------------- the notebook's checks
