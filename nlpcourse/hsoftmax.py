@@ -277,7 +277,13 @@ def branch_probabilities(tree: HuffmanTree, word: str | int, center: np.ndarray,
 
 
 def path_probability(tree: HuffmanTree, word: str | int, center: np.ndarray, inner: np.ndarray) -> float:
-    """p(word | center) = the product of ``branch_probabilities`` along the path."""
+    """p(word | center) = the product of ``branch_probabilities`` along the path.
+
+    Args:
+        tree: the tree; word: the target leaf (symbol or id); center: (d,) h; inner: (V-1, d) θ_C.
+    Returns:
+        a float in (0, 1].
+    """
     return float(np.prod(branch_probabilities(tree, word, center, inner)))
 
 
@@ -610,7 +616,13 @@ def tree_search(tree: HuffmanTree, center: np.ndarray, inner: np.ndarray,
 
 def exhaustive_search(tree: HuffmanTree, center: np.ndarray, inner: np.ndarray,
                       k: int = 1) -> list[tuple[str, float]]:
-    """The k most probable leaves, by computing all V leaf probabilities (the O(V) answer)."""
+    """The k most probable leaves, by computing all V leaf probabilities (the O(V) answer).
+
+    Args:
+        tree: the tree; center: (d,) h; inner: (V-1, d) θ_C; k: how many leaves to return.
+    Returns:
+        k (symbol, probability) pairs, most probable first (ties: lower leaf id first).
+    """
     p = leaf_probabilities(tree, center, inner)
     top = np.argsort(-p, kind="stable")[:k]
     return [(tree.symbols[i], float(p[i])) for i in top]
@@ -620,6 +632,8 @@ def search_agreement(model: HSModel, centers: Sequence[str], beam_sizes: Sequenc
                      ) -> pd.DataFrame:
     """How often tree search finds the exhaustive argmax, per beam size, over ``centers``.
 
+    Args:
+        model: a trained ``HSModel`` (θ_W (V, d), θ_C (V-1, d)); centers: center words; beam_sizes: 1 = greedy.
     Returns:
         DataFrame[beam_size, found_best (fraction of centers), mean_ratio (p(found) / p(best))].
     """
