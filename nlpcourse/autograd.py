@@ -358,11 +358,10 @@ def describe_step(step: Step, output: str = "L") -> str:
     if step.gate is None:
         return f"base case: ∂{t}/∂{t} = 1"
     g, contribution = _name(step.gate), step.upstream * step.local
-    line = (f"∂{output}/∂{t} {{}}= ∂{output}/∂{g} × ∂{g}/∂{t} = {step.upstream:.2f} × {step.local:.2f}"
-            f" = {contribution:.2f}")
-    if math.isclose(contribution, step.result, abs_tol=1e-12):
-        return line.format("")
-    return line.format("+") + f" → {step.result:.2f}"
+    first_use = math.isclose(contribution, step.result, abs_tol=1e-12)  # else it adds to earlier uses
+    line = (f"∂{output}/∂{t} {'=' if first_use else '+='} ∂{output}/∂{g} × ∂{g}/∂{t} = "
+            f"{step.upstream:.2f} × {step.local:.2f} = {contribution:.2f}")
+    return line if first_use else f"{line} → {step.result:.2f}"
 
 
 def steps_table(root: Value) -> pd.DataFrame:
