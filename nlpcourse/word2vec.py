@@ -25,11 +25,14 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import torch
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from tqdm.auto import tqdm
 
 from .data import Vocab
 from .evaluation import Embeddings, pca_2d
+from .gradcheck import GradCheck, check_gradients
 
 __all__ = [
     "context_words", "skipgram_pairs", "skipgram_pairs_corpus", "cbow_examples",
@@ -46,7 +49,7 @@ __all__ = [
     "sgns_batch_loss", "sgns_batch_step", "sgns_pool_step", "train_sgns",
     "train_gensim", "compare_with_gensim",
     "SGDStepDemo", "draw_sgd_step", "draw_noise_distribution", "draw_embedding_pca",
-    "gender_direction",
+    "oov_by_min_count", "gender_direction",
 ]
 
 
@@ -352,10 +355,9 @@ def cbow_neg_sampling_loss_torch(context_vectors: torch.Tensor, outside_vectors:
 
 
 # ---------------------------------------------------------------- the checks shown in the notebook
-def check_naive_softmax_gradients(center_vec: np.ndarray, outside_vectors: np.ndarray, target: int):
+def check_naive_softmax_gradients(center_vec: np.ndarray, outside_vectors: np.ndarray,
+                                  target: int) -> GradCheck:
     """Our naive-softmax gradients vs torch autograd vs finite differences (a ``gradcheck.GradCheck``)."""
-    from .gradcheck import check_gradients
-
     def ours(p: dict) -> tuple[float, dict]:
         loss, g_c, g_o = naive_softmax_loss_and_grad(p["center_vec"], p["outside_vectors"], target)
         return loss, {"center_vec": g_c, "outside_vectors": g_o}
@@ -367,10 +369,8 @@ def check_naive_softmax_gradients(center_vec: np.ndarray, outside_vectors: np.nd
 
 
 def check_cbow_gradients(context_vectors: np.ndarray, outside_vectors: np.ndarray, target: int,
-                         negatives: np.ndarray | None = None):
+                         negatives: np.ndarray | None = None) -> GradCheck:
     """CBOW gradients (naive softmax, or negative sampling when ``negatives`` is given) vs autograd and FD."""
-    from .gradcheck import check_gradients
-
     def ours(p: dict) -> tuple[float, dict]:
         if negatives is None:
             loss, g_c, g_o = cbow_naive_softmax_loss_and_grad(p["context_vectors"], p["outside_vectors"], target)
@@ -389,10 +389,8 @@ def check_cbow_gradients(context_vectors: np.ndarray, outside_vectors: np.ndarra
 
 
 def check_neg_sampling_gradients(center_vec: np.ndarray, outside_vectors: np.ndarray, target: int,
-                                 negatives: np.ndarray):
+                                 negatives: np.ndarray) -> GradCheck:
     """Our negative-sampling gradients vs torch autograd vs finite differences (a ``GradCheck``)."""
-    from .gradcheck import check_gradients
-
     def ours(p: dict) -> tuple[float, dict]:
         loss, g_c, g_o = neg_sampling_loss_and_grad(p["center_vec"], p["outside_vectors"], target, negatives)
         return loss, {"center_vec": g_c, "outside_vectors": g_o}
@@ -428,7 +426,7 @@ def time_naive_softmax(vocab_sizes: Sequence[int], dim: int = 100, repeats: int 
     return pd.DataFrame(rows)
 
 
-def draw_cost_curve(timings: pd.DataFrame, ax=None) -> Figure:
+def draw_cost_curve(timings: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Plot ``time_naive_softmax``'s result: milliseconds per example against |V| (linear axes)."""
     if ax is None:
         ax = Figure(figsize=(5.0, 3.2)).add_subplot()
@@ -882,7 +880,34 @@ class SGDStepDemo:
         return pd.DataFrame({"word": self.words[1:], "dot": dots, "sigmoid": sigmoid(dots)}).set_index("word")
 
 
-def draw_sgd_step(state: SGDStepDemo, ax=None) -> Figure:
+def _label_points(ax: Axes, xy: np.ndarray, labels: Sequence[str], colors: Sequence[str] | None = None,
+                  prefer: np.ndarray | None = None, fontsize: float = 9.0) -> None:
+    """Write ``labels`` next to the (n, 2) points ``xy`` (data coordinates; the axes limits already set).
+
+    Each label goes to the first free slot around its point (right/left × above/below, then further up or
+    down), in the quadrant ``prefer[i]`` (signs (n, 2), default up-right) first, so no two labels overlap.
+    """
+    ax.apply_aspect()
+    pts = ax.transData.transform(np.asarray(xy, dtype=np.float64)) * 72.0 / ax.figure.dpi  # in points
+    prefer = np.ones_like(pts) if prefer is None else np.where(np.asarray(prefer) < 0, -1.0, 1.0)
+    h, placed = 1.25 * fontsize, []
+    for k, ((px, py), label) in enumerate(zip(pts, labels, strict=True)):
+        w = 0.6 * fontsize * len(label)
+        sx, sy = prefer[k]
+        slots = [(dx, dy + j * h * (1 if dy > 0 else -1)) for j in range(4)
+                 for dx in (4.0 if sx > 0 else -w - 4, -w - 4 if sx > 0 else 4.0)
+                 for dy in (2.0 if sy > 0 else -h - 2, -h - 2 if sy > 0 else 2.0)]
+        free = [(dx, dy) for dx, dy in slots if all(
+            px + dx + w < x0 or px + dx > x1 or py + dy + h < y0 or py + dy > y1 for x0, y0, x1, y1 in placed)]
+        dx, dy = (free or slots)[0]
+        placed.append((px + dx, py + dy, px + dx + w, py + dy + h))
+        far = abs(dy + h / 2) > 1.5 * h  # moved away from its point: a thin line leads to it
+        ax.annotate(label, xy[k], xytext=(dx, dy), textcoords="offset points", ha="left", va="bottom",
+                    fontsize=fontsize, color=None if colors is None else colors[k],
+                    arrowprops={"arrowstyle": "-", "color": "0.6", "lw": 0.6} if far else None)
+
+
+def draw_sgd_step(state: SGDStepDemo, ax: Sequence[Axes] | None = None) -> Figure:
     """Left: the 2-D vectors and the update −lr·gradient of the last step as arrows; right: the loss curve.
 
     Args:
@@ -898,21 +923,26 @@ def draw_sgd_step(state: SGDStepDemo, ax=None) -> Figure:
     colors = ["#1f77b4", "#2ca02c"] + ["#d62728"] * (len(state.outside) - 1)
     vectors = [state.center, *state.outside]
     updates = [-state.lr * state.grad_center, *(-state.lr * state.grad_outside)]
-    for word, vec, upd, color in zip(state.words, vectors, updates, colors, strict=True):
+    for vec, upd, color in zip(vectors, updates, colors, strict=True):
         ax_vec.annotate("", xy=vec, xytext=(0, 0), arrowprops={"arrowstyle": "->", "color": color, "lw": 2})
-        ax_vec.annotate(word, xy=vec, xytext=(4, 4), textcoords="offset points", color=color)
         if np.any(upd != 0):
             ax_vec.annotate("", xy=vec, xytext=vec - upd,
                             arrowprops={"arrowstyle": "->", "color": color, "lw": 1, "ls": "--"})
-    lim = 1.2 * max(1.5, max(float(np.abs(v).max()) for v in vectors))
+    lim = 1.5 * max(1.2, max(float(np.abs(v).max()) for v in vectors))  # room for the labels
     ax_vec.set_xlim(-lim, lim)
     ax_vec.set_ylim(-lim, lim)
     ax_vec.set_aspect("equal")
+    _label_points(ax_vec, np.array(vectors), state.words, colors, prefer=np.array(vectors), fontsize=10)
     ax_vec.axhline(0, color="0.85", lw=0.8)
     ax_vec.axvline(0, color="0.85", lw=0.8)
+    ax_vec.set_xticks([])  # the coordinates of a 2-D toy mean nothing; fewer labels also redraw faster
+    ax_vec.set_yticks([])
     ax_vec.set_title(f"step {len(state.losses) - 1}: blue = target θ_W, green = positive, red = negatives\n"
                      "dashed: the last update −lr·∇", fontsize=9)
     ax_loss.plot(range(len(state.losses)), state.losses, "o-", ms=3)
+    ax_loss.set_xlim(-0.3, max(5, len(state.losses) - 1) + 0.3)
+    ax_loss.xaxis.set_major_locator(MaxNLocator(5, integer=True))
+    ax_loss.yaxis.set_major_locator(MaxNLocator(5))
     ax_loss.set_xlabel("SGD step")
     ax_loss.set_ylabel("SGNS loss")
     ax_loss.set_title(f"loss (lr = {state.lr:g})")
@@ -921,7 +951,7 @@ def draw_sgd_step(state: SGDStepDemo, ax=None) -> Figure:
 
 
 def draw_noise_distribution(words: Sequence[str], counts: np.ndarray, alpha: float = 0.75, top: int = 12,
-                            ax=None) -> Figure:
+                            ax: Axes | None = None) -> Figure:
     """Bars of the unigram distribution (α = 1) and of unigram^α over the ``top`` most frequent words.
 
     The probabilities are normalised over the whole vocabulary (all of ``counts``), so the mass that α < 1
@@ -944,6 +974,7 @@ def draw_noise_distribution(words: Sequence[str], counts: np.ndarray, alpha: flo
     ax.bar(x + 0.2, noise[x], width=0.4, label=f"unigram^α, α = {alpha:.2f}", color="#d62728")
     ax.set_xticks(x, [words[i] for i in x], rotation=45, ha="right")
     ax.set_ylabel("P(noise word)")
+    ax.yaxis.set_major_locator(MaxNLocator(4))  # fewer labels: the α slider redraws in < 100 ms
     rest = 1.0 - noise[x].sum()
     ax.set_title(f"noise distribution; the other {len(words) - len(x)} words share {rest:.1%} "
                  f"(unigram: {1.0 - unigram[x].sum():.1%})", fontsize=10)
@@ -952,7 +983,40 @@ def draw_noise_distribution(words: Sequence[str], counts: np.ndarray, alpha: flo
 
 
 # ---------------------------------------------------------------- looking at trained vectors
-def draw_embedding_pca(emb: Embeddings, words: Sequence[str], ax=None) -> Figure:
+def oov_by_min_count(sentences: Sequence[Sequence[str]], pairs: pd.DataFrame,
+                     min_counts: Sequence[int] = (1, 2, 3, 5)) -> pd.DataFrame:
+    """How much of a word-similarity set a corpus can evaluate, for several vocabulary cut-offs.
+
+    A pair is out of vocabulary when one of its words occurs fewer than ``min_count`` times (the rule of
+    ``evaluation.word_similarity`` on vectors trained with that ``min_count``): the OOV ratio is a property
+    of the corpus *and* of the cut-off, not of the vectors.
+
+    Args:
+        sentences: the corpus (token lists).
+        pairs: DataFrame with columns word1, word2 (n rows), e.g. ``load_similarity("wordsim353")``.
+        min_counts: the cut-offs to tabulate (each >= 1).
+    Returns:
+        DataFrame[min_count, vocab_size, pairs_in_vocabulary, oov_ratio], one row per cut-off.
+    """
+    missing = [c for c in ("word1", "word2") if c not in getattr(pairs, "columns", ())]
+    if missing:
+        raise KeyError(f"pairs: expected a DataFrame with columns word1, word2, got {type(pairs).__name__} "
+                       f"without {missing}")
+    if len(pairs) == 0:
+        raise ValueError("pairs: expected at least one row, got an empty DataFrame")
+    vocab = Vocab.build(sentences, min_count=1)
+    count = dict(zip(vocab.itos, vocab.counts, strict=True))
+    rows = []
+    for min_count in min_counts:
+        min_count = _check_positive_int(min_count, "min_counts")
+        known = [count.get(a, 0) >= min_count and count.get(b, 0) >= min_count
+                 for a, b in zip(pairs["word1"], pairs["word2"], strict=True)]
+        rows.append({"min_count": min_count, "vocab_size": int((vocab.counts >= min_count).sum()),
+                     "pairs_in_vocabulary": int(sum(known)), "oov_ratio": 1.0 - sum(known) / len(known)})
+    return pd.DataFrame(rows)
+
+
+def draw_embedding_pca(emb: Embeddings, words: Sequence[str], ax: Axes | None = None) -> Figure:
     """Scatter the 2-D PCA projection (fitted on ``words`` only) of the given words' vectors, labelled.
 
     Args:
@@ -967,8 +1031,10 @@ def draw_embedding_pca(emb: Embeddings, words: Sequence[str], ax=None) -> Figure
     if ax is None:
         ax = Figure(figsize=(6.0, 5.0)).add_subplot()
     ax.scatter(xy[:, 0], xy[:, 1], s=12)
-    for (x, y), w in zip(xy, words, strict=True):
-        ax.annotate(w, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=9)
+    span = xy.max(axis=0) - xy.min(axis=0)
+    ax.set_xlim(xy[:, 0].min() - 0.15 * span[0], xy[:, 0].max() + 0.25 * span[0])  # room for the labels
+    ax.set_ylim(xy[:, 1].min() - 0.1 * span[1], xy[:, 1].max() + 0.1 * span[1])
+    _label_points(ax, xy, words)
     ax.set_title("2-D PCA of the trained target vectors θ_W")
     ax.set_xticks([])
     ax.set_yticks([])

@@ -482,3 +482,81 @@ def test_encode_corpus_and_epoch_pairs_follow_gensims_reduced_window():
     # subsampling: keep nothing -> no pairs
     c, _ = w2v.epoch_pairs(corpus, sid, np.zeros(len(vocab), dtype=np.float32), 2, rng)
     assert len(c) == 0
+
+
+# ---------------------------------------------------------------- review additions
+def test_oov_by_min_count_equals_word_similarity_and_grows_with_the_cut_off():
+    from nlpcourse.data import load_similarity
+    from nlpcourse.evaluation import word_similarity
+
+    lee, pairs = load_corpus("lee_background.cor"), load_similarity("wordsim353")
+    table = w2v.oov_by_min_count(lee, pairs, min_counts=(1, 2, 5))
+    assert list(table.columns) == ["min_count", "vocab_size", "pairs_in_vocabulary", "oov_ratio"]
+    assert table["oov_ratio"].is_monotonic_increasing and table["vocab_size"].is_monotonic_decreasing
+    for min_count, row in zip((1, 2, 5), table.itertuples(), strict=True):
+        vocab = Vocab.build(lee, min_count=min_count)
+        emb = Embeddings(np.random.default_rng(0).standard_normal((len(vocab), 4)), vocab)
+        result = word_similarity(emb, pairs)
+        assert row.vocab_size == len(vocab) and row.pairs_in_vocabulary == result.n_used
+        assert row.oov_ratio == pytest.approx(result.oov_ratio)
+    assert table["oov_ratio"].round(3).tolist() == [0.538, 0.623, 0.830]  # 62% at min_count 2, 83% at 5
+    with pytest.raises(KeyError, match="pairs"):
+        w2v.oov_by_min_count(lee, pairs.rename(columns={"word2": "w2"}))
+    with pytest.raises(ValueError, match="min_counts: expected an int >= 1, got 0"):
+        w2v.oov_by_min_count(lee, pairs, min_counts=(0,))
+    with pytest.raises(ValueError, match="pairs: expected at least one row"):
+        w2v.oov_by_min_count(lee, pairs.iloc[:0])
+
+
+def test_cbow_losses_in_numpy_and_torch_agree(params):
+    c, Out = params
+    ctx = np.random.default_rng(4).standard_normal((4, 5))
+    negs = np.array([0, 2, 2])
+    loss, g_ctx, g_o = w2v.cbow_neg_sampling_loss_and_grad(ctx, Out, 1, negs)
+    loss_avg, g_avg, g_o_avg = w2v.neg_sampling_loss_and_grad(ctx.mean(axis=0), Out, 1, negs)
+    assert loss == pytest.approx(loss_avg)
+    np.testing.assert_allclose(g_ctx, np.tile(g_avg / 4, (4, 1)))
+    np.testing.assert_allclose(g_o, g_o_avg)
+    tctx, tO = torch.tensor(ctx), torch.tensor(Out)
+    assert w2v.cbow_neg_sampling_loss_torch(tctx, tO, 1, negs).item() == pytest.approx(loss)
+    expected = w2v.cbow_naive_softmax_loss_and_grad(ctx, Out, 1)[0]
+    assert w2v.cbow_naive_softmax_loss_torch(tctx, tO, 1).item() == pytest.approx(expected)
+    with pytest.raises(ValueError, match="context_vectors"):
+        w2v.cbow_neg_sampling_loss_and_grad(ctx[:0], Out, 1, negs)
+
+
+def test_exercise_example_is_consistent():
+    assert len(w2v.EXERCISE_WORDS) == len(w2v.EXERCISE_OUTSIDE) == 4
+    assert w2v.EXERCISE_OUTSIDE.shape[1] == len(w2v.EXERCISE_CENTER) == 3
+    assert w2v.EXERCISE_TARGET not in w2v.EXERCISE_NEGATIVES
+    assert w2v.check_neg_sampling_gradients(w2v.EXERCISE_CENTER, w2v.EXERCISE_OUTSIDE, w2v.EXERCISE_TARGET,
+                                            w2v.EXERCISE_NEGATIVES).ok
+
+
+def test_train_gensim_with_one_worker_is_reproducible():
+    sentences = load_corpus("lee_background.cor")
+    a = w2v.train_gensim(sentences, dim=10, epochs=1, seed=3, workers=1)
+    b = w2v.train_gensim(sentences, dim=10, epochs=1, seed=3, workers=1)
+    assert isinstance(a, Embeddings) and a.vectors.shape == (len(Vocab.build(sentences, min_count=5)), 10)
+    np.testing.assert_array_equal(a.vectors, b.vectors)
+
+
+def _text_boxes_overlap(fig):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    boxes = [t.get_window_extent(renderer) for ax in fig.axes for t in ax.texts if t.get_text()]
+    return [(i, j) for i in range(len(boxes)) for j in range(i) if boxes[i].overlaps(boxes[j])]
+
+
+def test_figure_labels_do_not_overlap():
+    demo = w2v.SGDStepDemo(lr=2.0)
+    demo.step(5)  # the negatives end up pointing the same way, so do apricot and jam
+    assert _text_boxes_overlap(w2v.draw_sgd_step(demo)) == []
+    vocab = Vocab.build(planted_corpus(20), min_count=1)
+    vectors = np.zeros((len(vocab), 4))
+    vectors[:, 0] = np.arange(len(vocab)) * 1e-3  # all the words nearly on one point
+    vectors[:, 1] = np.arange(len(vocab)) % 2
+    emb = Embeddings(vectors, vocab)
+    assert _text_boxes_overlap(w2v.draw_embedding_pca(emb, vocab.itos)) == []
