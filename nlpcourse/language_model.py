@@ -243,10 +243,10 @@ class FixedWindowLM:
         import torch
         import torch.nn.functional as F
 
-        ctx = torch.as_tensor(np.asarray(contexts, dtype=np.int64))
+        ctx = torch.tensor(np.asarray(contexts, dtype=np.int64))
         x = params["E"][ctx].reshape(len(ctx), -1)
         scores = torch.tanh(x @ params["W"].T + params["b"]) @ params["U"].T + params["c"]
-        return F.cross_entropy(scores, torch.as_tensor(np.asarray(targets, dtype=np.int64)))
+        return F.cross_entropy(scores, torch.tensor(np.asarray(targets, dtype=np.int64)))
 
     def gradient_check_functions(self, contexts: np.ndarray, targets: np.ndarray) -> tuple[
             Callable[[dict[str, np.ndarray]], tuple[float, dict[str, np.ndarray]]],
@@ -309,7 +309,7 @@ def _train(model, contexts, targets, epochs, batch_size, lr, val, seed, progress
     gen = torch.Generator().manual_seed(seed)
     params = {k: torch.tensor(v, dtype=torch.float32, requires_grad=True) for k, v in model.params.items()}
     opt = torch.optim.Adam(params.values(), lr=lr)
-    ctx_t, tgt_t = torch.as_tensor(contexts), torch.as_tensor(np.asarray(targets, dtype=np.int64))
+    ctx_t, tgt_t = torch.as_tensor(contexts), torch.tensor(np.asarray(targets, dtype=np.int64))
     history: dict[str, list[float]] = {"train_loss": [], "val_perplexity": []}
     n_batches = -(-len(targets) // batch_size)
     bar = tqdm(total=epochs * n_batches, desc="training", disable=not progress)

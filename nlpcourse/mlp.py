@@ -413,7 +413,7 @@ def torch_loss(model: Sequential, params: dict[str, torch.Tensor], X: np.ndarray
     import torch
     import torch.nn.functional as F
 
-    h = torch.as_tensor(np.asarray(X, dtype=np.float64))
+    h = torch.tensor(np.asarray(X, dtype=np.float64))  # a copy: X may be read-only
     for i, layer in enumerate(model.layers):
         p = {k: params.get(f"{i}.{k}") for k in ("W", "b", "gamma", "beta", "E")}
         if isinstance(layer, Linear):
@@ -426,7 +426,7 @@ def torch_loss(model: Sequential, params: dict[str, torch.Tensor], X: np.ndarray
             h = F.batch_norm(h, *stats, p["gamma"], p["beta"], training=layer.training, eps=layer.eps)
         else:
             h = {"relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh}[layer.name](h)
-    return F.cross_entropy(h, torch.as_tensor(np.asarray(y, dtype=np.int64)))
+    return F.cross_entropy(h, torch.tensor(np.asarray(y, dtype=np.int64)))
 
 
 def gradient_check_functions(model: Sequential, X: np.ndarray, y: np.ndarray) -> tuple[

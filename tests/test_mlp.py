@@ -466,3 +466,11 @@ def test_more_bad_inputs():
         TrainingStepper(hidden=-1)
     with pytest.raises(ValueError, match=r"batch_size: expected 1 <= batch_size <= 200"):
         TrainingStepper(batch_size=0)
+
+
+def test_gradient_check_accepts_read_only_inputs_without_warnings(recwarn):
+    X, y = batch(n=4, d=3, k=2)
+    X.setflags(write=False)
+    y.setflags(write=False)  # e.g. labels from pandas' to_numpy()
+    assert check_gradients(*gradient_check_functions(mlp((3, 4, 2)), X, y)).ok
+    assert not [w for w in recwarn if "not writable" in str(w.message)]
