@@ -560,3 +560,42 @@ def test_figure_labels_do_not_overlap():
     vectors[:, 1] = np.arange(len(vocab)) % 2
     emb = Embeddings(vectors, vocab)
     assert _text_boxes_overlap(w2v.draw_embedding_pca(emb, vocab.itos)) == []
+
+
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (lambda: w2v.context_words(LECTURE, 42, 2), ValueError,
+         r"position: expected a position in the sentence in \[0, 9\), got 42"),
+        (lambda: w2v.context_words(LECTURE, 0, 0), ValueError, "window: expected an int >= 1, got 0"),
+        (lambda: w2v.skipgram_pairs_corpus([np.array([1, 2])], 0), ValueError, "window"),
+        (lambda: w2v.cbow_examples(np.array([1, 2]), -1), ValueError, "window"),
+        (lambda: w2v.init_params(0, 3), ValueError, "vocab_size: expected an int >= 1, got 0"),
+        (lambda: w2v.init_params(5, 2.5), ValueError, "dim: expected an int >= 1, got 2.5"),
+        (lambda: w2v.one_hot(0, 0), ValueError, "size"),
+        (lambda: w2v.naive_softmax_loss_and_grad(np.ones((2, 3)), np.ones((4, 3)), 0), ValueError,
+         r"center_vec: expected shape \(d,\) with d=3, got \(2, 3\)"),
+        (lambda: w2v.NegativeSampler([0.5, 0.2]), ValueError, "probs: expected a 1-D probability vector"),
+        (lambda: w2v.NegativeSampler([1.0]), ValueError, "probs"),
+        (lambda: w2v.NegativeSampler([1.0, 0.0]).sample(0, 2), ValueError, "positives: a positive holds all"),
+        (lambda: w2v.NegativeSampler([0.5, 0.5]).sample(2, 2), ValueError,
+         r"positives: expected word indices in \[0, 2\), got 2"),
+        (lambda: w2v.keep_probabilities([10, 1], -1e-3), ValueError, "sample: expected a threshold >= 0"),
+        (lambda: w2v.time_naive_softmax([0]), ValueError, "vocab_sizes"),
+        (lambda: w2v.changed_rows(np.zeros(3)), ValueError, "grad"),
+        (lambda: w2v.draw_noise_distribution(["a"], [3, 1]), ValueError, "words: expected 2 words"),
+        (lambda: w2v.SGDStepDemo(words=("apricot", "jam")), ValueError, "words: expected 4 words, got 2"),
+        (lambda: w2v.SGDStepDemo().step(0), ValueError, "n: expected an int >= 1, got 0"),
+    ],
+)
+def test_bad_input_names_the_argument(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_keep_probabilities_without_subsampling_and_bias_probe_anchor():
+    np.testing.assert_array_equal(w2v.keep_probabilities([10, 1], 0.0), [1.0, 1.0])
+    vocab = Vocab.build(planted_corpus(20), min_count=1)
+    emb = Embeddings(np.random.default_rng(0).standard_normal((len(vocab), 4)), vocab)
+    with pytest.raises(KeyError, match="pair: 'he' is not in the vocabulary"):
+        w2v.gender_direction(emb, ["apple"], pair=("he", "she"))
