@@ -320,7 +320,7 @@ def check_softmax_center_grad(grad_center: object) -> bool:
 
 
 def check_noise_alpha_half(p_noise: object) -> bool:
-    """Exercise 01.2: the noise distribution for frequencies (0.9, 0.09, 0.01) with α = 0.5, normalised."""
+    """Exercise 01.3: the noise distribution for frequencies (0.9, 0.09, 0.01) with α = 0.5, normalised."""
     from .word2vec import unigram_noise
 
     f = np.array([0.9, 0.09, 0.01])
@@ -337,11 +337,11 @@ def check_noise_alpha_half(p_noise: object) -> bool:
         (lambda a: not np.isclose(a.sum(), 1.0, atol=1e-4), "a probability distribution sums to 1."),
     ]
     return check_against(p_noise, "p_noise", expected, wrong, atol=1e-4,
-                         success="√f, normalised: the rare word's share grows from 1% to about 8%.")
+                         success="√f, normalised: the rare word's share grows from 1% to about 7%.")
 
 
 def check_sgns_positive_grad(grad_positive: object) -> bool:
-    """Exercise 01.3: dL/dθ_C[o] of the SGNS loss on the notebook's small example (shape (3,))."""
+    """Exercise 01.2: dL/dθ_C[o] of the SGNS loss on the notebook's small example (shape (3,))."""
     from .word2vec import EXERCISE_CENTER, EXERCISE_OUTSIDE, EXERCISE_TARGET, sigmoid
 
     c, U, o = EXERCISE_CENTER, EXERCISE_OUTSIDE, EXERCISE_TARGET
