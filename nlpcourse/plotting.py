@@ -132,3 +132,39 @@ def plot_vectors(ax: Axes, vecs: Sequence[Sequence[float]] | np.ndarray, colors:
         if labels is not None:
             ax.text(ox + 1.08 * vx, oy + 1.08 * vy, labels[k], color=colors[k], fontsize=11, zorder=5)
     return ax
+
+
+def label_points(ax: Axes, xy: np.ndarray, labels: Sequence[str], colors: Sequence[str] | None = None,
+                 prefer: np.ndarray | None = None, fontsize: float = 9.0) -> None:
+    """Write ``labels`` next to the (n, 2) points ``xy`` (data coordinates; the axes limits already set).
+
+    Each label goes to the first free slot around its point (right/left × above/below, then further up or
+    down), in the quadrant ``prefer[i]`` (signs (n, 2), default up-right) first, so no two labels overlap;
+    a label moved away from its point gets a thin leader line.
+
+    Args:
+        ax: axes whose limits are already set.  xy: (n, 2) points.  labels: n strings.
+        colors: n colours or None.  prefer: (n, 2) preferred directions (only the signs count) or None.
+        fontsize: label size in points.
+    """
+    xy = np.asarray(xy, dtype=np.float64)
+    if xy.ndim != 2 or xy.shape[1] != 2 or len(labels) != len(xy):
+        raise ValueError(f"xy, labels: expected (n, 2) points and n labels, got xy {xy.shape} and {len(labels)} labels")
+    ax.apply_aspect()
+    pts = ax.transData.transform(xy) * 72.0 / ax.figure.dpi  # in points
+    prefer = np.ones_like(pts) if prefer is None else np.where(np.asarray(prefer) < 0, -1.0, 1.0)
+    h, placed = 1.25 * fontsize, []
+    for k, ((px, py), label) in enumerate(zip(pts, labels, strict=True)):
+        w = 0.6 * fontsize * len(label)
+        sx, sy = prefer[k]
+        slots = [(dx, dy + j * h * (1 if dy > 0 else -1)) for j in range(4)
+                 for dx in (4.0 if sx > 0 else -w - 4, -w - 4 if sx > 0 else 4.0)
+                 for dy in (2.0 if sy > 0 else -h - 2, -h - 2 if sy > 0 else 2.0)]
+        free = [(dx, dy) for dx, dy in slots if all(
+            px + dx + w < x0 or px + dx > x1 or py + dy + h < y0 or py + dy > y1 for x0, y0, x1, y1 in placed)]
+        dx, dy = (free or slots)[0]
+        placed.append((px + dx, py + dy, px + dx + w, py + dy + h))
+        far = abs(dy + h / 2) > 1.5 * h  # moved away from its point: a thin line leads to it
+        ax.annotate(label, xy[k], xytext=(dx, dy), textcoords="offset points", ha="left", va="bottom",
+                    fontsize=fontsize, color=None if colors is None else colors[k],
+                    arrowprops={"arrowstyle": "-", "color": "0.6", "lw": 0.6} if far else None)

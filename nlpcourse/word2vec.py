@@ -33,6 +33,7 @@ from tqdm.auto import tqdm
 from .data import Vocab
 from .evaluation import Embeddings, pca_2d
 from .gradcheck import GradCheck, check_gradients
+from .plotting import label_points
 
 __all__ = [
     "context_words", "skipgram_pairs", "skipgram_pairs_corpus", "cbow_examples",
@@ -880,33 +881,6 @@ class SGDStepDemo:
         return pd.DataFrame({"word": self.words[1:], "dot": dots, "sigmoid": sigmoid(dots)}).set_index("word")
 
 
-def _label_points(ax: Axes, xy: np.ndarray, labels: Sequence[str], colors: Sequence[str] | None = None,
-                  prefer: np.ndarray | None = None, fontsize: float = 9.0) -> None:
-    """Write ``labels`` next to the (n, 2) points ``xy`` (data coordinates; the axes limits already set).
-
-    Each label goes to the first free slot around its point (right/left × above/below, then further up or
-    down), in the quadrant ``prefer[i]`` (signs (n, 2), default up-right) first, so no two labels overlap.
-    """
-    ax.apply_aspect()
-    pts = ax.transData.transform(np.asarray(xy, dtype=np.float64)) * 72.0 / ax.figure.dpi  # in points
-    prefer = np.ones_like(pts) if prefer is None else np.where(np.asarray(prefer) < 0, -1.0, 1.0)
-    h, placed = 1.25 * fontsize, []
-    for k, ((px, py), label) in enumerate(zip(pts, labels, strict=True)):
-        w = 0.6 * fontsize * len(label)
-        sx, sy = prefer[k]
-        slots = [(dx, dy + j * h * (1 if dy > 0 else -1)) for j in range(4)
-                 for dx in (4.0 if sx > 0 else -w - 4, -w - 4 if sx > 0 else 4.0)
-                 for dy in (2.0 if sy > 0 else -h - 2, -h - 2 if sy > 0 else 2.0)]
-        free = [(dx, dy) for dx, dy in slots if all(
-            px + dx + w < x0 or px + dx > x1 or py + dy + h < y0 or py + dy > y1 for x0, y0, x1, y1 in placed)]
-        dx, dy = (free or slots)[0]
-        placed.append((px + dx, py + dy, px + dx + w, py + dy + h))
-        far = abs(dy + h / 2) > 1.5 * h  # moved away from its point: a thin line leads to it
-        ax.annotate(label, xy[k], xytext=(dx, dy), textcoords="offset points", ha="left", va="bottom",
-                    fontsize=fontsize, color=None if colors is None else colors[k],
-                    arrowprops={"arrowstyle": "-", "color": "0.6", "lw": 0.6} if far else None)
-
-
 def draw_sgd_step(state: SGDStepDemo, ax: Sequence[Axes] | None = None) -> Figure:
     """Left: the 2-D vectors and the update −lr·gradient of the last step as arrows; right: the loss curve.
 
@@ -932,7 +906,7 @@ def draw_sgd_step(state: SGDStepDemo, ax: Sequence[Axes] | None = None) -> Figur
     ax_vec.set_xlim(-lim, lim)
     ax_vec.set_ylim(-lim, lim)
     ax_vec.set_aspect("equal")
-    _label_points(ax_vec, np.array(vectors), state.words, colors, prefer=np.array(vectors), fontsize=10)
+    label_points(ax_vec, np.array(vectors), state.words, colors, prefer=np.array(vectors), fontsize=10)
     ax_vec.axhline(0, color="0.85", lw=0.8)
     ax_vec.axvline(0, color="0.85", lw=0.8)
     ax_vec.set_xticks([])  # the coordinates of a 2-D toy mean nothing; fewer labels also redraw faster
@@ -1034,7 +1008,7 @@ def draw_embedding_pca(emb: Embeddings, words: Sequence[str], ax: Axes | None = 
     span = xy.max(axis=0) - xy.min(axis=0)
     ax.set_xlim(xy[:, 0].min() - 0.15 * span[0], xy[:, 0].max() + 0.25 * span[0])  # room for the labels
     ax.set_ylim(xy[:, 1].min() - 0.1 * span[1], xy[:, 1].max() + 0.1 * span[1])
-    _label_points(ax, xy, words)
+    label_points(ax, xy, words)
     ax.set_title("2-D PCA of the trained target vectors θ_W")
     ax.set_xticks([])
     ax.set_yticks([])

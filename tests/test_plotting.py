@@ -36,3 +36,18 @@ def test_plot_points_and_vectors():
         plotting.plot_vectors(ax, [1, 0, 0], ["r"])
     with pytest.raises(ValueError, match="colors: expected 2"):
         plotting.plot_vectors(ax, [[1, 0], [0, 1]], ["r"])
+
+
+def test_label_points_keeps_labels_apart():
+    _, ax = plotting.new_figure()
+    xy = np.array([[0.0, 0.0], [0.02, 0.01], [0.01, -0.01], [1.0, 1.0]])  # three nearly on top of each other
+    ax.set_xlim(-1, 2)
+    ax.set_ylim(-1, 2)
+    plotting.label_points(ax, xy, ["apricot", "jam", "tolstoy", "matrix"])
+    fig = ax.figure
+    fig.canvas.draw()
+    boxes = [t.get_window_extent() for t in ax.texts]
+    assert len(boxes) == 4
+    assert not any(boxes[i].overlaps(boxes[j]) for i in range(4) for j in range(i))
+    with pytest.raises(ValueError, match=r"xy \(4, 2\) and 3 labels"):
+        plotting.label_points(ax, xy, ["a", "b", "c"])
