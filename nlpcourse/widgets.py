@@ -15,6 +15,18 @@ from IPython.display import display
 from matplotlib.figure import Figure
 
 
+def show_in(out: W.Output, fig: Figure) -> None:
+    """Replace what ``out`` shows by ``fig`` (one PNG), without flicker."""
+    with out:
+        out.clear_output(wait=True)
+        display(fig)
+
+
+def make_buttons(*names: str, width: str = "110px") -> dict[str, W.Button]:
+    """One button per name (its label), in order: name -> Button."""
+    return {name: W.Button(description=name, layout=W.Layout(width=width)) for name in names}
+
+
 def interactive_figure(draw: Callable[..., Figure], controls: dict[str, W.ValueWidget],
                        columns: int = 3) -> W.Widget:
     """Lay out ``controls`` above an Output showing ``draw(**values)``, redrawn on every change.
@@ -29,10 +41,7 @@ def interactive_figure(draw: Callable[..., Figure], controls: dict[str, W.ValueW
     out = W.Output()
 
     def redraw(_change: object = None) -> None:
-        fig = draw(**{k: c.value for k, c in controls.items()})
-        with out:
-            out.clear_output(wait=True)
-            display(fig)
+        show_in(out, draw(**{k: c.value for k, c in controls.items()}))
 
     for control in controls.values():
         control.observe(redraw, names="value")
@@ -77,15 +86,11 @@ def backprop_stepper(example: str = "(x+y)z") -> W.Widget:
     out = W.Output()
     choice = W.Dropdown(options=list(EXAMPLES), value=example, description="graph")
     inputs_box = W.HBox()
-    buttons = {name: W.Button(description=name, layout=W.Layout(width="110px"))
-               for name in ("forward", "backward", "run all", "reset")}
+    buttons = make_buttons("forward", "backward", "run all", "reset")
     state: dict[str, BackpropStepper] = {}
 
     def redraw() -> None:
-        fig = state["stepper"].draw()
-        with out:
-            out.clear_output(wait=True)
-            display(fig)
+        show_in(out, state["stepper"].draw())
 
     def rebuild(_change: object = None) -> None:
         values = {box.description: box.value for box in inputs_box.children}
@@ -136,14 +141,10 @@ def sgd_step_explorer(lr: float = 0.3) -> W.Widget:
     out = W.Output()
     state = SGDStepDemo(lr=lr)
     slider = W.FloatSlider(value=lr, min=0.05, max=2.0, step=0.05, description="lr", continuous_update=False)
-    buttons = {name: W.Button(description=name, layout=W.Layout(width="110px"))
-               for name in ("step", "5 steps", "reset")}
+    buttons = make_buttons("step", "5 steps", "reset")
 
     def redraw() -> None:
-        fig = draw_sgd_step(state)
-        with out:
-            out.clear_output(wait=True)
-            display(fig)
+        show_in(out, draw_sgd_step(state))
 
     def on_click(button: W.Button) -> None:
         if button.description == "reset":
@@ -213,13 +214,10 @@ def training_stepper(dataset: str = "moons") -> W.Widget:
                           continuous_update=False)
     hidden = W.Dropdown(options=[0, 2, 4, 16, 64], value=16, description="hidden")
     data = W.Dropdown(options=["moons", "spirals"], value=dataset, description="data")
-    buttons = {name: W.Button(description=name, layout=W.Layout(width="90px")) for name in ("step", "epoch", "reset")}
+    buttons = make_buttons("step", "epoch", "reset", width="90px")
 
     def redraw() -> None:
-        fig = state["s"].draw()
-        with out:
-            out.clear_output(wait=True)
-            display(fig)
+        show_in(out, state["s"].draw())
 
     def on_click(button: W.Button) -> None:
         s = state["s"]

@@ -30,3 +30,12 @@ def test_linear_map_explorer_builds_and_accepts_changes():
     sliders[0].value = 1.5
     sliders[-1].value = "tanh"
     assert isinstance(box.children[-1], W.Output)
+
+
+def test_make_buttons_and_show_in():
+    buttons = widgets.make_buttons("step", "reset", width="90px")
+    assert list(buttons) == ["step", "reset"]
+    assert [b.description for b in buttons.values()] == ["step", "reset"]
+    assert buttons["step"].layout.width == "90px"
+    out = W.Output()
+    widgets.show_in(out, Figure())  # outside a kernel nothing is captured, but it must not fail
