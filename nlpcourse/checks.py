@@ -69,6 +69,11 @@ def as_array(answer: object, name: str, shape: tuple[int, ...] | None = None) ->
     return arr
 
 
+def matches(expected: np.ndarray | float, atol: float = 1e-6) -> Callable[[np.ndarray], bool]:
+    """A predicate for ``check_against``'s typical mistakes: "the answer equals ``expected`` to ``atol``"."""
+    return lambda a: bool(np.allclose(a, expected, atol=atol))
+
+
 def check_against(
     answer: object,
     name: str,
@@ -113,15 +118,12 @@ def check_rotation_30(R: object) -> bool:
     """
     from .linear_maps import rotation
 
-    def close(B: np.ndarray) -> Callable[[np.ndarray], bool]:
-        return lambda a: bool(np.allclose(a, B, atol=1e-6))
-
     t = 30.0
     wrong = [
-        (close(rotation(-t)), "that turns the plane clockwise: check the signs of the two sin entries."),
-        (close(rotation(t).T), "that turns the plane clockwise: check the signs of the two sin entries."),
-        (close(rotation(60.0)), "cos and sin are swapped: the diagonal holds cos θ."),
-        (close(np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])),
+        (matches(rotation(-t)), "that turns the plane clockwise: check the signs of the two sin entries."),
+        (matches(rotation(t).T), "that turns the plane clockwise: check the signs of the two sin entries."),
+        (matches(rotation(60.0)), "cos and sin are swapped: the diagonal holds cos θ."),
+        (matches(np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])),
          "np.cos and np.sin take radians, not degrees: convert 30° first (np.deg2rad)."),
         (lambda a: not np.isclose(abs(np.linalg.det(a)), 1.0, atol=1e-6),
          "a rotation keeps areas: its determinant must be 1. Are both columns unit vectors?"),
@@ -305,15 +307,13 @@ def check_softmax_center_grad(grad_center: object) -> bool:
     expected = naive_softmax_loss_and_grad(c, U, o)[1]
     p = softmax(U @ c)
 
-    def close(b: np.ndarray) -> Callable[[np.ndarray], bool]:
-        return lambda a: bool(np.allclose(a, b, atol=1e-6))
 
     wrong = [
-        (close(-expected), "the sign is flipped: the gradient of the loss is θ_Cᵀ(p − y), not θ_Cᵀ(y − p)."),
-        (close(U.T @ p), "you forgot the −y: the observed word's row θ_C[o] must be subtracted (p − y)."),
-        (close(-U[o]), "that is only the gradient of −z_o: the log Σ exp term adds Σ_v p_v θ_C[v]."),
-        (close(U @ c), "that is the score vector z = θ_C θ_W[i] (one entry per word), not a gradient w.r.t. θ_W[i]."),
-        (close(p - np.eye(len(p))[o]), "p − y is dL/dz (one entry per word); multiply by θ_Cᵀ to get a d-vector."),
+        (matches(-expected), "the sign is flipped: the gradient of the loss is θ_Cᵀ(p − y), not θ_Cᵀ(y − p)."),
+        (matches(U.T @ p), "you forgot the −y: the observed word's row θ_C[o] must be subtracted (p − y)."),
+        (matches(-U[o]), "that is only the gradient of −z_o: the log Σ exp term adds Σ_v p_v θ_C[v]."),
+        (matches(U @ c), "that is the score vector z = θ_C θ_W[i] (one entry per word), not a gradient w.r.t. θ_W[i]."),
+        (matches(p - np.eye(len(p))[o]), "p − y is dL/dz (one entry per word); multiply by θ_Cᵀ to get a d-vector."),
     ]
     return check_against(grad_center, "grad_center", expected, wrong,
                          success="θ_Cᵀ(p − y): the expected context vector minus the observed one.")
@@ -326,14 +326,13 @@ def check_noise_alpha_half(p_noise: object) -> bool:
     f = np.array([0.9, 0.09, 0.01])
     expected = unigram_noise(f, 0.5)
 
-    def close(b: np.ndarray) -> Callable[[np.ndarray], bool]:
-        return lambda a: bool(np.allclose(a, b, atol=1e-4))
 
     wrong = [
-        (close(f**0.5), "these are f^α, not yet a distribution: divide by their sum."),
-        (close(unigram_noise(f, 0.75)), "that is α = 0.75 (the lecture's numbers); this exercise asks for α = 0.5."),
-        (close(f), "that is the unigram distribution itself (α = 1)."),
-        (close(np.full(3, 1 / 3)), "that is α = 0 (uniform)."),
+        (matches(f**0.5, atol=1e-4), "these are f^α, not yet a distribution: divide by their sum."),
+        (matches(unigram_noise(f, 0.75), atol=1e-4),
+         "that is α = 0.75 (the lecture's numbers); this exercise asks for α = 0.5."),
+        (matches(f, atol=1e-4), "that is the unigram distribution itself (α = 1)."),
+        (matches(np.full(3, 1 / 3), atol=1e-4), "that is α = 0 (uniform)."),
         (lambda a: not np.isclose(a.sum(), 1.0, atol=1e-4), "a probability distribution sums to 1."),
     ]
     return check_against(p_noise, "p_noise", expected, wrong, atol=1e-4,
@@ -348,14 +347,12 @@ def check_sgns_positive_grad(grad_positive: object) -> bool:
     s = float(sigmoid(U[o] @ c))
     expected = (s - 1.0) * c
 
-    def close(b: np.ndarray) -> Callable[[np.ndarray], bool]:
-        return lambda a: bool(np.allclose(a, b, atol=1e-6))
 
     wrong = [
-        (close(-expected), "the sign is flipped: d/dx[−log σ(x)] = σ(x) − 1, which is negative."),
-        (close(s * c), "that is the negatives' formula σ(x)·c; for the positive it is (σ(x) − 1)·c."),
-        (close((s - 1.0) * U[o]), "the gradient w.r.t. θ_C[o] is along the center vector c = θ_W[i], not θ_C[o]."),
-        (close(-np.log(s) * c), "differentiate: d/dx[−log σ(x)] = −(1 − σ(x)) = σ(x) − 1."),
+        (matches(-expected), "the sign is flipped: d/dx[−log σ(x)] = σ(x) − 1, which is negative."),
+        (matches(s * c), "that is the negatives' formula σ(x)·c; for the positive it is (σ(x) − 1)·c."),
+        (matches((s - 1.0) * U[o]), "the gradient w.r.t. θ_C[o] is along the center vector c = θ_W[i], not θ_C[o]."),
+        (matches(-np.log(s) * c), "differentiate: d/dx[−log σ(x)] = −(1 − σ(x)) = σ(x) − 1."),
     ]
     return check_against(grad_positive, "grad_positive", expected, wrong,
                          success="(σ(θ_C[o]·c) − 1)·c: it pulls the positive's context vector towards c.")
@@ -370,15 +367,14 @@ def check_dsoft(d_scores: object) -> bool:
     p = np.exp(s - s.max()) / np.exp(s - s.max()).sum()
     onehot = np.eye(len(s))[EXERCISE_LABEL]
 
-    def close(b: np.ndarray) -> Callable[[np.ndarray], bool]:
-        return lambda a: bool(np.allclose(a, b, atol=1e-3))
 
     wrong = [
-        (close(np.ones(len(s))), "∂L/∂L = 1 is only the base case at the top of the graph; one gate down, "
+        (matches(np.ones(len(s)), atol=1e-3), "∂L/∂L = 1 is only the base case at the top of the graph; one gate down, "
                                  "the softmax + cross-entropy has its own local gradient."),
-        (close(onehot - p), "the sign is flipped: raising the true class's score lowers the loss."),
-        (close(p), "almost: that is the softmax's output; subtract the one-hot vector of the true class."),
-        (close(-onehot / p[EXERCISE_LABEL]), "that is ∂L/∂p (through the log only); go through the softmax too."),
+        (matches(onehot - p, atol=1e-3), "the sign is flipped: raising the true class's score lowers the loss."),
+        (matches(p, atol=1e-3), "almost: that is the softmax's output; subtract the one-hot vector of the true class."),
+        (matches(-onehot / p[EXERCISE_LABEL], atol=1e-3),
+         "that is ∂L/∂p (through the log only); go through the softmax too."),
         (lambda a: not np.isclose(a.sum(), 0.0, atol=1e-3), "the entries of p − y sum to 0: check your softmax."),
     ]
     return check_against(d_scores, "d_scores", p - onehot, wrong, atol=1e-3,
@@ -392,14 +388,12 @@ def check_relu_backward(d_z: object) -> bool:
     z, up = EXERCISE_Z, EXERCISE_UPSTREAM
     mask = (z > 0).astype(float)
 
-    def close(b: np.ndarray) -> Callable[[np.ndarray], bool]:
-        return lambda a: bool(np.allclose(a, b, atol=1e-6))
 
     wrong = [
-        (close(up), "the upstream gradient must be multiplied by the local gradient ReLU'(z) (0 or 1)."),
-        (close(mask), "that is the local gradient alone; multiply it by the upstream gradient."),
-        (close(up * z), "the local gradient of max(0, z) is 0 or 1, not z."),
-        (close(up * (1 - mask)), "the mask is the wrong way round: gradient flows where z > 0."),
+        (matches(up), "the upstream gradient must be multiplied by the local gradient ReLU'(z) (0 or 1)."),
+        (matches(mask), "that is the local gradient alone; multiply it by the upstream gradient."),
+        (matches(up * z), "the local gradient of max(0, z) is 0 or 1, not z."),
+        (matches(up * (1 - mask)), "the mask is the wrong way round: gradient flows where z > 0."),
     ]
     return check_against(d_z, "d_z", up * mask, wrong,
                          success="upstream × local: the ReLU routes the gradient where z > 0 and kills it elsewhere.")

@@ -54,3 +54,9 @@ def test_collapse_check(capsys):
     ]:
         assert checks.check_collapse(A, det) is False
         assert hint in capsys.readouterr().out
+
+
+def test_matches_is_a_tolerance_predicate():
+    assert checks.matches([1.0, 2.0])(np.array([1.0, 2.0 + 1e-8]))
+    assert not checks.matches([1.0, 2.0])(np.array([1.0, 2.01]))
+    assert checks.matches(0.5, atol=1e-2)(np.array(0.505))
