@@ -190,7 +190,8 @@ class FixedWindowLM:
         return contexts.astype(np.int64)
 
     def _layers(self) -> tuple[Linear, Tanh, Linear]:
-        hidden, out = Linear(self.n * self.dim, len(self.params["b"])), Linear(len(self.params["b"]), len(self.vocab))
+        H = len(self.params["b"])  # init="zeros": no random draw, the weights are replaced just below
+        hidden, out = Linear(self.n * self.dim, H, init="zeros"), Linear(H, len(self.vocab), init="zeros")
         hidden.params = {"W": self.params["W"], "b": self.params["b"]}
         out.params = {"W": self.params["U"], "b": self.params["c"]}
         return hidden, Tanh(), out
