@@ -282,6 +282,12 @@ def _check_embeddings(emb: object) -> None:
         )
 
 
+def _row_ids(emb: Embeddings, words: Iterable[str], n_vocab: int) -> np.ndarray:
+    """The row of each of n words in emb: int64 array of shape (n,), -1 for a word outside the first n_vocab rows."""
+    stoi = emb.vocab.stoi
+    return np.array([i if (i := stoi.get(w, -1)) < n_vocab else -1 for w in words], dtype=np.int64)
+
+
 def word_similarity(
     emb: Embeddings, pairs: pd.DataFrame, transform: Callable[[str], str] | None = None
 ) -> SimilarityResult:
@@ -306,16 +312,13 @@ def word_similarity(
         raise ValueError("pairs: expected at least one row, got an empty DataFrame")
     if transform is not None and not callable(transform):
         raise ValueError(f"transform: expected a function str -> str or None, got {type(transform).__name__}")
-    word1 = [str(w) if transform is None else transform(str(w)) for w in pairs["word1"]]
-    word2 = [str(w) if transform is None else transform(str(w)) for w in pairs["word2"]]
+    key = str if transform is None else lambda w: transform(str(w))
+    word1, word2 = ([key(w) for w in pairs[col]] for col in ("word1", "word2"))
     scores = pairs["score"].to_numpy(dtype=np.float64)
-    known = np.array([w1 in emb and w2 in emb for w1, w2 in zip(word1, word2, strict=True)])
+    i1, i2 = _row_ids(emb, word1, len(emb)), _row_ids(emb, word2, len(emb))
+    known = (i1 >= 0) & (i2 >= 0)
     cosines = np.full(len(pairs), np.nan)
-    if known.any():
-        unit = emb.unit_vectors
-        i1 = np.array([emb.vocab.stoi[w] for w, ok in zip(word1, known, strict=True) if ok])
-        i2 = np.array([emb.vocab.stoi[w] for w, ok in zip(word2, known, strict=True) if ok])
-        cosines[known] = np.einsum("nd,nd->n", unit[i1], unit[i2])
+    cosines[known] = np.einsum("nd,nd->n", emb.unit_vectors[i1[known]], emb.unit_vectors[i2[known]])
     n_used = int(known.sum())
     if n_used == 0:
         raise ValueError(
@@ -386,13 +389,8 @@ def analogy_accuracy(
     ):
         raise ValueError(f"restrict_vocab: expected None or an int >= 1, got {restrict_vocab!r}")
     n_vocab = len(emb) if restrict_vocab is None else min(int(restrict_vocab), len(emb))
-    stoi = emb.vocab.stoi
     unit = emb.unit_vectors[:n_vocab]
-
-    def ids(column: str) -> np.ndarray:  # id of each word, -1 when outside the restricted vocabulary
-        return np.array([i if (i := stoi.get(str(w), -1)) < n_vocab else -1 for w in analogies[column]], dtype=int)
-
-    ia, ib, ic, id_ = (ids(col) for col in "abcd")
+    ia, ib, ic, id_ = (_row_ids(emb, map(str, analogies[col]), n_vocab) for col in "abcd")
     known = (ia >= 0) & (ib >= 0) & (ic >= 0) & (id_ >= 0)
     rows = np.flatnonzero(known)
     predicted = np.empty(len(rows), dtype=np.int64)
