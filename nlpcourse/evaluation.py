@@ -406,22 +406,21 @@ def analogy_accuracy(
 
     sections = analogies["section"] if "section" in analogies.columns else pd.Series([""] * len(analogies))
     sections = sections.astype(str).to_numpy()
-    words = np.array(emb.words[:n_vocab], dtype=object)
+    evaluated = sections[rows]
     predictions = pd.DataFrame({
-        "section": sections[rows],
+        "section": evaluated,
         **{col: analogies[col].to_numpy()[rows] for col in "abcd"},
-        "predicted": words[predicted] if len(rows) else np.array([], dtype=object),
+        "predicted": np.array(emb.words[:n_vocab], dtype=object)[predicted],
         "correct": correct,
     })
     order = list(dict.fromkeys(sections))  # sections in order of appearance
     by_section = pd.DataFrame({
         "section": order,
-        "n_correct": [int(correct[sections[rows] == s].sum()) for s in order],
-        "n_evaluated": [int((sections[rows] == s).sum()) for s in order],
+        "n_correct": [int(correct[evaluated == s].sum()) for s in order],
+        "n_evaluated": [int((evaluated == s).sum()) for s in order],
         "n_total": [int((sections == s).sum()) for s in order],
     })
-    evaluated = by_section["n_evaluated"].to_numpy()
-    by_section["accuracy"] = by_section["n_correct"].to_numpy() / np.maximum(evaluated, 1)  # 0.0 if none, as gensim
+    by_section["accuracy"] = by_section["n_correct"] / by_section["n_evaluated"].clip(lower=1)  # 0.0 if none, as gensim
     n_evaluated = len(rows)
     return AnalogyResult(
         accuracy=float(correct.mean()) if n_evaluated else 0.0,
