@@ -12,7 +12,8 @@ Shapes: a batch is ``X`` of shape (N, d) (one example per row), labels ``y`` of 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -373,11 +374,19 @@ class Sequential:
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """X (N, d) -> predicted labels (N,), computed in evaluation mode (training mode is restored)."""
-        modes = [layer.training for layer in self.layers]
-        scores = self.eval().forward(X)
-        for layer, m in zip(self.layers, modes, strict=True):
+        with _evaluation_mode(self):
+            return self.forward(X).argmax(axis=1)
+
+
+@contextmanager
+def _evaluation_mode(model: Sequential) -> Iterator[Sequential]:
+    """``model`` in evaluation mode inside the ``with`` block; each layer's own mode is restored after it."""
+    modes = [layer.training for layer in model.layers]
+    try:
+        yield model.eval()
+    finally:
+        for layer, m in zip(model.layers, modes, strict=True):
             layer.training = m
-        return scores.argmax(axis=1)
 
 
 def mlp(sizes: tuple[int, ...] | list[int], activation: str = "tanh", *, init: str = "random",
@@ -553,11 +562,10 @@ def accuracy(model: Sequential, X: np.ndarray, y: np.ndarray) -> float:
 
 def evaluate(model: Sequential, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """(mean loss, accuracy) on the whole set, in evaluation mode, without touching gradients."""
-    modes = [layer.training for layer in model.layers]
-    loss = SoftmaxCrossEntropy().forward(model.eval().forward(X), y)
-    for layer, m in zip(model.layers, modes, strict=True):
-        layer.training = m
-    return loss, accuracy(model, X, y)
+    with _evaluation_mode(model):
+        scores = model.forward(X)  # one forward pass for both numbers
+    loss = SoftmaxCrossEntropy().forward(scores, y)
+    return loss, float((scores.argmax(axis=1) == np.asarray(y)).mean())
 
 
 def train(model: Sequential, X: np.ndarray, y: np.ndarray, optimizer: SGD, *, epochs: int = 10,
@@ -623,13 +631,11 @@ def dead_relu_units(model: Sequential, X: np.ndarray) -> list[int]:
     """For each ReLU layer of ``model``: how many of its units are dead on X (N, d), i.e. z <= 0 for every row
     (such a unit outputs 0 and passes no gradient, whatever the input)."""
     dead, h = [], np.asarray(X, dtype=np.float64)
-    modes = [layer.training for layer in model.layers]
-    for layer in model.eval().layers:
-        if isinstance(layer, ReLU):
-            dead.append(int((h.max(axis=0) <= 0).sum()))
-        h = layer.forward(h)
-    for layer, m in zip(model.layers, modes, strict=True):
-        layer.training = m
+    with _evaluation_mode(model):
+        for layer in model.layers:
+            if isinstance(layer, ReLU):
+                dead.append(int((h.max(axis=0) <= 0).sum()))
+            h = layer.forward(h)
     return dead
 
 
