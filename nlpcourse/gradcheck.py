@@ -61,12 +61,17 @@ def error_bound(x: float, floor: float | None = None) -> str:
     return f"< 1e{exponent}"
 
 
-def _as_float64_array(value: object, name: str) -> np.ndarray:
-    try:
-        arr = np.array(value, dtype=np.float64)  # a copy: we perturb it in place
-    except (TypeError, ValueError):
-        raise ValueError(f"params[{name!r}]: expected a float array, got {type(value).__name__}") from None
-    return arr
+def _float64_copies(params: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """name -> a float64 copy of params[name] (we perturb the copies in place); ValueError for bad params."""
+    if not isinstance(params, Mapping) or not params:
+        raise ValueError(f"params: expected a non-empty dict name -> array, got {params!r:.60}")
+    copies = {}
+    for name, value in params.items():
+        try:
+            copies[name] = np.array(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"params[{name!r}]: expected a float array, got {type(value).__name__}") from None
+    return copies
 
 
 def finite_difference(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
@@ -117,11 +122,9 @@ def torch_gradients(
     """
     import torch
 
-    if not isinstance(params, Mapping) or not params:
-        raise ValueError(f"params: expected a non-empty dict name -> array, got {params!r:.60}")
     tensors = {
-        name: torch.tensor(_as_float64_array(value, name), dtype=torch.float64, requires_grad=True)
-        for name, value in params.items()
+        name: torch.tensor(value, dtype=torch.float64, requires_grad=True)
+        for name, value in _float64_copies(params).items()
     }
     loss = fn(tensors)
     if not isinstance(loss, torch.Tensor):
@@ -216,9 +219,7 @@ def check_gradients(
     Returns:
         a :class:`GradCheck` (``.ok``, ``.table``; printing it shows a table that reproduces across CPUs).
     """
-    if not isinstance(params, Mapping) or not params:
-        raise ValueError(f"params: expected a non-empty dict name -> array, got {params!r:.60}")
-    values = {name: _as_float64_array(value, name) for name, value in params.items()}
+    values = _float64_copies(params)
 
     loss, grads = _call_ours(numpy_fn, values)
     if torch_fn is not None:
