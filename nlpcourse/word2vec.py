@@ -86,6 +86,14 @@ def _check_vector(x: object, name: str, d: int | None = None) -> np.ndarray:
     return _check_float_array(x, name, 1, d)
 
 
+def _check_context_vectors(x: object, d: int) -> np.ndarray:
+    """CBOW's context embeddings: a float64 (n, d) array with n >= 1; else ValueError."""
+    ctx = np.asarray(x, dtype=np.float64)
+    if ctx.ndim != 2 or ctx.shape[0] == 0 or ctx.shape[1] != d:
+        raise ValueError(f"context_vectors: expected shape (n, d) with n >= 1 and d={d}, got {ctx.shape}")
+    return ctx
+
+
 def _check_index(i: object, name: str, size: int, what: str = "a word index") -> int:
     if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < size:
         raise ValueError(f"{name}: expected {what} in [0, {size}), got {i!r}")
@@ -274,10 +282,7 @@ def cbow_naive_softmax_loss_and_grad(context_vectors: np.ndarray, outside_vector
         loss, grad_context (n, d), grad_outside (V, d).
     """
     outside = _check_matrix(outside_vectors, "outside_vectors")
-    ctx = np.asarray(context_vectors, dtype=np.float64)
-    if ctx.ndim != 2 or ctx.shape[0] == 0 or ctx.shape[1] != outside.shape[1]:
-        raise ValueError(f"context_vectors: expected shape (n, d) with n >= 1 and d={outside.shape[1]}, "
-                         f"got {ctx.shape}")
+    ctx = _check_context_vectors(context_vectors, outside.shape[1])
     loss, grad_avg, grad_outside = naive_softmax_loss_and_grad(ctx.mean(axis=0), outside, target)
     return loss, np.repeat(grad_avg[None, :] / len(ctx), len(ctx), axis=0), grad_outside
 
@@ -341,10 +346,7 @@ def cbow_neg_sampling_loss_and_grad(context_vectors: np.ndarray, outside_vectors
         loss, grad_context (n, d) (each row 1/n of the averaged gradient), grad_outside (V, d).
     """
     outside = _check_matrix(outside_vectors, "outside_vectors")
-    ctx = np.asarray(context_vectors, dtype=np.float64)
-    if ctx.ndim != 2 or ctx.shape[0] == 0 or ctx.shape[1] != outside.shape[1]:
-        raise ValueError(f"context_vectors: expected shape (n, d) with n >= 1 and d={outside.shape[1]}, "
-                         f"got {ctx.shape}")
+    ctx = _check_context_vectors(context_vectors, outside.shape[1])
     loss, grad_avg, grad_outside = neg_sampling_loss_and_grad(ctx.mean(axis=0), outside, target, negatives)
     return loss, np.repeat(grad_avg[None, :] / len(ctx), len(ctx), axis=0), grad_outside
 
