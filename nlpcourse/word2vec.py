@@ -30,8 +30,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from tqdm.auto import tqdm
 
-from .data import Vocab
-from .evaluation import Embeddings, pca_2d
+from .data import Vocab, load_similarity, porter_stem
+from .evaluation import Embeddings, pca_2d, word_similarity
 from .gradcheck import GradCheck, check_gradients
 from .plotting import label_points
 
@@ -803,9 +803,6 @@ def compare_with_gensim(sentences: list[list[str]], seeds: Sequence[int] = (0, 1
         (Spearman correlations; the last two columns are timings of this machine), and the trained
         embeddings by (trainer, seed).
     """
-    from .data import load_similarity, porter_stem
-    from .evaluation import word_similarity
-
     fn = porter_stem if transform == "porter_stem" else transform
     sets = {name: load_similarity(name) for name in ("wordsim353", "simlex999")}
     n_tokens = sum(len(s) for s in sentences)
