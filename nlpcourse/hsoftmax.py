@@ -573,20 +573,20 @@ def _hs_epoch(W_in: torch.Tensor, inner: torch.Tensor, corpus: np.ndarray, sente
     """One epoch of ``train_hs``: SGD over the epoch's pairs (``word2vec.epoch_pairs``); the mean loss."""
     nodes, codes, mask, lengths = tree_tensors
     centers, contexts = epoch_pairs(corpus, sentence_id, keep, window, rng)
-    pairs = torch.from_numpy(np.stack([centers, contexts], axis=1)).long()
-    n_batches = math.ceil(len(pairs) / batch_size)
+    centers, contexts = torch.from_numpy(centers).long(), torch.from_numpy(contexts).long()
+    n_batches = math.ceil(len(centers) / batch_size)
     total = 0.0
     for b in range(n_batches):
         step_lr = lr - (lr - min_lr) * (epoch + b / n_batches) / epochs
-        batch = pairs[b * batch_size:(b + 1) * batch_size]
-        c, o = batch[:, 0], batch[:, 1]
+        sl = slice(b * batch_size, (b + 1) * batch_size)
+        c, o = centers[sl], contexts[sl]
         n_b = nodes[o, :int(lengths[o].max())]  # the batch's paths, cut to its longest one
         loss, grad_h, grad_rows = hs_batch_loss_and_grad(W_in[c], inner, n_b, codes[o, :n_b.shape[1]],
                                                          mask[o, :n_b.shape[1]])
         W_in.index_add_(0, c, grad_h, alpha=-step_lr)
         inner.index_add_(0, n_b.reshape(-1), grad_rows.reshape(-1, W_in.shape[1]), alpha=-step_lr)
         total += float(loss)
-    return total / max(1, len(pairs))
+    return total / max(1, len(centers))
 
 
 # ---------------------------------------------------------------- inference without the label
