@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .data import Vocab, corpus_path, tokenize
-from .mlp import Linear, SoftmaxCrossEntropy, Tanh
+from .mlp import Linear, SoftmaxCrossEntropy, Tanh, log_softmax
 
 if TYPE_CHECKING:
     import torch
@@ -206,9 +206,7 @@ class FixedWindowLM:
 
     def logprobs(self, contexts: np.ndarray) -> np.ndarray:
         """contexts (N, n) -> log p(· | context) (N, V)."""
-        s = self.scores(contexts)
-        s = s - s.max(axis=1, keepdims=True)
-        return s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+        return log_softmax(self.scores(contexts))
 
     def next_token_logprobs(self, context_ids: Ids) -> np.ndarray:
         """log p(next | the last n ids of context_ids), left-padded with <s> when shorter: (V,) float64."""

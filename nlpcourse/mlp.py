@@ -285,6 +285,16 @@ def check_labels(y: np.ndarray, k: int, n: int | None = None) -> np.ndarray:
     return y.astype(np.int64)
 
 
+def log_softmax(scores: np.ndarray) -> np.ndarray:
+    """Row-wise log softmax of scores (N, k) -> log-probabilities (N, k), computed as
+    (s − max s) − log Σ exp(s − max s), so large scores do not overflow."""
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.ndim != 2:
+        raise ValueError(f"scores: expected shape (N, k), got {scores.shape}")
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
 class SoftmaxCrossEntropy:
     """L = mean_n −log softmax(scores_n)[y_n]; its backward is the famous dSoft = (p − onehot(y)) / N."""
 
@@ -294,8 +304,7 @@ class SoftmaxCrossEntropy:
         if scores.ndim != 2:
             raise ValueError(f"scores: expected shape (N, k), got {scores.shape}")
         self.y = check_labels(y, scores.shape[1], len(scores))
-        shifted = scores - scores.max(axis=1, keepdims=True)
-        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        log_p = log_softmax(scores)
         self.p = np.exp(log_p)
         return float(-log_p[np.arange(len(y)), self.y].mean())
 

@@ -99,6 +99,16 @@ def test_meanpool_backward_vs_autograd():
     assert check_gradients(*gradient_check_functions(frozen, P, np.array([0, 1, 1, 0]))).ok
 
 
+def test_log_softmax_rows_match_torch_and_do_not_overflow():
+    from nlpcourse.mlp import log_softmax
+
+    scores = np.array([[1.0, 2.0, 0.5], [1000.0, 999.0, -1000.0]])
+    assert np.allclose(log_softmax(scores), torch.log_softmax(torch.tensor(scores), dim=1).numpy())
+    assert np.isfinite(log_softmax(scores)).all()
+    with pytest.raises(ValueError, match=r"scores: expected shape \(N, k\), got \(3,\)"):
+        log_softmax(scores[0])
+
+
 def test_dsoft_is_p_minus_y():
     scores = np.array([[1.0, 2.0, 0.5]])
     ce = SoftmaxCrossEntropy()
