@@ -216,9 +216,10 @@ class FixedWindowLM:
 
     def perplexity(self, contexts: np.ndarray, targets: np.ndarray, batch_size: int = 4096) -> float:
         """Perplexity on (contexts (N, n), targets (N,)), computed in batches."""
-        lp = [self.logprobs(contexts[i : i + batch_size])[np.arange(len(targets[i : i + batch_size])),
-                                                           targets[i : i + batch_size]]
-              for i in range(0, len(targets), batch_size)]
+        lp = []
+        for i in range(0, len(targets), batch_size):
+            t = targets[i : i + batch_size]
+            lp.append(self.logprobs(contexts[i : i + batch_size])[np.arange(len(t)), t])
         return perplexity(np.concatenate(lp))
 
     def loss_and_grad(self, contexts: np.ndarray, targets: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
