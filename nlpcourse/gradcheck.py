@@ -173,16 +173,15 @@ class GradCheck:
 
     def __str__(self) -> str:
         verdict = "passed" if self.ok else "FAILED"
+        floors = {
+            "loss vs autograd": self.AUTOGRAD_FLOOR,
+            "max |ours - autograd|": self.AUTOGRAD_FLOOR,
+            "max |ours - finite diff|": self.FINITE_FLOOR,
+        }
         shown = pd.DataFrame(
             {
                 "shape": self.table["shape"],
-                "loss vs autograd": [error_bound(v, self.AUTOGRAD_FLOOR) for v in self.table["loss vs autograd"]],
-                "max |ours - autograd|": [
-                    error_bound(v, self.AUTOGRAD_FLOOR) for v in self.table["max |ours - autograd|"]
-                ],
-                "max |ours - finite diff|": [
-                    error_bound(v, self.FINITE_FLOOR) for v in self.table["max |ours - finite diff|"]
-                ],
+                **{col: [error_bound(v, floor) for v in self.table[col]] for col, floor in floors.items()},
                 "ok": ["yes" if v else "NO" for v in self.table["ok"]],
             },
             index=list(self.table.index),
