@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import matplotlib as mpl
 import numpy as np
 
-__all__ = ["seed_everything", "device", "set_style", "STYLE"]
+__all__ = ["seed_everything", "device", "torch_threads", "set_style", "STYLE"]
 
 # One look for the whole course. DejaVu Sans ships inside matplotlib, so no font can be missing
 # (a missing font prints a warning into a cell's output and breaks nbval).
@@ -66,6 +68,30 @@ def device() -> str:
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+@contextmanager
+def torch_threads(threads: int | None) -> Iterator[None]:
+    """Run a block on ``threads`` torch CPU threads, restoring the previous setting afterwards.
+
+    Small per-batch ops run faster on one thread (no OpenMP hand-off), and a fixed count makes float
+    reductions, hence stored results, the same on every machine. ``None`` leaves torch's setting alone.
+
+    Args:
+        threads: an int >= 1, or None.
+    """
+    import torch
+
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, (int, np.integer))
+                                or threads < 1):
+        raise ValueError(f"threads: expected an int >= 1 or None, got {threads!r}")
+    saved = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(int(threads))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(saved)
 
 
 def _show_figures_as_png() -> None:

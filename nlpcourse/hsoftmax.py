@@ -34,6 +34,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
+from . import torch_threads
 from .data import Vocab
 from .decoding import beam_search
 from .evaluation import Embeddings
@@ -556,14 +557,10 @@ def train_hs(sentences: Sequence[Sequence[str]], dim: int = 100, window: int = 5
     inner = torch.zeros(V - 1, dim)
     tree_tensors = tuple(torch.as_tensor(a) for a in (tree.nodes, tree.codes, tree.mask, tree.lengths))
     losses = []
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # per-batch ops are tiny: one thread avoids OpenMP overhead (restored below)
-    try:
+    with torch_threads(1):  # per-batch ops are tiny: one thread avoids OpenMP overhead (restored afterwards)
         for epoch in tqdm(range(epochs), desc="skip-gram + hierarchical softmax", disable=not progress):
             losses.append(_hs_epoch(W_in, inner, corpus, sentence_id, keep, window, epoch, epochs, lr, min_lr,
                                     batch_size, tree_tensors, rng))
-    finally:
-        torch.set_num_threads(threads)
     return HSModel(vocab, tree, W_in.numpy().astype(np.float64), inner.numpy().astype(np.float64), losses)
 
 
@@ -685,14 +682,9 @@ def measure_speed(sizes: Sequence[int], dim: int = 100, batch: int = 128, repeat
     Returns:
         DataFrame[V, avg_path, softmax_ms, hs_ms, speedup] (speedup = softmax time / hs time).
     """
-    saved = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
-    try:
+    with torch_threads(threads):
         return pd.DataFrame([_measure_one(V, dim, batch, repeats, seed)
                              for V in tqdm(list(sizes), desc="sizes", disable=not progress)])
-    finally:
-        torch.set_num_threads(saved)
 
 
 def _measure_one(V: int, dim: int, batch: int, repeats: int, seed: int) -> dict[str, float]:

@@ -30,6 +30,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from tqdm.auto import tqdm
 
+from . import torch_threads
 from .data import Vocab, load_similarity, porter_stem
 from .evaluation import Embeddings, pca_2d, word_similarity
 from .gradcheck import GradCheck, check_gradients
@@ -728,14 +729,9 @@ def train_sgns(sentences: list[list[str]], dim: int = 100, window: int = 5, nega
     gen = torch.Generator().manual_seed(seed)
     W = ((torch.rand(len(vocab), dim, generator=gen, dtype=torch.float32) - 0.5) / dim).to(device)
     C = torch.zeros(len(vocab), dim, dtype=torch.float32, device=device)
-    saved_threads = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(_check_positive_int(threads, "threads"))
-    try:
+    with torch_threads(threads):
         _sgns_epochs(W, C, corpus, sentence_id, keep, sampler, rng, window, negative, epochs, lr, min_lr,
                      batch_size, pool_size, progress, history)
-    finally:
-        torch.set_num_threads(saved_threads)
     return Embeddings(W.cpu().numpy().astype(np.float64), vocab)
 
 

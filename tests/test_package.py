@@ -32,3 +32,18 @@ def test_style_uses_a_font_shipped_with_matplotlib():
     nlpcourse.set_style()
     assert mpl.rcParams["font.family"] == ["DejaVu Sans"]
     font_manager.findfont("DejaVu Sans", fallback_to_default=False)  # raises if missing
+
+
+def test_torch_threads_sets_and_restores():
+    before = torch.get_num_threads()
+    with nlpcourse.torch_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    with nlpcourse.torch_threads(None):
+        assert torch.get_num_threads() == before
+    with pytest.raises(RuntimeError), nlpcourse.torch_threads(1):
+        raise RuntimeError("restored even when the block fails")
+    assert torch.get_num_threads() == before
+    for bad in (0, -2, 1.5, True, "2"):
+        with pytest.raises(ValueError, match="threads: expected an int >= 1 or None"), nlpcourse.torch_threads(bad):
+            pass
