@@ -11,14 +11,13 @@ from matplotlib.figure import Figure
 from nlpcourse import autograd as A
 from nlpcourse import checks, widgets
 from nlpcourse.autograd import Value
+from nlpcourse.gradcheck import torch_gradients
 
 
 def torch_value_and_grad(fn, inputs):
-    """Reference: the same expression on float64 torch tensors."""
-    leaves = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in inputs.items()}
-    out = fn(**leaves)
-    out.backward()
-    return out.item(), {k: (t.grad.item() if t.grad is not None else 0.0) for k, t in leaves.items()}
+    """Reference: the same expression on float64 torch tensors (gradcheck's autograd runner)."""
+    value, grads = torch_gradients(lambda tensors: fn(**tensors), inputs)
+    return value, {k: float(g) for k, g in grads.items()}
 
 
 def _long_chain(x, y):
