@@ -184,20 +184,19 @@ def load_corpus(name: str = "lee_background.cor") -> list[list[str]]:
         KeyError: for an unknown name; ValueError for an evaluation set (not a corpus).
     """
     texts = ("lee_background.cor", "head500.noblanks.cor", "pang_lee_polarity.cor")
-    path = corpus_path(name)  # KeyError for unknown names
+    corpus_path(name)  # KeyError for unknown names
     if name not in texts:
         raise ValueError(f"name: expected a text corpus, one of {list(texts)}, got the evaluation set {name!r}")
-    return [list(sentence) for sentence in _corpus(name, path)]  # fresh lists: callers may mutate them
+    return [list(sentence) for sentence in _corpus(name)]  # fresh lists: callers may mutate them
 
 
 @cache
-def _corpus(name: str, path: Path) -> tuple[tuple[str, ...], ...]:
+def _corpus(name: str) -> tuple[tuple[str, ...], ...]:
     """The tokenised corpus, read once per process (immutable; :func:`load_corpus` hands out copies)."""
-    if name == "head500.noblanks.cor":
-        return tuple(tuple(line.split()) for line in _lines(path))
     if name == "pang_lee_polarity.cor":
         return tuple(tuple(tokens) for tokens in _polarity()["tokens"])
-    return tuple(tuple(tokenize(line)) for line in _lines(path))
+    split = str.split if name == "head500.noblanks.cor" else tokenize
+    return tuple(tuple(split(line)) for line in _lines(corpus_path(name)))
 
 
 def load_toy_sentences() -> list[list[str]]:
