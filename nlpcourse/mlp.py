@@ -711,12 +711,21 @@ class TrainingStepper:
         self.history = History()
         self._order: list[int] = []
         self.rng = np.random.default_rng(self.seed)
-        self.steps = 0
+
+    @property
+    def steps(self) -> int:
+        """Mini-batch updates since the last reset (each records one loss)."""
+        return len(self.history.step_loss)
+
+    @property
+    def steps_per_epoch(self) -> int:
+        """ceil(N / batch_size): the steps of one pass over the data (the last batch may be smaller)."""
+        return -(-len(self.X) // self.batch_size)
 
     @property
     def epochs(self) -> float:
-        """Steps taken, in epochs (ceil(N / batch_size) steps make one)."""
-        return self.steps / -(-len(self.X) // self.batch_size)
+        """Steps taken, in epochs."""
+        return self.steps / self.steps_per_epoch
 
     def set(self, lr: float | None = None, alpha: float | None = None) -> None:
         """Change the learning rate and/or momentum for the next steps."""
@@ -734,12 +743,11 @@ class TrainingStepper:
         if np.isfinite(loss):
             self.optimizer.step(self.model.parameters(), grads)
         self.history.step_loss.append(loss)
-        self.steps += 1
         return loss
 
     def epoch(self) -> float:
         """ceil(N / batch_size) steps; returns the loss on the whole training set afterwards."""
-        for _ in range(-(-len(self.X) // self.batch_size)):
+        for _ in range(self.steps_per_epoch):
             self.step()
         return evaluate(self.model, self.X, self.y)[0]
 

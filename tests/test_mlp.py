@@ -287,7 +287,7 @@ def test_nan_loss_stops_with_step_and_suggestion():
 def test_stepper():
     s = TrainingStepper("moons", hidden=8, lr=0.5, alpha=0.9, batch_size=50)
     first = s.step()
-    assert s.steps == 1 and len(s.history.step_loss) == 1 and np.isfinite(first)
+    assert s.steps == 1 and len(s.history.step_loss) == 1 and np.isfinite(first) and s.steps_per_epoch == 4
     end = s.epoch()
     assert s.steps == 5 and s.epochs == pytest.approx(1.25) and end < first + 0.5
     for _ in range(20):
