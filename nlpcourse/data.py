@@ -100,10 +100,9 @@ def sha256(path: str | Path) -> str:
 
 def _registered_hashes() -> dict[str, str]:
     """file name -> expected sha256, read from ``data/SHA256SUMS`` (``sha256sum`` format)."""
-    sums = DATA_DIR / "SHA256SUMS"
     hashes = {}
-    for line in sums.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
+    for line in _lines(DATA_DIR / "SHA256SUMS"):
+        if not line.startswith("#"):
             digest, fname = line.split(maxsplit=1)
             hashes[fname.lstrip("*").strip()] = digest.lower()
     return hashes
