@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import torch_threads
 from .data import Vocab, corpus_path, tokenize
 from .mlp import Linear, SoftmaxCrossEntropy, Tanh, log_softmax
 
@@ -288,24 +289,13 @@ def train_window_lm(model: FixedWindowLM, contexts: np.ndarray, targets: np.ndar
         {"train_loss": mean loss per epoch, "val_perplexity": per epoch (if val given)}.
     """
     import torch
+    from tqdm.auto import tqdm
 
     contexts = model._check_contexts(contexts)
     if len(targets) != len(contexts):
         raise ValueError(f"targets: expected shape ({len(contexts)},) to match contexts, got {np.shape(targets)}")
     if not 1 <= batch_size <= len(targets):
         raise ValueError(f"batch_size: expected 1 <= batch_size <= {len(targets)}, got {batch_size}")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # small matrices: one thread is as fast on 2 cores, and robust to a busy machine
-    try:
-        return _train(model, contexts, targets, epochs, batch_size, lr, val, seed, progress)
-    finally:
-        torch.set_num_threads(threads)
-
-
-def _train(model, contexts, targets, epochs, batch_size, lr, val, seed, progress) -> dict[str, list[float]]:
-    import torch
-    from tqdm.auto import tqdm
-
     gen = torch.Generator().manual_seed(seed)
     params = {k: torch.tensor(v, dtype=torch.float32, requires_grad=True) for k, v in model.params.items()}
     opt = torch.optim.Adam(params.values(), lr=lr)
@@ -313,21 +303,22 @@ def _train(model, contexts, targets, epochs, batch_size, lr, val, seed, progress
     history: dict[str, list[float]] = {"train_loss": [], "val_perplexity": []}
     n_batches = -(-len(targets) // batch_size)
     bar = tqdm(total=epochs * n_batches, desc="training", disable=not progress)
-    for _ in range(epochs):
-        order = torch.randperm(len(targets), generator=gen)
-        total = 0.0
-        for i in range(n_batches):
-            idx = order[i * batch_size : (i + 1) * batch_size]
-            loss = model.torch_loss(params, ctx_t[idx], tgt_t[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(idx)
-            bar.update()
-        history["train_loss"].append(total / len(targets))
-        model.params = {k: v.detach().double().numpy().copy() for k, v in params.items()}
-        if val is not None:
-            history["val_perplexity"].append(model.perplexity(*val))
+    with torch_threads(1):  # small matrices: one thread is as fast on 2 cores, and robust to a busy machine
+        for _ in range(epochs):
+            order = torch.randperm(len(targets), generator=gen)
+            total = 0.0
+            for i in range(n_batches):
+                idx = order[i * batch_size : (i + 1) * batch_size]
+                loss = model.torch_loss(params, ctx_t[idx], tgt_t[idx])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                total += loss.item() * len(idx)
+                bar.update()
+            history["train_loss"].append(total / len(targets))
+            model.params = {k: v.detach().double().numpy().copy() for k, v in params.items()}
+            if val is not None:
+                history["val_perplexity"].append(model.perplexity(*val))
     bar.close()
     return history
 
