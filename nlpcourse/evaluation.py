@@ -48,6 +48,11 @@ def cosine(u: np.ndarray, v: np.ndarray) -> float:
     return float(u @ v / norms) if norms > 0 else 0.0
 
 
+def _to_numpy(x: object) -> object:
+    """A torch tensor as a numpy array (detached, on the CPU); anything else as it is."""
+    return x.detach().cpu().numpy() if hasattr(x, "detach") else x
+
+
 def _unit_rows(x: np.ndarray) -> np.ndarray:
     """Rows of x (n, d) scaled to length 1 (float64); all-zero rows stay zero."""
     x = np.asarray(x, dtype=np.float64)
@@ -71,9 +76,7 @@ class Embeddings:
             vectors: array of shape (V, d), finite floats (torch tensors are accepted and copied to numpy).
             words: a Vocab of size V or a list of V distinct str (row i is ``words[i]``).
         """
-        if hasattr(vectors, "detach"):  # a torch tensor
-            vectors = vectors.detach().cpu().numpy()
-        vectors = np.array(vectors)
+        vectors = np.array(_to_numpy(vectors))
         if not np.issubdtype(vectors.dtype, np.floating):
             vectors = vectors.astype(np.float64)
         vocab = words if isinstance(words, Vocab) else None
@@ -158,9 +161,7 @@ class Embeddings:
         if isinstance(word_or_vector, str):
             i = self.vocab.index(word_or_vector)
             return self.vectors[i].astype(np.float64), [i]
-        if hasattr(word_or_vector, "detach"):
-            word_or_vector = word_or_vector.detach().cpu().numpy()
-        vec = np.asarray(word_or_vector, dtype=np.float64)
+        vec = np.asarray(_to_numpy(word_or_vector), dtype=np.float64)
         if vec.shape != (self.dim,):
             raise ValueError(f"{name}: expected a word or a vector of shape ({self.dim},), got shape {vec.shape}")
         return vec, []
@@ -445,9 +446,7 @@ def pca_2d(vectors: np.ndarray) -> np.ndarray:
     Returns:
         float64 array of shape (n, 2): the coordinates along the first and second principal direction.
     """
-    if hasattr(vectors, "detach"):
-        vectors = vectors.detach().cpu().numpy()
-    x = np.asarray(vectors, dtype=np.float64)
+    x = np.asarray(_to_numpy(vectors), dtype=np.float64)
     if x.ndim != 2 or x.shape[0] < 2 or x.shape[1] < 2:
         raise ValueError(f"vectors: expected shape (n, d) with n >= 2 and d >= 2, got {x.shape}")
     x = x - x.mean(axis=0)
