@@ -53,6 +53,11 @@ def _to_numpy(x: object) -> object:
     return x.detach().cpu().numpy() if hasattr(x, "detach") else x
 
 
+def _is_positive_int(value: object) -> bool:
+    """True for an int (Python or numpy, not a bool) >= 1."""
+    return not isinstance(value, bool) and isinstance(value, (int, np.integer)) and bool(value >= 1)
+
+
 def _unit_rows(x: np.ndarray) -> np.ndarray:
     """Rows of x (n, d) scaled to length 1 (float64); all-zero rows stay zero."""
     x = np.asarray(x, dtype=np.float64)
@@ -181,7 +186,7 @@ class Embeddings:
         Returns:
             list of up to k (word, cosine similarity) pairs, most similar first.
         """
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        if not _is_positive_int(k):
             raise ValueError(f"k: expected an int >= 1, got {k!r}")
         if isinstance(exclude, str):
             exclude = [exclude]
@@ -218,7 +223,7 @@ class Embeddings:
 
     def restrict(self, n: int) -> Embeddings:
         """The first n words and their vectors (the n most frequent when rows are sorted by frequency)."""
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n:
+        if not _is_positive_int(n):
             raise ValueError(f"n: expected an int >= 1, got {n!r}")
         return Embeddings(self.vectors[:n], Vocab(self.words[:n], self.vocab.counts[:n]))
 
@@ -385,9 +390,7 @@ def analogy_accuracy(
     """
     _check_embeddings(emb)
     _check_columns(analogies, "analogies", ["a", "b", "c", "d"])
-    if restrict_vocab is not None and (
-        isinstance(restrict_vocab, bool) or not isinstance(restrict_vocab, (int, np.integer)) or restrict_vocab < 1
-    ):
+    if restrict_vocab is not None and not _is_positive_int(restrict_vocab):
         raise ValueError(f"restrict_vocab: expected None or an int >= 1, got {restrict_vocab!r}")
     n_vocab = len(emb) if restrict_vocab is None else min(int(restrict_vocab), len(emb))
     unit = emb.unit_vectors[:n_vocab]
