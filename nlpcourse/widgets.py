@@ -11,44 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import ipywidgets as W
-from IPython.display import display
 from matplotlib.figure import Figure
 
-
-def show_in(out: W.Output, fig: Figure) -> None:
-    """Replace what ``out`` shows by ``fig`` (one PNG), without flicker."""
-    with out:
-        out.clear_output(wait=True)
-        display(fig)
-
-
-def make_buttons(*names: str, width: str = "110px") -> dict[str, W.Button]:
-    """One button per name (its label), in order: name -> Button."""
-    return {name: W.Button(description=name, layout=W.Layout(width=width)) for name in names}
-
-
-def interactive_figure(draw: Callable[..., Figure], controls: dict[str, W.ValueWidget],
-                       columns: int = 3) -> W.Widget:
-    """Lay out ``controls`` above an Output showing ``draw(**values)``, redrawn on every change.
-
-    Args:
-        draw: a pure function taking one keyword argument per control and returning a Figure.
-        controls: keyword name -> ipywidgets control (its ``.value`` is passed to ``draw``).
-        columns: controls per row.
-    Returns:
-        the container widget (display it as the cell's last expression).
-    """
-    out = W.Output()
-
-    def redraw(_change: object = None) -> None:
-        show_in(out, draw(**{k: c.value for k, c in controls.items()}))
-
-    for control in controls.values():
-        control.observe(redraw, names="value")
-    items = list(controls.values())
-    rows = [W.HBox(items[i : i + columns]) for i in range(0, len(items), columns)]
-    redraw()
-    return W.VBox([*rows, out])
+from .ui import interactive_figure, make_buttons, show_in
 
 
 def linear_map_explorer() -> W.Widget:
