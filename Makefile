@@ -5,6 +5,8 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 # gensim seeds word vectors through Python's hash(); fix it so stored outputs reproduce.
 export PYTHONHASHSEED := 0
+# The package is imported from this checkout (also from a git worktree sharing another checkout's .venv).
+export PYTHONPATH := $(CURDIR)
 NBVAL   := --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg --nbval-cell-timeout=600
 
 .PHONY: install lab test unit nbval execute lint clean
