@@ -35,11 +35,12 @@ from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
 from . import torch_threads
+from .corpus import encode_corpus, epoch_pairs, init_embeddings, keep_probabilities, linear_lr
 from .data import Vocab
 from .decoding import beam_search
 from .evaluation import Embeddings
 from .plotting import new_figure
-from .word2vec import encode_corpus, epoch_pairs, keep_probabilities, sigmoid
+from .word2vec import sigmoid
 
 __all__ = [
     "HuffmanTree", "sigmoid", "branch_probabilities", "path_probability", "leaf_probabilities",
@@ -527,8 +528,8 @@ def train_hs(sentences: Sequence[Sequence[str]], dim: int = 100, window: int = 5
     """Skip-gram with hierarchical softmax, trained by batched SGD in torch with hand-written gradients.
 
     The word2vec recipe, as in ``word2vec.train_sgns`` but with the tree instead of negative samples:
-    vocabulary with ``min_count``, frequent-word subsampling (``word2vec.keep_probabilities``), each epoch's
-    pairs from ``word2vec.epoch_pairs`` (gensim's reduced window), θ_W uniform in ±0.5/d, θ_C at zero, a learning
+    vocabulary with ``min_count``, frequent-word subsampling (``corpus.keep_probabilities``), each epoch's
+    pairs from ``corpus.epoch_pairs`` (gensim's reduced window), θ_W uniform in ±0.5/d, θ_C at zero, a learning
     rate decaying linearly from ``lr`` to ``min_lr``; each batch's summed gradients update only the rows
     they touch (``index_add_``, as word2vec's threads do).
 
@@ -551,10 +552,7 @@ def train_hs(sentences: Sequence[Sequence[str]], dim: int = 100, window: int = 5
     corpus, sentence_id = encode_corpus(sentences, vocab)
     keep = keep_probabilities(vocab.counts, sample).astype(np.float32)
     rng = np.random.default_rng(seed)
-    gen = torch.Generator().manual_seed(seed)
-    V = len(vocab)
-    W_in = (torch.rand(V, dim, generator=gen) - 0.5) / dim
-    inner = torch.zeros(V - 1, dim)
+    W_in, inner = init_embeddings(len(vocab), len(vocab) - 1, dim, seed)
     tree_tensors = tuple(torch.as_tensor(a) for a in (tree.nodes, tree.codes, tree.mask, tree.lengths))
     losses = []
     with torch_threads(1):  # per-batch ops are tiny: one thread avoids OpenMP overhead (restored afterwards)
@@ -567,14 +565,14 @@ def train_hs(sentences: Sequence[Sequence[str]], dim: int = 100, window: int = 5
 def _hs_epoch(W_in: torch.Tensor, inner: torch.Tensor, corpus: np.ndarray, sentence_id: np.ndarray,
               keep: np.ndarray, window: int, epoch: int, epochs: int, lr: float, min_lr: float, batch_size: int,
               tree_tensors: tuple[torch.Tensor, ...], rng: np.random.Generator) -> float:
-    """One epoch of ``train_hs``: SGD over the epoch's pairs (``word2vec.epoch_pairs``); the mean loss."""
+    """One epoch of ``train_hs``: SGD over the epoch's pairs (``corpus.epoch_pairs``); the mean loss."""
     nodes, codes, mask, lengths = tree_tensors
     centers, contexts = epoch_pairs(corpus, sentence_id, keep, window, rng)
     centers, contexts = torch.from_numpy(centers).long(), torch.from_numpy(contexts).long()
     n_batches = math.ceil(len(centers) / batch_size)
     total = 0.0
     for b in range(n_batches):
-        step_lr = lr - (lr - min_lr) * (epoch + b / n_batches) / epochs
+        step_lr = linear_lr(lr, min_lr, (epoch + b / n_batches) / epochs)
         sl = slice(b * batch_size, (b + 1) * batch_size)
         c, o = centers[sl], contexts[sl]
         n_b = nodes[o, :int(lengths[o].max())]  # the batch's paths, cut to its longest one

@@ -39,21 +39,24 @@ def is_int(value: object) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
-def integer(value: object, name: str, *, low: int | None = None, high: int | None = None) -> int:
+def integer(value: object, name: str, *, low: int | None = None, high: int | None = None,
+            what: str = "an int") -> int:
     """``value`` as a Python int with ``low <= value <= high`` (either bound optional).
+
+    ``what`` names the expected thing in the message ("an int", "a vocabulary size", ...).
 
     Raises:
         TypeError: not an int (bools and floats are refused, numpy ints accepted).
         ValueError: outside the bounds.
     """
     if low is None and high is None:
-        want = "an int"
+        want = what
     elif high is None:
-        want = f"an int >= {low}"
+        want = f"{what} >= {low}"
     elif low is None:
-        want = f"an int <= {high}"
+        want = f"{what} <= {high}"
     else:
-        want = f"an int in [{low}, {high}]"
+        want = f"{what} in [{low}, {high}]"
     if not is_int(value):
         raise TypeError(f"{name}: expected {want}, got {_got(value)}")
     v = int(value)  # type: ignore[arg-type]
@@ -73,14 +76,15 @@ def non_negative_int(value: object, name: str) -> int:
 
 
 def number(value: object, name: str, *, low: float | None = None, high: float | None = None,
-           low_open: bool = False, high_open: bool = False) -> float:
+           low_open: bool = False, high_open: bool = False, what: str = "a number") -> float:
     """``value`` (an int or float, not a bool) as a finite Python float within the given bounds.
 
-    ``low_open`` / ``high_open`` make a bound strict (``low < value``).
+    ``low_open`` / ``high_open`` make a bound strict (``low < value``); ``what`` names the expected thing
+    in the message ("a number", "a learning rate", ...).
     """
     lo = "" if low is None else f"{'>' if low_open else '>='} {low:g}"
     hi = "" if high is None else f"{'<' if high_open else '<='} {high:g}"
-    want = "a number" + (f" {lo}" if lo else "") + (" and" if lo and hi else "") + (f" {hi}" if hi else "")
+    want = what + (f" {lo}" if lo else "") + (" and" if lo and hi else "") + (f" {hi}" if hi else "")
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name}: expected {want}, got {_got(value)}")
     v = float(value)

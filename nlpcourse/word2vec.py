@@ -31,6 +31,15 @@ from matplotlib.ticker import MaxNLocator
 from tqdm.auto import tqdm
 
 from . import torch_threads
+from .corpus import (
+    NegativeSampler,
+    encode_corpus,
+    epoch_pairs,
+    init_embeddings,
+    keep_probabilities,
+    linear_lr,
+    unigram_noise,
+)
 from .data import Vocab, load_similarity, porter_stem
 from .evaluation import Embeddings, pca_2d, word_similarity
 from .gradcheck import GradCheck, check_gradients
@@ -441,91 +450,7 @@ def draw_cost_curve(timings: pd.DataFrame, ax: Axes | None = None) -> Figure:
     return ax.figure
 
 
-# ---------------------------------------------------------------- 6b. the noise distribution and the sampler
-def unigram_noise(counts: np.ndarray, alpha: float = 0.75) -> np.ndarray:
-    """P_α(w) = count(w)^α / Σ_v count(v)^α: the noise distribution for negative sampling.
-
-    Args:
-        counts: (V,) non-negative counts or frequencies (not all zero).
-        alpha: exponent in [0, 1]; 1 = the unigram distribution, 0 = uniform, 0.75 = word2vec's choice.
-    Returns:
-        (V,) float64 probabilities summing to 1.
-    """
-    counts = np.asarray(counts, dtype=np.float64)
-    if counts.ndim != 1 or counts.size == 0 or np.any(counts < 0) or counts.sum() <= 0:
-        raise ValueError(f"counts: expected a non-empty 1-D array of non-negative counts (not all zero), "
-                         f"got shape {counts.shape}")
-    if not 0.0 <= alpha <= 1.0:
-        raise ValueError(f"alpha: expected a value in [0, 1], got {alpha!r}")
-    weights = counts**alpha
-    weights[counts == 0] = 0.0  # 0^0 would give unseen words mass
-    return weights / weights.sum()
-
-
-class NegativeSampler:
-    """Draws negative word ids from a noise distribution, never the positive.
-
-    Walker's alias method: one uniform word and one coin per draw, O(1) each and exact (gensim uses a
-    cumulative table with binary search: same distribution, slower in numpy). A negative equal to its
-    positive is redrawn.
-
-    Args:
-        probs: (V,) noise probabilities (e.g. ``unigram_noise(vocab.counts)``).
-        seed: seed of the sampler's own numpy Generator.
-    """
-
-    def __init__(self, probs: np.ndarray, seed: int = 0) -> None:
-        probs = np.asarray(probs, dtype=np.float64)
-        if probs.ndim != 1 or probs.size < 2 or np.any(probs < 0) or not np.isclose(probs.sum(), 1.0):
-            raise ValueError(f"probs: expected a 1-D probability vector over >= 2 words, got shape {probs.shape} "
-                             f"summing to {probs.sum():.4f}")
-        self.probs = probs
-        self.rng = np.random.default_rng(seed)
-        # alias table: column i keeps word i with probability accept[i], else gives alias[i]
-        n = len(probs)
-        scaled = probs * n / probs.sum()
-        self.accept, self.alias = np.ones(n), np.arange(n, dtype=np.int64)
-        small = [i for i in range(n) if scaled[i] < 1.0]
-        large = [i for i in range(n) if scaled[i] >= 1.0]
-        while small and large:
-            s, g = small.pop(), large.pop()
-            self.accept[s], self.alias[s] = scaled[s], g
-            scaled[g] -= 1.0 - scaled[s]
-            (small if scaled[g] < 1.0 else large).append(g)
-        self._accept32, self._alias32 = self.accept.astype(np.float32), self.alias.astype(np.int32)
-
-    def draw(self, size: int | tuple[int, ...]) -> np.ndarray:
-        """Ids drawn i.i.d. from ``probs`` (no exclusion), int64 array of shape ``size``."""
-        return self._draw32(size).astype(np.int64)
-
-    def _draw32(self, size: int | tuple[int, ...]) -> np.ndarray:
-        # int32 / float32 draws: 3-5x faster than the int64 / float64 defaults on a CPU
-        column = self.rng.integers(0, len(self.probs), size=size, dtype=np.int32)
-        coin = self.rng.random(size, dtype=np.float32)
-        return np.where(coin < self._accept32[column], column, self._alias32[column])
-
-    def sample(self, positives: np.ndarray | int, k: int) -> np.ndarray:
-        """k negatives for each positive, none equal to its positive.
-
-        Args:
-            positives: an int, or (B,) ids of the positive context words.
-            k: negatives per positive, >= 1.
-        Returns:
-            (k,) for an int positive, else (B, k) int64.
-        """
-        k = _check_positive_int(k, "k")
-        scalar = np.ndim(positives) == 0
-        pos = _check_indices(np.atleast_1d(positives), "positives", len(self.probs))
-        if np.any(self.probs[pos] >= 1.0):
-            raise ValueError("positives: a positive holds all the noise mass; nothing else can be drawn")
-        out = self.draw((len(pos), k))
-        clash = out == pos[:, None]
-        while clash.any():
-            out[clash] = self.draw(int(clash.sum()))
-            clash = out == pos[:, None]
-        return out[0] if scalar else out
-
-
+# ---------------------------------------------------------------- 6b. which rows an update touches
 def changed_rows(grad: np.ndarray) -> np.ndarray:
     """Indices of the rows of a (V, d) gradient that are not all zero (which embeddings an update touches)."""
     grad = _check_matrix(grad, "grad")
@@ -533,26 +458,6 @@ def changed_rows(grad: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- 7. the batched SGNS trainer (torch)
-def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:
-    """Frequent-word subsampling: probability of keeping each occurrence of word w (gensim's formula).
-
-    With t = sample · total and f = count(w): keep = (sqrt(f / t) + 1) · t / f, capped at 1.
-    ``sample = 0`` keeps everything.
-
-    Args:
-        counts: (V,) counts.  sample: the threshold (word2vec's default 1e-3).
-    Returns:
-        (V,) float64 in (0, 1].
-    """
-    counts = np.asarray(counts, dtype=np.float64)
-    if sample < 0:
-        raise ValueError(f"sample: expected a threshold >= 0, got {sample!r}")
-    if sample == 0:
-        return np.ones_like(counts)
-    t = sample * counts.sum()
-    return np.minimum(1.0, (np.sqrt(counts / t) + 1.0) * t / counts)
-
-
 def sgns_batch_loss(W: torch.Tensor, C: torch.Tensor, centers: torch.Tensor, contexts: torch.Tensor,
                     negatives: torch.Tensor) -> torch.Tensor:
     """Summed SGNS loss of a batch of B pairs (layer 3; equals the sum of ``neg_sampling_loss_and_grad``).
@@ -637,50 +542,6 @@ def sgns_pool_step(W: torch.Tensor, C: torch.Tensor, centers: torch.Tensor, cont
     return loss
 
 
-def encode_corpus(sentences: Sequence[Sequence[str]], vocab: Vocab) -> tuple[np.ndarray, np.ndarray]:
-    """The corpus as one flat id array, and each token's sentence number (out-of-vocabulary words dropped).
-
-    Args:
-        sentences: token lists.  vocab: the vocabulary.
-    Returns:
-        (corpus, sentence_id): two int32 arrays of shape (N,), N = number of in-vocabulary tokens.
-    """
-    encoded = [vocab.encode(s) for s in sentences]
-    corpus = np.concatenate(encoded).astype(np.int32) if encoded else np.zeros(0, dtype=np.int32)
-    sentence_id = np.repeat(np.arange(len(encoded), dtype=np.int32), [len(e) for e in encoded])
-    return corpus, sentence_id
-
-
-def epoch_pairs(corpus: np.ndarray, sentence_id: np.ndarray, keep: np.ndarray, window: int,
-                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """One training epoch's skip-gram pairs, the word2vec/gensim way, shuffled.
-
-    Each token survives subsampling with probability ``keep[token]``; each surviving center then draws its
-    reach uniformly in 1..``window`` (gensim's "reduced window": near words count more often than far ones)
-    and pairs with the surviving words that close to it in the same sentence.
-
-    Args:
-        corpus, sentence_id: (N,) int arrays from ``encode_corpus``.
-        keep: (V,) keep probabilities (``keep_probabilities``).  window: m >= 1.  rng: the epoch's RNG.
-    Returns:
-        (centers, contexts): two int32 arrays of shape (P,), in random order.
-    """
-    window = _check_positive_int(window, "window")
-    kept = rng.random(len(corpus), dtype=np.float32) < keep[corpus]
-    tok, sid = corpus[kept], sentence_id[kept]
-    reach = rng.integers(1, window + 1, size=len(tok), dtype=np.int32)  # gensim's "reduced window"
-    centers, contexts = [], []
-    for off in range(1, window + 1):
-        same = sid[off:] == sid[:-off]
-        right = same & (reach[:-off] >= off)  # center i, context i + off
-        left = same & (reach[off:] >= off)  # center i + off, context i
-        centers += [tok[:-off][right], tok[off:][left]]
-        contexts += [tok[off:][right], tok[:-off][left]]
-    centers, contexts = np.concatenate(centers), np.concatenate(contexts)
-    order = rng.permutation(len(centers))
-    return centers[order], contexts[order]
-
-
 def train_sgns(sentences: list[list[str]], dim: int = 100, window: int = 5, negative: int = 5,
                epochs: int = 5, min_count: int = 5, sample: float = 1e-3, lr: float = 0.025,
                min_lr: float = 1e-4, batch_size: int = 1024, pool_size: int = 32, alpha: float = 0.75, seed: int = 0,
@@ -726,9 +587,7 @@ def train_sgns(sentences: list[list[str]], dim: int = 100, window: int = 5, nega
     keep = keep_probabilities(vocab.counts, sample).astype(np.float32)
     rng = np.random.default_rng(seed)
     sampler = NegativeSampler(unigram_noise(vocab.counts, alpha), seed=seed + 1)
-    gen = torch.Generator().manual_seed(seed)
-    W = ((torch.rand(len(vocab), dim, generator=gen, dtype=torch.float32) - 0.5) / dim).to(device)
-    C = torch.zeros(len(vocab), dim, dtype=torch.float32, device=device)
+    W, C = init_embeddings(len(vocab), len(vocab), dim, seed, device)
     with torch_threads(threads):
         _sgns_epochs(W, C, corpus, sentence_id, keep, sampler, rng, window, negative, epochs, lr, min_lr,
                      batch_size, pool_size, progress, history)
@@ -747,12 +606,12 @@ def _sgns_epochs(W: torch.Tensor, C: torch.Tensor, corpus: np.ndarray, sentence_
         # int64 on the torch side: index_add_ is 2x slower with int32 indices
         centers, contexts = torch.from_numpy(centers).long().to(dev), torch.from_numpy(contexts).long().to(dev)
         if pool_size:
-            pools = torch.from_numpy(sampler._draw32((n_batches, pool_size))).long().to(dev)
+            pools = torch.from_numpy(sampler.draw((n_batches, pool_size), np.int32)).long().to(dev)
             picks = torch.from_numpy(rng.integers(0, pool_size, (len(centers), negative))).to(dev)
         else:
-            negs = torch.from_numpy(sampler._draw32((len(centers), negative))).long().to(dev)
+            negs = torch.from_numpy(sampler.draw((len(centers), negative), np.int32)).long().to(dev)
         for b in range(n_batches):
-            step_lr = lr - (lr - min_lr) * (epoch + b / n_batches) / epochs
+            step_lr = linear_lr(lr, min_lr, (epoch + b / n_batches) / epochs)
             sl = slice(b * batch_size, (b + 1) * batch_size)
             if pool_size:
                 loss = sgns_pool_step(W, C, centers[sl], contexts[sl], pools[b], picks[sl], step_lr,
