@@ -11,33 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import ipywidgets as W
-from matplotlib.figure import Figure
 
 from .ui import interactive_figure, make_buttons, show_in
-
-
-def linear_map_explorer() -> W.Widget:
-    """Notebook 00: sliders for the four entries of A and a bias, a nonlinearity dropdown.
-
-    Redraws ``linear_maps.draw_layer(A, b, activation)``.
-    """
-    from .linear_maps import ACTIVATIONS, draw_layer
-
-    def slider(value: float, description: str) -> W.FloatSlider:
-        return W.FloatSlider(value=value, min=-2.0, max=2.0, step=0.1, description=description,
-                             continuous_update=False)
-
-    controls = {
-        "a11": slider(1.0, "a11"), "a12": slider(0.5, "a12"),
-        "a21": slider(0.0, "a21"), "a22": slider(1.0, "a22"),
-        "b1": slider(0.0, "b1"), "b2": slider(0.0, "b2"),
-        "activation": W.Dropdown(options=list(ACTIVATIONS), value="identity", description="σ"),
-    }
-
-    def draw(a11: float, a12: float, a21: float, a22: float, b1: float, b2: float, activation: str) -> Figure:
-        return draw_layer([[a11, a12], [a21, a22]], [b1, b2], activation)
-
-    return interactive_figure(draw, controls)
 
 
 def backprop_stepper(example: str = "(x+y)z") -> W.Widget:
