@@ -39,8 +39,8 @@ from .corpus import encode_corpus, epoch_pairs, init_embeddings, keep_probabilit
 from .data import Vocab
 from .decoding import beam_search
 from .evaluation import Embeddings
+from .functional import sigmoid
 from .plotting import new_figure
-from .word2vec import sigmoid
 
 __all__ = [
     "HuffmanTree", "sigmoid", "branch_probabilities", "path_probability", "leaf_probabilities",
