@@ -7,12 +7,15 @@ From tokenised sentences to one epoch's (center, context) pairs, the word2vec/ge
 3. ``epoch_pairs``: one epoch's subsampled, reduced-window, shuffled skip-gram pairs;
 4. ``unigram_noise`` and ``NegativeSampler``: the unigram^α noise distribution and a sampler over it;
 5. ``linear_lr``: the learning rate decaying linearly over training;
-6. ``init_embeddings``: θ_W uniform in ±0.5/d and the output rows at zero (word2vec's initialisation).
+6. ``init_embeddings``: θ_W uniform in ±0.5/d and the output rows at zero (word2vec's initialisation);
+7. ``TrainConfig``: the hyperparameters every such trainer shares, checked once (a trainer's config extends it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -21,7 +24,7 @@ from . import validate
 from .data import Vocab
 
 __all__ = ["encode_corpus", "keep_probabilities", "epoch_pairs", "unigram_noise", "NegativeSampler",
-           "linear_lr", "init_embeddings"]
+           "linear_lr", "init_embeddings", "TrainConfig"]
 
 
 def encode_corpus(sentences: Sequence[Sequence[str]], vocab: Vocab) -> tuple[np.ndarray, np.ndarray]:
@@ -209,3 +212,58 @@ def init_embeddings(n_words: int, n_outputs: int, dim: int, seed: int = 0,
     W = ((torch.rand(n_words, dim, generator=gen, dtype=torch.float32) - 0.5) / dim).to(device)
     C = torch.zeros(n_outputs, dim, dtype=torch.float32, device=device)
     return W, C
+
+
+C = TypeVar("C", bound="TrainConfig")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """The hyperparameters shared by the word-vector trainers, checked when the config is made.
+
+    A trainer's own config extends it (``word2vec.train.SGNSConfig`` adds the negatives, ``hsoftmax``'s
+    ``HSConfig`` nothing), nanoGPT's ``GPTConfig`` style: one object instead of a long signature.
+
+    Attributes:
+        dim: d.  window: m >= 1 words each side (the reach is drawn in 1..m per center).  epochs: passes >= 1.
+        min_count: minimal frequency of a vocabulary word.  sample: subsampling threshold (0 = off).
+        lr, min_lr: the learning rate decays linearly from lr to min_lr (``linear_lr``).
+        batch_size: pairs per SGD step.  seed: seeds initialisation, subsampling and shuffling.
+    """
+
+    dim: int = 100
+    window: int = 5
+    epochs: int = 5
+    min_count: int = 5
+    sample: float = 1e-3
+    lr: float = 0.025
+    min_lr: float = 1e-4
+    batch_size: int = 1024
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("dim", "window", "epochs", "min_count", "batch_size"):
+            self._set(name, validate.positive_int(getattr(self, name), name))
+        self._set("seed", validate.non_negative_int(self.seed, "seed"))
+        self._set("sample", validate.number(self.sample, "sample", low=0.0, what="a threshold"))
+        self._set("lr", validate.positive_float(self.lr, "lr"))
+        self._set("min_lr", validate.number(self.min_lr, "min_lr", low=0.0))
+
+    def _set(self, name: str, value: object) -> None:
+        """Store a checked (cleaned) value in the frozen dataclass."""
+        object.__setattr__(self, name, value)
+
+    @classmethod
+    def make(cls: type[C], config: C | None = None, **overrides: object) -> C:
+        """``config`` (default ``cls()``) with the fields in ``overrides`` replaced.
+
+        Raises:
+            TypeError: ``config`` is not a ``cls``, or an override is not one of its fields (named).
+        """
+        if config is not None and not isinstance(config, cls):
+            raise TypeError(f"config: expected a {cls.__name__}, got {type(config).__name__}")
+        names = [f.name for f in fields(cls)]
+        unknown = sorted(set(overrides) - set(names))
+        if unknown:
+            raise TypeError(f"{unknown[0]}: not a field of {cls.__name__} (fields: {names})")
+        return replace(config or cls(), **overrides)

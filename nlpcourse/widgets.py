@@ -10,27 +10,7 @@ from __future__ import annotations
 
 import ipywidgets as W
 
-from .ui import interactive_figure, make_buttons, show_in
-
-
-# ---- 02 hierarchical softmax
-def hsoftmax_path_explorer() -> W.Widget:
-    """Notebook 02: pick a target and a center word, move the center vector; the tree shows the branch probabilities.
-
-    Redraws ``hsoftmax.toy_example().draw(word, center, perturb)``: the word's path highlighted, every edge labelled
-    with its branch probability for the current center vector, the running product in the title.
-    """
-    from .hsoftmax import toy_example
-
-    toy = toy_example()
-    words = list(toy.tree.symbols)
-    controls = {
-        "word": W.Dropdown(options=words, value="language", description="target"),
-        "center": W.Dropdown(options=words, value="natural", description="center"),
-        "perturb": W.FloatSlider(value=0.0, min=-3.0, max=3.0, step=0.25, description="move h",
-                                 continuous_update=False),
-    }
-    return interactive_figure(toy.draw, controls)
+from .ui import make_buttons, show_in
 
 
 # ---- 05 mlp

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 from .. import torch_threads, validate
 from ..corpus import (
     NegativeSampler,
+    TrainConfig,
     encode_corpus,
     epoch_pairs,
     init_embeddings,
@@ -124,60 +125,34 @@ def sgns_pool_step(W: torch.Tensor, C: torch.Tensor, centers: torch.Tensor, cont
 
 # ---------------------------------------------------------------- the trainer
 @dataclass(frozen=True)
-class SGNSConfig:
+class SGNSConfig(TrainConfig):
     """The hyperparameters of ``train_sgns`` (and of ``train_gensim``, the reference), checked on creation.
 
-    Attributes:
-        dim: d.  window: m >= 1 words each side.  negative: K >= 1 noise words per pair.  epochs: passes >= 1.
-        min_count: minimal frequency of a vocabulary word.  sample: subsampling threshold (0 = off).
-        lr, min_lr: the learning rate decays linearly from lr to min_lr (``corpus.linear_lr``).
-        batch_size: pairs per step.  pool_size: noise words drawn per batch (0 = K per pair).
-        alpha: the noise exponent (unigram^α).  seed: RNG seed.
+    Attributes (beyond ``corpus.TrainConfig``'s dim, window, epochs, min_count, sample, lr, min_lr,
+    batch_size, seed):
+        negative: K >= 1 noise words per pair.  pool_size: noise words drawn per batch (0 = K per pair).
+        alpha: the noise exponent (unigram^α).
         threads: torch CPU threads for the call only (None keeps torch's setting; the benchmark passes 1
             to compare with gensim's ``workers=1``).
         device: "cpu" (reproducible stored results) or e.g. ``nlpcourse.device()`` for a GPU.
     """
 
-    dim: int = 100
-    window: int = 5
     negative: int = 5
-    epochs: int = 5
-    min_count: int = 5
-    sample: float = 1e-3
-    lr: float = 0.025
-    min_lr: float = 1e-4
-    batch_size: int = 1024
     pool_size: int = 32
     alpha: float = 0.75
-    seed: int = 0
     threads: int | None = None
     device: str = "cpu"
 
     def __post_init__(self) -> None:
-        for name in ("dim", "window", "negative", "epochs", "min_count", "batch_size"):
-            object.__setattr__(self, name, validate.positive_int(getattr(self, name), name))
+        super().__post_init__()
+        self._set("negative", validate.positive_int(self.negative, "negative"))
         if validate.integer(self.pool_size, "pool_size") < 0:
             raise ValueError(f"pool_size: expected an int >= 0 (0 = negatives per pair), got {self.pool_size!r}")
-        object.__setattr__(self, "pool_size", int(self.pool_size))
-        object.__setattr__(self, "seed", validate.non_negative_int(self.seed, "seed"))
-        object.__setattr__(self, "sample", validate.number(self.sample, "sample", low=0.0, what="a threshold"))
-        object.__setattr__(self, "lr", validate.positive_float(self.lr, "lr"))
-        object.__setattr__(self, "min_lr", validate.number(self.min_lr, "min_lr", low=0.0))
-        object.__setattr__(self, "alpha", validate.probability(self.alpha, "alpha"))
+        self._set("pool_size", int(self.pool_size))
+        self._set("alpha", validate.probability(self.alpha, "alpha"))
         if self.threads is not None:
-            object.__setattr__(self, "threads", validate.positive_int(self.threads, "threads"))
+            self._set("threads", validate.positive_int(self.threads, "threads"))
         validate.string(self.device, "device")
-
-    @classmethod
-    def make(cls, config: SGNSConfig | None = None, **overrides: object) -> SGNSConfig:
-        """``config`` (default ``SGNSConfig()``) with the fields in ``overrides`` replaced (TypeError for an
-        unknown field)."""
-        if config is not None and not isinstance(config, cls):
-            raise TypeError(f"config: expected an SGNSConfig, got {type(config).__name__}")
-        unknown = sorted(set(overrides) - {f.name for f in fields(cls)})
-        if unknown:
-            raise TypeError(f"{unknown[0]}: not a field of SGNSConfig (fields: {[f.name for f in fields(cls)]})")
-        return replace(config or cls(), **overrides)
 
 
 def train_sgns(sentences: list[list[str]], config: SGNSConfig | None = None, *, progress: bool = True,
