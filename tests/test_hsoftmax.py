@@ -9,8 +9,8 @@ from matplotlib.figure import Figure
 
 from nlpcourse import hsoftmax as hs
 from nlpcourse.functional import sigmoid
-from nlpcourse.hsoftmax import checks, figures, search, train, widgets
 from nlpcourse.gradcheck import check_gradients
+from nlpcourse.hsoftmax import checks, figures, search, train, widgets
 
 
 def lecture_tree():
