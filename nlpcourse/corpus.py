@@ -193,8 +193,8 @@ def linear_lr(lr: float, min_lr: float, progress: float) -> float:
     return lr - (lr - min_lr) * progress
 
 
-def init_embeddings(n_words: int, n_outputs: int, dim: int, seed: int = 0,
-                    device: str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
+def init_embeddings(n_words: int, n_outputs: int, dim: int, seed: int = 0, device: str = "cpu",
+                    dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, torch.Tensor]:
     """word2vec's initialisation: θ_W (n_words, dim) uniform in ±0.5/dim, the output rows at zero.
 
     Args:
@@ -202,15 +202,19 @@ def init_embeddings(n_words: int, n_outputs: int, dim: int, seed: int = 0,
             sampling, |V| − 1 inner nodes for the hierarchical softmax).  dim: d.
         seed: seeds a torch Generator of its own (the global RNG is left alone).
         device: where the tensors live.
+        dtype: ``torch.float32`` or ``torch.float64``; θ_W is drawn in float32 either way, so both start from
+            the same vectors (float64 only keeps the rounding of later steps ~1e-16 instead of ~1e-7).
     Returns:
-        (W, C): float32 tensors of shapes (n_words, dim) and (n_outputs, dim).
+        (W, C): tensors of ``dtype``, shapes (n_words, dim) and (n_outputs, dim).
     """
     n_words = validate.positive_int(n_words, "n_words")
     n_outputs = validate.positive_int(n_outputs, "n_outputs")
     dim = validate.positive_int(dim, "dim")
+    if dtype not in (torch.float32, torch.float64):
+        raise TypeError(f"dtype: expected torch.float32 or torch.float64, got {dtype!r}")
     gen = torch.Generator().manual_seed(validate.non_negative_int(seed, "seed"))
-    W = ((torch.rand(n_words, dim, generator=gen, dtype=torch.float32) - 0.5) / dim).to(device)
-    C = torch.zeros(n_outputs, dim, dtype=torch.float32, device=device)
+    W = ((torch.rand(n_words, dim, generator=gen, dtype=torch.float32) - 0.5) / dim).to(device, dtype)
+    C = torch.zeros(n_outputs, dim, dtype=dtype, device=device)
     return W, C
 
 

@@ -558,3 +558,12 @@ def test_sgns_config_checks_its_fields_and_takes_overrides():
     a = train.train_sgns(planted_corpus(50), train.SGNSConfig(dim=4, min_count=1, epochs=1), progress=False)
     b = train.train_sgns(planted_corpus(50), dim=4, min_count=1, epochs=1, progress=False)
     np.testing.assert_array_equal(a.vectors, b.vectors)  # a config and its fields as keywords are the same run
+
+
+def test_train_sgns_float64_starts_from_the_same_vectors_and_refuses_other_dtypes():
+    sents = [["a", "b", "c", "a", "b"], ["c", "a", "b", "c"]] * 5
+    e32 = train.train_sgns(sents, dim=4, epochs=1, min_count=1, progress=False)
+    e64 = train.train_sgns(sents, dim=4, epochs=1, min_count=1, progress=False, dtype=torch.float64)
+    assert e64.vectors.dtype == np.float64 and np.allclose(e32.vectors, e64.vectors, atol=1e-5)
+    with pytest.raises(TypeError, match="dtype"):
+        train.train_sgns(sents, dim=4, epochs=1, min_count=1, progress=False, dtype=torch.float16)
