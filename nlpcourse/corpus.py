@@ -14,8 +14,7 @@ From tokenised sentences to one epoch's (center, context) pairs, the word2vec/ge
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields, replace
-from typing import TypeVar
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -218,11 +217,8 @@ def init_embeddings(n_words: int, n_outputs: int, dim: int, seed: int = 0, devic
     return W, C
 
 
-C = TypeVar("C", bound="TrainConfig")
-
-
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(validate.Config):
     """The hyperparameters shared by the word-vector trainers, checked when the config is made.
 
     A trainer's own config extends it (``word2vec.train.SGNSConfig`` adds the negatives, ``hsoftmax``'s
@@ -252,22 +248,3 @@ class TrainConfig:
         self._set("sample", validate.number(self.sample, "sample", low=0.0, what="a threshold"))
         self._set("lr", validate.positive_float(self.lr, "lr"))
         self._set("min_lr", validate.number(self.min_lr, "min_lr", low=0.0))
-
-    def _set(self, name: str, value: object) -> None:
-        """Store a checked (cleaned) value in the frozen dataclass."""
-        object.__setattr__(self, name, value)
-
-    @classmethod
-    def make(cls: type[C], config: C | None = None, **overrides: object) -> C:
-        """``config`` (default ``cls()``) with the fields in ``overrides`` replaced.
-
-        Raises:
-            TypeError: ``config`` is not a ``cls``, or an override is not one of its fields (named).
-        """
-        if config is not None and not isinstance(config, cls):
-            raise TypeError(f"config: expected a {cls.__name__}, got {type(config).__name__}")
-        names = [f.name for f in fields(cls)]
-        unknown = sorted(set(overrides) - set(names))
-        if unknown:
-            raise TypeError(f"{unknown[0]}: not a field of {cls.__name__} (fields: {names})")
-        return replace(config or cls(), **overrides)

@@ -16,13 +16,15 @@ caller writes ``dim = positive_int(dim, "dim")``.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any
+from dataclasses import fields, replace
+from typing import Any, TypeVar
 
 import numpy as np
 
 __all__ = [
     "is_int", "integer", "positive_int", "non_negative_int", "number", "positive_float", "probability",
     "one_of", "array", "float_array", "int_array", "ids_in_range", "index", "non_empty", "string", "keys",
+    "Config",
 ]
 
 
@@ -243,3 +245,33 @@ def keys(mapping: object, name: str, required: Collection[str]) -> Mapping[str, 
     if missing:
         raise KeyError(f"{name}: expected keys {sorted(required)}, missing {missing} (got {sorted(mapping)})")
     return mapping
+
+
+C = TypeVar("C", bound="Config")
+
+
+class Config:
+    """Base of the trainers' config dataclasses (nanoGPT's ``GPTConfig`` style): checked fields, one ``make``.
+
+    A subclass is a ``@dataclass(frozen=True)`` whose ``__post_init__`` checks each field with this module's
+    functions and stores the cleaned value with ``self._set(name, value)`` (a numpy int becomes an int).
+    """
+
+    def _set(self, name: str, value: object) -> None:
+        """Store a checked (cleaned) value in the frozen dataclass."""
+        object.__setattr__(self, name, value)
+
+    @classmethod
+    def make(cls: type[C], config: C | None = None, **overrides: object) -> C:
+        """``config`` (default ``cls()``) with the fields in ``overrides`` replaced (and checked again).
+
+        Raises:
+            TypeError: ``config`` is not a ``cls``, or an override is not one of its fields (named).
+        """
+        if config is not None and not isinstance(config, cls):
+            raise TypeError(f"config: expected a {cls.__name__}, got {_got(config)}")
+        names = [f.name for f in fields(cls)]
+        unknown = sorted(set(overrides) - set(names))
+        if unknown:
+            raise TypeError(f"{unknown[0]}: not a field of {cls.__name__} (fields: {names})")
+        return replace(config or cls(), **overrides)

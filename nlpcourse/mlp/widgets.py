@@ -1,28 +1,22 @@
-"""Thin ipywidgets wrappers, one builder per notebook widget.
-
-A widget is a view over a pure function ``draw_<thing>(...) -> matplotlib Figure`` that lives in the topic
-module (unit-tested, and called by the static cell right after the widget). A builder here only lays out
-controls and calls that function inside an ``Output`` on every change. In the notebook the widget's cell
-carries the ``nbval-ignore-output`` tag (nbval cannot replay widget callbacks).
-"""
+"""Notebook 05's widget: train a small MLP on a 2-D dataset a step or an epoch at a time."""
 
 from __future__ import annotations
 
 import ipywidgets as W
 
-from .ui import make_buttons, show_in
+from ..ui import make_buttons, show_in
+from .stepper import TrainingStepper
+
+__all__ = ["training_stepper"]
 
 
-# ---- 05 mlp
 def training_stepper(dataset: str = "moons") -> W.Widget:
     """Notebook 05: train a one-hidden-layer MLP on a 2-D dataset a step or an epoch at a time.
 
-    Buttons call ``mlp.TrainingStepper.step / epoch / reset`` and redraw ``TrainingStepper.draw`` (decision
+    Buttons call ``stepper.TrainingStepper.step / epoch / reset`` and redraw ``TrainingStepper.draw`` (decision
     boundary and loss curve); the lr and momentum sliders act from the next step on; changing the hidden size
     or the dataset starts again from fresh weights.
     """
-    from .mlp import TrainingStepper
-
     out = W.Output()
     state = {"s": TrainingStepper(dataset)}
     lr = W.FloatLogSlider(value=0.5, base=10, min=-3, max=1, step=0.25, description="lr", continuous_update=False)

@@ -1,29 +1,21 @@
-"""Exercise checks: each says right or wrong with a hint, and never reveals the answer.
-
-The convention (see CONTRIBUTING.md): a code cell tagged ``exercise`` holds the student's stub, the
-instructor's answer sits in the next cell tagged ``solution`` (stripped from the student build), and a
-``check_<name>(answer)`` cell follows. A check prints one line and returns ``True``/``False``; later
-cells never depend on the student's answer, so an unanswered notebook still runs top to bottom.
-
-Each topic adds its checks below in its own section; they are built from the helpers at the top.
-"""
+"""Notebook 05's exercise checks (dSoft, a ReLU's backward, torch's momentum lr): hints, never the answer."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .exercise import check_against, matches
+from ..exercise import check_against, matches
+from ..functional import softmax
+from . import EXERCISE_ALPHA, EXERCISE_LABEL, EXERCISE_LR, EXERCISE_SCORES, EXERCISE_UPSTREAM, EXERCISE_Z
+
+__all__ = ["check_dsoft", "check_relu_backward", "check_torch_lr"]
 
 
-# ---- 05 mlp
 def check_dsoft(d_scores: object) -> bool:
     """Exercise 05.1: ∂L/∂scores for L = −log softmax(s)[y], s = mlp.EXERCISE_SCORES, y = mlp.EXERCISE_LABEL."""
-    from .mlp import EXERCISE_LABEL, EXERCISE_SCORES
-
     s = EXERCISE_SCORES
-    p = np.exp(s - s.max()) / np.exp(s - s.max()).sum()
+    p = softmax(s)
     onehot = np.eye(len(s))[EXERCISE_LABEL]
-
 
     wrong = [
         (matches(np.ones(len(s)), atol=1e-3), "∂L/∂L = 1 is only the base case at the top of the graph; one gate down, "
@@ -40,11 +32,8 @@ def check_dsoft(d_scores: object) -> bool:
 
 def check_relu_backward(d_z: object) -> bool:
     """Exercise 05.2: ∂L/∂z through a ReLU for z = mlp.EXERCISE_Z and upstream ∂L/∂h = mlp.EXERCISE_UPSTREAM."""
-    from .mlp import EXERCISE_UPSTREAM, EXERCISE_Z
-
     z, up = EXERCISE_Z, EXERCISE_UPSTREAM
     mask = (z > 0).astype(float)
-
 
     wrong = [
         (matches(up), "the upstream gradient must be multiplied by the local gradient ReLU'(z) (0 or 1)."),
@@ -58,8 +47,6 @@ def check_relu_backward(d_z: object) -> bool:
 
 def check_torch_lr(lr_torch: object) -> bool:
     """Exercise 05.3: torch SGD's lr (momentum α, dampening 0) reproducing the lecture's γ = 0.1, α = 0.9."""
-    from .mlp import EXERCISE_ALPHA, EXERCISE_LR
-
     g, a = EXERCISE_LR, EXERCISE_ALPHA
     wrong = [
         (lambda x: np.isclose(x, g), "with the same lr torch's steps are 1/(1 − α) = 10 times larger: its buffer "
