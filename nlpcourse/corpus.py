@@ -78,6 +78,9 @@ def epoch_pairs(corpus: np.ndarray, sentence_id: np.ndarray, keep: np.ndarray, w
     window = validate.positive_int(window, "window")
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng: expected a numpy Generator (np.random.default_rng), got {type(rng).__name__}")
+    validate.int_array(corpus, "corpus", ndim=1)  # checked, kept in their own dtype (int32 from encode_corpus)
+    validate.int_array(sentence_id, "sentence_id", shape=(len(corpus),))
+    validate.array(keep, "keep", ndim=1, dtype=None)
     kept = rng.random(len(corpus), dtype=np.float32) < keep[corpus]
     tok, sid = corpus[kept], sentence_id[kept]
     reach = rng.integers(1, window + 1, size=len(tok), dtype=np.int32)  # gensim's "reduced window"

@@ -153,6 +153,7 @@ def tokenize(text: str, min_len: int = 2, max_len: int = 15) -> list[str]:
     """
     if not isinstance(text, str):
         raise ValueError(f"text: expected a str, got {type(text).__name__}")
+    min_len, max_len = validate.integer(min_len, "min_len"), validate.integer(max_len, "max_len")
     if min_len < 1 or max_len < min_len:
         raise ValueError(f"min_len, max_len: expected 1 <= min_len <= max_len, got {min_len}, {max_len}")
     return [

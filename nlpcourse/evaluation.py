@@ -404,6 +404,7 @@ def analogy_accuracy(
     _check_columns(analogies, "analogies", ["a", "b", "c", "d"])
     if restrict_vocab is not None:
         restrict_vocab = validate.integer(restrict_vocab, "restrict_vocab", low=1, what="None or an int")
+    batch_size = validate.positive_int(batch_size, "batch_size")
     n_vocab = len(emb) if restrict_vocab is None else min(int(restrict_vocab), len(emb))
     unit = emb.unit_vectors[:n_vocab]
     ia, ib, ic, id_ = (_row_ids(emb, map(str, analogies[col]), n_vocab) for col in "abcd")

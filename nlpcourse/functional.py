@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import validate
+
 __all__ = ["sigmoid", "log_sigmoid", "logsumexp", "softmax", "log_softmax"]
 
 
@@ -32,6 +34,7 @@ def logsumexp(z: np.ndarray, axis: int = -1, keepdims: bool = False) -> np.ndarr
     A slice that is all −inf gives −inf (not NaN).
     """
     z = np.asarray(z, dtype=np.float64)
+    axis = validate.integer(axis, "axis")
     zmax = np.max(z, axis=axis, keepdims=True)
     zmax = np.where(np.isfinite(zmax), zmax, 0.0)
     with np.errstate(divide="ignore"):
@@ -46,6 +49,7 @@ def log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     notebook 05 have always used; their stored outputs depend on it.)
     """
     z = np.asarray(z, dtype=np.float64)
+    axis = validate.integer(axis, "axis")
     zmax = np.max(z, axis=axis, keepdims=True)
     shifted = z - np.where(np.isfinite(zmax), zmax, 0.0)
     with np.errstate(divide="ignore"):

@@ -14,6 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
+from .. import validate
 from ..functional import sigmoid
 from ..plotting import new_figure
 from . import HuffmanTree, _check_vectors, branch_probabilities, leaf_probabilities
@@ -173,6 +174,7 @@ class ToyExample:
 
 def toy_example(dim: int = 4, seed: int = 0) -> ToyExample:
     """The widget's toy model: a Huffman tree over ``TOY_COUNTS`` and seeded random vectors."""
+    dim, seed = validate.positive_int(dim, "dim"), validate.non_negative_int(seed, "seed")
     tree = HuffmanTree.build(np.array(list(TOY_COUNTS.values())), list(TOY_COUNTS))
     rng = np.random.default_rng(seed)
     direction = rng.normal(size=dim)

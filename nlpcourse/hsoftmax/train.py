@@ -232,6 +232,8 @@ def measure_speed(sizes: Sequence[int], dim: int = 100, batch: int = 128, repeat
     dim, batch = validate.positive_int(dim, "dim"), validate.positive_int(batch, "batch")
     repeats, seed = validate.positive_int(repeats, "repeats"), validate.non_negative_int(seed, "seed")
     sizes = [validate.integer(V, "sizes", low=2) for V in validate.non_empty(sizes, "sizes", what="sizes")]
+    if threads is not None:
+        threads = validate.positive_int(threads, "threads")
     with torch_threads(threads):
         return pd.DataFrame([_measure_one(V, dim, batch, repeats, seed)
                              for V in tqdm(list(sizes), desc="sizes", disable=not progress)])

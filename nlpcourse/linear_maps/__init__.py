@@ -70,6 +70,7 @@ def matrix_str(A: np.ndarray | list, decimals: int = 2) -> str:
     Returns:
         e.g. "[ 0.87 -0.50]\n[ 0.50  0.87]".
     """
+    decimals = validate.non_negative_int(decimals, "decimals")
     A = np.atleast_2d(validate.float_array(A, "A"))
     if A.ndim != 2:
         raise ValueError(f"A: expected a vector or a matrix, got shape {A.shape}")

@@ -313,6 +313,9 @@ class MeanPool(Layer):
 
 def check_labels(y: np.ndarray, k: int, n: int | None = None) -> np.ndarray:
     """Validate labels: ints in [0, k), shape (n,). Returns them as int64."""
+    k = validate.positive_int(k, "k")
+    if n is not None:
+        n = validate.non_negative_int(n, "n")
     y = np.asarray(y)
     if y.ndim != 1 or (n is not None and len(y) != n):
         raise ValueError(f"y: expected shape ({n if n is not None else 'N'},), got {y.shape}")

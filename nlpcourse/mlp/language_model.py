@@ -362,6 +362,8 @@ COURSE_LM = {"corpus": "lee_background.cor", "val_docs": 30, "min_count": 3, "n"
 def course_lm(path: str | Path | None = None, *, epochs: int | None = None, progress: bool = False) -> FixedWindowLM:
     """The notebook-05 language model: loaded from ``path`` if that file exists, else trained with
     ``COURSE_LM`` (``epochs`` overrides its epochs) and, when ``path`` is given, saved there."""
+    if epochs is not None:
+        epochs = validate.positive_int(epochs, "epochs")
     if path is not None and Path(path).exists():
         return FixedWindowLM.load(path)
     cfg = COURSE_LM

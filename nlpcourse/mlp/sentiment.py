@@ -51,7 +51,8 @@ def split_indices(y: np.ndarray, fractions: tuple[float, float, float] = (0.6, 0
     """Stratified train/validation/test index arrays for labels y (N,) (each class split by ``fractions``)."""
     if len(fractions) != 3 or min(fractions) < 0 or not np.isclose(sum(fractions), 1.0):
         raise ValueError(f"fractions: expected 3 non-negative fractions summing to 1, got {fractions!r}")
-    rng = np.random.default_rng(seed)
+    y = validate.int_array(y, "y", ndim=1)
+    rng = np.random.default_rng(validate.non_negative_int(seed, "seed"))
     parts: list[list[np.ndarray]] = [[], [], []]
     for c in np.unique(y):
         idx = rng.permutation(np.flatnonzero(y == c))
@@ -70,6 +71,7 @@ def sentiment_run(P: np.ndarray | scipy.sparse.spmatrix, y: np.ndarray, vectors:
     Returns {"train", "val", "test"} accuracies (the test set is evaluated once, at the end).
     ``zero_inputs=True`` is the input-independent baseline (all features zeroed).
     """
+    hidden, epochs = validate.positive_int(hidden, "hidden"), validate.positive_int(epochs, "epochs")
     tr, va, te = split_indices(y, seed=seed)
     d = vectors.shape[1]
     model = Sequential(MeanPool(vectors, trainable=fine_tune), Linear(d, hidden, seed=seed), Tanh(),
@@ -85,8 +87,9 @@ def stratified_folds(y: np.ndarray, folds: int = 10, seed: int = 0) -> list[np.n
     Each class's examples are shuffled (fixed seed) and dealt round-robin, so every fold holds each class in
     proportion; every example is tested exactly once.
     """
-    y = np.asarray(y)
+    y = validate.int_array(y, "y", ndim=1)
     folds = validate.integer(folds, "folds", low=2, high=len(y))
+    seed = validate.non_negative_int(seed, "seed")
     rng = np.random.default_rng(seed)
     parts: list[list[np.ndarray]] = [[] for _ in range(folds)]
     for c in np.unique(y):
@@ -108,6 +111,7 @@ def sentiment_cv(P: np.ndarray | scipy.sparse.spmatrix, y: np.ndarray, vectors: 
     not. Everything is float64, so another CPU's float kernels change the scores by ~1e-15 — far below any
     prediction's margin.
     """
+    hidden, epochs = validate.positive_int(hidden, "hidden"), validate.positive_int(epochs, "epochs")
     d = vectors.shape[1]
     X = P * 0.0 if zero_inputs else P
     correct, train_acc = 0, []

@@ -66,6 +66,8 @@ class Momentum(SGD):
 
 def torch_sgd_arguments(lr: float, alpha: float) -> dict[str, float]:
     """Arguments for ``torch.optim.SGD`` that reproduce ``Momentum(lr, alpha)`` step for step."""
+    lr = validate.positive_float(lr, "lr")
+    alpha = validate.probability(alpha, "alpha", open_high=True)
     return {"lr": lr * (1 - alpha), "momentum": alpha, "dampening": 0.0}
 
 
@@ -97,6 +99,7 @@ class Adam(SGD):
 def make_optimizer(name: str, lr: float, alpha: float = 0.9) -> SGD:
     """"sgd", "momentum" or "adam" with learning rate ``lr`` (``alpha``: the momentum coefficient)."""
     validate.string(name, "name")
+    alpha = validate.probability(alpha, "alpha", open_high=True)
     if name == "sgd":
         return SGD(lr)
     if name == "momentum":

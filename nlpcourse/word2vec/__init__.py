@@ -215,6 +215,7 @@ def naive_softmax_loss_and_grad(center_vec: np.ndarray, outside_vectors: np.ndar
 def naive_softmax_loss_torch(center_vec: torch.Tensor, outside_vectors: torch.Tensor,
                              target: int) -> torch.Tensor:
     """The same loss in torch (autograd gives the gradients): −z[target] + logsumexp(z)."""
+    target = validate.index(target, "target", outside_vectors.shape[0], what="a word index")
     z = outside_vectors @ center_vec
     return torch.logsumexp(z, dim=0) - z[target]
 
@@ -283,6 +284,7 @@ def neg_sampling_loss_and_grad(center_vec: np.ndarray, outside_vectors: np.ndarr
 def neg_sampling_loss_torch(center_vec: torch.Tensor, outside_vectors: torch.Tensor, target: int,
                             negatives: torch.Tensor | np.ndarray) -> torch.Tensor:
     """The negative-sampling loss in torch: −logσ(pos) − Σ logσ(−neg)."""
+    target = validate.index(target, "target", outside_vectors.shape[0], what="a word index")
     negatives = torch.as_tensor(np.asarray(negatives), dtype=torch.long)
     pos = outside_vectors[target] @ center_vec
     neg = outside_vectors[negatives] @ center_vec
