@@ -116,7 +116,7 @@ def one_of(value: object, name: str, options: Collection[Any]) -> Any:
     except TypeError:  # unhashable value against a set
         ok = False
     if not ok:
-        raise ValueError(f"{name}: expected one of {sorted(map(repr, options))}, got {_got(value)}")
+        raise ValueError(f"{name}: expected one of [{', '.join(sorted(map(repr, options)))}], got {_got(value)}")
     return value
 
 
