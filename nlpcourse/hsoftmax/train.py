@@ -112,7 +112,7 @@ def train_hs(sentences: Sequence[Sequence[str]], config: HSConfig | None = None,
              **overrides: object) -> HSModel:
     """Skip-gram with hierarchical softmax, trained by batched SGD in torch with hand-written gradients.
 
-    The word2vec recipe, as in ``word2vec.train_sgns`` but with the tree instead of negative samples:
+    The word2vec recipe, as in ``word2vec.train.train_sgns`` but with the tree instead of negative samples:
     vocabulary with ``min_count``, frequent-word subsampling (``corpus.keep_probabilities``), each epoch's
     pairs from ``corpus.epoch_pairs`` (gensim's reduced window), θ_W uniform in ±0.5/d, θ_C at zero, a learning
     rate decaying linearly from ``lr`` to ``min_lr``; each batch's summed gradients update only the rows
