@@ -18,9 +18,9 @@ from ..plotting import new_figure
 from ..validate import float_array, index, positive_float
 from . import causal_mask, masked_softmax, thinking_machines
 
-__all__ = ["heatmap", "draw_attention", "draw_decoder_step", "draw_scaling", "draw_positional_encoding",
+__all__ = ["heatmap", "draw_attention", "draw_attention_panels", "draw_decoder_step", "draw_scaling", "draw_positional_encoding",
            "draw_norms", "draw_loss", "draw_attention_maps", "AttentionExample", "attention_view",
-           "draw_explorer", "explorer_examples", "SENTENCE"]
+           "draw_explorer", "explorer_examples", "SENTENCE", "DEFAULT_EXAMPLE"]
 
 
 def heatmap(ax: Axes, values: np.ndarray, rows: Sequence[str] | None = None, cols: Sequence[str] | None = None,
@@ -64,6 +64,16 @@ def draw_attention(weights: np.ndarray, queries: Sequence[str] | None = None, ke
     ax.set_xlabel("key")
     ax.set_ylabel("query")
     return ax.figure
+
+
+def draw_attention_panels(panels: dict[str, tuple[np.ndarray, Sequence[str], Sequence[str]]]) -> Figure:
+    """Several attention matrices side by side: title -> (weights (L, S), query labels, key labels)."""
+    fig, axes = new_figure(len(panels), size=(3.9 * len(panels), 3.5), squeeze=False)
+    for ax, (title, (weights, rows, cols)) in zip(axes[0], panels.items(), strict=True):
+        draw_attention(weights, rows, cols, title, ax)
+        for label in ax.get_xticklabels():
+            label.set_rotation(45)
+    return fig
 
 
 def draw_decoder_step(words: Sequence[str], scores: np.ndarray, weights: np.ndarray, states: np.ndarray,
@@ -233,6 +243,7 @@ def draw_explorer(example: AttentionExample, head: int = 0, scaled: bool = True,
 
 
 
+DEFAULT_EXAMPLE = "a sentence, 2 heads"  # what the explorer shows first (and the static cell after it)
 SENTENCE = "the animal didn't cross the street because it was tired".split()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipywidgets as W
 
 from ..ui import interactive_figure
-from .figures import draw_explorer, explorer_examples
+from .figures import DEFAULT_EXAMPLE, draw_explorer, explorer_examples
 
 __all__ = ["attention_explorer"]
 
@@ -20,7 +20,7 @@ def attention_explorer(model: object | None = None, tokens: object | None = None
     examples = explorer_examples(model, tokens)
     heads = max(len(e.q) for e in examples.values())
     controls = {
-        "example": W.Dropdown(options=list(examples), description="example"),
+        "example": W.Dropdown(options=list(examples), value=DEFAULT_EXAMPLE, description="example"),
         "head": W.IntSlider(value=1, min=1, max=heads, description="head"),
         "scaled": W.Checkbox(value=True, description="divide by √d_k"),
         "temperature": W.FloatLogSlider(value=1.0, base=10, min=-1, max=1, step=0.1, description="temperature"),
