@@ -18,9 +18,9 @@ from ..plotting import new_figure
 from ..validate import float_array, index, positive_float
 from . import causal_mask, masked_softmax, thinking_machines
 
-__all__ = ["heatmap", "draw_attention", "draw_attention_panels", "draw_decoder_step", "draw_scaling", "draw_positional_encoding",
-           "draw_norms", "draw_loss", "draw_attention_maps", "AttentionExample", "attention_view",
-           "draw_explorer", "explorer_examples", "SENTENCE", "DEFAULT_EXAMPLE"]
+__all__ = ["heatmap", "draw_attention", "draw_attention_panels", "draw_decoder_step", "draw_scaling",
+           "draw_positional_encoding", "draw_norms", "draw_loss", "draw_attention_maps", "AttentionExample",
+           "attention_view", "draw_explorer", "explorer_examples", "SENTENCE", "DEFAULT_EXAMPLE"]
 
 
 def heatmap(ax: Axes, values: np.ndarray, rows: Sequence[str] | None = None, cols: Sequence[str] | None = None,

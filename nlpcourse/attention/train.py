@@ -52,7 +52,9 @@ def multi_head_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Te
     scores = (q @ k.transpose(-1, -2)) / math.sqrt(E // H)
     if bias is not None:
         scores = scores + bias
-    weights = torch.softmax(scores, dim=-1).nan_to_num(0.0)  # a fully masked row attends to nothing
+    weights = torch.softmax(scores, dim=-1)
+    if bias is not None:
+        weights = weights.nan_to_num(0.0)  # a fully masked row (all −inf) attends to nothing
     out = (weights @ v).transpose(1, 2).reshape(N, L, E)
     return nn.functional.linear(out, out_weight, out_bias), weights
 
