@@ -336,8 +336,8 @@ def mha_weights(state_dict: Mapping[str, object], embed_dim: int, name: str = "s
 
 def multi_head_attention(query: np.ndarray, key: np.ndarray, value: np.ndarray, state_dict: Mapping[str, object],
                          num_heads: int, *, attn_mask: np.ndarray | None = None,
-                         key_padding_mask: np.ndarray | None = None, average_attn_weights: bool = True,
-                         _prefix: str = "", _name: str = "state_dict") -> tuple[np.ndarray, np.ndarray]:
+                         key_padding_mask: np.ndarray | None = None,
+                         average_attn_weights: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """``torch.nn.MultiheadAttention(E, num_heads, batch_first=True)``'s forward, from its ``state_dict()``.
 
     One E × E projection each for Q, K, V; split into num_heads heads of head_dim = E / num_heads; scaled
@@ -363,7 +363,7 @@ def multi_head_attention(query: np.ndarray, key: np.ndarray, value: np.ndarray, 
     S = key.shape[1]
     if E % H:
         raise ValueError(f"num_heads: embed_dim {E} is not divisible by num_heads {H}")
-    p = mha_weights(state_dict, E, _name, _prefix)
+    p = mha_weights(state_dict, E)
     bias = attention_bias(attn_mask, key_padding_mask, N, H, L, S)
     q = split_heads(query @ p["W_q"].T + p["b_q"], H)  # (N, H, L, D)
     k = split_heads(key @ p["W_k"].T + p["b_k"], H)  # (N, H, S, D)
@@ -465,13 +465,14 @@ def encoder_layer(x: np.ndarray, state_dict: Mapping[str, object], num_heads: in
     x = float_array(x, "x", ndim=3)
     E = x.shape[-1]
     keys(state_dict, "state_dict", ENCODER_KEYS)
+    mha_weights(state_dict, E, prefix="self_attn.")  # errors name the layer's own keys
     w1 = float_array(state_dict["linear1.weight"], "state_dict['linear1.weight']", shape=("F", E))
     F = w1.shape[0]
     b1 = float_array(state_dict["linear1.bias"], "state_dict['linear1.bias']", shape=(F,))
     w2 = float_array(state_dict["linear2.weight"], "state_dict['linear2.weight']", shape=(E, F))
     b2 = float_array(state_dict["linear2.bias"], "state_dict['linear2.bias']", shape=(E,))
-    sa, _ = multi_head_attention(x, x, x, state_dict, num_heads, attn_mask=src_mask,
-                                 key_padding_mask=src_key_padding_mask, _prefix="self_attn.")
+    attn = {k.removeprefix("self_attn."): v for k, v in state_dict.items() if k.startswith("self_attn.")}
+    sa, _ = multi_head_attention(x, x, x, attn, num_heads, attn_mask=src_mask, key_padding_mask=src_key_padding_mask)
     h = layer_norm(x + sa, state_dict["norm1.weight"], state_dict["norm1.bias"], eps)
     ff = np.maximum(h @ w1.T + b1, 0.0) @ w2.T + b2
     return layer_norm(h + ff, state_dict["norm2.weight"], state_dict["norm2.bias"], eps)

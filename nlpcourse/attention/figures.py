@@ -229,12 +229,14 @@ def draw_explorer(example: AttentionExample, head: int = 0, scaled: bool = True,
     """The explorer's figure: one head's weights (left) and its output rows (right). Fixed layout (fast)."""
     weights, out = attention_view(example, head, scaled, temperature, causal)
     fig, (a, b) = new_figure(2, size=(9.0, 3.6), layout=None, gridspec_kw={"width_ratios": [1, 1.2]})
-    fig.subplots_adjust(left=0.12, right=0.98, bottom=0.2, top=0.86, wspace=0.35)
+    fig.subplots_adjust(left=0.12, right=0.98, bottom=0.24, top=0.88, wspace=0.35)
     how = ("÷√d" if scaled else "raw") + (f", T = {temperature:g}" if temperature != 1 else "") \
         + (", causal" if causal else "")
     heatmap(a, weights, example.query_labels, example.key_labels, f"{example.name}: head {head + 1} ({how})",
             vmax=1.0, annotate=weights.size <= 64)
     a.set_xlabel("key")
+    for label in a.get_xticklabels():
+        label.set_rotation(45)
     heatmap(b, out, example.query_labels, [str(j) for j in range(out.shape[1])], "output = weights · V",
             cmap="coolwarm", vmin=-np.abs(example.v).max(), vmax=np.abs(example.v).max(), annotate=False)
     b.set_xticks([])
@@ -261,7 +263,7 @@ def explorer_examples(model: object | None = None, tokens: Sequence[int] | None 
     rng = np.random.default_rng(seed)
     E, H = 16, 2
     X = rng.standard_normal((len(SENTENCE), E))
-    q, k, v = (np.einsum("le,hed->hld", X, rng.standard_normal((H, E, E // H)) / np.sqrt(E / 4))
+    q, k, v = (np.einsum("le,hed->hld", X, rng.standard_normal((H, E, E // H)) / np.sqrt(E / 2))
                for _ in range(3))
     out["a sentence, 2 heads"] = AttentionExample("a sentence", q, k, v, SENTENCE, SENTENCE)
     if model is not None:
