@@ -49,7 +49,7 @@ def multi_head_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Te
         return nn.functional.linear(x, w, b).view(N, -1, H, E // H).transpose(1, 2)
 
     q, k, v = heads(query, w_q, b_q), heads(key, w_k, b_k), heads(value, w_v, b_v)
-    scores = (q @ k.transpose(-1, -2)) / math.sqrt(E // H)
+    scores = (q / math.sqrt(E // H)) @ k.transpose(-1, -2)  # scaling q (L·D numbers) is cheaper than the scores
     if bias is not None:
         scores = scores + bias
     weights = torch.softmax(scores, dim=-1)
