@@ -596,3 +596,16 @@ def test_attention_explorer_builds(trained):
     example = widget.children[0].children[0]
     example.value = "toy model, layer 2"  # a callback redraws without error
     assert "Thinking Machines" in example.options
+
+
+def test_numpy_encoder_layer_runs_the_trained_models_block(trained):
+    """The three layers agree on the trained weights: numpy encoder_layer = our EncoderBlock (float64)."""
+    model, history = trained
+    block = model.blocks[0]
+    twin = T.EncoderBlock(32, 2, 64).double()
+    twin.load_state_dict(block.state_dict())
+    with torch.no_grad():
+        x = (model.embed(history.test_x[:5]) + model.positions).double()
+        ref, _ = twin(x)
+    sd = {k: v.double() for k, v in block.state_dict().items()}
+    np.testing.assert_allclose(A.encoder_layer(x.numpy(), sd, 2), ref.numpy(), atol=1e-10)

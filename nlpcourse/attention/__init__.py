@@ -108,20 +108,20 @@ def softmax_saturation(dims: list[int], keys_per_query: int = 10, samples: int =
         ``‖J‖ (raw)``.
     """
     rng = np.random.default_rng(seed)
-    rows = []
+    rows = {}
     for d in dims:
         d = positive_int(d, "dims")
         q = rng.standard_normal((samples, 1, d))
         k = rng.standard_normal((samples, keys_per_query, d))
         raw = (q @ k.swapaxes(1, 2))[:, 0]  # (samples, keys)
-        row = [d]
-        for scores in (raw / np.sqrt(d), raw):
+        row = {}
+        for how, scores in (("÷√d", raw / np.sqrt(d)), ("raw", raw)):
             p = softmax(scores)
             jac = np.eye(keys_per_query) * p[:, :, None] - p[:, :, None] * p[:, None, :]
-            row += [p.max(axis=1).mean(), np.linalg.norm(jac, axis=(1, 2)).mean()]
-        rows.append(row)
-    cols = ["d", "max weight (÷√d)", "‖J‖ (÷√d)", "max weight (raw)", "‖J‖ (raw)"]
-    df = pd.DataFrame(rows, columns=cols).set_index("d")
+            row[f"max weight ({how})"] = p.max(axis=1).mean()
+            row[f"‖J‖ ({how})"] = np.linalg.norm(jac, axis=(1, 2)).mean()
+        rows[d] = row
+    df = pd.DataFrame.from_dict(rows, orient="index").rename_axis("d")
     return df[["max weight (÷√d)", "max weight (raw)", "‖J‖ (÷√d)", "‖J‖ (raw)"]]
 
 
