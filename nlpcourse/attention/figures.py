@@ -233,7 +233,7 @@ def draw_explorer(example: AttentionExample, head: int = 0, scaled: bool = True,
     how = ("÷√d" if scaled else "raw") + (f", T = {temperature:g}" if temperature != 1 else "") \
         + (", causal" if causal else "")
     heatmap(a, weights, example.query_labels, example.key_labels, f"{example.name}: head {head + 1} ({how})",
-            vmax=1.0, annotate=weights.size <= 64)
+            vmax=1.0, annotate=weights.size <= 16)  # numbers in 64 cells would cost ~100 ms a redraw
     a.set_xlabel("key")
     for label in a.get_xticklabels():
         label.set_rotation(45)
