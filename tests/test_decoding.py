@@ -62,3 +62,252 @@ def test_start_already_final_and_max_steps():
 def test_bad_beam_size(bad):
     with pytest.raises(ValueError, match="beam_size: expected an int >= 1"):
         beam_search("", expand, is_final, beam_size=bad)
+
+
+# ================================================================ the step-function searches (notebook 07)
+
+import itertools  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from nlpcourse import decoding as dec  # noqa: E402
+from nlpcourse.decoding import hf, models  # noqa: E402
+
+BOS, EOS, A, THE, DOG, CAT = range(6)
+# greedy takes "the" (0.6) then "dog" (0.55): 0.33; the best sequence is "a dog": 0.4 · 0.9 = 0.36
+TOY = {(): [0, 0, 0.4, 0.6, 0, 0], (THE,): [0, 0, 0, 0, 0.55, 0.45], (A,): [0, 0, 0, 0, 0.9, 0.1],
+       **{(w, x): [0, 1, 0, 0, 0, 0] for w in (A, THE) for x in (DOG, CAT)}}
+KW = dict(max_new_tokens=3, eos_token_id=EOS, pad_token_id=BOS)
+
+
+def toy_step():
+    return dec.table_step(TOY)
+
+
+def test_toy_greedy_misses_and_beam_finds_the_best():
+    seqs, lp = dec.greedy_decode(toy_step(), [[BOS]], **KW)
+    assert seqs.tolist() == [[BOS, THE, DOG, EOS]] and math.isclose(math.exp(lp[0]), 0.33)
+    seqs, scores = dec.generate(toy_step(), [[BOS]], num_beams=2, length_penalty=0.0, **KW)
+    assert seqs.tolist() == [[BOS, A, DOG, EOS]] and math.isclose(math.exp(scores[0]), 0.36)
+    seqs, scores = dec.exhaustive_decode(toy_step(), [[BOS]], length_penalty=0.0, num_return_sequences=4, **KW)
+    assert seqs[:, 1:3].tolist() == [[A, DOG], [THE, DOG], [THE, CAT], [A, CAT]]
+    assert np.allclose(np.exp(scores), [0.36, 0.33, 0.27, 0.04])
+
+
+def test_count_sequences_matches_exhaustive_enumeration():
+    for V, T in [(3, 1), (3, 3), (4, 4), (5, 2)]:
+        step = dec.random_step(V, seed=1)
+        _, scores = dec.exhaustive_decode(step, [[0]], max_new_tokens=T, eos_token_id=1, pad_token_id=0,
+                                          num_return_sequences=10**4)
+        assert np.isfinite(scores).sum() == dec.count_sequences(V, T)
+        _, scores = dec.exhaustive_decode(step, [[0]], max_new_tokens=T, eos_token_id=None, pad_token_id=0,
+                                          num_return_sequences=10**4)
+        assert np.isfinite(scores).sum() == dec.count_sequences(V, T, eos=False) == V**T
+
+
+def test_prune_takes_the_best_over_all_beams():
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        scores = rng.normal(size=(3, 7))
+        beam, token, s = dec.prune(scores, 5)
+        assert np.allclose(s, np.sort(scores.ravel())[::-1][:5]) and np.allclose(scores[beam, token], s)
+
+
+def test_length_normalised_is_hf_formula():
+    assert dec.length_normalised(-6.0, 3, 1.0) == -2.0 and dec.length_normalised(-6.0, 3, 0.0) == -6.0
+    assert math.isclose(dec.length_normalised(-8.0, 4, 2.0), -0.5)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_beam_of_one_is_greedy(seed):
+    step = dec.random_step(5, seed=seed, temperature=0.7)
+    prompts = [[0, 2], [3, 4]]
+    g, glp = dec.greedy_decode(step, prompts, max_new_tokens=6, eos_token_id=1, pad_token_id=0)
+    # HF's k = 1 beam search is greedy except with early_stopping="never" and alpha > 0 (it then keeps
+    # searching past an EOS for a longer hypothesis with a better normalised score)
+    for es, alpha in itertools.product((True, False, "never"), (-1.0, 0.0, 1.0, 2.0)):
+        if es == "never" and alpha > 0:
+            continue
+        seqs, scores = dec.generate(step, prompts, num_beams=1, max_new_tokens=6, eos_token_id=1, pad_token_id=0,
+                                    length_penalty=alpha, early_stopping=es)
+        assert seqs.tolist() == g.tolist()
+        lengths = np.array([r.index(1) + 1 if 1 in r else len(r) for r in g[:, 2:].tolist()])
+        assert np.allclose(scores, glp / lengths**alpha)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("alpha", [0.0, 0.7, 1.0, 2.0])
+def test_wide_beam_is_exhaustive(seed, alpha):
+    V, T = 4, 4
+    step = dec.random_step(V, seed=seed)
+    n = dec.count_sequences(V, T)
+    kw = dict(max_new_tokens=T, eos_token_id=1, pad_token_id=0, length_penalty=alpha)
+    ex_seqs, ex_scores = dec.exhaustive_decode(step, [[2], [3]], num_return_sequences=5, **kw)
+    # "never" (alpha > 0) bounds what an open beam can still reach: exact. With alpha = 0 False is exact too,
+    # and True stops once k hypotheses finished: with k >= all sequences, only when all have.
+    for es in ("never",) + ((False, True) if alpha == 0 else ()):
+        seqs, scores = dec.generate(step, [[2], [3]], num_beams=n, num_return_sequences=5, early_stopping=es, **kw)
+        assert seqs.tolist() == ex_seqs.tolist() and np.allclose(scores, ex_scores)
+
+
+def test_narrow_beam_never_beats_exhaustive():
+    step = dec.random_step(4, seed=3)
+    kw = dict(max_new_tokens=5, eos_token_id=1, pad_token_id=0, length_penalty=1.0)
+    _, best = dec.exhaustive_decode(step, [[2]], **kw)
+    for k in (1, 2, 3):
+        _, s = dec.generate(step, [[2]], num_beams=k, early_stopping="never", **kw)
+        assert s[0] <= best[0] + 1e-12
+
+
+def test_a_batch_decodes_like_its_prompts_one_by_one():
+    step = dec.random_step(6, seed=2, temperature=0.5)
+    prompts = [[0, 2], [3, 4], [5, 5]]
+    kw = dict(num_beams=3, max_new_tokens=5, eos_token_id=1, pad_token_id=0, num_return_sequences=2)
+    seqs, scores = dec.generate(step, prompts, **kw)
+    for b, p in enumerate(prompts):
+        s1, sc1 = dec.generate(step, [p], **kw)
+        assert np.allclose(scores[2 * b : 2 * b + 2], sc1)
+        assert seqs[2 * b : 2 * b + 2, : s1.shape[1]].tolist() == s1.tolist()
+
+
+def test_one_step_call_expands_every_beam_of_every_input():
+    counter = dec.counting(dec.random_step(8, seed=0))
+    dec.generate(counter, [[2], [3]], num_beams=3, max_new_tokens=4, eos_token_id=None, pad_token_id=0)
+    assert counter.calls == 4 and counter.rows == 2 * (1 + 3 + 3 + 3)
+
+
+def test_ban_renormalises():
+    step = dec.ban(dec.random_step(5, seed=0), [3])
+    lp = step(np.array([[0], [1]]))
+    assert np.all(lp[:, 3] == -np.inf) and np.allclose(np.exp(lp).sum(axis=1), 1)
+
+
+def test_search_state_records_the_tree():
+    state = dec.start([BOS])
+    cfg = dec.BeamConfig(2, 3, EOS, BOS, length_penalty=0.0)
+    while not state.done:
+        dec.expand(toy_step(), [state], cfg)
+    statuses = [n.status for n in state.nodes]
+    assert statuses[0] == "start" and statuses.count("finished") == 2
+    assert {n.status for n in state.nodes} <= {"start", "kept", "pruned", "finished"}
+    assert all(state.nodes[n.parent].depth == n.depth - 1 for n in state.nodes[1:])
+
+
+# ---------------------------------------------------------------- against transformers' generate
+
+def test_same_as_hf_generate_over_a_grid():
+    df = hf.agreement(seeds=range(3), widths=(1, 2, 3, 4), length_penalties=(-0.5, 0.0, 1.0, 2.0),
+                      max_new_tokens=5)
+    assert len(df) == 3 * 4 * 4 * 3
+    assert df.same_sequences.all(), df[~df.same_sequences]
+    beams = df[df.num_beams > 1]
+    assert (beams.max_score_diff < 2e-5).all()  # float32 (HF) vs float64 (ours) sums of ~5 log-probs
+    assert df.eos_ended.sum() > 0.2 * df.rows.sum()  # the EOS rules are exercised, not only the length limit
+
+
+def test_same_as_hf_with_fewer_return_sequences_and_longer_prompts():
+    model, step, prompts, eos, pad = hf.reference_problem(7, batch=3, prompt_length=5)
+    for k, n in [(3, 1), (4, 2), (5, 5)]:
+        kw = dict(num_beams=k, max_new_tokens=7, eos_token_id=eos, pad_token_id=pad, length_penalty=1.3,
+                  early_stopping=False, num_return_sequences=n)
+        ref, ref_scores = hf.hf_generate(model, prompts, **kw)
+        seqs, scores = dec.generate(step, prompts, **kw)
+        assert seqs.tolist() == ref.tolist() and np.allclose(scores, ref_scores, atol=1e-5)
+
+
+# ---------------------------------------------------------------- bad input
+
+@pytest.mark.parametrize("over, error, message", [
+    (dict(num_beams=0), ValueError, "num_beams: expected an int >= 1, got 0"),
+    (dict(num_beams=2.0), TypeError, "num_beams: expected an int >= 1"),
+    (dict(num_return_sequences=3), ValueError, "num_return_sequences: expected at most num_beams = 2"),
+    (dict(max_new_tokens=0), ValueError, "max_new_tokens: expected an int >= 1, got 0"),
+    (dict(early_stopping="always"), ValueError, "early_stopping: expected one of"),
+    (dict(early_stopping=1), TypeError, "early_stopping: expected True, False or 'never'"),
+    (dict(length_penalty=float("nan")), ValueError, "length_penalty: expected a finite number"),
+    (dict(eos_token_id=6), ValueError, r"eos_token_id: expected a token id in \[0, 6\)"),
+])
+def test_bad_settings(over, error, message):
+    kw = {**dict(num_beams=2, max_new_tokens=3, eos_token_id=EOS, pad_token_id=BOS), **over}
+    with pytest.raises(error, match=message):
+        dec.generate(toy_step(), [[BOS]], **kw)
+
+
+@pytest.mark.parametrize("prompts, message", [
+    ([[]], r"input_ids: expected non-empty prompts"),
+    ([[0, 1], [2]], r"input_ids: expected prompts of equal length .* got lengths \[2, 1\]"),
+    ([0, 1], "input_ids: expected a 2-D array"),
+    ([[0, 9]], r"input_ids: expected token ids in \[0, 6\)"),
+    ([[-1]], "input_ids: expected token ids >= 0"),
+])
+def test_bad_prompts(prompts, message):
+    with pytest.raises(ValueError, match=message):
+        dec.generate(dec.random_step(6), prompts, num_beams=2, max_new_tokens=3, eos_token_id=EOS, pad_token_id=BOS)
+
+
+def logits_step(prefixes):
+    return np.random.default_rng(0).normal(size=(len(prefixes), 5))
+
+
+@pytest.mark.parametrize("step, message", [
+    (lambda p: np.zeros((1, 5)) - np.log(5), r"step: expected shape \(2, V\)"),               # one row, 2 prefixes
+    (lambda p: np.full((len(p), 5), 0.2), "these are probabilities .* return their log"),
+    (logits_step, "logsumexp"),
+    (lambda p: np.full((len(p), 5), np.nan), "got NaN or \\+inf"),
+    (lambda p: np.full((len(p), 4), -np.log(5.0)), "the rows are not normalised"),
+    (lambda p: "log-probs", "step: expected an array of numbers"),
+])
+def test_bad_step_functions_are_explained(step, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        dec.generate(step, [[0], [1]], num_beams=2, max_new_tokens=2, eos_token_id=1, pad_token_id=0)
+
+
+def test_step_that_changes_its_vocabulary():
+    calls = []
+
+    def step(p):
+        calls.append(1)
+        V = 4 if len(calls) == 1 else 5
+        return np.full((len(p), V), -np.log(V))
+
+    with pytest.raises(ValueError, match="with V = 4"):
+        dec.generate(step, [[0]], num_beams=2, max_new_tokens=3, eos_token_id=1, pad_token_id=0)
+
+
+def test_toy_table_names_a_missing_prefix():
+    with pytest.raises(KeyError, match=r"no row for the generated tokens \(0,\)"):
+        dec.table_step({(): [1.0, 0.0]})(np.array([[0, 0]]))
+
+
+# ---------------------------------------------------------------- real models
+
+def test_course_lm_and_its_step():
+    m = models.course_lm()
+    step = models.window_lm_step(m)
+    ctx = np.array([[m.bos_id] * 3, [3, 4, 5], [7, 8, 9]])
+    assert np.allclose(step(ctx), m.logprobs(ctx), atol=1e-12)
+    assert np.allclose(step(np.array([[m.bos_id, 3]])), m.logprobs(np.array([[m.bos_id, m.bos_id, 3]])))
+    p = models.encode_prompt(m, "police said")
+    assert models.decode(m, p[0]) == "police said"
+    with pytest.raises(KeyError, match="not in the model's vocabulary"):
+        models.encode_prompt(m, "police zzzqqq")
+
+
+def test_the_tree_as_a_step_function_finds_the_most_probable_leaves():
+    from nlpcourse import hsoftmax as hs
+
+    toy = hs.toy_example()
+    tree = toy.tree
+    for center in ("natural", "language", tree.symbols[-1]):
+        h = toy.center_at(center)
+        step = models.tree_step(tree, h, toy.inner)
+        kw = dict(max_new_tokens=tree.max_depth + 1, eos_token_id=2 * tree.n_leaves - 1, pad_token_id=tree.root,
+                  length_penalty=0.0)
+        best = hs.exhaustive_search(tree, h, toy.inner, k=3)
+        seqs, scores = dec.generate(step, models.tree_prompt(tree), num_beams=tree.n_leaves,
+                                    num_return_sequences=3, early_stopping="never", **kw)
+        assert [models.tree_leaf(tree, s) for s in seqs] == [w for w, _ in best]
+        assert np.allclose(np.exp(scores), [p for _, p in best])
+        seqs, _ = dec.greedy_decode(step, models.tree_prompt(tree), max_new_tokens=kw["max_new_tokens"],
+                                    eos_token_id=kw["eos_token_id"], pad_token_id=tree.root)
+        assert models.tree_leaf(tree, seqs[0]) == hs.tree_search(tree, h, toy.inner, beam_size=1)[0][0]
