@@ -41,7 +41,7 @@ __all__ = [
     "Step", "check_step_output", "check_prompts", "table_step", "random_step", "ban", "counting",
     "count_sequences", "greedy_decode", "exhaustive_decode",
     "length_normalised", "prune", "BeamConfig", "Beam", "Node", "SearchState", "start", "advance", "expand",
-    "generate", "Hypothesis", "beam_search", "greedy_search",
+    "generate", "sequence_logprob", "diagnose", "Hypothesis", "beam_search", "greedy_search",
 ]
 
 Step = Callable[[np.ndarray], object]
@@ -335,20 +335,21 @@ def exhaustive_decode(step: Step, input_ids: object, *, max_new_tokens: int, eos
 
 # ---------------------------------------------------------------- 4. beam search, Hugging Face's rules
 
-def prune(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def prune(beam_scores: np.ndarray, logp: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The pruning step: the n best continuations over *all* beams, best first.
 
     Args:
-        scores: (k, V) cumulative log-probabilities: beam i's score + log p(token w | beam i), for every w.
-        n: how many to keep (n <= k·V).
+        beam_scores: (k,) the open beams' cumulative log-probabilities.
+        logp: (k, V) next-token log-probabilities of each beam.
+        n: how many continuations to keep (n <= k·V).
     Returns:
-        beam (n,) int64 (which beam each continues), token (n,) int64, score (n,) float64 — sorted by
-        descending score; ties go to the lower flat index (beam first, then token).
+        beam (n,) int64 (which beam each continues), token (n,) int64, score (n,) float64 = beam score +
+        log p(token | beam), sorted by descending score; ties go to the lower flat index (beam, then token).
     """
-    flat = scores.ravel()
-    best = np.argsort(-flat, kind="stable")[:n]
-    beam, token = np.divmod(best, scores.shape[1])
-    return beam, token, flat[best]
+    scores = (beam_scores[:, None] + logp).ravel()  # (k·V,): flat index = beam · V + token
+    best = np.argsort(-scores, kind="stable")[:n]
+    beam, token = np.divmod(best, logp.shape[1])
+    return beam, token, scores[best]
 
 
 @dataclass(frozen=True)
@@ -438,7 +439,7 @@ def _cannot_improve(state: SearchState, cfg: BeamConfig) -> bool:
 
 
 def advance(state: SearchState, logp: np.ndarray, cfg: BeamConfig,
-            prune: Callable[[np.ndarray, int], tuple] = prune) -> None:
+            prune: Callable[[np.ndarray, np.ndarray, int], tuple] = prune) -> None:
     """One beam-search step for one input, in place: expand, prune, set finished hypotheses aside, stop?
 
     Args:
@@ -455,8 +456,8 @@ def advance(state: SearchState, logp: np.ndarray, cfg: BeamConfig,
     k = cfg.num_beams
     t = state.steps + 1  # the generated length after this step
     last = t == cfg.max_new_tokens
-    scores = np.array([b.score for b in state.running])[:, None] + logp
-    beams, tokens, cand = prune(scores, min(2 * k, scores.size))
+    beam_scores = np.array([b.score for b in state.running])
+    beams, tokens, cand = prune(beam_scores, logp, min(2 * k, logp.size))
     running = []
     for rank, (i, w, s) in enumerate(zip(np.asarray(beams).tolist(), np.asarray(tokens).tolist(),
                                          np.asarray(cand, dtype=np.float64).tolist(), strict=True)):
@@ -483,7 +484,7 @@ def advance(state: SearchState, logp: np.ndarray, cfg: BeamConfig,
 
 
 def expand(step: Step, states: list[SearchState], cfg: BeamConfig, vocab_size: int | None = None,
-           prune: Callable[[np.ndarray, int], tuple] = prune) -> int:
+           prune: Callable[[np.ndarray, np.ndarray, int], tuple] = prune) -> int:
     """One step of every unfinished search: ONE step call for all their open beams, then ``advance`` each.
 
     Returns:
@@ -504,7 +505,7 @@ def expand(step: Step, states: list[SearchState], cfg: BeamConfig, vocab_size: i
 def generate(step: Step, input_ids: object, *, num_beams: int, max_new_tokens: int, eos_token_id: int | None,
              pad_token_id: int, length_penalty: float = 1.0, early_stopping: bool | str = False,
              num_return_sequences: int = 1,
-             prune: Callable[[np.ndarray, int], tuple] = prune) -> tuple[np.ndarray, np.ndarray]:
+             prune: Callable[[np.ndarray, np.ndarray, int], tuple] = prune) -> tuple[np.ndarray, np.ndarray]:
     """Beam search with the rules and outputs of ``model.generate(num_beams=k, do_sample=False, ...,
     return_dict_in_generate=True, output_scores=True)`` (``.sequences``, ``.sequences_scores``).
 
@@ -536,3 +537,20 @@ def generate(step: Step, input_ids: object, *, num_beams: int, max_new_tokens: i
             _check_ids_in_vocab(prompts, V, eos_token_id=cfg.eos_token_id, pad_token_id=cfg.pad_token_id)
     best = [[(score, beam.tokens) for score, beam in s.finished] for s in states]
     return _pack(prompts, best, cfg.num_return_sequences, cfg.pad_token_id)
+
+
+# ---------------------------------------------------------------- 5. search error or model error?
+
+def sequence_logprob(step: Step, prompt: Sequence[int], tokens: Sequence[int]) -> float:
+    """log p(tokens | prompt) = Σ_t log p(tokens[t] | prompt, tokens[:t]) (a float; −inf if impossible)."""
+    prompt = [int(t) for t in validate.non_empty(list(prompt), "prompt", what="tokens")]
+    tokens = [int(t) for t in validate.non_empty(list(tokens), "tokens")]
+    # prefixes of different lengths: one call each (a step function takes a batch of equal-length prefixes)
+    return float(sum(_run_step(step, [tuple(prompt + tokens[:t])], None)[0, w] for t, w in enumerate(tokens)))
+
+
+def diagnose(step: Step, prompt: Sequence[int], found: Sequence[int], reference: Sequence[int]) -> str:
+    """"search error" when the search's output is less probable than the reference (a better search would
+    have found something at least as probable), else "model error" (the model prefers a worse output)."""
+    return ("search error" if sequence_logprob(step, prompt, found) < sequence_logprob(step, prompt, reference)
+            else "model error")

@@ -21,7 +21,7 @@ from ..functional import log_sigmoid
 from . import Step
 
 __all__ = ["LM_FILE", "course_lm", "window_lm_step", "encode_prompt", "decode", "PROMPTS", "tree_step",
-           "tree_prompt", "tree_leaf"]
+           "tree_prompt", "tree_leaf", "lm_step", "lm_search"]
 
 LM_FILE = "window_lm.npz"
 
@@ -123,3 +123,30 @@ def tree_leaf(tree, sequence: Sequence[int]) -> str:
     """The word at the end of a tree path (the node before EOS)."""
     nodes = [int(t) for t in sequence if int(t) < tree.n_leaves]
     return tree.symbols[nodes[-1]] if nodes else ""
+
+
+# ---------------------------------------------------------------- the LM's beam search, step by step
+
+def lm_step(model) -> Step:
+    """The LM's step function as the notebook decodes with it: ``window_lm_step`` with <unk> banned."""
+    from . import ban
+
+    return ban(window_lm_step(model), [model.unk_id])
+
+
+def lm_search(model, text: str, *, num_beams: int = 3, length_penalty: float = 1.0, max_new_tokens: int = 12,
+              early_stopping: bool | str = False, steps: int | None = None, step: Step | None = None):
+    """Beam search for the LM on one prompt, stopped after ``steps`` steps (None: to the end).
+
+    Returns:
+        the ``SearchState`` (``figures.draw_beam_tree`` draws it).
+    """
+    from . import BeamConfig, expand, start
+
+    cfg = BeamConfig(num_beams, max_new_tokens, model.eos_id, model.bos_id, length_penalty, early_stopping)
+    state = start(encode_prompt(model, text)[0])
+    step = lm_step(model) if step is None else step
+    V = None
+    while not state.done and (steps is None or state.steps < steps):
+        V = expand(step, [state], cfg, V)
+    return state
