@@ -80,8 +80,8 @@ def draw_beam_tree(state: SearchState, labels: Sequence[str] | None = None, *,
     xy = tree_layout(sub)
     n_leaves = int(-xy[:, 1].min()) + 1
     if ax is None:
-        fig, ax = new_figure(size=(min(2.0 + 1.6 * (max(n.depth for n in nodes) + 1), 13.0),
-                                   min(1.2 + 0.32 * n_leaves, 9.0)), layout=None)
+        fig, ax = new_figure(size=(min(2.0 + 1.4 * (max(n.depth for n in nodes) + 1), 11.0),
+                                   min(1.2 + 0.3 * n_leaves, 7.0)), layout=None)
         fig.subplots_adjust(left=0.02, right=0.98, top=0.9, bottom=0.04)
     fig = ax.figure
     label = (lambda t: str(t)) if labels is None else (lambda t: labels[t])
