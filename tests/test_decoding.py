@@ -108,8 +108,9 @@ def test_count_sequences_matches_exhaustive_enumeration():
 def test_prune_takes_the_best_over_all_beams():
     rng = np.random.default_rng(0)
     for _ in range(20):
-        scores = rng.normal(size=(3, 7))
-        beam, token, s = dec.prune(scores, 5)
+        beam_scores, logp = rng.normal(size=3), rng.normal(size=(3, 7))
+        scores = beam_scores[:, None] + logp
+        beam, token, s = dec.prune(beam_scores, logp, 5)
         assert np.allclose(s, np.sort(scores.ravel())[::-1][:5]) and np.allclose(scores[beam, token], s)
 
 
@@ -311,3 +312,92 @@ def test_the_tree_as_a_step_function_finds_the_most_probable_leaves():
         seqs, _ = dec.greedy_decode(step, models.tree_prompt(tree), max_new_tokens=kw["max_new_tokens"],
                                     eos_token_id=kw["eos_token_id"], pad_token_id=tree.root)
         assert models.tree_leaf(tree, seqs[0]) == hs.tree_search(tree, h, toy.inner, beam_size=1)[0][0]
+
+
+# ---------------------------------------------------------------- exercises: the right answer passes, every hint fires
+
+from nlpcourse.decoding import checks, figures, widgets  # noqa: E402
+
+
+@pytest.mark.parametrize("check, right, mistakes", [
+    (checks.check_greedy, checks.reference_greedy, checks.GREEDY_MISTAKES),
+    (checks.check_prune, dec.prune, checks.PRUNE_MISTAKES),
+    (checks.check_normalised, checks.reference_normalised, checks.NORMALISED_MISTAKES),
+])
+def test_exercise_checks(check, right, mistakes, capsys):
+    assert check(right)
+    assert "✅" in capsys.readouterr().out
+    for wrong, hint in mistakes:
+        assert not check(wrong)
+        assert hint in capsys.readouterr().out, hint
+    assert not check(...)
+    assert "Not answered yet" in capsys.readouterr().out
+
+    def stub(*args):
+        raise NotImplementedError
+
+    assert not check(stub)
+    assert "NotImplementedError" in capsys.readouterr().out
+
+
+def test_the_notebook_solutions_pass(capsys):
+    def greedy(step, prompt, max_new_tokens, eos_token_id):
+        tokens, total = [], 0.0
+        for _ in range(max_new_tokens):
+            logp = step(np.array([prompt + tokens]))[0]
+            w = int(np.argmax(logp))
+            tokens.append(w)
+            total += logp[w]
+            if w == eos_token_id:
+                break
+        return tokens, total
+
+    def prune(beam_scores, logp, n):
+        scores = (beam_scores[:, None] + logp).ravel()
+        best = np.argsort(-scores)[:n]
+        return best // logp.shape[1], best % logp.shape[1], scores[best]
+
+    assert checks.check_greedy(greedy) and checks.check_prune(prune)
+    assert "beam search with your pruning step returns the reference's n-best lists" in capsys.readouterr().out
+    assert checks.check_normalised(lambda lp, L, P, a: lp / (L - P) ** a)
+
+
+# ---------------------------------------------------------------- figures and the widget's logic
+
+def test_tree_layout_and_drawing():
+    state = figures.search_tree(dec.toy_step(), [BOS], **KW)
+    xy = figures.tree_layout(state)
+    assert xy.shape == (len(state.nodes), 2) and xy[0, 0] == 0
+    leaves = {i for i in range(len(state.nodes))} - {n.parent for n in state.nodes}
+    assert len({xy[i, 1] for i in leaves}) == len(leaves)  # every leaf on its own row
+    fig = figures.draw_beam_tree(state, dec.TOY_WORDS, highlight={"best": (A, DOG, EOS)})
+    assert len(fig.axes) == 1 and "best" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert len(figures.draw_search_cost(100).axes[0].lines) == 4
+
+
+def test_beam_stepper_steps_resets_and_reports_bad_prompts():
+    m = models.course_lm()
+    s = widgets.BeamStepper(m, prompt="police said", num_beams=3)
+    assert s.state.steps == 0 and len(s.state.nodes) == 1
+    s.step()
+    s.step()
+    assert s.state.steps == 2 and all(n.depth <= 2 for n in s.state.nodes)
+    s.run()
+    full = models.lm_search(m, "police said", num_beams=3)
+    assert s.state.done and [n.token for n in s.state.nodes] == [n.token for n in full.nodes]
+    s.step()  # a stopped search stays stopped
+    assert s.state.steps == full.steps
+    s.reset()
+    assert s.state.steps == 0
+    assert s.draw().axes
+    s.prompt = "zzzqqq words"
+    s.reset()
+    assert s.state is None and "not in the model's vocabulary" in s.error
+    s.step()
+    s.run()
+    assert s.draw().axes[0].texts[0].get_text() == s.error
+
+
+def test_beam_stepper_widget_builds():
+    w = widgets.beam_stepper(models.course_lm())
+    assert len(w.children) == 3
