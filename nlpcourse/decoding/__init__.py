@@ -39,6 +39,7 @@ from .states import Hypothesis, beam_search, greedy_search
 
 __all__ = [
     "Step", "check_step_output", "check_prompts", "table_step", "random_step", "ban", "counting",
+    "TOY_WORDS", "TOY_TABLE", "toy_step",
     "count_sequences", "greedy_decode", "exhaustive_decode",
     "length_normalised", "prune", "BeamConfig", "Beam", "Node", "SearchState", "start", "advance", "expand",
     "generate", "sequence_logprob", "diagnose", "Hypothesis", "beam_search", "greedy_search",
@@ -184,6 +185,18 @@ def ban(step: Step, tokens: Sequence[int]) -> Step:
         return logp - logsumexp(logp, axis=1, keepdims=True)
 
     return banned_step
+
+
+# The notebook's hand-made model: "<s>" then two words then "</s>". Greedy takes "the" (0.6), then "dog"
+# (0.55): p = 0.33; the most probable sentence is "a dog" (0.4 · 0.9 = 0.36).
+TOY_WORDS = ("<s>", "</s>", "a", "the", "dog", "cat")
+TOY_TABLE = {(): (0, 0, 0.4, 0.6, 0, 0), (3,): (0, 0, 0, 0, 0.55, 0.45), (2,): (0, 0, 0, 0, 0.9, 0.1),
+             **{(w, x): (0, 1, 0, 0, 0, 0) for w in (2, 3) for x in (4, 5)}}
+
+
+def toy_step() -> Step:
+    """The hand-made model ``TOY_TABLE`` over ``TOY_WORDS`` as a step function (prompt: ``[[0]]``, "<s>")."""
+    return table_step(TOY_TABLE)
 
 
 @dataclass

@@ -53,21 +53,38 @@ def tiny_gpt2(seed: int = 0, size: TinyGPT2 = TinyGPT2()):  # -> transformers.GP
     return model
 
 
-def hf_step(model) -> Step:
+def hf_step(model, cache: bool = True) -> Step:
     """A transformers causal LM as a step function: prefixes (N, t) -> log_softmax of the last logits (N, V).
 
-    The whole prefix is run every call (no key/value cache): simple, and the search is what differs from
-    ``model.generate``. float32 logits as ``generate`` uses them, returned as float64 numpy.
+    With ``cache`` (the default), the step keeps the previous call's key/value cache: when every prefix is a
+    previous prefix plus one token (what a search asks for, step after step), the cache rows are gathered for
+    the new prefixes' parents and only the last tokens run through the model — as ``model.generate`` does.
+    Any other call (a first step, a prefix it has not seen) runs the whole prefixes. ``cache=False`` always
+    runs the whole prefixes. float32 logits as ``generate`` uses them, returned as float64 numpy.
     """
     import torch
 
     device = next(model.parameters()).device
+    previous: dict = {}  # "rows": prefix tuple -> its row in "cache"; "cache": the model's past_key_values
 
     def step(prefixes: np.ndarray) -> np.ndarray:
+        prefixes = np.asarray(prefixes, dtype=np.int64)
+        keys = [tuple(p) for p in prefixes.tolist()]
+        rows = previous.get("rows", {})
+        parents = [rows.get(k[:-1]) for k in keys]
         with torch.no_grad():
-            ids = torch.as_tensor(prefixes, device=device)
-            logits = model(input_ids=ids, attention_mask=torch.ones_like(ids)).logits[:, -1, :].float()
-            return torch.log_softmax(logits, dim=-1).double().cpu().numpy()
+            mask = torch.ones(prefixes.shape, dtype=torch.long, device=device)
+            if cache and parents and None not in parents:
+                past = previous["cache"]
+                past.reorder_cache(torch.tensor(parents, device=device))
+                out = model(input_ids=torch.as_tensor(prefixes[:, -1:], device=device), attention_mask=mask,
+                            past_key_values=past, use_cache=True)
+            else:
+                out = model(input_ids=torch.as_tensor(prefixes, device=device), attention_mask=mask,
+                            use_cache=cache)
+            if cache:
+                previous["rows"], previous["cache"] = {k: i for i, k in enumerate(keys)}, out.past_key_values
+            return torch.log_softmax(out.logits[:, -1, :].float(), dim=-1).double().cpu().numpy()
 
     return step
 

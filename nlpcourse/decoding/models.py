@@ -21,7 +21,7 @@ from ..functional import log_sigmoid
 from . import Step
 
 __all__ = ["LM_FILE", "course_lm", "window_lm_step", "encode_prompt", "decode", "PROMPTS", "tree_step",
-           "tree_prompt", "tree_leaf", "lm_step", "lm_search"]
+           "tree_prompt", "tree_leaf", "lm_step", "lm_search", "heldout_sentences"]
 
 LM_FILE = "window_lm.npz"
 
@@ -29,15 +29,35 @@ LM_FILE = "window_lm.npz"
 PROMPTS = ("the government", "police said", "the united states", "he said the", "it is")
 
 
+def _language_model():  # -> the module
+    """Notebook 05's language-model module: the one place this package imports it."""
+    from nlpcourse import language_model
+
+    return language_model
+
+
 def course_lm():  # -> language_model.FixedWindowLM
     """Notebook 05's fixed-window LM, loaded from ``data/window_lm.npz`` (sha256-checked).
 
-    Made by ``language_model.course_lm()`` (the ``COURSE_LM`` settings); the one place this package imports
-    the language-model module.
+    Made by ``language_model.course_lm()`` with the ``COURSE_LM`` settings, weights saved as float32 (they were
+    trained in float32, so nothing is lost).
     """
-    from nlpcourse import language_model
+    return _language_model().course_lm(data_file(LM_FILE))
 
-    return language_model.course_lm(data_file(LM_FILE))
+
+def heldout_sentences(model, n: int = 20, max_words: int = 12, prompt_words: int = 2) -> list[tuple[str, list[str]]]:
+    """Validation sentences of the LM's corpus split (never trained on) whose words are all in its vocabulary:
+    up to n (prompt text, reference continuation words + "</s>"), in corpus order."""
+    lm = _language_model()
+    cfg = lm.COURSE_LM
+    _, val = lm.train_val_split(lm.load_documents(cfg["corpus"]), cfg["val_docs"])
+    out: dict[tuple[str, ...], tuple[str, list[str]]] = {}  # the corpus repeats some sentences: once each
+    for sent in val:
+        if prompt_words < len(sent) <= max_words and all(w in model.vocab for w in sent):
+            out.setdefault(tuple(sent), (" ".join(sent[:prompt_words]), [*sent[prompt_words:], lm.EOS]))
+        if len(out) == n:
+            break
+    return list(out.values())
 
 
 def window_lm_step(model) -> Step:
