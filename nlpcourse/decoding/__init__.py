@@ -218,9 +218,9 @@ class counting:  # noqa: N801  (used like a function: counting(step))
 def count_sequences(vocab_size: int, max_new_tokens: int, eos: bool = True) -> int:
     """The number of complete outputs of at most ``max_new_tokens`` tokens — what exhaustive search scores.
 
-    Without an end token (``eos=False``) it is V^T. With one, a sequence ends at EOS or at length T:
-    Σ_{t<T} (V−1)^t (ending with EOS after t other tokens) + (V−1)^T... counted exactly as
-    Σ_{t=1}^{T−1} (V−1)^{t−1} + V·(V−1)^{T−1}: every sequence that stops at EOS early, plus every length-T one.
+    Without an end token (``eos=False``) every output has T tokens: V^T. With one, an output ends at EOS or at
+    length T: (V−1)^(t−1) outputs end with EOS at step t < T, and V·(V−1)^(T−1) reach length T, in all
+    Σ_{t=1}^{T−1} (V−1)^(t−1) + V·(V−1)^(T−1) ≈ V^T.
     """
     V = validate.integer(vocab_size, "vocab_size", low=1)
     T = validate.positive_int(max_new_tokens, "max_new_tokens")
