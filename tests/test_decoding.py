@@ -281,6 +281,36 @@ def test_toy_table_names_a_missing_prefix():
 
 # ---------------------------------------------------------------- real models
 
+def test_same_as_hf_on_vocabularies_smaller_than_2k():
+    for seed, V, k in [(0, 4, 4), (1, 4, 5), (2, 5, 5), (3, 6, 4)]:
+        model = hf.tiny_gpt2(seed, hf.TinyGPT2(vocab_size=V))
+        kw = dict(num_beams=k, max_new_tokens=4, eos_token_id=1, pad_token_id=2, num_return_sequences=k)
+        ref, ref_scores = hf.hf_generate(model, [[3, 0]], **kw)
+        seqs, scores = dec.generate(hf.hf_step(model), [[3, 0]], **kw)
+        assert seqs.tolist() == ref.tolist() and np.allclose(scores, ref_scores, atol=1e-5)
+
+
+def test_hf_pads_with_eos_when_the_pad_id_is_0():
+    # transformers' fill value is `pad_token_id or eos_token_id`: a pad id of 0 is replaced by the EOS id.
+    # Ours pads with the pad id asked for; apart from that the outputs are the same.
+    any_padded = False
+    for seed in range(6):
+        model, step, prompts, eos, _ = hf.reference_problem(seed)
+        prompts = np.where(prompts == 0, 5, prompts)
+        kw = dict(num_beams=3, max_new_tokens=6, eos_token_id=eos, pad_token_id=0, num_return_sequences=3)
+        ref, _ = hf.hf_generate(model, prompts, **kw)
+        seqs, _ = dec.generate(step, prompts, **kw)
+        padded = np.zeros_like(seqs, dtype=bool)
+        for r, row in enumerate(seqs.tolist()):
+            gen = row[prompts.shape[1]:]
+            if eos in gen:
+                padded[r, prompts.shape[1] + gen.index(eos) + 1:] = True
+        assert np.all(ref[padded] == eos) and np.all(seqs[padded] == 0)
+        assert np.array_equal(seqs[~padded], ref[~padded])
+        any_padded |= bool(padded.any())
+    assert any_padded
+
+
 def test_hf_step_with_and_without_cache_agree():
     model, step, prompts, eos, pad = hf.reference_problem(1, batch=2, prompt_length=3)
     no_cache = hf.hf_step(model, cache=False)

@@ -535,8 +535,10 @@ def generate(step: Step, input_ids: object, *, num_beams: int, max_new_tokens: i
     Returns:
         sequences (B·n, P + T') int64: prompt + hypothesis, padded with ``pad_token_id`` to the longest
         returned one; sequences_scores (B·n,) float64, the length-normalised scores, best first per prompt.
-    Agrees with Hugging Face when V >= 2k (HF fills a first step with fewer than 2k real candidates with
-    copies of the prompt scored −1e9) and ``pad_token_id != 0`` (HF pads with EOS when the pad id is 0).
+    Equal to transformers' output in the tests (seeds × widths × length penalties × early_stopping, small
+    vocabularies with |V| < 2k included), with one deliberate difference: with ``pad_token_id=0``
+    transformers pads with the EOS id instead (its fill value is ``pad_token_id or eos_token_id``); this
+    pads with ``pad_token_id``, as asked.
     """
     cfg = BeamConfig(num_beams, max_new_tokens, eos_token_id, pad_token_id, length_penalty, early_stopping,
                      num_return_sequences)
