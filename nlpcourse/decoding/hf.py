@@ -11,12 +11,16 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .. import torch_threads, validate
 from . import Step, check_prompts, generate, greedy_decode
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
 
 __all__ = ["TinyGPT2", "tiny_gpt2", "hf_step", "hf_generate", "reference_problem", "agreement"]
 
@@ -34,7 +38,7 @@ class TinyGPT2:
     init: float = 0.5
 
 
-def tiny_gpt2(seed: int = 0, size: TinyGPT2 = TinyGPT2()):  # -> transformers.GPT2LMHeadModel
+def tiny_gpt2(seed: int = 0, size: TinyGPT2 = TinyGPT2()) -> PreTrainedModel:
     """A randomly initialised GPT-2 from a ``GPT2Config`` (torch seeded with ``seed``), in eval mode, float32."""
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
@@ -53,7 +57,7 @@ def tiny_gpt2(seed: int = 0, size: TinyGPT2 = TinyGPT2()):  # -> transformers.GP
     return model
 
 
-def hf_step(model, cache: bool = True) -> Step:
+def hf_step(model: PreTrainedModel, cache: bool = True) -> Step:
     """A transformers causal LM as a step function: prefixes (N, t) -> log_softmax of the last logits (N, V).
 
     With ``cache`` (the default), the step keeps the previous call's key/value cache: when every prefix is a
@@ -65,10 +69,14 @@ def hf_step(model, cache: bool = True) -> Step:
     import torch
 
     device = next(model.parameters()).device
+    vocab_size = model.config.vocab_size
     previous: dict = {}  # "rows": prefix tuple -> its row in "cache"; "cache": the model's past_key_values
 
     def step(prefixes: np.ndarray) -> np.ndarray:
         prefixes = np.asarray(prefixes, dtype=np.int64)
+        if prefixes.size and not 0 <= prefixes.min() <= prefixes.max() < vocab_size:
+            raise ValueError(f"prefixes: expected token ids in [0, {vocab_size}) (the model's vocabulary), got "
+                             f"ids from {prefixes.min()} to {prefixes.max()}")
         keys = [tuple(p) for p in prefixes.tolist()]
         rows = previous.get("rows", {})
         parents = [rows.get(k[:-1]) for k in keys]
@@ -89,8 +97,9 @@ def hf_step(model, cache: bool = True) -> Step:
     return step
 
 
-def hf_generate(model, input_ids: object, *, num_beams: int, max_new_tokens: int, eos_token_id: int | None,
-                pad_token_id: int, length_penalty: float = 1.0, early_stopping: bool | str = False,
+def hf_generate(model: PreTrainedModel, input_ids: object, *, num_beams: int, max_new_tokens: int,
+                eos_token_id: int | None, pad_token_id: int, length_penalty: float = 1.0,
+                early_stopping: bool | str = False,
                 num_return_sequences: int = 1) -> tuple[np.ndarray, np.ndarray | None]:
     """``model.generate(num_beams=k, do_sample=False, ...)``: (sequences (B·n, L) int64, sequences_scores
     (B·n,) float64 — None for k = 1, which transformers runs as greedy search)."""
