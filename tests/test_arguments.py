@@ -9,8 +9,9 @@ arguments that have no default. For each argument the test passes
 - a probability (``PROBABILITIES``): 1.5 -> ValueError;
 - a shape argument (an array in ``VALID``): an array of the wrong number of dimensions -> ValueError/TypeError;
 
-and checks the error names the argument. ``nlpcourse.decoding`` is left out: notebook 07's helper is rewriting
-it (its ``beam_size`` check is theirs); ``nlpcourse.validate`` is the checker itself.
+and checks the error names the argument. ``nlpcourse.attention`` and ``nlpcourse.decoding`` (notebooks 06 and 07)
+are not walked yet: they arrived with their own argument tests while this walk was written; adding them here
+means adding their required arguments to ``VALID``. ``nlpcourse.validate`` is the checker itself.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import torch
 
 import nlpcourse
 
-SKIP_MODULES = {"nlpcourse.decoding", "nlpcourse.validate"}
+SKIP_MODULES = {"nlpcourse.decoding", "nlpcourse.attention", "nlpcourse.validate"}
 # results, not inputs: dataclasses that the package fills in
 SKIP_CALLABLES = {"nlpcourse.torch_threads",  # a context manager: checks on entry (tests/test_package.py)
                   "nlpcourse.evaluation.SimilarityResult", "nlpcourse.evaluation.AnalogyResult",
