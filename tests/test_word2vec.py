@@ -567,3 +567,13 @@ def test_train_sgns_float64_starts_from_the_same_vectors_and_refuses_other_dtype
     assert e64.vectors.dtype == np.float64 and np.allclose(e32.vectors, e64.vectors, atol=1e-5)
     with pytest.raises(TypeError, match="dtype"):
         train.train_sgns(sents, dim=4, epochs=1, min_count=1, progress=False, dtype=torch.float16)
+
+
+def test_neg_sampling_loss_is_finite_for_scores_of_any_size():
+    """log σ form: a confidently wrong pair (scores ±10⁴) costs about 2·10⁴, not inf, and equals torch."""
+    center = np.array([100.0, 0.0])
+    outside = np.array([[-100.0, 0.0], [100.0, 0.0], [1.0, 1.0]])
+    loss, g_c, g_o = w2v.neg_sampling_loss_and_grad(center, outside, 0, np.array([1, 2]))
+    ref = w2v.neg_sampling_loss_torch(torch.tensor(center), torch.tensor(outside), 0, np.array([1, 2]))
+    assert np.isfinite(loss) and loss == pytest.approx(float(ref), rel=1e-12)
+    assert np.all(np.isfinite(g_c)) and np.all(np.isfinite(g_o))

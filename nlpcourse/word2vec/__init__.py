@@ -30,7 +30,7 @@ import pandas as pd
 import torch
 
 from .. import validate
-from ..functional import logsumexp, sigmoid, softmax
+from ..functional import log_sigmoid, logsumexp, sigmoid, softmax
 from ..gradcheck import GradCheck, check_gradients
 
 __all__ = [
@@ -271,9 +271,9 @@ def neg_sampling_loss_and_grad(center_vec: np.ndarray, outside_vectors: np.ndarr
     negatives = _check_indices(negatives, "negatives", outside.shape[0])
     if np.any(negatives == target):
         raise ValueError(f"negatives: must not contain the positive target {target}, got {negatives.tolist()}")
-    s_pos = float(sigmoid(outside[target] @ center))
-    s_neg = sigmoid(outside[negatives] @ center)  # σ(θ_C[k]·c) = 1 − σ(−θ_C[k]·c)
-    loss = -np.log(s_pos) - np.log(1.0 - s_neg).sum()
+    x_pos, x_neg = float(outside[target] @ center), outside[negatives] @ center
+    s_pos, s_neg = float(sigmoid(x_pos)), sigmoid(x_neg)  # σ(θ_C[k]·c) = 1 − σ(−θ_C[k]·c)
+    loss = -log_sigmoid(x_pos) - log_sigmoid(-x_neg).sum()  # log σ form: finite for scores of any size
     grad_center = (s_pos - 1.0) * outside[target] + s_neg @ outside[negatives]
     grad_outside = np.zeros_like(outside)
     grad_outside[target] = (s_pos - 1.0) * center
