@@ -683,6 +683,8 @@ def test_best_lrs_and_sweep_table_and_verdict():
                          "wordsim353": [0.60, 0.62, 0.61, 0.50, 0.51, 0.52], "simlex999": [0.2, 0.3, 0.25] * 2})
     assert "ours measurably ahead" in train.comparison_verdict(runs, "wordsim353")
     assert "neither trainer is measurably better" in train.comparison_verdict(runs, "simlex999")
+    assert train.comparison_verdict(runs, "wordsim353", numbers=False) == (
+        "wordsim353: ours measurably ahead (|difference of means| > 2 × noise)")
     with pytest.raises(ValueError, match="at least 2 seeds"):
         train.comparison_verdict(runs.iloc[[0, 3]])
 

@@ -405,9 +405,15 @@ def format_sweep(sweep: pd.DataFrame, metrics: Sequence[str] = ("wordsim353", "s
     return pd.DataFrame(out, index=pd.Index(index, name="lr"))
 
 
-def comparison_verdict(runs: pd.DataFrame, metric: str = "wordsim353") -> str:
+def comparison_verdict(runs: pd.DataFrame, metric: str = "wordsim353", numbers: bool = True) -> str:
     """One line: the mean difference ours − gensim of ``metric`` over seeds, the seed-to-seed noise of that
-    difference (√(sd_ours² + sd_gensim²)), and what they support: ahead / behind only beyond twice the noise."""
+    difference (√(sd_ours² + sd_gensim²)), and what they support: ahead / behind only beyond twice the noise.
+
+    Args:
+        runs: ``compare_with_gensim``'s table (>= 2 seeds per trainer).  metric: the benchmark column.
+        numbers: include the difference and the noise (2 decimals); False gives the conclusion alone, which
+            no float-kernel change flips unless the difference sits at twice the noise.
+    """
     metric = validate.one_of(metric, "metric", ("wordsim353", "simlex999"))
     col = runs.groupby("trainer")[metric]
     mean, sd = col.mean(), col.std()
@@ -418,6 +424,8 @@ def comparison_verdict(runs: pd.DataFrame, metric: str = "wordsim353") -> str:
         verdict = "within the seed-to-seed noise: neither trainer is measurably better"
     else:
         verdict = "ours measurably ahead" if diff > 0 else "gensim measurably ahead"
+    if not numbers:
+        return f"{metric}: {verdict} (|difference of means| {'≤' if abs(diff) <= 2 * noise else '>'} 2 × noise)"
     return f"{metric}: ours − gensim = {diff:+.2f}, noise of the difference ≈ {noise:.2f} → {verdict}"
 
 
