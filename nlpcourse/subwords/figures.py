@@ -127,7 +127,7 @@ def draw_neighbours(models: dict[str, SubwordVectors], words: Sequence[str], k: 
     """
     validate.non_empty(models, "models", what="models")
     words = list(validate.non_empty(words, "words", what="words"))
-    fig, ax = new_figure(size=(3.3 * len(models) + 1.5, 0.42 * len(words) + 0.8))
+    fig, ax = new_figure(size=(4.0 * len(models) + 1.5, 0.42 * len(words) + 0.8))
     ax.axis("off")
     names = list(models)
     for j, name in enumerate(names):

@@ -65,7 +65,7 @@ class SubwordConfig:
     minn: int = 3
     maxn: int = 6
     bucket: int = 100_000
-    batch_size: int = 256
+    batch_size: int = 1024
     seed: int = 0
     threads: int = 1
 
