@@ -236,7 +236,9 @@ def test_ngram_figure_and_widget():
     model = train.train_subword_sgns(load_corpus()[:30], train.SubwordConfig(dim=8, epochs=1, bucket=1000),
                                      progress=False)
     table = figures.ngram_groups("where", 3, 6, 1000)
-    assert table["n"].tolist() == sorted(table["n"].tolist(), key=lambda n: 0) and len(table) == 14
+    assert table["ngram"].tolist() == sw.char_ngrams("where") and table["n"].tolist() == [3, 4, 5, 6, 3, 4, 5, 6,
+                                                                                          3, 4, 5, 3, 4, 3]
+    assert table["bucket_id"].tolist() == sw.ngram_ids("where", 3, 6, 1000).tolist()
     assert isinstance(figures.draw_ngrams("where", 3, 6, 1000), Figure)
     t0 = time.perf_counter()
     fig = widgets.safe_draw_ngrams("unseenword", 2, 5, 1000, model)

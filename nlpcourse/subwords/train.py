@@ -32,8 +32,16 @@ from nlpcourse.data import Vocab, load_similarity
 from nlpcourse.evaluation import word_similarity
 from nlpcourse.subwords import SubwordVectors, ngram_ids_batch
 
-# The corpus pipeline of notebook 01 (moving to nlpcourse.corpus): imported here, and only here.
-from nlpcourse.word2vec import NegativeSampler, encode_corpus, epoch_pairs, keep_probabilities, unigram_noise
+# Notebook 01's corpus pipeline (moving to nlpcourse.corpus), imported here and only here, and its word-level
+# trainer (the comparison's row without subwords).
+from nlpcourse.word2vec import (
+    NegativeSampler,
+    encode_corpus,
+    epoch_pairs,
+    keep_probabilities,
+    train_sgns,
+    unigram_noise,
+)
 
 __all__ = [
     "SubwordConfig", "subword_bags", "subword_sgns_step", "train_subword_sgns", "train_gensim_fasttext",
@@ -273,8 +281,6 @@ def compare_trainers(sentences: Sequence[Sequence[str]], config: SubwordConfig =
         correlations, OOV ratios in 0..1, wall-clock seconds of training on this machine), and the trained
         vectors by (trainer, seed) (``word2vec`` runs are not kept).
     """
-    from nlpcourse.word2vec import train_sgns
-
     known = (*TRAINERS, "word2vec")
     trainers = [validate.one_of(t, "trainers", known) for t in validate.non_empty(trainers, "trainers")]
     seeds = [validate.non_negative_int(s, "seeds") for s in validate.non_empty(seeds, "seeds")]
