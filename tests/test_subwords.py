@@ -172,6 +172,9 @@ def test_compare_trainers_has_no_oov_with_subwords():
     (lambda: train.SubwordConfig(minn=5, maxn=3), ValueError, "minn <= maxn"),
     (lambda: train.SubwordConfig(bucket=0), ValueError, "bucket: expected an int >= 1"),
     (lambda: train.train_subword_sgns([]), ValueError, "sentences"),
+    (lambda: train.train_subword_sgns([["a", "b", "c", "d"]] * 200,
+                                      train.SubwordConfig(min_count=1, lr=50.0, bucket=10, sample=0.0),
+                                      progress=False), ValueError, "training diverged"),
     (lambda: sw.SubwordVectors(np.zeros((3, 2)), Vocab(["a"], [1]), bucket=5), ValueError, "matrix"),
 ])
 def test_bad_input(call, error, text):

@@ -58,7 +58,8 @@ class SubwordConfig:
         epochs: passes over the corpus.  min_count: words seen fewer times get no vocabulary row.
         sample: subsampling threshold (fastText's ``t``; 0 = off).  lr, min_lr: learning rate, decayed
             linearly from ``lr`` to ``min_lr``.  minn, maxn: n-gram lengths.  bucket: number of n-gram rows.
-        batch_size: pairs per torch step (ours only; the references update pair by pair).
+        batch_size: pairs per torch step (ours only; the references update pair by pair). A batch adds up its
+            pairs' updates, so a small vocabulary (each word in many pairs of a batch) wants small batches.
         seed: RNG seed.  threads: CPU threads (torch's, gensim's ``workers``, fastText's ``thread``).
     """
 
@@ -73,7 +74,7 @@ class SubwordConfig:
     minn: int = 3
     maxn: int = 6
     bucket: int = 100_000
-    batch_size: int = 1024
+    batch_size: int = 256
     seed: int = 0
     threads: int = 1
 
@@ -194,6 +195,9 @@ def train_subword_sgns(sentences: Sequence[Sequence[str]], config: SubwordConfig
                 loss = subword_sgns_step(W, C, bag_rows, bag_offsets, centers[sl], contexts[sl], negatives[sl], lr)
                 if history is not None:
                     history.append(loss / len(centers[sl]))
+    if not (torch.isfinite(W).all() and torch.isfinite(C).all()):
+        raise ValueError(f"lr, batch_size: training diverged (NaN or inf) with lr={cfg.lr}, "
+                         f"batch_size={cfg.batch_size}; lower one of them (a batch adds up its pairs' updates)")
     return SubwordVectors(W.numpy(), vocab, cfg.minn, cfg.maxn, cfg.bucket)
 
 
