@@ -71,6 +71,16 @@ def test_ids_equal_fasttext_get_subwords(fasttext_model, words):
         assert (ids[-len(sw.char_ngrams(w)):] - nwords).tolist() == sw.ngram_ids(w, 3, 6, bucket).tolist()
 
 
+def test_fasttext_runs_reproduce():
+    """In-process training by the bindings is not reproducible; train_fasttext's fresh process is."""
+    config = train.SubwordConfig(dim=8, epochs=1, bucket=2000)
+    junk = [np.full(100_000, 3e12) for _ in range(20)]  # leave freed, non-zero memory behind
+    del junk
+    a = train.train_fasttext(load_corpus(), config).get_input_matrix()
+    b = train.train_fasttext(load_corpus(), config).get_input_matrix()
+    assert np.array_equal(a, b) and np.isfinite(a).all()
+
+
 def test_vectors_agree_with_fasttext_and_gensim(fasttext_model):
     ours = train.fasttext_subword_vectors(fasttext_model)
     for w in ["the", "said", "zzqxfire", "café", "日本語"]:

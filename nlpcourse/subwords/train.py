@@ -15,8 +15,11 @@ Typical use::
 
 from __future__ import annotations
 
+import json
 import math
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -219,8 +222,13 @@ def train_fasttext(sentences: Sequence[Sequence[str]], config: SubwordConfig = S
     """fastText's own ``train_unsupervised`` (skip-gram, loss "ns") at ``config``'s settings.
 
     fastText reads a file: the tokens are written to a temporary file, one sentence a line, which is deleted
-    afterwards. fastText neither lowercases nor drops punctuation, so it sees exactly the same tokens; it adds
-    an end-of-line token "</s>" to its vocabulary. Its learning rate decays linearly to 0 (``min_lr`` unused).
+    afterwards (with the model file). fastText neither lowercases nor drops punctuation, so it sees exactly the
+    same tokens; it adds an end-of-line token "</s>" to its vocabulary. Its learning rate decays linearly to 0
+    (``min_lr`` unused), and its Python bindings take no seed.
+
+    The training runs in a fresh Python process, which saves the model for this one to load: inside a process
+    that has already allocated and freed memory, the bindings' training is not reproducible (two runs on the same
+    file differ, and small corpora sometimes end in "Encountered NaN"), while fresh processes agree bit for bit.
 
     Returns:
         the ``fasttext`` model (``get_subwords``, ``get_word_vector``, ``get_input_matrix``, ...).
@@ -228,16 +236,20 @@ def train_fasttext(sentences: Sequence[Sequence[str]], config: SubwordConfig = S
     import fasttext
 
     c = config
-    fd, path = tempfile.mkstemp(suffix=".txt", prefix="nlpcourse-fasttext-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+    options = dict(model="skipgram", dim=c.dim, ws=c.window, neg=c.negative, epoch=c.epochs, minCount=c.min_count,
+                   t=c.sample, lr=c.lr, minn=c.minn, maxn=c.maxn, bucket=c.bucket, thread=c.threads, verbose=0,
+                   loss="ns")
+    with tempfile.TemporaryDirectory(prefix="nlpcourse-fasttext-") as folder:
+        text, model = os.path.join(folder, "tokens.txt"), os.path.join(folder, "model.bin")
+        with open(text, "w", encoding="utf-8") as f:
             f.writelines(" ".join(s) + "\n" for s in sentences)
-        return fasttext.train_unsupervised(path, model="skipgram", dim=c.dim, ws=c.window, neg=c.negative,
-                                           epoch=c.epochs, minCount=c.min_count, t=c.sample, lr=c.lr, minn=c.minn,
-                                           maxn=c.maxn, bucket=c.bucket, thread=c.threads,
-                                           verbose=0, loss="ns")
-    finally:
-        os.unlink(path)
+        script = ("import json, sys, fasttext; "
+                  "fasttext.train_unsupervised(sys.argv[1], **json.loads(sys.argv[2])).save_model(sys.argv[3])")
+        done = subprocess.run([sys.executable, "-c", script, text, json.dumps(options), model],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"fastText training failed: {done.stderr.strip().splitlines()[-1:]}")
+        return fasttext.load_model(model)
 
 
 def gensim_subword_vectors(model: object) -> SubwordVectors:
