@@ -77,7 +77,7 @@ def main() -> None:
         seconds = []
         for seed in args.seeds:
             t0 = time.perf_counter()
-            trainer(sentences, SubwordConfig(**{**config.__dict__, "seed": seed}))
+            trainer(sentences, SubwordConfig.make(config, seed=seed))
             seconds.append(time.perf_counter() - t0)
         times[name] = min(seconds)
     print(f"{'training (1 thread)':28s} {'seconds':>8s} {'tokens/s':>12s} {'gensim/this':>12s}")

@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
@@ -31,20 +31,20 @@ import torch
 from tqdm.auto import tqdm
 
 from nlpcourse import torch_threads, validate
+from nlpcourse.corpus import (
+    NegativeSampler,
+    TrainConfig,
+    encode_corpus,
+    epoch_pairs,
+    init_embeddings,
+    keep_probabilities,
+    linear_lr,
+    unigram_noise,
+)
 from nlpcourse.data import Vocab, load_similarity
 from nlpcourse.evaluation import word_similarity
 from nlpcourse.subwords import SubwordVectors, ngram_ids_batch
-
-# Notebook 01's corpus pipeline (moving to nlpcourse.corpus), imported here and only here, and its word-level
-# trainer (the comparison's row without subwords).
-from nlpcourse.word2vec import (
-    NegativeSampler,
-    encode_corpus,
-    epoch_pairs,
-    keep_probabilities,
-    train_sgns,
-    unigram_noise,
-)
+from nlpcourse.word2vec.train import SGNSConfig, train_sgns  # notebook 01's trainer: the row without subwords
 
 __all__ = [
     "SubwordConfig", "subword_bags", "subword_sgns_step", "train_subword_sgns", "train_gensim_fasttext",
@@ -53,44 +53,35 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class SubwordConfig:
+class SubwordConfig(TrainConfig):
     """The hyperparameters shared by our trainer, gensim ``FastText`` and fastText (defaults: a fast run).
 
-    Attributes:
-        dim: vector length d.  window: maximal reach m (each center draws 1..m).  negative: K noise words.
-        epochs: passes over the corpus.  min_count: words seen fewer times get no vocabulary row.
-        sample: subsampling threshold (fastText's ``t``; 0 = off).  lr, min_lr: learning rate, decayed
-            linearly from ``lr`` to ``min_lr``.  minn, maxn: n-gram lengths.  bucket: number of n-gram rows.
-        batch_size: pairs per torch step (ours only; the references update pair by pair). A batch adds up its
-            pairs' updates, so a small vocabulary (each word in many pairs of a batch) wants small batches.
-        seed: RNG seed.  threads: CPU threads (torch's, gensim's ``workers``, fastText's ``thread``).
+    Attributes (beyond ``corpus.TrainConfig``'s dim, window, epochs, min_count, sample, lr, min_lr, batch_size,
+    seed; here dim = 50 and fastText's lr = 0.05):
+        negative: K noise words per pair.  minn, maxn: n-gram lengths.  bucket: number of n-gram rows.
+        threads: CPU threads (torch's, gensim's ``workers``, fastText's ``thread``).
+        ``batch_size`` is ours only (the references update pair by pair); a batch adds up its pairs' updates, so
+        a small vocabulary (each word in many pairs of a batch) wants small batches (default 256).
     """
 
     dim: int = 50
-    window: int = 5
-    negative: int = 5
-    epochs: int = 5
-    min_count: int = 5
-    sample: float = 1e-3
     lr: float = 0.05
-    min_lr: float = 1e-4
+    batch_size: int = 256
+    negative: int = 5
     minn: int = 3
     maxn: int = 6
     bucket: int = 100_000
-    batch_size: int = 256
-    seed: int = 0
     threads: int = 1
 
     def __post_init__(self) -> None:
-        for name in ("dim", "window", "negative", "epochs", "min_count", "minn", "bucket", "batch_size",
-                     "threads"):
-            validate.positive_int(getattr(self, name), name)
-        validate.non_negative_int(self.seed, "seed")
-        if validate.integer(self.maxn, "maxn") < self.minn:
+        super().__post_init__()
+        for name in ("negative", "minn", "bucket", "threads"):
+            self._set(name, validate.positive_int(getattr(self, name), name))
+        self._set("maxn", validate.integer(self.maxn, "maxn"))
+        if self.maxn < self.minn:
             raise ValueError(f"minn, maxn: expected minn <= maxn, got minn={self.minn} > maxn={self.maxn}")
-        validate.probability(self.sample, "sample")
-        validate.positive_float(self.lr, "lr")
-        validate.number(self.min_lr, "min_lr", low=0.0, high=self.lr)
+        self._set("sample", validate.probability(self.sample, "sample"))
+        validate.number(self.min_lr, "min_lr", high=self.lr)
 
 
 def subword_bags(vocab: Vocab, minn: int, maxn: int, bucket: int) -> tuple[np.ndarray, np.ndarray]:
@@ -159,10 +150,11 @@ def train_subword_sgns(sentences: Sequence[Sequence[str]], config: SubwordConfig
                        progress: bool = True, history: list[float] | None = None) -> SubwordVectors:
     """Train subword skip-gram with negative sampling (fastText's model) on tokenised sentences.
 
-    The input matrix W (V + bucket, d) starts uniform in ±1/d (fastText's init), the context vectors C at
-    zero. Each epoch: word2vec's subsampled, reduced-window, shuffled pairs; K negatives per pair from
-    unigram^0.75; ``subword_sgns_step`` on ``batch_size`` pairs at a time with the learning rate decayed
-    linearly. Deterministic for a fixed seed and thread count.
+    The input matrix W (V + bucket, d) starts uniform in ±1/d (fastText's init: twice word2vec's
+    ``corpus.init_embeddings``), the context vectors C at zero. Each epoch: word2vec's subsampled,
+    reduced-window, shuffled pairs (``corpus``); K negatives per pair from unigram^0.75; ``subword_sgns_step`` on
+    ``batch_size`` pairs at a time with the learning rate decayed linearly (``corpus.linear_lr``).
+    Deterministic for a fixed seed and thread count.
 
     Args:
         sentences: token lists.  config: the hyperparameters.  progress: a tqdm bar over epochs.
@@ -183,9 +175,8 @@ def train_subword_sgns(sentences: Sequence[Sequence[str]], config: SubwordConfig
     rng = np.random.default_rng(cfg.seed)
     sampler = NegativeSampler(unigram_noise(vocab.counts, 0.75), seed=cfg.seed + 1)
     bag_rows, bag_offsets = (torch.from_numpy(a) for a in subword_bags(vocab, cfg.minn, cfg.maxn, cfg.bucket))
-    gen = torch.Generator().manual_seed(cfg.seed)
-    W = (torch.rand(len(vocab) + cfg.bucket, cfg.dim, generator=gen) * 2.0 - 1.0) / cfg.dim
-    C = torch.zeros(len(vocab), cfg.dim)
+    W, C = init_embeddings(len(vocab) + cfg.bucket, len(vocab), cfg.dim, cfg.seed)
+    W *= 2.0  # fastText's and gensim's ±1/d (word2vec's, corpus.init_embeddings, is ±0.5/d)
     with torch_threads(cfg.threads):
         for epoch in tqdm(range(cfg.epochs), desc="subword SGNS epochs", disable=not progress):
             centers, contexts = (torch.from_numpy(a).long() for a in epoch_pairs(corpus, sentence_id, keep,
@@ -193,7 +184,7 @@ def train_subword_sgns(sentences: Sequence[Sequence[str]], config: SubwordConfig
             negatives = torch.from_numpy(sampler.draw((len(centers), cfg.negative)))
             n_batches = math.ceil(len(centers) / cfg.batch_size)
             for b in range(n_batches):
-                lr = cfg.lr - (cfg.lr - cfg.min_lr) * (epoch + b / n_batches) / cfg.epochs
+                lr = linear_lr(cfg.lr, cfg.min_lr, (epoch + b / n_batches) / cfg.epochs)
                 sl = slice(b * cfg.batch_size, (b + 1) * cfg.batch_size)
                 loss = subword_sgns_step(W, C, bag_rows, bag_offsets, centers[sl], contexts[sl], negatives[sl], lr)
                 if history is not None:
@@ -308,9 +299,9 @@ def compare_trainers(sentences: Sequence[Sequence[str]], config: SubwordConfig =
         cfg = replace(config, seed=seed)
         t0 = time.perf_counter()
         if name == "word2vec":
-            setting = {k: v for k, v in asdict(cfg).items() if k in ("dim", "window", "negative", "epochs",
-                                                                      "min_count", "sample", "lr", "min_lr", "seed")}
-            emb = train_sgns(list(map(list, sentences)), **setting, threads=cfg.threads, progress=False)
+            shared = {f.name: getattr(cfg, f.name) for f in fields(TrainConfig)}
+            emb = train_sgns(list(map(list, sentences)), SGNSConfig(**shared, negative=cfg.negative,
+                                                                    threads=cfg.threads), progress=False)
             seconds = time.perf_counter() - t0
         else:
             vectors = TRAINERS[name](sentences, cfg)
