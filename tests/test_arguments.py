@@ -413,6 +413,11 @@ def _wrong_shape(qual: str, name: str) -> object:
     return bad
 
 
+# topics whose int checks all go through nlpcourse.validate: the walk also asserts the error's type there
+# (TypeError for 2.5 and True, ValueError for an out-of-range int or a wrong shape)
+EXACT_ERRORS = ("nlpcourse.attention", "nlpcourse.decoding")
+
+
 def _modules() -> list:
     names = ["nlpcourse"] + [m.name for m in pkgutil.walk_packages(nlpcourse.__path__, "nlpcourse.")]
     return [importlib.import_module(n) for n in names if not any(n == s or n.startswith(s + ".") for s in SKIP_MODULES)]
@@ -495,7 +500,7 @@ def test_the_walk_covers_the_topics_and_every_required_argument_has_a_valid_valu
 def test_bad_argument_is_named(qual, name, bad, error):
     """Any of ValueError/KeyError/TypeError naming the argument (the issue's rule; the int checks of the topics
     raise TypeError for floats and bools, which their own tests and ``test_numpy_ints_are_sizes_everywhere``
-    assert)."""
+    assert); in the ``EXACT_ERRORS`` topics the error must also be the case's type."""
     if VALID.get(qual, 1) is None:
         pytest.skip(f"{qual} is constructed through a classmethod")
     kwargs = VALID[qual]() if qual in VALID else {}
@@ -504,6 +509,8 @@ def test_bad_argument_is_named(qual, name, bad, error):
         _OBJECTS[qual](**kwargs)
     message = info.value.args[0] if isinstance(info.value, KeyError) and info.value.args else str(info.value)
     assert re.search(rf"\b{re.escape(name)}\b", message), f"{qual}({name}={bad!r}) raised {message!r}"
+    if qual.startswith(EXACT_ERRORS):  # these topics' checks all go through validate: the type is the rule's
+        assert isinstance(info.value, error), f"{qual}({name}={bad!r}) raised {type(info.value).__name__}"
 
 
 def test_numpy_ints_are_sizes_everywhere():
