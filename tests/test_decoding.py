@@ -476,3 +476,13 @@ def test_beam_stepper_refuses_bad_settings():
 def test_beam_stepper_widget_builds():
     w = widgets.beam_stepper(models.course_lm())
     assert len(w.children) == 3
+
+
+def test_token_ids_are_ints_not_truncated_floats():
+    """start and sequence_logprob refused 2.5 only by int()-truncating it to 2; now validate.int_array refuses it."""
+    with pytest.raises(TypeError, match="prompt: expected an array of ints"):
+        dec.start([BOS, 2.5])
+    with pytest.raises(TypeError, match="tokens: expected an array of ints"):
+        dec.sequence_logprob(toy_step(), [BOS], [2.0])
+    assert dec.start(np.array([BOS, A])).prompt == (BOS, A)
+    assert np.isclose(dec.sequence_logprob(toy_step(), [BOS], [A, DOG, EOS]), np.log(0.4 * 0.9))

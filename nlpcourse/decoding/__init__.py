@@ -440,7 +440,8 @@ class SearchState:
 
 def start(prompt: Sequence[int]) -> SearchState:
     """The state before the first step: one open beam (the prompt, score 0)."""
-    return SearchState(tuple(int(t) for t in prompt), [Beam((), 0.0, 0)], nodes=[Node(-1, -1, 0.0, 0, "start")])
+    prompt = tuple(validate.int_array(list(prompt), "prompt", ndim=1).tolist())  # 2.5 refused, not truncated
+    return SearchState(prompt, [Beam((), 0.0, 0)], nodes=[Node(-1, -1, 0.0, 0, "start")])
 
 
 def _cannot_improve(state: SearchState, cfg: BeamConfig) -> bool:
@@ -571,8 +572,8 @@ def generate(step: Step, input_ids: object, *, num_beams: int, max_new_tokens: i
 
 def sequence_logprob(step: Step, prompt: Sequence[int], tokens: Sequence[int]) -> float:
     """log p(tokens | prompt) = Σ_t log p(tokens[t] | prompt, tokens[:t]) (a float; −inf if impossible)."""
-    prompt = [int(t) for t in validate.non_empty(list(prompt), "prompt", what="tokens")]
-    tokens = [int(t) for t in validate.non_empty(list(tokens), "tokens")]
+    prompt = validate.int_array(validate.non_empty(list(prompt), "prompt", what="tokens"), "prompt", ndim=1).tolist()
+    tokens = validate.int_array(validate.non_empty(list(tokens), "tokens"), "tokens", ndim=1).tolist()
     # prefixes of different lengths: one call each (a step function takes a batch of equal-length prefixes)
     return float(sum(_run_step(step, [tuple(prompt + tokens[:t])], None)[0, w] for t, w in enumerate(tokens)))
 
