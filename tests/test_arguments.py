@@ -10,12 +10,11 @@ arguments that have no default. For each argument the test passes
 - a shape argument (an array in ``VALID``): an array of the wrong number of dimensions -> ValueError/TypeError
   (4-D zeros, or the wrong value in ``WRONG_SHAPE`` where 4-D is right, e.g. the batched attention's ``q``);
 
-and checks the error names the argument. Attention (06) and decoding (07) are walked like the other topics;
-``nlpcourse.subwords`` (03) is skipped until its valid inputs are added here; ``nlpcourse.validate`` is the
-checker itself. The heavy inputs (the course LM, a TinyTransformer) are built once per session
-(``functools.cache``); of the callables that take inputs, ``hf.hf_generate`` is the one left out, because its
-only valid input is a transformers model (seconds to import and build) — its checks are ``BeamConfig``'s, walked
-here, and ``tests/test_decoding.py`` checks its bad arguments on the model it builds anyway.
+and checks the error names the argument. Every topic is walked, subwords (03), attention (06) and decoding (07)
+included; ``nlpcourse.validate`` is the checker itself. The heavy inputs (the course LM, a TinyTransformer) are
+built once per session (``functools.cache``); of the callables that take inputs, ``hf.hf_generate`` is the one
+left out, because its only valid input is a transformers model (seconds to import and build) — its checks are
+``BeamConfig``'s, walked here, and ``tests/test_decoding.py`` checks its bad arguments on the model it builds.
 """
 
 from __future__ import annotations
@@ -33,8 +32,7 @@ import torch
 
 import nlpcourse
 
-# subwords (notebook 03): skipped on main until its valid inputs are in the walk (another helper's series)
-SKIP_MODULES = {"nlpcourse.subwords", "nlpcourse.validate"}
+SKIP_MODULES = {"nlpcourse.validate"}
 # results, not inputs: dataclasses that the package fills in
 SKIP_CALLABLES = {"nlpcourse.torch_threads",  # a context manager: checks on entry (tests/test_package.py)
                   "nlpcourse.evaluation.SimilarityResult", "nlpcourse.evaluation.AnalogyResult",
@@ -57,10 +55,12 @@ POSITIVE = {"dim", "window", "epochs", "negative", "batch_size", "vocab_size", "
             "d_model", "d_k", "samples", "keys_per_query", "length", "source_length", "max_length", "batch",
             "num_heads", "target_length", "embed_dim", "dim_feedforward", "layers", "train_size", "test_size",
             "vocab", "max_new_tokens", "num_return_sequences", "num_beams", "max_nodes", "max_len", "n_embd",
-            "n_head", "n_layer", "n_positions", "max_words", "prompt_words", "max_steps"}
+            "n_head", "n_layer", "n_positions", "max_words", "prompt_words", "max_steps",
+            # subwords (03)
+            "minn", "maxn", "bucket", "n_ngrams"}
 # prompt_length: >= 0 for table_step, >= 1 for hf.reference_problem, so -1 is the value wrong for both
 NON_NEGATIVE = {"seed", "steps", "pool_size", "eos_token_id", "pad_token_id", "n_rows", "prompt_length", "head",
-                "layer"}
+                "layer", "nwords"}
 PROBABILITIES = {"alpha", "progress_fraction", "momentum", "probability"}
 # int-annotated arguments that are not sizes: any int is valid (a padding id, a class count's bound)
 ANY_INT = {"pad"}
@@ -70,6 +70,7 @@ ANY_SHAPE = {"nlpcourse.mlp.d_relu", "nlpcourse.mlp.d_sigmoid", "nlpcourse.mlp.d
              "nlpcourse.functional.logsumexp", "nlpcourse.functional.softmax", "nlpcourse.functional.log_softmax",
              "nlpcourse.mlp.language_model.perplexity",
              # the torch references of layer 2 take tensors and leave the checking to the numpy versions
+             "nlpcourse.subwords.subword_loss_torch",
              "nlpcourse.word2vec.naive_softmax_loss_torch", "nlpcourse.word2vec.cbow_naive_softmax_loss_torch",
              "nlpcourse.word2vec.neg_sampling_loss_torch", "nlpcourse.word2vec.cbow_neg_sampling_loss_torch",
              "nlpcourse.attention.train.multi_head_attention"}
@@ -301,6 +302,36 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.word2vec.train.compare_with_gensim": lambda: {"sentences": _sentences(), "min_count": 1, "dim": 4,
                                                              "epochs": 1, "seeds": (0,), "progress": False},
     "nlpcourse.evaluation.binomial_interval": lambda: {"correct": 3, "n": 10},
+    # subwords (notebook 03): tiny words, buckets and matrices (no trainer is walked: train_subword_sgns,
+    # train_gensim_fasttext, train_fasttext and compare_trainers take their ints through SubwordConfig, walked here)
+    "nlpcourse.subwords.char_ngrams": lambda: {"word": "where"},
+    "nlpcourse.subwords.ngram_ids": lambda: {"word": "where", "bucket": 100},
+    "nlpcourse.subwords.ngram_ids_batch": lambda: {"words": ["where", "ok"], "bucket": 100},
+    "nlpcourse.subwords.distinct_ngrams": lambda: {"words": ["where", "ok"]},
+    "nlpcourse.subwords.collision_rate": lambda: {"ngrams": ["<wh", "whe", "her"], "bucket": 100},
+    "nlpcourse.subwords.collision_table": lambda: {"ngrams": ["<wh", "whe", "her"], "buckets": [10, 100],
+                                                   "nwords": 4, "dim": 2},
+    "nlpcourse.subwords.expected_collision_rate": lambda: {"n": 10, "bucket": 100},
+    "nlpcourse.subwords.subword_rows": lambda: {"word": "where", "vocab": _emb().vocab, "bucket": 100},
+    "nlpcourse.subwords.SubwordVectors": lambda: {"matrix": np.zeros((4 + 10, 2)), "vocab": _emb().vocab,
+                                                  "bucket": 10},
+    "nlpcourse.subwords.subword_loss_and_grad": lambda: {
+        "matrix": np.eye(6, 2), "outside": np.eye(4, 2), "rows": np.array([0, 4, 5]), "target": 0,
+        "negatives": np.array([2, 3])},
+    "nlpcourse.subwords.check_subword_gradients": lambda: {
+        "matrix": np.eye(6, 2), "outside": np.eye(4, 2), "rows": np.array([0, 4, 5]), "target": 0,
+        "negatives": np.array([2, 3])},
+    "nlpcourse.subwords.subword_loss_torch": lambda: {
+        "matrix": torch.eye(6, 2), "outside": torch.eye(4, 2), "rows": np.array([0, 4, 5]), "target": 0,
+        "negatives": np.array([2, 3])},
+    "nlpcourse.subwords.train.subword_bags": lambda: {"vocab": _emb().vocab, "minn": 3, "maxn": 6, "bucket": 100},
+    "nlpcourse.subwords.figures.ngram_groups": lambda: {"word": "where", "bucket": 100},
+    "nlpcourse.subwords.figures.draw_ngrams": lambda: {"word": "where", "bucket": 100},
+    "nlpcourse.subwords.figures.draw_collisions": lambda: {"table": nlpcourse.subwords.collision_table(
+        ["<wh", "whe", "her"], [10, 100], 4, 2), "n_ngrams": 3},
+    "nlpcourse.subwords.figures.draw_neighbours": lambda: {"models": {"ours": nlpcourse.subwords.SubwordVectors(
+        np.eye(14, 2) + 0.5, _emb().vocab, bucket=10)}, "words": ["a", "zz"]},
+    "nlpcourse.subwords.widgets.safe_draw_ngrams": lambda: {"word": "where", "minn": 3, "maxn": 6, "bucket": 100},
     # ---- attention (notebook 06)
     "nlpcourse.attention.dot_product_attention": lambda: {"query": np.zeros(4), "states": np.zeros((3, 4))},
     "nlpcourse.attention.dot_product_variance": lambda: {"dims": [2, 4], "samples": 10},
@@ -382,7 +413,9 @@ SHAPES = {"center_vec", "outside_vectors", "context_vectors", "negatives", "ids"
           # attention (06) and decoding (07)
           "query", "key", "value", "states", "q", "k", "v", "mask", "d_weights", "weights", "d_out", "lengths",
           "attn_mask", "key_padding_mask", "src_mask", "src_key_padding_mask", "x", "state_dict", "weight", "bias",
-          "logits", "values", "scores", "context", "pe", "out", "input_ids", "beam_scores", "logp"}
+          "logits", "values", "scores", "context", "pe", "out", "input_ids", "beam_scores", "logp",
+          # subwords (03)
+          "matrix", "outside"}
 # (callable, argument) or argument -> the wrong value where 4-D zeros are right (batched axes) or miss the point
 # (a float array where ints are expected only tests the dtype); None: any shape is right there
 WRONG_SHAPE: dict = {
@@ -482,8 +515,8 @@ _OBJECTS = {qual: obj for mod in _modules() for qual, obj in _public(mod)}
 
 def test_the_walk_covers_the_topics_and_every_required_argument_has_a_valid_value():
     walked = {qual for qual, *_ in CASES}
-    for topic in ("linear_maps", "word2vec", "hsoftmax", "mlp", "corpus", "data", "evaluation", "attention",
-                  "decoding"):  # autograd: floats
+    for topic in ("linear_maps", "word2vec", "hsoftmax", "subwords", "mlp", "corpus", "data", "evaluation",
+                  "attention", "decoding"):  # autograd: floats
         assert any(q.startswith(f"nlpcourse.{topic}") for q in walked), topic
     missing = []
     for qual in sorted(walked):
