@@ -334,7 +334,7 @@ def lr_sweep(sentences: list[list[str]], lrs: Sequence[float] = (0.025, 0.05, 0.
     if "lr" in setting:
         raise ValueError(f"setting: lr is what the sweep varies; got lr={setting['lr']!r} as well")
     fn = porter_stem if transform == "porter_stem" else transform
-    seed = validate.non_negative_int(seed, "seed")
+    seed, threads = validate.non_negative_int(seed, "seed"), validate.positive_int(threads, "threads")
     sets = {name: load_similarity(name) for name in ("wordsim353", "simlex999")}
     rows, embeddings = [], {}
     runs = [(lr, trainer) for lr in lrs for trainer in ("ours", "gensim")]
@@ -378,6 +378,7 @@ def compare_at_best_lr(sentences: list[list[str]], lrs: Sequence[float] = (0.025
         embeddings by (trainer, seed), the best rates {"ours": lr, "gensim": lr}).
     """
     seeds = [validate.non_negative_int(s, "seeds") for s in validate.non_empty(seeds, "seeds", what="seeds")]
+    threads = validate.positive_int(threads, "threads")
     sweep, sweep_emb = lr_sweep(sentences, lrs, seed=seeds[0], threads=threads, transform=transform,
                                 progress=progress, **setting)
     best = best_lrs(sweep, metric)
