@@ -698,3 +698,16 @@ def test_compare_at_best_lr_reuses_the_sweep_runs():
     assert set(runs["lr"][runs["trainer"] == "ours"]) == {best["ours"]}
     with pytest.raises(ValueError, match="lr is what the sweep varies"):
         train.lr_sweep(sentences, lr=0.1, **setting)
+
+
+def test_pca_by_topic_colours_each_group_and_says_what_to_look_for():
+    vocab = Vocab.build(planted_corpus(20), min_count=1)
+    emb = Embeddings(np.random.default_rng(0).normal(size=(len(vocab), 4)), vocab)
+    fig = figures.draw_embedding_pca(emb, {"fruit": ["apple", "pear", "plum"], "transport": ["car", "bus"]})
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["fruit", "transport"]
+    assert "topic" in ax.get_title()
+    assert len({tuple(t.get_color()) if not isinstance(t.get_color(), str) else t.get_color() for t in ax.texts}) == 2
+    assert _text_boxes_overlap(fig) == []
+    with pytest.raises(KeyError, match="zebra"):
+        figures.draw_embedding_pca(emb, {"a": ["apple", "zebra"]})
