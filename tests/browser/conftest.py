@@ -1,0 +1,176 @@
+"""Fixtures of the browser tests (``make test-browser``): Debian's chromium through Playwright, a JupyterLab server.
+
+These tests need Playwright (requirements-browser.txt) and a system chromium, which ``make test-browser``
+installs; they are collected only when ``NLPCOURSE_BROWSER=1`` (set by that target), so ``make test`` and a
+plain ``pytest tests`` never start a browser.
+
+The JupyterLab server serves a *copy* of ``notebooks/`` (autosave off as well), so running every cell in the
+browser never rewrites a committed notebook; it listens on a free localhost port with a random token, and is
+stopped at the end — its whole process group, by its own PID — whatever happened.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+if os.environ.get("NLPCOURSE_BROWSER") != "1":
+    collect_ignore_glob = ["test_*.py"]
+
+
+def chromium_path() -> str:
+    """The system chromium (``CHROMIUM`` overrides); Playwright's own browser download is never used."""
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        pytest.fail("no chromium on PATH: `make test-browser` installs Debian's (apt-get install chromium)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    # Root (containers, CI) cannot use chromium's sandbox.
+    args = ["--no-sandbox"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path(), args=args)
+        yield b
+        b.close()
+
+
+def offline_context(browser: object, allow: str = "file:", **kwargs: object) -> tuple[object, list[str]]:
+    """A browser context in which every request not starting with ``allow`` is aborted (and recorded)."""
+    context = browser.new_context(**kwargs)
+    blocked: list[str] = []
+
+    def route(r: object) -> None:
+        if r.request.url.startswith(allow) or r.request.url.startswith("data:"):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    return context, blocked
+
+
+class PageErrors:
+    """Collects a page's uncaught exceptions, console errors and failed requests."""
+
+    def __init__(self, page: object):
+        self.errors: list[str] = []
+        page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
+        page.on("console", lambda m: self.errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+        page.on("requestfailed", lambda r: self.errors.append(f"request failed: {r.url} ({r.failure})"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Lab:
+    url: str  # http://127.0.0.1:PORT
+    token: str
+    root: Path  # the served copy of notebooks/
+    pid: int
+
+    def get(self, path: str, token: str | None = None) -> int:
+        """HTTP status of GET ``path`` (with ``token`` as the query's token, if given)."""
+        query = f"{'&' if '?' in path else '?'}token={token}" if token is not None else ""
+        try:
+            with urllib.request.urlopen(self.url + path + query, timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as err:
+            return err.code
+
+    def api(self, method: str, path: str) -> object:
+        request = urllib.request.Request(self.url + path, method=method,
+                                         headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+
+def _settings(folder: Path) -> None:
+    """User settings for the test server: no autosave, no news or update checks (there is no network)."""
+    for plugin, values in {
+        "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
+        "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+        # every cell in the DOM (JupyterLab 4 otherwise renders only those near the viewport)
+        "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+    }.items():
+        path = folder / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+
+
+def stop(proc: subprocess.Popen, grace: float = 15.0) -> None:
+    """Stop the server and everything it started (kernels): its process group, by the server's own PID."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=grace)
+        except ProcessLookupError:
+            pass
+    try:  # kernels the server did not take down with it
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    base = tmp_path_factory.mktemp("lab")
+    root = base / "notebooks"
+    shutil.copytree(ROOT / "notebooks", root, ignore=shutil.ignore_patterns("artifacts", ".ipynb_checkpoints"))
+    _settings(base / "settings")
+    port, token = _free_port(), secrets.token_hex(24)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": "0",
+           "JUPYTERLAB_SETTINGS_DIR": str(base / "settings"), "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"),
+           "JUPYTER_RUNTIME_DIR": str(base / "runtime"), "JUPYTER_CONFIG_DIR": str(base / "config")}
+    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+           f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+           f"--ServerApp.root_dir={root}", "--ServerApp.allow_root=True", "--LabApp.news_url=",
+           "--ServerApp.open_browser=False"]
+    log = (base / "server.log").open("w")
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    server = Lab(f"http://127.0.0.1:{port}", token, root, proc.pid)
+    try:
+        deadline = time.monotonic() + 120
+        while server_status(server) != 200:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"JupyterLab did not start (exit {proc.poll()}):\n{(base / 'server.log').read_text()}")
+            time.sleep(0.5)
+        yield server
+    finally:
+        stop(proc)
+        log.close()
+
+
+def server_status(server: Lab) -> int | None:
+    try:
+        return server.get("/api/status", token=server.token)
+    except OSError:
+        return None

@@ -1,0 +1,177 @@
+"""Every notebook in JupyterLab in a real chromium: run all cells, then drive every widget.
+
+For each widget cell: every slider is moved one step (keyboard on its handle), every dropdown set to another
+option, every number box changed, every button clicked ("reset" last) — and after each action the figure in
+the widget's Output must change (pixels of before/after screenshots differ). No "Error displaying widget",
+no error output, no uncaught JS exception or console error on the page. Also: the server refuses requests
+without its token. Timings (time to the changed screenshot, an upper bound on the redraw) are printed.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, Lab, PageErrors
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+WIDGET_CELL = ".jp-CodeCell:has(.jp-Cell-outputArea .jupyter-widgets)"  # a cell that displays a widget
+RUN_TIMEOUT_S = int(__import__('os').environ.get('RUN_TIMEOUT_S', 240))  # one notebook's Run All in the browser (the budget for nbval is 60 s)
+REDRAW_TIMEOUT_S = 15
+
+
+def test_token_is_required(lab: Lab) -> None:
+    assert lab.get("/api/status", token=lab.token) == 200
+    assert lab.get("/api/contents") == 403, "a request without the token must be refused"
+    assert lab.get("/api/contents", token="not-" + lab.token) == 403
+    assert lab.get("/api/kernels") == 403
+    # the notebook page itself sends a browser without the token to the login page
+    assert lab.get("/lab/tree/" + NOTEBOOKS[0].name) in (200, 302, 403)
+    assert lab.get("/login") == 200
+
+
+def _png(locator: object) -> object:
+    from PIL import Image
+
+    return Image.open(io.BytesIO(locator.screenshot(animations="disabled"))).convert("RGB")
+
+
+def _differ(a: object, b: object) -> bool:
+    from PIL import ImageChops
+
+    return a.size != b.size or ImageChops.difference(a, b).getbbox() is not None
+
+
+def _code_cells(path: Path) -> int:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return sum(1 for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip())
+
+
+def _menu(page: object, menu: str, item: str) -> None:
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{menu}$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{item}$")).click()
+
+
+def _wait_for_kernel(page: object, timeout_s: float = 90) -> None:
+    """Wait until the notebook's kernel is up and idle (accepting JupyterLab's kernel dialog if it asks)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        dialog = page.locator(".jp-Dialog button.jp-mod-accept")
+        if dialog.count() and dialog.first.is_visible():
+            dialog.first.click()
+        name = page.locator(".jp-NotebookPanel .jp-KernelName").first
+        idle = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+        if name.count() and "No Kernel" not in name.inner_text() and idle.count():
+            return
+        time.sleep(0.25)
+    pytest.fail("the notebook's kernel did not start")
+
+
+def _run_all(page: object, expected: int) -> None:
+    """Clear the stored outputs (their prompts would look executed), run every cell, wait for the last."""
+    _menu(page, "Edit", "Clear Outputs of All Cells")
+    page.wait_for_function("() => !document.querySelector('.jp-Notebook .jp-OutputArea-output')", timeout=30_000)
+    _menu(page, "Run", "Run All Cells")
+    page.wait_for_function(
+        """(n) => {
+            const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]
+                .map(p => p.textContent.trim());
+            return !prompts.some(t => t.includes('*')) && prompts.filter(t => /\\[\\d+\\]/.test(t)).length >= n;
+        }""", arg=expected, timeout=RUN_TIMEOUT_S * 1000, polling=500)
+
+
+def _controls(widget: object) -> list[tuple[str, int, str]]:
+    """(kind, index, label) of every control in ``widget``, buttons named reset last."""
+    found = []
+    for kind, selector in CONTROLS.items():
+        for i in range(widget.locator(selector).count()):
+            label = widget.locator(selector).nth(i).evaluate(
+                "e => (e.closest('.widget-inline-hbox, .jupyter-widgets')?.querySelector('label')?.textContent"
+                " || e.textContent || '').trim()")
+            found.append((kind, i, label))
+    return sorted(found, key=lambda c: c[0] == "button" and c[2].lower() == "reset")
+
+
+CONTROLS = {
+    "slider": ".widget-slider .noUi-handle",
+    "dropdown": ".widget-dropdown select",
+    "number": ".widget-text input[type=number]",
+    "button": "button.jupyter-button:not([disabled])",
+}
+
+
+def _act(widget: object, kind: str, i: int) -> None:
+    control = widget.locator(CONTROLS[kind]).nth(i)
+    control.scroll_into_view_if_needed()
+    if kind == "slider":
+        now = control.get_attribute("aria-valuenow")
+        control.focus()
+        control.press("ArrowRight")
+        if control.get_attribute("aria-valuenow") == now:  # already at its maximum
+            control.press("ArrowLeft")
+            control.press("ArrowLeft")
+    elif kind == "dropdown":
+        options = control.locator("option").all_inner_texts()
+        current = control.evaluate("e => e.selectedIndex")
+        control.select_option(index=(current + 1) % len(options))
+    elif kind == "number":
+        value = float(control.input_value() or 0)
+        control.fill(f"{value + 1:g}")
+        control.press("Enter")
+    else:
+        control.click()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_widgets(browser: object, lab: Lab, path: Path) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    errors = PageErrors(page)
+    start = time.monotonic()
+    try:
+        page.goto(f"{lab.url}/lab/workspaces/test-{path.stem}/tree/{path.name}?reset&token={lab.token}")
+        page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
+        _wait_for_kernel(page)
+        _run_all(page, _code_cells(path))
+        ran = time.monotonic() - start
+        assert page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]').count() == 0, \
+            "a cell raised in the browser"
+        widgets = page.locator(WIDGET_CELL)
+        assert widgets.count() > 0, f"{path.name}: no widget rendered"
+        timings = []
+        for w in range(widgets.count()):
+            widget = widgets.nth(w)
+            widget.locator(".widget-output img").first.wait_for(timeout=REDRAW_TIMEOUT_S * 1000)
+            figure = widget.locator(".widget-output").first
+            controls = _controls(widget)
+            assert controls, f"{path.name}: widget {w} has no control"
+            for kind, i, label in controls:
+                before = _png(figure)
+                t0 = time.monotonic()
+                _act(widget, kind, i)
+                while not _differ(before, after := _png(figure)):
+                    if time.monotonic() - t0 > REDRAW_TIMEOUT_S:
+                        pytest.fail(f"{path.name}: widget {w}, {kind} {label!r}: the figure did not change")
+                    time.sleep(0.05)
+                timings.append((f"widget {w} {kind} {label!r}", time.monotonic() - t0))
+                figure.locator("img").first.wait_for(timeout=REDRAW_TIMEOUT_S * 1000)
+        assert "Error displaying widget" not in page.locator(".jp-Notebook").inner_text()
+        assert not errors.errors, f"{path.name}: errors on the page: {errors.errors}"
+        print(f"\n{path.name}: run all {ran:.1f} s; {len(timings)} widget actions, time to changed figure "
+              f"(upper bound on the redraw) " + ", ".join(f"{n} {t * 1000:.0f} ms" for n, t in timings))
+    except BaseException:
+        shots = ROOT / "build" / "browser"
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shots / f"{path.stem}.png"), full_page=False)
+        (shots / f"{path.stem}.html").write_text(page.content())
+        print(f"\n{path.name}: failed after {time.monotonic() - start:.1f} s; screenshot {shots / path.stem}.png; "
+              f"prompts {page.locator('.jp-InputPrompt').all_inner_texts()[:80]}; page errors {errors.errors[:10]}")
+        raise
+    finally:
+        context.close()
+        for session in lab.api("GET", "/api/sessions"):  # free the kernel's memory for the next notebook
+            lab.api("DELETE", f"/api/sessions/{session['id']}")
