@@ -7,9 +7,11 @@ STAMP   := $(VENV)/.installed
 export PYTHONHASHSEED := 0
 # The package is imported from this checkout (also from a git worktree sharing another checkout's .venv).
 export PYTHONPATH := $(CURDIR)
-NBVAL   := --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg --nbval-cell-timeout=600
+# nbtime: prints each notebook's execution time and fails one over 60 s (--notebook-budget).
+NBVAL   := --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg --nbval-cell-timeout=600 \
+           -p nlpcourse.course.nbtime
 
-.PHONY: install lab test unit nbval execute lint clean
+.PHONY: install lab test unit nbval execute lint clean slides site bench test-browser
 
 install: $(STAMP)
 
@@ -42,6 +44,32 @@ execute: install
 	  ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.record_timing=False "$$nb" || exit 1; \
 	done
+
+# For instructors (README, "Teaching with it"). Everything lands in build/ and works with no network:
+# reveal.js, MathJax and the widget renderer come from pinned npm packages at build time (needs npm).
+slides: install
+	$(BIN)/python -m nlpcourse.course.slides --out build/slides
+
+site: install
+	$(BIN)/python -m nlpcourse.course.site --out build/site
+
+# Every benchmarks/*.py, one table of ratios in build/bench.md. `make bench BENCH_ARGS=--quick`: smoke-sized.
+bench: install
+	$(BIN)/python -m nlpcourse.course.bench --out build/bench.md $(BENCH_ARGS)
+
+# Widgets in a real browser: Debian's chromium (installed with apt-get if missing) driven by Playwright
+# (requirements-browser.txt, the one thing installed into .venv beyond requirements.txt; `playwright install`
+# is never run). Needs root or sudo for apt-get the first time.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+BROWSER_STAMP := $(VENV)/.browser-installed
+$(BROWSER_STAMP): requirements-browser.txt $(STAMP)
+	command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+	$(BIN)/python -m pip install --quiet -r requirements-browser.txt
+	touch $@
+
+test-browser: install $(BROWSER_STAMP)
+	NLPCOURSE_BROWSER=1 $(BIN)/python -m pytest tests/browser -v -s
 
 lint: install
 	$(BIN)/ruff check .

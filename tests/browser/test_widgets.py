@@ -20,7 +20,8 @@ import pytest
 from conftest import ROOT, Lab, PageErrors
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-WIDGET_CELL = ".jp-CodeCell:has(.jp-Cell-outputArea .jupyter-widgets)"  # a cell that displays a widget
+# a cell showing an explorer: controls over an Output widget (tqdm's progress bars are widgets too, without one)
+WIDGET_CELL = ".jp-CodeCell:has(.jp-Cell-outputArea .jupyter-widgets .widget-output)"
 # one notebook's Run All in the browser (nbval's budget is 60 s; the browser and the test share 2 cores)
 RUN_TIMEOUT_S = int(os.environ.get("NLPCOURSE_RUN_TIMEOUT_S", 240))
 REDRAW_TIMEOUT_S = 15
