@@ -36,7 +36,7 @@ unit: install
 	$(BIN)/python -m pytest tests
 
 nbval: install
-	$(BIN)/python -m pytest $(NOTEBOOKS) $(NBVAL)
+	$(BIN)/python -m pytest $(NOTEBOOKS) $(NBVAL) $(NBTIME)
 
 # Stored outputs must not depend on the CPU's float kernels (CONTRIBUTING.md, "Outputs that reproduce on
 # every machine"). Re-run nbval under other kernels: torch's scalar (default) and AVX2 code paths instead of
