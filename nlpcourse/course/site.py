@@ -20,7 +20,6 @@ Jupyter Book 1 would add Sphinx and a dozen packages for a table of contents we 
 
 from __future__ import annotations
 
-import argparse
 import re
 import shutil
 from pathlib import Path
@@ -30,7 +29,7 @@ from nbconvert import HTMLExporter
 
 from nlpcourse import validate
 from nlpcourse.course import offline
-from nlpcourse.course.slides import ROOT, notebooks
+from nlpcourse.course.slides import ROOT, cli
 
 SOURCE = "_source"
 _HREF = re.compile(r'(<a\s[^>]*?href=")([^"]*)(")')
@@ -203,12 +202,7 @@ def _write(path: Path, text: str) -> Path:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebooks/NN_*.ipynb")
-    parser.add_argument("--out", type=Path, default=ROOT / "build" / "site")
-    args = parser.parse_args(argv)
-    pages = build_site(args.notebooks or notebooks(), args.out)
-    print(f"{len(pages)} pages in {args.out}/ (open index.html; no network, no kernel needed)")
+    cli(argv, __doc__, build_site, ROOT / "build" / "site", "pages (no kernel needed either)")
 
 
 if __name__ == "__main__":

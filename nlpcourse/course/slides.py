@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import html
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -77,13 +78,19 @@ def build_slides(paths: list[Path], out: Path) -> list[Path]:
     return decks
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def cli(argv: list[str] | None, doc: str, build: Callable[[list[Path], Path], list[Path]], out: Path,
+        what: str) -> None:
+    """The command line of ``slides`` and ``site``: ``[notebooks ...] [--out DIR]``, then ``build(paths, out)``."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebooks/NN_*.ipynb")
-    parser.add_argument("--out", type=Path, default=ROOT / "build" / "slides")
+    parser.add_argument("--out", type=Path, default=out)
     args = parser.parse_args(argv)
-    decks = build_slides(args.notebooks or notebooks(), args.out)
-    print(f"{len(decks)} decks in {args.out}/ (open index.html; no network needed)")
+    built = build(args.notebooks or notebooks(), args.out)
+    print(f"{len(built)} {what} in {args.out}/ (open index.html; no network needed)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    cli(argv, __doc__, build_slides, ROOT / "build" / "slides", "decks")
 
 
 if __name__ == "__main__":
