@@ -52,6 +52,13 @@ def _differ(a: object, b: object) -> bool:
     return a.size != b.size or ImageChops.difference(a, b).getbbox() is not None
 
 
+def _has_explorer(path: Path) -> bool:
+    """Whether the stored notebook shows a widget with an Output in it (tqdm's bars do not count)."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    state = nb["metadata"].get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    return any(m.get("model_name") == "OutputModel" for m in state.values())
+
+
 def _code_cells(path: Path) -> int:
     nb = json.loads(path.read_text(encoding="utf-8"))
     return sum(1 for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip())
@@ -157,7 +164,7 @@ def test_notebook_widgets(browser: object, lab: Lab, path: Path) -> None:
         assert page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]').count() == 0, \
             "a cell raised in the browser"
         widgets = page.locator(WIDGET_CELL)
-        assert widgets.count() > 0, f"{path.name}: no widget rendered"
+        assert widgets.count() > 0 or not _has_explorer(path), f"{path.name}: no widget rendered"
         timings = []
         for w in range(widgets.count()):
             widget = widgets.nth(w)
