@@ -123,21 +123,35 @@ def _settings(folder: Path) -> None:
         path.write_text(json.dumps(values))
 
 
-def stop(proc: subprocess.Popen, grace: float = 15.0) -> None:
-    """Stop the server and everything it started (kernels): its process group, by the server's own PID."""
-    if proc.poll() is None:
+def _children(pid: int) -> list[int]:
+    """PIDs of the processes whose parent is ``pid`` (Linux /proc; empty elsewhere)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            os.killpg(proc.pid, signal.SIGTERM)
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def stop(proc: subprocess.Popen, grace: float = 15.0) -> None:
+    """Stop the server by its own PID (SIGTERM: it shuts its kernels down), then SIGKILL whatever is left of it
+    and of the kernels it started (each kernel runs in a session of its own, so each by its PID too)."""
+    kernels = _children(proc.pid)
+    if proc.poll() is None:
+        proc.terminate()
+        try:
             proc.wait(timeout=grace)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            proc.kill()
             proc.wait(timeout=grace)
-        except ProcessLookupError:
+    for pid in kernels:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:  # already gone: the server shut it down
             pass
-    try:  # kernels the server did not take down with it
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 @pytest.fixture(scope="session")
@@ -157,6 +171,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     log = (base / "server.log").open("w")
     proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     server = Lab(f"http://127.0.0.1:{port}", token, root, proc.pid)
+    # A CI time-out or a `kill` sends SIGTERM: turn it into an exit so that the `finally` below still runs.
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         deadline = time.monotonic() + 120
         while server_status(server) != 200:
@@ -167,6 +183,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     finally:
         stop(proc)
         log.close()
+        signal.signal(signal.SIGTERM, previous)
 
 
 def server_status(server: Lab) -> int | None:
