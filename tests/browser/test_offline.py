@@ -14,18 +14,20 @@ from conftest import ROOT, PageErrors, offline_context
 from nlpcourse.course import site, slides
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+# MathJax 2 turns each formula into a <script type="math/tex"> and puts its rendering, id "<script id>-Frame",
+# in front of it: a formula is typeset when its frame exists.
 TYPESET = """() => {
-    const formulas = document.querySelectorAll('script[type^="math/tex"]').length;
-    const frames = document.querySelectorAll('.MathJax_CHTML').length;
+    const scripts = [...document.querySelectorAll('script[type^="math/tex"]')];
+    const untypeset = scripts.filter(s => !document.getElementById(s.id + '-Frame')).length;
     const errors = document.querySelectorAll('.MathJax_Error, .MathJax_CHTML merror').length;
-    return {formulas, frames, errors, done: !!(window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0
-                                                && MathJax.Hub.queue.running === 0)};
+    return {formulas: scripts.length, untypeset, errors};
 }"""
 
 
 def _typeset(page: object) -> dict:
-    page.wait_for_function(f"({TYPESET})().done && ({TYPESET})().formulas > 0", timeout=60_000)
-    page.wait_for_timeout(500)
+    """Wait until MathJax has typeset every formula on the page (or 60 s); returns the counts."""
+    page.wait_for_function(f"(() => {{ const t = ({TYPESET})(); return t.formulas > 0 && t.untypeset === 0; }})",
+                           timeout=60_000, polling=250)
     return page.evaluate(TYPESET)
 
 
@@ -48,7 +50,7 @@ def test_deck_offline(browser: object, decks: list[Path], index: int) -> None:
         page.keyboard.press("ArrowRight")
         assert page.evaluate("() => location.hash") not in (where, "#/"), "the deck does not advance"
         math = _typeset(page)
-        assert math["errors"] == 0 and math["frames"] >= math["formulas"] > 0, math
+        assert math["errors"] == 0 and math["untypeset"] == 0 and math["formulas"] > 0, math
         assert page.locator(".reveal .slides > section").count() > 1
         assert "Error displaying widget" not in page.locator("body").inner_text()
         assert blocked == [], f"the deck tried the network: {blocked}"
@@ -68,7 +70,7 @@ def test_site_offline(browser: object, tmp_path: Path) -> None:
         page.wait_for_load_state("load")
         assert page.url.endswith(f"{NOTEBOOKS[0].stem}.html")
         math = _typeset(page)
-        assert math["errors"] == 0 and math["frames"] >= math["formulas"] > 0, math
+        assert math["errors"] == 0 and math["untypeset"] == 0 and math["formulas"] > 0, math
         # the widgets come back from their saved state, with the figure they showed
         page.wait_for_selector(".jupyter-widgets .widget-output img", timeout=30_000)
         assert "Error displaying widget" not in page.locator("body").inner_text()
