@@ -71,13 +71,14 @@ def offline_context(browser: object, allow: str = "file:", **kwargs: object) -> 
 
 
 class PageErrors:
-    """Collects a page's uncaught exceptions, console errors and failed requests."""
+    """Collects a page's uncaught exceptions, console errors, failed requests and HTTP error responses."""
 
     def __init__(self, page: object):
         self.errors: list[str] = []
         page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
         page.on("console", lambda m: self.errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
         page.on("requestfailed", lambda r: self.errors.append(f"request failed: {r.url} ({r.failure})"))
+        page.on("response", lambda r: self.errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
 
 
 def _free_port() -> int:
