@@ -96,12 +96,16 @@ class Lab:
 
     def get(self, path: str, token: str | None = None) -> int:
         """HTTP status of GET ``path`` (with ``token`` as the query's token, if given)."""
+        return self.fetch(path, token)[0]
+
+    def fetch(self, path: str, token: str | None = None) -> tuple[int, str]:
+        """(HTTP status, final URL after redirects) of GET ``path``."""
         query = f"{'&' if '?' in path else '?'}token={token}" if token is not None else ""
         try:
             with urllib.request.urlopen(self.url + path + query, timeout=10) as response:
-                return response.status
+                return response.status, response.url
         except urllib.error.HTTPError as err:
-            return err.code
+            return err.code, err.url
 
     def api(self, method: str, path: str) -> object:
         request = urllib.request.Request(self.url + path, method=method,
