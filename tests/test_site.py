@@ -37,12 +37,12 @@ Another paragraph that is not on the index.
 
 
 def test_readme_index_links_the_notebooks_it_has() -> None:
-    md = site.readme_index(README, {"00_a": "A", "07_new": "Beam search"})
+    md = site.readme_index(README, {"00_a": "A", "07_new": "Beam search", "03_arrived": "fastText"})
     lines = md.splitlines()
     assert lines[0] == "# nlpcourse — a title"
     assert "An opening paragraph" in md and "on two lines." in md and "Another paragraph" not in md
     assert "| 00 | [00_a](00_a.html) | topic a | `nlpcourse/a.py` |" in lines
-    assert "| 03 | — | planned *(planned)* | |" in lines
+    assert "| 03 | [03_arrived](03_arrived.html) | planned | |" in lines, "a planned row gets its notebook"
     assert "| 04 | `notebooks/04_missing.ipynb` | not built | |" in lines, "no page: no link"
     assert "| 07 | [07_new](07_new.html) | Beam search |  |" in lines, "a notebook not in the table gets a row"
     assert "Next section" not in md

@@ -60,7 +60,8 @@ def readme_index(readme: str, pages: dict[str, str]) -> str:
     Args:
         readme: the README's markdown text.
         pages: ``{"00_linear_maps": "Linear maps ...", ...}``: every notebook on the site and its title.
-    Rows naming a notebook not on the site are kept unlinked; notebooks in no row get a row at the end.
+    Rows naming a notebook not on the site are kept unlinked; a "— *(planned)*" row whose number is now on
+    the site gets the link; notebooks in no row get a row at the end.
     """
     validate.string(readme, "readme")
     lines = readme.splitlines()
@@ -90,7 +91,19 @@ def readme_index(readme: str, pages: dict[str, str]) -> str:
         linked.add(stem)
         return f"[{stem}]({stem}.html)"
 
-    rows = [_NOTEBOOK_PATH.sub(link, ln) for ln in table]
+    by_number = {stem[:2]: stem for stem in pages}
+
+    def planned(row: str) -> str:
+        """A row "| 06 | — | attention *(planned)* |" whose notebook now exists gets its link."""
+        cells = row.split("|")
+        if len(cells) > 3 and cells[2].strip() == "—" and (stem := by_number.get(cells[1].strip())) \
+                and stem not in linked:
+            linked.add(stem)
+            cells[2] = f" [{stem}]({stem}.html) "
+            cells[3] = cells[3].replace("*(planned)*", "").rstrip() + " "
+        return "|".join(cells)
+
+    rows = [planned(_NOTEBOOK_PATH.sub(link, ln)) for ln in table]
     columns = rows[0].count("|") - 1
     for stem in sorted(set(pages) - linked):
         cells = [stem[:2], f"[{stem}]({stem}.html)", pages[stem]] + [""] * max(columns - 3, 0)
