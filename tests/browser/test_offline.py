@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, PageErrors, offline_context
+from browserkit import ROOT, PageErrors, offline_context
 
 from nlpcourse.course import site, slides
 

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, Lab, PageErrors
+from browserkit import ROOT, Lab, PageErrors
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 # a cell showing an explorer: controls over an Output widget (tqdm's progress bars are widgets too, without one)
