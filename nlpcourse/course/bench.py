@@ -69,7 +69,7 @@ def parse(output: str, script: str = "?") -> list[dict]:
 
 def _value(record: dict) -> str:
     v = float(record["value"])
-    text = f"{v:.3g}" if abs(v) >= 0.01 or v == 0 else f"{v:.2e}"
+    text = f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}" if abs(v) >= 0.01 or v == 0 else f"{v:.2e}"
     return f"{text}×" if record["unit"] == "×" else f"{v:+.3f} {record['unit']}"
 
 
