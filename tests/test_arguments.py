@@ -40,8 +40,9 @@ VALUE_OK = {("nlpcourse.mlp.stepper.TrainingStepper", "hidden"),  # 0 hidden uni
             ("nlpcourse.mlp.train.TrainConfig", "batch_size")}  # 1 <= batch_size <= N is checked by train
 POSITIVE = {"dim", "window", "epochs", "negative", "batch_size", "vocab_size", "size", "k", "n", "top", "repeats",
             "hidden", "d", "d_in", "d_out", "folds", "starts", "n_words", "n_outputs", "workers", "columns", "ncols",
-            "nrows", "threads", "min_count", "scale_int", "beam_size", "resolution", "val_docs", "V"}
-NON_NEGATIVE = {"seed", "steps", "pool_size"}
+            "nrows", "threads", "min_count", "scale_int", "beam_size", "resolution", "val_docs", "V",
+            "minn", "maxn", "bucket", "n_ngrams"}
+NON_NEGATIVE = {"seed", "steps", "pool_size", "nwords"}
 PROBABILITIES = {"alpha", "progress_fraction", "momentum", "probability"}
 # int-annotated arguments that are not sizes: any int is valid (a padding id, a class count's bound)
 ANY_INT = {"pad"}
@@ -51,6 +52,7 @@ ANY_SHAPE = {"nlpcourse.mlp.d_relu", "nlpcourse.mlp.d_sigmoid", "nlpcourse.mlp.d
              "nlpcourse.functional.logsumexp", "nlpcourse.functional.softmax", "nlpcourse.functional.log_softmax",
              "nlpcourse.mlp.language_model.perplexity",
              # the torch references of layer 2 take tensors and leave the checking to the numpy versions
+             "nlpcourse.subwords.subword_loss_torch",
              "nlpcourse.word2vec.naive_softmax_loss_torch", "nlpcourse.word2vec.cbow_naive_softmax_loss_torch",
              "nlpcourse.word2vec.neg_sampling_loss_torch", "nlpcourse.word2vec.cbow_neg_sampling_loss_torch"}
 
@@ -219,10 +221,41 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.word2vec.train.compare_with_gensim": lambda: {"sentences": _sentences(), "min_count": 1, "dim": 4,
                                                              "epochs": 1, "seeds": (0,), "progress": False},
     "nlpcourse.evaluation.binomial_interval": lambda: {"correct": 3, "n": 10},
+    # subwords (notebook 03): tiny words, buckets and matrices (no trainer is walked: train_subword_sgns,
+    # train_gensim_fasttext, train_fasttext and compare_trainers take their ints through SubwordConfig, walked here)
+    "nlpcourse.subwords.char_ngrams": lambda: {"word": "where"},
+    "nlpcourse.subwords.ngram_ids": lambda: {"word": "where", "bucket": 100},
+    "nlpcourse.subwords.ngram_ids_batch": lambda: {"words": ["where", "ok"], "bucket": 100},
+    "nlpcourse.subwords.distinct_ngrams": lambda: {"words": ["where", "ok"]},
+    "nlpcourse.subwords.collision_rate": lambda: {"ngrams": ["<wh", "whe", "her"], "bucket": 100},
+    "nlpcourse.subwords.collision_table": lambda: {"ngrams": ["<wh", "whe", "her"], "buckets": [10, 100],
+                                                   "nwords": 4, "dim": 2},
+    "nlpcourse.subwords.expected_collision_rate": lambda: {"n": 10, "bucket": 100},
+    "nlpcourse.subwords.subword_rows": lambda: {"word": "where", "vocab": _emb().vocab, "bucket": 100},
+    "nlpcourse.subwords.SubwordVectors": lambda: {"matrix": np.zeros((4 + 10, 2)), "vocab": _emb().vocab,
+                                                  "bucket": 10},
+    "nlpcourse.subwords.subword_loss_and_grad": lambda: {
+        "matrix": np.eye(6, 2), "outside": np.eye(4, 2), "rows": np.array([0, 4, 5]), "target": 0,
+        "negatives": np.array([2, 3])},
+    "nlpcourse.subwords.check_subword_gradients": lambda: {
+        "matrix": np.eye(6, 2), "outside": np.eye(4, 2), "rows": np.array([0, 4, 5]), "target": 0,
+        "negatives": np.array([2, 3])},
+    "nlpcourse.subwords.subword_loss_torch": lambda: {
+        "matrix": torch.eye(6, 2), "outside": torch.eye(4, 2), "rows": np.array([0, 4, 5]), "target": 0,
+        "negatives": np.array([2, 3])},
+    "nlpcourse.subwords.train.subword_bags": lambda: {"vocab": _emb().vocab, "minn": 3, "maxn": 6, "bucket": 100},
+    "nlpcourse.subwords.figures.ngram_groups": lambda: {"word": "where", "bucket": 100},
+    "nlpcourse.subwords.figures.draw_ngrams": lambda: {"word": "where", "bucket": 100},
+    "nlpcourse.subwords.figures.draw_collisions": lambda: {"table": nlpcourse.subwords.collision_table(
+        ["<wh", "whe", "her"], [10, 100], 4, 2), "n_ngrams": 3},
+    "nlpcourse.subwords.figures.draw_neighbours": lambda: {"models": {"ours": nlpcourse.subwords.SubwordVectors(
+        np.eye(14, 2) + 0.5, _emb().vocab, bucket=10)}, "words": ["a", "zz"]},
+    "nlpcourse.subwords.widgets.safe_draw_ngrams": lambda: {"word": "where", "minn": 3, "maxn": 6, "bucket": 100},
 }
 # shape arguments (with a wrong-dimensional replacement) of the callables above
 SHAPES = {"center_vec", "outside_vectors", "context_vectors", "negatives", "ids", "counts", "probs", "grad",
-          "center", "inner", "rows", "codes", "A", "b", "y", "contexts", "targets", "keep", "sentence_id"}
+          "center", "inner", "rows", "codes", "A", "b", "y", "contexts", "targets", "keep", "sentence_id",
+          "matrix", "outside"}
 
 
 def _modules() -> list:
