@@ -29,6 +29,8 @@ from pathlib import Path
 
 from nlpcourse import validate
 
+__all__ = ["emit", "parse", "table", "run", "main"]
+
 ROOT = Path(__file__).resolve().parents[2]
 PREFIX = "BENCH "
 FIELDS = ("measure", "value", "unit", "ours", "reference", "meaning")

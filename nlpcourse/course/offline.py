@@ -32,6 +32,9 @@ from traitlets.config import Config
 
 from nlpcourse import validate
 
+__all__ = ["Package", "PACKAGES", "STATIC", "fetch", "vendor", "exporter_config", "external_assets",
+           "check_offline"]
+
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC = "_static"
 

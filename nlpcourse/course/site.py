@@ -31,6 +31,8 @@ from nlpcourse import validate
 from nlpcourse.course import offline
 from nlpcourse.course.slides import ROOT, cli
 
+__all__ = ["check_executed", "title", "readme_index", "exporter", "build_site", "main"]
+
 SOURCE = "_source"
 _HREF = re.compile(r'(<a\s[^>]*?href=")([^"]*)(")')
 _NOTEBOOK_PATH = re.compile(r"`?(?:notebooks/)?(\d\d_\w+)\.ipynb`?")

@@ -24,6 +24,8 @@ from nbconvert import SlidesExporter
 from nlpcourse import validate
 from nlpcourse.course import offline
 
+__all__ = ["notebooks", "deck_name", "exporter", "build_slides", "cli", "main"]
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
