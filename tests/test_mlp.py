@@ -490,7 +490,7 @@ def test_softmax_ce_backward_check_accepts_the_right_function_and_every_hint_fir
     assert "overflow" in capsys.readouterr().out
     assert not checks.check_softmax_ce_backward(...)
     assert "Not answered" in capsys.readouterr().out
-    for s, y in checks.softmax_ce_cases():  # the cases are not the notebook's (unseen) and N != k
+    for s, _y in checks.softmax_ce_cases():  # the cases are not the notebook's (unseen) and N != k
         assert s.shape[0] != s.shape[1]
 
 

@@ -16,6 +16,7 @@ import io
 
 import numpy as np
 
+from .. import validate
 from ..exercise import check_against, check_function, matches
 from ..functional import softmax
 from . import EXERCISE_ALPHA, EXERCISE_LR, EXERCISE_UPSTREAM, EXERCISE_Z
@@ -40,7 +41,7 @@ def _torch_softmax_ce_backward(scores: np.ndarray, y: np.ndarray) -> np.ndarray:
 def softmax_ce_cases(seed: int = 105) -> list[tuple[np.ndarray, np.ndarray]]:
     """Unseen inputs for exercise 1: (scores (N, k), labels (N,)) with N != k, one case with scores of ±1000
     (the true class the largest there, so every typical mistake stays finite and its hint reachable)."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(validate.non_negative_int(seed, "seed"))
     cases = [(3 * rng.standard_normal((n, k)), rng.integers(0, k, n)) for n, k in [(5, 3), (2, 4), (7, 6)]]
     big = np.array([[1000.0, -1000.0, 0.0], [-1000.0, 999.0, 998.0], [5.0, -1000.0, 1000.0], [0.0, 0.5, -1000.0]])
     cases.append((big, np.array([0, 1, 2, 1])))
@@ -110,11 +111,11 @@ def _torch_linear_backward(X: np.ndarray, W: np.ndarray, dZ: np.ndarray) -> tupl
     return Xt.grad.numpy(), Wt.grad.numpy(), bt.grad.numpy()
 
 
-def linear_cases(square: bool, seed: int = 205) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def linear_cases(square: bool = True, seed: int = 205) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Unseen (X (N, d_in), W (d_out, d_in), dZ (N, d_out)) for exercise 3. ``square``: N = d_in = d_out, so
     that a missing transpose or a sum over the wrong axis still has the right shape and gets its own hint;
     otherwise three different sizes (where such a mistake is a shape error)."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(validate.non_negative_int(seed, "seed"))
     sizes = [(3, 3, 3), (4, 4, 4), (5, 5, 5)] if square else [(6, 3, 5), (2, 4, 3), (1, 2, 7)]
     return [(rng.standard_normal((n, i)), rng.standard_normal((o, i)), rng.standard_normal((n, o)))
             for n, i, o in sizes]

@@ -17,7 +17,8 @@ from . import ReLU, Sequential, SoftmaxCrossEntropy, evaluation_mode, mlp
 
 __all__ = [
     "SGD", "Momentum", "torch_sgd_arguments", "Adam", "make_optimizer", "DivergedError", "History", "accuracy",
-    "evaluate", "TrainConfig", "minibatches", "train", "dead_relu_units", "zero_input_baseline", "LossFn", "valley", "optimizer_path",
+    "evaluate", "TrainConfig", "minibatches", "train", "dead_relu_units", "zero_input_baseline", "LossFn", "valley",
+    "optimizer_path",
     "nudged_final_losses",
 ]
 
