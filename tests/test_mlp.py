@@ -592,6 +592,15 @@ def test_early_stopping_keeps_the_best_validation_epoch():
         train(mlp((2, 3, 2)), X, y, SGD(0.1), batch_size=10, patience=3)
     with pytest.raises(ValueError, match="patience"):
         TrainConfig(patience=0)
+    from nlpcourse.mlp.figures import draw_early_stopping
+
+    ax = draw_early_stopping(hist).axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["training loss", "validation loss", f"best epoch {best} (kept)",
+                      f"stopped after epoch {best + 20}"]
+    assert len(ax.lines[1].get_ydata()) == best + 20
+    with pytest.raises(ValueError, match="history"):
+        draw_early_stopping(train(mlp((2, 3, 2)), X, y, SGD(0.1), epochs=1, batch_size=10))
 
 
 def test_widget_sliders_can_return_to_their_start_and_the_figure_shows_lr_and_alpha():
@@ -730,6 +739,18 @@ def test_sentiment_cv_predicts_every_example_once_and_the_zero_input_model_is_ch
     assert learned["n"] == 40 and learned["correct"] == 40 and learned["train"] == 1.0
     zero = sentiment.sentiment_cv(P, y, vectors, fine_tune=False, zero_inputs=True, folds=4, epochs=20)
     assert zero["correct"] <= 30  # no input, no signal: at most the majority guess per fold
+    few = sentiment.sentiment_cv(P, y, vectors, fine_tune=False, folds=4, epochs=60, lr=3e-2, train_size=4)
+    assert few["n"] == 40 and few["correct"] == 40  # two sentences per class already show the two words
+    with pytest.raises(ValueError, match="train_size"):
+        sentiment.sentiment_cv(P, y, vectors, fine_tune=False, folds=4, train_size=31)  # a fold trains on 30
+
+
+def test_stratified_prefix_keeps_class_proportions():
+    y = np.array([0] * 30 + [1] * 10)
+    for size in (4, 8, 20, 40):
+        idx = sentiment._stratified_prefix(y, size, seed=3)
+        assert len(idx) == size == len(set(idx.tolist())) and np.all(np.diff(idx) > 0)
+        assert np.bincount(y[idx], minlength=2).tolist() == [3 * size // 4, size // 4]
 
 
 def test_nudged_final_losses_separates_a_stable_from_a_chaotic_learning_rate():

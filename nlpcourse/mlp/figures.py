@@ -12,10 +12,10 @@ from matplotlib.figure import Figure
 
 from .. import validate
 from . import ACTIVATIONS, Sequential
-from .train import LossFn, valley
+from .train import History, LossFn, valley
 
 __all__ = ["draw_decision_boundary", "draw_decision_boundaries", "draw_activations", "draw_loss_curves",
-           "draw_paths"]
+           "draw_paths", "draw_early_stopping"]
 
 
 
@@ -117,4 +117,23 @@ def draw_paths(paths: dict[str, np.ndarray], loss_fn: LossFn = valley, ax: Axes 
     ax.plot(0, 0, "k*", ms=10)
     ax.set(xlim=(-4.5, 1.5), ylim=(-1.5, 1.5), xlabel="θ₁", ylabel="θ₂")
     ax.legend(fontsize=8, loc="lower right")
+    return ax.figure
+
+
+def draw_early_stopping(history: History, ax: Axes | None = None, title: str = "") -> Figure:
+    """Training and validation loss per epoch of a ``train`` run, with the epoch whose weights early stopping
+    kept (``history.best_epoch``) and, if it stopped early, the epoch it stopped at (``history.stopped_at``)."""
+    if not isinstance(history, History):
+        raise TypeError(f"history: expected a train.History, got {type(history).__name__}")
+    if not history.val_loss:
+        raise ValueError("history: expected validation losses (train with X_val, y_val), got none")
+    ax = _ax(ax)
+    draw_loss_curves({"training loss": history.epoch_loss, "validation loss": history.val_loss}, ax=ax,
+                     xlabel="epoch", title=title)
+    if history.best_epoch is not None:
+        ax.axvline(history.best_epoch, color="C2", ls="--", lw=1, label=f"best epoch {history.best_epoch} (kept)")
+        ax.plot(history.best_epoch, history.val_loss[history.best_epoch - 1], "o", color="C2")
+    if history.stopped_at is not None:
+        ax.axvline(history.stopped_at, color="gray", ls=":", lw=1, label=f"stopped after epoch {history.stopped_at}")
+    ax.legend(fontsize=8)
     return ax.figure
