@@ -139,7 +139,7 @@ def sentiment_cv(P: np.ndarray | scipy.sparse.spmatrix, y: np.ndarray, vectors: 
             tr = tr[_stratified_prefix(y[tr], train_size, seed + f)]
         model = Sequential(MeanPool(vectors, trainable=fine_tune), Linear(d, hidden, seed=seed + f),
                            Tanh(), Linear(hidden, int(y.max()) + 1, seed=seed + f + 1))
-        train(model, X[tr], y[tr], Adam(lr), epochs=epochs, batch_size=16, seed=seed + f)
+        train(model, X[tr], y[tr], Adam(lr), epochs=epochs, batch_size=min(16, len(tr)), seed=seed + f)
         correct += int((model.predict(X[test]) == y[test]).sum())
         train_acc.append(accuracy(model, X[tr], y[tr]))
     return {"correct": correct, "n": len(y), "train": float(np.mean(train_acc))}
