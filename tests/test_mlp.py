@@ -599,6 +599,10 @@ def test_early_stopping_keeps_the_best_validation_epoch():
     assert labels == ["training loss", "validation loss", f"best epoch {best} (kept)",
                       f"stopped after epoch {best + 20}"]
     assert len(ax.lines[1].get_ydata()) == best + 20
+    ax = draw_early_stopping(full, hist).axes[0]  # the whole run, marked where patience stopped it
+    assert len(ax.lines[1].get_ydata()) == 200 and f"best epoch {best} (kept)" in ax.get_legend_handles_labels()[1]
+    with pytest.raises(TypeError, match="stopped"):
+        draw_early_stopping(full, stopped=[1])
     with pytest.raises(ValueError, match="history"):
         draw_early_stopping(train(mlp((2, 3, 2)), X, y, SGD(0.1), epochs=1, batch_size=10))
 
