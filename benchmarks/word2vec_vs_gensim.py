@@ -9,6 +9,9 @@ ratio; then mean ± std over seeds, the throughput ratio ours/gensim and the Spe
 
     PYTHONHASHSEED=0 .venv/bin/python benchmarks/word2vec_vs_gensim.py [--epochs 10] [--dim 100] [--seeds 0 1 2]
 
+``--quick`` is a smoke-sized run for CI (lee_background.cor, 1 epoch, 1 seed). ``make bench`` collects the
+``BENCH`` lines.
+
 Timings depend on the machine and its load (run it on a quiet machine); the ratio is what to compare.
 """
 
@@ -18,6 +21,7 @@ import argparse
 
 import numpy as np
 
+from nlpcourse.course.bench import emit
 from nlpcourse.data import load_corpus
 from nlpcourse.word2vec.train import compare_with_gensim
 
@@ -33,7 +37,10 @@ def main() -> None:
     parser.add_argument("--sample", type=float, default=1e-3)
     parser.add_argument("--threads", type=int, default=1, help="gensim workers = torch threads")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--quick", action="store_true", help="smoke-sized run (CI): lee_background, 1 epoch, 1 seed")
     args = parser.parse_args()
+    if args.quick:
+        args.corpus, args.epochs, args.seeds = "lee_background.cor", 1, [0]
 
     sentences = load_corpus(args.corpus)
     setting = dict(dim=args.dim, window=args.window, negative=args.negative, epochs=args.epochs,
@@ -45,11 +52,18 @@ def main() -> None:
     print(summary.to_string(float_format=lambda v: f"{v:.3f}"))
     tps = df.groupby("trainer")["tokens_per_s"].mean()
     print(f"throughput ratio ours / gensim (same {args.threads} thread(s)): {tps['ours'] / tps['gensim']:.2f}")
+    emit(f"SGNS training throughput, {args.corpus}, {args.epochs} epoch(s), {args.threads} thread(s)",
+         tps["ours"] / tps["gensim"], ours="train_sgns (torch)", reference="gensim Word2Vec (C)",
+         meaning="our tokens/s / gensim's tokens/s: > 1 means ours is faster")
     for name in ("wordsim353", "simlex999"):
         col = df.groupby("trainer")[name]
         noise = float(np.hypot(*col.std().values)) if len(args.seeds) > 1 else float("nan")
-        print(f"{name} Spearman, ours - gensim: {col.mean()['ours'] - col.mean()['gensim']:+.3f} "
-              f"(seed-to-seed noise of the difference ~ {noise:.3f})")
+        diff = col.mean()["ours"] - col.mean()["gensim"]
+        print(f"{name} Spearman, ours - gensim: {diff:+.3f} (seed-to-seed noise of the difference ~ {noise:.3f})")
+        emit(f"{name} Spearman, mean of {len(args.seeds)} seed(s)", diff, unit="Spearman",
+             ours="train_sgns", reference="gensim Word2Vec",
+             meaning="ours − gensim: ≈ 0 means equal quality "
+             + (f"(seed-to-seed noise ~ {noise:.3f})" if len(args.seeds) > 1 else "(one seed: no noise estimate)"))
 
 
 if __name__ == "__main__":
