@@ -157,7 +157,8 @@ class TrainConfig(validate.Config):
             steps per epoch; the example left over is not lost, the next epoch's shuffle puts it in a batch).
             False (the default) keeps it as a smaller batch: ceil(N / k) steps per epoch.
         patience: early stopping on the validation loss (needs ``X_val``): stop when it has not improved for
-            ``patience`` epochs and restore the weights of its best epoch. None: run every epoch.
+            ``patience`` epochs and restore the weights of its best epoch (the parameters; a BatchNorm's
+            running statistics stay those of the last epoch run). None: run every epoch.
     """
 
     epochs: int = 10
