@@ -15,6 +15,7 @@
     PYTHONHASHSEED=0 .venv/bin/python benchmarks/ngrams_vs_gensim.py [--corpus lee_background.cor] [--epochs 5]
 
 Timings depend on the machine and its load (run it on a quiet machine); the ratios are what to compare.
+``--quick`` is a smoke-sized run for CI (2 repeats, 1 epoch, 1 seed). ``make bench`` collects the ``BENCH`` lines.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from collections.abc import Callable
 
 from gensim.models.fasttext import ft_ngram_hashes
 
+from nlpcourse.course.bench import emit
 from nlpcourse.data import Vocab, load_corpus
 from nlpcourse.subwords import ngram_ids, ngram_ids_batch
 from nlpcourse.subwords.train import TRAINERS, SubwordConfig
@@ -51,7 +53,10 @@ def main() -> None:
     parser.add_argument("--dim", type=int, default=50)
     parser.add_argument("--train-bucket", type=int, default=100_000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("--quick", action="store_true", help="smoke-sized run (CI): 2 repeats, 1 epoch, 1 seed")
     args = parser.parse_args()
+    if args.quick:
+        args.repeats, args.epochs, args.seeds = 2, 1, [0]
 
     sentences = load_corpus(args.corpus)
     words = Vocab.build(sentences, min_count=1).itos
@@ -68,6 +73,11 @@ def main() -> None:
     for name, t in [("gensim ft_ngram_hashes", t_gensim), ("ours, vectorised (numpy)", t_vec),
                     ("ours, readable (Python)", t_py)]:
         print(f"{name:28s} {t:8.4f} {total / t:12,.0f} {t_gensim / t:9.2f}x")
+    if not same:
+        raise SystemExit("the ids differ from gensim's: the timing compares different work")
+    emit(f"n-gram extraction + hashing, {len(words):,} words, n = {n}..{m}", t_gensim / t_vec,
+         ours="ngram_ids_batch (numpy)", reference="gensim ft_ngram_hashes (compiled)",
+         meaning="gensim's time / ours: > 1 means ours is faster (the ids are identical)")
 
     config = SubwordConfig(dim=args.dim, epochs=args.epochs, bucket=args.train_bucket, threads=1)
     n_tokens = sum(len(s) for s in sentences)
@@ -83,6 +93,10 @@ def main() -> None:
     print(f"{'training (1 thread)':28s} {'seconds':>8s} {'tokens/s':>12s} {'gensim/this':>12s}")
     for name, t in times.items():
         print(f"{name:28s} {t:8.2f} {n_tokens * config.epochs / t:12,.0f} {times['gensim FastText'] / t:11.2f}x")
+    ours_name = next(name for name in times if name.startswith("ours"))
+    emit(f"subword SGNS training, {args.corpus}, {config.epochs} epoch(s), 1 thread", times["gensim FastText"]
+         / times[ours_name], ours="train_subword_sgns (torch)", reference="gensim FastText (C)",
+         meaning="gensim's time / ours: > 1 means ours is faster")
 
 
 if __name__ == "__main__":
