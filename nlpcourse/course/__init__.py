@@ -1,0 +1,1 @@
+"""Course delivery and student tooling: slides, the static site, benchmarks table, student edition, grading."""
