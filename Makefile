@@ -9,7 +9,7 @@ export PYTHONHASHSEED := 0
 export PYTHONPATH := $(CURDIR)
 NBVAL   := --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg --nbval-cell-timeout=600
 
-.PHONY: install lab test unit nbval execute lint clean
+.PHONY: install lab test unit nbval execute lint clean student lab-student grade test-student
 
 install: $(STAMP)
 
@@ -42,6 +42,24 @@ execute: install
 	  ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.record_timing=False "$$nb" || exit 1; \
 	done
+
+# The student edition: build/student/ (solutions removed, check outputs cleared; a notebook you edited is kept,
+# the new version goes beside it as NN_*.updated.ipynb).
+student: install
+	$(BIN)/python -m nlpcourse.course.student --source notebooks --out build/student
+
+# JupyterLab on the student edition (built or refreshed first).
+lab-student: student
+	cd build/student && ../../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(ROOT_OK)
+
+# Grading: make grade SUBMISSIONS=dir/ (dir/<student>/*.ipynb or dir/<student>.ipynb) -> build/grades/grades.csv
+grade: install
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=dir/"; exit 2; }
+	$(BIN)/python -m nlpcourse.course.grade "$(SUBMISSIONS)" --notebooks notebooks --out build/grades
+
+# The student edition's and the grader's tests (they execute notebooks: a few minutes on 2 cores).
+test-student: install
+	$(BIN)/python -m pytest tests/test_student.py tests/test_grade.py
 
 lint: install
 	$(BIN)/ruff check .

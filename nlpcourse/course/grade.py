@@ -169,10 +169,10 @@ def execute(src: Path, dest: Path, *, timeout: int, cell_timeout: int, cwd: Path
     try:
         log, _ = worker.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        status = json.loads(status_path.read_text()) if status_path.exists() else {}
+        _kill(status.get("kernel_pgid"))  # the kernel first (its own session: killing the worker would orphan it)
         _kill(worker.pid)
         worker.communicate()
-        status = json.loads(status_path.read_text()) if status_path.exists() else {}
-        _kill(status.get("kernel_pgid"))
         return f"the notebook ran longer than {timeout} s and was stopped"
     status = json.loads(status_path.read_text()) if status_path.exists() else {}
     _kill(status.get("kernel_pgid"))  # normally gone already; a kernel that outlived its worker is not left running
