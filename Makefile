@@ -9,7 +9,7 @@ export PYTHONHASHSEED := 0
 export PYTHONPATH := $(CURDIR)
 NBVAL   := --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg --nbval-cell-timeout=600
 
-.PHONY: install lab test unit nbval execute lint clean student lab-student grade test-student
+.PHONY: install lab test test-portable unit nbval execute lint clean
 
 install: $(STAMP)
 
@@ -33,7 +33,22 @@ unit: install
 	$(BIN)/python -m pytest tests
 
 nbval: install
-	$(BIN)/python -m pytest notebooks $(NBVAL)
+	$(BIN)/python -m pytest $(NOTEBOOKS) $(NBVAL)
+
+# Stored outputs must not depend on the CPU's float kernels (CONTRIBUTING.md, "Outputs that reproduce on
+# every machine"). Re-run nbval under other kernels: torch's scalar (default) and AVX2 code paths instead of
+# AVX-512, numpy with its AVX-512 loops off, MKL in its conditional-reproducibility modes, one OpenMP thread.
+# Authors: `make test-portable NOTEBOOKS=notebooks/05_mlp.ipynb` for one notebook.
+NOTEBOOKS ?= notebooks
+PORTABLE_KERNELS := \
+  ATEN_CPU_CAPABILITY=default,MKL_CBWR=COMPATIBLE,OMP_NUM_THREADS=1 \
+  ATEN_CPU_CAPABILITY=avx2,MKL_CBWR=AVX2,NPY_DISABLE_CPU_FEATURES=X86_V4:AVX512_ICL:AVX512_SPR
+test-portable: install
+	@set -e; for kernels in $(PORTABLE_KERNELS); do \
+	  settings=$$(echo $$kernels | tr ',' ' ' | tr ':' ','); \
+	  echo "== nbval under $$settings"; \
+	  env $$settings $(BIN)/python -m pytest $(NOTEBOOKS) $(NBVAL) -q; \
+	done
 
 # For authors: re-execute every notebook in place from a fresh kernel, then commit them.
 execute: install
@@ -42,6 +57,8 @@ execute: install
 	  ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.record_timing=False "$$nb" || exit 1; \
 	done
+
+.PHONY: student lab-student grade test-student
 
 # The student edition: build/student/ (solutions removed, check outputs cleared; a notebook you edited is kept,
 # the new version goes beside it as NN_*.updated.ipynb).

@@ -34,6 +34,7 @@ __all__ = [
     "AnalogyResult",
     "analogy_accuracy",
     "spearman",
+    "binomial_interval",
     "pca_2d",
 ]
 
@@ -229,6 +230,25 @@ class Embeddings:
 
 
 # -------------------------------------------------------------------------------------- word similarity
+def binomial_interval(correct: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a proportion: ``correct`` successes out of ``n`` trials -> (low, high) in [0, 1].
+
+    Better than p ± 1.96·sqrt(p(1−p)/n) for small n or p near 0 or 1 (it never leaves [0, 1]).
+    """
+    from scipy.stats import norm
+
+    from .validate import integer, number
+
+    n = integer(n, "n", low=1)
+    correct = integer(correct, "correct", low=0, high=n)
+    confidence = number(confidence, "confidence", low=0.0, high=1.0, low_open=True, high_open=True)
+    z = float(norm.ppf(0.5 + confidence / 2))
+    p = correct / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+
+
 def spearman(x: np.ndarray, y: np.ndarray) -> float:
     """Spearman rank correlation of two samples of shape (n,): the Pearson correlation of their ranks.
 

@@ -827,6 +827,75 @@ def sentiment_run(P: np.ndarray | scipy.sparse.spmatrix, y: np.ndarray, vectors:
     return {name: accuracy(model, X[idx], y[idx]) for name, idx in (("train", tr), ("val", va), ("test", te))}
 
 
+def stratified_folds(y: np.ndarray, folds: int = 10, seed: int = 0) -> list[np.ndarray]:
+    """k-fold cross-validation over all examples: ``folds`` disjoint, stratified test-index arrays covering y (N,).
+
+    Each class's examples are shuffled (fixed seed) and dealt round-robin, so every fold holds each class in
+    proportion; every example is tested exactly once.
+    """
+    from .validate import integer
+
+    y = np.asarray(y)
+    folds = integer(folds, "folds", low=2, high=len(y))
+    rng = np.random.default_rng(seed)
+    parts: list[list[np.ndarray]] = [[] for _ in range(folds)]
+    for c in np.unique(y):
+        idx = rng.permutation(np.flatnonzero(y == c))
+        for f in range(folds):
+            parts[f].append(idx[f::folds])
+    return [np.sort(np.concatenate(p)) for p in parts]
+
+
+def sentiment_cv(P: np.ndarray | scipy.sparse.spmatrix, y: np.ndarray, vectors: np.ndarray, *, fine_tune: bool,
+                 zero_inputs: bool = False, folds: int = 10, seed: int = 0, hidden: int = 16, epochs: int = 100,
+                 lr: float = 3e-3) -> dict[str, float]:
+    """k-fold version of ``sentiment_run``: every one of the N examples is predicted once, by the model of the
+    fold that held it out.
+
+    Returns {"correct": number of the N held-out predictions that are right, "n": N, "train": mean training
+    accuracy over the folds}. A count over all N examples, with a binomial interval (``evaluation.
+    binomial_interval``), is what a few hundred examples can support; a mean over 40-sentence test sets is
+    not. Everything is float64, so another CPU's float kernels change the scores by ~1e-15 — far below any
+    prediction's margin.
+    """
+    d = vectors.shape[1]
+    X = P * 0.0 if zero_inputs else P
+    correct, train_acc = 0, []
+    for f, test in enumerate(stratified_folds(y, folds, seed)):
+        tr = np.setdiff1d(np.arange(len(y)), test)
+        model = Sequential(MeanPool(vectors, trainable=fine_tune), Linear(d, hidden, seed=seed + f),
+                           Tanh(), Linear(hidden, int(y.max()) + 1, seed=seed + f + 1))
+        train(model, X[tr], y[tr], Adam(lr), epochs=epochs, batch_size=16, seed=seed + f)
+        correct += int((model.predict(X[test]) == y[test]).sum())
+        train_acc.append(accuracy(model, X[tr], y[tr]))
+    return {"correct": correct, "n": len(y), "train": float(np.mean(train_acc))}
+
+
+def nudged_final_losses(sizes: tuple[int, ...], activation: str, X: np.ndarray, y: np.ndarray, lr: float, *,
+                        starts: int = 5, nudge: float = 1e-12, epochs: int = 60, batch_size: int = 32,
+                        seed: int = 0) -> np.ndarray:
+    """Final epoch losses of ``starts`` SGD runs from the same initial weights, run k's weights multiplied by
+    (1 + nudge · noise_k) (run 0 un-nudged): how much the last bits of the start decide where training ends.
+
+    A stable learning rate ends every run at the same loss (spread ~nudge); at the edge of divergence the
+    spread is of the order of the loss itself — the trajectory is chaotic, and another CPU's float kernels
+    (which change the last bits of every matmul) are such a nudge.
+
+    Returns:
+        (starts,) float64 final epoch losses.
+    """
+    finals = []
+    for k in range(starts):
+        model = mlp(sizes, activation, seed=seed)
+        if k:
+            noise = np.random.default_rng(k)
+            for value in model.parameters().values():
+                value *= 1.0 + nudge * noise.standard_normal(value.shape)
+        hist = train(model, X, y, SGD(lr), epochs=epochs, batch_size=batch_size, on_nan="stop", seed=seed)
+        finals.append(hist.epoch_loss[-1])
+    return np.array(finals)
+
+
 # ---------------------------------------------------------------- drawings
 
 

@@ -685,7 +685,7 @@ def train_sgns(sentences: list[list[str]], dim: int = 100, window: int = 5, nega
                epochs: int = 5, min_count: int = 5, sample: float = 1e-3, lr: float = 0.025,
                min_lr: float = 1e-4, batch_size: int = 1024, pool_size: int = 32, alpha: float = 0.75, seed: int = 0,
                progress: bool = True, history: list[float] | None = None, threads: int | None = None,
-               device: str = "cpu") -> Embeddings:
+               device: str = "cpu", dtype: torch.dtype = torch.float32) -> Embeddings:
     """Train skip-gram with negative sampling on tokenised sentences (batched, torch, CPU or GPU).
 
     The recipe of word2vec/gensim: vocabulary with ``min_count``, frequent-word subsampling (``sample``),
@@ -707,6 +707,9 @@ def train_sgns(sentences: list[list[str]], dim: int = 100, window: int = 5, nega
         threads: torch CPU threads for this call only (restored afterwards); None keeps torch's setting.
             The benchmark passes 1 to compare with gensim's ``workers=1``.
         device: "cpu" (reproducible stored results) or e.g. ``nlpcourse.device()`` for a GPU.
+        dtype: ``torch.float32`` (fast) or ``torch.float64``: the same initial vectors, but rounding differences
+            between CPUs' float kernels stay ~1e-16 instead of ~1e-7, so results computed downstream (a count
+            of correct predictions) cannot flip on another machine. About 1.5x slower.
     Returns:
         ``Embeddings`` of the target vectors θ_W (V, dim) over the vocabulary.
     """
@@ -727,8 +730,10 @@ def train_sgns(sentences: list[list[str]], dim: int = 100, window: int = 5, nega
     rng = np.random.default_rng(seed)
     sampler = NegativeSampler(unigram_noise(vocab.counts, alpha), seed=seed + 1)
     gen = torch.Generator().manual_seed(seed)
-    W = ((torch.rand(len(vocab), dim, generator=gen, dtype=torch.float32) - 0.5) / dim).to(device)
-    C = torch.zeros(len(vocab), dim, dtype=torch.float32, device=device)
+    if dtype not in (torch.float32, torch.float64):
+        raise TypeError(f"dtype: expected torch.float32 or torch.float64, got {dtype!r}")
+    W = ((torch.rand(len(vocab), dim, generator=gen, dtype=torch.float32) - 0.5) / dim).to(device, dtype)
+    C = torch.zeros(len(vocab), dim, dtype=dtype, device=device)
     with torch_threads(threads):
         _sgns_epochs(W, C, corpus, sentence_id, keep, sampler, rng, window, negative, epochs, lr, min_lr,
                      batch_size, pool_size, progress, history)

@@ -15,6 +15,7 @@ from nlpcourse.evaluation import (
     Embeddings,
     SimilarityResult,
     analogy_accuracy,
+    binomial_interval,
     cosine,
     pca_2d,
     spearman,
@@ -244,3 +245,19 @@ def test_pca_2d():
     np.testing.assert_allclose(pca_2d(-x), -y, atol=1e-10)  # negating the points negates the picture
     with pytest.raises(ValueError, match=r"vectors: expected shape \(n, d\) with n >= 2 and d >= 2, got \(5,\)"):
         pca_2d(np.ones(5))
+
+
+def test_binomial_interval_is_wilsons_and_stays_in_0_1():
+    from scipy.stats import binomtest
+
+    for correct, n in [(118, 200), (0, 20), (20, 20), (7, 13)]:
+        lo, hi = binomial_interval(correct, n)
+        ci = binomtest(correct, n).proportion_ci(0.95, method="wilson")
+        assert np.isclose(lo, ci.low, atol=1e-12) and np.isclose(hi, ci.high, atol=1e-12)
+        assert 0.0 <= lo <= correct / n <= hi <= 1.0
+    with pytest.raises(ValueError, match="correct"):
+        binomial_interval(21, 20)
+    with pytest.raises(TypeError, match="n"):
+        binomial_interval(3, 20.0)
+    with pytest.raises(ValueError, match="confidence"):
+        binomial_interval(3, 20, confidence=1.0)

@@ -599,3 +599,12 @@ def test_keep_probabilities_without_subsampling_and_bias_probe_anchor():
     emb = Embeddings(np.random.default_rng(0).standard_normal((len(vocab), 4)), vocab)
     with pytest.raises(KeyError, match="pair: 'he' is not in the vocabulary"):
         w2v.gender_direction(emb, ["apple"], pair=("he", "she"))
+
+
+def test_train_sgns_float64_starts_from_the_same_vectors_and_refuses_other_dtypes():
+    sents = [["a", "b", "c", "a", "b"], ["c", "a", "b", "c"]] * 5
+    e32 = w2v.train_sgns(sents, dim=4, epochs=1, min_count=1, progress=False)
+    e64 = w2v.train_sgns(sents, dim=4, epochs=1, min_count=1, progress=False, dtype=torch.float64)
+    assert e64.vectors.dtype == np.float64 and np.allclose(e32.vectors, e64.vectors, atol=1e-5)
+    with pytest.raises(TypeError, match="dtype"):
+        w2v.train_sgns(sents, dim=4, epochs=1, min_count=1, progress=False, dtype=torch.float16)
