@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import nbformat
@@ -203,3 +204,17 @@ def test_bad_arguments(tmp_path, course):
     shutil.copy(course / f"{NB}.ipynb", tmp_path / "99_other.ipynb")
     assert gr.grade_one("x", tmp_path / "99_other.ipynb", {NB: course / f"{NB}.ipynb"}, timeout=1,
                         cell_timeout=1, workdir=tmp_path)[0].message.endswith("is not one of the course notebooks")
+
+
+def test_the_table_gives_two_copies_of_one_notebook_a_row_each():
+    details = pd.DataFrame([asdict(g) for g in [
+        gr.Grade("ann", NB, R, "passed", "", "ann/00_linear_maps.ipynb"),
+        gr.Grade("ann", NB, R, "not answered", "", "ann/00_copy.ipynb"),
+        gr.Grade("ben", NB, R, "failed", "", "ben.ipynb"),
+        gr.Grade("ben", "04_backprop", "grads_fork", "passed", "", "ben04.ipynb"),
+    ]])
+    table = gr.wide(details)
+    assert list(table.index) == ["ann · ann/00_copy.ipynb", "ann · ann/00_linear_maps.ipynb", "ben"]
+    assert list(table.columns) == [f"{NB}: {R}", "04_backprop: grads_fork", "passed"]
+    assert list(table.loc["ben"]) == ["failed", "passed", "1/2"]
+    assert table.loc["ann · ann/00_copy.ipynb", "04_backprop: grads_fork"] == "—"

@@ -38,7 +38,7 @@ import pandas as pd
 from nbclient import NotebookClient
 from nbconvert.preprocessors import ClearOutputPreprocessor
 
-from nlpcourse.course.student import META, course_notebooks, student_edition
+from nlpcourse.course.student import META, course_notebooks, exit_code, student_edition
 from nlpcourse.exercise import MISSING, RIGHT, WRONG
 
 STATUSES = ("passed", "failed", "not answered", "error")
@@ -68,6 +68,7 @@ class Grade:
     exercise: str
     status: str  # one of STATUSES
     message: str
+    file: str  # the submitted file, relative to the submissions folder
 
 
 # --- the grading copy ----------------------------------------------------------------------------------------------
@@ -266,8 +267,18 @@ def _course_notebook(path: Path, nb: nbformat.NotebookNode | None, course: dict[
 
 
 def grade_one(student: str, path: Path, course: dict[str, Path], *, timeout: int, cell_timeout: int,
-              workdir: Path) -> list[Grade]:
-    """Grade one submitted notebook: one Grade per exercise of its course notebook."""
+              workdir: Path, file: str | None = None) -> list[Grade]:
+    """Grade one submitted notebook: one Grade per exercise of its course notebook.
+
+    Args:
+        student: the student's name (the table's row).
+        path: the submitted notebook.
+        course: {notebook name: instructor notebook path}.
+        timeout, cell_timeout: seconds for the notebook, for one cell.
+        workdir: where the grading copy, the executed notebook and the scratch folder go.
+        file: how the file is named in the table (default: its name).
+    """
+    file = file or path.name
     try:
         nb = nbformat.read(path, as_version=4)
     except Exception as err:  # not JSON, not a notebook: report it, grade the others
@@ -276,21 +287,26 @@ def grade_one(student: str, path: Path, course: dict[str, Path], *, timeout: int
         problem = None
     name = _course_notebook(path, nb, course)
     if name is None:
-        return [Grade(student, path.stem, "—", "error", problem or f"{path.name} is not one of the course notebooks")]
+        return [Grade(student, path.stem, "—", "error", problem or f"{path.name} is not one of the course notebooks",
+                      file)]
     template = nbformat.reads(student_edition(course[name])[0], as_version=4)
     exercises = [(c.metadata[META]["exercise"], c.metadata[META]["names"]) for c in template.cells
                  if "exercise" in _meta(c)]
     if problem:
-        return [Grade(student, name, ex, "error", problem) for ex, _ in exercises]
+        return [Grade(student, name, ex, "error", problem, file) for ex, _ in exercises]
     run = workdir / f"{student}-{name}"
+    for k in range(2, 10_000):  # a student may hand in two copies of one notebook: each is graded
+        if not run.exists():
+            break
+        run = workdir / f"{student}-{name}-{k}"
     run.mkdir(parents=True)
     src, dest = run / "graded.ipynb", run / "executed.ipynb"
     nbformat.write(grading_copy(nb, template), src)
     (run / "cwd").mkdir()
     stopped = execute(src, dest, timeout=timeout, cell_timeout=cell_timeout, cwd=run / "cwd")
     executed = nbformat.read(dest, as_version=4) if dest.exists() else nbformat.read(src, as_version=4)
-    return [Grade(student, name, ex, *classify(executed, ex, names, cell_timeout=cell_timeout, stopped=stopped))
-            for ex, names in exercises]
+    return [Grade(student, name, ex, *classify(executed, ex, names, cell_timeout=cell_timeout, stopped=stopped),
+                  file) for ex, names in exercises]
 
 
 def grade(folder: Path, notebooks: Path = Path("notebooks"), out: Path | None = Path("build/grades"), *,
@@ -314,11 +330,12 @@ def grade(folder: Path, notebooks: Path = Path("notebooks"), out: Path | None = 
     if not found:
         raise ValueError(f"submissions: expected .ipynb files in {str(folder)!r}, found none")
     grades: list[Grade] = []
+    folder = Path(folder)
     with tempfile.TemporaryDirectory(prefix="nlpcourse-grade-") as tmp:
         for student, path in found:
             echo(f"grading {student}: {path.name}")
             grades += grade_one(student, path, course, timeout=timeout, cell_timeout=cell_timeout,
-                                workdir=Path(tmp))
+                                workdir=Path(tmp), file=str(path.relative_to(folder)))
     details = pd.DataFrame([asdict(g) for g in grades], columns=list(Grade.__dataclass_fields__))
     table = wide(details)
     if out is not None:
@@ -332,13 +349,19 @@ def grade(folder: Path, notebooks: Path = Path("notebooks"), out: Path | None = 
 
 
 def wide(details: pd.DataFrame) -> pd.DataFrame:
-    """student × "notebook: exercise" → status, in course order, with a "passed" count column."""
+    """student × "notebook: exercise" → status, in course order, with a "passed" count column.
+
+    A student who handed in several files of one notebook gets a row per file ("ann · ann/04_copy.ipynb").
+    """
     columns = list(dict.fromkeys(details["notebook"] + ": " + details["exercise"]))
-    table = (details.assign(column=details["notebook"] + ": " + details["exercise"])
-             .pivot_table(index="student", columns="column", values="status", aggfunc="first")
+    files = details.groupby(["student", "notebook"])["file"].transform("nunique")
+    row = details["student"].where(files == 1, details["student"] + " · " + details["file"])
+    table = (details.assign(column=details["notebook"] + ": " + details["exercise"], row=row)
+             .pivot_table(index="row", columns="column", values="status", aggfunc="first")
              .reindex(columns=columns).fillna("—"))
     table["passed"] = [f"{(row == 'passed').sum()}/{len(columns)}" for _, row in table.iterrows()]
     table.columns.name = None
+    table.index.name = "student"
     return table
 
 
@@ -367,12 +390,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.submissions is None:
         parser.error("give the submissions folder: make grade SUBMISSIONS=dir/")
-    try:
-        grade(args.submissions, args.notebooks, args.out, timeout=args.timeout, cell_timeout=args.cell_timeout)
-    except ValueError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    return 0
+    return exit_code(lambda: grade(args.submissions, args.notebooks, args.out, timeout=args.timeout,
+                                   cell_timeout=args.cell_timeout))
 
 
 if __name__ == "__main__":

@@ -456,17 +456,22 @@ def build(source: Path = Path("notebooks"), target: Path = Path("build/student")
     return report
 
 
+def exit_code(action: Callable[[], object]) -> int:
+    """Run a command-line action: 0 when it succeeds, 2 (with the message on stderr) on a ValueError."""
+    try:
+        action()
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Build the student edition of the course notebooks.")
     parser.add_argument("--source", type=Path, default=Path("notebooks"), help="instructor notebooks (notebooks/)")
     parser.add_argument("--out", type=Path, default=Path("build/student"), help="output folder (build/student/)")
     args = parser.parse_args(argv)
-    try:
-        build(args.source, args.out)
-    except ValueError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    return 0
+    return exit_code(lambda: build(args.source, args.out))
 
 
 if __name__ == "__main__":
