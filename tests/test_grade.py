@@ -218,3 +218,14 @@ def test_the_table_gives_two_copies_of_one_notebook_a_row_each():
     assert list(table.columns) == [f"{NB}: {R}", "04_backprop: grads_fork", "passed"]
     assert list(table.loc["ben"]) == ["failed", "passed", "1/2"]
     assert table.loc["ann · ann/00_copy.ipynb", "04_backprop: grads_fork"] == "—"
+
+
+def test_the_kernel_runs_offline(tmp_path):
+    if not gr.offline_prefix():
+        pytest.skip("this system cannot make a network namespace (the sockets guard still applies)")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import socket\nprint(sorted(name for _, name in socket.if_nameindex()))")])
+    nbformat.write(nb, tmp_path / "net.ipynb")
+    assert gr.execute(tmp_path / "net.ipynb", tmp_path / "out.ipynb", timeout=120, cell_timeout=60,
+                      cwd=tmp_path) is None
+    assert nbformat.read(tmp_path / "out.ipynb", as_version=4).cells[0].outputs[0].text == "['lo']\n"

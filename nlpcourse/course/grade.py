@@ -13,9 +13,11 @@ How one submission is graded:
    the grader never trusts a check it did not write), the cells after the last check dropped (they cannot change
    a grade), outputs cleared, and a first cell that switches Python's sockets off (no network while grading).
 2. The copy runs in a worker process through nbclient, in a fresh kernel (the student's code never runs in the
-   grader's process), in a scratch folder: ``cell_timeout`` seconds per cell (a cell over it is interrupted and
-   its exercise reported, the next cells still run) and ``timeout`` seconds for the whole notebook (the worker and
-   its kernel are killed; what ran before keeps its result). A kernel that dies is reported the same way.
+   grader's process), offline (a network namespace of its own where Linux allows one, see ``OFFLINE``;
+   Python's sockets switched off in any case), in a scratch folder: ``cell_timeout`` seconds per cell (a cell
+   over it is interrupted and its exercise reported, the next cells still run) and ``timeout`` seconds for the
+   whole notebook (the worker and its kernel are killed; what ran before keeps its result). A kernel that dies
+   is reported the same way.
 3. Each exercise gets its status from its own cells, by the verdict lines ``nlpcourse.exercise`` prints
    (✅ / ❌ / ✏️): an error in the exercise cell is ``error``; a ❌ line ``failed``; a ✏️ line, or the answer's
    name undefined because the exercise cell was deleted, ``not answered``; only ✅ lines ``passed``.
@@ -24,8 +26,10 @@ How one submission is graded:
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -156,15 +160,32 @@ def _kill(pgid: object) -> None:
             pass
 
 
+# The worker and its kernel in a network namespace of their own (only a loopback, which they talk over), where
+# Linux lets an unprivileged user make one; the kernel's sockets are switched off in any case (NO_NETWORK).
+OFFLINE = ["unshare", "--net", "--map-root-user", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"]
+
+
+@functools.cache
+def offline_prefix() -> tuple[str, ...]:
+    """The command prefix that runs a process without network (``OFFLINE``), or () where this system cannot."""
+    if not (shutil.which("unshare") and shutil.which("ip")):
+        return ()
+    try:
+        ok = subprocess.run([*OFFLINE, "true"], capture_output=True, timeout=20).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        ok = False
+    return tuple(OFFLINE) if ok else ()
+
+
 def execute(src: Path, dest: Path, *, timeout: int, cell_timeout: int, cwd: Path) -> str | None:
-    """Run ``src`` in a worker process and its own kernel; the executed notebook lands in ``dest``.
+    """Run ``src`` in a worker process and its own kernel, offline; the executed notebook lands in ``dest``.
 
     Returns:
         None when the notebook ran to its end, else why it stopped (timeout, dead kernel, worker failure).
     """
     env = {**os.environ, "PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")}
-    worker = subprocess.Popen([sys.executable, "-m", "nlpcourse.course.grade", "--run-one", str(src), str(dest),
-                               "--cell-timeout", str(cell_timeout), "--cwd", str(cwd)],
+    worker = subprocess.Popen([*offline_prefix(), sys.executable, "-m", "nlpcourse.course.grade", "--run-one",
+                               str(src), str(dest), "--cell-timeout", str(cell_timeout), "--cwd", str(cwd)],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True, env=env)
     status_path = dest.with_suffix(".status.json")
     try:
