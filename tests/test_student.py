@@ -424,6 +424,27 @@ def test_edits_are_never_overwritten(course, tmp_path):
     assert any("both have your edits" in m for m in said)
 
 
+def test_taking_the_new_version_removes_the_updated_copy(course, tmp_path):
+    out = tmp_path / "student"
+    st.build(course, out, echo=lambda _: None)
+    mine = out / "00_linear_maps.ipynb"
+    mine.write_text(mine.read_text().replace("R = ...", "R = 1"))
+    update(course / "00_linear_maps.ipynb", "\n\nNews.")
+    st.build(course, out, echo=lambda _: None)
+    beside = out / "00_linear_maps.updated.ipynb"
+    assert beside.exists()
+    shutil.copy(beside, mine)  # the student takes the new version (and will redo the exercise)
+    report = st.build(course, out, echo=lambda _: None)
+    assert mine in report.unchanged and not report.kept and not beside.exists()  # no stale copy left
+    mine.write_text(mine.read_text().replace("R = ...", "R = 2"))
+    update(course / "00_linear_maps.ipynb", "\n\nMore news.")
+    st.build(course, out, echo=lambda _: None)
+    beside.write_text(beside.read_text().replace("More news.", "my notes"))
+    shutil.copy(beside, mine)  # equal, but the student's edit: both kept
+    st.build(course, out, echo=lambda _: None)
+    assert "my notes" in beside.read_text() and "my notes" in mine.read_text()
+
+
 def test_a_file_the_build_never_wrote_is_kept(course, tmp_path):
     out = tmp_path / "student"
     out.mkdir()

@@ -435,12 +435,13 @@ def build(source: Path = Path("notebooks"), target: Path = Path("build/student")
         dest = target / path.name
         data = text.encode("utf-8")
         outcome = _place(dest, data, manifest)
-        if outcome == "written":
-            report.written.append(dest)
-        elif outcome == "unchanged":
-            report.unchanged.append(dest)
+        beside = dest.with_name(dest.stem + UPDATED)
+        if outcome in ("written", "unchanged"):
+            (report.written if outcome == "written" else report.unchanged).append(dest)
+            if beside.exists() and manifest.get(beside.name) == sha256(beside.read_bytes()) == sha256(data):
+                beside.unlink()  # an .updated the build wrote, untouched and now the same as the file: not needed
+                manifest.pop(beside.name)
         else:
-            beside = dest.with_name(dest.stem + UPDATED)
             if _place(beside, data, manifest) == "edited":
                 report.blocked.append(dest)
                 echo(f"{dest} and {beside} both have your edits; nothing was overwritten. Rename {beside.name} "
