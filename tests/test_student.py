@@ -334,8 +334,9 @@ def test_no_answer_printed_above_its_exercise(path, solved, edition):
                     hit = leaks(answer, text)
                     if hit:
                         found.append(f"{path.stem}: the answer `{name}` of exercise {ex} (cell "
-                                     f"{instructor_index(path, k)}) is shown above it, in the {above.cell_type} "
-                                     f"of cell {instructor_index(path, j)}: {hit}")
+                                     f"{instructor_index(path, k)}) is shown above it, in "
+                                     f"{'the output of' if above.cell_type == 'code' else 'the text of'} "
+                                     f"cell {instructor_index(path, j)}: {hit}")
     assert not found, "\n".join(found)
 
 
