@@ -2,8 +2,8 @@
 
 The course for these tests is notebook 00 cut to its title, the imports its exercises need, and its two
 exercises (the same stubs, solutions and checks), so that each graded submission costs one kernel start and a
-second of work. On 2 shared CPU cores the module takes about a minute: nine submissions graded in one run, one
-notebook-timeout run.
+second of work. On 2 shared CPU cores the module takes about a minute: nine submissions graded in one run (two
+at a time), one notebook-timeout run, one offline check.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def submissions(course, edition, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def graded(submissions, course, tmp_path_factory):
     out, said = tmp_path_factory.mktemp("grades"), []
-    details = gr.grade(submissions, course, out, timeout=120, cell_timeout=3, echo=said.append)
+    details = gr.grade(submissions, course, out, timeout=120, cell_timeout=3, jobs=2, echo=said.append)
     return details, out, "\n".join(said)
 
 
@@ -201,6 +201,8 @@ def test_bad_arguments(tmp_path, course):
         gr.grade(tmp_path, course, None)
     with pytest.raises(ValueError, match="timeout, cell_timeout"):
         gr.grade(tmp_path, course, None, timeout=0)
+    with pytest.raises(ValueError, match="jobs: expected an int >= 1, got 0"):
+        gr.grade(tmp_path, course, None, jobs=0)
     shutil.copy(course / f"{NB}.ipynb", tmp_path / "99_other.ipynb")
     assert gr.grade_one("x", tmp_path / "99_other.ipynb", {NB: course / f"{NB}.ipynb"}, timeout=1,
                         cell_timeout=1, workdir=tmp_path)[0].message.endswith("is not one of the course notebooks")

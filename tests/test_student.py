@@ -45,19 +45,8 @@ def read(path: Path) -> nbformat.NotebookNode:
 
 
 def texts(cell: dict) -> list[str]:
-    """What a reader sees of a cell besides code: markdown, and every text output (stream messages joined)."""
-    if cell.cell_type == "markdown":
-        return [cell.source]
-    streams: dict[str, str] = {}
-    out = []
-    for o in cell.get("outputs", []):
-        if o.output_type == "stream":
-            streams[o.name] = streams.get(o.name, "") + o.text
-        elif o.output_type in ("execute_result", "display_data"):
-            out += [v for k, v in o.get("data", {}).items() if k in ("text/plain", "text/markdown", "text/latex")]
-        elif o.output_type == "error":
-            out.append(f"{o.ename}: {o.evalue}")
-    return [*streams.values(), *out]
+    """What a reader sees of a cell besides code: markdown, and every text output."""
+    return [cell.source] if cell.cell_type == "markdown" else st.output_texts(cell)
 
 
 def instructor_index(path: Path, k: int) -> int:
@@ -133,11 +122,25 @@ def test_cells_reading_an_answer_get_their_outputs_cleared(tmp_path):
     for cell in nb.cells:
         cell.outputs = [nbformat.v4.new_output("stream", text="1\n")]
     nbformat.write(nb, tmp_path / "99_test.ipynb")
-    text, _, problems = st.student_edition(tmp_path / "99_test.ipynb")
+    text, _, problems, _ = st.student_edition(tmp_path / "99_test.ipynb")
     cells = nbformat.reads(text, as_version=4).cells
     assert [c.source for c in cells] == ["a = ...", "check(a)", "print(a)", "print(2)"]
     assert [bool(c.outputs) for c in cells] == [False, False, False, True]
     assert "uses-answer" in cells[2].metadata.tags and len(problems) == 1
+
+
+def test_a_stored_output_showing_the_solution_is_cleared(tmp_path):
+    nb = notebook(("code", "def f(x): ...", ["exercise"]), ("code", "def f(x):\n    return x * 2 + 1000", ["solution"]),
+                  ("code", "check(f)", []), ("code", "show_source(package.f)", []), ("code", "print(3)", []))
+    nb.cells[3].outputs = [nbformat.v4.new_output("stream", text="def f(x):\n    return  x * 2 + 1000  # ref\n")]
+    nb.cells[4].outputs = [nbformat.v4.new_output("stream", text="3\n")]
+    nbformat.write(nb, tmp_path / "99_test.ipynb")
+    edition = st.student_edition(tmp_path / "99_test.ipynb")
+    cells = nbformat.reads(edition.text, as_version=4).cells
+    assert [c.outputs for c in cells[2:]] == [[], nb.cells[4].outputs]
+    assert st.REVEALS in cells[2].metadata.tags and not edition.problems
+    assert [str(n) for n in edition.notes] == ["99_test cell 3: its stored output shows `return x * 2 + 1000` of the "
+                                               "solution of f (cell 1): cleared in the student edition"]
 
 
 # --- the real notebooks: no answer leaks (static) ---------------------------------------------------------------------
@@ -151,7 +154,7 @@ def test_every_notebook_has_a_student_edition(edition):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_notebook_follows_the_exercise_convention(path):
-    _, exercises, problems = st.student_edition(path)
+    _, exercises, problems, _ = st.student_edition(path)
     assert not problems, "convention broken:\n" + "\n".join(map(str, problems))
     for ex in exercises:
         assert ex.check_cells, f"{path.stem}: exercise {ex.id} has no check"
@@ -163,12 +166,12 @@ def test_no_solution_in_the_student_edition(path, edition):
     exercises, _, _ = st.analyse(instructor, path.stem)
     assert not any(st.SOLUTION in st.tags(c) for c in student.cells)
     assert len(student.cells) == len(instructor.cells) - len(exercises)
-    seen = "\n".join(" ".join(t.split()) for c in student.cells for t in [c.source, *texts(c)])
-    for ex in exercises:
-        for line in ex.solution.splitlines():
-            code = " ".join(line.split("#")[0].split())
-            if len(code) >= 12:
-                assert code not in seen, f"{path.stem}: a line of the solution of {ex.id} is in the student edition"
+    # code and outputs (the task's prose may state what the code must do, e.g. a constant: not scanned here)
+    seen = "\n".join(" ".join(t.split()) for c in student.cells if c.cell_type == "code"
+                     for t in [c.source, *texts(c)])
+    for ex in exercises:  # a line the stub gives too (a function's signature) is no leak
+        for line in st.code_lines(ex.solution) - st.code_lines(instructor.cells[ex.exercise_cell].source):
+            assert line not in seen, f"{path.stem}: the solution line `{line}` of {ex.id} is in the student edition"
     # every verdict line (✅/❌/✏️) comes from a check, and check outputs are cleared: none is stored
     for k, cell in enumerate(student.cells):
         assert not verdicts(cell), f"{path.stem} student cell {k} stores a check's verdict"
@@ -177,7 +180,7 @@ def test_no_solution_in_the_student_edition(path, edition):
     for before, after in zip(kept, student.cells, strict=True):
         assert before.source == after.source
         if after.cell_type == "code":
-            marked = {st.EXERCISE, st.CHECK, st.USES_ANSWER} & set(st.tags(after))
+            marked = {st.EXERCISE, st.CHECK, st.USES_ANSWER, st.REVEALS} & set(st.tags(after))
             assert after.outputs == ([] if marked else before.outputs)
     assert student.metadata[st.META]["exercises"] == [ex.id for ex in exercises]
 

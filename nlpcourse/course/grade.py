@@ -34,6 +34,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -287,6 +288,12 @@ def _course_notebook(path: Path, nb: nbformat.NotebookNode | None, course: dict[
     return next((stem for stem in course if stem[:3] == prefix and prefix[:2].isdigit()), None)
 
 
+@functools.lru_cache(maxsize=64)
+def _edition(path: Path, mtime_ns: int) -> str:
+    """The student edition's text of a course notebook, built once per version of the file."""
+    return student_edition(path)[0]
+
+
 def grade_one(student: str, path: Path, course: dict[str, Path], *, timeout: int, cell_timeout: int,
               workdir: Path, file: str | None = None) -> list[Grade]:
     """Grade one submitted notebook: one Grade per exercise of its course notebook.
@@ -310,7 +317,7 @@ def grade_one(student: str, path: Path, course: dict[str, Path], *, timeout: int
     if name is None:
         return [Grade(student, path.stem, "—", "error", problem or f"{path.name} is not one of the course notebooks",
                       file)]
-    template = nbformat.reads(student_edition(course[name])[0], as_version=4)
+    template = nbformat.reads(_edition(course[name], course[name].stat().st_mtime_ns), as_version=4)
     exercises = [(c.metadata[META]["exercise"], c.metadata[META]["names"]) for c in template.cells
                  if "exercise" in _meta(c)]
     if problem:
@@ -331,7 +338,7 @@ def grade_one(student: str, path: Path, course: dict[str, Path], *, timeout: int
 
 
 def grade(folder: Path, notebooks: Path = Path("notebooks"), out: Path | None = Path("build/grades"), *,
-          timeout: int = 600, cell_timeout: int = 120, echo=print) -> pd.DataFrame:
+          timeout: int = 600, cell_timeout: int = 120, jobs: int = 1, echo=print) -> pd.DataFrame:
     """Grade every submission of ``folder``; write ``out/grades.csv`` and ``out/details.csv``; print the table.
 
     Args:
@@ -340,23 +347,29 @@ def grade(folder: Path, notebooks: Path = Path("notebooks"), out: Path | None = 
         out: where the CSV files go (None: write nothing).
         timeout: seconds for one whole notebook.
         cell_timeout: seconds for one cell.
+        jobs: how many notebooks run at once (each in its own kernel).
         echo: where the summary goes.
     Returns:
         the long table: one row per student × exercise (columns of ``Grade``).
     """
     if timeout < 1 or cell_timeout < 1:
         raise ValueError(f"timeout, cell_timeout: expected seconds >= 1, got {timeout}, {cell_timeout}")
+    if jobs < 1:
+        raise ValueError(f"jobs: expected an int >= 1, got {jobs}")
     course = {p.stem: p for p in course_notebooks(notebooks)}
     found = submissions(folder)
     if not found:
         raise ValueError(f"submissions: expected .ipynb files in {str(folder)!r}, found none")
-    grades: list[Grade] = []
     folder = Path(folder)
     with tempfile.TemporaryDirectory(prefix="nlpcourse-grade-") as tmp:
-        for student, path in found:
-            echo(f"grading {student}: {path.name}")
-            grades += grade_one(student, path, course, timeout=timeout, cell_timeout=cell_timeout,
-                                workdir=Path(tmp), file=str(path.relative_to(folder)))
+        def one(k: int) -> list[Grade]:
+            student, path = found[k]
+            echo(f"grading {student}: {path.relative_to(folder)}")
+            return grade_one(student, path, course, timeout=timeout, cell_timeout=cell_timeout,
+                             workdir=Path(tmp) / f"{k:04d}", file=str(path.relative_to(folder)))
+
+        with ThreadPoolExecutor(max_workers=jobs) as pool:  # threads only wait: the work is in the kernels
+            grades = [g for graded in pool.map(one, range(len(found))) for g in graded]
     details = pd.DataFrame([asdict(g) for g in grades], columns=list(Grade.__dataclass_fields__))
     table = wide(details)
     if out is not None:
@@ -403,6 +416,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("build/grades"), help="folder for grades.csv, details.csv")
     parser.add_argument("--timeout", type=int, default=600, help="seconds per notebook (default 600)")
     parser.add_argument("--cell-timeout", type=int, default=120, help="seconds per cell (default 120)")
+    parser.add_argument("--jobs", type=int, default=1, help="notebooks graded at once (default 1)")
     parser.add_argument("--run-one", nargs=2, type=Path, metavar=("SRC", "DEST"), help=argparse.SUPPRESS)
     parser.add_argument("--cwd", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -412,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.submissions is None:
         parser.error("give the submissions folder: make grade SUBMISSIONS=dir/")
     return exit_code(lambda: grade(args.submissions, args.notebooks, args.out, timeout=args.timeout,
-                                   cell_timeout=args.cell_timeout))
+                                   cell_timeout=args.cell_timeout, jobs=args.jobs))
 
 
 if __name__ == "__main__":

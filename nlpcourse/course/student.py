@@ -10,8 +10,10 @@ into ``build/student/NN_*.ipynb`` through nbconvert's ``NotebookExporter``:
    exercise's id, which the grader uses) and lists what breaks the convention (a later cell that reads the
    student's variable or a name only the solution defines).
 2. nbconvert's ``TagRemovePreprocessor`` removes the ``solution`` cells and clears the outputs (and execution
-   counts, as ``ClearOutputPreprocessor`` does) of the ``exercise``, ``check`` and ``uses-answer`` cells: those
-   outputs show the instructor's answer being checked. Every other output stays as in the instructor version.
+   counts, as ``ClearOutputPreprocessor`` does) of the ``exercise``, ``check`` and ``uses-answer`` cells (those
+   outputs show the instructor's answer being checked) and of ``reveals-answer`` cells (a stored output showing a
+   line of a solution, e.g. ``show_source`` of the reference after the exercise). Every other output stays as
+   in the instructor version.
 
 Students' work is never lost: the build remembers (in ``build/student/.manifest.json``) the sha256 of what it
 last wrote to each file. A file whose content differs from that (the student edited it) is never overwritten;
@@ -28,13 +30,14 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import nbformat
 from IPython.core.inputtransformer2 import TransformerManager
 from nbconvert.exporters import NotebookExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
-EXERCISE, SOLUTION, CHECK, USES_ANSWER = "exercise", "solution", "check", "uses-answer"
+EXERCISE, SOLUTION, CHECK, USES_ANSWER, REVEALS = "exercise", "solution", "check", "uses-answer", "reveals-answer"
 META = "nlpcourse"  # the key of our cell and notebook metadata
 MANIFEST = ".manifest.json"
 UPDATED = ".updated.ipynb"
@@ -43,6 +46,29 @@ UPDATED = ".updated.ipynb"
 def tags(cell: dict) -> list[str]:
     """The cell's ``metadata.tags`` (an empty list when it has none)."""
     return list(cell.get("metadata", {}).get("tags", []))
+
+
+def output_texts(cell: dict) -> list[str]:
+    """The text a reader sees in a code cell's outputs: each stream (its messages joined), text/plain,
+    text/markdown, text/latex, and errors as ``ename: evalue``."""
+    streams: dict[str, str] = {}
+    texts = []
+    for out in cell.get("outputs", []):
+        kind = out.get("output_type")
+        if kind == "stream":
+            streams[out["name"]] = streams.get(out["name"], "") + out["text"]
+        elif kind in ("execute_result", "display_data"):
+            texts += [v for k, v in out.get("data", {}).items() if k in ("text/plain", "text/markdown", "text/latex")]
+        elif kind == "error":
+            texts.append(f"{out['ename']}: {out['evalue']}")
+    return [*streams.values(), *texts]
+
+
+def code_lines(source: str) -> set[str]:
+    """The lines of ``source`` without comments, whitespace normalised, that are long enough to be telling
+    (>= 12 characters): what may not be shown of a solution."""
+    lines = {" ".join(line.split("#")[0].split()) for line in source.splitlines()}
+    return {line for line in lines if len(line) >= 12}
 
 
 def course_notebooks(source: Path) -> list[Path]:
@@ -288,10 +314,12 @@ def analyse(nb: nbformat.NotebookNode, notebook: str) -> tuple[list[Exercise], l
 class ExercisePreprocessor(Preprocessor):
     """Mark the exercises for the student edition (what nbconvert's own preprocessors cannot know).
 
-    Tags the check cells ``check`` and the cells that (against the convention) read an answer ``uses-answer``;
+    Tags the check cells ``check``, the cells that (against the convention) read an answer ``uses-answer``, and
+    those whose stored output shows a line of a solution (``show_source`` of the reference) ``reveals-answer``;
     stamps ``metadata["nlpcourse"]`` on stubs (``{"exercise": id, "names": [...]}``), checks
     (``{"check": id}``) and the notebook (``{"edition": "student", "notebook": name, "exercises": [ids]}``).
-    ``resources["exercises"]`` and ``resources["problems"]`` receive the analysis.
+    ``resources["exercises"]``, ``resources["problems"]`` and ``resources["notes"]`` (revealing outputs,
+    cleared) receive the analysis.
     """
 
     def preprocess(self, nb: nbformat.NotebookNode, resources: dict) -> tuple[nbformat.NotebookNode, dict]:
@@ -305,6 +333,20 @@ class ExercisePreprocessor(Preprocessor):
                 cell.metadata["tags"] = [*tags(cell), CHECK] if CHECK not in tags(cell) else tags(cell)
         for k in uses_answer:
             nb.cells[k].metadata["tags"] = [*tags(nb.cells[k]), USES_ANSWER]
+        notes = []
+        for ex in exercises:
+            telling = code_lines(ex.solution) - code_lines(nb.cells[ex.exercise_cell].source)  # not the signature
+            for k, cell in enumerate(nb.cells):
+                if cell.cell_type != "code" or {SOLUTION, EXERCISE, CHECK} & set(tags(cell)):
+                    continue
+                shown = " ".join(" ".join(output_texts(cell)).split())
+                line = next((ln for ln in sorted(telling) if ln in shown), None)
+                if line:
+                    notes.append(Problem(name, k, f"its stored output shows `{line}` of the solution of {ex.id} "
+                                                  f"(cell {ex.solution_cell}): cleared in the student edition"))
+                    if REVEALS not in tags(cell):
+                        cell.metadata["tags"] = [*tags(cell), REVEALS]
+        resources["notes"] = notes
         nb.metadata[META] = {"edition": "student", "notebook": name, "exercises": [ex.id for ex in exercises]}
         resources["exercises"], resources["problems"] = exercises, problems
         return nb, resources
@@ -314,24 +356,26 @@ def exporter() -> NotebookExporter:
     """The nbconvert exporter of the student edition: ours to mark, then TagRemove to remove and clear."""
     exp = NotebookExporter()
     exp.register_preprocessor(ExercisePreprocessor(), enabled=True)
-    exp.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={SOLUTION},
-                                                    remove_all_outputs_tags={EXERCISE, CHECK, USES_ANSWER}),
-                              enabled=True)
+    exp.register_preprocessor(TagRemovePreprocessor(
+        remove_cell_tags={SOLUTION}, remove_all_outputs_tags={EXERCISE, CHECK, USES_ANSWER, REVEALS}), enabled=True)
     return exp
 
 
-def student_edition(path: Path) -> tuple[str, list[Exercise], list[Problem]]:
-    """The student edition of one instructor notebook.
+class Edition(NamedTuple):
+    """The student edition of one notebook."""
 
-    Args:
-        path: ``notebooks/NN_name.ipynb``.
-    Returns:
-        (the edition as notebook JSON text, its exercises, the convention problems found).
-    """
+    text: str  # the notebook's JSON
+    exercises: list[Exercise]
+    problems: list[Problem]  # where the notebook breaks the exercise convention
+    notes: list[Problem]  # stored outputs cleared because they show a solution
+
+
+def student_edition(path: Path) -> Edition:
+    """The student edition of one instructor notebook (``notebooks/NN_name.ipynb``)."""
     path = Path(path)
     text, resources = exporter().from_filename(str(path), resources={"metadata": {"name": path.stem}})
     nbformat.validate(nbformat.reads(text, as_version=4))
-    return text, resources["exercises"], resources["problems"]
+    return Edition(text, resources["exercises"], resources["problems"], resources["notes"])
 
 
 # --- filling stubs (the solved edition; test submissions) --------------------------------------------------------
@@ -428,10 +472,12 @@ def build(source: Path = Path("notebooks"), target: Path = Path("build/student")
     manifest = _read_manifest(target)
     report = BuildReport()
     for path in notebooks:
-        text, _, problems = student_edition(path)
+        text, _, problems, notes = student_edition(path)
         report.problems.extend(problems)
         for problem in problems:
             echo(f"warning: {problem}")
+        for note in notes:
+            echo(f"note: {note}")
         dest = target / path.name
         data = text.encode("utf-8")
         outcome = _place(dest, data, manifest)
