@@ -69,10 +69,10 @@ student: install
 lab-student: student
 	cd build/student && ../../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(ROOT_OK)
 
-# Grading: make grade SUBMISSIONS=dir/ (dir/<student>/*.ipynb or dir/<student>.ipynb) -> build/grades/grades.csv
+# Grading: make grade SUBMISSIONS=dir/ [JOBS=4] (dir/<student>/*.ipynb or dir/<student>.ipynb) -> build/grades/
 grade: install
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=dir/"; exit 2; }
-	$(BIN)/python -m nlpcourse.course.grade "$(SUBMISSIONS)" --notebooks notebooks --out build/grades
+	$(BIN)/python -m nlpcourse.course.grade "$(SUBMISSIONS)" --notebooks notebooks --out build/grades $(if $(JOBS),--jobs $(JOBS))
 
 # The student edition's and the grader's tests (they execute notebooks: a few minutes on 2 cores).
 test-student: install

@@ -311,6 +311,23 @@ def analyse(nb: nbformat.NotebookNode, notebook: str) -> tuple[list[Exercise], l
     return exercises, problems, uses_answer
 
 
+def revealing(nb: nbformat.NotebookNode, exercises: list[Exercise], notebook: str) -> list[Problem]:
+    """The code cells whose stored output shows a line of a solution that its stub does not give (one note each
+    per exercise), e.g. ``show_source`` of the package's reference after the exercise."""
+    notes = []
+    for ex in exercises:
+        telling = sorted(code_lines(ex.solution) - code_lines(nb.cells[ex.exercise_cell].source))
+        for k, cell in enumerate(nb.cells):
+            if cell.cell_type != "code" or {SOLUTION, EXERCISE, CHECK} & set(tags(cell)):
+                continue
+            shown = " ".join(" ".join(output_texts(cell)).split())
+            line = next((ln for ln in telling if ln in shown), None)
+            if line:
+                notes.append(Problem(notebook, k, f"its stored output shows `{line}` of the solution of {ex.id} "
+                                                  f"(cell {ex.solution_cell}): cleared in the student edition"))
+    return notes
+
+
 class ExercisePreprocessor(Preprocessor):
     """Mark the exercises for the student edition (what nbconvert's own preprocessors cannot know).
 
@@ -333,19 +350,9 @@ class ExercisePreprocessor(Preprocessor):
                 cell.metadata["tags"] = [*tags(cell), CHECK] if CHECK not in tags(cell) else tags(cell)
         for k in uses_answer:
             nb.cells[k].metadata["tags"] = [*tags(nb.cells[k]), USES_ANSWER]
-        notes = []
-        for ex in exercises:
-            telling = code_lines(ex.solution) - code_lines(nb.cells[ex.exercise_cell].source)  # not the signature
-            for k, cell in enumerate(nb.cells):
-                if cell.cell_type != "code" or {SOLUTION, EXERCISE, CHECK} & set(tags(cell)):
-                    continue
-                shown = " ".join(" ".join(output_texts(cell)).split())
-                line = next((ln for ln in sorted(telling) if ln in shown), None)
-                if line:
-                    notes.append(Problem(name, k, f"its stored output shows `{line}` of the solution of {ex.id} "
-                                                  f"(cell {ex.solution_cell}): cleared in the student edition"))
-                    if REVEALS not in tags(cell):
-                        cell.metadata["tags"] = [*tags(cell), REVEALS]
+        notes = revealing(nb, exercises, name)
+        for k in sorted({note.cell for note in notes}):
+            nb.cells[k].metadata["tags"] = [*tags(nb.cells[k]), REVEALS]
         resources["notes"] = notes
         nb.metadata[META] = {"edition": "student", "notebook": name, "exercises": [ex.id for ex in exercises]}
         resources["exercises"], resources["problems"] = exercises, problems
