@@ -400,8 +400,15 @@ def wide(details: pd.DataFrame) -> pd.DataFrame:
 
 
 def summary(details: pd.DataFrame, table: pd.DataFrame) -> str:
-    """The printed summary: the table, then why each error happened (timeouts, crashes, exceptions)."""
-    lines = [table.to_string()]
+    """The printed summary: the table one notebook at a time (columns: its exercises; it stays readable in a
+    terminal), each student's passed count, then why each error happened (timeouts, crashes, exceptions)."""
+    lines = []
+    for notebook in dict.fromkeys(details["notebook"]):
+        prefix = f"{notebook}: "
+        part = table[[c for c in table.columns if c.startswith(prefix)]]
+        part.columns = [c[len(prefix):] for c in part.columns]
+        lines += [f"{notebook}:", part.to_string(), ""]
+    lines.append(table[["passed"]].to_string())
     errors = details[details["status"] == "error"]
     if len(errors):
         lines.append("\nerrors:")
