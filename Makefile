@@ -7,6 +7,8 @@ STAMP   := $(VENV)/.installed
 export PYTHONHASHSEED := 0
 # The package is imported from this checkout (also from a git worktree sharing another checkout's .venv).
 export PYTHONPATH := $(CURDIR)
+# Nothing downloads at run time: transformers builds its tiny models from a config, never from the hub.
+export HF_HUB_OFFLINE := 1
 NBVAL   := --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg --nbval-cell-timeout=600
 
 .PHONY: install lab test test-portable unit nbval execute lint clean

@@ -62,3 +62,392 @@ def test_start_already_final_and_max_steps():
 def test_bad_beam_size(bad):
     with pytest.raises(ValueError, match="beam_size: expected an int >= 1"):
         beam_search("", expand, is_final, beam_size=bad)
+
+
+# ================================================================ the step-function searches (notebook 07)
+
+import itertools  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from nlpcourse import decoding as dec  # noqa: E402
+from nlpcourse.decoding import hf, models  # noqa: E402
+
+BOS, EOS, A, THE, DOG, CAT = range(6)
+TOY = dec.TOY_TABLE  # greedy: "the dog" 0.6 · 0.55 = 0.33; the best sequence is "a dog": 0.4 · 0.9 = 0.36
+KW = dict(max_new_tokens=3, eos_token_id=EOS, pad_token_id=BOS)
+
+
+def toy_step():
+    return dec.table_step(TOY)
+
+
+def test_toy_greedy_misses_and_beam_finds_the_best():
+    seqs, lp = dec.greedy_decode(toy_step(), [[BOS]], **KW)
+    assert seqs.tolist() == [[BOS, THE, DOG, EOS]] and math.isclose(math.exp(lp[0]), 0.33)
+    seqs, scores = dec.generate(toy_step(), [[BOS]], num_beams=2, length_penalty=0.0, **KW)
+    assert seqs.tolist() == [[BOS, A, DOG, EOS]] and math.isclose(math.exp(scores[0]), 0.36)
+    seqs, scores = dec.exhaustive_decode(toy_step(), [[BOS]], length_penalty=0.0, num_return_sequences=4, **KW)
+    assert seqs[:, 1:3].tolist() == [[A, DOG], [THE, DOG], [THE, CAT], [A, CAT]]
+    assert np.allclose(np.exp(scores), [0.36, 0.33, 0.27, 0.04])
+
+
+def test_count_sequences_matches_exhaustive_enumeration():
+    for V, T in [(3, 1), (3, 3), (4, 4), (5, 2)]:
+        step = dec.random_step(V, seed=1)
+        _, scores = dec.exhaustive_decode(step, [[0]], max_new_tokens=T, eos_token_id=1, pad_token_id=0,
+                                          num_return_sequences=10**4)
+        assert np.isfinite(scores).sum() == dec.count_sequences(V, T)
+        _, scores = dec.exhaustive_decode(step, [[0]], max_new_tokens=T, eos_token_id=None, pad_token_id=0,
+                                          num_return_sequences=10**4)
+        assert np.isfinite(scores).sum() == dec.count_sequences(V, T, eos=False) == V**T
+
+
+def test_prune_takes_the_best_over_all_beams():
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        beam_scores, logp = rng.normal(size=3), rng.normal(size=(3, 7))
+        scores = beam_scores[:, None] + logp
+        beam, token, s = dec.prune(beam_scores, logp, 5)
+        assert np.allclose(s, np.sort(scores.ravel())[::-1][:5]) and np.allclose(scores[beam, token], s)
+
+
+def test_length_normalised_is_hf_formula():
+    assert dec.length_normalised(-6.0, 3, 1.0) == -2.0 and dec.length_normalised(-6.0, 3, 0.0) == -6.0
+    assert math.isclose(dec.length_normalised(-8.0, 4, 2.0), -0.5)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_beam_of_one_is_greedy(seed):
+    step = dec.random_step(5, seed=seed, temperature=0.7)
+    prompts = [[0, 2], [3, 4]]
+    g, glp = dec.greedy_decode(step, prompts, max_new_tokens=6, eos_token_id=1, pad_token_id=0)
+    # HF's k = 1 beam search is greedy except with early_stopping="never" and alpha > 0 (it then keeps
+    # searching past an EOS for a longer hypothesis with a better normalised score)
+    for es, alpha in itertools.product((True, False, "never"), (-1.0, 0.0, 1.0, 2.0)):
+        if es == "never" and alpha > 0:
+            continue
+        seqs, scores = dec.generate(step, prompts, num_beams=1, max_new_tokens=6, eos_token_id=1, pad_token_id=0,
+                                    length_penalty=alpha, early_stopping=es)
+        assert seqs.tolist() == g.tolist()
+        lengths = np.array([r.index(1) + 1 if 1 in r else len(r) for r in g[:, 2:].tolist()])
+        assert np.allclose(scores, glp / lengths**alpha)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("alpha", [0.0, 0.7, 1.0, 2.0])
+def test_wide_beam_is_exhaustive(seed, alpha):
+    V, T = 4, 4
+    step = dec.random_step(V, seed=seed)
+    n = dec.count_sequences(V, T)
+    kw = dict(max_new_tokens=T, eos_token_id=1, pad_token_id=0, length_penalty=alpha)
+    ex_seqs, ex_scores = dec.exhaustive_decode(step, [[2], [3]], num_return_sequences=5, **kw)
+    # "never" (alpha > 0) bounds what an open beam can still reach: exact. With alpha = 0 False is exact too,
+    # and True stops once k hypotheses finished: with k >= all sequences, only when all have.
+    for es in ("never",) + ((False, True) if alpha == 0 else ()):
+        seqs, scores = dec.generate(step, [[2], [3]], num_beams=n, num_return_sequences=5, early_stopping=es, **kw)
+        assert seqs.tolist() == ex_seqs.tolist() and np.allclose(scores, ex_scores)
+
+
+def test_narrow_beam_never_beats_exhaustive():
+    step = dec.random_step(4, seed=3)
+    kw = dict(max_new_tokens=5, eos_token_id=1, pad_token_id=0, length_penalty=1.0)
+    _, best = dec.exhaustive_decode(step, [[2]], **kw)
+    for k in (1, 2, 3):
+        _, s = dec.generate(step, [[2]], num_beams=k, early_stopping="never", **kw)
+        assert s[0] <= best[0] + 1e-12
+
+
+def test_a_batch_decodes_like_its_prompts_one_by_one():
+    step = dec.random_step(6, seed=2, temperature=0.5)
+    prompts = [[0, 2], [3, 4], [5, 5]]
+    kw = dict(num_beams=3, max_new_tokens=5, eos_token_id=1, pad_token_id=0, num_return_sequences=2)
+    seqs, scores = dec.generate(step, prompts, **kw)
+    for b, p in enumerate(prompts):
+        s1, sc1 = dec.generate(step, [p], **kw)
+        assert np.allclose(scores[2 * b : 2 * b + 2], sc1)
+        assert seqs[2 * b : 2 * b + 2, : s1.shape[1]].tolist() == s1.tolist()
+
+
+def test_one_step_call_expands_every_beam_of_every_input():
+    counter = dec.counting(dec.random_step(8, seed=0))
+    dec.generate(counter, [[2], [3]], num_beams=3, max_new_tokens=4, eos_token_id=None, pad_token_id=0)
+    assert counter.calls == 4 and counter.rows == 2 * (1 + 3 + 3 + 3)
+
+
+def test_ban_renormalises():
+    step = dec.ban(dec.random_step(5, seed=0), [3])
+    lp = step(np.array([[0], [1]]))
+    assert np.all(lp[:, 3] == -np.inf) and np.allclose(np.exp(lp).sum(axis=1), 1)
+
+
+def test_search_state_records_the_tree():
+    state = dec.start([BOS])
+    cfg = dec.BeamConfig(2, 3, EOS, BOS, length_penalty=0.0)
+    while not state.done:
+        dec.expand(toy_step(), [state], cfg)
+    statuses = [n.status for n in state.nodes]
+    assert statuses[0] == "start" and statuses.count("finished") == 2
+    assert {n.status for n in state.nodes} <= {"start", "kept", "pruned", "finished"}
+    assert all(state.nodes[n.parent].depth == n.depth - 1 for n in state.nodes[1:])
+
+
+# ---------------------------------------------------------------- against transformers' generate
+
+def test_same_as_hf_generate_over_a_grid():
+    df = hf.agreement(seeds=range(3), widths=(1, 2, 4), length_penalties=(-0.5, 0.0, 1.5), max_new_tokens=5)
+    assert len(df) == 3 * 3 * 3 * 3
+    assert df.same_sequences.all(), df[~df.same_sequences]
+    beams = df[df.num_beams > 1]
+    assert (beams.max_score_diff < 2e-5).all()  # float32 (HF) vs float64 (ours) sums of ~5 log-probs
+    assert df.eos_ended.sum() > 0.2 * df.rows.sum()  # the EOS rules are exercised, not only the length limit
+
+
+def test_same_as_hf_with_fewer_return_sequences_and_longer_prompts():
+    model, step, prompts, eos, pad = hf.reference_problem(7, batch=3, prompt_length=5)
+    for k, n in [(3, 1), (4, 2), (5, 5)]:
+        kw = dict(num_beams=k, max_new_tokens=6, eos_token_id=eos, pad_token_id=pad, length_penalty=1.3,
+                  early_stopping=False, num_return_sequences=n)
+        ref, ref_scores = hf.hf_generate(model, prompts, **kw)
+        seqs, scores = dec.generate(step, prompts, **kw)
+        assert seqs.tolist() == ref.tolist() and np.allclose(scores, ref_scores, atol=1e-5)
+
+
+# ---------------------------------------------------------------- bad input
+
+@pytest.mark.parametrize("over, error, message", [
+    (dict(num_beams=0), ValueError, "num_beams: expected an int >= 1, got 0"),
+    (dict(num_beams=2.0), TypeError, "num_beams: expected an int >= 1"),
+    (dict(num_return_sequences=3), ValueError, "num_return_sequences: expected at most num_beams = 2"),
+    (dict(max_new_tokens=0), ValueError, "max_new_tokens: expected an int >= 1, got 0"),
+    (dict(early_stopping="always"), ValueError, "early_stopping: expected one of"),
+    (dict(early_stopping=1), TypeError, "early_stopping: expected True, False or 'never'"),
+    (dict(length_penalty=float("nan")), ValueError, "length_penalty: expected a finite number"),
+    (dict(eos_token_id=6), ValueError, r"eos_token_id: expected a token id in \[0, 6\)"),
+])
+def test_bad_settings(over, error, message):
+    kw = {**dict(num_beams=2, max_new_tokens=3, eos_token_id=EOS, pad_token_id=BOS), **over}
+    with pytest.raises(error, match=message):
+        dec.generate(toy_step(), [[BOS]], **kw)
+
+
+@pytest.mark.parametrize("prompts, message", [
+    ([[]], r"input_ids: expected non-empty prompts"),
+    ([[0, 1], [2]], r"input_ids: expected prompts of equal length .* got lengths \[2, 1\]"),
+    ([0, 1], "input_ids: expected a 2-D array"),
+    ([[0, 9]], r"input_ids: expected token ids in \[0, 6\)"),
+    ([[-1]], "input_ids: expected token ids >= 0"),
+])
+def test_bad_prompts(prompts, message):
+    with pytest.raises(ValueError, match=message):
+        dec.generate(dec.random_step(6), prompts, num_beams=2, max_new_tokens=3, eos_token_id=EOS, pad_token_id=BOS)
+
+
+def logits_step(prefixes):
+    return np.random.default_rng(0).normal(size=(len(prefixes), 5))
+
+
+@pytest.mark.parametrize("step, message", [
+    (lambda p: np.zeros((1, 5)) - np.log(5), r"step: expected shape \(2, V\)"),               # one row, 2 prefixes
+    (lambda p: np.full((len(p), 5), 0.2), "these are probabilities .* return their log"),
+    (logits_step, "logsumexp"),
+    (lambda p: np.full((len(p), 5), np.nan), "got NaN or \\+inf"),
+    (lambda p: np.full((len(p), 4), -np.log(5.0)), "the rows are not normalised"),
+    (lambda p: "log-probs", "step: expected an array of numbers"),
+])
+def test_bad_step_functions_are_explained(step, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        dec.generate(step, [[0], [1]], num_beams=2, max_new_tokens=2, eos_token_id=1, pad_token_id=0)
+
+
+def test_step_that_changes_its_vocabulary():
+    calls = []
+
+    def step(p):
+        calls.append(1)
+        V = 4 if len(calls) == 1 else 5
+        return np.full((len(p), V), -np.log(V))
+
+    with pytest.raises(ValueError, match="with V = 4"):
+        dec.generate(step, [[0]], num_beams=2, max_new_tokens=3, eos_token_id=1, pad_token_id=0)
+
+
+def test_toy_table_names_a_missing_prefix():
+    with pytest.raises(KeyError, match=r"no row for the generated tokens \(0,\)"):
+        dec.table_step({(): [1.0, 0.0]})(np.array([[0, 0]]))
+
+
+# ---------------------------------------------------------------- real models
+
+def test_same_as_hf_on_vocabularies_smaller_than_2k():
+    for seed, V, k in [(0, 4, 4), (1, 4, 5), (2, 5, 5), (3, 6, 4)]:
+        model = hf.tiny_gpt2(seed, hf.TinyGPT2(vocab_size=V))
+        kw = dict(num_beams=k, max_new_tokens=4, eos_token_id=1, pad_token_id=2, num_return_sequences=k)
+        ref, ref_scores = hf.hf_generate(model, [[3, 0]], **kw)
+        seqs, scores = dec.generate(hf.hf_step(model), [[3, 0]], **kw)
+        assert seqs.tolist() == ref.tolist() and np.allclose(scores, ref_scores, atol=1e-5)
+
+
+def test_hf_pads_with_eos_when_the_pad_id_is_0():
+    # transformers' fill value is `pad_token_id or eos_token_id`: a pad id of 0 is replaced by the EOS id.
+    # Ours pads with the pad id asked for; apart from that the outputs are the same.
+    any_padded = False
+    for seed in (0, 1, 4):  # 1 and 4 have hypotheses that end early
+        model, step, prompts, eos, _ = hf.reference_problem(seed)
+        prompts = np.where(prompts == 0, 5, prompts)
+        kw = dict(num_beams=3, max_new_tokens=6, eos_token_id=eos, pad_token_id=0, num_return_sequences=3)
+        ref, _ = hf.hf_generate(model, prompts, **kw)
+        seqs, _ = dec.generate(step, prompts, **kw)
+        padded = np.zeros_like(seqs, dtype=bool)
+        for r, row in enumerate(seqs.tolist()):
+            gen = row[prompts.shape[1]:]
+            if eos in gen:
+                padded[r, prompts.shape[1] + gen.index(eos) + 1:] = True
+        assert np.all(ref[padded] == eos) and np.all(seqs[padded] == 0)
+        assert np.array_equal(seqs[~padded], ref[~padded])
+        any_padded |= bool(padded.any())
+    assert any_padded
+
+
+def test_hf_step_with_and_without_cache_agree():
+    model, step, prompts, eos, pad = hf.reference_problem(1, batch=2, prompt_length=3)
+    no_cache = hf.hf_step(model, cache=False)
+    kw = dict(num_beams=3, max_new_tokens=5, eos_token_id=eos, pad_token_id=pad, num_return_sequences=3)
+    a, b = dec.generate(step, prompts, **kw), dec.generate(no_cache, prompts, **kw)
+    assert a[0].tolist() == b[0].tolist() and np.allclose(a[1], b[1], atol=1e-5)
+    # a call that does not extend the previous one runs the whole prefixes
+    assert np.allclose(step(prompts[:, :2]), no_cache(prompts[:, :2]), atol=1e-5)
+
+
+def test_course_lm_and_its_step():
+    m = models.course_lm()
+    step = models.window_lm_step(m)
+    ctx = np.array([[m.bos_id] * 3, [3, 4, 5], [7, 8, 9]])
+    assert np.allclose(step(ctx), m.logprobs(ctx), atol=1e-12)
+    assert np.allclose(step(np.array([[m.bos_id, 3]])), m.logprobs(np.array([[m.bos_id, m.bos_id, 3]])))
+    p = models.encode_prompt(m, "police said")
+    assert models.decode(m, p[0]) == "police said"
+    with pytest.raises(KeyError, match="not in the model's vocabulary"):
+        models.encode_prompt(m, "police zzzqqq")
+
+
+def test_prompts_and_heldout_sentences_come_from_the_corpus():
+    from nlpcourse import language_model
+
+    m = models.course_lm()
+    sentences = [s for d in language_model.load_documents() for s in d]
+    for prompt in models.PROMPTS:
+        words = prompt.split()
+        assert any(s[: len(words)] == words for s in sentences), prompt
+    held = models.heldout_sentences(m, n=5)
+    assert len(held) == 5 and len({p + " ".join(r) for p, r in held}) == 5
+    assert all(r[-1] == "</s>" and all(w in m.vocab for w in r) for _, r in held)
+
+
+def test_the_tree_as_a_step_function_finds_the_most_probable_leaves():
+    from nlpcourse import hsoftmax as hs
+
+    toy = hs.toy_example()
+    tree = toy.tree
+    for center in ("natural", "language", tree.symbols[-1]):
+        h = toy.center_at(center)
+        step = models.tree_step(tree, h, toy.inner)
+        kw = dict(max_new_tokens=tree.max_depth + 1, eos_token_id=2 * tree.n_leaves - 1, pad_token_id=tree.root,
+                  length_penalty=0.0)
+        best = hs.exhaustive_search(tree, h, toy.inner, k=3)
+        seqs, scores = dec.generate(step, models.tree_prompt(tree), num_beams=tree.n_leaves,
+                                    num_return_sequences=3, early_stopping="never", **kw)
+        assert [models.tree_leaf(tree, s) for s in seqs] == [w for w, _ in best]
+        assert np.allclose(np.exp(scores), [p for _, p in best])
+        seqs, _ = dec.greedy_decode(step, models.tree_prompt(tree), max_new_tokens=kw["max_new_tokens"],
+                                    eos_token_id=kw["eos_token_id"], pad_token_id=tree.root)
+        assert models.tree_leaf(tree, seqs[0]) == hs.tree_search(tree, h, toy.inner, beam_size=1)[0][0]
+
+
+# ---------------------------------------------------------------- exercises: the right answer passes, every hint fires
+
+from nlpcourse.decoding import checks, figures, widgets  # noqa: E402
+
+
+@pytest.mark.parametrize("check, right, mistakes", [
+    (checks.check_greedy, checks.reference_greedy, checks.GREEDY_MISTAKES),
+    (checks.check_prune, dec.prune, checks.PRUNE_MISTAKES),
+    (checks.check_normalised, checks.reference_normalised, checks.NORMALISED_MISTAKES),
+])
+def test_exercise_checks(check, right, mistakes, capsys):
+    assert check(right)
+    assert "✅" in capsys.readouterr().out
+    for wrong, hint in mistakes:
+        assert not check(wrong)
+        assert hint in capsys.readouterr().out, hint
+    assert not check(...)
+    assert "Not answered yet" in capsys.readouterr().out
+
+    def stub(*args):
+        raise NotImplementedError
+
+    assert not check(stub)
+    assert "NotImplementedError" in capsys.readouterr().out
+
+
+def test_the_notebook_solutions_pass(capsys):
+    def greedy(step, prompt, max_new_tokens, eos_token_id):
+        tokens, total = [], 0.0
+        for _ in range(max_new_tokens):
+            logp = step(np.array([prompt + tokens]))[0]
+            w = int(np.argmax(logp))
+            tokens.append(w)
+            total += logp[w]
+            if w == eos_token_id:
+                break
+        return tokens, total
+
+    def prune(beam_scores, logp, n):
+        scores = (beam_scores[:, None] + logp).ravel()
+        best = np.argsort(-scores)[:n]
+        return best // logp.shape[1], best % logp.shape[1], scores[best]
+
+    assert checks.check_greedy(greedy) and checks.check_prune(prune)
+    assert "beam search with your pruning step returns the reference's n-best lists" in capsys.readouterr().out
+    assert checks.check_normalised(lambda lp, L, P, a: lp / (L - P) ** a)
+
+
+# ---------------------------------------------------------------- figures and the widget's logic
+
+def test_tree_layout_and_drawing():
+    state = figures.search_tree(dec.toy_step(), [BOS], **KW)
+    xy = figures.tree_layout(state)
+    assert xy.shape == (len(state.nodes), 2) and xy[0, 0] == 0
+    leaves = {i for i in range(len(state.nodes))} - {n.parent for n in state.nodes}
+    assert len({xy[i, 1] for i in leaves}) == len(leaves)  # every leaf on its own row
+    fig = figures.draw_beam_tree(state, dec.TOY_WORDS, highlight={"best": (A, DOG, EOS)})
+    assert len(fig.axes) == 1 and "best" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert len(figures.draw_search_cost(100).axes[0].lines) == 4
+
+
+def test_beam_stepper_steps_resets_and_reports_bad_prompts():
+    m = models.course_lm()
+    s = widgets.BeamStepper(m, prompt="police said", num_beams=3)
+    assert s.state.steps == 0 and len(s.state.nodes) == 1
+    s.step()
+    s.step()
+    assert s.state.steps == 2 and all(n.depth <= 2 for n in s.state.nodes)
+    s.run()
+    full = models.lm_search(m, "police said", num_beams=3)
+    assert s.state.done and [n.token for n in s.state.nodes] == [n.token for n in full.nodes]
+    s.step()  # a stopped search stays stopped
+    assert s.state.steps == full.steps
+    s.reset()
+    assert s.state.steps == 0
+    assert s.draw().axes
+    s.prompt = "zzzqqq words"
+    s.reset()
+    assert s.state is None and "not in the model's vocabulary" in s.error
+    s.step()
+    s.run()
+    assert s.draw().axes[0].texts[0].get_text() == s.error
+
+
+def test_beam_stepper_widget_builds():
+    w = widgets.beam_stepper(models.course_lm())
+    assert len(w.children) == 3

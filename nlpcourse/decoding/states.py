@@ -1,4 +1,4 @@
-"""Decoding: search for a high-scoring sequence of choices (notebook 07; notebook 02's tree search uses it).
+"""Search over abstract states (notebook 02's hierarchical-softmax tree search uses it; notebook 07 decodes tokens).
 
 A search problem is given by a start state and an ``expand`` function that lists the states one step
 away with the log-probability of that step. ``beam_search`` keeps the ``beam_size`` best partial

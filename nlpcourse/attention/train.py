@@ -1,0 +1,245 @@
+"""Notebook 06, the fast layer: multi-head attention in batched torch ops, and a tiny transformer that learns.
+
+``multi_head_attention`` here is the numpy one of ``nlpcourse.attention`` written with torch ops (same
+parameter layout as ``torch.nn.MultiheadAttention``, so autograd and a GPU apply); ``EncoderBlock`` is
+``torch.nn.TransformerEncoderLayer`` (post-norm, ReLU) built on it, with the same ``state_dict`` keys.
+``TinyTransformer`` stacks them over token embeddings plus the sinusoidal positional encoding, and
+``train`` teaches it a toy task whose right attention pattern is known: reversing a sequence (output
+position i must read input position L − 1 − i, an anti-diagonal).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from .. import torch_threads
+from ..validate import index, one_of, positive_int
+from . import positional_encoding
+
+__all__ = ["multi_head_attention", "MultiHeadAttention", "EncoderBlock", "TinyTransformer", "TinyConfig",
+           "toy_task", "train", "History", "sequence_accuracy", "layer_heads"]
+
+
+def multi_head_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
+                         in_proj_weight: torch.Tensor, in_proj_bias: torch.Tensor, out_weight: torch.Tensor,
+                         out_bias: torch.Tensor, num_heads: int,
+                         bias: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Batched multi-head attention with torch ops, the layout of ``nn.MultiheadAttention(batch_first=True)``.
+
+    Args:
+        query: (N, L, E); key, value: (N, S, E).
+        in_proj_weight: (3E, E) = W_q, W_k, W_v stacked; in_proj_bias (3E,); out_weight (E, E); out_bias (E,).
+        num_heads: H, a divisor of E.
+        bias: None or a float additive mask broadcastable to (N, H, L, S) (−inf = masked).
+    Returns:
+        (out (N, L, E), weights per head (N, H, L, S)).
+    """
+    N, L, E = query.shape
+    H = num_heads
+    w_q, w_k, w_v = in_proj_weight.chunk(3)
+    b_q, b_k, b_v = in_proj_bias.chunk(3)
+
+    def heads(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:  # (N, T, E) -> (N, H, T, D)
+        return nn.functional.linear(x, w, b).view(N, -1, H, E // H).transpose(1, 2)
+
+    q, k, v = heads(query, w_q, b_q), heads(key, w_k, b_k), heads(value, w_v, b_v)
+    scores = (q / math.sqrt(E // H)) @ k.transpose(-1, -2)  # scaling q (L·D numbers) is cheaper than the scores
+    if bias is not None:
+        scores = scores + bias
+    weights = torch.softmax(scores, dim=-1)
+    if bias is not None:
+        weights = weights.nan_to_num(0.0)  # a fully masked row (all −inf) attends to nothing
+    out = (weights @ v).transpose(1, 2).reshape(N, L, E)
+    return nn.functional.linear(out, out_weight, out_bias), weights
+
+
+class MultiHeadAttention(nn.Module):
+    """Holds ``in_proj_weight``, ``in_proj_bias`` and ``out_proj`` exactly as ``nn.MultiheadAttention`` does."""
+
+    def __init__(self, embed_dim: int, num_heads: int) -> None:
+        super().__init__()
+        if embed_dim % num_heads:
+            raise ValueError(f"num_heads: embed_dim {embed_dim} is not divisible by num_heads {num_heads}")
+        self.num_heads = num_heads
+        self.in_proj_weight = nn.Parameter(torch.empty(3 * embed_dim, embed_dim))
+        self.in_proj_bias = nn.Parameter(torch.zeros(3 * embed_dim))
+        self.out_proj = nn.Linear(embed_dim, embed_dim)
+        nn.init.xavier_uniform_(self.in_proj_weight)  # torch's initialisation
+        nn.init.zeros_(self.out_proj.bias)
+
+    def forward(self, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
+                bias: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(N, L, E), (N, S, E), (N, S, E) -> (out (N, L, E), weights (N, H, L, S))."""
+        return multi_head_attention(query, key, value, self.in_proj_weight, self.in_proj_bias,
+                                    self.out_proj.weight, self.out_proj.bias, self.num_heads, bias)
+
+
+class EncoderBlock(nn.Module):
+    """``nn.TransformerEncoderLayer(E, H, F, dropout=0.0, batch_first=True)``: same maths, same state_dict keys.
+
+    x -> LayerNorm(x + SelfAttention(x)) -> LayerNorm(· + Linear(ReLU(Linear(·)))).
+    """
+
+    def __init__(self, embed_dim: int, num_heads: int, dim_feedforward: int) -> None:
+        super().__init__()
+        self.self_attn = MultiHeadAttention(embed_dim, num_heads)
+        self.linear1 = nn.Linear(embed_dim, dim_feedforward)
+        self.linear2 = nn.Linear(dim_feedforward, embed_dim)
+        self.norm1, self.norm2 = nn.LayerNorm(embed_dim), nn.LayerNorm(embed_dim)
+
+    def forward(self, x: torch.Tensor, bias: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """x (N, L, E) -> (out (N, L, E), the self-attention's weights (N, H, L, L))."""
+        sa, weights = self.self_attn(x, x, x, bias)
+        h = self.norm1(x + sa)
+        return self.norm2(h + self.linear2(torch.relu(self.linear1(h)))), weights
+
+
+@dataclass
+class TinyConfig:
+    """Everything about the toy model, its task and its training."""
+
+    task: str = "reverse"  # "reverse", "copy" or "sort"
+    length: int = 8  # tokens per sequence
+    vocab: int = 10  # token ids 0 … vocab − 1
+    embed_dim: int = 32
+    num_heads: int = 2
+    layers: int = 2
+    dim_feedforward: int = 64
+    steps: int = 500
+    batch_size: int = 64
+    lr: float = 1e-2
+    train_size: int = 4000  # sequences drawn once; the test set is drawn separately
+    test_size: int = 200
+    seed: int = 0
+    threads: int | None = 1  # one thread: reproducible float sums, and faster for these small ops
+
+    def __post_init__(self) -> None:
+        one_of(self.task, "task", ("reverse", "copy", "sort"))
+        for name in ("length", "vocab", "embed_dim", "num_heads", "layers", "dim_feedforward", "steps",
+                     "batch_size", "train_size", "test_size"):
+            positive_int(getattr(self, name), name)
+        if self.embed_dim % self.num_heads:
+            raise ValueError(f"num_heads: embed_dim {self.embed_dim} is not divisible by num_heads "
+                             f"{self.num_heads}")
+        if self.embed_dim % 2:
+            raise ValueError(f"embed_dim: expected an even number (sinusoidal encoding), got {self.embed_dim}")
+
+
+def toy_task(task: str, n: int, length: int, vocab: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """n random sequences and their targets: reversed, copied or sorted. Both int64 (n, length)."""
+    one_of(task, "task", ("reverse", "copy", "sort"))
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, vocab, size=(positive_int(n, "n"), positive_int(length, "length")))
+    y = {"reverse": x[:, ::-1], "copy": x, "sort": np.sort(x, axis=1)}[task]
+    return torch.from_numpy(x.copy()), torch.from_numpy(y.copy())
+
+
+class TinyTransformer(nn.Module):
+    """Token embedding + sinusoidal positions -> ``layers`` EncoderBlocks -> a linear read-out per position."""
+
+    def __init__(self, config: TinyConfig) -> None:
+        super().__init__()
+        self.config = c = config
+        self.embed = nn.Embedding(c.vocab, c.embed_dim)
+        pe = torch.tensor(positional_encoding(c.length, c.embed_dim), dtype=torch.float32)
+        self.register_buffer("positions", pe)
+        self.blocks = nn.ModuleList(EncoderBlock(c.embed_dim, c.num_heads, c.dim_feedforward)
+                                    for _ in range(c.layers))
+        self.head = nn.Linear(c.embed_dim, c.vocab)
+
+    def forward(self, tokens: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """tokens (N, length) -> (logits (N, length, vocab), per layer the weights (N, H, length, length))."""
+        x = self.embed(tokens) + self.positions
+        maps = []
+        for block in self.blocks:
+            x, w = block(x)
+            maps.append(w)
+        return self.head(x), maps
+
+    def attention_maps(self, tokens: torch.Tensor) -> list[np.ndarray]:
+        """Per layer, the self-attention weights (N, H, length, length) on ``tokens`` (N, length), as numpy."""
+        with torch.no_grad():
+            _, maps = self(torch.as_tensor(tokens).reshape(-1, self.config.length))
+        return [m.double().numpy() for m in maps]
+
+
+@dataclass
+class History:
+    """The losses of a training run, every step, and the test set it is measured on."""
+
+    losses: list[float] = field(default_factory=list)
+    test_x: torch.Tensor | None = None
+    test_y: torch.Tensor | None = None
+
+
+def train(config: TinyConfig | None = None, *, progress: bool = True) -> tuple[TinyTransformer, History]:
+    """Train a TinyTransformer on ``config.task`` with Adam and cross-entropy per position.
+
+    Runs on ``config.threads`` CPU threads (float32, CPU, so a run reproduces on the same machine).
+
+    Returns:
+        (the model in eval mode, its History).
+    """
+    c = config or TinyConfig()
+    torch.manual_seed(c.seed)
+    x, y = toy_task(c.task, c.train_size, c.length, c.vocab, c.seed)
+    test_x, test_y = toy_task(c.task, c.test_size, c.length, c.vocab, c.seed + 1)
+    model = TinyTransformer(c)
+    opt = torch.optim.Adam(model.parameters(), lr=c.lr)
+    gen = torch.Generator().manual_seed(c.seed)
+    history = History(test_x=test_x, test_y=test_y)
+    with torch_threads(c.threads):
+        for _ in tqdm(range(c.steps), desc="training steps", disable=not progress):
+            idx = torch.randint(0, c.train_size, (c.batch_size,), generator=gen)
+            logits, _ = model(x[idx])
+            loss = nn.functional.cross_entropy(logits.reshape(-1, c.vocab), y[idx].reshape(-1))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            history.losses.append(loss.item())
+    return model.eval(), history
+
+
+def sequence_accuracy(model: TinyTransformer, x: torch.Tensor, y: torch.Tensor) -> tuple[int, float]:
+    """How many sequences come out entirely right, and the smallest logit margin over all positions.
+
+    The margin (true token's logit minus the best other one) says how far every prediction is from
+    flipping: a margin of several units cannot be undone by another machine's float rounding.
+
+    Returns:
+        (number of sequences with every position right, smallest margin over every position).
+    """
+    with torch.no_grad():
+        logits, _ = model(x)
+    true = logits.gather(-1, y[..., None])[..., 0]
+    other = logits.scatter(-1, y[..., None], -torch.inf).amax(-1)
+    margin = true - other
+    return int((margin > 0).all(dim=1).sum()), float(margin.min())
+
+
+def layer_heads(model: TinyTransformer, tokens: torch.Tensor | list[int],
+                layer: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The queries, keys and values each head of ``layer`` computes on one sequence (for the explorer).
+
+    Args:
+        model: a TinyTransformer.  tokens: one sequence, (length,) ints.  layer: 0 … layers − 1.
+    Returns:
+        (q, k, v), each float64 (H, length, head_dim).
+    """
+    layer = index(layer, "layer", len(model.blocks), what="a layer")
+    tokens = torch.as_tensor(tokens, dtype=torch.int64).reshape(1, -1)
+    with torch.no_grad():
+        x = model.embed(tokens) + model.positions
+        for block in model.blocks[:layer]:
+            x, _ = block(x)
+        attn = model.blocks[layer].self_attn
+        H, E = attn.num_heads, x.shape[-1]
+        parts = nn.functional.linear(x, attn.in_proj_weight, attn.in_proj_bias).chunk(3, dim=-1)
+        q, k, v = (p.view(-1, H, E // H).transpose(0, 1).double().numpy() for p in parts)
+    return q, k, v

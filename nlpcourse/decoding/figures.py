@@ -1,0 +1,148 @@
+"""Every figure of notebook 07: the tree a search explored (the beam stepper's view) and the cost of search.
+
+``draw_beam_tree(state)`` draws a ``decoding.SearchState``'s nodes: kept beams bold, pruned candidates grey,
+finished hypotheses as green squares, each labelled with its token and cumulative log-probability.
+``search_tree(step, ...)`` runs the search with a beam wide enough to keep every prefix, so the same
+drawing shows a toy model's whole tree (with greedy's and the best path highlighted).
+``draw_search_cost`` compares exhaustive search's |V|^T with beam search's k·|V|·T.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+
+from ..plotting import new_figure
+from . import BeamConfig, SearchState, Step, count_sequences, expand, start
+
+__all__ = ["STYLE", "tree_layout", "draw_beam_tree", "search_tree", "draw_search_cost"]
+
+# status -> (edge colour, edge width, marker, marker colour)
+STYLE = {"kept": ("0.1", 2.2, "o", "0.1"), "pruned": ("0.72", 1.0, "o", "0.72"),
+         "finished": ("#2ca02c", 2.2, "s", "#2ca02c"), "start": ("0.1", 2.2, "o", "0.1")}
+
+
+def tree_layout(state: SearchState) -> np.ndarray:
+    """(N, 2) positions of the state's nodes: x = depth, y = leaf order (depth-first, best candidate on top),
+    an inner node at the mean height of its children."""
+    children: list[list[int]] = [[] for _ in state.nodes]
+    for i, node in enumerate(state.nodes[1:], start=1):
+        children[node.parent].append(i)
+    y = np.zeros(len(state.nodes))
+    next_leaf = 0
+    order = [(0, False)]
+    while order:  # iterative depth-first post-order (a deep tree must not hit Python's recursion limit)
+        i, visited = order.pop()
+        if not children[i]:
+            y[i] = -next_leaf
+            next_leaf += 1
+        elif visited:
+            y[i] = np.mean(y[children[i]])
+        else:
+            order.append((i, True))
+            order.extend((c, False) for c in reversed(children[i]))
+    return np.column_stack([[n.depth for n in state.nodes], y])
+
+
+def _path_nodes(state: SearchState, tokens: Sequence[int]) -> list[int]:
+    """The node ids along ``tokens`` (generated tokens) from the start node, as far as the tree has them."""
+    path, node = [0], 0
+    for w in tokens:
+        nxt = [i for i, n in enumerate(state.nodes) if n.parent == node and n.token == w]
+        if not nxt:
+            break
+        node = nxt[0]
+        path.append(node)
+    return path
+
+
+def draw_beam_tree(state: SearchState, labels: Sequence[str] | None = None, *,
+                   highlight: Mapping[str, Sequence[int]] | None = None, title: str | None = None,
+                   max_nodes: int = 400, ax: Axes | None = None) -> Figure:
+    """The tree of hypotheses a beam search looked at, one column per step.
+
+    Args:
+        state: a ``SearchState`` (after any number of ``expand`` steps).
+        labels: token id -> text (default: the ids).
+        highlight: name -> generated tokens: paths drawn over the tree in colour, named in the legend.
+        title: the axes title (default: the step count and the best finished hypothesis).
+        max_nodes: draw at most this many nodes (the first ones, i.e. the earliest steps).
+        ax: draw into this Axes (default: a new figure).
+    Returns:
+        the Figure.
+    """
+    nodes = state.nodes[:max_nodes]
+    sub = SearchState(state.prompt, [], nodes=nodes)
+    xy = tree_layout(sub)
+    n_leaves = int(-xy[:, 1].min()) + 1
+    if ax is None:
+        fig, ax = new_figure(size=(min(2.0 + 1.4 * (max(n.depth for n in nodes) + 1), 11.0),
+                                   min(1.2 + 0.3 * n_leaves, 7.0)), layout=None)
+        fig.subplots_adjust(left=0.02, right=0.98, top=0.9, bottom=0.04)
+    fig = ax.figure
+    label = (lambda t: str(t)) if labels is None else (lambda t: labels[t])
+    for status in ("pruned", "kept", "finished"):
+        idx = [i for i, n in enumerate(nodes) if i and n.status == status]
+        colour, width, marker, mcolour = STYLE[status]
+        ax.add_collection(LineCollection([(xy[nodes[i].parent], xy[i]) for i in idx], colors=colour,
+                                         linewidths=width, zorder=1))
+        ax.scatter(xy[idx, 0], xy[idx, 1], s=28 if marker == "s" else 14, marker=marker, color=mcolour,
+                   zorder=3, label={"kept": "kept (open beam)", "pruned": "pruned",
+                                    "finished": "finished (EOS or length limit)"}[status] if idx else None)
+        for i in idx:
+            ax.text(xy[i, 0] + 0.06, xy[i, 1] + 0.12, f"{label(nodes[i].token)} {nodes[i].score:.2f}",
+                    fontsize=7.5, color="0.1" if status != "pruned" else "0.55", zorder=4,
+                    fontweight="bold" if status != "pruned" else "normal")
+    ax.scatter([xy[0, 0]], [xy[0, 1]], s=40, color="0.1", zorder=3)
+    ax.text(xy[0, 0] - 0.06, xy[0, 1], " ".join(label(t) for t in state.prompt), ha="right", va="center",
+            fontsize=8)
+    for (name, tokens), colour in zip((highlight or {}).items(), ("#d62728", "#1f77b4", "#ff7f0e"),
+                                      strict=False):
+        path = _path_nodes(sub, tokens)
+        ax.plot(xy[path, 0], xy[path, 1], color=colour, lw=4, alpha=0.45, zorder=2, label=name)
+    if title is None:
+        best = state.finished[0] if state.finished else None
+        title = f"after {state.steps} step(s)" + (
+            f": best finished {' '.join(label(t) for t in best[1].tokens)} (score {best[0]:.2f})" if best else "")
+    ax.set_title(title, fontsize=9)
+    ax.set_xlim(-1.4, max(n.depth for n in nodes) + 1.0)
+    ax.set_ylim(-n_leaves + 0.4, 0.8)
+    ax.axis("off")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="lower left", fontsize=7, frameon=False)
+    return fig
+
+
+def search_tree(step: Step, prompt: Sequence[int], *, max_new_tokens: int, eos_token_id: int | None,
+                pad_token_id: int, num_beams: int = 10**6, length_penalty: float = 0.0) -> SearchState:
+    """Run beam search on one prompt to the end and return its state (with ``num_beams`` huge, every
+    prefix is kept: the model's whole tree, for ``draw_beam_tree``)."""
+    cfg = BeamConfig(num_beams, max_new_tokens, eos_token_id, pad_token_id, length_penalty, "never")
+    state = start(prompt)
+    V = None
+    while not state.done:
+        V = expand(step, [state], cfg, V)
+    return state
+
+
+def draw_search_cost(vocab_size: int, num_beams: Sequence[int] = (1, 5, 10), max_len: int = 20,
+                     ax: Axes | None = None) -> Figure:
+    """Sequences exhaustive search scores (count_sequences(V, T)) vs candidates beam search scores
+    (k·V per step, k·V·T in all), for T = 1..max_len, log scale."""
+    if ax is None:
+        fig, ax = new_figure(size=(6.0, 3.6))
+    fig = ax.figure
+    T = np.arange(1, max_len + 1)
+    ax.semilogy(T, [float(count_sequences(vocab_size, t)) for t in T], color="#d62728", lw=2,
+                label=f"exhaustive: all sequences ≈ |V|^T (|V| = {vocab_size})")
+    for k, ls in zip(num_beams, ("-", "--", ":", "-."), strict=False):
+        ax.semilogy(T, k * vocab_size * T, color="#1f77b4", ls=ls, lw=1.6, label=f"beam k = {k}: k·|V|·T")
+    ax.set_xlabel("output length T")
+    ax.set_ylabel("candidates scored")
+    ax.legend(fontsize=8, frameon=False)
+    ax.set_title("The cost of search")
+    return fig

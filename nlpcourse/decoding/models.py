@@ -1,0 +1,172 @@
+"""Real models as step functions: notebook 05's fixed-window neural LM, and notebook 02's hierarchical-softmax tree.
+
+``course_lm()`` is notebook 05's model (``language_model.COURSE_LM`` settings, trained once and committed as
+``data/window_lm.npz``, float32 weights exactly as trained, checked against ``data/SHA256SUMS``): loading it
+takes milliseconds and gives the same model on every machine, where retraining (≈ 10 s) would not — float32
+training on another CPU's kernels drifts in the last bits, and a near-tie between two beams could flip.
+``window_lm_step(model)`` decodes with it; ``tree_step(tree, center, inner)`` turns the Huffman tree into a
+step function whose tokens are tree nodes, so the same ``generate`` answers the lecture's inference question
+(exhaustive / greedy / beam) over a hierarchical softmax.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .. import torch_threads, validate
+from ..data import data_file
+from ..functional import log_sigmoid
+from . import Step
+
+__all__ = ["LM_FILE", "course_lm", "window_lm_step", "encode_prompt", "decode", "PROMPTS", "tree_step",
+           "tree_prompt", "tree_leaf", "lm_step", "lm_search", "heldout_sentences"]
+
+LM_FILE = "window_lm.npz"
+
+# Beginnings of sentences from the course corpus (lee_background.cor), all in the model's vocabulary.
+PROMPTS = ("the government", "police said", "the united states", "he said the", "it is")
+
+
+def _language_model():  # -> the module
+    """Notebook 05's language-model module: the one place this package imports it."""
+    from nlpcourse import language_model
+
+    return language_model
+
+
+def course_lm():  # -> language_model.FixedWindowLM
+    """Notebook 05's fixed-window LM, loaded from ``data/window_lm.npz`` (sha256-checked).
+
+    Made by ``language_model.course_lm()`` with the ``COURSE_LM`` settings, weights saved as float32 (they were
+    trained in float32, so nothing is lost).
+    """
+    return _language_model().course_lm(data_file(LM_FILE))
+
+
+def heldout_sentences(model, n: int = 20, max_words: int = 12, prompt_words: int = 2) -> list[tuple[str, list[str]]]:
+    """Validation sentences of the LM's corpus split (never trained on) whose words are all in its vocabulary:
+    up to n (prompt text, reference continuation words + "</s>"), in corpus order."""
+    lm = _language_model()
+    cfg = lm.COURSE_LM
+    _, val = lm.train_val_split(lm.load_documents(cfg["corpus"]), cfg["val_docs"])
+    out: dict[tuple[str, ...], tuple[str, list[str]]] = {}  # the corpus repeats some sentences: once each
+    for sent in val:
+        if prompt_words < len(sent) <= max_words and all(w in model.vocab for w in sent):
+            out.setdefault(tuple(sent), (" ".join(sent[:prompt_words]), [*sent[prompt_words:], lm.EOS]))
+        if len(out) == n:
+            break
+    return list(out.values())
+
+
+def window_lm_step(model) -> Step:
+    """The fixed-window LM as a step function: each prefix's last n ids (left-padded with <s>) -> (N, V)."""
+    import torch
+
+    n, bos = model.n, model.bos_id
+    # The model's forward pass, x = [E[w]…] -> tanh(W x + b) -> U h + c, in float64 torch on one thread: a
+    # few beams per call are tiny matrices, for which BLAS threads on a busy machine cost 10× the work
+    # (``model.logprobs`` also rebuilds its layers per call: fine for a training batch). Equal to
+    # ``model.logprobs`` (tested).
+    p = {k: torch.as_tensor(v, dtype=torch.float64) for k, v in model.params.items()}
+    W_t, U_t = p["W"].T.contiguous(), p["U"].T.contiguous()
+
+    def step(prefixes: np.ndarray) -> np.ndarray:
+        prefixes = np.asarray(prefixes, dtype=np.int64)
+        if prefixes.shape[1] < n:
+            pad = np.full((len(prefixes), n - prefixes.shape[1]), bos, dtype=np.int64)
+            prefixes = np.concatenate([pad, prefixes], axis=1)
+        with torch_threads(1):
+            x = p["E"][torch.from_numpy(prefixes[:, -n:].copy())].reshape(len(prefixes), -1)
+            return torch.log_softmax(torch.tanh(x @ W_t + p["b"]) @ U_t + p["c"], dim=-1).numpy()
+
+    return step
+
+
+def encode_prompt(model, text: str) -> np.ndarray:
+    """A prompt for the LM: (1, 1 + words) ids, <s> first. Words outside the vocabulary are refused."""
+    from ..data import tokenize
+
+    words = tokenize(validate.string(text, "text"), min_len=1)
+    unknown = [w for w in words if w not in model.vocab]
+    if unknown:
+        raise KeyError(f"text: words not in the model's vocabulary: {unknown}")
+    return np.array([[model.bos_id, *(model.vocab.stoi[w] for w in words)]], dtype=np.int64)
+
+
+def decode(model, ids: Sequence[int], skip: Sequence[int] | None = None) -> str:
+    """Token ids -> text, without <s> and padding (``skip``, default the <s> id); </s> is kept."""
+    skip = {model.bos_id} if skip is None else set(skip)
+    return " ".join(model.vocab.itos[i] for i in ids if i not in skip)
+
+
+# ---------------------------------------------------------------- the hierarchical-softmax tree
+
+def tree_prompt(tree) -> np.ndarray:
+    """The prompt of a tree search: the root node, (1, 1)."""
+    return np.array([[tree.root]], dtype=np.int64)
+
+
+def tree_step(tree, center: np.ndarray, inner: np.ndarray) -> Step:
+    """A Huffman tree as a step function. Tokens are node ids 0..2V−2, plus EOS = 2V−1.
+
+    The last token of a prefix is a node: at inner node n the next token is its left child with log σ(θ_C[n]·h)
+    or its right child with log σ(−θ_C[n]·h) (every other token −inf); at a leaf the only next token is EOS.
+    A search over this step with ``length_penalty=0`` finds the most probable leaves (``tree_leaf`` reads
+    the leaf of a returned sequence).
+
+    Args:
+        tree: an ``hsoftmax.HuffmanTree``; center: (d,) h; inner: (V−1, d) θ_C.
+    """
+    V = tree.n_leaves
+    center = validate.float_array(center, "center", ndim=1)
+    inner = validate.float_array(inner, "inner", shape=(V - 1, len(center)))
+    x = inner @ center  # (V-1,): every inner node's score, computed once
+    eos = 2 * V - 1
+
+    def step(prefixes: np.ndarray) -> np.ndarray:
+        node = np.asarray(prefixes)[:, -1]
+        out = np.full((len(node), 2 * V), -np.inf)
+        leaf = node < V
+        out[leaf, eos] = 0.0
+        rows = np.flatnonzero(~leaf)
+        j = node[rows] - V
+        out[rows, tree.children[j, 0]] = log_sigmoid(x[j])
+        out[rows, tree.children[j, 1]] = log_sigmoid(-x[j])
+        return out
+
+    return step
+
+
+def tree_leaf(tree, sequence: Sequence[int]) -> str:
+    """The word at the end of a tree path (the node before EOS)."""
+    nodes = [int(t) for t in sequence if int(t) < tree.n_leaves]
+    return tree.symbols[nodes[-1]] if nodes else ""
+
+
+# ---------------------------------------------------------------- the LM's beam search, step by step
+
+def lm_step(model) -> Step:
+    """The LM's step function as the notebook decodes with it: ``window_lm_step`` with <unk> banned."""
+    from . import ban
+
+    return ban(window_lm_step(model), [model.unk_id])
+
+
+def lm_search(model, text: str, *, num_beams: int = 3, length_penalty: float = 1.0, max_new_tokens: int = 12,
+              early_stopping: bool | str = False, steps: int | None = None, step: Step | None = None):
+    """Beam search for the LM on one prompt, stopped after ``steps`` steps (None: to the end).
+
+    Returns:
+        the ``SearchState`` (``figures.draw_beam_tree`` draws it).
+    """
+    from . import BeamConfig, expand, start
+
+    cfg = BeamConfig(num_beams, max_new_tokens, model.eos_id, model.bos_id, length_penalty, early_stopping)
+    state = start(encode_prompt(model, text)[0])
+    step = lm_step(model) if step is None else step
+    V = None
+    while not state.done and (steps is None or state.steps < steps):
+        V = expand(step, [state], cfg, V)
+    return state
