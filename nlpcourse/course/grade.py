@@ -184,7 +184,9 @@ def execute(src: Path, dest: Path, *, timeout: int, cell_timeout: int, cwd: Path
     Returns:
         None when the notebook ran to its end, else why it stopped (timeout, dead kernel, worker failure).
     """
-    env = {**os.environ, "PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")}
+    # offline anyway; these make Hugging Face libraries not even try the hub
+    env = {**os.environ, "PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0"), "HF_HUB_OFFLINE": "1",
+           "TRANSFORMERS_OFFLINE": "1"}
     worker = subprocess.Popen([*offline_prefix(), sys.executable, "-m", "nlpcourse.course.grade", "--run-one",
                                str(src), str(dest), "--cell-timeout", str(cell_timeout), "--cwd", str(cwd)],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True, env=env)
