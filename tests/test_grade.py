@@ -2,7 +2,7 @@
 
 The course for these tests is notebook 00 cut to its title, the imports its exercises need, and its two
 exercises (the same stubs, solutions and checks), so that each graded submission costs one kernel start and a
-second of work. On 2 shared CPU cores the module takes about a minute: nine submissions graded in one run (two
+second of work. On 2 shared CPU cores the module takes about a minute: ten submissions graded in one run (two
 at a time), one notebook-timeout run, one offline check.
 """
 
@@ -85,7 +85,11 @@ def submissions(course, edition, tmp_path_factory) -> Path:
         "frank.ipynb": drop(drop(answered(edition, course), check_of=R), exercise=LINE),
         "gina.ipynb": answered(edition, course, r='import socket\nsocket.create_connection(("127.0.0.1", 9))'),
         "hal.ipynb": answered(edition, course, line="import os\nos._exit(1)"),
+        # the answer is in a cell of her own (the exercise cell deleted), which raises before it
+        "jo.ipynb": drop(answered(edition, course), exercise=LINE),
     }
+    line_answer = st.solutions(course / f"{NB}.ipynb")[LINE]
+    made["jo.ipynb"].cells.append(nbformat.v4.new_code_cell("helper = 1 / 0\n" + line_answer))
     for name, nb in made.items():
         nbformat.write(nb, folder / name)
     (folder / "ivy").mkdir()
@@ -110,6 +114,7 @@ EXPECTED = {  # student: (status of R, status of A_line, det_line, a word of R's
     "gina": ("error", "passed", "network access is disabled while grading"),
     "hal": ("passed", "error", "Correct"),
     "ivy": ("error", "error", f"cannot read {NB}.ipynb"),
+    "jo": ("passed", "error", "Correct"),
 }
 
 
@@ -136,6 +141,8 @@ def test_deleted_cells_and_crashes_are_explained(graded):
     message = details.set_index(["student", "exercise"])["message"]
     assert "the exercise cell was deleted" in message["frank", LINE]
     assert "the kernel stopped" in message["hal", LINE]
+    assert message["jo", LINE] == ("name 'A_line' is not defined: an earlier cell raised ZeroDivisionError: "
+                                   "division by zero")
     assert "errors:" in said and "eve · 00_linear_maps: R: the exercise cell ran longer" in said
     assert f"{NB}:\n" in said and LINE in said and "2/2" in said  # one block per notebook, then the counts
 

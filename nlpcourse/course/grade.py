@@ -251,6 +251,11 @@ def classify(nb: nbformat.NotebookNode, exercise: str, names: list[str], *, cell
     for cell in checks:
         err = _error(cell)
         if err and err["ename"] == "NameError" and any(f"'{n}'" in err["evalue"] for n in names):
+            before = [e for c in nb.cells[: nb.cells.index(cell)] if (e := _error(c))]
+            if before:  # the answer is missing because an earlier cell of the student's failed
+                cause = ("ran too long and was stopped" if before[0]["ename"] == "KeyboardInterrupt"
+                         else f"raised {before[0]['ename']}: {before[0]['evalue']}")
+                return "error", f"{err['evalue']}: an earlier cell {cause}"
             where = "" if stubs else " (the exercise cell was deleted)"
             return "not answered", f"{err['evalue']}{where}"
         if err and err["ename"] == "KeyboardInterrupt":
