@@ -1,6 +1,6 @@
 """Full softmax vs hierarchical softmax: one batched loss + gradient as the vocabulary grows (notebook 02).
 
-Both sides are hand-written torch in ``nlpcourse.hsoftmax`` (``softmax_batch_loss_and_grad`` and
+Both sides are hand-written torch in ``nlpcourse.hsoftmax.train`` (``softmax_batch_loss_and_grad`` and
 ``hs_batch_loss_and_grad``), run on the same center vectors, with targets drawn from Zipfian counts and a
 Huffman tree built from those counts; same dimension and batch for every size; best of a few repeats after
 a warm-up, both measured side by side in this one run. The goal in issue 4 is a speed-up ≥ 20× at |V| = 100k.
@@ -17,7 +17,7 @@ import platform
 
 import torch
 
-from nlpcourse.hsoftmax import measure_speed
+from nlpcourse.hsoftmax.train import measure_speed
 
 
 def main() -> None:

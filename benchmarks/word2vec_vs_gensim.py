@@ -1,4 +1,4 @@
-"""Our SGNS trainer (nlpcourse.word2vec.train_sgns) against gensim's Word2Vec, measured in one run.
+"""Our SGNS trainer (nlpcourse.word2vec.train.train_sgns) against gensim's Word2Vec, measured in one run.
 
 Same corpus (head500.noblanks.cor, 331k tokens of Porter-stemmed Wikipedia), same hyperparameters
 (skip-gram, negative sampling, dim, window, negative, epochs, min_count, sample, lr), the same number of
@@ -19,7 +19,7 @@ import argparse
 import numpy as np
 
 from nlpcourse.data import load_corpus
-from nlpcourse.word2vec import compare_with_gensim
+from nlpcourse.word2vec.train import compare_with_gensim
 
 
 def main() -> None:

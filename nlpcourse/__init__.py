@@ -51,9 +51,9 @@ def seed_everything(seed: int = 0) -> None:
     Args:
         seed: a non-negative int.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    seed = int(seed)
+    from .validate import non_negative_int
+
+    seed = non_negative_int(seed, "seed")
     random.seed(seed)
     np.random.seed(seed)
     os.environ.setdefault("PYTHONHASHSEED", str(seed))  # for subprocesses; this process's hash is fixed
@@ -82,9 +82,10 @@ def torch_threads(threads: int | None) -> Iterator[None]:
     """
     import torch
 
-    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, (int, np.integer))
-                                or threads < 1):
-        raise ValueError(f"threads: expected an int >= 1 or None, got {threads!r}")
+    from .validate import positive_int
+
+    if threads is not None:
+        threads = positive_int(threads, "threads")
     saved = torch.get_num_threads()
     if threads is not None:
         torch.set_num_threads(int(threads))

@@ -34,6 +34,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import validate
+
 __all__ = [
     "CORPORA",
     "DATA_DIR",
@@ -151,6 +153,7 @@ def tokenize(text: str, min_len: int = 2, max_len: int = 15) -> list[str]:
     """
     if not isinstance(text, str):
         raise ValueError(f"text: expected a str, got {type(text).__name__}")
+    min_len, max_len = validate.integer(min_len, "min_len"), validate.integer(max_len, "max_len")
     if min_len < 1 or max_len < min_len:
         raise ValueError(f"min_len, max_len: expected 1 <= min_len <= max_len, got {min_len}, {max_len}")
     return [
@@ -251,12 +254,12 @@ class Vocab:
         Returns:
             a Vocab with ids 0..V-1 by descending count, ties alphabetical (deterministic).
         Raises:
-            ValueError: for an empty corpus, a sentence that is a plain string, or bad limits.
+            ValueError: for an empty corpus, a sentence that is a plain string, or limits below 1.
+            TypeError: a limit that is not an int (a float or a bool: ``max_size=True`` is refused).
         """
-        if isinstance(min_count, bool) or not isinstance(min_count, (int, np.integer)) or min_count < 1:
-            raise ValueError(f"min_count: expected an int >= 1, got {min_count!r}")
-        if max_size is not None and (not isinstance(max_size, (int, np.integer)) or max_size < 1):
-            raise ValueError(f"max_size: expected None or an int >= 1, got {max_size!r}")
+        min_count = validate.positive_int(min_count, "min_count")
+        if max_size is not None:
+            max_size = validate.integer(max_size, "max_size", low=1, what="None or an int")
         if isinstance(sentences, str):
             raise ValueError("sentences: expected a list of token lists, got a str")
         counter: Counter[str] = Counter()

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from nlpcourse import validate
 from nlpcourse.data import Vocab
 
 __all__ = [
@@ -52,11 +53,6 @@ def cosine(u: np.ndarray, v: np.ndarray) -> float:
 def _to_numpy(x: object) -> object:
     """A torch tensor as a numpy array (detached, on the CPU); anything else as it is."""
     return x.detach().cpu().numpy() if hasattr(x, "detach") else x
-
-
-def _is_positive_int(value: object) -> bool:
-    """True for an int (Python or numpy, not a bool) >= 1."""
-    return not isinstance(value, bool) and isinstance(value, (int, np.integer)) and bool(value >= 1)
 
 
 def _unit_rows(x: np.ndarray) -> np.ndarray:
@@ -187,8 +183,7 @@ class Embeddings:
         Returns:
             list of up to k (word, cosine similarity) pairs, most similar first.
         """
-        if not _is_positive_int(k):
-            raise ValueError(f"k: expected an int >= 1, got {k!r}")
+        k = validate.positive_int(k, "k")
         if isinstance(exclude, str):
             exclude = [exclude]
         query, skip = self._query(word_or_vector, "word_or_vector")
@@ -224,8 +219,7 @@ class Embeddings:
 
     def restrict(self, n: int) -> Embeddings:
         """The first n words and their vectors (the n most frequent when rows are sorted by frequency)."""
-        if not _is_positive_int(n):
-            raise ValueError(f"n: expected an int >= 1, got {n!r}")
+        n = validate.positive_int(n, "n")
         return Embeddings(self.vectors[:n], Vocab(self.words[:n], self.vocab.counts[:n]))
 
 
@@ -237,11 +231,9 @@ def binomial_interval(correct: int, n: int, confidence: float = 0.95) -> tuple[f
     """
     from scipy.stats import norm
 
-    from .validate import integer, number
-
-    n = integer(n, "n", low=1)
-    correct = integer(correct, "correct", low=0, high=n)
-    confidence = number(confidence, "confidence", low=0.0, high=1.0, low_open=True, high_open=True)
+    n = validate.integer(n, "n", low=1)
+    correct = validate.integer(correct, "correct", low=0, high=n)
+    confidence = validate.number(confidence, "confidence", low=0.0, high=1.0, low_open=True, high_open=True)
     z = float(norm.ppf(0.5 + confidence / 2))
     p = correct / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
@@ -410,8 +402,9 @@ def analogy_accuracy(
     """
     _check_embeddings(emb)
     _check_columns(analogies, "analogies", ["a", "b", "c", "d"])
-    if restrict_vocab is not None and not _is_positive_int(restrict_vocab):
-        raise ValueError(f"restrict_vocab: expected None or an int >= 1, got {restrict_vocab!r}")
+    if restrict_vocab is not None:
+        restrict_vocab = validate.integer(restrict_vocab, "restrict_vocab", low=1, what="None or an int")
+    batch_size = validate.positive_int(batch_size, "batch_size")
     n_vocab = len(emb) if restrict_vocab is None else min(int(restrict_vocab), len(emb))
     unit = emb.unit_vectors[:n_vocab]
     ia, ib, ic, id_ = (_row_ids(emb, map(str, analogies[col]), n_vocab) for col in "abcd")

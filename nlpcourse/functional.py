@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import validate
+
 __all__ = ["sigmoid", "log_sigmoid", "logsumexp", "softmax", "log_softmax"]
 
 
@@ -32,6 +34,7 @@ def logsumexp(z: np.ndarray, axis: int = -1, keepdims: bool = False) -> np.ndarr
     A slice that is all −inf gives −inf (not NaN).
     """
     z = np.asarray(z, dtype=np.float64)
+    axis = validate.integer(axis, "axis")
     zmax = np.max(z, axis=axis, keepdims=True)
     zmax = np.where(np.isfinite(zmax), zmax, 0.0)
     with np.errstate(divide="ignore"):
@@ -40,9 +43,17 @@ def logsumexp(z: np.ndarray, axis: int = -1, keepdims: bool = False) -> np.ndarr
 
 
 def log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
-    """log softmax(z) along ``axis``: z − logsumexp(z), any shape -> same shape."""
+    """log softmax(z) along ``axis``: (z − max) − log Σ exp(z − max), any shape -> same shape.
+
+    (Subtracting the max first, then the log of the sum, is the rounding the MLP and the language model of
+    notebook 05 have always used; their stored outputs depend on it.)
+    """
     z = np.asarray(z, dtype=np.float64)
-    return z - logsumexp(z, axis=axis, keepdims=True)
+    axis = validate.integer(axis, "axis")
+    zmax = np.max(z, axis=axis, keepdims=True)
+    shifted = z - np.where(np.isfinite(zmax), zmax, 0.0)
+    with np.errstate(divide="ignore"):
+        return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
 def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:

@@ -13,6 +13,8 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
+from . import validate
+
 
 def new_figure(ncols: int = 1, nrows: int = 1, size: tuple[float, float] | None = None,
                layout: str | None = "constrained", **subplot_kw: object) -> tuple[Figure, np.ndarray | Axes]:
@@ -27,6 +29,7 @@ def new_figure(ncols: int = 1, nrows: int = 1, size: tuple[float, float] | None 
     Returns:
         (figure, axes): a single Axes for 1×1, else an array of shape (nrows, ncols) or (n,).
     """
+    ncols, nrows = validate.integer(ncols, "ncols"), validate.integer(nrows, "nrows")
     if ncols < 1 or nrows < 1:
         raise ValueError(f"ncols, nrows: expected ≥ 1, got ncols={ncols}, nrows={nrows}")
     fig = Figure(figsize=size or (4.0 * ncols, 3.6 * nrows), layout=layout)

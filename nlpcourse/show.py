@@ -17,6 +17,8 @@ __all__ = ["table", "show_errors", "show_source"]
 def table(df: pd.DataFrame, fmt: str = "{:.3f}", index: bool = True) -> None:
     """Print ``df`` with every float formatted by ``fmt`` (ints and strings as they are).
 
+    A negative zero prints as a zero (``fmt`` gets ``v + 0.0``), so ``-0.0`` never shows as ``-0.000``.
+
     Args:
         df: the table (rows × columns).
         fmt: a ``str.format`` pattern for floats, e.g. ``"{:.3f}"`` or ``"{:.1%}"``.
@@ -26,7 +28,7 @@ def table(df: pd.DataFrame, fmt: str = "{:.3f}", index: bool = True) -> None:
         raise TypeError(f"df: expected a pandas DataFrame, got {type(df).__name__}")
     if not isinstance(fmt, str) or "{" not in fmt:
         raise ValueError(f"fmt: expected a format pattern such as '{{:.3f}}', got {fmt!r}")
-    print(df.to_string(float_format=fmt.format, index=index))
+    print(df.to_string(float_format=lambda v: fmt.format(v + 0.0), index=index))
 
 
 def show_errors(*calls: Callable[[], object]) -> None:

@@ -14,6 +14,8 @@ import ipywidgets as W
 from IPython.display import display
 from matplotlib.figure import Figure
 
+from . import validate
+
 __all__ = ["show_in", "make_buttons", "interactive_figure"]
 
 
@@ -40,6 +42,7 @@ def interactive_figure(draw: Callable[..., Figure], controls: dict[str, W.ValueW
     Returns:
         the container widget (display it as the cell's last expression).
     """
+    columns = validate.positive_int(columns, "columns")
     out = W.Output()
 
     def redraw(_change: object = None) -> None:

@@ -16,13 +16,15 @@ caller writes ``dim = positive_int(dim, "dim")``.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any
+from dataclasses import fields, replace
+from typing import Any, TypeVar
 
 import numpy as np
 
 __all__ = [
     "is_int", "integer", "positive_int", "non_negative_int", "number", "positive_float", "probability",
     "one_of", "array", "float_array", "int_array", "ids_in_range", "index", "non_empty", "string", "keys",
+    "Config",
 ]
 
 
@@ -39,21 +41,24 @@ def is_int(value: object) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
-def integer(value: object, name: str, *, low: int | None = None, high: int | None = None) -> int:
+def integer(value: object, name: str, *, low: int | None = None, high: int | None = None,
+            what: str = "an int") -> int:
     """``value`` as a Python int with ``low <= value <= high`` (either bound optional).
+
+    ``what`` names the expected thing in the message ("an int", "a vocabulary size", ...).
 
     Raises:
         TypeError: not an int (bools and floats are refused, numpy ints accepted).
         ValueError: outside the bounds.
     """
     if low is None and high is None:
-        want = "an int"
+        want = what
     elif high is None:
-        want = f"an int >= {low}"
+        want = f"{what} >= {low}"
     elif low is None:
-        want = f"an int <= {high}"
+        want = f"{what} <= {high}"
     else:
-        want = f"an int in [{low}, {high}]"
+        want = f"{what} in [{low}, {high}]"
     if not is_int(value):
         raise TypeError(f"{name}: expected {want}, got {_got(value)}")
     v = int(value)  # type: ignore[arg-type]
@@ -73,14 +78,15 @@ def non_negative_int(value: object, name: str) -> int:
 
 
 def number(value: object, name: str, *, low: float | None = None, high: float | None = None,
-           low_open: bool = False, high_open: bool = False) -> float:
+           low_open: bool = False, high_open: bool = False, what: str = "a number") -> float:
     """``value`` (an int or float, not a bool) as a finite Python float within the given bounds.
 
-    ``low_open`` / ``high_open`` make a bound strict (``low < value``).
+    ``low_open`` / ``high_open`` make a bound strict (``low < value``); ``what`` names the expected thing
+    in the message ("a number", "a learning rate", ...).
     """
     lo = "" if low is None else f"{'>' if low_open else '>='} {low:g}"
     hi = "" if high is None else f"{'<' if high_open else '<='} {high:g}"
-    want = "a number" + (f" {lo}" if lo else "") + (" and" if lo and hi else "") + (f" {hi}" if hi else "")
+    want = what + (f" {lo}" if lo else "") + (" and" if lo and hi else "") + (f" {hi}" if hi else "")
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name}: expected {want}, got {_got(value)}")
     v = float(value)
@@ -110,7 +116,7 @@ def one_of(value: object, name: str, options: Collection[Any]) -> Any:
     except TypeError:  # unhashable value against a set
         ok = False
     if not ok:
-        raise ValueError(f"{name}: expected one of {sorted(map(repr, options))}, got {_got(value)}")
+        raise ValueError(f"{name}: expected one of [{', '.join(sorted(map(repr, options)))}], got {_got(value)}")
     return value
 
 
@@ -239,3 +245,33 @@ def keys(mapping: object, name: str, required: Collection[str]) -> Mapping[str, 
     if missing:
         raise KeyError(f"{name}: expected keys {sorted(required)}, missing {missing} (got {sorted(mapping)})")
     return mapping
+
+
+C = TypeVar("C", bound="Config")
+
+
+class Config:
+    """Base of the trainers' config dataclasses (nanoGPT's ``GPTConfig`` style): checked fields, one ``make``.
+
+    A subclass is a ``@dataclass(frozen=True)`` whose ``__post_init__`` checks each field with this module's
+    functions and stores the cleaned value with ``self._set(name, value)`` (a numpy int becomes an int).
+    """
+
+    def _set(self, name: str, value: object) -> None:
+        """Store a checked (cleaned) value in the frozen dataclass."""
+        object.__setattr__(self, name, value)
+
+    @classmethod
+    def make(cls: type[C], config: C | None = None, **overrides: object) -> C:
+        """``config`` (default ``cls()``) with the fields in ``overrides`` replaced (and checked again).
+
+        Raises:
+            TypeError: ``config`` is not a ``cls``, or an override is not one of its fields (named).
+        """
+        if config is not None and not isinstance(config, cls):
+            raise TypeError(f"config: expected a {cls.__name__}, got {_got(config)}")
+        names = [f.name for f in fields(cls)]
+        unknown = sorted(set(overrides) - set(names))
+        if unknown:
+            raise TypeError(f"{unknown[0]}: not a field of {cls.__name__} (fields: {names})")
+        return replace(config or cls(), **overrides)

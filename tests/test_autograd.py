@@ -9,8 +9,8 @@ import torch
 from matplotlib.figure import Figure
 
 from nlpcourse import autograd as A
-from nlpcourse import checks, widgets
-from nlpcourse.autograd import Value
+from nlpcourse.autograd import Value, checks, figures, widgets
+from nlpcourse.autograd.stepper import BackpropStepper
 from nlpcourse.gradcheck import torch_gradients
 
 
@@ -271,7 +271,7 @@ def test_steps_table_needs_a_backward_pass():
 
 # ---------------------------------------------------------------- stepper and drawing
 def test_stepper_forward_then_backward():
-    st = A.BackpropStepper(A.lecture_example())
+    st = BackpropStepper(A.lecture_example())
     assert len(st.gates) == 2 and len(st.steps) == 5
     assert set(st.shown_values().values()) == {-2.0, 5.0, -4.0} and st.shown_grads() == {}
     assert st.backward_step() is False and "forward pass first" in st.message
@@ -296,7 +296,7 @@ def test_stepper_replays_accumulation_of_a_reused_node():
     x = Value(3.0, label="x")
     y = x * x
     y.label = "y"
-    st = A.BackpropStepper(y)
+    st = BackpropStepper(y)
     st.run_all()
     results = [s.result for s in st.steps if s.target is x]
     assert results == [3.0, 6.0]
@@ -313,7 +313,7 @@ def test_build_example_and_bad_names():
 
 def test_draw_graph_layout_and_figure():
     f = A.logistic_neuron()
-    pos = A._layout(f)
+    pos = figures._layout(f)
     by_label = {n.label: pos[id(n)] for n in A.topological_order(f)}
     assert {by_label[k][0] for k in ("w0", "x0", "w1", "x1", "b")} == {0}
     assert by_label["f"][0] == max(c for c, _ in pos.values())
@@ -323,19 +323,19 @@ def test_draw_graph_layout_and_figure():
         rows.setdefault(col, []).append(row)
     assert all(abs(a - b) >= 1.0 for rs in rows.values() for i, a in enumerate(rs) for b in rs[i + 1:])
     f.backward()
-    fig = A.draw_graph(f, title="done")
+    fig = figures.draw_graph(f, title="done")
     assert isinstance(fig, Figure)
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert "f [**-1]\n0.7311" in texts and "grad -0.1966" in texts
     other = Figure()
     ax = other.add_subplot()
-    assert A.draw_graph(f, ax=ax) is other
+    assert figures.draw_graph(f, ax=ax) is other
     with pytest.raises(ValueError, match="root"):
-        A.draw_graph([f])
+        figures.draw_graph([f])
 
 
 def test_stepper_draw_marks_unknown_values_and_the_current_node():
-    st = A.BackpropStepper(A.lecture_example())
+    st = BackpropStepper(A.lecture_example())
     texts = [t.get_text() for t in st.draw().axes[0].texts]
     assert "q [+]\n?" in texts and texts.count("grad ?") == 5
     st.forward_step()

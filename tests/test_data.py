@@ -131,6 +131,12 @@ def test_vocab_bad_input():
         Vocab.build([["a"]], min_count=5)
     with pytest.raises(ValueError, match="max_size"):
         Vocab.build([["a"]], max_size=0)
+    for bad in (True, 2.0):  # a bool or a float is not a size
+        with pytest.raises(TypeError, match="max_size: expected None or an int >= 1"):
+            Vocab.build([["a"]], max_size=bad)
+    with pytest.raises(TypeError, match="min_count"):
+        Vocab.build([["a"]], min_count=1.5)
+    assert len(Vocab.build([["a", "b", "a"]], min_count=np.int64(2), max_size=np.int32(5))) == 1
     with pytest.raises(ValueError, match="tokens: expected a list of str tokens, got a str"):
         v.encode("apricot jam")
     with pytest.raises(KeyError, match=r"ids: expected ids in \[0, 3\), got 7"):

@@ -332,7 +332,7 @@ def test_course_lm_and_its_step():
 
 
 def test_prompts_and_heldout_sentences_come_from_the_corpus():
-    from nlpcourse import language_model
+    from nlpcourse.mlp import language_model
 
     m = models.course_lm()
     sentences = [s for d in language_model.load_documents() for s in d]
@@ -345,9 +345,10 @@ def test_prompts_and_heldout_sentences_come_from_the_corpus():
 
 
 def test_the_tree_as_a_step_function_finds_the_most_probable_leaves():
-    from nlpcourse import hsoftmax as hs
+    from nlpcourse.hsoftmax import figures as hs_figures
+    from nlpcourse.hsoftmax import search as hs
 
-    toy = hs.toy_example()
+    toy = hs_figures.toy_example()
     tree = toy.tree
     for center in ("natural", "language", tree.symbols[-1]):
         h = toy.center_at(center)

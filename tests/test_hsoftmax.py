@@ -7,9 +7,10 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
-from nlpcourse import checks
 from nlpcourse import hsoftmax as hs
+from nlpcourse.functional import sigmoid
 from nlpcourse.gradcheck import check_gradients
+from nlpcourse.hsoftmax import checks, figures, search, train, widgets
 
 
 def lecture_tree():
@@ -72,7 +73,7 @@ def test_power_of_two_equal_counts_give_a_balanced_tree():
 
 
 def test_frequent_words_are_never_deeper():
-    counts = hs.zipf_counts(500)
+    counts = train.zipf_counts(500)
     tree = hs.HuffmanTree.build(counts)
     more = counts[:, None] > counts[None, :]  # (i, j): word i strictly more frequent than word j
     assert (tree.lengths[:, None] <= tree.lengths[None, :])[more].all()
@@ -84,7 +85,7 @@ def test_same_total_as_gensim_and_same_lengths_for_distinct_counts():
 
     sentences = load_corpus("lee_background.cor")
     for min_count in (1, 2, 5):
-        df = hs.gensim_tree_comparison(sentences, min_count=min_count)
+        df = train.gensim_tree_comparison(sentences, min_count=min_count)
         assert (df["count"] * df["ours"]).sum() == (df["count"] * df["gensim"]).sum()
     # at min_count=5 every word whose count is unique has the same code length as in gensim
     unique = ~df["count"].duplicated(keep=False)
@@ -170,7 +171,7 @@ def test_bad_symbols_words_and_vectors():
     with pytest.raises(ValueError, match=r"pairs: expected an int array of shape \(N, 2\)"):
         hs.skipgram_hs_loss_and_grad(p, np.zeros((2, 3), int), tree)
     with pytest.raises(KeyError, match="'z' is not a leaf"):
-        hs.draw_tree(tree, word="z")
+        figures.draw_tree(tree, word="z")
     with pytest.raises(KeyError, match="'z' is not a leaf"):
         hs.hs_loss_and_grad(p["W_in"][0], p["inner"], tree, "z")
 
@@ -201,7 +202,7 @@ def test_path_probability_is_the_product_of_branches_and_matches_leaf_probabilit
     nodes, codes = tree.path("a")
     x = p["inner"][nodes] @ h
     assert np.allclose(b := hs.branch_probabilities(tree, "a", h, p["inner"]),
-                       np.where(codes == 0, hs.sigmoid(x), hs.sigmoid(-x)))
+                       np.where(codes == 0, sigmoid(x), sigmoid(-x)))
     assert b.shape == codes.shape
 
 
@@ -262,7 +263,7 @@ def test_batched_torch_equals_numpy():
     W = torch.tensor(params["W_in"])
     inner = torch.tensor(params["inner"])
     nodes = torch.as_tensor(tree.nodes[o])
-    l_t, g_h, g_rows = hs.hs_batch_loss_and_grad(W[c], inner, nodes, torch.as_tensor(tree.codes[o]),
+    l_t, g_h, g_rows = train.hs_batch_loss_and_grad(W[c], inner, nodes, torch.as_tensor(tree.codes[o]),
                                                  torch.as_tensor(tree.mask[o]))
     assert float(l_t) / len(pairs) == pytest.approx(loss)
     gw = torch.zeros_like(W).index_add_(0, torch.as_tensor(c), g_h) / len(pairs)
@@ -275,7 +276,7 @@ def test_softmax_baseline_matches_autograd():
     h = torch.randn(6, 4, generator=gen, dtype=torch.float64, requires_grad=True)
     W = torch.randn(10, 4, generator=gen, dtype=torch.float64, requires_grad=True)
     t = torch.tensor([0, 3, 9, 3, 1, 2])
-    loss, g_h, g_W = hs.softmax_batch_loss_and_grad(h.detach(), W.detach(), t)
+    loss, g_h, g_W = train.softmax_batch_loss_and_grad(h.detach(), W.detach(), t)
     ref = torch.nn.functional.cross_entropy(h @ W.T, t, reduction="sum")
     ref.backward()
     assert float(loss) == pytest.approx(ref.item())
@@ -290,9 +291,9 @@ def test_tree_search_greedy_beam_exhaustive():
     for seed in range(30):
         p = random_params(tree, seed=seed, scale=0.7)
         h = p["W_in"][0]
-        best = hs.exhaustive_search(tree, h, p["inner"], k=tree.n_leaves)
-        assert [w for w, _ in hs.tree_search(tree, h, p["inner"], beam_size=tree.n_leaves)] == [w for w, _ in best]
-        greedy = hs.tree_search(tree, h, p["inner"], beam_size=1)[0]
+        best = search.exhaustive_search(tree, h, p["inner"], k=tree.n_leaves)
+        assert [w for w, _ in search.tree_search(tree, h, p["inner"], beam_size=tree.n_leaves)] == [w for w, _ in best]
+        greedy = search.tree_search(tree, h, p["inner"], beam_size=1)[0]
         assert greedy[1] <= best[0][1] + 1e-12
         assert greedy[1] == pytest.approx(hs.path_probability(tree, greedy[0], h, p["inner"]))
         misses += greedy[0] != best[0][0]
@@ -302,38 +303,44 @@ def test_tree_search_greedy_beam_exhaustive():
 # ---------------------------------------------------------------- speed measurement, drawing, toy
 
 def test_zipf_counts_and_measure_speed_shape():
-    c = hs.zipf_counts(1000)
+    c = train.zipf_counts(1000)
     assert c[0] == 10_000 and c[-1] == 10 and (np.diff(c) <= 0).all()
     with pytest.raises(ValueError, match="V: expected an int >= 2"):
-        hs.zipf_counts(1)
+        train.zipf_counts(1)
     threads = torch.get_num_threads()
-    df = hs.measure_speed([200, 400], dim=8, batch=16, repeats=1, threads=1)
+    df = train.measure_speed([200, 400], dim=8, batch=16, repeats=1, threads=1)
     assert torch.get_num_threads() == threads  # restored
     assert list(df.columns) == ["V", "avg_path", "softmax_ms", "hs_ms", "speedup"]
     assert (df["avg_path"] < np.log2(df["V"]) + 1).all()
-    assert isinstance(hs.draw_speed(df), Figure)
+    ax = figures.draw_speed(df).axes[0]
+    assert len(ax.lines) == 2 and [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "full softmax: O(|V|)", "hierarchical softmax: O(log |V|)"]
+    assert [t.get_text() for t in ax.texts] == [f"{r:.0f}×" for r in df["speedup"]]  # one speed-up per size
     with pytest.raises(ValueError, match="missing"):
-        hs.draw_speed(df.drop(columns="speedup"))
+        figures.draw_speed(df.drop(columns="speedup"))
 
 
 def test_draw_tree_codes_and_probabilities():
     tree = lecture_tree()
-    fig = hs.draw_tree(tree, word="x")
+    fig = figures.draw_tree(tree, word="x")
     assert isinstance(fig, Figure) and "10100" in fig.axes[0].get_title()
-    toy = hs.toy_example()
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts[:2 * tree.n_inner] == ["0", "1"] * tree.n_inner  # every edge labelled with its code bit
+    assert texts[2 * tree.n_inner::2] == [s.replace(" ", "␣") for s in tree.symbols]  # then every leaf
+    toy = figures.toy_example()
     fig = toy.draw("language", "natural", perturb=0.5)
     title = fig.axes[0].get_title()
     p = hs.path_probability(toy.tree, "language", toy.center_at("natural", 0.5), toy.inner)
     assert title.startswith("p('language' | 'natural' +0.50·u)") and title.endswith(f"= {p:.4f}")
     with pytest.raises(ValueError, match="give both"):
-        hs.draw_tree(tree, center=np.zeros(3))
+        figures.draw_tree(tree, center=np.zeros(3))
     fig2, ax = Figure(), None
     ax = fig2.subplots()
-    assert hs.draw_tree(tree, ax=ax) is fig2
+    assert figures.draw_tree(tree, ax=ax) is fig2
 
 
 def test_toy_example_perturbation_changes_probabilities_and_keeps_the_sum():
-    toy = hs.toy_example()
+    toy = figures.toy_example()
     p0 = hs.leaf_probabilities(toy.tree, toy.center_at("natural", 0.0), toy.inner)
     p1 = hs.leaf_probabilities(toy.tree, toy.center_at("natural", 1.0), toy.inner)
     p2 = hs.leaf_probabilities(toy.tree, toy.center_at("tree", 0.0), toy.inner)
@@ -361,10 +368,10 @@ def test_path_probability_checks(capsys):
 def test_gradient_check_accepts_the_derivation_and_rejects_typical_mistakes(capsys):
     center, rows, codes = hs.gradient_exercise()
     x, t = rows @ center, 1.0 - codes
-    g = hs.sigmoid(x) - t
+    g = sigmoid(x) - t
     assert checks.check_hs_gradient(g @ rows, np.outer(g, center)) is True
     assert capsys.readouterr().out.count("✅") == 2
-    for gg, hint in [(-g, "sign is flipped"), (hs.sigmoid(x) - codes, "t = 1 − code"), (x - t, "sigmoid")]:
+    for gg, hint in [(-g, "sign is flipped"), (sigmoid(x) - codes, "t = 1 − code"), (x - t, "sigmoid")]:
         assert checks.check_hs_gradient(gg @ rows, np.outer(gg, center)) is False
         assert hint in capsys.readouterr().out
     assert checks.check_hs_gradient(None, None) is False
@@ -391,8 +398,8 @@ def small_corpus():
 
 def test_train_hs_learns_and_is_deterministic():
     sentences = small_corpus()
-    m = hs.train_hs(sentences, dim=16, epochs=3, min_count=3, batch_size=256, seed=1, progress=False)
-    m2 = hs.train_hs(sentences, dim=16, epochs=3, min_count=3, batch_size=256, seed=1, progress=False)
+    m = train.train_hs(sentences, dim=16, epochs=3, min_count=3, batch_size=256, seed=1, progress=False)
+    m2 = train.train_hs(sentences, dim=16, epochs=3, min_count=3, batch_size=256, seed=1, progress=False)
     assert np.array_equal(m.W_in, m2.W_in) and np.array_equal(m.inner, m2.inner)
     assert m.losses[-1] < m.losses[0]
     assert m.W_in.shape == (len(m.vocab), 16) and m.inner.shape == (len(m.vocab) - 1, 16)
@@ -402,32 +409,49 @@ def test_train_hs_learns_and_is_deterministic():
     h = m.W_in[m.vocab.index("the")]
     assert hs.leaf_probabilities(m.tree, h, m.inner).sum() == pytest.approx(1.0)
     best = m.predict("the")
-    assert best == hs.exhaustive_search(m.tree, h, m.inner)[0]
+    assert best == search.exhaustive_search(m.tree, h, m.inner)[0]
     assert m.predict("the", "greedy")[1] <= best[1] + 1e-12
     assert m.predict("the", "beam", beam_size=len(m.vocab))[0] == best[0]
     with pytest.raises(ValueError, match="method: expected"):
         m.predict("the", "sampling")
-    df = hs.search_agreement(m, m.vocab.itos[:20], beam_sizes=(1, 4))
+    df = train.search_agreement(m, m.vocab.itos[:20], beam_sizes=(1, 4))
     assert list(df.columns) == ["beam_size", "found_best", "mean_ratio"]
     assert (df["mean_ratio"] <= 1 + 1e-9).all() and df["found_best"].is_monotonic_increasing
 
 
 def test_train_hs_bad_input():
     with pytest.raises(ValueError, match="dim: expected an int >= 1, got 0"):
-        hs.train_hs(small_corpus(), dim=0, progress=False)
+        train.train_hs(small_corpus(), dim=0, progress=False)
     with pytest.raises(ValueError, match="min_count: only 1 word"):
-        hs.train_hs([["a", "a", "b"]], min_count=2, progress=False)
+        train.train_hs([["a", "a", "b"]], min_count=2, progress=False)
 
 
-def test_widget_builds_and_redraws():
-    from nlpcourse import widgets
-
+def test_widget_builds_and_redraws(monkeypatch):
+    drawn = []
+    monkeypatch.setattr(figures.ToyExample, "draw",
+                        lambda self, word, center, perturb: drawn.append((word, center, perturb)) or Figure())
     w = widgets.hsoftmax_path_explorer()
     word, center, perturb = w.children[0].children
     assert (word.value, center.value) == ("language", "natural")
     perturb.value = 1.0
-    word.value = "tree"  # redraws without error
+    word.value = "tree"
     center.value = "the"
+    assert drawn == [("language", "natural", 0.0), ("language", "natural", 1.0), ("tree", "natural", 1.0),
+                     ("tree", "the", 1.0)]
+
+
+def test_hs_config_checks_its_fields_and_takes_numpy_ints():
+    sentences = [["a", "b", "c", "a", "b", "d"]] * 20
+    model = train.train_hs(sentences, dim=np.int64(4), window=np.int64(2), epochs=1, min_count=1, progress=False)
+    assert model.W_in.shape == (4, 4)
+    same = train.train_hs(sentences, train.HSConfig(dim=4, window=2, epochs=1, min_count=1), progress=False)
+    np.testing.assert_array_equal(model.W_in, same.W_in)
+    for bad, error in [(dict(dim=True), TypeError), (dict(window=2.5), TypeError), (dict(epochs=0), ValueError),
+                       (dict(sample=-1.0), ValueError), (dict(lr=0), ValueError)]:
+        with pytest.raises(error, match=next(iter(bad))):
+            train.HSConfig(**bad)
+    with pytest.raises(TypeError, match="negative: not a field of HSConfig"):
+        train.train_hs(sentences, negative=5)
 
 
 def test_path_probabilities_agree_with_gensim_score():

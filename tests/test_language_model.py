@@ -3,11 +3,12 @@ import pytest
 import torch
 
 from nlpcourse.gradcheck import check_gradients
-from nlpcourse.language_model import (
+from nlpcourse.mlp.language_model import (
     BOS,
     EOS,
     UNK,
     FixedWindowLM,
+    LMTrainConfig,
     NGramLM,
     encode,
     lm_vocab,
@@ -123,7 +124,7 @@ def test_bad_inputs():
 
 
 def test_course_lm_trains_saves_and_loads(tmp_path):
-    from nlpcourse.language_model import COURSE_LM, course_lm
+    from nlpcourse.mlp.language_model import COURSE_LM, course_lm
 
     path = tmp_path / "sub" / "lm.npz"
     model = course_lm(path, epochs=1)
@@ -145,3 +146,24 @@ def test_scores_and_loss_and_grad_agree_with_logprobs():
     assert {k: g.shape for k, g in grads.items()} == {k: p.shape for k, p in model.params.items()}
     with pytest.raises(ValueError, match=r"targets: expected shape \(5,\)"):
         NGramLM(C[:5], T[:4], len(vocab))
+
+
+def test_sizes_are_ints_and_the_trainer_takes_one_config():
+    sents = [["the", "cat", "sat"], ["the", "dog", "sat"], ["a", "cat", "ran"]] * 4
+    vocab = lm_vocab(sents, min_count=1)
+    for bad, name in [(dict(n=2.5), "n"), (dict(dim=True), "dim"), (dict(hidden="8"), "hidden")]:
+        with pytest.raises(TypeError, match=name):
+            FixedWindowLM(vocab, **bad)
+    lm = FixedWindowLM(vocab, n=np.int64(2), dim=np.int64(3), hidden=4, seed=0)
+    assert lm.n == 2 and lm.params["W"].shape == (4, 6)
+    C, T = windows(encode(sents, vocab), 2, vocab.stoi[BOS])
+    a = train_window_lm(lm, C, T, LMTrainConfig(epochs=1, batch_size=8, lr=1e-2), progress=False)
+    lm2 = FixedWindowLM(vocab, n=2, dim=3, hidden=4, seed=0)
+    b = train_window_lm(lm2, C, T, epochs=1, batch_size=8, lr=1e-2, progress=False)
+    assert a == b
+    with pytest.raises(TypeError, match="batch_size"):
+        train_window_lm(lm, C, T, batch_size=2.5, progress=False)
+    with pytest.raises(TypeError, match="epoch: not a field of LMTrainConfig"):
+        train_window_lm(lm, C, T, epoch=1, progress=False)
+    with pytest.raises(TypeError, match="model"):
+        train_window_lm("lm", C, T, progress=False)

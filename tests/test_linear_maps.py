@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from nlpcourse import linear_maps as lm
+from nlpcourse.linear_maps import checks, figures, widgets
 
 
 def test_rotation_by_90_maps_e1_to_e2():
@@ -91,9 +92,71 @@ def test_matrix_str_is_fixed_format():
 
 
 def test_figures_have_the_expected_panels():
-    assert len(lm.draw_linear_map(lm.shear(1.0), show_eigenvectors=True).axes) == 1
-    assert len(lm.draw_gallery({"a": np.eye(2), "b": lm.rotation(10)}).axes) == 2
-    fig = lm.draw_layer(np.eye(2), (0.0, 0.0), "tanh")
+    fig = figures.draw_linear_map(lm.shear(1.0), show_eigenvectors=True)
+    assert len(fig.axes) == 1
+    ax = fig.axes[0]
+    assert ax.get_title() == "det A = 1.00"
+    assert len(ax.patches) >= 1  # the unit square's image
+    assert [t.get_text() for t in ax.texts if t.get_text().startswith("λ")] == ["λ=1.00"]  # a shear: one direction
+    gallery = figures.draw_gallery({"a": np.eye(2), "b": lm.rotation(10)})
+    assert [ax.get_title() for ax in gallery.axes] == ["a\ndet = 1.00", "b\ndet = 1.00"]
+    fig = figures.draw_layer(np.eye(2), (0.0, 0.0), "tanh")
     assert [ax.get_title() for ax in fig.axes] == ["input grid", "A·p + b   (det A = 1.00)", "tanh(A·p + b)"]
+    assert len(fig.axes[2].collections) >= 1  # the mapped points
     with pytest.raises(ValueError, match="1 to 6"):
-        lm.draw_gallery({})
+        figures.draw_gallery({})
+
+
+# ---------------------------------------------------------------- the exercise checks
+def test_rotation_check(capsys):
+    assert checks.check_rotation_30(lm.rotation(30)) is True
+    out = capsys.readouterr().out
+    assert "✅" in out
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lm.rotation(-30), "clockwise"),
+    (lm.rotation(30).T, "clockwise"),
+    (lm.rotation(60), "swapped"),
+    (np.array([[np.cos(30), -np.sin(30)], [np.sin(30), np.cos(30)]]), "radians"),
+    (2 * np.eye(2), "determinant must be 1"),
+    (lm.rotation(-90), "where e₁ = (1, 0) lands"),
+    (None, "Not answered"),
+    (np.eye(3), "shape (2, 2)"),
+])
+def test_rotation_check_hints(capsys, wrong, hint):
+    assert checks.check_rotation_30(wrong) is False
+    out = capsys.readouterr().out
+    assert hint in out
+    assert "0.87" not in out and "0.866" not in out  # never the answer
+
+
+def test_collapse_check(capsys):
+    assert checks.check_collapse([[1.0, 2.0], [0.5, 1.0]], 0.0) is True
+    for A, det, hint in [
+        (np.eye(2), 0.0, "keeps the plane 2-D"),
+        (np.zeros((2, 2)), 0.0, "single point"),
+        ([[1.0, 2.0], [0.5, 1.0]], 1.0, "not its determinant"),
+        (..., ..., "Not answered"),
+        ([[1.0, 2.0], [0.5, 1.0]], ..., "Not answered"),
+    ]:
+        assert checks.check_collapse(A, det) is False
+        assert hint in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- the widget
+def test_linear_map_explorer_builds_and_redraws_through_draw_layer(monkeypatch):
+    import ipywidgets as W
+
+    calls = []
+    real = widgets.draw_layer
+    monkeypatch.setattr(widgets, "draw_layer", lambda *a: calls.append(a) or real(*a))
+    box = widgets.linear_map_explorer()
+    sliders = [c for row in box.children[:-1] for c in row.children]
+    assert [s.description for s in sliders] == ["a11", "a12", "a21", "a22", "b1", "b2", "σ"]
+    assert len(calls) == 1 and calls[0][2] == "identity"  # the default state is drawn at once
+    sliders[0].value = 1.5
+    sliders[-1].value = "tanh"
+    assert len(calls) == 3
+    assert calls[-1] == ([[1.5, 0.5], [0.0, 1.0]], [0.0, 0.0], "tanh")
+    assert isinstance(box.children[-1], W.Output)

@@ -2,36 +2,45 @@ import numpy as np
 import pytest
 import torch
 
-from nlpcourse import mlp as mlp_module
 from nlpcourse.gradcheck import check_gradients
 from nlpcourse.mlp import (
-    Adam,
     BatchNorm,
-    DivergedError,
     Linear,
     MeanPool,
-    Momentum,
     ReLU,
     Sequential,
     SoftmaxCrossEntropy,
-    TrainingStepper,
-    accuracy,
     d_relu,
     d_sigmoid,
     d_tanh,
+    gradient_check_functions,
+    linear_weights,
+    make_moons,
+    make_spirals,
+    mlp,
+    relu,
+    sentiment,
+    sigmoid,
+)
+from nlpcourse.mlp import train as train_module
+from nlpcourse.mlp.figures import (
     draw_activations,
+    draw_decision_boundaries,
     draw_decision_boundary,
     draw_loss_curves,
     draw_paths,
+)
+from nlpcourse.mlp.stepper import TrainingStepper
+from nlpcourse.mlp.train import (
+    SGD,
+    Adam,
+    DivergedError,
+    Momentum,
+    TrainConfig,
+    accuracy,
     evaluate,
-    gradient_check_functions,
-    make_moons,
     make_optimizer,
-    make_spirals,
-    mlp,
     optimizer_path,
-    relu,
-    sigmoid,
     torch_sgd_arguments,
     train,
     valley,
@@ -308,16 +317,81 @@ def test_stepper():
         TrainingStepper("circles")
 
 
-def test_drawings_return_figures():
+def test_drawings_show_what_they_were_given():
     X, y = make_moons(40)
-    assert draw_decision_boundary(mlp((2, 3, 2)), X, y).axes
-    assert len(draw_activations().axes) == 6
-    assert draw_loss_curves({"a": [1.0, 0.5, np.nan]}).axes[0].get_legend().get_texts()[0].get_text() == "a (diverged)"
-    assert draw_paths({"sgd": optimizer_path(make_optimizer("sgd", 0.07), steps=10)}).axes
+    ax = draw_decision_boundary(mlp((2, 3, 2)), X, y, title="t").axes[0]
+    assert ax.get_title() == "t" and len(ax.images) == 1 and len(ax.collections[0].get_offsets()) == 40
+    fig = draw_activations()
+    assert [a.get_title() for a in fig.axes] == ["sigmoid", "tanh", "relu", "sigmoid'", "tanh'", "relu'"]
+    assert all(len(a.lines) == 3 for a in fig.axes)  # the curve and the two zero lines
+    ax = draw_loss_curves({"a": [1.0, 0.5, np.nan], "b": [2.0, 1.0, 0.5]}).axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a (diverged)", "b"]
+    assert list(ax.lines[0].get_ydata()) == [1.0, 0.5] and len(ax.lines[1].get_ydata()) == 3
+    path = optimizer_path(make_optimizer("sgd", 0.07), steps=10)
+    ax = draw_paths({"sgd": path}).axes[0]
+    np.testing.assert_array_equal(ax.lines[0].get_xydata(), path)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["sgd"]
+
+
+def test_draw_decision_boundaries_is_a_grid_of_panels():
+    X, y = make_moons(40)
+    panels = [(mlp((2, 2)), X, y, "linear"), (mlp((2, 4, 2)), X, y, "4 hidden"), (mlp((2, 8, 2)), X, y, "8 hidden")]
+    fig = draw_decision_boundaries(panels, ncols=2)
+    assert len(fig.axes) == 4 and tuple(fig.get_size_inches()) == (10.0, 7.5)
+    assert [a.get_title() for a in fig.axes[:3]] == ["linear", "4 hidden", "8 hidden"]
+    assert not fig.axes[3].axison  # the unused fourth panel is hidden
+    with pytest.raises(ValueError, match="panels"):
+        draw_decision_boundaries([])
+    with pytest.raises(TypeError, match="ncols"):
+        draw_decision_boundaries(panels, ncols=1.5)
+    with pytest.raises(TypeError, match="model"):
+        draw_decision_boundary("not a model", X, y)
+
+
+def test_integer_arguments_accept_numpy_ints_and_refuse_floats_and_bools():
+    assert Linear(np.int64(2), np.int32(3)).params["W"].shape == (3, 2)
+    with pytest.raises(TypeError, match="d_in"):
+        Linear(2.5, 3)
+    with pytest.raises(TypeError, match="d_out"):
+        Linear(2, True)
+    X, y = make_moons(20)
+    hist = train(mlp((2, 3, 2)), X, y, SGD(0.1), epochs=np.int64(2), batch_size=np.int64(5))
+    assert len(hist.epoch_loss) == 2 and len(hist.step_loss) == 8
+    with pytest.raises(TypeError, match="batch_size"):
+        train(mlp((2, 3, 2)), X, y, SGD(0.1), batch_size=2.5)
+    with pytest.raises(TypeError, match="epochs"):
+        train(mlp((2, 3, 2)), X, y, SGD(0.1), epochs="3")
+    with pytest.raises(TypeError, match="optimizer"):
+        train(mlp((2, 3, 2)), X, y, "sgd")
+    with pytest.raises(TypeError, match="epoch: not a field of TrainConfig"):
+        train(mlp((2, 3, 2)), X, y, SGD(0.1), epoch=3)
+
+
+def test_train_config_is_the_keywords():
+    X, y = make_moons(30)
+    a = train(mlp((2, 4, 2), seed=1), X, y, Momentum(0.3), TrainConfig(epochs=3, batch_size=8, seed=2))
+    b = train(mlp((2, 4, 2), seed=1), X, y, Momentum(0.3), epochs=3, batch_size=8, seed=2)
+    assert a.step_loss == b.step_loss
+    with pytest.raises(ValueError, match="on_nan"):
+        TrainConfig(on_nan="ignore")
+    with pytest.raises(TypeError, match="progress"):
+        TrainConfig(progress=1)
+
+
+def test_linear_from_params_shares_the_arrays():
+    W, b = np.arange(6.0).reshape(3, 2), np.ones(3)
+    layer = Linear.from_params(W, b)
+    assert layer.params["W"] is W and (layer.size_in, layer.size_out) == (2, 3)
+    np.testing.assert_allclose(layer.forward(np.array([[1.0, 1.0]])), [[2.0, 6.0, 10.0]])
+    W0, b0 = linear_weights(2, 3, seed=4)
+    np.testing.assert_array_equal(Linear(2, 3, seed=4).params["W"], W0)
+    assert not b0.any()
+    with pytest.raises(ValueError, match="b"):
+        Linear.from_params(W, np.ones(2))
 
 
 def test_pooling_matrix_is_mean_of_known_word_vectors():
-    from nlpcourse.mlp import pooling_matrix
+    from nlpcourse.mlp.sentiment import pooling_matrix
 
     words = ["a", "b", "c", "d"]
     vectors = np.arange(8.0).reshape(4, 2)
@@ -336,7 +410,7 @@ def test_pooling_matrix_is_mean_of_known_word_vectors():
 
 
 def test_split_and_sentiment_run():
-    from nlpcourse.mlp import sentiment_run, split_indices
+    from nlpcourse.mlp.sentiment import sentiment_run, split_indices
 
     y = np.r_[np.zeros(50, int), np.ones(50, int)]
     tr, va, te = split_indices(y, seed=1)
@@ -351,26 +425,31 @@ def test_split_and_sentiment_run():
     assert good["test"] > 0.9 and base["test"] < 0.7
 
 
-def test_training_stepper_widget_and_redraw_time():
-    import time
+def test_training_stepper_widget_steps_and_rebuilds(monkeypatch):
+    from nlpcourse.mlp import widgets
 
-    from nlpcourse.widgets import training_stepper
-
-    box = training_stepper()
-    buttons = box.children[0].children
-    epoch = [b for b in buttons if getattr(b, "description", "") == "epoch"][0]
+    drawn = []  # (dataset, hidden, steps, lr) of the stepper each redraw showed
+    monkeypatch.setattr(widgets.TrainingStepper, "draw", lambda self: drawn.append(
+        (self.dataset, self.hidden, self.steps, self.optimizer.lr)))
+    box = widgets.training_stepper()
+    data, hidden, step, epoch, reset = box.children[0].children
+    lr, alpha = box.children[1].children
+    assert [b.description for b in (step, epoch, reset)] == ["step", "epoch", "reset"]
+    assert drawn == [("moons", 16, 0, 0.5)]
+    step.click()
     epoch.click()
-    box.children[1].children[0].value = 0.1  # lr slider
-    box.children[0].children[1].value = 4  # hidden size: fresh model
-    s = TrainingStepper()
-    s.epoch()
-    start = time.process_time()
-    s.draw()
-    assert time.process_time() - start < 0.5  # ~50 ms on an idle core
+    assert drawn[-2:] == [("moons", 16, 1, 0.5), ("moons", 16, 1 + 7, 0.5)]  # 200 points / 32 = 7 steps
+    lr.value = 0.1  # acts from the next step on
+    step.click()
+    assert drawn[-1] == ("moons", 16, 9, 0.1)
+    reset.click()
+    assert drawn[-1][2] == 0
+    hidden.value = 4  # a fresh model
+    data.value = "spirals"
+    assert drawn[-2:] == [("moons", 4, 0, 0.1), ("spirals", 4, 0, 0.1)]
 
 
 def test_checks_05():
-    from nlpcourse import checks
     from nlpcourse.mlp import (
         EXERCISE_ALPHA,
         EXERCISE_LABEL,
@@ -378,6 +457,7 @@ def test_checks_05():
         EXERCISE_SCORES,
         EXERCISE_UPSTREAM,
         EXERCISE_Z,
+        checks,
     )
 
     p = np.exp(EXERCISE_SCORES) / np.exp(EXERCISE_SCORES).sum()
@@ -395,7 +475,7 @@ def test_checks_05():
 
 
 def test_check_hints(capsys):
-    from nlpcourse import checks
+    from nlpcourse.mlp import checks
 
     checks.check_dsoft(np.ones(3))
     assert "base case" in capsys.readouterr().out
@@ -408,7 +488,7 @@ def test_check_hints(capsys):
 
 
 def test_dead_relu_units_after_a_too_large_learning_rate():
-    from nlpcourse.mlp import SGD, dead_relu_units
+    from nlpcourse.mlp.train import SGD, dead_relu_units
 
     X, y = make_spirals(300)
     model = mlp((2, 64, 3), "relu", seed=0)
@@ -422,7 +502,8 @@ def test_dead_relu_units_after_a_too_large_learning_rate():
 
 
 def test_layer_classes_forward_backward_and_helpers():
-    from nlpcourse.mlp import History, Sigmoid, Tanh, check_labels, torch_loss
+    from nlpcourse.mlp import Sigmoid, Tanh, check_labels, torch_loss
+    from nlpcourse.mlp.train import History
 
     z = np.linspace(-3, 3, 12).reshape(4, 3)
     up = np.arange(12.0).reshape(4, 3) / 10
@@ -451,7 +532,7 @@ def test_layer_classes_forward_backward_and_helpers():
 
 
 def test_more_bad_inputs():
-    from nlpcourse.mlp import pooling_matrix, split_indices
+    from nlpcourse.mlp.sentiment import pooling_matrix, split_indices
 
     with pytest.raises(ValueError, match="n: expected at least 2"):
         make_moons(1)
@@ -492,14 +573,14 @@ def test_gradient_check_accepts_read_only_inputs_without_warnings(recwarn):
 
 def test_stratified_folds_cover_every_example_once_and_keep_class_balance():
     y = np.repeat([0, 1], [60, 40])
-    folds = mlp_module.stratified_folds(y, folds=10, seed=3)
+    folds = sentiment.stratified_folds(y, folds=10, seed=3)
     assert len(folds) == 10
     assert np.array_equal(np.sort(np.concatenate(folds)), np.arange(100))
     assert all(len(f) == 10 and (y[f] == 0).sum() == 6 for f in folds)
     with pytest.raises(ValueError, match="folds"):
-        mlp_module.stratified_folds(y, folds=1)
+        sentiment.stratified_folds(y, folds=1)
     with pytest.raises(TypeError, match="folds"):
-        mlp_module.stratified_folds(y, folds=2.5)
+        sentiment.stratified_folds(y, folds=2.5)
 
 
 def test_sentiment_cv_predicts_every_example_once_and_the_zero_input_model_is_chance():
@@ -508,15 +589,15 @@ def test_sentiment_cv_predicts_every_example_once_and_the_zero_input_model_is_ch
     vectors = rng.standard_normal((6, 3))
     P = np.zeros((40, 6))
     P[np.arange(40), y * 3] = 1.0  # each class has its own word: a separable toy task
-    learned = mlp_module.sentiment_cv(P, y, vectors, fine_tune=False, folds=4, epochs=60, lr=3e-2)
+    learned = sentiment.sentiment_cv(P, y, vectors, fine_tune=False, folds=4, epochs=60, lr=3e-2)
     assert learned["n"] == 40 and learned["correct"] == 40 and learned["train"] == 1.0
-    zero = mlp_module.sentiment_cv(P, y, vectors, fine_tune=False, zero_inputs=True, folds=4, epochs=20)
+    zero = sentiment.sentiment_cv(P, y, vectors, fine_tune=False, zero_inputs=True, folds=4, epochs=20)
     assert zero["correct"] <= 30  # no input, no signal: at most the majority guess per fold
 
 
 def test_nudged_final_losses_separates_a_stable_from_a_chaotic_learning_rate():
     X, y = make_spirals(300)
-    stable = mlp_module.nudged_final_losses((2, 64, 3), "tanh", X, y, 0.1, starts=3)
-    chaotic = mlp_module.nudged_final_losses((2, 64, 3), "tanh", X, y, 5.0, starts=5)
+    stable = train_module.nudged_final_losses((2, 64, 3), "tanh", X, y, 0.1, starts=3)
+    chaotic = train_module.nudged_final_losses((2, 64, 3), "tanh", X, y, 5.0, starts=5)
     assert stable.shape == (3,) and np.ptp(stable) < 1e-9
     assert np.ptp(chaotic) > 0.1

@@ -14,9 +14,10 @@ def test_seed_everything_seeds_python_numpy_and_torch():
     assert (random.random(), np.random.rand(), torch.rand(1).item()) == a
 
 
-@pytest.mark.parametrize("bad", [-1, 1.5, "0", True, None])
-def test_seed_everything_rejects_bad_seeds(bad):
-    with pytest.raises(ValueError, match="seed must be a non-negative int"):
+@pytest.mark.parametrize(("bad", "error"), [(-1, ValueError), (1.5, TypeError), ("0", TypeError),
+                                            (True, TypeError), (None, TypeError)])
+def test_seed_everything_rejects_bad_seeds(bad, error):
+    with pytest.raises(error, match="seed: expected an int >= 0"):
         nlpcourse.seed_everything(bad)
 
 
@@ -44,6 +45,6 @@ def test_torch_threads_sets_and_restores():
     with pytest.raises(RuntimeError), nlpcourse.torch_threads(1):
         raise RuntimeError("restored even when the block fails")
     assert torch.get_num_threads() == before
-    for bad in (0, -2, 1.5, True, "2"):
-        with pytest.raises(ValueError, match="threads: expected an int >= 1 or None"), nlpcourse.torch_threads(bad):
+    for bad, error in ((0, ValueError), (-2, ValueError), (1.5, TypeError), (True, TypeError), ("2", TypeError)):
+        with pytest.raises(error, match="threads: expected an int >= 1"), nlpcourse.torch_threads(bad):
             pass

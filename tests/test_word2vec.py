@@ -5,11 +5,12 @@ import numpy as np
 import pytest
 import torch
 from matplotlib.figure import Figure
-from scipy.stats import chisquare
 
+from nlpcourse import corpus, functional
 from nlpcourse import word2vec as w2v
 from nlpcourse.data import Vocab, load_corpus
 from nlpcourse.evaluation import Embeddings
+from nlpcourse.word2vec import checks, figures, train, widgets
 
 LECTURE = "lemon , a tablespoon of apricot jam a pinch".split()
 
@@ -52,14 +53,14 @@ def test_cbow_examples_pad_the_ends():
     np.testing.assert_array_equal(contexts[1], [-1, 7, 9, -1])
 
 
-@pytest.mark.parametrize("window", [0, -1, 1.5])
-def test_bad_window_is_named(window):
-    with pytest.raises(ValueError, match="window"):
+@pytest.mark.parametrize("window, error", [(0, ValueError), (-1, ValueError), (1.5, TypeError)])
+def test_bad_window_is_named(window, error):
+    with pytest.raises(error, match="window"):
         w2v.skipgram_pairs(np.array([1, 2, 3]), window)
 
 
 def test_ids_must_be_integers():
-    with pytest.raises(ValueError, match="ids"):
+    with pytest.raises(TypeError, match="ids"):
         w2v.skipgram_pairs(np.array([1.0, 2.0]), 2)
 
 
@@ -100,9 +101,9 @@ def test_naive_softmax_is_stable_for_huge_scores():
 
 def test_softmax_and_logsumexp():
     z = np.array([1.0, 2.0, 3.0])
-    np.testing.assert_allclose(w2v.softmax(z), np.exp(z) / np.exp(z).sum())
-    assert w2v.logsumexp(z + 1000) == pytest.approx(np.log(np.exp(z).sum()) + 1000)
-    assert w2v.sigmoid(-1000.0) == 0.0 and w2v.sigmoid(1000.0) == 1.0
+    np.testing.assert_allclose(functional.softmax(z), np.exp(z) / np.exp(z).sum())
+    assert functional.logsumexp(z + 1000) == pytest.approx(np.log(np.exp(z).sum()) + 1000)
+    assert functional.sigmoid(-1000.0) == 0.0 and functional.sigmoid(1000.0) == 1.0
 
 
 def test_torch_losses_equal_numpy(params):
@@ -174,36 +175,6 @@ def test_neg_sampling_bad_negatives(params):
 
 
 # ---------------------------------------------------------------- the noise distribution and the sampler
-def test_unigram_noise_reproduces_the_lecture_numbers():
-    powered = np.array([0.9, 0.09, 0.01]) ** 0.75
-    np.testing.assert_allclose(powered, [0.92, 0.16, 0.032], atol=0.005)
-    p = w2v.unigram_noise([0.9, 0.09, 0.01], 0.75)
-    np.testing.assert_allclose(p, powered / powered.sum())
-    np.testing.assert_allclose(p, [0.825, 0.147, 0.028], atol=0.001)
-    np.testing.assert_allclose(w2v.unigram_noise([3, 1], 1.0), [0.75, 0.25])
-    np.testing.assert_allclose(w2v.unigram_noise([3, 1], 0.0), [0.5, 0.5])
-    with pytest.raises(ValueError, match="alpha"):
-        w2v.unigram_noise([3, 1], 1.5)
-    with pytest.raises(ValueError, match="counts"):
-        w2v.unigram_noise([], 0.75)
-
-
-def test_sampler_follows_the_noise_distribution_chi_square():
-    counts = (1000 / np.arange(1, 51)).astype(int) + 1
-    probs = w2v.unigram_noise(counts)
-    draws = w2v.NegativeSampler(probs, seed=0).draw(100_000)
-    observed = np.bincount(draws, minlength=len(probs))
-    assert chisquare(observed, probs * len(draws)).pvalue > 0.01
-
-
-def test_sampler_never_returns_the_positive():
-    sampler = w2v.NegativeSampler(w2v.unigram_noise([100, 1, 1]), seed=0)
-    positives = np.zeros(500, dtype=np.int64)
-    negs = sampler.sample(positives, 5)
-    assert negs.shape == (500, 5) and not np.any(negs == 0)
-    assert sampler.sample(1, 4).shape == (4,)
-    with pytest.raises(ValueError, match="k: expected an int >= 1, got 0"):
-        sampler.sample(1, 0)
 
 
 # ---------------------------------------------------------------- batched torch version = the numpy math
@@ -219,7 +190,7 @@ def test_batch_loss_equals_numpy_sum():
     W, C, centers, contexts, negs = small_batch()
     rows = zip(centers, contexts, negs, strict=True)
     expected = sum(w2v.neg_sampling_loss_and_grad(W[i], C, o, n)[0] for i, o, n in rows)
-    got = w2v.sgns_batch_loss(*(torch.tensor(x) for x in (W, C, centers, contexts, negs)))
+    got = train.sgns_batch_loss(*(torch.tensor(x) for x in (W, C, centers, contexts, negs)))
     assert got.item() == pytest.approx(expected)
 
 
@@ -227,10 +198,10 @@ def test_batch_step_is_an_sgd_step_with_autograd_gradients():
     W, C, centers, contexts, negs = small_batch()
     tW, tC = torch.tensor(W, requires_grad=True), torch.tensor(C, requires_grad=True)
     idx = [torch.tensor(x) for x in (centers, contexts, negs)]
-    w2v.sgns_batch_loss(tW, tC, *idx).backward()
+    train.sgns_batch_loss(tW, tC, *idx).backward()
     W2, C2 = torch.tensor(W), torch.tensor(C)
-    loss = w2v.sgns_batch_step(W2, C2, *idx, lr=0.1)
-    assert loss == pytest.approx(w2v.sgns_batch_loss(torch.tensor(W), torch.tensor(C), *idx).item())
+    loss = train.sgns_batch_step(W2, C2, *idx, lr=0.1)
+    assert loss == pytest.approx(train.sgns_batch_loss(torch.tensor(W), torch.tensor(C), *idx).item())
     np.testing.assert_allclose(W2.numpy(), W - 0.1 * tW.grad.numpy(), atol=1e-12)
     np.testing.assert_allclose(C2.numpy(), C - 0.1 * tC.grad.numpy(), atol=1e-12)
 
@@ -241,13 +212,13 @@ def test_pool_step_equals_the_per_pair_step_with_negatives_from_the_pool():
     picks = torch.tensor([[0, 1], [2, 2], [4, 3]])
     idx = [torch.tensor(centers), torch.tensor(contexts)]
     W1, C1, W2, C2 = (torch.tensor(x) for x in (W, C, W, C))
-    loss1 = w2v.sgns_batch_step(W1, C1, *idx, pool[picks], lr=0.1)
-    loss2 = w2v.sgns_pool_step(W2, C2, *idx, pool, picks, lr=0.1)
+    loss1 = train.sgns_batch_step(W1, C1, *idx, pool[picks], lr=0.1)
+    loss2 = train.sgns_pool_step(W2, C2, *idx, pool, picks, lr=0.1)
     assert loss1 == pytest.approx(loss2)
     np.testing.assert_allclose(W1.numpy(), W2.numpy(), atol=1e-12)
     np.testing.assert_allclose(C1.numpy(), C2.numpy(), atol=1e-12)
     W3, C3 = torch.tensor(W), torch.tensor(C)
-    assert np.isnan(w2v.sgns_pool_step(W3, C3, *idx, pool, picks, lr=0.1, compute_loss=False))
+    assert np.isnan(train.sgns_pool_step(W3, C3, *idx, pool, picks, lr=0.1, compute_loss=False))
     np.testing.assert_array_equal(W3.numpy(), W2.numpy())
 
 
@@ -255,33 +226,16 @@ def test_pool_step_skips_a_negative_equal_to_the_positive():
     W, C, centers, contexts, _ = small_batch()  # pair 0's positive context is word 3
     idx = [torch.tensor(centers), torch.tensor(contexts)]
     W1, C1 = torch.tensor(W), torch.tensor(C)
-    w2v.sgns_pool_step(W1, C1, *idx, torch.tensor([3, 9]), torch.tensor([[0, 1], [1, 1], [1, 1]]), lr=0.1)
+    train.sgns_pool_step(W1, C1, *idx, torch.tensor([3, 9]), torch.tensor([[0, 1], [1, 1], [1, 1]]), lr=0.1)
     # the same as per-pair negatives [[3, 9], [9, 9], [9, 9]] where the 3 of pair 0 is skipped
     W3, C3 = torch.tensor(W), torch.tensor(C)
-    w2v.sgns_batch_step(W3, C3, *idx, torch.tensor([[3, 9], [9, 9], [9, 9]]), lr=0.1)
+    train.sgns_batch_step(W3, C3, *idx, torch.tensor([[3, 9], [9, 9], [9, 9]]), lr=0.1)
     np.testing.assert_allclose(W1.numpy(), W3.numpy(), atol=1e-12)
     np.testing.assert_allclose(C1.numpy(), C3.numpy(), atol=1e-12)
 
 
-def test_keep_probabilities_match_gensim():
-    from gensim.models import Word2Vec
-
-    sentences = load_corpus("lee_background.cor")
-    model = Word2Vec(min_count=5, sample=1e-3)
-    model.build_vocab(sentences)
-    vocab = Vocab.build(sentences, min_count=5)
-    ours = w2v.keep_probabilities(vocab.counts, 1e-3)
-    theirs = np.array([model.wv.get_vecattr(w, "sample_int") / 2**32 for w in vocab.itos])
-    np.testing.assert_allclose(ours, theirs, atol=1e-6)
-    # the noise distribution: gensim's cumulative table of count^0.75
-    cum = model.cum_table.astype(np.float64)
-    gensim_noise = np.diff(cum, prepend=0.0) / cum[-1]
-    by_word = np.array([gensim_noise[model.wv.key_to_index[w]] for w in vocab.itos])
-    np.testing.assert_allclose(w2v.unigram_noise(vocab.counts, 0.75), by_word, atol=1e-8)
-
-
 def test_compare_with_gensim_runs_both_trainers():
-    runs, embeddings = w2v.compare_with_gensim(load_corpus("lee_background.cor"), seeds=(0,), transform=None,
+    runs, embeddings = train.compare_with_gensim(load_corpus("lee_background.cor"), seeds=(0,), transform=None,
                                                progress=False, dim=10, epochs=1, min_count=5)
     assert list(runs["trainer"]) == ["ours", "gensim"] and set(embeddings) == {("ours", 0), ("gensim", 0)}
     assert runs["oov_wordsim353"].nunique() == 1  # same vocabulary for both
@@ -298,7 +252,7 @@ def planted_corpus(n_sentences=400, seed=0):
 
 def test_trainer_learns_the_planted_structure_and_loss_decreases():
     history = []
-    emb = w2v.train_sgns(planted_corpus(), dim=10, window=2, negative=3, epochs=5, min_count=1, sample=0,
+    emb = train.train_sgns(planted_corpus(), dim=10, window=2, negative=3, epochs=5, min_count=1, sample=0,
                          lr=0.05, batch_size=64, progress=False, history=history)
     assert isinstance(emb, Embeddings) and emb.vectors.shape == (10, 10)
     assert np.mean(history[-10:]) < 0.8 * np.mean(history[:10])
@@ -311,20 +265,20 @@ def test_trainer_learns_the_planted_structure_and_loss_decreases():
 @pytest.mark.parametrize("pool_size", [0, 8])
 def test_trainer_is_deterministic(pool_size):
     kw = dict(dim=8, window=2, epochs=2, min_count=1, batch_size=32, progress=False, seed=3, pool_size=pool_size)
-    a = w2v.train_sgns(planted_corpus(100), **kw)
-    b = w2v.train_sgns(planted_corpus(100), **kw)
+    a = train.train_sgns(planted_corpus(100), **kw)
+    b = train.train_sgns(planted_corpus(100), **kw)
     np.testing.assert_array_equal(a.vectors, b.vectors)
 
 
 def test_trainer_with_negatives_per_pair_learns_too():
-    emb = w2v.train_sgns(planted_corpus(), dim=10, window=2, negative=3, epochs=5, min_count=1, sample=0,
+    emb = train.train_sgns(planted_corpus(), dim=10, window=2, negative=3, epochs=5, min_count=1, sample=0,
                          lr=0.05, batch_size=64, pool_size=0, progress=False)
     assert {w for w, _ in emb.most_similar("bus", k=4)} == {"car", "train", "tram", "ship"}
 
 
 def test_trainer_restores_torch_threads():
     before = torch.get_num_threads()
-    w2v.train_sgns(planted_corpus(20), dim=4, min_count=1, epochs=1, progress=False, threads=1)
+    train.train_sgns(planted_corpus(20), dim=4, min_count=1, epochs=1, progress=False, threads=1)
     assert torch.get_num_threads() == before
 
 
@@ -342,14 +296,16 @@ def test_trainer_restores_torch_threads():
 def test_trainer_bad_input(kwargs, match):
     args = dict(sentences=planted_corpus(10), min_count=1, progress=False) | kwargs
     with pytest.raises(ValueError, match=match):
-        w2v.train_sgns(**args)
+        train.train_sgns(**args)
 
 
 # ---------------------------------------------------------------- cost, widgets, figures, probes
 def test_time_naive_softmax_rows():
     df = w2v.time_naive_softmax([10, 100], dim=8, repeats=2)
     assert list(df["vocab_size"]) == [10, 100] and (df["ms_per_example"] > 0).all()
-    assert isinstance(w2v.draw_cost_curve(df), Figure)
+    ax = figures.draw_cost_curve(df).axes[0]
+    assert len(ax.lines) == 1 and list(ax.lines[0].get_xdata()) == [10, 100]
+    assert ax.get_xlabel() == "vocabulary size |V|"
 
 
 def test_sgd_step_demo_pulls_the_positive_and_pushes_the_negatives():
@@ -359,7 +315,12 @@ def test_sgd_step_demo_pulls_the_positive_and_pushes_the_negatives():
     after = demo.similarities()["sigmoid"]
     assert len(demo.losses) == 6 and all(np.diff(demo.losses) < 0)
     assert after["jam"] > before["jam"] and (after.iloc[1:] < before.iloc[1:]).all()
-    assert len(w2v.draw_sgd_step(demo).axes) == 2
+    fig = figures.draw_sgd_step(demo)
+    assert len(fig.axes) == 2
+    assert fig.axes[0].get_title().startswith("step 5:")
+    assert [t.get_text() for t in fig.axes[0].texts if t.get_text()] == demo.words  # every vector labelled
+    assert len([a for a in fig.axes[0].texts if not a.get_text()]) == 8  # 4 vectors + 4 dashed update arrows
+    np.testing.assert_allclose(fig.axes[1].lines[0].get_ydata(), demo.losses)
     demo.reset()
     assert len(demo.losses) == 1
     with pytest.raises(ValueError, match="lr"):
@@ -368,12 +329,18 @@ def test_sgd_step_demo_pulls_the_positive_and_pushes_the_negatives():
 
 def test_noise_figure_and_pca_and_bias_probe():
     vocab = Vocab.build(planted_corpus(20), min_count=1)
-    assert isinstance(w2v.draw_noise_distribution(vocab.itos, vocab.counts, 0.5, top=5), Figure)
+    ax = figures.draw_noise_distribution(vocab.itos, vocab.counts, 0.5, top=5).axes[0]
+    assert len(ax.patches) == 10  # 5 words × (unigram, unigram^α)
+    assert [t.get_text() for t in ax.get_xticklabels()] == vocab.itos[:5]
+    heights = np.array([p.get_height() for p in ax.patches])
+    np.testing.assert_allclose(heights[5:], corpus.unigram_noise(vocab.counts, 0.5)[:5])
     emb = Embeddings(np.random.default_rng(0).standard_normal((len(vocab), 4)), vocab)
-    assert isinstance(w2v.draw_embedding_pca(emb, ["apple", "car", "bus"]), Figure)
+    fig = figures.draw_embedding_pca(emb, ["apple", "car", "bus"])
+    assert isinstance(fig, Figure) and len(fig.axes[0].collections[0].get_offsets()) == 3
+    assert sorted(t.get_text() for t in fig.axes[0].texts) == ["apple", "bus", "car"]
     with pytest.raises(KeyError, match="zebra"):
-        w2v.draw_embedding_pca(emb, ["apple", "zebra"])
-    probe = w2v.gender_direction(emb, ["apple", "zebra"], pair=("car", "bus"))
+        figures.draw_embedding_pca(emb, ["apple", "zebra"])
+    probe = train.gender_direction(emb, ["apple", "zebra"], pair=("car", "bus"))
     expected = emb.similarity("apple", "car") - emb.similarity("apple", "bus")
     assert probe.loc["apple", "difference"] == pytest.approx(expected)
     assert np.isnan(probe.loc["zebra", "difference"])
@@ -382,9 +349,9 @@ def test_noise_figure_and_pca_and_bias_probe():
 # ---------------------------------------------------------------- exercise checks and widgets
 def exercise_values():
     c, U, o = w2v.EXERCISE_CENTER, w2v.EXERCISE_OUTSIDE, w2v.EXERCISE_TARGET
-    p = w2v.softmax(U @ c)
+    p = functional.softmax(U @ c)
     grad_center = U.T @ (p - np.eye(len(U))[o])
-    grad_positive = (w2v.sigmoid(U[o] @ c) - 1.0) * c
+    grad_positive = (functional.sigmoid(U[o] @ c) - 1.0) * c
     return c, U, o, p, grad_center, grad_positive
 
 
@@ -400,8 +367,6 @@ def exercise_values():
     ],
 )
 def test_check_softmax_center_grad(capsys, answer, ok, hint):
-    from nlpcourse import checks
-
     assert checks.check_softmax_center_grad(answer(exercise_values())) is ok
     assert hint in capsys.readouterr().out
 
@@ -412,13 +377,11 @@ def test_check_softmax_center_grad(capsys, answer, ok, hint):
         (lambda v: v[5], True, "Correct"),
         (lambda v: ..., False, "Not answered"),
         (lambda v: -v[5], False, "sign is flipped"),
-        (lambda v: w2v.sigmoid(v[1][v[2]] @ v[0]) * v[0], False, "negatives' formula"),
-        (lambda v: (w2v.sigmoid(v[1][v[2]] @ v[0]) - 1) * v[1][v[2]], False, "along the center vector"),
+        (lambda v: functional.sigmoid(v[1][v[2]] @ v[0]) * v[0], False, "negatives' formula"),
+        (lambda v: (functional.sigmoid(v[1][v[2]] @ v[0]) - 1) * v[1][v[2]], False, "along the center vector"),
     ],
 )
 def test_check_sgns_positive_grad(capsys, answer, ok, hint):
-    from nlpcourse import checks
-
     assert checks.check_sgns_positive_grad(answer(exercise_values())) is ok
     assert hint in capsys.readouterr().out
 
@@ -429,59 +392,43 @@ def test_check_sgns_positive_grad(capsys, answer, ok, hint):
         (np.sqrt([0.9, 0.09, 0.01]) / np.sqrt([0.9, 0.09, 0.01]).sum(), True, "Correct"),
         (None, False, "Not answered"),
         (np.sqrt([0.9, 0.09, 0.01]), False, "divide by their sum"),
-        (w2v.unigram_noise([0.9, 0.09, 0.01], 0.75), False, "α = 0.75"),
+        (corpus.unigram_noise([0.9, 0.09, 0.01], 0.75), False, "α = 0.75"),
         ([0.9, 0.09, 0.01], False, "α = 1"),
         ([0.5, 0.3, 0.3], False, "sums to 1"),
     ],
 )
 def test_check_noise_alpha_half(capsys, answer, ok, hint):
-    from nlpcourse import checks
-
     assert checks.check_noise_alpha_half(answer) is ok
     assert hint in capsys.readouterr().out
 
 
-def test_widgets_build_and_step():
-    from nlpcourse import widgets
-
+def test_widgets_build_and_step(monkeypatch):
+    drawn = []  # (steps taken, lr) of the state each redraw showed
+    monkeypatch.setattr(widgets, "draw_sgd_step", lambda state: drawn.append((len(state.losses) - 1, state.lr)))
     box = widgets.sgd_step_explorer(lr=0.3)
-    step_button = box.children[0].children[1]
-    step_button.click()  # one SGNS step and a redraw, no error
+    slider, step, five, reset = box.children[0].children
+    assert [b.description for b in (step, five, reset)] == ["step", "5 steps", "reset"]
+    assert drawn == [(0, 0.3)]  # the default state is drawn at once
+    step.click()
+    five.click()
+    assert drawn[-2:] == [(1, 0.3), (6, 0.3)]
+    reset.click()
+    assert drawn[-1] == (0, 0.3)
+    step.click()
+    slider.value = 1.0  # a new learning rate starts again from the initial vectors
+    assert drawn[-1] == (0, 1.0)
+    alphas = []
+    real = widgets.draw_noise_distribution
+
+    def spy(words, counts, alpha, top):
+        alphas.append((alpha, top))
+        return real(words, counts, alpha, top)
+
+    monkeypatch.setattr(widgets, "draw_noise_distribution", spy)
     vocab = Vocab.build(planted_corpus(20), min_count=1)
     slider = widgets.noise_alpha_explorer(vocab.itos, vocab.counts, top=5).children[0].children[0]
     slider.value = 0.2
-
-
-def test_encode_corpus_and_epoch_pairs_follow_gensims_reduced_window():
-    from nlpcourse.data import Vocab
-
-    sentences = [["a", "b", "c", "d", "e"], ["f", "g"], ["zzz"]]
-    vocab = Vocab.build(sentences[:2])
-    corpus, sid = w2v.encode_corpus(sentences, vocab)
-    assert corpus.shape == sid.shape == (7,) and sid.tolist() == [0, 0, 0, 0, 0, 1, 1]  # "zzz" is dropped
-    keep = np.ones(len(vocab), dtype=np.float32)
-    # window 1: the reach is always 1, so the pairs are exactly the fixed-window pairs
-    c, o = w2v.epoch_pairs(corpus, sid, keep, 1, np.random.default_rng(0))
-    expected = w2v.skipgram_pairs_corpus([corpus[sid == 0], corpus[sid == 1]], 1)
-    assert sorted(zip(c.tolist(), o.tolist(), strict=True)) == sorted(map(tuple, expected.tolist()))
-    # a wider window: a subset of the fixed-window pairs, never across sentences, near pairs more often
-    fixed = {tuple(p) for p in w2v.skipgram_pairs_corpus([corpus[sid == 0], corpus[sid == 1]], 3).tolist()}
-    rng = np.random.default_rng(1)
-    counts = {1: 0, 3: 0}
-    for _ in range(200):
-        c, o = w2v.epoch_pairs(corpus, sid, keep, 3, rng)
-        assert set(zip(c.tolist(), o.tolist(), strict=True)) <= fixed
-        pos = {w: i for i, w in enumerate(corpus.tolist())}
-        for a, b in zip(c.tolist(), o.tolist(), strict=True):
-            d = abs(pos[a] - pos[b])
-            if d in counts:
-                counts[d] += 1
-    assert counts[1] > 2 * counts[3]
-    with pytest.raises(ValueError, match="window"):
-        w2v.epoch_pairs(corpus, sid, keep, 0, rng)
-    # subsampling: keep nothing -> no pairs
-    c, _ = w2v.epoch_pairs(corpus, sid, np.zeros(len(vocab), dtype=np.float32), 2, rng)
-    assert len(c) == 0
+    assert alphas == [(0.75, 5), (0.2, 5)]
 
 
 # ---------------------------------------------------------------- review additions
@@ -490,7 +437,7 @@ def test_oov_by_min_count_equals_word_similarity_and_grows_with_the_cut_off():
     from nlpcourse.evaluation import word_similarity
 
     lee, pairs = load_corpus("lee_background.cor"), load_similarity("wordsim353")
-    table = w2v.oov_by_min_count(lee, pairs, min_counts=(1, 2, 5))
+    table = train.oov_by_min_count(lee, pairs, min_counts=(1, 2, 5))
     assert list(table.columns) == ["min_count", "vocab_size", "pairs_in_vocabulary", "oov_ratio"]
     assert table["oov_ratio"].is_monotonic_increasing and table["vocab_size"].is_monotonic_decreasing
     for min_count, row in zip((1, 2, 5), table.itertuples(), strict=True):
@@ -501,11 +448,11 @@ def test_oov_by_min_count_equals_word_similarity_and_grows_with_the_cut_off():
         assert row.oov_ratio == pytest.approx(result.oov_ratio)
     assert table["oov_ratio"].round(3).tolist() == [0.538, 0.623, 0.830]  # 62% at min_count 2, 83% at 5
     with pytest.raises(KeyError, match="pairs"):
-        w2v.oov_by_min_count(lee, pairs.rename(columns={"word2": "w2"}))
+        train.oov_by_min_count(lee, pairs.rename(columns={"word2": "w2"}))
     with pytest.raises(ValueError, match="min_counts: expected an int >= 1, got 0"):
-        w2v.oov_by_min_count(lee, pairs, min_counts=(0,))
+        train.oov_by_min_count(lee, pairs, min_counts=(0,))
     with pytest.raises(ValueError, match="pairs: expected at least one row"):
-        w2v.oov_by_min_count(lee, pairs.iloc[:0])
+        train.oov_by_min_count(lee, pairs.iloc[:0])
 
 
 def test_cbow_losses_in_numpy_and_torch_agree(params):
@@ -535,8 +482,8 @@ def test_exercise_example_is_consistent():
 
 def test_train_gensim_with_one_worker_is_reproducible():
     sentences = load_corpus("lee_background.cor")
-    a = w2v.train_gensim(sentences, dim=10, epochs=1, seed=3, workers=1)
-    b = w2v.train_gensim(sentences, dim=10, epochs=1, seed=3, workers=1)
+    a = train.train_gensim(sentences, dim=10, epochs=1, seed=3, workers=1)
+    b = train.train_gensim(sentences, dim=10, epochs=1, seed=3, workers=1)
     assert isinstance(a, Embeddings) and a.vectors.shape == (len(Vocab.build(sentences, min_count=5)), 10)
     np.testing.assert_array_equal(a.vectors, b.vectors)
 
@@ -553,13 +500,13 @@ def _text_boxes_overlap(fig):
 def test_figure_labels_do_not_overlap():
     demo = w2v.SGDStepDemo(lr=2.0)
     demo.step(5)  # the negatives end up pointing the same way, so do apricot and jam
-    assert _text_boxes_overlap(w2v.draw_sgd_step(demo)) == []
+    assert _text_boxes_overlap(figures.draw_sgd_step(demo)) == []
     vocab = Vocab.build(planted_corpus(20), min_count=1)
     vectors = np.zeros((len(vocab), 4))
     vectors[:, 0] = np.arange(len(vocab)) * 1e-3  # all the words nearly on one point
     vectors[:, 1] = np.arange(len(vocab)) % 2
     emb = Embeddings(vectors, vocab)
-    assert _text_boxes_overlap(w2v.draw_embedding_pca(emb, vocab.itos)) == []
+    assert _text_boxes_overlap(figures.draw_embedding_pca(emb, vocab.itos)) == []
 
 
 @pytest.mark.parametrize(
@@ -571,19 +518,13 @@ def test_figure_labels_do_not_overlap():
         (lambda: w2v.skipgram_pairs_corpus([np.array([1, 2])], 0), ValueError, "window"),
         (lambda: w2v.cbow_examples(np.array([1, 2]), -1), ValueError, "window"),
         (lambda: w2v.init_params(0, 3), ValueError, "vocab_size: expected an int >= 1, got 0"),
-        (lambda: w2v.init_params(5, 2.5), ValueError, "dim: expected an int >= 1, got 2.5"),
+        (lambda: w2v.init_params(5, 2.5), TypeError, "dim: expected an int >= 1, got 2.5"),
         (lambda: w2v.one_hot(0, 0), ValueError, "size"),
         (lambda: w2v.naive_softmax_loss_and_grad(np.ones((2, 3)), np.ones((4, 3)), 0), ValueError,
          r"center_vec: expected shape \(d,\) with d=3, got \(2, 3\)"),
-        (lambda: w2v.NegativeSampler([0.5, 0.2]), ValueError, "probs: expected a 1-D probability vector"),
-        (lambda: w2v.NegativeSampler([1.0]), ValueError, "probs"),
-        (lambda: w2v.NegativeSampler([1.0, 0.0]).sample(0, 2), ValueError, "positives: a positive holds all"),
-        (lambda: w2v.NegativeSampler([0.5, 0.5]).sample(2, 2), ValueError,
-         r"positives: expected word indices in \[0, 2\), got 2"),
-        (lambda: w2v.keep_probabilities([10, 1], -1e-3), ValueError, "sample: expected a threshold >= 0"),
         (lambda: w2v.time_naive_softmax([0]), ValueError, "vocab_sizes"),
         (lambda: w2v.changed_rows(np.zeros(3)), ValueError, "grad"),
-        (lambda: w2v.draw_noise_distribution(["a"], [3, 1]), ValueError, "words: expected 2 words"),
+        (lambda: figures.draw_noise_distribution(["a"], [3, 1]), ValueError, "words: expected 2 words"),
         (lambda: w2v.SGDStepDemo(words=("apricot", "jam")), ValueError, "words: expected 4 words, got 2"),
         (lambda: w2v.SGDStepDemo().step(0), ValueError, "n: expected an int >= 1, got 0"),
     ],
@@ -593,18 +534,46 @@ def test_bad_input_names_the_argument(call, error, match):
         call()
 
 
-def test_keep_probabilities_without_subsampling_and_bias_probe_anchor():
-    np.testing.assert_array_equal(w2v.keep_probabilities([10, 1], 0.0), [1.0, 1.0])
+def test_bias_probe_anchor():
     vocab = Vocab.build(planted_corpus(20), min_count=1)
     emb = Embeddings(np.random.default_rng(0).standard_normal((len(vocab), 4)), vocab)
     with pytest.raises(KeyError, match="pair: 'he' is not in the vocabulary"):
-        w2v.gender_direction(emb, ["apple"], pair=("he", "she"))
+        train.gender_direction(emb, ["apple"], pair=("he", "she"))
+
+
+def test_sgns_config_checks_its_fields_and_takes_overrides():
+    c = train.SGNSConfig(dim=np.int64(8), window=2)
+    assert c.dim == 8 and type(c.dim) is int
+    assert train.SGNSConfig.make(c, epochs=2) == train.SGNSConfig(dim=8, window=2, epochs=2)
+    for bad, error in [(dict(dim=True), TypeError), (dict(dim=2.5), TypeError), (dict(batch_size=0), ValueError),
+                       (dict(alpha=1.5), ValueError), (dict(lr=-0.1), ValueError), (dict(threads=0), ValueError),
+                       (dict(seed=-1), ValueError), (dict(pool_size=1.0), TypeError)]:
+        (name,) = bad
+        with pytest.raises(error, match=name):
+            train.SGNSConfig(**bad)
+    with pytest.raises(TypeError, match="dimm: not a field of SGNSConfig"):
+        train.train_sgns(planted_corpus(10), dimm=3)
+    with pytest.raises(TypeError, match="config"):
+        train.train_sgns(planted_corpus(10), {"dim": 3})
+    a = train.train_sgns(planted_corpus(50), train.SGNSConfig(dim=4, min_count=1, epochs=1), progress=False)
+    b = train.train_sgns(planted_corpus(50), dim=4, min_count=1, epochs=1, progress=False)
+    np.testing.assert_array_equal(a.vectors, b.vectors)  # a config and its fields as keywords are the same run
 
 
 def test_train_sgns_float64_starts_from_the_same_vectors_and_refuses_other_dtypes():
     sents = [["a", "b", "c", "a", "b"], ["c", "a", "b", "c"]] * 5
-    e32 = w2v.train_sgns(sents, dim=4, epochs=1, min_count=1, progress=False)
-    e64 = w2v.train_sgns(sents, dim=4, epochs=1, min_count=1, progress=False, dtype=torch.float64)
+    e32 = train.train_sgns(sents, dim=4, epochs=1, min_count=1, progress=False)
+    e64 = train.train_sgns(sents, dim=4, epochs=1, min_count=1, progress=False, dtype=torch.float64)
     assert e64.vectors.dtype == np.float64 and np.allclose(e32.vectors, e64.vectors, atol=1e-5)
     with pytest.raises(TypeError, match="dtype"):
-        w2v.train_sgns(sents, dim=4, epochs=1, min_count=1, progress=False, dtype=torch.float16)
+        train.train_sgns(sents, dim=4, epochs=1, min_count=1, progress=False, dtype=torch.float16)
+
+
+def test_neg_sampling_loss_is_finite_for_scores_of_any_size():
+    """log σ form: a confidently wrong pair (scores ±10⁴) costs about 2·10⁴, not inf, and equals torch."""
+    center = np.array([100.0, 0.0])
+    outside = np.array([[-100.0, 0.0], [100.0, 0.0], [1.0, 1.0]])
+    loss, g_c, g_o = w2v.neg_sampling_loss_and_grad(center, outside, 0, np.array([1, 2]))
+    ref = w2v.neg_sampling_loss_torch(torch.tensor(center), torch.tensor(outside), 0, np.array([1, 2]))
+    assert np.isfinite(loss) and loss == pytest.approx(float(ref), rel=1e-12)
+    assert np.all(np.isfinite(g_c)) and np.all(np.isfinite(g_o))

@@ -31,7 +31,7 @@ PROMPTS = ("the government", "police said", "the united states", "he said the", 
 
 def _language_model():  # -> the module
     """Notebook 05's language-model module: the one place this package imports it."""
-    from nlpcourse import language_model
+    from nlpcourse.mlp import language_model
 
     return language_model
 

@@ -18,17 +18,23 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import torch_threads
-from .data import Vocab, corpus_path, tokenize
-from .mlp import Linear, SoftmaxCrossEntropy, Tanh, log_softmax
+from .. import torch_threads, validate
+from ..data import Vocab, corpus_path, tokenize
+from . import Linear, SoftmaxCrossEntropy, Tanh, linear_weights, log_softmax
 
 if TYPE_CHECKING:
     import torch
+
+__all__ = [
+    "UNK", "BOS", "EOS", "load_documents", "train_val_split", "lm_vocab", "encode", "windows", "perplexity",
+    "NGramLM", "FixedWindowLM", "LMTrainConfig", "train_window_lm", "COURSE_LM", "course_lm",
+]
 
 Ids = Sequence[int] | np.ndarray  # token ids: a list or an int array
 
@@ -55,7 +61,7 @@ def load_documents(name: str = "lee_background.cor") -> list[list[list[str]]]:
 def train_val_split(docs: list[list[list[str]]], val_docs: int = 30) -> tuple[list[list[str]], list[list[str]]]:
     """Split by document (no sentence of a validation document is seen in training): the last
     ``val_docs`` documents are validation. Returns (train sentences, validation sentences)."""
-    if not 1 <= val_docs < len(docs):
+    if not 1 <= validate.integer(val_docs, "val_docs") < len(docs):
         raise ValueError(f"val_docs: expected 1 <= val_docs < {len(docs)} (the number of documents), got {val_docs}")
     return [s for d in docs[:-val_docs] for s in d], [s for d in docs[-val_docs:] for s in d]
 
@@ -65,7 +71,7 @@ def lm_vocab(sentences: list[list[str]], min_count: int = 2) -> Vocab:
 
     Counts: <unk> counts the rarer words' tokens, <s> and </s> one per sentence.
     """
-    words = Vocab.build(sentences, min_count=min_count)
+    words = Vocab.build(sentences, min_count=validate.positive_int(min_count, "min_count"))
     n_tokens = sum(len(s) for s in sentences)
     specials = [n_tokens - int(words.counts.sum()), len(sentences), len(sentences)]
     return Vocab([UNK, BOS, EOS, *words.itos], [*specials, *words.counts])
@@ -73,6 +79,8 @@ def lm_vocab(sentences: list[list[str]], min_count: int = 2) -> Vocab:
 
 def encode(sentences: list[list[str]], vocab: Vocab) -> list[np.ndarray]:
     """Each sentence as ids with unknown words mapped to <unk> and </s> appended: list of (len + 1,) int64."""
+    if not isinstance(vocab, Vocab) or UNK not in vocab or EOS not in vocab:
+        raise TypeError(f"vocab: expected a data.Vocab with {UNK!r} and {EOS!r} (from lm_vocab), got {vocab!r}")
     unk, eos = vocab.stoi[UNK], vocab.stoi[EOS]
     return [np.array([vocab.stoi.get(w, unk) for w in s] + [eos], dtype=np.int64) for s in sentences]
 
@@ -83,8 +91,9 @@ def windows(encoded: list[np.ndarray], n: int, bos_id: int) -> tuple[np.ndarray,
     Returns:
         contexts (N, n) int64 and targets (N,) int64, N = total number of ids in ``encoded``.
     """
-    if n < 1:
+    if validate.integer(n, "n") < 1:
         raise ValueError(f"n: expected a context size >= 1, got {n}")
+    bos_id = validate.non_negative_int(bos_id, "bos_id")
     ctx, tgt = [], []
     for ids in encoded:
         padded = np.concatenate([np.full(n, bos_id, dtype=np.int64), ids])
@@ -111,8 +120,10 @@ class NGramLM:
 
     def __init__(self, contexts: np.ndarray, targets: np.ndarray, vocab_size: int, discount: float = 0.75) -> None:
         """contexts (N, n) and targets (N,) from ``windows``; ``vocab_size`` V; discount d in (0, 1)."""
-        if not 0 < discount < 1:
+        if not 0 < validate.number(discount, "discount") < 1:
             raise ValueError(f"discount: expected 0 < d < 1, got {discount}")
+        vocab_size = validate.positive_int(vocab_size, "vocab_size")
+        contexts, targets = validate.int_array(contexts, "contexts", ndim=2), validate.int_array(targets, "targets")
         if contexts.ndim != 2 or np.shape(targets) != (len(contexts),):
             raise ValueError(f"targets: expected shape ({len(contexts)},) to match contexts {contexts.shape}, "
                              f"got {np.shape(targets)}")
@@ -161,9 +172,10 @@ class FixedWindowLM:
     """Bengio et al.'s model with numpy weights: E (V, m), W (H, n·m), b (H,), U (V, H), c (V,)."""
 
     def __init__(self, vocab: Vocab, n: int = 3, dim: int = 32, hidden: int = 64, seed: int = 0) -> None:
-        for name, v in {"n": n, "dim": dim, "hidden": hidden}.items():
-            if v < 1:
-                raise ValueError(f"{name}: expected an int >= 1, got {v}")
+        n, dim = validate.positive_int(n, "n"), validate.positive_int(dim, "dim")
+        hidden, seed = validate.positive_int(hidden, "hidden"), validate.non_negative_int(seed, "seed")
+        if not isinstance(vocab, Vocab):
+            raise TypeError(f"vocab: expected a data.Vocab (from lm_vocab), got {type(vocab).__name__}")
         for special in (UNK, BOS, EOS):
             if special not in vocab:
                 raise KeyError(f"vocab: expected the special token {special!r}; build it with lm_vocab")
@@ -171,10 +183,9 @@ class FixedWindowLM:
         self.bos_id, self.eos_id, self.unk_id = vocab.stoi[BOS], vocab.stoi[EOS], vocab.stoi[UNK]
         rng = np.random.default_rng(seed)
         V = len(vocab)
-        hidden_layer, output_layer = Linear(n * dim, hidden, seed=seed + 1), Linear(hidden, V, seed=seed + 2)
-        self.params = {"E": 0.1 * rng.standard_normal((V, dim)),
-                       "W": hidden_layer.params["W"], "b": hidden_layer.params["b"],
-                       "U": output_layer.params["W"], "c": output_layer.params["b"]}
+        W, b = linear_weights(n * dim, hidden, seed=seed + 1)
+        U, c = linear_weights(hidden, V, seed=seed + 2)
+        self.params = {"E": 0.1 * rng.standard_normal((V, dim)), "W": W, "b": b, "U": U, "c": c}
 
     @property
     def dim(self) -> int:
@@ -191,11 +202,8 @@ class FixedWindowLM:
         return contexts.astype(np.int64)
 
     def _layers(self) -> tuple[Linear, Tanh, Linear]:
-        H = len(self.params["b"])  # init="zeros": no random draw, the weights are replaced just below
-        hidden, out = Linear(self.n * self.dim, H, init="zeros"), Linear(H, len(self.vocab), init="zeros")
-        hidden.params = {"W": self.params["W"], "b": self.params["b"]}
-        out.params = {"W": self.params["U"], "b": self.params["c"]}
-        return hidden, Tanh(), out
+        p = self.params
+        return Linear.from_params(p["W"], p["b"]), Tanh(), Linear.from_params(p["U"], p["c"])
 
     def scores(self, contexts: np.ndarray) -> np.ndarray:
         """contexts (N, n) ids -> unnormalised scores U tanh(W x + b) + c, (N, V)."""
@@ -278,19 +286,42 @@ class FixedWindowLM:
         return model
 
 
-def train_window_lm(model: FixedWindowLM, contexts: np.ndarray, targets: np.ndarray, *, epochs: int = 3,
-                    batch_size: int = 512, lr: float = 3e-3, val: tuple[np.ndarray, np.ndarray] | None = None,
-                    seed: int = 0, progress: bool = True) -> dict[str, list[float]]:
-    """Train ``model`` in place with Adam, batched in torch (float32, shuffled with ``seed``).
+@dataclass(frozen=True)
+class LMTrainConfig(validate.Config):
+    """How ``train_window_lm`` trains (checked on creation): Adam's lr, epochs, batch size, shuffling seed."""
+
+    epochs: int = 3
+    batch_size: int = 512
+    lr: float = 3e-3
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        self._set("epochs", validate.positive_int(self.epochs, "epochs"))
+        self._set("batch_size", validate.positive_int(self.batch_size, "batch_size"))
+        self._set("lr", validate.positive_float(self.lr, "lr"))
+        self._set("seed", validate.non_negative_int(self.seed, "seed"))
+
+
+def train_window_lm(model: FixedWindowLM, contexts: np.ndarray, targets: np.ndarray,
+                    config: LMTrainConfig | None = None, *, val: tuple[np.ndarray, np.ndarray] | None = None,
+                    progress: bool = True, **overrides: object) -> dict[str, list[float]]:
+    """Train ``model`` in place with Adam, batched in torch (float32, shuffled with the config's ``seed``).
 
     Args:
         contexts (N, n), targets (N,): training windows; val: optional validation windows.
+        config: ``LMTrainConfig`` (epochs, batch_size, lr, seed); ``overrides`` change its fields for this
+            call, e.g. ``train_window_lm(m, C, T, epochs=5, lr=2e-3)``.
+        progress: a tqdm bar over the batches.
     Returns:
         {"train_loss": mean loss per epoch, "val_perplexity": per epoch (if val given)}.
     """
     import torch
     from tqdm.auto import tqdm
 
+    cfg = LMTrainConfig.make(config, **overrides)
+    epochs, batch_size, lr, seed = cfg.epochs, cfg.batch_size, cfg.lr, cfg.seed
+    if not isinstance(model, FixedWindowLM):
+        raise TypeError(f"model: expected a FixedWindowLM, got {type(model).__name__}")
     contexts = model._check_contexts(contexts)
     if len(targets) != len(contexts):
         raise ValueError(f"targets: expected shape ({len(contexts)},) to match contexts, got {np.shape(targets)}")
@@ -331,6 +362,8 @@ COURSE_LM = {"corpus": "lee_background.cor", "val_docs": 30, "min_count": 3, "n"
 def course_lm(path: str | Path | None = None, *, epochs: int | None = None, progress: bool = False) -> FixedWindowLM:
     """The notebook-05 language model: loaded from ``path`` if that file exists, else trained with
     ``COURSE_LM`` (``epochs`` overrides its epochs) and, when ``path`` is given, saved there."""
+    if epochs is not None:
+        epochs = validate.positive_int(epochs, "epochs")
     if path is not None and Path(path).exists():
         return FixedWindowLM.load(path)
     cfg = COURSE_LM

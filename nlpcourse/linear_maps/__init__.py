@@ -1,19 +1,24 @@
 """Notebook 00: 2×2 matrices acting on a grid of points, then a neural layer σ(Ax + b) on the same grid.
 
 Layer 1 (numpy) is all this topic needs: a grid is two arrays ``xs, ys`` of shape (rows, cols) from
-``np.meshgrid``; a matrix maps every point (x, y) to A @ (x, y).
+``np.meshgrid``; a matrix maps every point (x, y) to A @ (x, y). The figures are in ``figures.py``, the
+exercise checks in ``checks.py``, the widget in ``widgets.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.patches import Polygon
 
-from .plotting import new_figure, plot_grid, plot_points, plot_vectors, square_axes
+from .. import validate
+from ..functional import sigmoid
+
+__all__ = [
+    "make_grid", "as_matrix", "linear_map", "matrix_str", "rotation", "scaling", "shear", "reflection",
+    "projection", "polygon_area", "UNIT_SQUARE", "unit_square_area_after", "real_eigenvectors", "ACTIVATIONS",
+    "layer", "det_label",
+]
 
 ArrayLike2x2 = np.ndarray | list[list[float]]
 
@@ -25,16 +30,15 @@ def make_grid(lim: float = 2.0, n: int = 9) -> tuple[np.ndarray, np.ndarray]:
     Returns:
         (xs, ys), each of shape (n, n).
     """
-    if n < 2:
+    if validate.integer(n, "n") < 2:
         raise ValueError(f"n: expected at least 2 points per side, got {n}")
-    if lim <= 0:
-        raise ValueError(f"lim: expected a positive half-width, got {lim}")
+    lim = validate.number(lim, "lim", low=0.0, low_open=True, what="a half-width")
     return np.meshgrid(np.linspace(-lim, lim, n), np.linspace(-lim, lim, n))
 
 
 def as_matrix(A: ArrayLike2x2, name: str = "A") -> np.ndarray:
     """``A`` as a float (2, 2) array, or a ValueError naming the received shape."""
-    A = np.asarray(A, dtype=float)
+    A = validate.float_array(A, name)
     if A.shape != (2, 2):
         raise ValueError(f"{name}: expected a 2×2 matrix, got shape {A.shape}")
     return A
@@ -50,7 +54,7 @@ def linear_map(A: ArrayLike2x2, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndar
         (xs', ys'), shape (rows, cols) each.
     """
     A = as_matrix(A)
-    xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+    xs, ys = validate.float_array(xs, "xs"), validate.float_array(ys, "ys")
     if xs.shape != ys.shape:
         raise ValueError(f"xs, ys: expected grids of equal shape, got xs {xs.shape} and ys {ys.shape}")
     points = np.stack([xs.ravel(), ys.ravel()])  # (2, rows*cols): one column per point
@@ -66,7 +70,8 @@ def matrix_str(A: np.ndarray | list, decimals: int = 2) -> str:
     Returns:
         e.g. "[ 0.87 -0.50]\n[ 0.50  0.87]".
     """
-    A = np.atleast_2d(np.asarray(A, dtype=float))
+    decimals = validate.non_negative_int(decimals, "decimals")
+    A = np.atleast_2d(validate.float_array(A, "A"))
     if A.ndim != 2:
         raise ValueError(f"A: expected a vector or a matrix, got shape {A.shape}")
     cells = [[f"{v + 0.0:.{decimals}f}" for v in row] for row in np.round(A, decimals)]
@@ -77,25 +82,26 @@ def matrix_str(A: np.ndarray | list, decimals: int = 2) -> str:
 # ---------------------------------------------------------------- the usual suspects
 def rotation(degrees: float) -> np.ndarray:
     """Counter-clockwise rotation by ``degrees``. Returns shape (2, 2)."""
-    t = np.deg2rad(degrees)
+    t = np.deg2rad(validate.number(degrees, "degrees"))
     return np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
 
 
 def scaling(sx: float, sy: float) -> np.ndarray:
     """Stretch x by sx and y by sy. Returns shape (2, 2)."""
+    sx, sy = validate.number(sx, "sx"), validate.number(sy, "sy")
     return np.array([[sx, 0.0], [0.0, sy]])
 
 
 def shear(k: float) -> np.ndarray:
     """Horizontal shear: x' = x + k·y. Returns shape (2, 2)."""
+    k = validate.number(k, "k")
     return np.array([[1.0, k], [0.0, 1.0]])
 
 
 def reflection(axis: str = "y") -> np.ndarray:
     """Mirror across the "x" axis, the "y" axis, or the diagonal "x=y". Returns shape (2, 2)."""
     mats = {"x": [[1.0, 0.0], [0.0, -1.0]], "y": [[-1.0, 0.0], [0.0, 1.0]], "x=y": [[0.0, 1.0], [1.0, 0.0]]}
-    if axis not in mats:
-        raise ValueError(f"axis: expected one of {sorted(mats)}, got {axis!r}")
+    validate.one_of(axis, "axis", mats)
     return np.array(mats[axis])
 
 
@@ -105,7 +111,7 @@ def projection(direction: tuple[float, float] = (1.0, 0.0)) -> np.ndarray:
     Returns:
         P = u uᵀ with u the unit direction, shape (2, 2).
     """
-    u = np.asarray(direction, dtype=float)
+    u = validate.float_array(direction, "direction")
     if u.shape != (2,) or not np.any(u):
         raise ValueError(f"direction: expected a non-zero vector of shape (2,), got {direction!r}")
     u = u / np.linalg.norm(u)
@@ -119,7 +125,7 @@ def polygon_area(xs: np.ndarray, ys: np.ndarray) -> float:
     Args:
         xs, ys: shape (n,) each, n ≥ 3.
     """
-    xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+    xs, ys = validate.float_array(xs, "xs"), validate.float_array(ys, "ys")
     if xs.shape != ys.shape or xs.ndim != 1 or len(xs) < 3:
         raise ValueError(f"xs, ys: expected two (n,) arrays with n ≥ 3, got {xs.shape} and {ys.shape}")
     return 0.5 * abs(float(np.dot(xs, np.roll(ys, -1)) - np.dot(ys, np.roll(xs, -1))))
@@ -160,7 +166,7 @@ def real_eigenvectors(A: ArrayLike2x2) -> list[tuple[float, np.ndarray]]:
 ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "identity": lambda z: z,
     "relu": lambda z: np.maximum(z, 0.0),
-    "sigmoid": lambda z: 1.0 / (1.0 + np.exp(-z)),
+    "sigmoid": sigmoid,
     "tanh": np.tanh,
 }
 
@@ -177,7 +183,7 @@ def layer(A: ArrayLike2x2, b: tuple[float, float] | np.ndarray, xs: np.ndarray, 
     """
     if activation not in ACTIVATIONS:
         raise KeyError(f"activation: expected one of {list(ACTIVATIONS)}, got {activation!r}")
-    b = np.asarray(b, dtype=float)
+    b = validate.float_array(b, "b")
     if b.shape != (2,):
         raise ValueError(f"b: expected a bias of shape (2,), got {b.shape}")
     lx, ly = linear_map(A, xs, ys)
@@ -185,82 +191,7 @@ def layer(A: ArrayLike2x2, b: tuple[float, float] | np.ndarray, xs: np.ndarray, 
     return f(lx + b[0]), f(ly + b[1])
 
 
-# ---------------------------------------------------------------- figures
 def det_label(A: ArrayLike2x2) -> str:
     """det A formatted with 2 decimals, never "-0.00"."""
     d = round(float(np.linalg.det(as_matrix(A))), 2)
     return f"{d + 0.0:.2f}"
-
-
-def draw_linear_map(A: ArrayLike2x2, ax: Axes | None = None, title: str | None = None, lim: float = 3.0,
-                    show_eigenvectors: bool = False, n: int = 9) -> Figure:
-    """The grid before (faint) and after A, the images of e1 and e2, and the unit square's image (area |det A|).
-
-    Args:
-        A: shape (2, 2).
-        ax: draw into these axes; default a new 1-panel figure.
-        title: panel title; default shows det A.
-        lim: axis half-width; n: grid points per side.
-        show_eigenvectors: draw the real eigen-directions (dashed) with their λ.
-    Returns:
-        the figure.
-    """
-    A = as_matrix(A)
-    if ax is None:
-        _, ax = new_figure(size=(4.0, 4.0))
-    xs, ys = make_grid(2.0, n)
-    plot_grid(xs, ys, ax, color="0.8", lw=0.7)
-    mx, my = linear_map(A, xs, ys)
-    plot_grid(mx, my, ax)
-    plot_points(ax, mx, my)
-    square = A @ UNIT_SQUARE
-    ax.add_patch(Polygon(square.T, closed=True, color="#ff7f0e", alpha=0.35, zorder=2))
-    plot_vectors(ax, A.T, colors=["#d62728", "#2ca02c"], labels=["Ae₁", "Ae₂"])
-    if show_eigenvectors:
-        for lam, v in real_eigenvectors(A):
-            ax.plot([-lim * v[0], lim * v[0]], [-lim * v[1], lim * v[1]], ls="--", color="#9467bd", lw=1.2)
-            ax.text(0.7 * lim * v[0], 0.7 * lim * v[1] + 0.15, f"λ={lam:.2f}", color="#9467bd")
-    square_axes(ax, lim, title if title is not None else f"det A = {det_label(A)}")
-    return ax.figure
-
-
-def draw_gallery(maps: Mapping[str, ArrayLike2x2], lim: float = 3.0, show_eigenvectors: bool = False) -> Figure:
-    """One panel per named matrix, side by side (titles: name and det).
-
-    Args:
-        maps: name -> (2, 2) matrix (1 to 6 of them).
-    """
-    if not 1 <= len(maps) <= 6:
-        raise ValueError(f"maps: expected 1 to 6 matrices, got {len(maps)}")
-    fig, axes = new_figure(ncols=len(maps), size=(3.2 * len(maps), 3.4), squeeze=False)
-    for ax, (name, A) in zip(axes[0], maps.items(), strict=True):
-        draw_linear_map(A, ax=ax, title=f"{name}\ndet = {det_label(A)}", lim=lim,
-                        show_eigenvectors=show_eigenvectors)
-    return fig
-
-
-def draw_layer(A: ArrayLike2x2, b: tuple[float, float] | np.ndarray = (0.0, 0.0), activation: str = "relu",
-               lim: float = 3.0) -> Figure:
-    """Three panels: the input grid, after the linear part A·p + b, after the nonlinearity σ(·).
-
-    This is the widget's drawing function (notebook 00) and the static figure after it.
-    Args:
-        A: shape (2, 2); b: shape (2,); activation: a key of ``ACTIVATIONS``.
-    """
-    A = as_matrix(A)
-    xs, ys = make_grid(2.0, 11)
-    fig, axes = new_figure(ncols=3, size=(10.5, 3.6), layout=None)  # fixed margins: the widget redraws fast
-    fig.subplots_adjust(left=0.04, right=0.99, bottom=0.08, top=0.92, wspace=0.15)
-    plot_grid(xs, ys, axes[0])
-    plot_points(axes[0], xs, ys)
-    square_axes(axes[0], lim, "input grid")
-    b = np.asarray(b, dtype=float)
-    lx, ly = layer(A, b, xs, ys, "identity")
-    plot_grid(lx, ly, axes[1])
-    plot_points(axes[1], lx, ly)
-    square_axes(axes[1], lim, f"A·p + b   (det A = {det_label(A)})")
-    nx, ny = layer(A, b, xs, ys, activation)
-    plot_grid(nx, ny, axes[2])
-    plot_points(axes[2], nx, ny)
-    square_axes(axes[2], lim, f"{activation}(A·p + b)")
-    return fig

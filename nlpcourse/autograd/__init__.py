@@ -12,7 +12,8 @@ applies the one rule every gate shares, the chain rule::
     input.grad += upstream gradient (node.grad) × local gradient (d node / d input)
 
 It records each of those multiplications as a ``Step`` so that a figure or a widget can replay the pass
-node by node (``BackpropStepper``). ``draw_graph`` draws a graph, layered by depth, with matplotlib only.
+node by node (``stepper.BackpropStepper``). ``figures.draw_graph`` draws a graph, layered by depth, with matplotlib
+only; ``checks.py`` holds the notebook's exercise checks, ``widgets.py`` its stepper widget.
 
 The expressions used in the notebook are written with methods that torch tensors share
 (``x.exp()``, ``x.log()``, ``x.tanh()``, ``x.sigmoid()``, ``x.relu()``, ``x.maximum(y)``), so the *same*
@@ -27,16 +28,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from .gradcheck import GradCheck, check_gradients
+from ..gradcheck import GradCheck, check_gradients
 
 __all__ = [
     "Value", "Step", "backward", "topological_order", "value_and_grad", "check_with_torch", "steps_table",
     "describe_step",
-    "lecture_example", "logistic_neuron", "tanh_neuron", "EXAMPLES", "build_example", "BackpropStepper", "draw_graph",
+    "lecture_example", "logistic_neuron", "tanh_neuron", "EXAMPLES", "build_example",
 ]
 
 
@@ -454,198 +452,3 @@ def build_example(name: str, inputs: dict[str, float] | None = None) -> Value:
     if unknown:
         raise KeyError(f"inputs: {name} has inputs {list(defaults)}, got unknown {unknown}")
     return builder(**{**defaults, **(inputs or {})})
-
-
-# ---------------------------------------------------------------- stepping through a pass
-class BackpropStepper:
-    """Replays a forward pass node by node, then the recorded backward pass step by step.
-
-    The engine computes everything at once; the stepper only decides how much of it to show. Inputs
-    and constants are known from the start; ``forward_step`` reveals the next gate's value (in
-    topological order); once all values are shown, ``backward_step`` applies the next recorded Step.
-    ``current`` is what the last step touched (a Value while going forward, a Step going backward), or
-    None after a reset or a press with nothing left to do; ``draw`` highlights it.
-
-    Args:
-        root: the output Value of a graph (``backward()`` is called on it here if it was not already).
-    """
-
-    def __init__(self, root: Value) -> None:
-        if not isinstance(root, Value):
-            raise ValueError(_not_a_value(root, "root"))
-        if not root.backward_steps:
-            root.zero_grad()
-            root.backward()
-        self.root = root
-        self.order = topological_order(root)
-        self.gates = [n for n in self.order if n.inputs]  # the nodes the forward pass computes
-        self.steps = root.backward_steps
-        self.reset()
-
-    def reset(self) -> None:
-        """Back to the start: only the inputs' values are known, no gradients."""
-        self.n_forward = 0
-        self.n_backward = 0
-        self.current: Step | Value | None = None
-        self.message = "forward pass: press 'forward' to compute the next node"
-
-    @property
-    def forward_done(self) -> bool:
-        """Whether every gate's value is shown."""
-        return self.n_forward == len(self.gates)
-
-    @property
-    def backward_done(self) -> bool:
-        """Whether every recorded backward step is applied."""
-        return self.n_backward == len(self.steps)
-
-    def forward_step(self) -> bool:
-        """Compute (reveal) the next gate's value. Returns False when there is nothing left to compute."""
-        if self.forward_done:
-            self.current, self.message = None, "forward pass done: press 'backward' to backpropagate"
-            return False
-        node = self.current = self.gates[self.n_forward]
-        self.n_forward += 1
-        args = ", ".join(f"{_name(c)}={c.data:.2f}" for c in node.inputs)
-        self.message = f"forward: {_name(node)} = {node.op}({args}) = {node.data:.4f}"
-        return True
-
-    def backward_step(self) -> bool:
-        """Apply the next recorded backward step. Returns False when it cannot (forward not done, or
-        the pass is over)."""
-        if not self.forward_done:
-            self.current = None
-            self.message = "finish the forward pass first: backprop needs every node's value (the cache)"
-            return False
-        if self.backward_done:
-            self.current, self.message = None, f"backward pass done: every node holds ∂{_name(self.root)}/∂node"
-            return False
-        step = self.current = self.steps[self.n_backward]
-        self.n_backward += 1
-        self.message = "backward: " + describe_step(step, _name(self.root))
-        return True
-
-    def step(self) -> bool:
-        """One step of whichever pass is under way: forward until it is done, then backward."""
-        return self.forward_step() if not self.forward_done else self.backward_step()
-
-    def run_all(self) -> None:
-        """Both passes to the end."""
-        while self.step():
-            pass
-
-    def shown_values(self) -> dict[int, float]:
-        """id(node) -> value for every node whose value is known so far."""
-        shown = {id(n): n.data for n in self.order if not n.inputs}
-        shown.update({id(n): n.data for n in self.gates[: self.n_forward]})
-        return shown
-
-    def shown_grads(self) -> dict[int, float]:
-        """id(node) -> gradient so far (after the steps applied); nodes not reached are absent."""
-        return {id(s.target): s.result for s in self.steps[: self.n_backward]}
-
-    def draw(self, ax: Axes | None = None) -> Figure:
-        """The graph with the values and gradients known at this point, the current node highlighted."""
-        cur = self.current
-        if isinstance(cur, Step):
-            highlight, gate = cur.target, cur.gate
-        else:
-            highlight, gate = cur, None
-        return draw_graph(self.root, values=self.shown_values(), grads=self.shown_grads(),
-                          highlight=highlight, gate=gate, title=self.message, ax=ax)
-
-
-# ---------------------------------------------------------------- drawing
-def _layout(root: Value) -> dict[int, tuple[float, float]]:
-    """id(node) -> (column, row): inputs in column 0, a gate one column right of its deepest input,
-    a constant just left of the gate that uses it; rows ordered by the mean row of a node's inputs."""
-    order = topological_order(root)
-    depth: dict[int, int] = {}
-    for n in order:
-        depth[id(n)] = 1 + max(depth[id(c)] for c in n.inputs) if n.inputs else 0
-    users: dict[int, list[Value]] = {}
-    for n in order:
-        for c in n.inputs:
-            users.setdefault(id(c), []).append(n)
-    for n in order:
-        if n._constant and id(n) in users:
-            depth[id(n)] = min(depth[id(u)] for u in users[id(n)]) - 1
-    columns: dict[int, list[Value]] = {}
-    for n in order:
-        columns.setdefault(depth[id(n)], []).append(n)
-    pos: dict[int, tuple[float, float]] = {}
-    for col in sorted(columns):
-        nodes = columns[col]
-        for i, n in enumerate(nodes):
-            placed = [pos[id(c)][1] for c in n.inputs if id(c) in pos and not c._constant]
-            pos[id(n)] = (col, sum(placed) / len(placed) if placed else float(i))
-        for n in nodes:  # a constant goes one row above the other inputs of the gate that uses it
-            if n._constant and id(n) in users:
-                rows = [pos[id(c)][1] for u in users[id(n)] for c in u.inputs if id(c) in pos and c is not n]
-                pos[id(n)] = (col, min(rows) - 1.0 if rows else pos[id(n)][1])
-        # keep the rows' order, but at least one row apart
-        nodes.sort(key=lambda n: pos[id(n)][1])
-        prev = -math.inf
-        for n in nodes:
-            row = max(pos[id(n)][1], prev + 1.0)
-            pos[id(n)] = (col, row)
-            prev = row
-    top = min(r for _, r in pos.values())
-    return {k: (c, r - top) for k, (c, r) in pos.items()}
-
-
-def draw_graph(root: Value, values: dict[int, float] | None = None, grads: dict[int, float] | None = None,
-               highlight: Value | None = None, gate: Value | None = None, title: str = "",
-               ax: Axes | None = None) -> Figure:
-    """Draw the graph ending at ``root`` left to right, layered by depth: each node shows its name and
-    op, its value (black) and its gradient (red), like the lecture's circuit diagrams.
-
-    Args:
-        root: the output Value.
-        values: id(node) -> value to show; None shows every node's ``data``; a missing node shows "?".
-        grads: id(node) -> gradient to show; None shows every node's ``grad``; a missing node shows "?".
-        highlight: a node drawn with a thick orange frame (the stepper's current node).
-        gate: a node whose edge to ``highlight`` is drawn in orange (the gate passing the gradient).
-        title: a line above the graph.
-        ax: draw into this Axes; None makes a new Figure.
-    Returns:
-        the Figure.
-    """
-    if not isinstance(root, Value):
-        raise ValueError(_not_a_value(root, "root"))
-    pos = _layout(root)
-    order = topological_order(root)
-    n_cols = 1 + max(c for c, _ in pos.values())
-    n_rows = 1 + max(r for _, r in pos.values())
-    if ax is None:
-        fig = Figure(figsize=(max(4.0, 1.3 * n_cols), max(2.0, 0.8 * n_rows + 0.5)))
-        ax = fig.add_subplot()
-        fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.99 - 0.4 / fig.get_figheight())
-    ax.set_xlim(-0.55, n_cols - 0.45)
-    ax.set_ylim(n_rows - 0.45, -0.6)  # row 0 at the top
-    ax.set_axis_off()
-    w, h = 0.78, 0.74
-    for n in order:
-        for c in n.inputs:
-            (x0, y0), (x1, y1) = pos[id(c)], pos[id(n)]
-            hot = highlight is c and gate is n
-            ax.add_artist(FancyArrowPatch((x0 + w / 2, y0), (x1 - w / 2, y1), arrowstyle="-|>", mutation_scale=10,
-                                         color="#ff7f0e" if hot else "#888888", lw=2.5 if hot else 1.0,
-                                         shrinkA=0, shrinkB=0))
-    for n in order:
-        x, y = pos[id(n)]
-        hot = n is highlight
-        ax.add_artist(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02",
-                                    facecolor="#fff3e0" if hot else ("#f2f2f2" if n._constant else "white"),
-                                    edgecolor="#ff7f0e" if hot else ("#1f77b4" if n is gate else "#555555"),
-                                    lw=2.5 if hot else 1.0))
-        head = "const" if n._constant else n.label if not n.op else f"{n.label or ''} [{n.op}]".strip()
-        v = n.data if values is None else values.get(id(n))
-        g = n.grad if grads is None else grads.get(id(n))
-        ax.text(x, y - 0.08, f"{head}\n{'?' if v is None else f'{v:.4g}'}", ha="center", va="center",
-                fontsize=9, linespacing=1.4)
-        ax.text(x, y + 0.22, "grad ?" if g is None else f"grad {g:.4g}", ha="center", va="center", fontsize=9,
-                color="#d62728")
-    if title:
-        ax.set_title(title, fontsize=10, loc="left", y=1.0)  # a fixed y skips matplotlib's costly auto-placement
-    return ax.figure

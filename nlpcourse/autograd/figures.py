@@ -1,0 +1,108 @@
+"""Notebook 04's figure: a computation graph, layered by depth, with each node's value and gradient."""
+
+from __future__ import annotations
+
+import math
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+from . import Value, _not_a_value, topological_order
+
+__all__ = ["draw_graph"]
+
+
+def _layout(root: Value) -> dict[int, tuple[float, float]]:
+    """id(node) -> (column, row): inputs in column 0, a gate one column right of its deepest input,
+    a constant just left of the gate that uses it; rows ordered by the mean row of a node's inputs."""
+    order = topological_order(root)
+    depth: dict[int, int] = {}
+    for n in order:
+        depth[id(n)] = 1 + max(depth[id(c)] for c in n.inputs) if n.inputs else 0
+    users: dict[int, list[Value]] = {}
+    for n in order:
+        for c in n.inputs:
+            users.setdefault(id(c), []).append(n)
+    for n in order:
+        if n._constant and id(n) in users:
+            depth[id(n)] = min(depth[id(u)] for u in users[id(n)]) - 1
+    columns: dict[int, list[Value]] = {}
+    for n in order:
+        columns.setdefault(depth[id(n)], []).append(n)
+    pos: dict[int, tuple[float, float]] = {}
+    for col in sorted(columns):
+        nodes = columns[col]
+        for i, n in enumerate(nodes):
+            placed = [pos[id(c)][1] for c in n.inputs if id(c) in pos and not c._constant]
+            pos[id(n)] = (col, sum(placed) / len(placed) if placed else float(i))
+        for n in nodes:  # a constant goes one row above the other inputs of the gate that uses it
+            if n._constant and id(n) in users:
+                rows = [pos[id(c)][1] for u in users[id(n)] for c in u.inputs if id(c) in pos and c is not n]
+                pos[id(n)] = (col, min(rows) - 1.0 if rows else pos[id(n)][1])
+        # keep the rows' order, but at least one row apart
+        nodes.sort(key=lambda n: pos[id(n)][1])
+        prev = -math.inf
+        for n in nodes:
+            row = max(pos[id(n)][1], prev + 1.0)
+            pos[id(n)] = (col, row)
+            prev = row
+    top = min(r for _, r in pos.values())
+    return {k: (c, r - top) for k, (c, r) in pos.items()}
+
+
+def draw_graph(root: Value, values: dict[int, float] | None = None, grads: dict[int, float] | None = None,
+               highlight: Value | None = None, gate: Value | None = None, title: str = "",
+               ax: Axes | None = None) -> Figure:
+    """Draw the graph ending at ``root`` left to right, layered by depth: each node shows its name and
+    op, its value (black) and its gradient (red), like the lecture's circuit diagrams.
+
+    Args:
+        root: the output Value.
+        values: id(node) -> value to show; None shows every node's ``data``; a missing node shows "?".
+        grads: id(node) -> gradient to show; None shows every node's ``grad``; a missing node shows "?".
+        highlight: a node drawn with a thick orange frame (the stepper's current node).
+        gate: a node whose edge to ``highlight`` is drawn in orange (the gate passing the gradient).
+        title: a line above the graph.
+        ax: draw into this Axes; None makes a new Figure.
+    Returns:
+        the Figure.
+    """
+    if not isinstance(root, Value):
+        raise ValueError(_not_a_value(root, "root"))
+    pos = _layout(root)
+    order = topological_order(root)
+    n_cols = 1 + max(c for c, _ in pos.values())
+    n_rows = 1 + max(r for _, r in pos.values())
+    if ax is None:
+        fig = Figure(figsize=(max(4.0, 1.3 * n_cols), max(2.0, 0.8 * n_rows + 0.5)))
+        ax = fig.add_subplot()
+        fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.99 - 0.4 / fig.get_figheight())
+    ax.set_xlim(-0.55, n_cols - 0.45)
+    ax.set_ylim(n_rows - 0.45, -0.6)  # row 0 at the top
+    ax.set_axis_off()
+    w, h = 0.78, 0.74
+    for n in order:
+        for c in n.inputs:
+            (x0, y0), (x1, y1) = pos[id(c)], pos[id(n)]
+            hot = highlight is c and gate is n
+            ax.add_artist(FancyArrowPatch((x0 + w / 2, y0), (x1 - w / 2, y1), arrowstyle="-|>", mutation_scale=10,
+                                         color="#ff7f0e" if hot else "#888888", lw=2.5 if hot else 1.0,
+                                         shrinkA=0, shrinkB=0))
+    for n in order:
+        x, y = pos[id(n)]
+        hot = n is highlight
+        ax.add_artist(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02",
+                                    facecolor="#fff3e0" if hot else ("#f2f2f2" if n._constant else "white"),
+                                    edgecolor="#ff7f0e" if hot else ("#1f77b4" if n is gate else "#555555"),
+                                    lw=2.5 if hot else 1.0))
+        head = "const" if n._constant else n.label if not n.op else f"{n.label or ''} [{n.op}]".strip()
+        v = n.data if values is None else values.get(id(n))
+        g = n.grad if grads is None else grads.get(id(n))
+        ax.text(x, y - 0.08, f"{head}\n{'?' if v is None else f'{v:.4g}'}", ha="center", va="center",
+                fontsize=9, linespacing=1.4)
+        ax.text(x, y + 0.22, "grad ?" if g is None else f"grad {g:.4g}", ha="center", va="center", fontsize=9,
+                color="#d62728")
+    if title:
+        ax.set_title(title, fontsize=10, loc="left", y=1.0)  # a fixed y skips matplotlib's costly auto-placement
+    return ax.figure

@@ -1,0 +1,65 @@
+"""Notebook 04's widget: step a forward pass node by node, then the backward pass gate by gate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import ipywidgets as W
+
+from ..ui import make_buttons, show_in
+from . import EXAMPLES, build_example
+from .stepper import BackpropStepper
+
+__all__ = ["backprop_stepper"]
+
+
+def backprop_stepper(example: str = "(x+y)z") -> W.Widget:
+    """Notebook 04: step a forward pass node by node, then the backward pass gate by gate.
+
+    A dropdown picks the graph (``autograd.EXAMPLES``), one box per input edits its value, and the buttons
+    call ``stepper.BackpropStepper.forward_step / backward_step / reset`` and redraw its ``draw()``.
+    """
+    out = W.Output()
+    choice = W.Dropdown(options=list(EXAMPLES), value=example, description="graph")
+    inputs_box = W.HBox()
+    buttons = make_buttons("forward", "backward", "run all", "reset")
+    state: dict[str, BackpropStepper] = {}
+
+    def redraw() -> None:
+        show_in(out, state["stepper"].draw())
+
+    def rebuild(_change: object = None) -> None:
+        values = {box.description: box.value for box in inputs_box.children}
+        try:
+            state["stepper"] = BackpropStepper(build_example(choice.value, values))
+        except ValueError as err:  # e.g. exp overflowing for a huge input: say so instead of a stale graph
+            state.pop("stepper", None)
+            with out:
+                out.clear_output(wait=True)
+                print(f"ValueError: {err}")
+            return
+        redraw()
+
+    def new_graph(_change: object = None) -> None:
+        boxes = [W.FloatText(value=v, description=k, layout=W.Layout(width="150px"),
+                             style={"description_width": "30px"}) for k, v in EXAMPLES[choice.value][1].items()]
+        for box in boxes:
+            box.observe(rebuild, names="value")
+        inputs_box.children = boxes
+        rebuild()
+
+    def press(action: str) -> Callable[[W.Button], None]:
+        def on_click(_button: W.Button) -> None:
+            stepper = state.get("stepper")
+            if stepper is None:  # the inputs gave no graph (the error is shown)
+                return
+            {"forward": stepper.forward_step, "backward": stepper.backward_step,
+             "run all": stepper.run_all, "reset": stepper.reset}[action]()
+            redraw()
+        return on_click
+
+    for name, button in buttons.items():
+        button.on_click(press(name))
+    choice.observe(new_graph, names="value")
+    new_graph()
+    return W.VBox([W.HBox([choice, *buttons.values()]), inputs_box, out])

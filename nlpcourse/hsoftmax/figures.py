@@ -1,0 +1,182 @@
+"""Notebook 02's figures: the tree with codes or branch probabilities, the measured cost; the widget's toy model.
+
+``ToyExample.draw`` (a ``draw_tree`` of the toy model) is what the widget ``widgets.hsoftmax_path_explorer``
+redraws and the static cell after it shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+
+from .. import validate
+from ..functional import sigmoid
+from ..plotting import new_figure
+from . import HuffmanTree, _check_vectors, branch_probabilities, leaf_probabilities
+
+__all__ = ["draw_tree", "draw_speed", "TOY_COUNTS", "ToyExample", "toy_example"]
+
+
+
+def _layout(tree: HuffmanTree) -> tuple[np.ndarray, np.ndarray]:
+    """x (leaves 0, 1, 2, ... left to right; inner nodes centred over their children) and y = -depth."""
+    V = tree.n_leaves
+    x = np.zeros(2 * V - 1)
+    y = np.zeros(2 * V - 1)
+    order: list[int] = []
+    stack = [(tree.root, 0)]
+    while stack:  # depth-first, left child first
+        node, depth = stack.pop()
+        y[node] = -depth
+        if node < V:
+            x[node] = len(order)
+            order.append(node)
+        else:
+            left, right = tree.children[node - V]
+            stack += [(int(right), depth + 1), (int(left), depth + 1)]
+    for j in range(V - 1):  # children are merged before parents
+        x[V + j] = x[tree.children[j]].mean()
+    return x, y
+
+
+def _label(symbol: str) -> str:
+    return "␣" if symbol == " " else symbol
+
+
+def draw_tree(tree: HuffmanTree, word: str | int | None = None, center: np.ndarray | None = None,
+              inner: np.ndarray | None = None, ax: Axes | None = None, show_counts: bool = True,
+              center_label: str = "center") -> Figure:
+    """Draw the tree: edges labelled with their code bit, or with branch probabilities given vectors.
+
+    Args:
+        tree: a small tree (up to ~40 leaves stays readable).
+        word: a leaf whose path is highlighted (its code, or its running product, in the title).
+        center, inner: (d,) and (V-1, d); when given, each edge shows its branch probability and
+            each leaf p(leaf | center).
+        ax: draw into this Axes, else a new Figure.
+        show_counts: write each leaf's count under it (when no vectors are given).
+        center_label: how the title names the center vector.
+    Returns:
+        the Figure.
+    """
+    if (center is None) != (inner is None):
+        raise ValueError("center, inner: give both (to show probabilities) or neither")
+    V = tree.n_leaves
+    probs = leaves = None
+    if center is not None:
+        center, inner = _check_vectors(tree, center, inner)
+        probs = sigmoid(inner @ center)                # p(left) at every inner node
+        leaves = leaf_probabilities(tree, center, inner)
+    on_path: set[int] = set()
+    target = None
+    if word is not None:
+        target = tree.index(word)
+        nodes, _ = tree.path(target)
+        on_path = {int(n) + V for n in nodes} | {target}
+    if ax is None:
+        # fixed margins instead of constrained layout (the axes are off): the widget redraws within 100 ms
+        fig, ax = new_figure(size=(min(1.0 + 0.55 * V, 14.0), 0.9 + 0.75 * (tree.max_depth + 1)), layout=None)
+        fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.9)
+    x, y = _layout(tree)
+    edges: dict[bool, list] = {False: [], True: []}  # one LineCollection per style: fast to render
+    for j, (left, right) in enumerate(tree.children):
+        parent = V + j
+        for child, bit in ((int(left), 0), (int(right), 1)):
+            hot = parent in on_path and child in on_path
+            edges[hot].append([(x[parent], y[parent]), (x[child], y[child])])
+            if probs is None:
+                text = str(bit)
+            else:
+                text = f"{probs[j] if bit == 0 else 1 - probs[j]:.2f}"
+            ax.text((x[parent] + x[child]) / 2, (y[parent] + y[child]) / 2, text, fontsize=7,
+                    ha="right" if bit == 0 else "left", va="bottom",
+                    color="#d62728" if hot else "0.25", zorder=3)
+    ax.add_collection(LineCollection(edges[False], colors="0.6", linewidths=1.0, zorder=1))
+    ax.add_collection(LineCollection(edges[True], colors="#d62728", linewidths=2.5, zorder=1))
+    inner_ids = np.arange(V, 2 * V - 1)
+    ax.scatter(x[inner_ids], y[inner_ids], s=18, color="0.3", zorder=2)
+    for i in range(V):
+        ax.text(x[i], y[i], _label(tree.symbols[i]), ha="center", va="center", fontsize=8, zorder=4,
+                bbox={"boxstyle": "round,pad=0.25", "fc": "#fde0dd" if i == target else "white",
+                      "ec": "#d62728" if i == target else "0.5"})
+        below = f"{leaves[i]:.3f}" if leaves is not None else (f"{tree.counts[i]}" if show_counts else "")
+        ax.text(x[i], y[i] - 0.35, below, ha="center", va="top", fontsize=6.5, color="0.35")
+    ax.set_xlim(x.min() - 0.8, x.max() + 0.8)
+    ax.set_ylim(y.min() - 0.9, 0.4)
+    ax.axis("off")
+    if target is not None:
+        name = _label(tree.symbols[target])
+        if center is None:
+            ax.set_title(f"'{name}': code {tree.code(target)} (length {tree.lengths[target]})")
+        else:
+            bp = branch_probabilities(tree, target, center, inner)
+            factors = " × ".join(f"{p:.2f}" for p in bp)
+            ax.set_title(f"p('{name}' | {center_label}) = {factors} = {np.prod(bp):.4f}", fontsize=9)
+    return ax.figure
+
+
+def draw_speed(timings: pd.DataFrame, ax: Axes | None = None) -> Figure:
+    """Plot ``measure_speed``'s result: ms per batched loss + gradient against |V| (log-log), both methods.
+
+    Args:
+        timings: DataFrame[V, softmax_ms, hs_ms, speedup, ...] from ``measure_speed``.
+        ax: draw into this Axes, else a new Figure.
+    Returns:
+        the Figure.
+    """
+    missing = {"V", "softmax_ms", "hs_ms", "speedup"} - set(timings.columns)
+    if missing:
+        raise ValueError(f"timings: expected measure_speed's columns, missing {sorted(missing)}")
+    if ax is None:
+        fig, ax = new_figure(size=(5.5, 3.6))
+    ax.loglog(timings["V"], timings["softmax_ms"], "o-", label="full softmax: O(|V|)")
+    ax.loglog(timings["V"], timings["hs_ms"], "s-", label="hierarchical softmax: O(log |V|)")
+    for v, t, r in zip(timings["V"], timings["softmax_ms"], timings["speedup"], strict=True):
+        ax.annotate(f"{r:.0f}×", (v, t), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
+    ax.set_xlabel("vocabulary size |V|")
+    ax.set_ylabel("ms per batched loss + gradient")
+    ax.legend(frameon=False, fontsize=8)
+    ax.set_title("measured cost (labels: speed-up)")
+    return ax.figure
+
+
+
+# ---------------------------------------------------------------- a toy model for the widget (its state space)
+
+TOY_COUNTS = {"the": 20, "language": 14, "natural": 12, "processing": 9, "model": 7, "word": 6,
+              "vector": 5, "tree": 4, "softmax": 3, "huffman": 2}
+
+
+@dataclass(frozen=True)
+class ToyExample:
+    """A 10-word tree with fixed random vectors: the widget's state space."""
+
+    tree: HuffmanTree
+    W_in: np.ndarray         # (V, d) the word ("center") vectors θ_W
+    inner: np.ndarray        # (V-1, d) the inner-node vectors θ_C
+    direction: np.ndarray    # (d,) the unit direction the "move h" control shifts the center vector along
+
+    def center_at(self, center: str = "natural", perturb: float = 0.0) -> np.ndarray:
+        """(d,) θ_W[center] moved by ``perturb`` along ``direction``."""
+        return self.W_in[self.tree.index(center)] + float(perturb) * self.direction
+
+    def draw(self, word: str = "language", center: str = "natural", perturb: float = 0.0,
+             ax: Axes | None = None) -> Figure:
+        """The tree with ``word``'s path, branch probabilities and running product for the (moved) center."""
+        return draw_tree(self.tree, word, self.center_at(center, perturb), self.inner, ax=ax,
+                         center_label=f"'{center}'" if perturb == 0 else f"'{center}' {perturb:+.2f}·u")
+
+
+def toy_example(dim: int = 4, seed: int = 0) -> ToyExample:
+    """The widget's toy model: a Huffman tree over ``TOY_COUNTS`` and seeded random vectors."""
+    dim, seed = validate.positive_int(dim, "dim"), validate.non_negative_int(seed, "seed")
+    tree = HuffmanTree.build(np.array(list(TOY_COUNTS.values())), list(TOY_COUNTS))
+    rng = np.random.default_rng(seed)
+    direction = rng.normal(size=dim)
+    return ToyExample(tree, rng.normal(size=(tree.n_leaves, dim)), 0.6 * rng.normal(size=(tree.n_inner, dim)),
+                      direction / np.linalg.norm(direction))

@@ -1,0 +1,53 @@
+"""Notebook 02: finding probable words without the label — descend the tree (greedy, beam) or score all V."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import validate
+from ..decoding import beam_search
+from . import HuffmanTree, _check_vectors, leaf_probabilities
+
+__all__ = ["tree_search", "exhaustive_search"]
+
+
+
+def tree_search(tree: HuffmanTree, center: np.ndarray, inner: np.ndarray,
+                beam_size: int = 1) -> list[tuple[str, float]]:
+    """Search the tree for probable leaves with ``decoding.beam_search`` (beam_size=1: greedy descent).
+
+    At inner node n the two steps are "left" with log σ(θ_C[n]·h) and "right" with log(1 − σ(θ_C[n]·h)).
+
+    Args:
+        tree: the tree; center: (d,) h; inner: (V-1, d) θ_C; beam_size: hypotheses kept per level.
+    Returns:
+        up to ``beam_size`` (symbol, probability) pairs, most probable first.
+    """
+    center, inner = _check_vectors(tree, center, inner)
+    beam_size = validate.positive_int(beam_size, "beam_size")
+    V = tree.n_leaves
+
+    def expand(node: int) -> list[tuple[int, float]]:
+        x = float(inner[node - V] @ center)
+        left, right = tree.children[node - V]
+        return [(int(left), -float(np.logaddexp(0.0, -x))), (int(right), -float(np.logaddexp(0.0, x)))]
+
+    hyps = beam_search(tree.root, expand, lambda node: node < V, beam_size=beam_size, max_steps=tree.max_depth)
+    return [(tree.symbols[h.state], math.exp(h.score)) for h in hyps]
+
+
+def exhaustive_search(tree: HuffmanTree, center: np.ndarray, inner: np.ndarray,
+                      k: int = 1) -> list[tuple[str, float]]:
+    """The k most probable leaves, by computing all V leaf probabilities (the O(V) answer).
+
+    Args:
+        tree: the tree; center: (d,) h; inner: (V-1, d) θ_C; k: how many leaves to return.
+    Returns:
+        k (symbol, probability) pairs, most probable first (ties: lower leaf id first).
+    """
+    k = validate.positive_int(k, "k")
+    p = leaf_probabilities(tree, center, inner)
+    top = np.argsort(-p, kind="stable")[:k]
+    return [(tree.symbols[i], float(p[i])) for i in top]

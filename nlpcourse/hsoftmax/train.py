@@ -1,0 +1,281 @@
+"""Notebook 02's trainer and measurements: batched torch gradients, ``train_hs``, the speed and gensim checks.
+
+``train_hs`` runs the shared pipeline of ``nlpcourse.corpus`` (encode, subsample, epoch pairs, linear lr,
+init) with the hand-written batched gradient ``hs_batch_loss_and_grad`` (equal to the numpy
+``skipgram_hs_loss_and_grad`` on small inputs); its hyperparameters are one ``HSConfig``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from .. import torch_threads, validate
+from ..corpus import TrainConfig, encode_corpus, epoch_pairs, init_embeddings, keep_probabilities, linear_lr
+from ..data import Vocab
+from ..evaluation import Embeddings
+from . import HuffmanTree
+from .search import exhaustive_search, tree_search
+
+__all__ = [
+    "hs_batch_loss_and_grad", "softmax_batch_loss_and_grad", "HSModel", "HSConfig", "train_hs",
+    "search_agreement", "zipf_counts", "measure_speed", "gensim_tree_comparison",
+]
+
+
+# ---------------------------------------------------------------- batched torch (layer 3)
+def hs_batch_loss_and_grad(h: torch.Tensor, inner: torch.Tensor, nodes: torch.Tensor, codes: torch.Tensor,
+                           mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Summed hierarchical-softmax loss of a batch and its gradients, by hand (no autograd).
+
+    Only the L path rows per example are touched: the cost is O(B·L·d) instead of O(B·V·d).
+
+    Args:
+        h: (B, d) center vectors.
+        inner: (V-1, d) inner-node vectors.
+        nodes: (B, L) int64 path rows of each target, padded; codes: (B, L) turns; mask: (B, L) bool.
+    Returns:
+        (loss summed over the batch (scalar), grad w.r.t. h (B, d), grad w.r.t. the gathered rows (B, L, d)).
+    """
+    rows = inner[nodes]                                    # (B, L, d)
+    x = torch.bmm(rows, h.unsqueeze(2)).squeeze(2)         # (B, L)
+    t = 1.0 - codes.to(h.dtype)
+    m = mask.to(h.dtype)
+    loss = (torch.nn.functional.softplus(-(2 * t - 1) * x) * m).sum()
+    g = (torch.sigmoid(x) - t) * m                         # (B, L)
+    grad_h = torch.bmm(g.unsqueeze(1), rows).squeeze(1)    # (B, d)
+    grad_rows = g.unsqueeze(2) * h.unsqueeze(1)            # (B, L, d)
+    return loss, grad_h, grad_rows
+
+
+def softmax_batch_loss_and_grad(h: torch.Tensor, W_out: torch.Tensor,
+                                targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The full-softmax baseline: summed −log softmax(h W_outᵀ)[target] and its gradients, by hand.
+
+    Args:
+        h: (B, d) center vectors; W_out: (V, d) output vectors; targets: (B,) int64 word ids.
+    Returns:
+        (loss summed over the batch, grad w.r.t. h (B, d), grad w.r.t. W_out (V, d)) — every row of W_out
+        gets a gradient, which is what costs O(B·V·d).
+    """
+    logp = torch.log_softmax(h @ W_out.T, dim=1)           # (B, V)
+    rows = torch.arange(len(targets))
+    loss = -logp[rows, targets].sum()
+    g = logp.exp()
+    g[rows, targets] -= 1.0                                # ∂loss/∂logits = softmax − one-hot
+    return loss, g @ W_out, g.T @ h
+
+
+# ---------------------------------------------------------------- training
+
+@dataclass
+class HSModel:
+    """A skip-gram model with hierarchical softmax: vocabulary, tree, θ_W (V, d) and θ_C (V-1, d)."""
+
+    vocab: Vocab
+    tree: HuffmanTree
+    W_in: np.ndarray
+    inner: np.ndarray
+    losses: list[float]
+
+    def embeddings(self) -> Embeddings:
+        """The word vectors θ_W as ``evaluation.Embeddings``."""
+        return Embeddings(self.W_in, self.vocab)
+
+    def predict(self, center: str, method: str = "exhaustive", beam_size: int = 3) -> tuple[str, float]:
+        """The most probable context word for ``center``: "exhaustive", "greedy" or "beam" search."""
+        h, inner = self.W_in[self.vocab.index(center)], self.inner
+        validate.one_of(method, "method", ("exhaustive", "greedy", "beam"))
+        beam_size = validate.positive_int(beam_size, "beam_size")
+        if method == "exhaustive":
+            return exhaustive_search(self.tree, h, inner)[0]
+        if method == "greedy":
+            return tree_search(self.tree, h, inner, beam_size=1)[0]
+        return tree_search(self.tree, h, inner, beam_size=beam_size)[0]
+
+
+@dataclass(frozen=True)
+class HSConfig(TrainConfig):
+    """The hyperparameters of ``train_hs``: exactly ``corpus.TrainConfig``'s (dim, window, epochs, min_count,
+    sample, lr, min_lr, batch_size, seed) — the tree replaces the negatives, so nothing is added."""
+
+
+def train_hs(sentences: Sequence[Sequence[str]], config: HSConfig | None = None, *, progress: bool = True,
+             **overrides: object) -> HSModel:
+    """Skip-gram with hierarchical softmax, trained by batched SGD in torch with hand-written gradients.
+
+    The word2vec recipe, as in ``word2vec.train.train_sgns`` but with the tree instead of negative samples:
+    vocabulary with ``min_count``, frequent-word subsampling (``corpus.keep_probabilities``), each epoch's
+    pairs from ``corpus.epoch_pairs`` (gensim's reduced window), θ_W uniform in ±0.5/d, θ_C at zero, a learning
+    rate decaying linearly from ``lr`` to ``min_lr``; each batch's summed gradients update only the rows
+    they touch (``index_add_``, as word2vec's threads do).
+
+    Args:
+        sentences: lists of tokens.
+        config: the hyperparameters (``HSConfig``; default ``HSConfig()``); ``window`` words on each side.
+        progress: show a tqdm bar over the epochs.
+        overrides: config fields to change for this call, e.g. ``train_hs(s, dim=50, epochs=3)``.
+    Returns:
+        the trained ``HSModel`` (``.embeddings()`` for evaluation; ``.losses``: mean loss per epoch).
+    """
+    c = HSConfig.make(config, **overrides)
+    vocab = Vocab.build(sentences, min_count=c.min_count)
+    if len(vocab) < 2:
+        raise ValueError(f"min_count: only {len(vocab)} word(s) occur >= {c.min_count} times; a tree needs 2 "
+                         f"leaves: lower min_count or give a larger corpus")
+    tree = HuffmanTree.from_vocab(vocab)
+    corpus, sentence_id = encode_corpus(sentences, vocab)
+    keep = keep_probabilities(vocab.counts, c.sample).astype(np.float32)
+    rng = np.random.default_rng(c.seed)
+    W_in, inner = init_embeddings(len(vocab), len(vocab) - 1, c.dim, c.seed)
+    tree_tensors = tuple(torch.as_tensor(a) for a in (tree.nodes, tree.codes, tree.mask, tree.lengths))
+    losses = []
+    with torch_threads(1):  # per-batch ops are tiny: one thread avoids OpenMP overhead (restored afterwards)
+        for epoch in tqdm(range(c.epochs), desc="skip-gram + hierarchical softmax", disable=not progress):
+            losses.append(_hs_epoch(W_in, inner, corpus, sentence_id, keep, epoch, c, tree_tensors, rng))
+    return HSModel(vocab, tree, W_in.numpy().astype(np.float64), inner.numpy().astype(np.float64), losses)
+
+
+def _hs_epoch(W_in: torch.Tensor, inner: torch.Tensor, corpus: np.ndarray, sentence_id: np.ndarray,
+              keep: np.ndarray, epoch: int, c: HSConfig, tree_tensors: tuple[torch.Tensor, ...],
+              rng: np.random.Generator) -> float:
+    """One epoch of ``train_hs``: SGD over the epoch's pairs (``corpus.epoch_pairs``); the mean loss."""
+    nodes, codes, mask, lengths = tree_tensors
+    centers, contexts = epoch_pairs(corpus, sentence_id, keep, c.window, rng)
+    centers, contexts = torch.from_numpy(centers).long(), torch.from_numpy(contexts).long()
+    n_batches = math.ceil(len(centers) / c.batch_size)
+    total = 0.0
+    for b in range(n_batches):
+        step_lr = linear_lr(c.lr, c.min_lr, (epoch + b / n_batches) / c.epochs)
+        sl = slice(b * c.batch_size, (b + 1) * c.batch_size)
+        ctr, o = centers[sl], contexts[sl]
+        n_b = nodes[o, :int(lengths[o].max())]  # the batch's paths, cut to its longest one
+        loss, grad_h, grad_rows = hs_batch_loss_and_grad(W_in[ctr], inner, n_b, codes[o, :n_b.shape[1]],
+                                                         mask[o, :n_b.shape[1]])
+        W_in.index_add_(0, ctr, grad_h, alpha=-step_lr)
+        inner.index_add_(0, n_b.reshape(-1), grad_rows.reshape(-1, W_in.shape[1]), alpha=-step_lr)
+        total += float(loss)
+    return total / max(1, len(centers))
+
+
+# ---------------------------------------------------------------- how often the tree search finds the best word
+def search_agreement(model: HSModel, centers: Sequence[str], beam_sizes: Sequence[int] = (1, 2, 4, 8)
+                     ) -> pd.DataFrame:
+    """How often tree search finds the exhaustive argmax, per beam size, over ``centers``.
+
+    Args:
+        model: a trained ``HSModel`` (θ_W (V, d), θ_C (V-1, d)); centers: center words; beam_sizes: 1 = greedy.
+    Returns:
+        DataFrame[beam_size, found_best (fraction of centers), mean_ratio (p(found) / p(best))].
+    """
+    if not isinstance(model, HSModel):
+        raise TypeError(f"model: expected an HSModel (from train_hs), got {type(model).__name__}")
+    beam_sizes = [validate.positive_int(b, "beam_sizes") for b in validate.non_empty(beam_sizes, "beam_sizes")]
+    validate.non_empty(centers, "centers", what="center words")
+    inner = model.inner
+    rows = []
+    best = {}
+    for w in centers:
+        h = model.W_in[model.vocab.index(w)]
+        best[w] = (h, exhaustive_search(model.tree, h, inner)[0])
+    for b in beam_sizes:
+        hits, ratios = 0, []
+        for _w, (h, (best_word, best_p)) in best.items():
+            word, p = tree_search(model.tree, h, inner, beam_size=b)[0]
+            hits += word == best_word
+            ratios.append(p / best_p)
+        rows.append({"beam_size": b, "found_best": hits / len(best), "mean_ratio": float(np.mean(ratios))})
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- cost: softmax vs hierarchical softmax
+
+def zipf_counts(V: int, exponent: float = 1.0, scale: int = 10) -> np.ndarray:
+    """(V,) int64 Zipfian counts ⌊scale·V / rank^exponent⌋ (rank 1..V), all >= 1 — a synthetic vocabulary."""
+    V = validate.integer(V, "V", low=2)
+    exponent = validate.number(exponent, "exponent", low=0.0)
+    scale = validate.positive_int(scale, "scale")
+    ranks = np.arange(1, V + 1, dtype=np.float64)
+    return np.maximum(1, np.floor(scale * V / ranks**exponent)).astype(np.int64)
+
+
+def _time(fn, repeats: int) -> float:
+    fn()  # warm-up
+    best = math.inf
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def measure_speed(sizes: Sequence[int], dim: int = 100, batch: int = 128, repeats: int = 5, seed: int = 0,
+                  threads: int | None = 1, progress: bool = False) -> pd.DataFrame:
+    """Time one batched loss + gradient, full softmax vs hierarchical softmax, side by side, per |V|.
+
+    Both are hand-written torch (``softmax_batch_loss_and_grad``, ``hs_batch_loss_and_grad``) on the same
+    center vectors and targets drawn from Zipfian counts; best of ``repeats`` after a warm-up. By default
+    on one torch thread (restored afterwards): a like-for-like comparison that scheduling noise on a busy
+    machine hardly disturbs; ``threads=None`` keeps torch's setting.
+
+    Returns:
+        DataFrame[V, avg_path, softmax_ms, hs_ms, speedup] (speedup = softmax time / hs time).
+    """
+    dim, batch = validate.positive_int(dim, "dim"), validate.positive_int(batch, "batch")
+    repeats, seed = validate.positive_int(repeats, "repeats"), validate.non_negative_int(seed, "seed")
+    sizes = [validate.integer(V, "sizes", low=2) for V in validate.non_empty(sizes, "sizes", what="sizes")]
+    if threads is not None:
+        threads = validate.positive_int(threads, "threads")
+    with torch_threads(threads):
+        return pd.DataFrame([_measure_one(V, dim, batch, repeats, seed)
+                             for V in tqdm(list(sizes), desc="sizes", disable=not progress)])
+
+
+def _measure_one(V: int, dim: int, batch: int, repeats: int, seed: int) -> dict[str, float]:
+    """One row of ``measure_speed``: both methods on the same Zipfian vocabulary of size V."""
+    counts = zipf_counts(V)
+    tree = HuffmanTree.build(counts)
+    rng = np.random.default_rng(seed)
+    targets = rng.choice(V, size=batch, p=counts / counts.sum())
+    gen = torch.Generator().manual_seed(seed)
+    h = torch.randn(batch, dim, generator=gen) * 0.1
+    W_out = torch.randn(V, dim, generator=gen) * 0.1
+    inner = torch.randn(V - 1, dim, generator=gen) * 0.1
+    L = int(tree.lengths[targets].max())
+    nodes = torch.as_tensor(tree.nodes[targets, :L])
+    codes = torch.as_tensor(tree.codes[targets, :L])
+    mask = torch.as_tensor(tree.mask[targets, :L])
+    tgt = torch.as_tensor(targets)
+    t_soft = _time(partial(softmax_batch_loss_and_grad, h, W_out, tgt), repeats)
+    t_hs = _time(partial(hs_batch_loss_and_grad, h, inner, nodes, codes, mask), repeats)
+    return {"V": V, "avg_path": float(tree.lengths[targets].mean()), "softmax_ms": 1e3 * t_soft,
+            "hs_ms": 1e3 * t_hs, "speedup": t_soft / t_hs}
+
+
+# ---------------------------------------------------------------- our tree vs gensim's
+
+def gensim_tree_comparison(sentences: Sequence[Sequence[str]], min_count: int = 1) -> pd.DataFrame:
+    """Build our Huffman tree and gensim's (Word2Vec(hs=1, negative=0).build_vocab) on the same tokens.
+
+    Returns:
+        DataFrame[word, count, ours, gensim] with each word's code length in both trees, in our vocab order.
+    """
+    from gensim.models import Word2Vec
+
+    min_count = validate.positive_int(min_count, "min_count")
+    vocab = Vocab.build(sentences, min_count=min_count)
+    tree = HuffmanTree.from_vocab(vocab)
+    g = Word2Vec(hs=1, negative=0, min_count=min_count, workers=1, seed=0)
+    g.build_vocab(sentences)
+    return pd.DataFrame({
+        "word": vocab.itos, "count": vocab.counts, "ours": tree.lengths,
+        "gensim": [len(g.wv.get_vecattr(w, "code")) for w in vocab.itos],
+    })

@@ -1,0 +1,27 @@
+"""Notebook 02's widget: a target, a center word and a shift of the center vector; the tree's probabilities."""
+
+from __future__ import annotations
+
+import ipywidgets as W
+
+from ..ui import interactive_figure
+from .figures import toy_example
+
+__all__ = ["hsoftmax_path_explorer"]
+
+
+def hsoftmax_path_explorer() -> W.Widget:
+    """Notebook 02: pick a target and a center word, move the center vector; the tree shows the branch probabilities.
+
+    Redraws ``figures.toy_example().draw(word, center, perturb)``: the word's path highlighted, every edge labelled
+    with its branch probability for the current center vector, the running product in the title.
+    """
+    toy = toy_example()
+    words = list(toy.tree.symbols)
+    controls = {
+        "word": W.Dropdown(options=words, value="language", description="target"),
+        "center": W.Dropdown(options=words, value="natural", description="center"),
+        "perturb": W.FloatSlider(value=0.0, min=-3.0, max=3.0, step=0.25, description="move h",
+                                 continuous_update=False),
+    }
+    return interactive_figure(toy.draw, controls)

@@ -1,0 +1,120 @@
+"""Notebook 05's figures: decision boundaries (one model, or a grid of them), activations, loss curves,
+optimiser paths. ``draw_decision_boundary`` and ``draw_loss_curves`` are also what the widget's stepper draws.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from .. import validate
+from . import ACTIVATIONS, Sequential
+from .train import LossFn, valley
+
+__all__ = ["draw_decision_boundary", "draw_decision_boundaries", "draw_activations", "draw_loss_curves",
+           "draw_paths"]
+
+
+
+
+def _ax(ax: Axes | None, figsize: tuple[float, float] = (5, 4)) -> Axes:
+    if ax is None:
+        ax = Figure(figsize=figsize).add_subplot()
+    return ax
+
+
+def draw_decision_boundary(model: Sequential, X: np.ndarray, y: np.ndarray, ax: Axes | None = None, title: str = "",
+                           resolution: int = 120) -> Figure:
+    """The model's predicted class over the plane (shaded) and the points X (N, 2) coloured by y (N,)."""
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model: expected an mlp.Sequential, got {type(model).__name__}")
+    X = validate.float_array(X, "X", shape=(None, 2))
+    y = validate.int_array(y, "y", shape=(len(X),))
+    resolution = validate.integer(resolution, "resolution", low=2)
+    ax = _ax(ax)
+    lo, hi = X.min(axis=0) - 0.5, X.max(axis=0) + 0.5
+    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    pred = model.predict(np.c_[gx.ravel(), gy.ravel()]).reshape(gx.shape)
+    k = int(max(y.max(), pred.max())) + 1
+    colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd"][:k]
+    from matplotlib.colors import ListedColormap
+
+    ax.imshow(pred, origin="lower", extent=(lo[0], hi[0], lo[1], hi[1]), aspect="auto", interpolation="nearest",
+              cmap=ListedColormap(colors), vmin=-0.5, vmax=k - 0.5, alpha=0.25)
+    ax.scatter(X[:, 0], X[:, 1], c=[colors[c] for c in y], s=12, edgecolors="k", linewidths=0.3)
+    ax.set(title=title, xticks=[], yticks=[])
+    return ax.figure
+
+
+def draw_decision_boundaries(panels: Sequence[tuple[Sequence, np.ndarray, np.ndarray, str]], ncols: int = 2,
+                             panel_size: tuple[float, float] = (5.0, 3.75)) -> Figure:
+    """A grid of ``draw_decision_boundary`` panels, row by row: one per (model, X (N, 2), y (N,), title).
+
+    Args:
+        panels: the (model, X, y, title) of each panel, in reading order (1 to 12 of them).
+        ncols: panels per row.  panel_size: (width, height) of one panel in inches.
+    Returns:
+        the Figure (ceil(len(panels) / ncols) rows × ncols axes; unused axes are hidden).
+    """
+    ncols = validate.positive_int(ncols, "ncols")
+    if not 1 <= len(panels) <= 12:
+        raise ValueError(f"panels: expected 1 to 12 (model, X, y, title) panels, got {len(panels)}")
+    nrows = -(-len(panels) // ncols)
+    fig = Figure(figsize=(panel_size[0] * ncols, panel_size[1] * nrows))
+    axes = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
+    for ax, (model, X, y, title) in zip(axes, panels, strict=False):
+        draw_decision_boundary(model, X, y, ax=ax, title=title)
+    for ax in axes[len(panels):]:
+        ax.set_axis_off()
+    fig.tight_layout()
+    return fig
+
+
+def draw_activations(z_max: float = 6.0, ax: Axes | None = None) -> Figure:
+    """Sigmoid, tanh and ReLU (top row) with their derivatives (bottom row) on [−z_max, z_max]."""
+    fig = Figure(figsize=(9, 4.5)) if ax is None else ax.figure
+    axes = fig.subplots(2, 3, sharex=True) if ax is None else np.array([[ax] * 3, [ax] * 3])
+    z = np.linspace(-z_max, z_max, 401)
+    for j, (name, (f, df)) in enumerate(ACTIVATIONS.items()):
+        axes[0, j].plot(z, f(z), color="C0")
+        axes[1, j].plot(z, df(z), color="C1")
+        axes[0, j].set_title(name)
+        axes[1, j].set_title(f"{name}'")
+        for a in axes[:, j]:
+            a.axhline(0, color="gray", lw=0.5)
+            a.axvline(0, color="gray", lw=0.5)
+    fig.tight_layout()
+    return fig
+
+
+def draw_loss_curves(curves: dict[str, list[float]], ax: Axes | None = None, xlabel: str = "step", log: bool = False,
+                     title: str = "") -> Figure:
+    """One line per named loss curve (NaN/inf points are cut off)."""
+    ax = _ax(ax)
+    for name, values in curves.items():
+        v = np.asarray(values, dtype=np.float64)
+        finite = np.isfinite(v)
+        end = len(v) if finite.all() else int(np.argmin(finite))
+        ax.plot(np.arange(1, end + 1), v[:end], label=name + ("" if finite.all() else " (diverged)"), lw=1.2)
+    ax.set(xlabel=xlabel, ylabel="loss", title=title)
+    if log:
+        ax.set_yscale("log")
+    ax.legend(fontsize=8)
+    return ax.figure
+
+
+def draw_paths(paths: dict[str, np.ndarray], loss_fn: LossFn = valley, ax: Axes | None = None) -> Figure:
+    """Optimiser paths (name -> (T, 2) points) over the contour lines of ``loss_fn``."""
+    ax = _ax(ax, figsize=(8, 3.5))
+    gx, gy = np.meshgrid(np.linspace(-4.5, 1.5, 200), np.linspace(-1.5, 1.5, 120))
+    f = np.vectorize(lambda a, b: loss_fn(np.array([a, b]))[0])(gx, gy)
+    ax.contour(gx, gy, f, levels=np.geomspace(0.005, 12, 12), colors="lightgray", linewidths=0.8)
+    for name, p in paths.items():
+        ax.plot(p[:, 0], p[:, 1], "o-", ms=2.5, lw=1, label=name)
+    ax.plot(0, 0, "k*", ms=10)
+    ax.set(xlim=(-4.5, 1.5), ylim=(-1.5, 1.5), xlabel="θ₁", ylabel="θ₂")
+    ax.legend(fontsize=8, loc="lower right")
+    return ax.figure

@@ -1,0 +1,94 @@
+"""Notebook 05's widget state: a one-hidden-layer MLP trained on a 2-D dataset one step or epoch at a time."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from .. import validate
+from . import make_moons, make_spirals, mlp
+from .figures import draw_decision_boundary, draw_loss_curves
+from .train import History, Momentum, accuracy, evaluate
+
+__all__ = ["TrainingStepper"]
+
+
+class TrainingStepper:
+    """A model being trained on a 2-D dataset, one mini-batch (``step``) or one epoch (``epoch``) at a time.
+
+    The widget changes ``lr`` and ``alpha`` between steps; ``hidden`` or ``dataset`` changes call ``reset``.
+    """
+
+    def __init__(self, dataset: str = "moons", hidden: int = 16, lr: float = 0.5, alpha: float = 0.9,
+                 batch_size: int = 32, seed: int = 0) -> None:
+        if not isinstance(dataset, str) or dataset not in ("moons", "spirals"):
+            raise ValueError(f"dataset: expected 'moons' or 'spirals', got {dataset!r}")
+        if validate.integer(hidden, "hidden") < 0:
+            raise ValueError(f"hidden: expected a hidden size >= 0 (0: the linear classifier), got {hidden}")
+        self.X, self.y = make_moons(200, seed=seed) if dataset == "moons" else make_spirals(300, seed=seed)
+        seed = validate.non_negative_int(seed, "seed")
+        if not 1 <= validate.integer(batch_size, "batch_size") <= len(self.X):
+            raise ValueError(f"batch_size: expected 1 <= batch_size <= {len(self.X)} (the number of examples), "
+                             f"got {batch_size}")
+        self.dataset, self.hidden, self.batch_size, self.seed = dataset, hidden, batch_size, seed
+        self.optimizer = Momentum(lr, alpha)
+        self.reset()
+
+    def reset(self) -> None:
+        """Fresh random weights, zero momentum, empty loss curve, same data."""
+        k = int(self.y.max()) + 1
+        self.model = mlp((2, self.hidden, k) if self.hidden else (2, k), "tanh", seed=self.seed)
+        self.optimizer.delta = {}
+        self.history = History()
+        self._order: list[int] = []
+        self.rng = np.random.default_rng(self.seed)
+
+    @property
+    def steps(self) -> int:
+        """Mini-batch updates since the last reset (each records one loss)."""
+        return len(self.history.step_loss)
+
+    @property
+    def steps_per_epoch(self) -> int:
+        """ceil(N / batch_size): the steps of one pass over the data (the last batch may be smaller)."""
+        return -(-len(self.X) // self.batch_size)
+
+    @property
+    def epochs(self) -> float:
+        """Steps taken, in epochs."""
+        return self.steps / self.steps_per_epoch
+
+    def set(self, lr: float | None = None, alpha: float | None = None) -> None:
+        """Change the learning rate and/or momentum for the next steps."""
+        if lr is not None:
+            self.optimizer.lr = lr
+        if alpha is not None:
+            self.optimizer.alpha = alpha
+
+    def step(self) -> float:
+        """One mini-batch update (a new shuffled order each epoch); returns the batch loss."""
+        if not self._order:  # a new epoch: reshuffle (the last batch of an epoch may be smaller)
+            self._order = list(self.rng.permutation(len(self.X)))
+        idx, self._order = self._order[: self.batch_size], self._order[self.batch_size :]
+        loss, grads = self.model.loss_and_grad(self.X[idx], self.y[idx])
+        if np.isfinite(loss):
+            self.optimizer.step(self.model.parameters(), grads)
+        self.history.step_loss.append(loss)
+        return loss
+
+    def epoch(self) -> float:
+        """ceil(N / batch_size) steps; returns the loss on the whole training set afterwards."""
+        for _ in range(self.steps_per_epoch):
+            self.step()
+        return evaluate(self.model, self.X, self.y)[0]
+
+    def draw(self) -> Figure:
+        """Decision boundary (left) and loss per step (right)."""
+        fig = Figure(figsize=(9, 3.8))
+        ax1, ax2 = fig.subplots(1, 2)
+        acc = accuracy(self.model, self.X, self.y)
+        draw_decision_boundary(self.model, self.X, self.y, ax=ax1, resolution=80,  # coarser grid: a fast redraw
+                               title=f"after {self.steps} steps ({self.epochs:.1f} epochs), train acc {acc:.2f}")
+        draw_loss_curves({"batch loss": self.history.step_loss}, ax=ax2, xlabel="step")
+        fig.subplots_adjust(left=0.02, right=0.98, bottom=0.13, top=0.92, wspace=0.2)  # fixed: faster than tight
+        return fig

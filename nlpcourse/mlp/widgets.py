@@ -1,0 +1,47 @@
+"""Notebook 05's widget: train a small MLP on a 2-D dataset a step or an epoch at a time."""
+
+from __future__ import annotations
+
+import ipywidgets as W
+
+from ..ui import make_buttons, show_in
+from .stepper import TrainingStepper
+
+__all__ = ["training_stepper"]
+
+
+def training_stepper(dataset: str = "moons") -> W.Widget:
+    """Notebook 05: train a one-hidden-layer MLP on a 2-D dataset a step or an epoch at a time.
+
+    Buttons call ``stepper.TrainingStepper.step / epoch / reset`` and redraw ``TrainingStepper.draw`` (decision
+    boundary and loss curve); the lr and momentum sliders act from the next step on; changing the hidden size
+    or the dataset starts again from fresh weights.
+    """
+    out = W.Output()
+    state = {"s": TrainingStepper(dataset)}
+    lr = W.FloatLogSlider(value=0.5, base=10, min=-3, max=1, step=0.25, description="lr", continuous_update=False)
+    alpha = W.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01, description="momentum α",
+                          continuous_update=False)
+    hidden = W.Dropdown(options=[0, 2, 4, 16, 64], value=16, description="hidden")
+    data = W.Dropdown(options=["moons", "spirals"], value=dataset, description="data")
+    buttons = make_buttons("step", "epoch", "reset", width="90px")
+
+    def redraw() -> None:
+        show_in(out, state["s"].draw())
+
+    def on_click(button: W.Button) -> None:
+        s = state["s"]
+        s.set(lr=lr.value, alpha=alpha.value)
+        {"step": s.step, "epoch": s.epoch, "reset": s.reset}[button.description]()
+        redraw()
+
+    def on_model(_change: dict) -> None:
+        state["s"] = TrainingStepper(data.value, hidden=hidden.value, lr=lr.value, alpha=alpha.value)
+        redraw()
+
+    for button in buttons.values():
+        button.on_click(on_click)
+    hidden.observe(on_model, names="value")
+    data.observe(on_model, names="value")
+    redraw()
+    return W.VBox([W.HBox([data, hidden, *buttons.values()]), W.HBox([lr, alpha]), out])

@@ -1,0 +1,134 @@
+"""Notebook 01's figures: the naive softmax's cost, one SGD step, the noise distribution, a PCA of vectors.
+
+``draw_sgd_step`` and ``draw_noise_distribution`` are also what the notebook's widgets redraw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from .. import validate
+from ..corpus import unigram_noise
+from ..evaluation import Embeddings, pca_2d
+from ..plotting import label_points
+from . import SGDStepDemo
+
+__all__ = ["draw_cost_curve", "draw_sgd_step", "draw_noise_distribution", "draw_embedding_pca"]
+
+
+def draw_cost_curve(timings: pd.DataFrame, ax: Axes | None = None) -> Figure:
+    """Plot ``time_naive_softmax``'s result: milliseconds per example against |V| (linear axes)."""
+    if ax is None:
+        ax = Figure(figsize=(5.0, 3.2)).add_subplot()
+    ax.plot(timings["vocab_size"], timings["ms_per_example"], "o-")
+    ax.set_xlabel("vocabulary size |V|")
+    ax.set_ylabel("ms per (center, context) pair")
+    ax.set_title("naive softmax: one loss + gradient costs O(|V|·d)")
+    return ax.figure
+
+
+def draw_sgd_step(state: SGDStepDemo, ax: Sequence[Axes] | None = None) -> Figure:
+    """Left: the 2-D vectors and the update −lr·gradient of the last step as arrows; right: the loss curve.
+
+    Args:
+        state: an ``SGDStepDemo``.
+        ax: None, or a pair of Axes to draw into.
+    Returns:
+        the Figure.
+    """
+    if ax is None:
+        fig = Figure(figsize=(9.0, 3.8))
+        ax = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.2, 1.0]})
+    ax_vec, ax_loss = ax
+    colors = ["#1f77b4", "#2ca02c"] + ["#d62728"] * (len(state.outside) - 1)
+    vectors = [state.center, *state.outside]
+    updates = [-state.lr * state.grad_center, *(-state.lr * state.grad_outside)]
+    for vec, upd, color in zip(vectors, updates, colors, strict=True):
+        ax_vec.annotate("", xy=vec, xytext=(0, 0), arrowprops={"arrowstyle": "->", "color": color, "lw": 2})
+        if np.any(upd != 0):
+            ax_vec.annotate("", xy=vec, xytext=vec - upd,
+                            arrowprops={"arrowstyle": "->", "color": color, "lw": 1, "ls": "--"})
+    lim = 1.5 * max(1.2, max(float(np.abs(v).max()) for v in vectors))  # room for the labels
+    ax_vec.set_xlim(-lim, lim)
+    ax_vec.set_ylim(-lim, lim)
+    ax_vec.set_aspect("equal")
+    label_points(ax_vec, np.array(vectors), state.words, colors, prefer=np.array(vectors), fontsize=10)
+    ax_vec.axhline(0, color="0.85", lw=0.8)
+    ax_vec.axvline(0, color="0.85", lw=0.8)
+    ax_vec.set_xticks([])  # the coordinates of a 2-D toy mean nothing; fewer labels also redraw faster
+    ax_vec.set_yticks([])
+    ax_vec.set_title(f"step {len(state.losses) - 1}: blue = target θ_W, green = positive, red = negatives\n"
+                     "dashed: the last update −lr·∇", fontsize=9)
+    ax_loss.plot(range(len(state.losses)), state.losses, "o-", ms=3)
+    ax_loss.set_xlim(-0.3, max(5, len(state.losses) - 1) + 0.3)
+    ax_loss.xaxis.set_major_locator(MaxNLocator(5, integer=True))
+    ax_loss.yaxis.set_major_locator(MaxNLocator(5))
+    ax_loss.set_xlabel("SGD step")
+    ax_loss.set_ylabel("SGNS loss")
+    ax_loss.set_title(f"loss (lr = {state.lr:g})")
+    ax_loss.set_ylim(bottom=0)
+    return ax_vec.figure
+
+
+def draw_noise_distribution(words: Sequence[str], counts: np.ndarray, alpha: float = 0.75, top: int = 12,
+                            ax: Axes | None = None) -> Figure:
+    """Bars of the unigram distribution (α = 1) and of unigram^α over the ``top`` most frequent words.
+
+    The probabilities are normalised over the whole vocabulary (all of ``counts``), so the mass that α < 1
+    takes from the frequent words and gives to the rare ones is visible.
+
+    Args:
+        words: (V,) words, most frequent first (a Vocab's itos).  counts: (V,) their counts.
+        alpha: the exponent in [0, 1].  top: how many words to show.  ax: Axes or None.
+    Returns:
+        the Figure.
+    """
+    counts = validate.float_array(counts, "counts", ndim=1)
+    top = validate.positive_int(top, "top")
+    if len(words) != len(counts):
+        raise ValueError(f"words: expected {len(counts)} words (one per count), got {len(words)}")
+    unigram, noise = unigram_noise(counts, 1.0), unigram_noise(counts, alpha)
+    if ax is None:
+        ax = Figure(figsize=(8.0, 3.4)).add_subplot()
+    x = np.arange(min(top, len(words)))
+    ax.bar(x - 0.2, unigram[x], width=0.4, label="unigram (α = 1)", color="0.6")
+    ax.bar(x + 0.2, noise[x], width=0.4, label=f"unigram^α, α = {alpha:.2f}", color="#d62728")
+    ax.set_xticks(x, [words[i] for i in x], rotation=45, ha="right")
+    ax.set_ylabel("P(noise word)")
+    ax.yaxis.set_major_locator(MaxNLocator(4))  # fewer labels: the α slider redraws in < 100 ms
+    rest = 1.0 - noise[x].sum()
+    ax.set_title(f"noise distribution; the other {len(words) - len(x)} words share {rest:.1%} "
+                 f"(unigram: {1.0 - unigram[x].sum():.1%})", fontsize=10)
+    ax.legend()
+    return ax.figure
+
+
+def draw_embedding_pca(emb: Embeddings, words: Sequence[str], ax: Axes | None = None) -> Figure:
+    """Scatter the 2-D PCA projection (fitted on ``words`` only) of the given words' vectors, labelled.
+
+    Args:
+        emb: trained embeddings.  words: the words to show (each must be in ``emb``).  ax: Axes or None.
+    Returns:
+        the Figure.
+    """
+    missing = [w for w in words if w not in emb]
+    if missing:
+        raise KeyError(f"words: not in the vocabulary: {missing}")
+    xy = pca_2d(np.stack([emb[w] for w in words]))
+    if ax is None:
+        ax = Figure(figsize=(6.0, 5.0)).add_subplot()
+    ax.scatter(xy[:, 0], xy[:, 1], s=12)
+    span = xy.max(axis=0) - xy.min(axis=0)
+    ax.set_xlim(xy[:, 0].min() - 0.15 * span[0], xy[:, 0].max() + 0.25 * span[0])  # room for the labels
+    ax.set_ylim(xy[:, 1].min() - 0.1 * span[1], xy[:, 1].max() + 0.1 * span[1])
+    label_points(ax, xy, words)
+    ax.set_title("2-D PCA of the trained target vectors θ_W")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax.figure

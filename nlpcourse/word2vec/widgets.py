@@ -1,0 +1,54 @@
+"""Notebook 01's widgets: one SGNS step at a time, and the noise exponent α."""
+
+from __future__ import annotations
+
+import ipywidgets as W
+
+from ..ui import interactive_figure, make_buttons, show_in
+from . import SGDStepDemo
+from .figures import draw_noise_distribution, draw_sgd_step
+
+__all__ = ["sgd_step_explorer", "noise_alpha_explorer"]
+
+
+def sgd_step_explorer(lr: float = 0.3) -> W.Widget:
+    """Notebook 01: the lecture's "one SGD step" picture; each click takes one SGNS step.
+
+    Buttons call ``word2vec.SGDStepDemo.step / reset`` and redraw ``figures.draw_sgd_step``; the slider sets
+    the learning rate (changing it starts again from the initial vectors).
+    """
+    out = W.Output()
+    state = SGDStepDemo(lr=lr)
+    slider = W.FloatSlider(value=lr, min=0.05, max=2.0, step=0.05, description="lr", continuous_update=False)
+    buttons = make_buttons("step", "5 steps", "reset")
+
+    def redraw() -> None:
+        show_in(out, draw_sgd_step(state))
+
+    def on_click(button: W.Button) -> None:
+        if button.description == "reset":
+            state.reset()
+        else:
+            state.step(5 if button.description == "5 steps" else 1)
+        redraw()
+
+    def on_lr(change: dict) -> None:
+        state.lr = float(change["new"])
+        state.reset()
+        redraw()
+
+    for button in buttons.values():
+        button.on_click(on_click)
+    slider.observe(on_lr, names="value")
+    redraw()
+    return W.VBox([W.HBox([slider, *buttons.values()]), out])
+
+
+def noise_alpha_explorer(words: list[str], counts: object, top: int = 12) -> W.Widget:
+    """Notebook 01: a slider for α reshaping the noise distribution unigram^α over the top words.
+
+    Redraws ``figures.draw_noise_distribution(words, counts, alpha, top)``.
+    """
+    controls = {"alpha": W.FloatSlider(value=0.75, min=0.0, max=1.0, step=0.05, description="α",
+                                       continuous_update=False)}
+    return interactive_figure(lambda alpha: draw_noise_distribution(words, counts, alpha, top=top), controls)

@@ -1,0 +1,43 @@
+"""The widget helpers (nlpcourse.ui): they build, and every control change redraws through the tested drawing function.
+
+(An ``Output`` only captures inside a running kernel, so the redraws are counted with a spy.)
+"""
+
+import ipywidgets as W
+from matplotlib.figure import Figure
+
+from nlpcourse import ui
+
+
+def test_interactive_figure_redraws_on_every_change():
+    calls = []
+
+    def draw(a: float, b: str) -> Figure:
+        calls.append((a, b))
+        return Figure()
+
+    box = ui.interactive_figure(draw, {"a": W.FloatSlider(value=1.0), "b": W.Dropdown(options=["x", "y"])})
+    assert calls == [(1.0, "x")]  # the default state is drawn at once
+    box.children[0].children[0].value = 2.0
+    box.children[0].children[1].value = "y"
+    assert calls == [(1.0, "x"), (2.0, "x"), (2.0, "y")]
+
+
+def test_make_buttons_and_show_in():
+    buttons = ui.make_buttons("step", "reset", width="90px")
+    assert list(buttons) == ["step", "reset"]
+    assert [b.description for b in buttons.values()] == ["step", "reset"]
+    assert buttons["step"].layout.width == "90px"
+    out = W.Output()
+    ui.show_in(out, Figure())  # outside a kernel nothing is captured, but it must not fail
+
+
+def test_interactive_figure_lays_controls_out_in_rows_and_checks_columns():
+    import pytest
+
+    controls = {k: W.FloatSlider() for k in "abcde"}
+    box = ui.interactive_figure(lambda **kw: Figure(), controls, columns=2)
+    assert [len(row.children) for row in box.children[:-1]] == [2, 2, 1]
+    assert isinstance(box.children[-1], W.Output)
+    with pytest.raises(TypeError, match="columns"):
+        ui.interactive_figure(lambda **kw: Figure(), controls, columns=2.0)
