@@ -34,7 +34,8 @@ def course(tmp_path_factory) -> Path:
     nb = nbformat.read(ROOT / "notebooks" / f"{NB}.ipynb", as_version=4)
     exercises, _, _ = st.analyse(nb, NB)
     start = next(k for k in range(exercises[0].exercise_cell, -1, -1) if nb.cells[k].cell_type == "markdown")
-    opening = nbformat.v4.new_code_cell("import numpy as np\n\nfrom nlpcourse import checks")  # what they need
+    imports = [ln for ln in nb.cells[1].source.splitlines() if ln.startswith(("import ", "from "))]
+    opening = nbformat.v4.new_code_cell("\n".join(imports))  # the notebook's imports (no seeding: no torch import)
     nb.cells = [nb.cells[0], opening, *nb.cells[start: exercises[-1].check_cells[-1] + 1]]
     folder = tmp_path_factory.mktemp("course") / "notebooks"
     folder.mkdir()
