@@ -28,7 +28,7 @@ import torch
 
 import nlpcourse
 
-SKIP_MODULES = {"nlpcourse.decoding", "nlpcourse.attention", "nlpcourse.validate"}
+SKIP_MODULES = {"nlpcourse.decoding", "nlpcourse.attention", "nlpcourse.subwords", "nlpcourse.validate"}
 # results, not inputs: dataclasses that the package fills in
 SKIP_CALLABLES = {"nlpcourse.torch_threads",  # a context manager: checks on entry (tests/test_package.py)
                   "nlpcourse.evaluation.SimilarityResult", "nlpcourse.evaluation.AnalogyResult",

@@ -375,10 +375,13 @@ def test_backprop_stepper_widget_buttons_and_inputs(capsys):
 
 # ---------------------------------------------------------------- the notebook's checks
 def test_check_gate_patterns(capsys):
-    assert checks.check_gate_patterns([-8.0, 6.0, 2.0, 0.0])
-    for wrong, hint in [([-4, 3, 1, 0], "multiplies by 2"), ([6, -8, 2, 0], "mul gate swaps"),
-                        ([-8, 6, 2, 2], "max routes"), ([-8, 6, 0, 2], "won the forward"),
-                        ([1, 1, 2, 0], "max is right")]:
+    assert checks.check_gate_patterns([12.0, -3.0, 0.0, 3.0])
+    assert A.value_and_grad(lambda x, y, z, w: 3 * (x * y + z.maximum(w)),
+                            {"x": -1.0, "y": 4.0, "z": -2.0, "w": 1.5})[1] == {"x": 12.0, "y": -3.0, "z": 0.0,
+                                                                                "w": 3.0}
+    for wrong, hint in [([4, -1, 0, 1], "multiplies by 3"), ([-3, 12, 0, 3], "mul gate swaps"),
+                        ([12, -3, 3, 3], "max routes"), ([12, -3, 3, 0], "won the forward"),
+                        ([1, 1, 0, 3], "max is right")]:
         capsys.readouterr()
         assert not checks.check_gate_patterns(wrong)
         assert hint in capsys.readouterr().out
@@ -389,7 +392,7 @@ def test_check_gate_patterns(capsys):
 def test_check_fork_gradient(capsys):
     assert checks.check_fork_gradient([1.0, -2.0])
     for wrong, hint in [([3, -2], "SUM of both"), ([-2, -2], "SUM of both"), ([1, 1], "only flows through q"),
-                        ([-2, 1], "SUM of both")]:
+                        ([-2, 1], "swapped")]:
         capsys.readouterr()
         assert not checks.check_fork_gradient(wrong)
         assert hint in capsys.readouterr().out
@@ -409,3 +412,133 @@ def test_check_neuron_gradients(capsys):
         assert not checks.check_neuron_gradients(wrong)
         assert hint in capsys.readouterr().out
     assert not checks.check_neuron_gradients(None)
+
+
+def _tanh_answer(x):
+    t = math.tanh(x.data)
+    return x._gate(t, (x,), "tanh", lambda: (1 - t * t,))
+
+
+def test_check_tanh_gate_accepts_the_right_gate_and_it_equals_the_engines(capsys):
+    assert checks.check_tanh_gate(_tanh_answer) is True
+    assert "✅" in capsys.readouterr().out
+    assert checks.check_tanh_gate(lambda x: x.tanh()) is True  # the engine's own gate, for comparison
+
+
+@pytest.mark.parametrize("k", range(len(checks.TANH_MISTAKES)))
+def test_check_tanh_gate_every_hint_fires_for_its_mistake(capsys, k):
+    wrong, hint = checks.TANH_MISTAKES[k]
+    assert checks.check_tanh_gate(wrong) is False
+    out = capsys.readouterr().out
+    assert hint in out
+    assert "1 - t * t" not in out and "1 − t²" not in out and "1 − tanh" not in out  # never the answer
+
+
+def _stub(x):
+    ...
+
+
+@pytest.mark.parametrize("student, message", [
+    (..., "Not answered"),
+    (_stub, "Not answered"),
+    (lambda x: math.tanh(x.data), "should return a Value"),
+    (lambda x: ((2 * x).exp() - 1) / ((2 * x).exp() + 1), "ONE gate"),
+    (lambda x: x._gate(math.tanh(x.data), (x,), "tanh", lambda: 1.0), "a tuple with one number per input"),
+    (lambda x: x._gate(math.tan(x.data), (x,), "tanh", lambda: (1 / math.cos(x.data) ** 2,)), "disagree with torch"),
+])
+def test_check_tanh_gate_other_answers(capsys, student, message):
+    assert checks.check_tanh_gate(student) is False
+    assert message in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- local gradients wherever torch has one
+@pytest.mark.parametrize("k", [0, 1, 2, 3, 0.5, 1.5, 2.5, -1, -2, -0.5])
+@pytest.mark.parametrize("a", [0.0, -1.5, 2.0, 1e-200, -1e-200, 1e150])
+def test_power_value_and_gradient_match_torch_wherever_both_are_defined(k, a):
+    xt = torch.tensor(a, dtype=torch.float64, requires_grad=True)
+    yt = xt**k
+    yt.backward()
+    if (a == 0.0 and k < 0) or (a < 0 and not float(k).is_integer()) or not math.isfinite(yt.item()):
+        with pytest.raises(ValueError, match=r"\*\*"):  # torch gives inf/nan; the engine names the problem
+            Value(a) ** k
+        return
+    x = Value(a)
+    y = x**k
+    y.backward()
+    assert y.data == pytest.approx(yt.item(), rel=1e-12)
+    assert x.grad == pytest.approx(xt.grad.item(), rel=1e-12) or x.grad == xt.grad.item()  # ±inf included
+
+
+@pytest.mark.parametrize("name, fn, inputs", [
+    ("relu at 0", lambda x: x.relu(), {"x": 0.0}),
+    ("relu at -0.0", lambda x: x.relu(), {"x": -0.0}),
+    ("max tie", lambda x, y: x.maximum(y), {"x": 2.0, "y": 2.0}),
+    ("max tie at 0", lambda x, y: x.maximum(y) * 3, {"x": 0.0, "y": 0.0}),
+    ("sigmoid at ±1000", lambda x, y: x.sigmoid() + y.sigmoid(), {"x": 1000.0, "y": -1000.0}),
+    ("tanh at ±1000", lambda x, y: x.tanh() + y.tanh(), {"x": 1000.0, "y": -1000.0}),
+    ("exp far below 0", lambda x: x.exp(), {"x": -1000.0}),
+    ("log of a tiny number", lambda x: x.log(), {"x": 1e-300}),
+    ("a tiny denominator", lambda x, y: x / y, {"x": 1.0, "y": 1e-200}),
+    ("x**0 and x**1 at 0", lambda x: x**0 + x**1 + x**2, {"x": 0.0}),
+    ("sqrt at 0", lambda x: x**0.5, {"x": 0.0}),
+])
+def test_every_local_gradient_is_defined_where_torchs_is(name, fn, inputs):
+    value, grads = A.value_and_grad(fn, inputs)
+    ref_value, ref_grads = torch_value_and_grad(fn, inputs)
+    assert value == pytest.approx(ref_value, rel=1e-12, abs=0.0) or value == ref_value
+    for k in inputs:
+        assert grads[k] == pytest.approx(ref_grads[k], rel=1e-12, abs=1e-300) or grads[k] == ref_grads[k], k
+
+
+def test_a_second_backward_without_zero_grad_compounds_in_our_engine_but_not_in_torch():
+    L = A.lecture_example()
+    L.backward()
+    L.backward(check_stale=False)  # what the guard prevents
+    nodes = {n.label: n.grad for n in A.topological_order(L)}
+    assert nodes == {"x": -12.0, "y": -12.0, "q": -8.0, "z": 6.0, "L": 1.0}  # q doubled, so x tripled
+    xt, yt, zt = (torch.tensor(v, requires_grad=True) for v in (-2.0, 5.0, -4.0))
+    qt = xt + yt
+    Lt = qt * zt
+    Lt.backward(retain_graph=True)
+    Lt.backward()
+    assert (xt.grad.item(), yt.grad.item(), zt.grad.item()) == (-8.0, -8.0, 6.0)  # exactly twice
+    assert not qt.is_leaf and not qt.retains_grad  # torch keeps no gradient on q, so nothing stale flows down
+
+
+def test_a_chain_k_gates_deep_gets_k_plus_1_times_its_gradient():
+    x = Value(0.3, label="x")
+    out = ((x * 2).tanh() * 3).exp()
+    out.backward()
+    first = x.grad
+    out.backward(check_stale=False)
+    assert x.grad == pytest.approx(5 * first, rel=1e-12)  # four gates above x: 1 + 4 passes' worth
+
+
+def test_a_hand_written_gate_must_return_one_local_gradient_per_input():
+    x = Value(2.0)
+    bad = x._gate(4.0, (x,), "sq", lambda: 4.0)
+    with pytest.raises(TypeError, match=r"sq \(sq\): the local-gradient function must return a tuple.*1 here"):
+        bad.backward()
+    two = x._gate(4.0, (x, x), "two", lambda: (1.0,))
+    with pytest.raises(TypeError, match="2 here"):
+        two.backward()
+
+
+def test_stepper_arrow_points_along_the_gradient_during_the_backward_pass():
+    st = BackpropStepper(A.lecture_example())
+    st.run_all()
+    st.reset()
+    for _ in range(len(st.gates) + 4):  # forward done, then base case, L→q, L→z, q→x
+        st.step()
+    step = st.current
+    assert step.gate.label == "q" and step.target.label == "x"
+    fig = st.draw()
+    pos = figures._layout(st.root)
+    hot = [a for a in fig.axes[0].get_children() if isinstance(a, figures.FancyArrowPatch) and a.get_linewidth() > 2]
+    assert len(hot) == 1
+    (x0, _), (x1, _) = hot[0]._posA_posB
+    assert x0 > x1  # tail at the gate q (right), head at its input x (left): the way the gradient flows
+    assert x0 == pytest.approx(pos[id(step.gate)][0] - 0.39) and x1 == pytest.approx(pos[id(step.target)][0] + 0.39)
+    fig = figures.draw_graph(st.root)  # no step: every edge points forward, input → gate
+    assert all(a._posA_posB[0][0] < a._posA_posB[1][0] for a in fig.axes[0].get_children()
+               if isinstance(a, figures.FancyArrowPatch))

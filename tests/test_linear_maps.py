@@ -108,40 +108,83 @@ def test_figures_have_the_expected_panels():
 
 
 # ---------------------------------------------------------------- the exercise checks
-def test_rotation_check(capsys):
-    assert checks.check_rotation_30(lm.rotation(30)) is True
-    out = capsys.readouterr().out
-    assert "✅" in out
+def _rotation_answer(degrees):
+    t = np.deg2rad(degrees)
+    return np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (lm.rotation(-30), "clockwise"),
-    (lm.rotation(30).T, "clockwise"),
-    (lm.rotation(60), "swapped"),
-    (np.array([[np.cos(30), -np.sin(30)], [np.sin(30), np.cos(30)]]), "radians"),
-    (2 * np.eye(2), "determinant must be 1"),
-    (lm.rotation(-90), "where e₁ = (1, 0) lands"),
-    (None, "Not answered"),
-    (np.eye(3), "shape (2, 2)"),
-])
-def test_rotation_check_hints(capsys, wrong, hint):
-    assert checks.check_rotation_30(wrong) is False
+def test_rotation_check_accepts_a_right_function(capsys):
+    assert checks.check_rotation_matrix(_rotation_answer) is True
+    assert "✅" in capsys.readouterr().out
+    assert checks.check_rotation_matrix(lambda d: lm.rotation(d).tolist()) is True  # a nested list is fine
+
+
+@pytest.mark.parametrize("k", range(len(checks.ROTATION_MISTAKES)))
+def test_rotation_check_every_hint_fires_for_its_mistake(capsys, k):
+    wrong, hint = checks.ROTATION_MISTAKES[k]
+    assert checks.check_rotation_matrix(wrong) is False
     out = capsys.readouterr().out
     assert hint in out
     assert "0.87" not in out and "0.866" not in out  # never the answer
 
 
-def test_collapse_check(capsys):
-    assert checks.check_collapse([[1.0, 2.0], [0.5, 1.0]], 0.0) is True
-    for A, det, hint in [
-        (np.eye(2), 0.0, "keeps the plane 2-D"),
-        (np.zeros((2, 2)), 0.0, "single point"),
-        ([[1.0, 2.0], [0.5, 1.0]], 1.0, "not its determinant"),
-        (..., ..., "Not answered"),
-        ([[1.0, 2.0], [0.5, 1.0]], ..., "Not answered"),
-    ]:
-        assert checks.check_collapse(A, det) is False
-        assert hint in capsys.readouterr().out
+@pytest.mark.parametrize("student, message", [
+    (..., "Not answered"),
+    (lambda degrees: None, "Not answered"),
+    (lambda degrees: np.eye(3), "shape (2, 2)"),
+    (lambda degrees: 2 * np.eye(2), "where e₁ = (1, 0) and e₂ = (0, 1) must land"),
+    (lambda degrees: 1 / 0, "ZeroDivisionError"),
+])
+def test_rotation_check_other_answers(capsys, student, message):
+    assert checks.check_rotation_matrix(student) is False
+    assert message in capsys.readouterr().out
+
+
+def _layer_answer(A, b, xs, ys):
+    P = np.stack([xs.ravel(), ys.ravel()])
+    Z = np.maximum(A @ P + b[:, None], 0.0)
+    return Z[0].reshape(xs.shape), Z[1].reshape(xs.shape)
+
+
+def test_layer_check_accepts_a_right_function(capsys):
+    assert checks.check_relu_layer(_layer_answer) is True
+    assert "✅" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("k", range(len(checks.LAYER_MISTAKES)))
+def test_layer_check_every_hint_fires_for_its_mistake(capsys, k):
+    wrong, hint = checks.LAYER_MISTAKES[k]
+    assert checks.check_relu_layer(wrong) is False
+    assert hint in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("student, message", [
+    (..., "Not answered"),
+    (lambda A, b, xs, ys: np.stack(_layer_answer(A, b, xs, ys)), "should return 2 value(s), got 1"),
+    (lambda A, b, xs, ys: tuple(v.T for v in _layer_answer(A, b, xs, ys)), "should have shape"),  # grid transposed
+    (lambda A, b, xs, ys: (xs, ys), "disagrees with ReLU(A p + b)"),
+])
+def test_layer_check_other_answers(capsys, student, message):
+    assert checks.check_relu_layer(student) is False
+    assert message in capsys.readouterr().out
+
+
+def test_abs_is_a_fold_and_relu_a_clamp():
+    xs, ys = lm.make_grid(2.0, 5)
+    fx, fy = lm.layer(np.eye(2), (0.0, 0.0), xs, ys, "abs")
+    assert np.array_equal(fx, np.abs(xs)) and np.array_equal(fx, fx[:, ::-1])  # mirrored: x and -x meet
+    rx, _ = lm.layer(np.eye(2), (0.0, 0.0), xs, ys, "relu")
+    assert np.array_equal(rx[:, :3], np.zeros((5, 3)))  # every x ≤ 0 lands on the axis x = 0
+
+
+def test_vector_labels_never_overlap_even_when_the_arrows_coincide():
+    fig = figures.draw_linear_map(lm.projection((1.0, 1.0)))
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    labels = [t for t in ax.texts if t.get_text() in ("Ae₁", "Ae₂")]
+    assert len(labels) == 2
+    r1, r2 = (t.get_window_extent() for t in labels)
+    assert not r1.overlaps(r2)
 
 
 # ---------------------------------------------------------------- the widget

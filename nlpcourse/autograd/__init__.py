@@ -112,12 +112,12 @@ class Value:
         a, b = self.data, other.data
         return self._gate(a * b, (self, other), "*", lambda: (b, a))
 
-    def __truediv__(self, other: object) -> Value:  # d(a/b)/da = 1/b, d(a/b)/db = -a/b²
+    def __truediv__(self, other: object) -> Value:  # d(a/b)/da = 1/b, d(a/b)/db = -a/b² (as -a/b/b)
         other = self._lift(other, "/")
         if other.data == 0.0:
             raise ValueError(f"/: division by zero (the denominator {other!r} is 0)")
         a, b = self.data, other.data
-        return self._gate(a / b, (self, other), "/", lambda: (1.0 / b, -a / b**2))
+        return self._gate(a / b, (self, other), "/", lambda: (1.0 / b, -a / b / b))  # not b**2: 0 for tiny b
 
     def __neg__(self) -> Value:  # d(-a)/da = -1
         return self._gate(-self.data, (self,), "neg", lambda: (-1.0,))
@@ -131,7 +131,11 @@ class Value:
             raise ValueError(f"**: 0 to the negative power {k:g} is undefined (division by zero)")
         if a < 0.0 and not k.is_integer():
             raise ValueError(f"**: a negative base {a:g} to the non-integer power {k:g} is not a real number")
-        return self._gate(a**k, (self,), f"**{k:g}", lambda: (k * a ** (k - 1),))
+        try:
+            out = a**k
+        except OverflowError:
+            raise ValueError(f"**: {a:g} to the power {k:g} overflows a float") from None
+        return self._gate(out, (self,), f"**{k:g}", lambda: (_power_slope(a, k),))
 
     def exp(self) -> Value:
         """e**self (ValueError when it overflows a float); local gradient e**self (the gate's own output)."""
@@ -194,7 +198,7 @@ class Value:
             node.grad = 0.0
         self.backward_steps = []
 
-    def backward(self, accumulate: bool = True) -> None:
+    def backward(self, accumulate: bool = True, check_stale: bool = True) -> None:
         """Backpropagate from this Value: fill ``.grad`` of every node with dself/dnode.
 
         Starts from the base case dself/dself = 1 and visits the nodes in reverse topological order, so a
@@ -204,23 +208,52 @@ class Value:
         Args:
             accumulate: True (always, in real use): ``input.grad += upstream × local``. False shows the
                 classic bug ``input.grad = upstream × local``, which is wrong for a Value used twice.
+            check_stale: True (always, in real use) refuses to run over stale gradients. False lets a
+                second pass add to them, to show what happens: the intermediate nodes accumulate too, so
+                in a chain the node k gates below the output ends up with (k + 1) times its gradient.
         Raises:
             RuntimeError: when a node of this graph already holds a non-zero gradient (an earlier
-                ``backward()`` left it there): gradients add up with ``+=``, so a second pass would double
-                them. Call ``zero_grad()`` first.
+                ``backward()`` left it there) and ``check_stale``: gradients add up with ``+=``, so a
+                second pass would add to them. Call ``zero_grad()`` first.
+            TypeError: when a gate's local-gradient function does not return one float per input.
         """
         order = topological_order(self)
-        _refuse_stale_gradients(order)
+        if check_stale:
+            _refuse_stale_gradients(order)
         self.grad = 1.0  # base case: dL/dL = 1
         steps = [Step(None, self, 1.0, 1.0, 1.0)]
         for node in reversed(order):
-            for child, local in zip(node.inputs, node._local_grads(), strict=True):
+            for child, local in zip(node.inputs, _local_gradients(node), strict=True):
                 if accumulate:
                     child.grad += node.grad * local
                 else:
                     child.grad = node.grad * local
                 steps.append(Step(node, child, node.grad, local, child.grad))
         self.backward_steps = steps
+
+
+def _local_gradients(node: Value) -> tuple[float, ...]:
+    """``node._local_grads()``, checked: a tuple with one number per input (a gate written by hand may
+    return a bare float, or forget an input)."""
+    local = node._local_grads()
+    if not isinstance(local, tuple | list) or len(local) != len(node.inputs):
+        raise TypeError(f"{_name(node)} ({node.op}): the local-gradient function must return a tuple with one "
+                        f"number per input ({len(node.inputs)} here, e.g. (d,) for one input), got {local!r}")
+    return tuple(float(g) for g in local)
+
+
+def _power_slope(a: float, k: float) -> float:
+    """d(a^k)/da = k a^(k-1), defined wherever torch defines it: 0 for k = 0 (a constant, also at a = 0),
+    1 for k = 1, +inf at a = 0 for 0 < k < 1 (a vertical tangent), ±inf where k a^(k-1) overflows."""
+    if k == 0.0:
+        return 0.0  # a**0 = 1 everywhere: flat, even at 0 (where k a^(k-1) would divide 0 by 0)
+    if a == 0.0 and k < 1.0:
+        return math.inf  # 0 < k < 1 (k < 0 at 0 is refused in the forward pass)
+    try:
+        return k * a ** (k - 1)
+    except OverflowError:  # |a| tiny and k < 1: the slope is larger than any float
+        odd = (k - 1).is_integer() and int(k - 1) % 2 != 0
+        return math.copysign(math.inf, k * (a if odd else 1.0))
 
 
 def _refuse_stale_gradients(order: list[Value]) -> None:
@@ -231,7 +264,8 @@ def _refuse_stale_gradients(order: list[Value]) -> None:
         raise RuntimeError(
             f"backward: {len(stale)} node(s) of this graph already hold a gradient ({names}"
             f"{', ...' if len(stale) > 3 else ''}) from an earlier backward(). Gradients accumulate with "
-            f"+=, so a second pass would add to them (twice the true gradient). Call zero_grad() first.")
+            f"+=, so a second pass would add to them — and not just twice: the intermediate nodes' stale "
+            f"gradients flow down as well. Call zero_grad() first.")
 
 
 def backward(output: Value) -> None:

@@ -62,7 +62,8 @@ def draw_graph(root: Value, values: dict[int, float] | None = None, grads: dict[
         values: id(node) -> value to show; None shows every node's ``data``; a missing node shows "?".
         grads: id(node) -> gradient to show; None shows every node's ``grad``; a missing node shows "?".
         highlight: a node drawn with a thick orange frame (the stepper's current node).
-        gate: a node whose edge to ``highlight`` is drawn in orange (the gate passing the gradient).
+        gate: a node whose edge to ``highlight`` is drawn in orange, its arrow pointing from ``gate`` back to
+            ``highlight``: the direction the gradient flows in the backward step (the stepper's current step).
         title: a line above the graph.
         ax: draw into this Axes; None makes a new Figure.
     Returns:
@@ -85,10 +86,13 @@ def draw_graph(root: Value, values: dict[int, float] | None = None, grads: dict[
     for n in order:
         for c in n.inputs:
             (x0, y0), (x1, y1) = pos[id(c)], pos[id(n)]
-            hot = highlight is c and gate is n
-            ax.add_artist(FancyArrowPatch((x0 + w / 2, y0), (x1 - w / 2, y1), arrowstyle="-|>", mutation_scale=10,
+            hot = highlight is c and gate is n  # the edge a backward step sends its gradient along
+            tail, head = (x0 + w / 2, y0), (x1 - w / 2, y1)  # forward: from the input into the gate
+            if hot:
+                tail, head = head, tail  # the gradient flows backward: from the gate to its input
+            ax.add_artist(FancyArrowPatch(tail, head, arrowstyle="-|>", mutation_scale=14 if hot else 10,
                                          color="#ff7f0e" if hot else "#888888", lw=2.5 if hot else 1.0,
-                                         shrinkA=0, shrinkB=0))
+                                         shrinkA=0, shrinkB=0, zorder=3 if hot else 1))
     for n in order:
         x, y = pos[id(n)]
         hot = n is highlight

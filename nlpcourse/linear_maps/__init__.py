@@ -165,7 +165,8 @@ def real_eigenvectors(A: ArrayLike2x2) -> list[tuple[float, np.ndarray]]:
 # ---------------------------------------------------------------- a neural layer on the grid
 ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "identity": lambda z: z,
-    "relu": lambda z: np.maximum(z, 0.0),
+    "relu": lambda z: np.maximum(z, 0.0),  # clamps each negative coordinate to 0: onto the axes
+    "abs": np.abs,  # a true fold: each half-plane z < 0 is mirrored onto z > 0
     "sigmoid": sigmoid,
     "tanh": np.tanh,
 }
@@ -177,7 +178,7 @@ def layer(A: ArrayLike2x2, b: tuple[float, float] | np.ndarray, xs: np.ndarray, 
 
     Args:
         A: shape (2, 2); b: shape (2,); xs, ys: shape (rows, cols).
-        activation: one of ``ACTIVATIONS`` ("identity", "relu", "sigmoid", "tanh").
+        activation: one of ``ACTIVATIONS`` ("identity", "relu", "abs", "sigmoid", "tanh").
     Returns:
         (xs', ys'), shape (rows, cols) each.
     """

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
 
 from .. import validate
-from ..plotting import new_figure, plot_grid, plot_points, plot_vectors, square_axes
+from ..plotting import label_points, new_figure, plot_grid, plot_points, plot_vectors, square_axes
 from . import UNIT_SQUARE, ArrayLike2x2, as_matrix, det_label, layer, linear_map, make_grid, real_eigenvectors
 
 __all__ = ["draw_linear_map", "draw_gallery", "draw_layer"]
@@ -43,12 +43,16 @@ def draw_linear_map(A: ArrayLike2x2, ax: Axes | None = None, title: str | None =
     plot_points(ax, mx, my)
     square = A @ UNIT_SQUARE
     ax.add_patch(Polygon(square.T, closed=True, color="#ff7f0e", alpha=0.35, zorder=2))
-    plot_vectors(ax, A.T, colors=["#d62728", "#2ca02c"], labels=["Ae₁", "Ae₂"])
+    colors = ["#d62728", "#2ca02c"]
+    plot_vectors(ax, A.T, colors=colors)
     if show_eigenvectors:
         for lam, v in real_eigenvectors(A):
             ax.plot([-lim * v[0], lim * v[0]], [-lim * v[1], lim * v[1]], ls="--", color="#9467bd", lw=1.2)
             ax.text(0.7 * lim * v[0], 0.7 * lim * v[1] + 0.15, f"λ={lam:.2f}", color="#9467bd")
     square_axes(ax, lim, title if title is not None else f"det A = {det_label(A)}")
+    # the labels at the arrow tips, placed so that they never overlap (a projection sends e₁ and e₂ to one point)
+    tips = np.clip(A.T, -0.9 * lim, 0.9 * lim)
+    label_points(ax, tips, ["Ae₁", "Ae₂"], colors=colors, prefer=np.where(tips == 0.0, 1.0, tips), fontsize=11)
     return ax.figure
 
 

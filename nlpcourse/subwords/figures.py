@@ -1,0 +1,138 @@
+"""Every figure of notebook 03: a word's n-grams and buckets, collisions vs bucket count, trainers side by side.
+
+Each ``draw_*`` returns a ``matplotlib.figure.Figure`` made outside pyplot (one PNG per notebook cell).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from nlpcourse import validate
+from nlpcourse.plotting import new_figure
+from nlpcourse.subwords import SubwordVectors, char_ngrams, ngram_ids
+
+__all__ = ["ngram_groups", "draw_ngrams", "draw_collisions", "draw_trainers", "draw_neighbours"]
+
+
+def ngram_groups(word: str, minn: int = 3, maxn: int = 6, bucket: int = 2_000_000) -> pd.DataFrame:
+    """A word's n-grams with their bucket ids, in fastText's order.
+
+    Returns:
+        DataFrame[n, ngram, bucket_id] with one row per n-gram (sort by n to group them).
+    """
+    grams = char_ngrams(word, minn, maxn)
+    return pd.DataFrame({"n": [len(g) for g in grams], "ngram": grams,
+                         "bucket_id": ngram_ids(word, minn, maxn, bucket)})
+
+
+def draw_ngrams(word: str, minn: int = 3, maxn: int = 6, bucket: int = 2_000_000,
+                model: SubwordVectors | None = None, k: int = 6) -> Figure:
+    """The widget's view: the word's n-grams grouped by n with their bucket ids, and (given a trained model)
+    its nearest in-vocabulary neighbours as bars of cosine similarity.
+
+    Fixed margins (no constrained layout): a redraw takes a few tens of ms.
+    """
+    table = ngram_groups(word, minn, maxn, bucket)
+    k = validate.positive_int(k, "k")
+    fig, axes = new_figure(2 if model is not None else 1, size=(10.0 if model is not None else 7.0, 4.2),
+                           layout=None, squeeze=False)
+    ax = axes[0, 0]
+    ax.axis("off")
+    seen = model is not None and word in model.vocab
+    ax.set_title(f'"<{word}>": {len(table)} n-grams, n = {minn}..{maxn}, bucket = {bucket:,}'
+                 + ("" if model is None else (" · in vocabulary" if seen else " · never seen in training")),
+                 fontsize=10, loc="left")
+    lines = []
+    for n, group in table.groupby("n", sort=True):
+        cells = [f"{g} {i}" for g, i in zip(group["ngram"], group["bucket_id"], strict=True)]
+        for start in range(0, len(cells), 4):
+            lines.append(f"{f'n={n}' if start == 0 else '':5s}" + "   ".join(cells[start : start + 4]))
+    if len(lines) > 18:
+        lines = [*lines[:18], f"      ... {len(lines) - 18} more lines"]
+    # one text artist for the whole table: a redraw stays well under 100 ms
+    ax.text(0.0, 0.95, "\n".join(lines) or "(no n-gram of these lengths)", fontsize=9, family="DejaVu Sans Mono",
+            transform=ax.transAxes, va="top", linespacing=1.5)
+    if model is not None:
+        ax2 = axes[0, 1]
+        neighbours = model.most_similar(word, k=k)
+        names, sims = [w for w, _ in neighbours][::-1], [s for _, s in neighbours][::-1]
+        ax2.barh(range(len(names)), sims, color="#1f77b4")
+        ax2.set_yticks(range(len(names)), names)
+        ax2.set_xlim(min(0.0, min(sims, default=0.0)), 1.0)
+        ax2.set_xlabel("cosine similarity")
+        ax2.set_title(f"nearest in-vocabulary words (of {len(model.vocab):,})", fontsize=10)
+        fig.subplots_adjust(left=0.02, right=0.98, wspace=0.45, bottom=0.12, top=0.9)
+    return fig
+
+
+def draw_collisions(table: pd.DataFrame, n_ngrams: int, ax: object = None) -> Figure:
+    """Collision rate (measured and expected) against the bucket count, and the input matrix's size.
+
+    Args:
+        table: :func:`~nlpcourse.subwords.collision_table`'s DataFrame.  n_ngrams: how many distinct n-grams.
+    """
+    if ax is None:
+        fig, ax = new_figure(size=(7.0, 4.0))
+    else:
+        fig = ax.figure
+    b = table["bucket"].to_numpy()
+    ax.semilogx(b, 100 * table["collision_rate"], "o-", label="measured (fastText's hash)")
+    ax.semilogx(b, 100 * table["expected"], "--", color="0.4", label="a uniform random hash")
+    ax.set_xlabel("bucket count")
+    ax.set_ylabel("% of n-grams sharing a bucket")
+    ax.set_title(f"{n_ngrams:,} distinct n-grams into fewer and fewer buckets")
+    twin = ax.twinx()
+    twin.semilogx(b, table["parameters"] / 1e6, "s:", color="#2ca02c", label="input matrix (millions)")
+    twin.set_ylabel("parameters (millions)", color="#2ca02c")
+    twin.spines["right"].set_visible(True)
+    lines = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
+    ax.legend(lines, [h.get_label() for h in lines], fontsize=8, loc="center right")
+    return fig
+
+
+def draw_trainers(runs: pd.DataFrame, sets: Sequence[str] = ("wordsim353", "simlex999")) -> Figure:
+    """Spearman correlation per trainer (mean over seeds, bar; each seed a dot), one panel per evaluation set.
+
+    The dots are the noise level: a difference between bars smaller than their spread is not a result.
+    """
+    trainers = list(dict.fromkeys(runs["trainer"]))
+    fig, axes = new_figure(len(sets), size=(4.2 * len(sets), 3.4), squeeze=False)
+    for ax, name in zip(axes[0], sets, strict=True):
+        for x, trainer in enumerate(trainers):
+            values = runs.loc[runs["trainer"] == trainer, name].to_numpy()
+            oov = runs.loc[runs["trainer"] == trainer, f"oov_{name}"].iloc[0]
+            ax.bar(x, values.mean(), color="#1f77b4" if oov == 0 else "0.7", alpha=0.8)
+            ax.plot(np.full(len(values), x), values, "k.", ms=5)
+            ax.text(x, 0.0, f"OOV {oov:.0%}", ha="center", va="bottom" if values.mean() < 0 else "top",
+                    fontsize=8)
+        ax.axhline(0.0, color="0.3", lw=0.8)
+        ax.set_xticks(range(len(trainers)), trainers, rotation=20, fontsize=8)
+        ax.set_title(name)
+        ax.set_ylabel("Spearman ρ")
+    return fig
+
+
+def draw_neighbours(models: dict[str, SubwordVectors], words: Sequence[str], k: int = 5) -> Figure:
+    """A grid of text: for each word (rows) and model (columns), its k nearest in-vocabulary words.
+
+    Neighbour lists can swap places on near-ties between machines, so they are shown as a figure.
+    """
+    validate.non_empty(models, "models", what="models")
+    words = list(validate.non_empty(words, "words", what="words"))
+    fig, ax = new_figure(size=(4.0 * len(models) + 1.5, 0.42 * len(words) + 0.8))
+    ax.axis("off")
+    names = list(models)
+    for j, name in enumerate(names):
+        ax.text(0.14 + j * 0.86 / len(names), 1.0, name, fontweight="bold", fontsize=9, transform=ax.transAxes,
+                va="bottom")
+    for i, word in enumerate(words):
+        y = 1.0 - (i + 1) / (len(words) + 0.5)
+        ax.text(0.0, y, word, fontsize=9, fontweight="bold", transform=ax.transAxes, va="bottom")
+        for j, name in enumerate(names):
+            near = ", ".join(w for w, _ in models[name].most_similar(word, k=k))
+            ax.text(0.14 + j * 0.86 / len(names), y, near, fontsize=8, transform=ax.transAxes, va="bottom")
+    return fig

@@ -1,0 +1,315 @@
+"""Training subword vectors: our batched torch trainer, and the two references (gensim ``FastText``, fastText).
+
+Our trainer is word2vec's skip-gram with negative sampling (the corpus pipeline of notebook 01: vocabulary,
+subsampling, reduced windows, unigram^0.75 noise, linear learning-rate decay) with one change: the center
+word's vector is the mean of its subword rows, an ``EmbeddingBag`` gather in torch, and its gradient is spread
+back over those rows. One :class:`SubwordConfig` sets the hyperparameters of all three trainers, so
+``train_subword_sgns``, ``train_gensim_fasttext`` and ``train_fasttext`` run at equal settings.
+
+Typical use::
+
+    config = SubwordConfig(dim=50, epochs=5, bucket=100_000)
+    ours = train_subword_sgns(sentences, config)          # SubwordVectors
+    ours.vector("unseenword"); ours.most_similar("unseenword")
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from nlpcourse import torch_threads, validate
+from nlpcourse.corpus import (
+    NegativeSampler,
+    TrainConfig,
+    encode_corpus,
+    epoch_pairs,
+    init_embeddings,
+    keep_probabilities,
+    linear_lr,
+    unigram_noise,
+)
+from nlpcourse.data import Vocab, load_similarity
+from nlpcourse.evaluation import word_similarity
+from nlpcourse.subwords import SubwordVectors, ngram_ids_batch
+from nlpcourse.word2vec.train import SGNSConfig, train_sgns  # notebook 01's trainer: the row without subwords
+
+__all__ = [
+    "SubwordConfig", "subword_bags", "subword_sgns_step", "train_subword_sgns", "train_gensim_fasttext",
+    "train_fasttext", "gensim_subword_vectors", "fasttext_subword_vectors", "TRAINERS", "compare_trainers",
+]
+
+
+@dataclass(frozen=True)
+class SubwordConfig(TrainConfig):
+    """The hyperparameters shared by our trainer, gensim ``FastText`` and fastText (defaults: a fast run).
+
+    Attributes (beyond ``corpus.TrainConfig``'s dim, window, epochs, min_count, sample, lr, min_lr, batch_size,
+    seed; here dim = 50 and fastText's lr = 0.05):
+        negative: K noise words per pair.  minn, maxn: n-gram lengths.  bucket: number of n-gram rows.
+        threads: CPU threads (torch's, gensim's ``workers``, fastText's ``thread``).
+        ``batch_size`` is ours only (the references update pair by pair); a batch adds up its pairs' updates, so
+        a small vocabulary (each word in many pairs of a batch) wants small batches (default 256).
+    """
+
+    dim: int = 50
+    lr: float = 0.05
+    batch_size: int = 256
+    negative: int = 5
+    minn: int = 3
+    maxn: int = 6
+    bucket: int = 100_000
+    threads: int = 1
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for name in ("negative", "minn", "bucket", "threads"):
+            self._set(name, validate.positive_int(getattr(self, name), name))
+        self._set("maxn", validate.integer(self.maxn, "maxn"))
+        if self.maxn < self.minn:
+            raise ValueError(f"minn, maxn: expected minn <= maxn, got minn={self.minn} > maxn={self.maxn}")
+        self._set("sample", validate.probability(self.sample, "sample"))
+        validate.number(self.min_lr, "min_lr", high=self.lr)
+
+
+def subword_bags(vocab: Vocab, minn: int, maxn: int, bucket: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every vocabulary word's rows of the input matrix, as one flat array with offsets (CSR).
+
+    Word i's bag is ``[i, V + id_1, ..., V + id_n]`` (its own row, then its n-grams' buckets), which is
+    ``subword_rows(vocab.itos[i], vocab, ...)`` for each word, computed for all words at once.
+
+    Returns:
+        (rows, offsets): int64 arrays (T,) and (V + 1,); word i's bag is ``rows[offsets[i]:offsets[i+1]]``.
+    """
+    ids, offsets = ngram_ids_batch(vocab.itos, minn, maxn, bucket)
+    n = np.diff(offsets) + 1
+    rows = np.empty(int(n.sum()), dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(n)[:-1]])
+    own = np.zeros(len(rows), dtype=bool)
+    own[starts] = True
+    rows[own] = np.arange(len(vocab))
+    rows[~own] = ids + len(vocab)
+    return rows, np.concatenate([[0], np.cumsum(n)]).astype(np.int64)
+
+
+@torch.no_grad()
+def subword_sgns_step(W: torch.Tensor, C: torch.Tensor, bag_rows: torch.Tensor, bag_offsets: torch.Tensor,
+                      centers: torch.Tensor, contexts: torch.Tensor, negatives: torch.Tensor, lr: float) -> float:
+    """One SGD step on a batch of B pairs, in place, with the hand-derived gradients (no autograd).
+
+    h_b = mean of W over center b's bag (``embedding_bag``); the scores against the context and the K
+    negatives are word2vec's. The update is fastText's (``Model::update``; gensim does the same): **every** row
+    of the bag receives the whole −lr · dL/dh_b, not the exact gradient of the mean, which is that divided by
+    the bag's size n (only fastText's supervised classifier divides). So each row moves as fast as a word2vec
+    row would; for the context vectors C it is the exact gradient. All B pairs read the same parameters (like
+    word2vec's threads) and their updates add up (``index_add_``). A negative equal to its pair's context is
+    ignored. On one pair: C −= lr · dC and W[rows] −= lr · n · dW[rows] of
+    :func:`~nlpcourse.subwords.subword_loss_and_grad` (tested).
+
+    Args:
+        W: (V + bucket, d) input matrix.  C: (V, d) context vectors.  Both updated in place.
+        bag_rows, bag_offsets: :func:`subword_bags` as tensors.  centers, contexts: (B,) word ids.
+        negatives: (B, K) word ids.  lr: the learning rate.
+    Returns:
+        the batch's summed loss before the step (float).
+    """
+    batch, dim = len(centers), W.shape[1]
+    start, length = bag_offsets[centers], bag_offsets[centers + 1] - bag_offsets[centers]  # (B,)
+    first = torch.cumsum(length, 0) - length  # where each bag starts in the flat batch
+    flat = torch.repeat_interleave(start - first, length) + torch.arange(int(length.sum()))
+    rows = bag_rows[flat]  # the batch's bags end to end, (T,)
+    h = torch.nn.functional.embedding_bag(rows, W, first, mode="mean")  # (B, d)
+    ids = torch.cat([contexts.unsqueeze(1), negatives], dim=1)  # (B, 1 + K)
+    c = C.index_select(0, ids.view(-1)).view(batch, -1, dim)
+    scores = torch.bmm(c, h.unsqueeze(-1)).squeeze(-1)  # (B, 1 + K)
+    sign = torch.full_like(scores, -1.0)
+    sign[:, 0] = 1.0
+    valid = torch.ones_like(scores)
+    valid[:, 1:] = (negatives != contexts.unsqueeze(1)).to(scores.dtype)
+    loss = -(torch.nn.functional.logsigmoid(scores * sign) * valid).sum().item()
+    g = ((sign + 1.0) / 2.0 - torch.sigmoid(scores)) * valid * lr  # −lr · dL/dscore
+    grad_h = torch.bmm(g.unsqueeze(1), c).squeeze(1)  # −lr · dL/dh, (B, d)
+    C.index_add_(0, ids.view(-1), (g.unsqueeze(-1) * h.unsqueeze(1)).view(-1, dim))
+    W.index_add_(0, rows, torch.repeat_interleave(grad_h, length, dim=0))  # fastText: dL/dh to every row
+    return loss
+
+
+def train_subword_sgns(sentences: Sequence[Sequence[str]], config: SubwordConfig = SubwordConfig(),
+                       progress: bool = True, history: list[float] | None = None) -> SubwordVectors:
+    """Train subword skip-gram with negative sampling (fastText's model) on tokenised sentences.
+
+    The input matrix W (V + bucket, d) starts uniform in ±1/d (fastText's init: twice word2vec's
+    ``corpus.init_embeddings``), the context vectors C at zero. Each epoch: word2vec's subsampled,
+    reduced-window, shuffled pairs (``corpus``); K negatives per pair from unigram^0.75; ``subword_sgns_step`` on
+    ``batch_size`` pairs at a time with the learning rate decayed linearly (``corpus.linear_lr``).
+    Deterministic for a fixed seed and thread count.
+
+    Args:
+        sentences: token lists.  config: the hyperparameters.  progress: a tqdm bar over epochs.
+        history: if a list is given, the mean loss per pair of each batch is appended.
+    Returns:
+        ``SubwordVectors`` over the vocabulary (words seen >= ``min_count`` times).
+    """
+    if not isinstance(config, SubwordConfig):
+        raise TypeError(f"config: expected a SubwordConfig, got {type(config).__name__}")
+    if isinstance(sentences, str) or not any(len(s) for s in validate.non_empty(sentences, "sentences")):
+        raise ValueError("sentences: expected a non-empty list of token lists with at least one token")
+    cfg = config
+    vocab = Vocab.build(sentences, min_count=cfg.min_count)
+    if len(vocab) < 2:
+        raise ValueError(f"min_count: only {len(vocab)} word(s) occur >= {cfg.min_count} times; lower it")
+    corpus, sentence_id = encode_corpus(sentences, vocab)
+    keep = keep_probabilities(vocab.counts, cfg.sample).astype(np.float32)
+    rng = np.random.default_rng(cfg.seed)
+    sampler = NegativeSampler(unigram_noise(vocab.counts, 0.75), seed=cfg.seed + 1)
+    bag_rows, bag_offsets = (torch.from_numpy(a) for a in subword_bags(vocab, cfg.minn, cfg.maxn, cfg.bucket))
+    W, C = init_embeddings(len(vocab) + cfg.bucket, len(vocab), cfg.dim, cfg.seed)
+    W *= 2.0  # fastText's and gensim's ±1/d (word2vec's, corpus.init_embeddings, is ±0.5/d)
+    with torch_threads(cfg.threads):
+        for epoch in tqdm(range(cfg.epochs), desc="subword SGNS epochs", disable=not progress):
+            centers, contexts = (torch.from_numpy(a).long() for a in epoch_pairs(corpus, sentence_id, keep,
+                                                                                  cfg.window, rng))
+            negatives = torch.from_numpy(sampler.draw((len(centers), cfg.negative)))
+            n_batches = math.ceil(len(centers) / cfg.batch_size)
+            for b in range(n_batches):
+                lr = linear_lr(cfg.lr, cfg.min_lr, (epoch + b / n_batches) / cfg.epochs)
+                sl = slice(b * cfg.batch_size, (b + 1) * cfg.batch_size)
+                loss = subword_sgns_step(W, C, bag_rows, bag_offsets, centers[sl], contexts[sl], negatives[sl], lr)
+                if history is not None:
+                    history.append(loss / len(centers[sl]))
+    if not (torch.isfinite(W).all() and torch.isfinite(C).all()):
+        raise ValueError(f"lr, batch_size: training diverged (NaN or inf) with lr={cfg.lr}, "
+                         f"batch_size={cfg.batch_size}; lower one of them (a batch adds up its pairs' updates)")
+    return SubwordVectors(W.numpy(), vocab, cfg.minn, cfg.maxn, cfg.bucket)
+
+
+# ---------------------------------------------------------------------------------------- the references
+def train_gensim_fasttext(sentences: Sequence[Sequence[str]], config: SubwordConfig = SubwordConfig()) -> object:
+    """gensim's ``FastText`` (skip-gram, negative sampling) at ``config``'s settings; returns the gensim model.
+
+    ``workers=1`` and a fixed seed (with PYTHONHASHSEED=0) make it reproducible on one machine.
+    """
+    from gensim.models import FastText
+
+    c = config
+    return FastText(list(map(list, sentences)), vector_size=c.dim, window=c.window, negative=c.negative, sg=1,
+                    hs=0, epochs=c.epochs, min_count=c.min_count, sample=c.sample, alpha=c.lr, min_alpha=c.min_lr,
+                    min_n=c.minn, max_n=c.maxn, bucket=c.bucket, seed=c.seed, workers=c.threads)
+
+
+def train_fasttext(sentences: Sequence[Sequence[str]], config: SubwordConfig = SubwordConfig()) -> object:
+    """fastText's own ``train_unsupervised`` (skip-gram, loss "ns") at ``config``'s settings.
+
+    fastText reads a file: the tokens are written to a temporary file, one sentence a line, which is deleted
+    afterwards (with the model file). fastText neither lowercases nor drops punctuation, so it sees exactly the
+    same tokens; it adds an end-of-line token "</s>" to its vocabulary. Its learning rate decays linearly to 0
+    (``min_lr`` unused), and its Python bindings take no seed.
+
+    The training runs in a fresh Python process, which saves the model for this one to load: inside a process
+    that has already allocated and freed memory, the bindings' training is not reproducible (two runs on the same
+    file differ, and small corpora sometimes end in "Encountered NaN"), while fresh processes agree bit for bit.
+
+    Returns:
+        the ``fasttext`` model (``get_subwords``, ``get_word_vector``, ``get_input_matrix``, ...).
+    """
+    import fasttext
+
+    c = config
+    options = dict(model="skipgram", dim=c.dim, ws=c.window, neg=c.negative, epoch=c.epochs, minCount=c.min_count,
+                   t=c.sample, lr=c.lr, minn=c.minn, maxn=c.maxn, bucket=c.bucket, thread=c.threads, verbose=0,
+                   loss="ns")
+    with tempfile.TemporaryDirectory(prefix="nlpcourse-fasttext-") as folder:
+        text, model = os.path.join(folder, "tokens.txt"), os.path.join(folder, "model.bin")
+        with open(text, "w", encoding="utf-8") as f:
+            f.writelines(" ".join(s) + "\n" for s in sentences)
+        script = ("import json, sys, fasttext; "
+                  "fasttext.train_unsupervised(sys.argv[1], **json.loads(sys.argv[2])).save_model(sys.argv[3])")
+        done = subprocess.run([sys.executable, "-c", script, text, json.dumps(options), model],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"fastText training failed: {done.stderr.strip().splitlines()[-1:]}")
+        return fasttext.load_model(model)
+
+
+def gensim_subword_vectors(model: object) -> SubwordVectors:
+    """gensim's trained matrices as ``SubwordVectors``: [vectors_vocab; vectors_ngrams] over its vocabulary."""
+    wv = getattr(model, "wv", model)
+    if not hasattr(wv, "vectors_ngrams"):
+        raise TypeError(f"model: expected a gensim FastText model, got {type(model).__name__}")
+    words = list(wv.index_to_key)
+    vocab = Vocab(words, [wv.get_vecattr(w, "count") for w in words])
+    return SubwordVectors(np.vstack([wv.vectors_vocab, wv.vectors_ngrams]), vocab, wv.min_n, wv.max_n, wv.bucket)
+
+
+def fasttext_subword_vectors(model: object) -> SubwordVectors:
+    """fastText's input matrix (nwords + bucket, d) as ``SubwordVectors`` over its vocabulary."""
+    if not hasattr(model, "get_input_matrix"):
+        raise TypeError(f"model: expected a fasttext model, got {type(model).__name__}")
+    words, counts = model.get_words(include_freq=True)
+    a = model.f.getArgs()
+    return SubwordVectors(model.get_input_matrix(), Vocab(words, counts), a.minn, a.maxn, a.bucket)
+
+
+#: name -> function(sentences, config) -> SubwordVectors, for the side-by-side comparison.
+TRAINERS = {
+    "ours": lambda s, c: train_subword_sgns(s, c, progress=False),
+    "gensim FastText": lambda s, c: gensim_subword_vectors(train_gensim_fasttext(s, c)),
+    "fastText": lambda s, c: fasttext_subword_vectors(train_fasttext(s, c)),
+}
+
+
+def compare_trainers(sentences: Sequence[Sequence[str]], config: SubwordConfig = SubwordConfig(),
+                     seeds: Sequence[int] = (0, 1, 2), trainers: Sequence[str] = tuple(TRAINERS),
+                     progress: bool = True) -> tuple[pd.DataFrame, dict[tuple[str, int], SubwordVectors]]:
+    """Train each trainer once per seed at equal settings and score WordSim353 and SimLex-999.
+
+    Every evaluation word gets a vector from its subwords, so no pair is out of vocabulary; ``word2vec``
+    (notebook 01's ``train_sgns`` at the same settings, no subwords) is the row that has no vector for the
+    words it never saw.
+
+    Args:
+        sentences: the corpus.  config: shared settings (its seed is replaced by each of ``seeds``).
+        seeds: one run per trainer per seed.  trainers: names of :data:`TRAINERS` and/or "word2vec".
+        progress: a tqdm bar over the runs.
+    Returns:
+        DataFrame[trainer, seed, wordsim353, simlex999, oov_wordsim353, oov_simlex999, seconds] (Spearman
+        correlations, OOV ratios in 0..1, wall-clock seconds of training on this machine), and the trained
+        vectors by (trainer, seed) (``word2vec`` runs are not kept).
+    """
+    known = (*TRAINERS, "word2vec")
+    trainers = [validate.one_of(t, "trainers", known) for t in validate.non_empty(trainers, "trainers")]
+    seeds = [validate.non_negative_int(s, "seeds") for s in validate.non_empty(seeds, "seeds")]
+    sets = {name: load_similarity(name) for name in ("wordsim353", "simlex999")}
+    eval_words = sorted({w for df in sets.values() for col in ("word1", "word2") for w in df[col]})
+    rows, models = [], {}
+    runs = [(seed, name) for seed in seeds for name in trainers]
+    for seed, name in tqdm(runs, desc="trainers × seeds", disable=not progress):
+        cfg = replace(config, seed=seed)
+        t0 = time.perf_counter()
+        if name == "word2vec":
+            shared = {f.name: getattr(cfg, f.name) for f in fields(TrainConfig)}
+            emb = train_sgns(list(map(list, sentences)), SGNSConfig(**shared, negative=cfg.negative,
+                                                                    threads=cfg.threads), progress=False)
+            seconds = time.perf_counter() - t0
+        else:
+            vectors = TRAINERS[name](sentences, cfg)
+            seconds = time.perf_counter() - t0
+            models[name, seed] = vectors
+            emb = vectors.embeddings(eval_words)
+        results = {k: word_similarity(emb, df) for k, df in sets.items()}
+        rows.append({"trainer": name, "seed": seed} | {k: r.spearman for k, r in results.items()}
+                    | {f"oov_{k}": r.oov_ratio for k, r in results.items()} | {"seconds": seconds})
+    return pd.DataFrame(rows), models
+

@@ -1,0 +1,41 @@
+"""Notebook 03's widget: type a word, see its n-grams, bucket ids and nearest neighbours.
+
+The view is :func:`nlpcourse.subwords.figures.draw_ngrams`; this module only lays out the controls.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as W
+from matplotlib.figure import Figure
+
+from nlpcourse.plotting import new_figure
+from nlpcourse.subwords import SubwordVectors
+from nlpcourse.subwords.figures import draw_ngrams
+from nlpcourse.ui import interactive_figure
+
+__all__ = ["safe_draw_ngrams", "ngram_explorer"]
+
+
+def safe_draw_ngrams(word: str, minn: int, maxn: int, bucket: int, model: SubwordVectors | None = None) -> Figure:
+    """``draw_ngrams``, or a figure saying what is wrong with the input (a text box can hold anything)."""
+    try:
+        return draw_ngrams(word, minn, maxn, bucket, model)
+    except (TypeError, ValueError) as e:
+        fig, ax = new_figure(size=(7.0, 1.2), layout=None)
+        ax.axis("off")
+        ax.text(0.0, 0.5, f"{type(e).__name__}: {e}", fontsize=9, transform=ax.transAxes, wrap=True)
+        return fig
+
+
+def ngram_explorer(model: SubwordVectors | None = None, word: str = "where", bucket: int | None = None) -> W.Widget:
+    """A text box for any word and sliders for minn / maxn; the figure shows its n-grams by n with their bucket
+    ids and, given a trained ``model``, its nearest in-vocabulary neighbours (the model's own n-gram settings
+    are used for the neighbours; the sliders change the n-grams shown).
+    """
+    bucket = bucket if bucket is not None else (model.bucket if model is not None else 2_000_000)
+    controls = {
+        "word": W.Text(value=word, description="word", continuous_update=False),
+        "minn": W.IntSlider(value=3, min=1, max=8, description="minn", continuous_update=False),
+        "maxn": W.IntSlider(value=6, min=1, max=8, description="maxn", continuous_update=False),
+    }
+    return interactive_figure(lambda word, minn, maxn: safe_draw_ngrams(word, minn, maxn, bucket, model), controls)
