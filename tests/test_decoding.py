@@ -58,10 +58,16 @@ def test_start_already_final_and_max_steps():
     assert [h.state for h in hyps] == ["a", "b"] and not any(h.finished for h in hyps)
 
 
-@pytest.mark.parametrize("bad", [0, -1, 1.5, True])
-def test_bad_beam_size(bad):
-    with pytest.raises(ValueError, match="beam_size: expected an int >= 1"):
+@pytest.mark.parametrize("bad, error", [(0, ValueError), (-1, ValueError), (1.5, TypeError), (True, TypeError)])
+def test_bad_beam_size(bad, error):
+    """Through ``validate.positive_int``: a wrong value is a ValueError, a wrong type (float, bool) a TypeError."""
+    with pytest.raises(error, match="beam_size: expected an int >= 1"):
         beam_search("", expand, is_final, beam_size=bad)
+
+
+def test_numpy_ints_are_sizes():
+    assert beam_search("", expand, is_final, beam_size=np.int64(2)) == beam_search("", expand, is_final, beam_size=2)
+    assert greedy_search("", expand, is_final, max_steps=np.int32(5)) == greedy_search("", expand, is_final)
 
 
 # ================================================================ the step-function searches (notebook 07)
@@ -211,6 +217,14 @@ def test_same_as_hf_with_fewer_return_sequences_and_longer_prompts():
         ref, ref_scores = hf.hf_generate(model, prompts, **kw)
         seqs, scores = dec.generate(step, prompts, **kw)
         assert seqs.tolist() == ref.tolist() and np.allclose(scores, ref_scores, atol=1e-5)
+    # hf_generate checks its arguments as generate does (BeamConfig), before calling the model; numpy ints are fine
+    kw = dict(max_new_tokens=3, eos_token_id=eos, pad_token_id=pad)
+    for bad, error in [(dict(num_beams=2.5), TypeError), (dict(num_beams=True), TypeError),
+                       (dict(num_beams=0), ValueError), (dict(num_beams=2, num_return_sequences=3), ValueError)]:
+        with pytest.raises(error, match="num_beams" if "num_return_sequences" not in bad else "num_return_sequences"):
+            hf.hf_generate(model, prompts, **{**kw, **bad})
+    assert hf.hf_generate(model, prompts, num_beams=np.int64(2), **kw)[0].tolist() == \
+        hf.hf_generate(model, prompts, num_beams=2, **kw)[0].tolist()
 
 
 # ---------------------------------------------------------------- bad input
@@ -449,6 +463,26 @@ def test_beam_stepper_steps_resets_and_reports_bad_prompts():
     assert s.draw().axes[0].texts[0].get_text() == s.error
 
 
+def test_beam_stepper_refuses_bad_settings():
+    """A bad prompt (typed in the widget) is reported in the figure; bad settings passed in code raise."""
+    m = models.course_lm()
+    with pytest.raises(TypeError, match="num_beams: expected an int >= 1, got 2.5"):
+        widgets.BeamStepper(m, num_beams=2.5)
+    with pytest.raises(ValueError, match="max_new_tokens: expected an int >= 1, got 0"):
+        widgets.BeamStepper(m, max_new_tokens=0)
+    assert widgets.BeamStepper(m, num_beams=np.int64(2)).state.steps == 0
+
+
 def test_beam_stepper_widget_builds():
     w = widgets.beam_stepper(models.course_lm())
     assert len(w.children) == 3
+
+
+def test_token_ids_are_ints_not_truncated_floats():
+    """start and sequence_logprob refused 2.5 only by int()-truncating it to 2; now validate.int_array refuses it."""
+    with pytest.raises(TypeError, match="prompt: expected an array of ints"):
+        dec.start([BOS, 2.5])
+    with pytest.raises(TypeError, match="tokens: expected an array of ints"):
+        dec.sequence_logprob(toy_step(), [BOS], [2.0])
+    assert dec.start(np.array([BOS, A])).prompt == (BOS, A)
+    assert np.isclose(dec.sequence_logprob(toy_step(), [BOS], [A, DOG, EOS]), np.log(0.4 * 0.9))

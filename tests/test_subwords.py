@@ -6,6 +6,7 @@ import time
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from gensim.models.fasttext import ft_ngram_hashes
@@ -260,3 +261,24 @@ def test_ngram_figure_and_widget():
     assert isinstance(widgets.safe_draw_ngrams("", 3, 6, 1000), Figure)  # the error as a figure, no exception
     assert isinstance(widgets.safe_draw_ngrams("ok", 6, 3, 1000), Figure)
     assert widgets.ngram_explorer(model) is not None
+
+
+def test_sizes_are_ints_numpy_ints_included():
+    """minn, maxn, bucket go through nlpcourse.validate: numpy ints are sizes, floats and bools are not."""
+    assert sw.char_ngrams("where", np.int64(3), np.int32(3)) == ["<wh", "whe", "her", "ere", "re>"]
+    assert sw.ngram_ids("where", bucket=np.int64(100)).tolist() == sw.ngram_ids("where", bucket=100).tolist()
+    config = train.SubwordConfig(minn=np.int64(2), maxn=np.int64(4), bucket=np.int64(10))
+    assert (type(config.minn), type(config.maxn), type(config.bucket)) == (int, int, int)
+    assert isinstance(widgets.safe_draw_ngrams("where", np.int64(3), np.int64(6), np.int64(100)), Figure)
+    for call, error, text in [
+        (lambda: sw.char_ngrams("where", 3, 2.5), TypeError, "maxn: expected an int >= 1, got 2.5 (float)"),
+        (lambda: sw.char_ngrams("where", 3, 0), ValueError, "maxn: expected an int >= 1, got 0"),
+        (lambda: sw.ngram_ids("where", bucket=True), TypeError, "bucket: expected an int >= 1, got True (bool)"),
+        (lambda: train.SubwordConfig(maxn=6.0), TypeError, "maxn: expected an int >= 1, got 6.0 (float)"),
+        (lambda: widgets.safe_draw_ngrams("where", 3, 6, 2.5), TypeError, "bucket: expected an int >= 1"),
+        (lambda: widgets.ngram_explorer(bucket=0), ValueError, "bucket: expected an int >= 1, got 0"),
+        (lambda: figures.draw_collisions(pd.DataFrame(), n_ngrams=True), TypeError, "n_ngrams: expected an int"),
+    ]:
+        with pytest.raises(error) as info:
+            call()
+        assert text in str(info.value)

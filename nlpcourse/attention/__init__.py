@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..functional import log_softmax, softmax
-from ..validate import float_array, ids_in_range, int_array, keys, positive_float, positive_int
+from ..validate import float_array, ids_in_range, int_array, keys, non_negative_int, positive_float, positive_int
 
 __all__ = [
     "dot_product_attention", "thinking_machines", "dot_product_variance", "softmax_saturation",
@@ -67,7 +67,7 @@ def thinking_machines(d_model: int = 512, d_k: int = 64, seed: int = 0) -> dict[
         dict with ``X`` (2, d_model) and ``W_Q``, ``W_K``, ``W_V`` (d_model, d_k).
     """
     d_model, d_k = positive_int(d_model, "d_model"), positive_int(d_k, "d_k")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(non_negative_int(seed, "seed"))
     out = {"X": rng.standard_normal((2, d_model))}
     for name in ("W_Q", "W_K", "W_V"):
         out[name] = rng.standard_normal((d_model, d_k)) / np.sqrt(d_model)
@@ -86,7 +86,7 @@ def dot_product_variance(dims: list[int], samples: int = 4000, seed: int = 0) ->
         DataFrame indexed by d with columns ``mean q·k``, ``var q·k``, ``var q·k/√d``.
     """
     samples = positive_int(samples, "samples")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(non_negative_int(seed, "seed"))
     rows = []
     for d in dims:
         d = positive_int(d, "dims")
@@ -107,7 +107,9 @@ def softmax_saturation(dims: list[int], keys_per_query: int = 10, samples: int =
         DataFrame indexed by d with columns ``max weight (÷√d)``, ``max weight (raw)``, ``‖J‖ (÷√d)``,
         ``‖J‖ (raw)``.
     """
-    rng = np.random.default_rng(seed)
+    keys_per_query = positive_int(keys_per_query, "keys_per_query")
+    samples = positive_int(samples, "samples")
+    rng = np.random.default_rng(non_negative_int(seed, "seed"))
     rows = {}
     for d in dims:
         d = positive_int(d, "dims")
@@ -271,7 +273,8 @@ def attention_bias(attn_mask: object, key_padding_mask: object, batch: int, num_
     Returns:
         None (no mask) or a float array broadcastable to (N, H, L, S).
     """
-    N, H, L, S = batch, num_heads, target_length, source_length
+    N, H = positive_int(batch, "batch"), positive_int(num_heads, "num_heads")
+    L, S = positive_int(target_length, "target_length"), positive_int(source_length, "source_length")
     bias = None
     if attn_mask is not None:
         ndim = np.ndim(attn_mask)
@@ -324,7 +327,7 @@ def mha_weights(state_dict: Mapping[str, object], embed_dim: int, name: str = "s
         dict with ``W_q``, ``W_k``, ``W_v``, ``W_o`` (E, E) and ``b_q``, ``b_k``, ``b_v``, ``b_o`` (E,):
         ``in_proj_weight`` (3E, E) is W_q, W_k, W_v stacked by rows.
     """
-    E = embed_dim
+    E = positive_int(embed_dim, "embed_dim")
     keys(state_dict, name, [prefix + k for k in MHA_KEYS])
     shapes = {"in_proj_weight": (3 * E, E), "in_proj_bias": (3 * E,), "out_proj.weight": (E, E),
               "out_proj.bias": (E,)}
@@ -393,9 +396,12 @@ def positional_encoding(length: int, d_model: int) -> np.ndarray:
 def layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float = 1e-5) -> np.ndarray:
     """Normalise each position over its features: γ ⊙ (x − mean)/sqrt(var + ε) + β; x (..., d) -> (..., d)."""
     x = float_array(x, "x")
+    if x.ndim < 1:
+        raise ValueError(f"x: expected shape (..., d), got {x.shape}")
     sizes = {"d": x.shape[-1]}
     weight = float_array(weight, "weight", shape=("d",), sizes=sizes)
     bias = float_array(bias, "bias", shape=("d",), sizes=sizes)
+    eps = positive_float(eps, "eps")
     mean, var = x.mean(axis=-1, keepdims=True), x.var(axis=-1, keepdims=True)
     return weight * (x - mean) / np.sqrt(var + eps) + bias
 
@@ -410,7 +416,7 @@ class LayerNorm:
 
     def __init__(self, d: int, eps: float = 1e-5) -> None:
         self.d = positive_int(d, "d")
-        self.eps = eps
+        self.eps = positive_float(eps, "eps")
         self.params = {"gamma": np.ones(self.d), "beta": np.zeros(self.d)}
         self.grads: dict[str, np.ndarray] = {}
 
@@ -519,6 +525,8 @@ def token_cross_entropy(logits: np.ndarray, targets: np.ndarray) -> float:
         logits: (..., V); targets: ints in [0, V), shape (...).
     """
     logits = float_array(logits, "logits")
+    if logits.ndim < 1:
+        raise ValueError(f"logits: expected shape (..., V), got {logits.shape}")
     targets = ids_in_range(targets, "targets", logits.shape[-1], what="token ids", ndim=None)
     if targets.shape != logits.shape[:-1]:
         raise ValueError(f"targets: expected shape {logits.shape[:-1]} (logits without the last axis), "

@@ -58,6 +58,7 @@ def heatmap(ax: Axes, values: np.ndarray, rows: Sequence[str] | None = None, col
 def draw_attention(weights: np.ndarray, queries: Sequence[str] | None = None, keys: Sequence[str] | None = None,
                    title: str = "attention weights", ax: Axes | None = None) -> Figure:
     """One attention matrix (L, S): row i is query i's distribution over the keys."""
+    weights = float_array(weights, "weights", ndim=2)
     if ax is None:
         fig, ax = new_figure(size=(4.2, 3.4))
     heatmap(ax, weights, queries, keys, title, vmax=1.0)
@@ -83,6 +84,11 @@ def draw_decoder_step(words: Sequence[str], scores: np.ndarray, weights: np.ndar
     Args:
         words: T source words.  scores, weights: (T,).  states: encoder states (T, d).  context: (d,).
     """
+    sizes = {"T": len(words)}
+    scores = float_array(scores, "scores", shape=("T",), sizes=sizes)
+    weights = float_array(weights, "weights", shape=("T",), sizes=sizes)
+    states = float_array(states, "states", shape=("T", "d"), sizes=sizes)
+    context = float_array(context, "context", shape=("d",), sizes=sizes)
     fig, axes = new_figure(3, size=(11.0, 3.2))
     T = len(words)
     axes[0].bar(range(T), scores, color="#7f7f7f")

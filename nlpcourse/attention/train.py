@@ -19,7 +19,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .. import torch_threads
-from ..validate import index, one_of, positive_int
+from ..validate import index, non_negative_int, one_of, positive_float, positive_int
 from . import positional_encoding
 
 __all__ = ["multi_head_attention", "MultiHeadAttention", "EncoderBlock", "TinyTransformer", "TinyConfig",
@@ -41,7 +41,7 @@ def multi_head_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Te
         (out (N, L, E), weights per head (N, H, L, S)).
     """
     N, L, E = query.shape
-    H = num_heads
+    H = _heads(E, num_heads)
     w_q, w_k, w_v = in_proj_weight.chunk(3)
     b_q, b_k, b_v = in_proj_bias.chunk(3)
 
@@ -59,14 +59,21 @@ def multi_head_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Te
     return nn.functional.linear(out, out_weight, out_bias), weights
 
 
+def _heads(embed_dim: int, num_heads: int) -> int:
+    """num_heads, checked: an int >= 1 dividing embed_dim."""
+    H = positive_int(num_heads, "num_heads")
+    if embed_dim % H:
+        raise ValueError(f"num_heads: embed_dim {embed_dim} is not divisible by num_heads {H}")
+    return H
+
+
 class MultiHeadAttention(nn.Module):
     """Holds ``in_proj_weight``, ``in_proj_bias`` and ``out_proj`` exactly as ``nn.MultiheadAttention`` does."""
 
     def __init__(self, embed_dim: int, num_heads: int) -> None:
         super().__init__()
-        if embed_dim % num_heads:
-            raise ValueError(f"num_heads: embed_dim {embed_dim} is not divisible by num_heads {num_heads}")
-        self.num_heads = num_heads
+        embed_dim = positive_int(embed_dim, "embed_dim")
+        self.num_heads = _heads(embed_dim, num_heads)
         self.in_proj_weight = nn.Parameter(torch.empty(3 * embed_dim, embed_dim))
         self.in_proj_bias = nn.Parameter(torch.zeros(3 * embed_dim))
         self.out_proj = nn.Linear(embed_dim, embed_dim)
@@ -88,6 +95,8 @@ class EncoderBlock(nn.Module):
 
     def __init__(self, embed_dim: int, num_heads: int, dim_feedforward: int) -> None:
         super().__init__()
+        embed_dim = positive_int(embed_dim, "embed_dim")
+        dim_feedforward = positive_int(dim_feedforward, "dim_feedforward")
         self.self_attn = MultiHeadAttention(embed_dim, num_heads)
         self.linear1 = nn.Linear(embed_dim, dim_feedforward)
         self.linear2 = nn.Linear(dim_feedforward, embed_dim)
@@ -123,7 +132,11 @@ class TinyConfig:
         one_of(self.task, "task", ("reverse", "copy", "sort"))
         for name in ("length", "vocab", "embed_dim", "num_heads", "layers", "dim_feedforward", "steps",
                      "batch_size", "train_size", "test_size"):
-            positive_int(getattr(self, name), name)
+            setattr(self, name, positive_int(getattr(self, name), name))  # a numpy int becomes an int
+        self.seed = non_negative_int(self.seed, "seed")
+        self.lr = positive_float(self.lr, "lr")
+        if self.threads is not None:
+            self.threads = positive_int(self.threads, "threads")
         if self.embed_dim % self.num_heads:
             raise ValueError(f"num_heads: embed_dim {self.embed_dim} is not divisible by num_heads "
                              f"{self.num_heads}")
@@ -134,8 +147,9 @@ class TinyConfig:
 def toy_task(task: str, n: int, length: int, vocab: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """n random sequences and their targets: reversed, copied or sorted. Both int64 (n, length)."""
     one_of(task, "task", ("reverse", "copy", "sort"))
-    rng = np.random.default_rng(seed)
-    x = rng.integers(0, vocab, size=(positive_int(n, "n"), positive_int(length, "length")))
+    n, length, vocab = positive_int(n, "n"), positive_int(length, "length"), positive_int(vocab, "vocab")
+    rng = np.random.default_rng(non_negative_int(seed, "seed"))
+    x = rng.integers(0, vocab, size=(n, length))
     y = {"reverse": x[:, ::-1], "copy": x, "sort": np.sort(x, axis=1)}[task]
     return torch.from_numpy(x.copy()), torch.from_numpy(y.copy())
 

@@ -65,6 +65,9 @@ def check_step_output(out: object, n_rows: int, vocab_size: int | None = None) -
     Raises:
         TypeError: not numbers. ValueError: wrong shape, NaN/+inf, or rows that are not log-probabilities.
     """
+    n_rows = validate.non_negative_int(n_rows, "n_rows")
+    if vocab_size is not None:
+        vocab_size = validate.positive_int(vocab_size, "vocab_size")
     if hasattr(out, "detach"):  # a torch tensor, possibly float16/bfloat16 on a GPU
         out = out.detach().cpu().double()
     shape = (n_rows, "V")
@@ -140,6 +143,7 @@ def table_step(table: Mapping[tuple[int, ...], Sequence[float]], prompt_length: 
     first step). Probabilities are turned into log-probabilities (0 -> −inf). A prefix missing from the table
     raises a KeyError naming it.
     """
+    prompt_length = validate.non_negative_int(prompt_length, "prompt_length")
     rows = {tuple(k): np.asarray(v, dtype=np.float64) for k, v in table.items()}
 
     def step(prefixes: np.ndarray) -> np.ndarray:
@@ -162,6 +166,7 @@ def random_step(vocab_size: int, seed: int = 0, temperature: float = 1.0) -> Ste
     always gets the same distribution (on every machine: numpy's PCG64 and normal sampler are fixed).
     """
     vocab_size = validate.integer(vocab_size, "vocab_size", low=2)
+    seed = validate.non_negative_int(seed, "seed")
     temperature = validate.positive_float(temperature, "temperature")
 
     def step(prefixes: np.ndarray) -> np.ndarray:
@@ -204,8 +209,8 @@ class counting:  # noqa: N801  (used like a function: counting(step))
     """Wrap a step function to count its calls and the prefixes it scored (the cost of a search)."""
 
     step: Step
-    calls: int = 0
-    rows: int = 0
+    calls: int = field(default=0, init=False)
+    rows: int = field(default=0, init=False)
 
     def __call__(self, prefixes: np.ndarray) -> object:
         self.calls += 1
@@ -359,6 +364,10 @@ def prune(beam_scores: np.ndarray, logp: np.ndarray, n: int) -> tuple[np.ndarray
         beam (n,) int64 (which beam each continues), token (n,) int64, score (n,) float64 = beam score +
         log p(token | beam), sorted by descending score; ties go to the lower flat index (beam, then token).
     """
+    sizes: dict[str, int] = {}
+    beam_scores = validate.float_array(beam_scores, "beam_scores", shape=("k",), sizes=sizes, finite=False)
+    logp = validate.float_array(logp, "logp", shape=("k", "V"), sizes=sizes, finite=False)
+    n = validate.positive_int(n, "n")
     scores = (beam_scores[:, None] + logp).ravel()  # (k·V,): flat index = beam · V + token
     best = np.argsort(-scores, kind="stable")[:n]
     beam, token = np.divmod(best, logp.shape[1])
@@ -431,7 +440,8 @@ class SearchState:
 
 def start(prompt: Sequence[int]) -> SearchState:
     """The state before the first step: one open beam (the prompt, score 0)."""
-    return SearchState(tuple(int(t) for t in prompt), [Beam((), 0.0, 0)], nodes=[Node(-1, -1, 0.0, 0, "start")])
+    prompt = tuple(validate.int_array(list(prompt), "prompt", ndim=1).tolist())  # 2.5 refused, not truncated
+    return SearchState(prompt, [Beam((), 0.0, 0)], nodes=[Node(-1, -1, 0.0, 0, "start")])
 
 
 def _cannot_improve(state: SearchState, cfg: BeamConfig) -> bool:
@@ -503,6 +513,10 @@ def expand(step: Step, states: list[SearchState], cfg: BeamConfig, vocab_size: i
     Returns:
         V, the step function's vocabulary size (pass it back in to check later calls).
     """
+    if vocab_size is not None:
+        vocab_size = validate.positive_int(vocab_size, "vocab_size")
+    if not all(isinstance(s, SearchState) for s in validate.non_empty(states, "states", what="search states")):
+        raise TypeError(f"states: expected a list of SearchState (from start), got {states!r:.60}")
     active = [s for s in states if not s.done]
     if not active:
         return vocab_size  # type: ignore[return-value]
@@ -558,8 +572,8 @@ def generate(step: Step, input_ids: object, *, num_beams: int, max_new_tokens: i
 
 def sequence_logprob(step: Step, prompt: Sequence[int], tokens: Sequence[int]) -> float:
     """log p(tokens | prompt) = Σ_t log p(tokens[t] | prompt, tokens[:t]) (a float; −inf if impossible)."""
-    prompt = [int(t) for t in validate.non_empty(list(prompt), "prompt", what="tokens")]
-    tokens = [int(t) for t in validate.non_empty(list(tokens), "tokens")]
+    prompt = validate.int_array(validate.non_empty(list(prompt), "prompt", what="tokens"), "prompt", ndim=1).tolist()
+    tokens = validate.int_array(validate.non_empty(list(tokens), "tokens"), "tokens", ndim=1).tolist()
     # prefixes of different lengths: one call each (a step function takes a batch of equal-length prefixes)
     return float(sum(_run_step(step, [tuple(prompt + tokens[:t])], None)[0, w] for t, w in enumerate(tokens)))
 

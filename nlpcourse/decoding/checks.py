@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .. import validate
 from ..exercise import check_function
 from . import generate, greedy_decode, length_normalised, prune, random_step
 
@@ -187,6 +188,7 @@ def check_prune(prune_fn: object) -> bool:
 def reference_normalised(logprob: np.ndarray, sequence_length: np.ndarray, prompt_length: int,
                          alpha: float) -> np.ndarray:
     """Hugging Face's score: logprob / (generated length) ** alpha, generated = sequence − prompt (EOS counted)."""
+    prompt_length = validate.non_negative_int(prompt_length, "prompt_length")
     return length_normalised(logprob, np.asarray(sequence_length) - prompt_length, alpha)
 
 

@@ -16,6 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
+from .. import validate
 from ..plotting import new_figure
 from . import BeamConfig, SearchState, Step, count_sequences, expand, start
 
@@ -75,7 +76,7 @@ def draw_beam_tree(state: SearchState, labels: Sequence[str] | None = None, *,
     Returns:
         the Figure.
     """
-    nodes = state.nodes[:max_nodes]
+    nodes = state.nodes[:validate.positive_int(max_nodes, "max_nodes")]
     sub = SearchState(state.prompt, [], nodes=nodes)
     xy = tree_layout(sub)
     n_leaves = int(-xy[:, 1].min()) + 1
@@ -133,6 +134,9 @@ def draw_search_cost(vocab_size: int, num_beams: Sequence[int] = (1, 5, 10), max
                      ax: Axes | None = None) -> Figure:
     """Sequences exhaustive search scores (count_sequences(V, T)) vs candidates beam search scores
     (k·V per step, k·V·T in all), for T = 1..max_len, log scale."""
+    vocab_size = validate.positive_int(vocab_size, "vocab_size")
+    max_len = validate.positive_int(max_len, "max_len")
+    num_beams = [validate.positive_int(k, "num_beams") for k in validate.non_empty(num_beams, "num_beams")]
     if ax is None:
         fig, ax = new_figure(size=(6.0, 3.6))
     fig = ax.figure

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import torch_threads, validate
-from . import Step, check_prompts, generate, greedy_decode
+from . import BeamConfig, Step, check_prompts, generate, greedy_decode
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel
@@ -37,13 +37,22 @@ class TinyGPT2:
     n_head: int = 2
     init: float = 0.5
 
+    def __post_init__(self) -> None:
+        for name in ("vocab_size", "n_positions", "n_embd", "n_layer", "n_head"):
+            object.__setattr__(self, name, validate.positive_int(getattr(self, name), name))
+        object.__setattr__(self, "init", validate.positive_float(self.init, "init"))
+        if self.n_embd % self.n_head:
+            raise ValueError(f"n_head: n_embd {self.n_embd} is not divisible by n_head {self.n_head}")
+
 
 def tiny_gpt2(seed: int = 0, size: TinyGPT2 = TinyGPT2()) -> PreTrainedModel:
     """A randomly initialised GPT-2 from a ``GPT2Config`` (torch seeded with ``seed``), in eval mode, float32."""
+    seed = validate.non_negative_int(seed, "seed")  # before importing transformers (seconds)
+    if not isinstance(size, TinyGPT2):
+        raise TypeError(f"size: expected a TinyGPT2, got {size!r}")
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
 
-    seed = validate.non_negative_int(seed, "seed")
     config = GPT2Config(vocab_size=size.vocab_size, n_positions=size.n_positions, n_embd=size.n_embd,
                         n_layer=size.n_layer, n_head=size.n_head, n_inner=2 * size.n_embd,
                         initializer_range=size.init, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
@@ -103,6 +112,11 @@ def hf_generate(model: PreTrainedModel, input_ids: object, *, num_beams: int, ma
                 num_return_sequences: int = 1) -> tuple[np.ndarray, np.ndarray | None]:
     """``model.generate(num_beams=k, do_sample=False, ...)``: (sequences (B·n, L) int64, sequences_scores
     (B·n,) float64 — None for k = 1, which transformers runs as greedy search)."""
+    # our checks and messages first (model.generate's own are about its config, and some come late)
+    BeamConfig(num_beams, max_new_tokens, eos_token_id, pad_token_id, length_penalty, early_stopping,
+               num_return_sequences)
+    num_beams, max_new_tokens, num_return_sequences = int(num_beams), int(max_new_tokens), int(num_return_sequences)
+    eos_token_id, pad_token_id = None if eos_token_id is None else int(eos_token_id), int(pad_token_id)
     import torch
     from transformers.utils import logging
 
@@ -126,6 +140,8 @@ def hf_generate(model: PreTrainedModel, input_ids: object, *, num_beams: int, ma
 def reference_problem(seed: int, batch: int = 2, prompt_length: int = 3, size: TinyGPT2 = TinyGPT2()):
     """(model, step, prompts (batch, prompt_length), eos, pad) for seed: a tiny GPT-2, random prompts, and as EOS
     the model's most probable token after a single prompt token (so hypotheses end, at different lengths)."""
+    batch = validate.positive_int(batch, "batch")
+    prompt_length = validate.positive_int(prompt_length, "prompt_length")
     model = tiny_gpt2(seed, size)
     step = hf_step(model)
     pad = 2
@@ -156,6 +172,11 @@ def agreement(seeds: Iterable[int] = range(3), widths: Iterable[int] = (2, 3, 4)
     """
     from tqdm.auto import tqdm
 
+    max_new_tokens = validate.positive_int(max_new_tokens, "max_new_tokens")
+    batch = validate.positive_int(batch, "batch")
+    prompt_length = validate.positive_int(prompt_length, "prompt_length")
+    seeds = [validate.non_negative_int(s, "seeds") for s in seeds]
+    widths = [validate.positive_int(k, "widths") for k in widths]
     grid = list(itertools.product(seeds, widths, length_penalties, early_stopping))
     rows, models = [], {}
     with torch_threads(1):  # tiny matrices: one thread is faster, and both sides get the same kernels

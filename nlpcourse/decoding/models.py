@@ -48,6 +48,9 @@ def course_lm():  # -> language_model.FixedWindowLM
 def heldout_sentences(model, n: int = 20, max_words: int = 12, prompt_words: int = 2) -> list[tuple[str, list[str]]]:
     """Validation sentences of the LM's corpus split (never trained on) whose words are all in its vocabulary:
     up to n (prompt text, reference continuation words + "</s>"), in corpus order."""
+    n = validate.positive_int(n, "n")
+    max_words = validate.positive_int(max_words, "max_words")
+    prompt_words = validate.positive_int(prompt_words, "prompt_words")
     lm = _language_model()
     cfg = lm.COURSE_LM
     _, val = lm.train_val_split(lm.load_documents(cfg["corpus"]), cfg["val_docs"])
@@ -164,6 +167,8 @@ def lm_search(model, text: str, *, num_beams: int = 3, length_penalty: float = 1
     from . import BeamConfig, expand, start
 
     cfg = BeamConfig(num_beams, max_new_tokens, model.eos_id, model.bos_id, length_penalty, early_stopping)
+    if steps is not None:
+        steps = validate.non_negative_int(steps, "steps")
     state = start(encode_prompt(model, text)[0])
     step = lm_step(model) if step is None else step
     V = None

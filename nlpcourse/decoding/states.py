@@ -12,6 +12,8 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from .. import validate
+
 __all__ = ["Hypothesis", "beam_search", "greedy_search"]
 
 S = TypeVar("S", bound=Hashable)
@@ -49,11 +51,12 @@ def beam_search(
             unless none finished, in which case the beam is returned as it stands).
     Returns:
         up to ``beam_size`` hypotheses sorted by descending score (ties: first found first).
+    Raises:
+        TypeError: ``beam_size`` or ``max_steps`` is not an int (numpy ints are accepted, bools and floats not).
+        ValueError: either is below 1.
     """
-    if isinstance(beam_size, bool) or not isinstance(beam_size, int) or beam_size < 1:
-        raise ValueError(f"beam_size: expected an int >= 1, got {beam_size!r}")
-    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
-        raise ValueError(f"max_steps: expected an int >= 1, got {max_steps!r}")
+    beam_size = validate.positive_int(beam_size, "beam_size")
+    max_steps = validate.positive_int(max_steps, "max_steps")
     beam = [Hypothesis((start,), 0.0, is_final(start))]
     for _ in range(max_steps):
         if all(h.finished for h in beam):

@@ -30,13 +30,15 @@ class BeamStepper:
     num_beams: int = 3
     length_penalty: float = 1.0
     max_new_tokens: int = 12
-    state: SearchState | None = None
-    error: str = ""
-    _step: object = field(default=None, repr=False)
-    _cfg: BeamConfig | None = field(default=None, repr=False)
-    _V: int | None = field(default=None, repr=False)
+    state: SearchState | None = field(default=None, init=False)
+    error: str = field(default="", init=False)
+    _step: object = field(default=None, init=False, repr=False)
+    _cfg: BeamConfig | None = field(default=None, init=False, repr=False)
+    _V: int | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        # the settings a caller passes must be right (raises); a bad prompt typed later only sets ``error``
+        BeamConfig(self.num_beams, self.max_new_tokens, self.model.eos_id, self.model.bos_id, self.length_penalty)
         self._step = lm_step(self.model)
         self.reset()
 

@@ -67,9 +67,9 @@ def check_word(word: object, name: str = "word") -> str:
 
 
 def _check_n(minn: object, maxn: object) -> tuple[int, int]:
-    """(minn, maxn) as ints with 1 <= minn <= maxn."""
+    """(minn, maxn) as ints with 1 <= minn <= maxn (TypeError for a non-int, ValueError out of range)."""
     minn = validate.positive_int(minn, "minn")
-    maxn = validate.integer(maxn, "maxn")
+    maxn = validate.positive_int(maxn, "maxn")
     if maxn < minn:
         raise ValueError(f"minn, maxn: expected minn <= maxn, got minn={minn} > maxn={maxn}")
     return minn, maxn

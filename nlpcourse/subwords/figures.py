@@ -75,6 +75,7 @@ def draw_collisions(table: pd.DataFrame, n_ngrams: int, ax: object = None) -> Fi
     Args:
         table: :func:`~nlpcourse.subwords.collision_table`'s DataFrame.  n_ngrams: how many distinct n-grams.
     """
+    n_ngrams = validate.positive_int(n_ngrams, "n_ngrams")
     if ax is None:
         fig, ax = new_figure(size=(7.0, 4.0))
     else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipywidgets as W
 from matplotlib.figure import Figure
 
+from nlpcourse import validate
 from nlpcourse.plotting import new_figure
 from nlpcourse.subwords import SubwordVectors
 from nlpcourse.subwords.figures import draw_ngrams
@@ -17,7 +18,13 @@ __all__ = ["safe_draw_ngrams", "ngram_explorer"]
 
 
 def safe_draw_ngrams(word: str, minn: int, maxn: int, bucket: int, model: SubwordVectors | None = None) -> Figure:
-    """``draw_ngrams``, or a figure saying what is wrong with the input (a text box can hold anything)."""
+    """``draw_ngrams``, or a figure saying what is wrong with the input (a text box can hold anything).
+
+    What the controls can produce (any word, minn > maxn) is drawn as its error message; settings no control
+    makes (minn, maxn or bucket not an int >= 1) raise TypeError/ValueError like ``draw_ngrams``.
+    """
+    for value, name in ((minn, "minn"), (maxn, "maxn"), (bucket, "bucket")):
+        validate.positive_int(value, name)
     try:
         return draw_ngrams(word, minn, maxn, bucket, model)
     except (TypeError, ValueError) as e:
@@ -32,7 +39,10 @@ def ngram_explorer(model: SubwordVectors | None = None, word: str = "where", buc
     ids and, given a trained ``model``, its nearest in-vocabulary neighbours (the model's own n-gram settings
     are used for the neighbours; the sliders change the n-grams shown).
     """
-    bucket = bucket if bucket is not None else (model.bucket if model is not None else 2_000_000)
+    if bucket is not None:
+        bucket = validate.positive_int(bucket, "bucket")
+    else:
+        bucket = model.bucket if model is not None else 2_000_000
     controls = {
         "word": W.Text(value=word, description="word", continuous_update=False),
         "minn": W.IntSlider(value=3, min=1, max=8, description="minn", continuous_update=False),
