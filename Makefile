@@ -10,8 +10,11 @@ export PYTHONPATH := $(CURDIR)
 # Nothing downloads at run time: transformers builds its tiny models from a config, never from the hub.
 export HF_HUB_OFFLINE := 1
 NBVAL   := --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg --nbval-cell-timeout=600
+# `make test` / `make nbval` print each notebook's execution time and fail one over 60 s (--notebook-budget);
+# not test-portable, whose scalar float kernels are slow on purpose.
+NBTIME  := -p nlpcourse.course.nbtime
 
-.PHONY: install lab test test-portable unit nbval execute lint clean
+.PHONY: install lab test test-portable unit nbval execute lint clean slides site bench test-browser
 
 install: $(STAMP)
 
@@ -29,13 +32,13 @@ lab: install
 	cd notebooks && ../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(ROOT_OK)
 
 test: install
-	$(BIN)/python -m pytest tests notebooks $(NBVAL)
+	$(BIN)/python -m pytest tests notebooks $(NBVAL) $(NBTIME)
 
 unit: install
 	$(BIN)/python -m pytest tests
 
 nbval: install
-	$(BIN)/python -m pytest $(NOTEBOOKS) $(NBVAL)
+	$(BIN)/python -m pytest $(NOTEBOOKS) $(NBVAL) $(NBTIME)
 
 # Stored outputs must not depend on the CPU's float kernels (CONTRIBUTING.md, "Outputs that reproduce on
 # every machine"). Re-run nbval under other kernels: torch's scalar (default) and AVX2 code paths instead of
@@ -59,6 +62,32 @@ execute: install
 	  ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.record_timing=False "$$nb" || exit 1; \
 	done
+
+# For instructors (README, "Teaching with it"). Everything lands in build/ and works with no network:
+# reveal.js, MathJax and the widget renderer come from pinned npm packages at build time (needs npm).
+slides: install
+	$(BIN)/python -m nlpcourse.course.slides --out build/slides
+
+site: install
+	$(BIN)/python -m nlpcourse.course.site --out build/site
+
+# Every benchmarks/*.py, one table of ratios in build/bench.md. `make bench BENCH_ARGS=--quick`: smoke-sized.
+bench: install
+	$(BIN)/python -m nlpcourse.course.bench --out build/bench.md $(BENCH_ARGS)
+
+# Widgets in a real browser: Debian's chromium (installed with apt-get if missing) driven by Playwright
+# (requirements-browser.txt, the one thing installed into .venv beyond requirements.txt; `playwright install`
+# is never run). Needs root or sudo for apt-get the first time.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+BROWSER_STAMP := $(VENV)/.browser-installed
+$(BROWSER_STAMP): requirements-browser.txt $(STAMP)
+	command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+	$(BIN)/python -m pip install --quiet -r requirements-browser.txt
+	touch $@
+
+test-browser: install $(BROWSER_STAMP)
+	NLPCOURSE_BROWSER=1 $(BIN)/python -m pytest tests/browser -v -s
 
 .PHONY: student lab-student grade test-student
 

@@ -9,7 +9,9 @@ memory, printed per length.
 The goal in issue 12 is ours within 1.25× of torch's time.
 
     .venv/bin/python benchmarks/attention_vs_torch.py [--lengths 64 128 256 512 1024] [--batch 4]
-        [--embed-dim 128] [--heads 4] [--repeats 7] [--threads 0] [--device cpu|cuda]
+        [--embed-dim 128] [--heads 4] [--repeats 7] [--threads 0] [--device cpu|cuda] [--quick]
+
+``--quick``: lengths 64 and 128, 2 repeats (CI's smoke run). ``make bench`` collects the ``BENCH`` lines.
 """
 
 import argparse
@@ -23,6 +25,7 @@ from tqdm.auto import tqdm
 
 from nlpcourse import device, torch_threads
 from nlpcourse.attention.train import MultiHeadAttention
+from nlpcourse.course.bench import emit
 
 
 def best_times(fns: dict[str, Callable[[], object]], repeats: int, sync: Callable[[], None]) -> dict[str, float]:
@@ -80,7 +83,10 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     ap.add_argument("--device", default=device(), help="cpu or cuda (default: cuda when visible)")
+    ap.add_argument("--quick", action="store_true", help="smoke-sized run (CI): lengths 64, 128; 2 repeats")
     args = ap.parse_args()
+    if args.quick:
+        args.lengths, args.repeats = [64, 128], 2
     with torch_threads(args.threads or None):
         print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), "
               f"{platform.processor() or platform.machine()}")
@@ -92,6 +98,13 @@ def main() -> None:
     print(df[["L", "weights MiB", *ms]].to_string(index=False, formatters={"weights MiB": "{:.1f}".format, **ms}))
     print()
     print(df[["L", *ratios]].to_string(index=False, formatters=ratios))
+    for _, row in df.iterrows():
+        for mode in ("fwd", "fwd+bwd"):
+            emit(f"{'forward' if mode == 'fwd' else 'forward + backward'}, L = {int(row['L'])}, batch {args.batch}, "
+                 f"embed {args.embed_dim}, {args.heads} heads, {args.device}", row[f"{mode} ours / torch weights"],
+                 ours="MultiHeadAttention (nlpcourse.attention.train)",
+                 reference="torch.nn.MultiheadAttention(need_weights=True)",
+                 meaning="our time / torch's time: < 1 means ours is faster (goal ≤ 1.25)")
     print("\nratio = our time / torch's time (below 1: ours is faster). 'torch, weights': need_weights=True, the "
           "same work as ours;\n'torch, fused': need_weights=False (scaled_dot_product_attention, no weights "
           "kept). weights MiB: the N·H·L·L float32 attention weights ours keeps (O(L²)).")

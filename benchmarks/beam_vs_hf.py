@@ -7,7 +7,9 @@ whole prefix every step (no cache), so the search itself is what differs. Prints
 batch over repeats, and the ratio ours / HF (< 1: ours is faster). Then exhaustive search against beam search
 as the length T grows: step rows scored and time, on a random toy model with |V| = 4.
 
-    HF_HUB_OFFLINE=1 PYTHONHASHSEED=0 .venv/bin/python benchmarks/beam_vs_hf.py [--repeats 5] [--threads 1]
+    HF_HUB_OFFLINE=1 PYTHONHASHSEED=0 .venv/bin/python benchmarks/beam_vs_hf.py [--repeats 5] [--threads 1] [--quick]
+
+``--quick``: one repeat (CI's smoke run). ``make bench`` collects the ``BENCH`` lines.
 
 Timings depend on the machine and its load (run it on a quiet machine); the ratio is what to compare.
 """
@@ -23,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from nlpcourse import torch_threads
+from nlpcourse.course.bench import emit
 from nlpcourse.decoding import count_sequences, counting, exhaustive_decode, generate, random_step
 from nlpcourse.decoding.hf import hf_generate, reference_problem
 
@@ -76,16 +79,29 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--batch", type=int, default=4, help="prompts decoded together")
     parser.add_argument("--threads", type=int, default=1, help="torch threads for both sides")
+    parser.add_argument("--quick", action="store_true", help="smoke-sized run (CI): one repeat")
     args = parser.parse_args()
+    if args.quick:
+        args.repeats = 1
     fmt = {"float_format": "{:.2f}".format}
     with torch_threads(args.threads):
         print(f"ours vs model.generate(num_beams=k): tiny GPT-2, batch of {args.batch} prompts, "
               f"median of {args.repeats}, {args.threads} torch thread(s)")
         df = ours_vs_hf(args.repeats, args.batch)
         print(df.to_string(index=False, **fmt))
-        print(f"geometric mean ours / HF: {np.exp(np.log(df['ours / HF']).mean()):.2f}")
+        geomean = float(np.exp(np.log(df["ours / HF"]).mean()))
+        print(f"geometric mean ours / HF: {geomean:.2f}")
+        emit(f"beam search, tiny GPT-2, batch {args.batch}, k in 2/4/8 × T in 8/16/32 (geometric mean; "
+             f"same sequences in {int(df['same'].sum())}/{len(df)})", geomean,
+             ours="decoding.generate (no KV cache)", reference="transformers generate(num_beams=k), KV cache",
+             meaning="our time / HF's time: < 1 means ours is faster")
         print("\nexhaustive vs beam search as T grows (random toy model, |V| = 4)")
-        print(exhaustive_vs_beam(args.repeats).to_string(index=False, **fmt))
+        ex = exhaustive_vs_beam(args.repeats)
+        print(ex.to_string(index=False, **fmt))
+        last = ex.iloc[-1]
+        emit(f"exhaustive vs beam search (k = 3), |V| = 4, T = {int(last['T'])}", float(last["exhaustive / beam"]),
+             ours="decoding.generate (beam)", reference="decoding.exhaustive_decode",
+             meaning="exhaustive time / beam time: how much the beam saves")
 
 
 if __name__ == "__main__":

@@ -1,13 +1,20 @@
 """Our SGNS trainer (nlpcourse.word2vec.train.train_sgns) against gensim's Word2Vec, measured in one run.
 
 Same corpus (head500.noblanks.cor, 331k tokens of Porter-stemmed Wikipedia), same hyperparameters
-(skip-gram, negative sampling, dim, window, negative, epochs, min_count, sample, lr), the same number of
-threads (gensim ``workers`` = torch threads, 1 by default), several seeds. Prints per run the training time,
+(skip-gram, negative sampling, dim, window, negative, epochs, min_count, sample), the same number of
+threads (gensim ``workers`` = torch threads, 1 by default), several seeds — and each trainer at its OWN best
+starting learning rate, chosen by a small sweep (``--lrs``) on the first seed by WordSim353 (a default rate
+that suits one trainer and not the other would compare learning speed, not the trainers). Prints the sweep,
+then per run the training time,
 tokens/s (corpus tokens × epochs / training seconds, the same count for both), the Spearman correlation
 with WordSim353 and SimLex-999 (evaluation words Porter-stemmed before lookup, as the corpus) and the OOV
 ratio; then mean ± std over seeds, the throughput ratio ours/gensim and the Spearman difference.
 
     PYTHONHASHSEED=0 .venv/bin/python benchmarks/word2vec_vs_gensim.py [--epochs 10] [--dim 100] [--seeds 0 1 2]
+        [--lrs 0.025 0.05 0.1 0.2]
+
+``--quick`` is a smoke-sized run for CI (lee_background.cor, 1 epoch, 1 seed). ``make bench`` collects the
+``BENCH`` lines.
 
 Timings depend on the machine and its load (run it on a quiet machine); the ratio is what to compare.
 """
@@ -18,8 +25,9 @@ import argparse
 
 import numpy as np
 
+from nlpcourse.course.bench import emit
 from nlpcourse.data import load_corpus
-from nlpcourse.word2vec.train import compare_with_gensim
+from nlpcourse.word2vec.train import compare_at_best_lr, comparison_verdict, format_sweep
 
 
 def main() -> None:
@@ -33,23 +41,41 @@ def main() -> None:
     parser.add_argument("--sample", type=float, default=1e-3)
     parser.add_argument("--threads", type=int, default=1, help="gensim workers = torch threads")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--lrs", type=float, nargs="+", default=[0.025, 0.05, 0.1, 0.2],
+                        help="starting learning rates of the sweep (on the first seed)")
+    parser.add_argument("--quick", action="store_true", help="smoke-sized run (CI): lee_background, 1 epoch, 1 seed")
     args = parser.parse_args()
+    if args.quick:
+        args.corpus, args.epochs, args.seeds = "lee_background.cor", 1, [0]
 
     sentences = load_corpus(args.corpus)
     setting = dict(dim=args.dim, window=args.window, negative=args.negative, epochs=args.epochs,
                    min_count=args.min_count, sample=args.sample)
     print(f"{args.corpus}: {sum(len(s) for s in sentences)} tokens; {setting}; threads={args.threads}")
-    df, _ = compare_with_gensim(sentences, seeds=args.seeds, threads=args.threads, **setting)
-    print(df.to_string(float_format=lambda v: f"{v:.3f}", index=False))
+    sweep, df, _, best = compare_at_best_lr(sentences, lrs=args.lrs, seeds=args.seeds, threads=args.threads,
+                                            **setting)
+    print(f"learning-rate sweep, seed {args.seeds[0]}:")
+    print(format_sweep(sweep).to_string())
+    print(f"each trainer's best starting lr (WordSim353): ours {best['ours']:g}, gensim {best['gensim']:g}\n")
+    print(df.drop(columns="diverged").to_string(float_format=lambda v: f"{v:.3f}", index=False))
     summary = df.groupby("trainer")[["seconds", "tokens_per_s", "wordsim353", "simlex999"]].agg(["mean", "std"])
     print(summary.to_string(float_format=lambda v: f"{v:.3f}"))
     tps = df.groupby("trainer")["tokens_per_s"].mean()
     print(f"throughput ratio ours / gensim (same {args.threads} thread(s)): {tps['ours'] / tps['gensim']:.2f}")
+    emit(f"SGNS training throughput, {args.corpus}, {args.epochs} epoch(s), {args.threads} thread(s)",
+         tps["ours"] / tps["gensim"], ours="train_sgns (torch)", reference="gensim Word2Vec (C)",
+         meaning="our tokens/s / gensim's tokens/s: > 1 means ours is faster")
     for name in ("wordsim353", "simlex999"):
         col = df.groupby("trainer")[name]
         noise = float(np.hypot(*col.std().values)) if len(args.seeds) > 1 else float("nan")
-        print(f"{name} Spearman, ours - gensim: {col.mean()['ours'] - col.mean()['gensim']:+.3f} "
-              f"(seed-to-seed noise of the difference ~ {noise:.3f})")
+        diff = col.mean()["ours"] - col.mean()["gensim"]
+        print(comparison_verdict(df, name) if len(args.seeds) > 1 else
+              f"{name} Spearman, ours - gensim: {diff:+.3f} (one seed: no noise estimate)")
+        emit(f"{name} Spearman, mean of {len(args.seeds)} seed(s), each at its best lr "
+             f"(ours {best['ours']:g}, gensim {best['gensim']:g})", diff, unit="Spearman",
+             ours="train_sgns", reference="gensim Word2Vec",
+             meaning="ours − gensim: ≈ 0 means equal quality "
+             + (f"(seed-to-seed noise ~ {noise:.3f})" if len(args.seeds) > 1 else "(one seed: no noise estimate)"))
 
 
 if __name__ == "__main__":

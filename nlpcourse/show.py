@@ -7,6 +7,7 @@ stored outputs have one format across the course.
 from __future__ import annotations
 
 import inspect
+import textwrap
 from collections.abc import Callable
 
 import pandas as pd
@@ -58,4 +59,4 @@ def show_source(fn: Callable[..., object]) -> None:
         src = inspect.getsource(fn)
     except (TypeError, OSError) as e:
         raise TypeError(f"fn: expected a function or class defined in Python source, got {fn!r}") from e
-    print(inspect.cleandoc(src) if src.startswith((" ", "\t")) else src.rstrip())
+    print(textwrap.dedent(src).rstrip())  # a method: its common indentation off, its body still indented

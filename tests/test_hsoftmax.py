@@ -493,3 +493,79 @@ def test_path_probabilities_agree_with_gensim_score():
         (lp_ab, tol1), (lp_ba, tol2) = log_p(b, a, flip=True), log_p(a, b, flip=True)
         outside += abs(score - (lp_ab + lp_ba)) > tol1 + tol2
     assert outside > len(pairs) // 2
+
+
+# ---------------------------------------------------------------- the path-walk exercise (a function)
+def test_path_walk_exercise_accepts_the_reference_and_every_hint_fires(capsys):
+    assert checks.check_path_walk(checks.path_walk_reference) is True
+    assert "Correct" in capsys.readouterr().out
+    for wrong, hint in checks.PATH_WALK_MISTAKES:
+        assert checks.check_path_walk(wrong) is False
+        assert hint in capsys.readouterr().out, wrong.__name__
+    assert checks.check_path_walk(...) is False
+    assert "Not answered" in capsys.readouterr().out
+
+    def stub(h, inner, nodes, codes):
+        ...
+
+    checks.check_path_walk(stub)
+    assert capsys.readouterr().out.startswith("✏️ Not answered")
+
+
+def test_path_walk_cases_use_both_turns_and_the_reference_is_the_package_walk():
+    rng = np.random.default_rng(5)
+    tree = hs.HuffmanTree.build(rng.integers(1, 30, size=11))
+    h, inner = rng.normal(size=3), rng.normal(size=(tree.n_inner, 3))
+    for w in range(tree.n_leaves):
+        nodes, codes = tree.path(w)
+        assert checks.path_walk_reference(h, inner, nodes, codes) == pytest.approx(
+            hs.path_probability(tree, w, h, inner), rel=1e-12)
+    for _, _, _, codes in checks.path_walk_cases():
+        assert set(codes.tolist()) == {0, 1}
+
+
+# ---------------------------------------------------------------- losses finite and equal to torch at ±1000
+@pytest.mark.parametrize("scale", [1000.0, -1000.0, 300.0])
+def test_path_losses_are_finite_and_equal_torch_for_extreme_scores(scale):
+    rng = np.random.default_rng(int(abs(scale)))
+    center, rows, codes = scale * rng.normal(size=3), rng.normal(size=(5, 3)), np.array([0, 1, 1, 0, 1])
+    loss, g = hs.path_loss_and_grad(center, rows, codes)
+    tc, tr = torch.tensor(center, requires_grad=True), torch.tensor(rows, requires_grad=True)
+    ref = hs.path_loss_torch(tc, tr, codes)
+    ref.backward()
+    assert np.isfinite(loss) and loss == pytest.approx(ref.item(), rel=1e-12)
+    np.testing.assert_allclose(g["center"], tc.grad.numpy(), atol=1e-9)
+    np.testing.assert_allclose(g["rows"], tr.grad.numpy(), atol=1e-9)
+    tree = hs.HuffmanTree.build(rng.integers(1, 20, size=9))
+    pairs = rng.integers(0, tree.n_leaves, size=(6, 2))
+    params = {"W_in": scale * rng.normal(size=(tree.n_leaves, 3)), "inner": rng.normal(size=(tree.n_inner, 3))}
+    ours, grads = hs.skipgram_hs_loss_and_grad(params, pairs, tree)
+    t = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+    theirs = hs.skipgram_hs_loss_torch(t, pairs, tree)
+    theirs.backward()
+    assert np.isfinite(ours) and ours == pytest.approx(theirs.item(), rel=1e-12)
+    for k in params:
+        np.testing.assert_allclose(grads[k], t[k].grad.numpy(), atol=1e-9)
+    L = int(tree.lengths[pairs[:, 1]].max())
+    b_loss, _, _ = train.hs_batch_loss_and_grad(
+        torch.tensor(params["W_in"][pairs[:, 0]]), torch.tensor(params["inner"]),
+        torch.as_tensor(tree.nodes[pairs[:, 1], :L]), torch.as_tensor(tree.codes[pairs[:, 1], :L]),
+        torch.as_tensor(tree.mask[pairs[:, 1], :L]))
+    assert b_loss.item() == pytest.approx(ours * len(pairs), rel=1e-12)
+
+
+def test_average_depth_with_weights_and_the_lecture_path_figure():
+    tree = hs.HuffmanTree.build([8, 4, 2, 1, 1])
+    assert tree.average_depth() == pytest.approx((8 * 1 + 4 * 2 + 2 * 3 + 1 * 4 + 1 * 4) / 16)
+    assert tree.average_depth(np.array([0, 0, 0, 1, 1])) == pytest.approx(4.0)
+    assert tree.average_depth(np.ones(5)) == pytest.approx(np.mean(tree.lengths))
+    with pytest.raises(ValueError, match="weights"):
+        tree.average_depth(np.zeros(5))
+    with pytest.raises(ValueError, match="weights"):
+        tree.average_depth(np.ones(4))
+    fig = figures.draw_lecture_path()
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert {"1.00", "0.90", "0.95", "0.65", "0.20", "language"} <= set(texts)
+    assert "0.1111" not in " ".join(texts) + fig.axes[0].get_title()  # never the exercise's answer
+    with pytest.raises(ValueError, match="branches"):
+        figures.draw_lecture_path([0.5, 1.5])

@@ -8,6 +8,7 @@ from nlpcourse.mlp.language_model import (
     EOS,
     UNK,
     FixedWindowLM,
+    KneserNeyLM,
     LMTrainConfig,
     NGramLM,
     encode,
@@ -167,3 +168,71 @@ def test_sizes_are_ints_and_the_trainer_takes_one_config():
         train_window_lm(lm, C, T, epoch=1, progress=False)
     with pytest.raises(TypeError, match="model"):
         train_window_lm("lm", C, T, progress=False)
+
+
+def test_kneser_ney_tiny_corpus_by_hand():
+    # ids: 0 = <s>, 1 = a, 2 = b, 3 = c; six bigram windows, d = 0.75
+    C = np.array([[0], [1], [0], [1], [0], [3]])
+    T = np.array([1, 2, 1, 3, 3, 2])
+    kn = KneserNeyLM(C, T, 4)
+    # continuation counts N₁₊(• w): a after {<s>}, b after {a, c}, c after {a, <s>}: 1, 2, 2 of 5 distinct bigrams
+    bottom = np.array([0.0, 0.25, 1.25, 1.25]) / 5 + 0.75 * 3 / 5 / 4
+    np.testing.assert_allclose(kn.unigram, bottom, atol=1e-15)
+    np.testing.assert_allclose(kn.unigram, [0.1125, 0.1625, 0.3625, 0.3625], atol=1e-15)
+    # after <s>: c(<s> a) = 2, c(<s> c) = 1 of 3, two types: P(w | <s>) = max(c − d, 0)/3 + 0.75·2/3·bottom(w)
+    p = np.exp(kn.next_token_logprobs([0]))
+    np.testing.assert_allclose(p, [0.5 * 0.1125, 1.25 / 3 + 0.5 * 0.1625, 0.5 * 0.3625, 0.25 / 3 + 0.5 * 0.3625],
+                               atol=1e-15)
+    np.testing.assert_allclose(np.exp(kn.next_token_logprobs([2])), bottom, atol=1e-15)  # b: never a context
+    # a and c occur equally often (2 each), but a only ever follows <s>: Kneser–Ney's lower order prefers c,
+    # absolute discounting's add-one unigram cannot tell them apart
+    assert kn.unigram[1] < kn.unigram[3]
+    ad = NGramLM(C, T, 4)
+    assert ad.unigram[1] == ad.unigram[3]
+    assert np.exp(ad.logprob((0,), 3)) == pytest.approx(0.25 / 3 + 0.5 * 0.3)  # add-one unigram (2+1)/(6+4)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3])
+def test_kneser_ney_sums_to_one_over_the_vocabulary_for_many_contexts(n):
+    sentences = [s for d in load_documents()[:40] for s in d]
+    vocab = lm_vocab(sentences, min_count=2)
+    C, T = windows(encode(sentences, vocab), 3, vocab.stoi[BOS])
+    C = C[:, 3 - n :]  # the last n words of each window (n = 0: no context)
+    kn = KneserNeyLM(C, T, len(vocab))
+    rng = np.random.default_rng(n)
+    contexts = [*C[rng.integers(0, len(C), 40)], *rng.integers(0, len(vocab), (40, n))]  # seen, mostly unseen
+    for ctx in contexts:
+        lp = kn.next_token_logprobs(ctx)
+        assert np.all(np.isfinite(lp)) and np.exp(lp).sum() == pytest.approx(1.0, abs=1e-12)
+        w = int(rng.integers(0, len(vocab)))
+        assert lp[w] == pytest.approx(kn.logprob(tuple(int(i) for i in ctx), w), abs=1e-12)
+    assert kn.perplexity(C, T) < NGramLM(C, T, len(vocab)).perplexity(C, T) * 1.5
+    with pytest.raises(ValueError, match="ids"):
+        KneserNeyLM(C, T + len(vocab), len(vocab))
+
+
+def test_kneser_ney_beats_absolute_discounting_on_held_out_windows():
+    docs = load_documents()
+    train_sents, val_sents = train_val_split(docs, 30)
+    vocab = lm_vocab(train_sents, 3)
+    C, T = windows(encode(train_sents, vocab), 2, vocab.stoi[BOS])
+    Cv, Tv = windows(encode(val_sents, vocab), 2, vocab.stoi[BOS])
+    kn, ad = KneserNeyLM(C, T, len(vocab)).perplexity(Cv, Tv), NGramLM(C, T, len(vocab)).perplexity(Cv, Tv)
+    assert kn < ad - 3  # measured: 106.0 vs 112.8
+
+
+@pytest.mark.parametrize("scale", [1.0, 100.0, 1000.0])
+def test_window_lm_loss_is_finite_and_equals_torch_for_huge_scores(scale):
+    vocab, C, T = toy()
+    model = FixedWindowLM(vocab, n=2, dim=3, hidden=5, seed=1)
+    model.params["U"] *= scale  # scores of size ~±scale
+    model.params["c"][: 3] = [scale, -scale, 0.0]
+    assert np.abs(model.scores(C)).max() > 0.5 * scale
+    loss, grads = model.loss_and_grad(C, T)
+    tensors = {k: torch.tensor(v, requires_grad=True) for k, v in model.params.items()}
+    ref = model.torch_loss(tensors, C, T)
+    ref.backward()
+    assert np.isfinite(loss) and loss == pytest.approx(ref.item(), rel=1e-12)
+    for k, g in grads.items():
+        assert np.all(np.isfinite(g))
+        np.testing.assert_allclose(g, tensors[k].grad.numpy(), atol=1e-9 * scale)

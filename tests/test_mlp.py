@@ -450,22 +450,8 @@ def test_training_stepper_widget_steps_and_rebuilds(monkeypatch):
 
 
 def test_checks_05():
-    from nlpcourse.mlp import (
-        EXERCISE_ALPHA,
-        EXERCISE_LABEL,
-        EXERCISE_LR,
-        EXERCISE_SCORES,
-        EXERCISE_UPSTREAM,
-        EXERCISE_Z,
-        checks,
-    )
+    from nlpcourse.mlp import EXERCISE_ALPHA, EXERCISE_LR, EXERCISE_UPSTREAM, EXERCISE_Z, checks
 
-    p = np.exp(EXERCISE_SCORES) / np.exp(EXERCISE_SCORES).sum()
-    y = np.eye(3)[EXERCISE_LABEL]
-    assert checks.check_dsoft(p - y)
-    assert not checks.check_dsoft(np.ones(3))
-    assert not checks.check_dsoft(p)
-    assert not checks.check_dsoft(None)
     assert checks.check_relu_backward(EXERCISE_UPSTREAM * (EXERCISE_Z > 0))
     assert not checks.check_relu_backward(EXERCISE_UPSTREAM)
     assert not checks.check_relu_backward(...)
@@ -474,17 +460,181 @@ def test_checks_05():
     assert not checks.check_torch_lr(None)
 
 
+def _softmax_ce_backward(scores, y):  # a student's right answer, written independently of the package
+    z = scores - scores.max(axis=1, keepdims=True)
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    p[np.arange(len(y)), y] -= 1
+    return p / len(y)
+
+
+def test_softmax_ce_backward_check_accepts_the_right_function_and_every_hint_fires(capsys):
+    from nlpcourse.mlp import checks
+
+    assert checks.check_softmax_ce_backward(_softmax_ce_backward)
+    assert "✅" in capsys.readouterr().out
+    hints = [hint for _, hint in checks.SOFTMAX_CE_MISTAKES]
+    for wrong, hint in checks.SOFTMAX_CE_MISTAKES:
+        assert not checks.check_softmax_ce_backward(wrong)
+        out = capsys.readouterr().out
+        assert hint in out and out.count("❌") == 1
+    assert len(set(hints)) >= len(hints) - 1  # the two base-case mistakes share one hint
+    # the unseen inputs include scores of ±1000: a softmax without the max subtracted overflows, and is told so
+    assert any(np.abs(s).max() >= 1000 for s, _ in checks.softmax_ce_cases())
+
+    def naive(scores, y):
+        p = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+        return (p - np.eye(scores.shape[1])[y]) / len(y)
+
+    with np.errstate(all="ignore"):
+        assert not checks.check_softmax_ce_backward(naive)
+    assert "overflow" in capsys.readouterr().out
+    assert not checks.check_softmax_ce_backward(...)
+    assert "Not answered" in capsys.readouterr().out
+    for s, _y in checks.softmax_ce_cases():  # the cases are not the notebook's (unseen) and N != k
+        assert s.shape[0] != s.shape[1]
+
+
+def test_linear_backward_check_accepts_the_right_function_and_every_hint_fires(capsys):
+    from nlpcourse.mlp import checks
+
+    assert checks.check_linear_backward(lambda X, W, dZ: (dZ @ W, (X.T @ dZ).T, dZ.sum(axis=0)))
+    assert "✅" in capsys.readouterr().out
+    for wrong, hint in checks.LINEAR_MISTAKES:
+        assert not checks.check_linear_backward(wrong)
+        out = capsys.readouterr().out
+        assert hint in out and out.count("❌") == 1
+    assert len({h for _, h in checks.LINEAR_MISTAKES}) == len(checks.LINEAR_MISTAKES)
+
+    def stub(X, W, dZ):
+        raise NotImplementedError
+
+    assert not checks.check_linear_backward(stub)
+    assert "Not answered" in capsys.readouterr().out
+    # right on square inputs only (a hard-coded shape): the rectangular stage catches it
+    assert not checks.check_linear_backward(lambda X, W, dZ: (dZ @ W, dZ.T @ X, dZ.sum(axis=0)[: X.shape[1]]))
+    assert "shape" in capsys.readouterr().out
+    # the reference is torch autograd, and equals our Linear layer
+    for X, W, dZ in checks.linear_cases(False):
+        layer = Linear.from_params(W.copy(), np.zeros(len(W)))
+        layer.forward(X)
+        dX = layer.backward(dZ)
+        ref = checks._torch_linear_backward(X, W, dZ)
+        np.testing.assert_allclose(dX, ref[0], atol=1e-12)
+        np.testing.assert_allclose(layer.grads["W"], ref[1], atol=1e-12)
+        np.testing.assert_allclose(layer.grads["b"], ref[2], atol=1e-12)
+
+
 def test_check_hints(capsys):
     from nlpcourse.mlp import checks
 
-    checks.check_dsoft(np.ones(3))
-    assert "base case" in capsys.readouterr().out
-    checks.check_dsoft(None)
-    assert "Not answered" in capsys.readouterr().out
-    checks.check_relu_backward(np.array([1.0, 1.0, 1.0, 1.0]) * 0 + np.array([0.0, 1.0, 1.0, 0.0]))
+    checks.check_relu_backward(np.array([0.0, 1.0, 1.0, 0.0]))
     assert "local gradient alone" in capsys.readouterr().out
     checks.check_torch_lr(0.1)
     assert "10 times larger" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_softmax_cross_entropy_is_finite_and_equals_torch_for_scores_of_any_size(seed):
+    rng = np.random.default_rng(seed)
+    n, k = rng.integers(1, 8), rng.integers(2, 6)
+    scale = [1.0, 30.0, 1000.0, 1e6][seed % 4]
+    scores = scale * rng.standard_normal((n, k))
+    scores[0, 0] = [1000.0, -1000.0][seed % 2]
+    y = rng.integers(0, k, n)
+    ce = SoftmaxCrossEntropy()
+    loss, d = ce.forward(scores, y), ce.backward()
+    t = torch.tensor(scores, requires_grad=True)
+    ref = torch.nn.functional.cross_entropy(t, torch.tensor(y))
+    ref.backward()
+    assert np.isfinite(loss) and np.all(np.isfinite(d))
+    assert loss == pytest.approx(ref.item(), rel=1e-12, abs=1e-12)
+    np.testing.assert_allclose(d, t.grad.numpy(), atol=1e-12)
+
+
+def test_minibatches_the_lecture_run_and_drop_last():
+    from nlpcourse.mlp.train import minibatches
+
+    # the lecture's run: 10 examples, k = 3
+    kept = minibatches(10, 3, np.random.default_rng(0))
+    assert [len(b) for b in kept] == [3, 3, 3, 1] and sorted(np.concatenate(kept).tolist()) == list(range(10))
+    dropped = minibatches(10, 3, np.random.default_rng(0), drop_last=True)
+    assert [len(b) for b in dropped] == [3, 3, 3]  # 3 steps per epoch
+    for a, b in zip(kept, dropped, strict=False):
+        np.testing.assert_array_equal(a, b)  # the same shuffle: only the leftover example is not used
+    assert [len(b) for b in minibatches(9, 3, np.random.default_rng(0), drop_last=True)] == [3, 3, 3]
+    rng = np.random.default_rng(1)  # over epochs every example is used although each epoch drops one
+    seen = set(np.concatenate([np.concatenate(minibatches(10, 3, rng, True)) for _ in range(10)]).tolist())
+    assert seen == set(range(10))
+    with pytest.raises(ValueError, match="batch_size"):
+        minibatches(10, 11, np.random.default_rng(0))
+    X, y = make_moons(10)
+    assert len(train(mlp((2, 3, 2)), X, y, SGD(0.1), epochs=2, batch_size=3).step_loss) == 8
+    assert len(train(mlp((2, 3, 2)), X, y, SGD(0.1), epochs=2, batch_size=3, drop_last=True).step_loss) == 6
+    with pytest.raises(TypeError, match="drop_last"):
+        TrainConfig(drop_last=1)
+
+
+def test_early_stopping_keeps_the_best_validation_epoch():
+    X, y = make_moons(30, noise=0.3, seed=0)
+    Xv, yv = make_moons(200, noise=0.3, seed=1)
+    full = train(mlp((2, 64, 2), seed=0), X, y, Adam(0.02), epochs=200, batch_size=10, X_val=Xv, y_val=yv)
+    best = int(np.argmin(full.val_loss)) + 1
+    assert best < 150 and full.val_loss[-1] > min(full.val_loss) + 0.05  # it overfits
+    model = mlp((2, 64, 2), seed=0)
+    hist = train(model, X, y, Adam(0.02), epochs=200, batch_size=10, X_val=Xv, y_val=yv, patience=20)
+    assert hist.best_epoch == best and hist.stopped_at == best + 20 and len(hist.val_loss) == best + 20
+    assert hist.val_loss == full.val_loss[: best + 20]  # the same run until it stops
+    assert evaluate(model, Xv, yv)[0] == pytest.approx(min(full.val_loss), abs=1e-12)  # the best weights are back
+    never = train(mlp((2, 64, 2), seed=0), X, y, Adam(0.02), epochs=5, batch_size=10, X_val=Xv, y_val=yv,
+                  patience=50)
+    assert never.stopped_at is None and never.best_epoch == int(np.argmin(never.val_loss)) + 1
+    with pytest.raises(ValueError, match="patience"):
+        train(mlp((2, 3, 2)), X, y, SGD(0.1), batch_size=10, patience=3)
+    with pytest.raises(ValueError, match="patience"):
+        TrainConfig(patience=0)
+    from nlpcourse.mlp.figures import draw_early_stopping
+
+    ax = draw_early_stopping(hist).axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["training loss", "validation loss", f"best epoch {best} (kept)",
+                      f"stopped after epoch {best + 20}"]
+    assert len(ax.lines[1].get_ydata()) == best + 20
+    ax = draw_early_stopping(full, hist).axes[0]  # the whole run, marked where patience stopped it
+    assert len(ax.lines[1].get_ydata()) == 200 and f"best epoch {best} (kept)" in ax.get_legend_handles_labels()[1]
+    with pytest.raises(TypeError, match="stopped"):
+        draw_early_stopping(full, stopped=[1])
+    with pytest.raises(ValueError, match="history"):
+        draw_early_stopping(train(mlp((2, 3, 2)), X, y, SGD(0.1), epochs=1, batch_size=10))
+
+
+def test_widget_sliders_can_return_to_their_start_and_the_figure_shows_lr_and_alpha():
+    from nlpcourse.mlp import widgets
+    from nlpcourse.mlp.stepper import ALPHA_CHOICES, LR_CHOICES
+
+    s = TrainingStepper()
+    assert s.lr in LR_CHOICES and s.alpha in ALPHA_CHOICES  # the defaults are slider positions
+    box = widgets.training_stepper()
+    lr, alpha = box.children[1].children
+    assert lr.value == s.lr and alpha.value == s.alpha
+    lr.value = 0.1
+    lr.value = s.lr  # back to the start
+    assert lr.value == 0.5
+    assert alpha.style.description_width == "initial" and "α" in alpha.description  # the label in full
+    empty = s.draw().axes[1]  # step 0: no curve, no meaningless ticks, says why
+    assert len(empty.lines) == 0 and list(empty.get_xticks()) == [] and list(empty.get_yticks()) == []
+    assert "no step yet" in empty.texts[0].get_text()
+    assert "lr 0.5" in empty.get_title() and "α 0.9" in empty.get_title()
+    s.step()
+    s.set(lr=0.1)
+    s.set(lr=0.1)  # no change, not recorded
+    s.step()
+    assert s.changes == [(1, 0.1, 0.9)]
+    ax = s.draw().axes[1]
+    assert "lr 0.1" in ax.get_title() and len(ax.lines) == 2 and "lr 0.1, α 0.9" in ax.texts[0].get_text()
+    s.reset()
+    assert s.changes == [] and s.lr == 0.1
+    with pytest.raises(ValueError, match="alpha"):
+        s.set(alpha=1.5)
 
 
 def test_dead_relu_units_after_a_too_large_learning_rate():
@@ -593,6 +743,18 @@ def test_sentiment_cv_predicts_every_example_once_and_the_zero_input_model_is_ch
     assert learned["n"] == 40 and learned["correct"] == 40 and learned["train"] == 1.0
     zero = sentiment.sentiment_cv(P, y, vectors, fine_tune=False, zero_inputs=True, folds=4, epochs=20)
     assert zero["correct"] <= 30  # no input, no signal: at most the majority guess per fold
+    few = sentiment.sentiment_cv(P, y, vectors, fine_tune=False, folds=4, epochs=60, lr=3e-2, train_size=4)
+    assert few["n"] == 40 and few["correct"] == 40  # two sentences per class already show the two words
+    with pytest.raises(ValueError, match="train_size"):
+        sentiment.sentiment_cv(P, y, vectors, fine_tune=False, folds=4, train_size=31)  # a fold trains on 30
+
+
+def test_stratified_prefix_keeps_class_proportions():
+    y = np.array([0] * 30 + [1] * 10)
+    for size in (4, 8, 20, 40):
+        idx = sentiment._stratified_prefix(y, size, seed=3)
+        assert len(idx) == size == len(set(idx.tolist())) and np.all(np.diff(idx) > 0)
+        assert np.bincount(y[idx], minlength=2).tolist() == [3 * size // 4, size // 4]
 
 
 def test_nudged_final_losses_separates_a_stable_from_a_chaotic_learning_rate():

@@ -347,43 +347,76 @@ def test_noise_figure_and_pca_and_bias_probe():
 
 
 # ---------------------------------------------------------------- exercise checks and widgets
-def exercise_values():
-    c, U, o = w2v.EXERCISE_CENTER, w2v.EXERCISE_OUTSIDE, w2v.EXERCISE_TARGET
-    p = functional.softmax(U @ c)
-    grad_center = U.T @ (p - np.eye(len(U))[o])
-    grad_positive = (functional.sigmoid(U[o] @ c) - 1.0) * c
-    return c, U, o, p, grad_center, grad_positive
+def _output(capsys, check, answer):
+    ok = check(answer)
+    return ok, capsys.readouterr().out
 
 
-@pytest.mark.parametrize(
-    "answer, ok, hint",
-    [
-        (lambda v: v[4], True, "Correct"),
-        (lambda v: None, False, "Not answered"),
-        (lambda v: -v[4], False, "sign is flipped"),
-        (lambda v: v[1].T @ v[3], False, "forgot the −y"),
-        (lambda v: -v[1][v[2]], False, "log Σ exp"),
-        (lambda v: np.zeros(2), False, "shape (3,)"),
-    ],
-)
-def test_check_softmax_center_grad(capsys, answer, ok, hint):
-    assert checks.check_softmax_center_grad(answer(exercise_values())) is ok
-    assert hint in capsys.readouterr().out
+@pytest.mark.parametrize("check, reference, mistakes", [
+    (checks.check_naive_softmax, w2v.naive_softmax_loss_and_grad, checks.NAIVE_SOFTMAX_MISTAKES),
+    (checks.check_neg_sampling, w2v.neg_sampling_loss_and_grad, checks.NEG_SAMPLING_MISTAKES),
+])
+def test_function_exercises_accept_the_reference_and_every_hint_fires(capsys, check, reference, mistakes):
+    ok, out = _output(capsys, check, reference)
+    assert ok and "Correct" in out
+    for wrong, hint in mistakes:  # each typical mistake gets its own hint, none is shadowed by an earlier one
+        ok, out = _output(capsys, check, wrong)
+        assert not ok and hint in out, (wrong.__name__, out)
+    hints = [h for _, h in mistakes]
+    assert len(set(hints)) == len(hints)
 
 
-@pytest.mark.parametrize(
-    "answer, ok, hint",
-    [
-        (lambda v: v[5], True, "Correct"),
-        (lambda v: ..., False, "Not answered"),
-        (lambda v: -v[5], False, "sign is flipped"),
-        (lambda v: functional.sigmoid(v[1][v[2]] @ v[0]) * v[0], False, "negatives' formula"),
-        (lambda v: (functional.sigmoid(v[1][v[2]] @ v[0]) - 1) * v[1][v[2]], False, "along the center vector"),
-    ],
-)
-def test_check_sgns_positive_grad(capsys, answer, ok, hint):
-    assert checks.check_sgns_positive_grad(answer(exercise_values())) is ok
-    assert hint in capsys.readouterr().out
+def test_function_exercise_references_agree_with_torch_autograd_on_the_unseen_cases():
+    for c, U, o in checks.naive_softmax_cases():
+        _, g_c, g_u = w2v.naive_softmax_loss_and_grad(c, U, o)
+        tc, tu = torch.tensor(c, requires_grad=True), torch.tensor(U, requires_grad=True)
+        w2v.naive_softmax_loss_torch(tc, tu, o).backward()
+        np.testing.assert_allclose(g_c, tc.grad.numpy(), atol=1e-9)
+        np.testing.assert_allclose(g_u, tu.grad.numpy(), atol=1e-9)
+    for c, U, o, neg in checks.neg_sampling_cases():
+        _, g_c, g_u = w2v.neg_sampling_loss_and_grad(c, U, o, neg)
+        tc, tu = torch.tensor(c, requires_grad=True), torch.tensor(U, requires_grad=True)
+        w2v.neg_sampling_loss_torch(tc, tu, o, neg).backward()
+        np.testing.assert_allclose(g_c, tc.grad.numpy(), atol=1e-9)
+        np.testing.assert_allclose(g_u, tu.grad.numpy(), atol=1e-9)
+
+
+def _naive_exp_softmax(c, U, o):  # right formulas, but log Σ exp computed naively
+    z = U @ c
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        p = np.exp(z) / np.exp(z).sum()
+        loss = np.log(np.exp(z).sum()) - z[o]
+    return loss, U.T @ (p - np.eye(len(U))[o]), np.outer(p - np.eye(len(U))[o], c)
+
+
+def _log_of_sigmoid_sampling(c, U, o, negatives):  # right formulas, but log(σ) and log(1 − σ)
+    x_pos, x_neg = U[o] @ c, U[negatives] @ c
+    with np.errstate(divide="ignore"):
+        loss = -np.log(functional.sigmoid(x_pos)) - np.log(1 - functional.sigmoid(x_neg)).sum()
+    _, g_c, g_u = w2v.neg_sampling_loss_and_grad(c, U, o, negatives)
+    return loss, g_c, g_u
+
+
+@pytest.mark.parametrize("check, unstable", [(checks.check_naive_softmax, _naive_exp_softmax),
+                                             (checks.check_neg_sampling, _log_of_sigmoid_sampling)])
+def test_function_exercises_catch_an_unstable_loss(capsys, check, unstable):
+    ok, out = _output(capsys, check, unstable)
+    assert not ok and "NaN or inf" in out
+
+
+@pytest.mark.parametrize("check", [checks.check_naive_softmax, checks.check_neg_sampling])
+def test_function_exercises_stub_shape_and_exception(capsys, check):
+    def stub(*args):
+        ...
+
+    assert _output(capsys, check, stub)[1].startswith("✏️ Not answered")
+    assert "Not answered" in _output(capsys, check, ...)[1]
+    assert "should return 3 value(s)" in _output(capsys, check, lambda *a: (1.0, np.zeros(3)))[1]
+
+    def broken(*args):
+        raise IndexError("index 9 is out of bounds")
+
+    assert "raised IndexError" in _output(capsys, check, broken)[1]
 
 
 @pytest.mark.parametrize(
@@ -577,3 +610,104 @@ def test_neg_sampling_loss_is_finite_for_scores_of_any_size():
     ref = w2v.neg_sampling_loss_torch(torch.tensor(center), torch.tensor(outside), 0, np.array([1, 2]))
     assert np.isfinite(loss) and loss == pytest.approx(float(ref), rel=1e-12)
     assert np.all(np.isfinite(g_c)) and np.all(np.isfinite(g_o))
+
+
+# ---------------------------------------------------------------- every loss finite and equal to torch at ±1000
+EXTREME = [1000.0, -1000.0, 300.0, -300.0]
+
+
+@pytest.mark.parametrize("scale", EXTREME)
+@pytest.mark.parametrize("seed", range(3))
+def test_every_loss_is_finite_and_equals_torch_for_extreme_scores(scale, seed):
+    """Naive softmax, CBOW (both losses), negative sampling: scores of about ±1000, values and gradients
+    finite and equal to torch's (float64) — the log-sigmoid / logsumexp forms never see log 0 or exp overflow."""
+    rng = np.random.default_rng(seed)
+    V, d = 7, 4
+    center, U = scale * rng.normal(size=d) / 2, rng.normal(size=(V, d))
+    ctx = scale * rng.normal(size=(3, d)) / 2
+    negatives = np.array([1, 2, 2, 5])
+    cases = [
+        (lambda c, u: w2v.naive_softmax_loss_and_grad(c, u, 0), lambda c, u: w2v.naive_softmax_loss_torch(c, u, 0),
+         center),
+        (lambda c, u: w2v.neg_sampling_loss_and_grad(c, u, 0, negatives),
+         lambda c, u: w2v.neg_sampling_loss_torch(c, u, 0, negatives), center),
+        (lambda c, u: w2v.cbow_naive_softmax_loss_and_grad(c, u, 0),
+         lambda c, u: w2v.cbow_naive_softmax_loss_torch(c, u, 0), ctx),
+        (lambda c, u: w2v.cbow_neg_sampling_loss_and_grad(c, u, 0, negatives),
+         lambda c, u: w2v.cbow_neg_sampling_loss_torch(c, u, 0, negatives), ctx),
+    ]
+    for ours, theirs, first in cases:
+        loss, g_first, g_u = ours(first, U)
+        tf, tu = torch.tensor(first, requires_grad=True), torch.tensor(U, requires_grad=True)
+        ref = theirs(tf, tu)
+        ref.backward()
+        assert np.isfinite(loss) and np.isfinite(ref.item())
+        assert loss == pytest.approx(ref.item(), rel=1e-12, abs=1e-9)
+        np.testing.assert_allclose(g_first, tf.grad.numpy(), atol=1e-9)
+        np.testing.assert_allclose(g_u, tu.grad.numpy(), atol=1e-9)
+
+
+def test_window_examples_and_costs_match_the_lecture():
+    table = w2v.sgns_window_examples(LECTURE, LECTURE.index("apricot"), 2, 2, w2v.LECTURE_NEGATIVES)
+    assert table["positive"].tolist() == ["tablespoon", "of", "jam", "a"]
+    assert table["negatives"].tolist() == ["aardvark, my", "where, coaxial", "seven, forever", "dear, if"]
+    assert w2v.vectors_per_window(2, 2) == 13 and w2v.vectors_per_window(5, 5) == 61
+    with pytest.raises(ValueError, match="noise_words: expected at least k × 4 = 8 words, got 3"):
+        w2v.sgns_window_examples(LECTURE, 5, 2, 2, ["a", "b", "c"])
+    cost = w2v.softmax_cost(3_000_000, 300, negative=5)
+    assert cost.iloc[0, 0] == 1_800_000_000 and cost.iloc[2, 0] == 900_000_000 and cost.iloc[2, 1] == 1800
+    assert cost.iloc[1, 0] == pytest.approx(7.2)
+
+
+def _fake_sweep():
+    import pandas as pd
+
+    rows = []
+    for lr, ours, gensim in [(0.025, 0.3, 0.2), (0.1, 0.6, 0.55), (0.2, np.nan, 0.6)]:
+        rows.append({"trainer": "ours", "lr": lr, "diverged": bool(np.isnan(ours)), "wordsim353": ours,
+                     "simlex999": ours / 2})
+        rows.append({"trainer": "gensim", "lr": lr, "diverged": False, "wordsim353": gensim, "simlex999": 0.1})
+    return pd.DataFrame(rows)
+
+
+def test_best_lrs_and_sweep_table_and_verdict():
+    import pandas as pd
+
+    sweep = _fake_sweep()
+    assert train.best_lrs(sweep) == {"ours": 0.1, "gensim": 0.2}
+    shown = train.format_sweep(sweep)
+    assert shown.loc[0.2, "wordsim353 ours"] == "diverged" and shown.loc[0.1, "wordsim353 gensim"] == "0.55"
+    with pytest.raises(ValueError, match="every run of \\['ours'\\] diverged"):
+        train.best_lrs(sweep.assign(diverged=sweep["trainer"] == "ours"))
+    runs = pd.DataFrame({"trainer": ["ours"] * 3 + ["gensim"] * 3,
+                         "wordsim353": [0.60, 0.62, 0.61, 0.50, 0.51, 0.52], "simlex999": [0.2, 0.3, 0.25] * 2})
+    assert "ours measurably ahead" in train.comparison_verdict(runs, "wordsim353")
+    assert "neither trainer is measurably better" in train.comparison_verdict(runs, "simlex999")
+    assert train.comparison_verdict(runs, "wordsim353", numbers=False) == (
+        "wordsim353: ours measurably ahead (|difference of means| > 2 × noise)")
+    with pytest.raises(ValueError, match="at least 2 seeds"):
+        train.comparison_verdict(runs.iloc[[0, 3]])
+
+
+def test_compare_at_best_lr_reuses_the_sweep_runs():
+    sentences = load_corpus("lee_background.cor")
+    setting = dict(dim=10, epochs=1, min_count=5)
+    sweep, runs, emb, best = train.compare_at_best_lr(sentences, lrs=(0.025, 0.05), seeds=(0, 1),
+                                                      transform=None, progress=False, **setting)
+    assert len(sweep) == 4 and len(runs) == 4 and set(emb) == {("ours", 0), ("gensim", 0), ("ours", 1), ("gensim", 1)}
+    assert set(runs["lr"][runs["trainer"] == "ours"]) == {best["ours"]}
+    with pytest.raises(ValueError, match="lr is what the sweep varies"):
+        train.lr_sweep(sentences, lr=0.1, **setting)
+
+
+def test_pca_by_topic_colours_each_group_and_says_what_to_look_for():
+    vocab = Vocab.build(planted_corpus(20), min_count=1)
+    emb = Embeddings(np.random.default_rng(0).normal(size=(len(vocab), 4)), vocab)
+    fig = figures.draw_embedding_pca(emb, {"fruit": ["apple", "pear", "plum"], "transport": ["car", "bus"]})
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["fruit", "transport"]
+    assert "topic" in ax.get_title()
+    assert len({tuple(t.get_color()) if not isinstance(t.get_color(), str) else t.get_color() for t in ax.texts}) == 2
+    assert _text_boxes_overlap(fig) == []
+    with pytest.raises(KeyError, match="zebra"):
+        figures.draw_embedding_pca(emb, {"a": ["apple", "zebra"]})

@@ -176,9 +176,19 @@ class HuffmanTree:
         total = (self.counts * self.lengths).sum()
         return int(total) if np.issubdtype(self.counts.dtype, np.integer) else float(total)
 
-    def average_depth(self) -> float:
-        """Count-weighted mean path length = dot products per example when targets follow the counts."""
-        return float((self.counts * self.lengths).sum() / self.counts.sum())
+    def average_depth(self, weights: np.ndarray | None = None) -> float:
+        """Weighted mean path length = dot products per example when targets follow the weights.
+
+        Args:
+            weights: (V,) non-negative weight of each leaf, e.g. counts × subsampling keep probabilities (the
+                targets training actually sees); None: the tree's own counts.
+        Returns:
+            Σ weight·length / Σ weight.
+        """
+        w = self.counts if weights is None else validate.float_array(weights, "weights", shape=(self.n_leaves,))
+        if np.any(w < 0) or not w.sum() > 0:
+            raise ValueError(f"weights: expected non-negative weights with a positive sum, got sum {w.sum()}")
+        return float((w * self.lengths).sum() / w.sum())
 
     def table(self) -> pd.DataFrame:
         """One row per symbol: symbol, count, code, length (in the tree's leaf order)."""
@@ -329,11 +339,12 @@ def path_loss_torch(center: torch.Tensor, rows: torch.Tensor, codes: np.ndarray)
     Args:
         center: (d,) tensor; rows: (L, d) tensor; codes: (L,) 0/1 turns.
     Returns:
-        a scalar tensor −Σ log(σ(x_k) if left else 1 − σ(x_k)).
+        a scalar tensor −Σ log σ(±x_k) (+ for a left turn), in log-sigmoid form: finite for scores of any size
+        (log(1 − σ(x)) would be log 0 = −inf for x ≳ 17 in float32, 37 in float64).
     """
-    s = torch.sigmoid(rows @ center)
-    left = torch.as_tensor(np.asarray(codes) == 0)
-    return -torch.where(left, s, 1 - s).log().sum()
+    x = rows @ center
+    sign = torch.as_tensor(1.0 - 2.0 * np.asarray(codes), dtype=x.dtype)  # +1 left, −1 right
+    return -torch.nn.functional.logsigmoid(sign * x).sum()
 
 
 def gradient_exercise() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -433,6 +444,6 @@ def skipgram_hs_loss_torch(params: dict[str, torch.Tensor], pairs: np.ndarray, t
     for c, o in pairs.tolist():
         nodes, codes = tree.path(o)
         x = inner[torch.as_tensor(nodes)] @ W_in[c]
-        left = torch.as_tensor(codes == 0)
-        total = total - torch.where(left, torch.sigmoid(x), 1 - torch.sigmoid(x)).log().sum()
+        sign = torch.as_tensor(1.0 - 2.0 * codes, dtype=x.dtype)  # +1 left, −1 right
+        total = total - torch.nn.functional.logsigmoid(sign * x).sum()
     return total / len(pairs)

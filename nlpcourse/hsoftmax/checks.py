@@ -5,15 +5,81 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..exercise import check_against
-from ..functional import sigmoid
-from . import LECTURE_BRANCHES, gradient_exercise, path_loss_torch
+from ..exercise import check_against, check_function
+from ..functional import log_sigmoid, sigmoid
+from . import LECTURE_BRANCHES, HuffmanTree, gradient_exercise, path_loss_torch
 
-__all__ = ["check_hs_shapes", "check_hs_path_probability", "check_hs_path_loss", "check_hs_gradient"]
+__all__ = ["check_hs_shapes", "check_path_walk", "path_walk_cases", "PATH_WALK_MISTAKES",
+           "check_hs_path_probability", "check_hs_path_loss", "check_hs_gradient"]
+
+
+# ---------------------------------------------------------------- exercise 02.2: the path walk as a function
+def path_walk_reference(h: np.ndarray, inner: np.ndarray, nodes: np.ndarray, codes: np.ndarray) -> float:
+    """p(word | h) = Π_k σ(±θ_C[n_k]·h), + for a left turn (code 0), − for a right turn (code 1)."""
+    x = inner[nodes] @ h
+    return float(np.prod(sigmoid(np.where(codes == 0, x, -x))))
+
+
+def path_walk_cases() -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """The unseen inputs (h (d,), inner (V−1, d), nodes (L,), codes (L,)) of the path-walk exercise: paths of
+    Huffman trees over random counts, to leaves with both kinds of turn."""
+    rng = np.random.default_rng(1403)
+    cases = []
+    for V, d in ((7, 3), (12, 4), (20, 5)):
+        tree = HuffmanTree.build(rng.integers(1, 50, size=V))
+        word = int(np.argmax([len(set(tree.path(w)[1].tolist())) * 100 + tree.lengths[w] for w in range(V)]))
+        nodes, codes = tree.path(word)
+        cases.append((rng.normal(size=d), 0.8 * rng.normal(size=(V - 1, d)), nodes, codes))
+    return cases
+
+
+def _pw_turns_swapped(h, inner, nodes, codes):
+    return path_walk_reference(h, inner, nodes, 1 - codes)
+
+
+def _pw_codes_ignored(h, inner, nodes, codes):
+    return float(np.prod(sigmoid(inner[nodes] @ h)))
+
+
+def _pw_sum(h, inner, nodes, codes):
+    x = inner[nodes] @ h
+    return float(np.sum(sigmoid(np.where(codes == 0, x, -x))))
+
+
+def _pw_log(h, inner, nodes, codes):
+    x = inner[nodes] @ h
+    return float(np.sum(log_sigmoid(np.where(codes == 0, x, -x))))
+
+
+def _pw_loss(h, inner, nodes, codes):
+    return -_pw_log(h, inner, nodes, codes)
+
+
+def _pw_root_skipped(h, inner, nodes, codes):
+    return path_walk_reference(h, inner, nodes[1:], codes[1:])
+
+
+#: (wrong implementation, hint) pairs of the path-walk exercise, tried in this order.
+PATH_WALK_MISTAKES = [
+    (_pw_turns_swapped, "left and right are swapped: code 0 is a LEFT turn, probability σ(x); code 1 a right "
+                        "turn, σ(−x) = 1 − σ(x)."),
+    (_pw_codes_ignored, "every factor is σ(x): a right turn (code 1) has probability 1 − σ(x) = σ(−x)."),
+    (_pw_sum, "the turns are taken one after the other: their probabilities multiply, they don't add."),
+    (_pw_log, "that is log p (a sum of log σ): return the probability itself, the product."),
+    (_pw_loss, "that is the loss −log p: return the probability itself, the product."),
+    (_pw_root_skipped, "one factor is missing: the root's decision counts too (nodes[0] is the root)."),
+]
+
+
+def check_path_walk(path_probability: object) -> bool:
+    """Exercise 02.2: the student's ``path_probability(h, inner, nodes, codes) -> float`` on unseen paths."""
+    return check_function(path_probability, "path_probability", path_walk_reference, path_walk_cases(),
+                          PATH_WALK_MISTAKES, atol=1e-10, rtol=1e-8,
+                          success="your walk agrees with the reference on 3 unseen paths of 3 random trees.")
 
 
 def check_hs_path_probability(p_language: object) -> bool:
-    """Exercise 02.2: p(language | natural) from the lecture's branch probabilities 1, 0.9, 0.95, 0.65, 0.2."""
+    """Exercise 02.3: p(language | natural) from the lecture's branch probabilities 1, 0.9, 0.95, 0.65, 0.2."""
     b = np.array(LECTURE_BRANCHES)
     wrong = [
         (lambda a: np.isclose(a, b.sum()), "you added the branch probabilities: the decisions along a path are "
@@ -32,7 +98,7 @@ def check_hs_path_probability(p_language: object) -> bool:
 
 
 def check_hs_path_loss(loss_language: object) -> bool:
-    """Exercise 02.2 (second part): the loss −log p(language | natural) (natural log)."""
+    """Exercise 02.3 (second part): the loss −log p(language | natural) (natural log)."""
     p = float(np.prod(LECTURE_BRANCHES))
     wrong = [
         (lambda a: np.isclose(a, np.log(p)), "sign: the loss is −log p, a positive number to minimise."),
@@ -47,7 +113,7 @@ def check_hs_path_loss(loss_language: object) -> bool:
 
 
 def check_hs_gradient(grad_center: object, grad_rows: object) -> bool:
-    """Exercise 02.3: gradients of the path loss w.r.t. h and the path rows, compared with torch autograd."""
+    """Exercise 02.4: gradients of the path loss w.r.t. h and the path rows, compared with torch autograd."""
     center, rows, codes = gradient_exercise()
     c = torch.tensor(center, requires_grad=True)
     r = torch.tensor(rows, requires_grad=True)

@@ -6,6 +6,7 @@ redraws and the static cell after it shows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,9 +18,9 @@ from matplotlib.figure import Figure
 from .. import validate
 from ..functional import sigmoid
 from ..plotting import new_figure
-from . import HuffmanTree, _check_vectors, branch_probabilities, leaf_probabilities
+from . import LECTURE_BRANCHES, HuffmanTree, _check_vectors, branch_probabilities, leaf_probabilities
 
-__all__ = ["draw_tree", "draw_speed", "TOY_COUNTS", "ToyExample", "toy_example"]
+__all__ = ["draw_tree", "draw_lecture_path", "draw_speed", "TOY_COUNTS", "ToyExample", "toy_example"]
 
 
 
@@ -119,6 +120,44 @@ def draw_tree(tree: HuffmanTree, word: str | int | None = None, center: np.ndarr
             ax.set_title(f"p('{name}' | {center_label}) = {factors} = {np.prod(bp):.4f}", fontsize=9)
     return ax.figure
 
+
+
+def draw_lecture_path(branches: Sequence[float] = LECTURE_BRANCHES, word: str = "language",
+                      center: str = "natural", ax: Axes | None = None) -> Figure:
+    """The lecture's path: from the root to ``word``, one inner node per decision, each edge with its probability.
+
+    The branch taken at each node (red) has the probability given, the other branch (grey, to a subtree of
+    other words drawn as "…") the rest, 1 − p; the product is left to the reader (the exercise asks for it).
+
+    Args:
+        branches: the probabilities of the turns taken, root first (each in [0, 1]).
+        word: the target leaf.  center: the center word (named in the title).  ax: Axes or None.
+    Returns:
+        the Figure.
+    """
+    branches = [validate.probability(b, "branches") for b in validate.non_empty(branches, "branches",
+                                                                               what="branch probabilities")]
+    n = len(branches)
+    if ax is None:
+        fig, ax = new_figure(size=(6.4, 0.9 + 0.8 * n))
+    for k, p in enumerate(branches):
+        node, taken, other = (k, -k), (k + 1, -k - 1), (k - 0.9, -k - 1)
+        ax.plot(*zip(node, taken, strict=True), color="#d62728", lw=2.5, zorder=1)
+        ax.plot(*zip(node, other, strict=True), color="0.6", lw=1.0, zorder=1)
+        ax.scatter(*node, s=30, color="0.3", zorder=2)
+        ax.text(k + 0.55, -k - 0.45, f"{p:.2f}", color="#d62728", fontsize=9, ha="left", va="bottom")
+        ax.text(k - 0.5, -k - 0.45, f"{1 - p:.2f}", color="0.35", fontsize=8, ha="right", va="bottom")
+        ax.text(*other, "…", ha="center", va="top", fontsize=10, color="0.35",
+                bbox={"boxstyle": "round,pad=0.2", "fc": "0.95", "ec": "0.7"})
+        ax.text(k + 0.12, -k + 0.08, f"n{k + 1}", fontsize=7, color="0.3", ha="left", va="bottom")
+    ax.text(n, -n, word, ha="center", va="top", fontsize=9,
+            bbox={"boxstyle": "round,pad=0.25", "fc": "#fde0dd", "ec": "#d62728"})
+    ax.set_xlim(-1.6, n + 1.0)
+    ax.set_ylim(-n - 0.8, 0.6)
+    ax.axis("off")
+    ax.set_title(f"the lecture's tree: the path to '{word}' given '{center}' (grey: the other branch)",
+                 fontsize=9)
+    return ax.figure
 
 def draw_speed(timings: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Plot ``measure_speed``'s result: ms per batched loss + gradient against |V| (log-log), both methods.

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import torch
 
 __all__ = [
-    "EXERCISE_SCORES", "EXERCISE_LABEL", "EXERCISE_Z", "EXERCISE_UPSTREAM", "EXERCISE_LR", "EXERCISE_ALPHA",
+    "EXERCISE_Z", "EXERCISE_UPSTREAM", "EXERCISE_LR", "EXERCISE_ALPHA",
     "make_moons", "make_spirals", "sigmoid", "d_sigmoid", "d_tanh", "relu", "d_relu", "ACTIVATIONS",
     "Layer", "linear_weights", "Linear", "Activation", "ReLU", "Sigmoid", "Tanh", "BatchNorm", "MeanPool",
     "check_labels", "log_softmax", "SoftmaxCrossEntropy", "Sequential", "evaluation_mode", "mlp", "torch_loss",
@@ -36,8 +36,6 @@ __all__ = [
 ]
 
 # The exercises' numbers (checked by mlp.checks).
-EXERCISE_SCORES = np.array([2.0, 1.0, 0.1])  # scores of one example, 3 classes
-EXERCISE_LABEL = 0  # its true class
 EXERCISE_Z = np.array([-1.0, 2.0, 0.5, -3.0])  # pre-activations entering a ReLU
 EXERCISE_UPSTREAM = np.array([0.1, -0.2, 0.3, 0.4])  # ∂L/∂h arriving from above
 EXERCISE_LR, EXERCISE_ALPHA = 0.1, 0.9  # the lecture's γ and α

@@ -1,33 +1,85 @@
-"""Notebook 05's exercise checks (dSoft, a ReLU's backward, torch's momentum lr): hints, never the answer."""
+"""Notebook 05's exercise checks: hints, never the answer.
+
+- ``check_softmax_ce_backward``: the student writes softmax-cross-entropy's backward for a batch (with its 1/N),
+  checked against torch autograd on unseen scores (some of size ±1000);
+- ``check_relu_backward``: ∂L/∂z through a ReLU, a value;
+- ``check_linear_backward``: the student writes a Linear layer's backward (dX, dW, db), checked against torch
+  autograd on unseen inputs;
+- ``check_torch_lr``: torch SGD's lr that reproduces the lecture's momentum.
+Every hint is reachable: each is the verdict for one wrong implementation (``*_MISTAKES``), tested to fire.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
+
 import numpy as np
 
-from ..exercise import check_against, matches
+from .. import validate
+from ..exercise import check_against, check_function, matches
 from ..functional import softmax
-from . import EXERCISE_ALPHA, EXERCISE_LABEL, EXERCISE_LR, EXERCISE_SCORES, EXERCISE_UPSTREAM, EXERCISE_Z
+from . import EXERCISE_ALPHA, EXERCISE_LR, EXERCISE_UPSTREAM, EXERCISE_Z
 
-__all__ = ["check_dsoft", "check_relu_backward", "check_torch_lr"]
+__all__ = ["check_softmax_ce_backward", "softmax_ce_cases", "SOFTMAX_CE_MISTAKES", "check_relu_backward",
+           "check_linear_backward", "linear_cases", "LINEAR_MISTAKES", "check_torch_lr"]
 
 
-def check_dsoft(d_scores: object) -> bool:
-    """Exercise 05.1: ∂L/∂scores for L = −log softmax(s)[y], s = mlp.EXERCISE_SCORES, y = mlp.EXERCISE_LABEL."""
-    s = EXERCISE_SCORES
-    p = softmax(s)
-    onehot = np.eye(len(s))[EXERCISE_LABEL]
+# ---------------------------------------------------------------- exercise 1: softmax cross-entropy's backward
 
-    wrong = [
-        (matches(np.ones(len(s)), atol=1e-3), "∂L/∂L = 1 is only the base case at the top of the graph; one gate down, "
-                                 "the softmax + cross-entropy has its own local gradient."),
-        (matches(onehot - p, atol=1e-3), "the sign is flipped: raising the true class's score lowers the loss."),
-        (matches(p, atol=1e-3), "almost: that is the softmax's output; subtract the one-hot vector of the true class."),
-        (matches(-onehot / p[EXERCISE_LABEL], atol=1e-3),
-         "that is ∂L/∂p (through the log only); go through the softmax too."),
-        (lambda a: not np.isclose(a.sum(), 0.0, atol=1e-3), "the entries of p − y sum to 0: check your softmax."),
-    ]
-    return check_against(d_scores, "d_scores", p - onehot, wrong, atol=1e-3,
-                         success="dSoft = p − y: small when the model is right, never just 1.")
+
+def _torch_softmax_ce_backward(scores: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The reference: ∂/∂scores of torch's mean cross-entropy, by autograd. scores (N, k), y (N,) -> (N, k)."""
+    import torch
+    import torch.nn.functional as F
+
+    s = torch.tensor(np.asarray(scores, dtype=np.float64), requires_grad=True)
+    F.cross_entropy(s, torch.as_tensor(np.asarray(y, dtype=np.int64))).backward()
+    return s.grad.numpy()
+
+
+def softmax_ce_cases(seed: int = 105) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Unseen inputs for exercise 1: (scores (N, k), labels (N,)) with N != k, one case with scores of ±1000
+    (the true class the largest there, so every typical mistake stays finite and its hint reachable)."""
+    rng = np.random.default_rng(validate.non_negative_int(seed, "seed"))
+    cases = [(3 * rng.standard_normal((n, k)), rng.integers(0, k, n)) for n, k in [(5, 3), (2, 4), (7, 6)]]
+    big = np.array([[1000.0, -1000.0, 0.0], [-1000.0, 999.0, 998.0], [5.0, -1000.0, 1000.0], [0.0, 0.5, -1000.0]])
+    cases.append((big, np.array([0, 1, 2, 1])))
+    return cases
+
+
+def _p_minus_y(scores: np.ndarray, y: np.ndarray, axis: int = 1) -> np.ndarray:
+    return softmax(scores, axis=axis) - np.eye(scores.shape[1])[y]
+
+
+SOFTMAX_CE_MISTAKES = [
+    (lambda s, y: _p_minus_y(s, y), "forgotten 1/N: L is the MEAN over the N examples, so every row of "
+                                    "∂L/∂scores carries a factor 1/N."),
+    (lambda s, y: -_p_minus_y(s, y) / len(s), "wrong sign: raising the true class's score must lower the loss, "
+                                              "so its entry of ∂L/∂scores is negative."),
+    (lambda s, y: _p_minus_y(s, y) / s.shape[1], "divided by the wrong number: N is the number of examples "
+                                                 "(rows), not of classes."),
+    (lambda s, y: _p_minus_y(s, y, axis=0) / len(s), "the softmax normalises each example's scores over the "
+                                                     "classes (along each row, axis=1), not each column."),
+    (lambda s, y: softmax(s, axis=1) / len(s), "almost: that is the softmax's output; subtract the one-hot "
+                                               "vector of each example's true class."),
+    (lambda s, y: np.ones_like(s), "∂L/∂L = 1 is only the base case at the top of the graph; one gate down, "
+                                   "the softmax + cross-entropy has its own local gradient."),
+    (lambda s, y: np.ones_like(s) / len(s), "∂L/∂L = 1 is only the base case at the top of the graph; one gate "
+                                            "down, the softmax + cross-entropy has its own local gradient."),
+]
+
+
+def check_softmax_ce_backward(softmax_ce_backward: object) -> bool:
+    """Exercise 05.1: ``softmax_ce_backward(scores (N, k), y (N,)) -> ∂L/∂scores (N, k)`` for
+    L = (1/N) Σₙ −log softmax(scoresₙ)[yₙ], compared with torch autograd on unseen inputs."""
+    return check_function(softmax_ce_backward, "softmax_ce_backward", _torch_softmax_ce_backward,
+                          softmax_ce_cases(), SOFTMAX_CE_MISTAKES, atol=1e-9, rtol=1e-7,
+                          success="∂L/∂scores = (P − Y)/N, equal to torch autograd on every test input "
+                                  "(scores of ±1000 included).")
+
+
+# ---------------------------------------------------------------- exercise 2: through a ReLU (a value)
 
 
 def check_relu_backward(d_z: object) -> bool:
@@ -45,8 +97,67 @@ def check_relu_backward(d_z: object) -> bool:
                          success="upstream × local: the ReLU routes the gradient where z > 0 and kills it elsewhere.")
 
 
+# ---------------------------------------------------------------- exercise 3: a Linear layer's backward
+
+
+def _torch_linear_backward(X: np.ndarray, W: np.ndarray, dZ: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The reference: Z = X Wᵀ + b in torch, ``Z.backward(dZ)``: (∂L/∂X (N, d_in), ∂L/∂W (d_out, d_in), ∂L/∂b)."""
+    import torch
+
+    Xt = torch.tensor(np.asarray(X, dtype=np.float64), requires_grad=True)
+    Wt = torch.tensor(np.asarray(W, dtype=np.float64), requires_grad=True)
+    bt = torch.zeros(Wt.shape[0], dtype=torch.float64, requires_grad=True)
+    (Xt @ Wt.T + bt).backward(torch.as_tensor(np.asarray(dZ, dtype=np.float64)))
+    return Xt.grad.numpy(), Wt.grad.numpy(), bt.grad.numpy()
+
+
+def linear_cases(square: bool = True, seed: int = 205) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Unseen (X (N, d_in), W (d_out, d_in), dZ (N, d_out)) for exercise 3. ``square``: N = d_in = d_out, so
+    that a missing transpose or a sum over the wrong axis still has the right shape and gets its own hint;
+    otherwise three different sizes (where such a mistake is a shape error)."""
+    rng = np.random.default_rng(validate.non_negative_int(seed, "seed"))
+    sizes = [(3, 3, 3), (4, 4, 4), (5, 5, 5)] if square else [(6, 3, 5), (2, 4, 3), (1, 2, 7)]
+    return [(rng.standard_normal((n, i)), rng.standard_normal((o, i)), rng.standard_normal((n, o)))
+            for n, i, o in sizes]
+
+
+LINEAR_MISTAKES = [
+    (lambda X, W, dZ: (dZ @ W, X.T @ dZ, dZ.sum(axis=0)),
+     "dW: missing transpose — ∂L/∂W must have W's shape (d_out, d_in); which product of X and dZ gives that?"),
+    (lambda X, W, dZ: (dZ @ W.T, dZ.T @ X, dZ.sum(axis=0)),
+     "dX: Z = X Wᵀ, so ∂L/∂X = dZ times W itself, not Wᵀ (check the shapes: dX has X's shape)."),
+    (lambda X, W, dZ: (dZ @ W, dZ.T @ X, dZ.sum(axis=1)),
+     "db: summed over the wrong axis — b is added to every example's row, so sum dZ over the examples (axis 0)."),
+    (lambda X, W, dZ: (dZ @ W, dZ.T @ X, dZ.mean(axis=0)),
+     "db: a sum, not a mean — the loss's 1/N is already inside dZ; dividing again counts it twice."),
+    (lambda X, W, dZ: (dZ @ W / len(X), dZ.T @ X / len(X), dZ.sum(axis=0) / len(X)),
+     "no 1/N here: the loss's 1/N is already inside dZ (upstream × local, nothing more)."),
+    (lambda X, W, dZ: (-(dZ @ W), -(dZ.T @ X), -dZ.sum(axis=0)),
+     "wrong sign: a gradient is not an update step; the minus belongs to the optimiser (θ ← θ − γ g)."),
+]
+
+
+def check_linear_backward(linear_backward: object) -> bool:
+    """Exercise 05.3: ``linear_backward(X (N, d_in), W (d_out, d_in), dZ (N, d_out)) -> (dX, dW, db)`` for
+    Z = X Wᵀ + b, compared with torch autograd: first on square inputs (where each typical mistake has the
+    right shape, so its hint fires), then on rectangular ones."""
+    quiet = io.StringIO()
+    with contextlib.redirect_stdout(quiet):
+        ok = check_function(linear_backward, "linear_backward", _torch_linear_backward, linear_cases(True),
+                            LINEAR_MISTAKES, atol=1e-10, rtol=1e-9)
+    if not ok:
+        print(quiet.getvalue(), end="")
+        return False
+    return check_function(linear_backward, "linear_backward", _torch_linear_backward, linear_cases(False),
+                          LINEAR_MISTAKES, atol=1e-10, rtol=1e-9,
+                          success="dX = dZ W, dW = dZᵀ X, db = Σₙ dZₙ — equal to torch autograd on every test input.")
+
+
+# ---------------------------------------------------------------- exercise 4: the lecture's momentum in torch
+
+
 def check_torch_lr(lr_torch: object) -> bool:
-    """Exercise 05.3: torch SGD's lr (momentum α, dampening 0) reproducing the lecture's γ = 0.1, α = 0.9."""
+    """Exercise 05.4: torch SGD's lr (momentum α, dampening 0) reproducing the lecture's γ = 0.1, α = 0.9."""
     g, a = EXERCISE_LR, EXERCISE_ALPHA
     wrong = [
         (lambda x: np.isclose(x, g), "with the same lr torch's steps are 1/(1 − α) = 10 times larger: its buffer "

@@ -12,10 +12,10 @@ from matplotlib.figure import Figure
 
 from .. import validate
 from . import ACTIVATIONS, Sequential
-from .train import LossFn, valley
+from .train import History, LossFn, valley
 
 __all__ = ["draw_decision_boundary", "draw_decision_boundaries", "draw_activations", "draw_loss_curves",
-           "draw_paths"]
+           "draw_paths", "draw_early_stopping"]
 
 
 
@@ -117,4 +117,27 @@ def draw_paths(paths: dict[str, np.ndarray], loss_fn: LossFn = valley, ax: Axes 
     ax.plot(0, 0, "k*", ms=10)
     ax.set(xlim=(-4.5, 1.5), ylim=(-1.5, 1.5), xlabel="θ₁", ylabel="θ₂")
     ax.legend(fontsize=8, loc="lower right")
+    return ax.figure
+
+
+def draw_early_stopping(history: History, stopped: History | None = None, ax: Axes | None = None,
+                        title: str = "") -> Figure:
+    """Training and validation loss per epoch of a ``train`` run, with the epoch whose weights early stopping
+    kept (``best_epoch``) and, if it stopped early, the epoch it stopped at (``stopped_at``) — read from
+    ``stopped`` (the same run with ``patience``) when given, so that the curves can go on past the stop."""
+    for name, h in (("history", history), ("stopped", stopped)):
+        if h is not None and not isinstance(h, History):
+            raise TypeError(f"{name}: expected a train.History, got {type(h).__name__}")
+    if not history.val_loss:
+        raise ValueError("history: expected validation losses (train with X_val, y_val), got none")
+    marks = history if stopped is None else stopped
+    ax = _ax(ax)
+    draw_loss_curves({"training loss": history.epoch_loss, "validation loss": history.val_loss}, ax=ax,
+                     xlabel="epoch", title=title)
+    if marks.best_epoch is not None:
+        ax.axvline(marks.best_epoch, color="C2", ls="--", lw=1, label=f"best epoch {marks.best_epoch} (kept)")
+        ax.plot(marks.best_epoch, marks.val_loss[marks.best_epoch - 1], "o", color="C2")
+    if marks.stopped_at is not None:
+        ax.axvline(marks.stopped_at, color="gray", ls=":", lw=1, label=f"stopped after epoch {marks.stopped_at}")
+    ax.legend(fontsize=8)
     return ax.figure

@@ -9,8 +9,10 @@ layer and a softmax over the vocabulary:
 autograd); ``train_window_lm`` trains the same network batched in torch, for speed. ``save``/``load`` keep
 it as one ``.npz`` (weights + vocabulary), and ``next_token_logprobs`` is what a decoder calls (notebook 07).
 
-``NGramLM`` is the baseline counted on the same training split: interpolated absolute discounting
-(the core of Kneser–Ney), backing off to an add-one unigram.
+The baselines are counted on the same training split: ``NGramLM`` is interpolated absolute discounting
+down to an add-one unigram; ``KneserNeyLM`` is interpolated Kneser–Ney (Chen & Goodman 1999) — the same
+discounting at the highest order, but every lower order counts *continuations* (how many different words
+precede an n-gram) instead of occurrences.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "UNK", "BOS", "EOS", "load_documents", "train_val_split", "lm_vocab", "encode", "windows", "perplexity",
-    "NGramLM", "FixedWindowLM", "LMTrainConfig", "train_window_lm", "COURSE_LM", "course_lm",
+    "NGramLM", "KneserNeyLM", "FixedWindowLM", "LMTrainConfig", "train_window_lm", "COURSE_LM", "course_lm",
 ]
 
 Ids = Sequence[int] | np.ndarray  # token ids: a list or an int array
@@ -127,13 +129,21 @@ class NGramLM:
         if contexts.ndim != 2 or np.shape(targets) != (len(contexts),):
             raise ValueError(f"targets: expected shape ({len(contexts)},) to match contexts {contexts.shape}, "
                              f"got {np.shape(targets)}")
+        for name, ids in (("contexts", contexts), ("targets", targets)):
+            if ids.size and (ids.min() < 0 or ids.max() >= vocab_size):
+                raise ValueError(f"{name}: expected ids in [0, {vocab_size}) (vocab_size), "
+                                 f"got ids from {ids.min()} to {ids.max()}")
         self.n, self.V, self.d = contexts.shape[1], vocab_size, discount
-        self.unigram = (np.bincount(targets, minlength=vocab_size) + 1.0) / (len(targets) + vocab_size)
-        # counts[k][history of the last k words] = Counter(next word)
+        # counts[k][history of the last k words] = Counter(next word); unigram: the (V,) bottom distribution
         self.counts: list[dict[tuple, Counter]] = [defaultdict(Counter) for _ in range(self.n + 1)]
+        self.unigram = self._count(contexts, targets)
+
+    def _count(self, contexts: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        """Fill ``counts`` with occurrence counts; return the add-one unigram (V,)."""
         for ctx, w in zip(map(tuple, contexts.tolist()), targets.tolist(), strict=True):
             for k in range(1, self.n + 1):
                 self.counts[k][ctx[self.n - k :]][w] += 1
+        return (np.bincount(targets, minlength=self.V) + 1.0) / (len(targets) + self.V)
 
     def next_token_logprobs(self, context_ids: Ids) -> np.ndarray:
         """log P(· | the last n ids of context_ids) over the vocabulary: (V,) float64."""
@@ -163,6 +173,38 @@ class NGramLM:
         """Perplexity on (contexts (N, n), targets (N,))."""
         lp = [self.logprob(tuple(c), w) for c, w in zip(contexts.tolist(), targets.tolist(), strict=True)]
         return perplexity(np.array(lp))
+
+
+class KneserNeyLM(NGramLM):
+    """Interpolated Kneser–Ney of order n + 1 (one discount d), interpolated with the uniform 1/V at the bottom:
+
+        highest order:  P(w | h) = max(c(h, w) − d, 0) / c(h) + d · N₁₊(h •) / c(h) · P(w | h′)
+        lower orders:   the same formula with c replaced by the continuation count N₁₊(• h′ w), the number of
+                        different words seen right before h′ w (a word frequent only after one word, like
+                        "francisco" after "san", gets a small lower-order probability)
+        bottom:         P(w) = max(N₁₊(• w) − d, 0) / N₁₊(• •) + d · |{w : N₁₊(• w) > 0}| / N₁₊(• •) · 1/V
+
+    and P(w | h) = P(w | h′) when h was never seen. With n = 0 (no context) the unigram is the highest order:
+    occurrence counts, interpolated with 1/V. Every level sums to 1 over the vocabulary. Windows from
+    ``windows`` pad sentence starts with <s>, so every n-gram has a preceding word (perhaps <s>).
+    """
+
+    def _count(self, contexts: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        """Occurrence counts at order n, continuation counts below; return the bottom distribution (V,)."""
+        n, V = self.n, self.V
+        pairs = list(zip(map(tuple, contexts.tolist()), targets.tolist(), strict=True))
+        grams = {(*ctx, w) for ctx, w in pairs}  # distinct windows (w_{t−n}, …, w_{t−1}, w_t)
+        for ctx, w in pairs if n else ():
+            self.counts[n][ctx][w] += 1
+        for k in range(1, n):  # N₁₊(• h′ w) for the k-word histories h′: distinct (previous word, h′, w)
+            for g in {g[n - k - 1 :] for g in grams}:
+                self.counts[k][g[1:-1]][g[-1]] += 1
+        if n:  # N₁₊(• w): distinct (previous word, w)
+            bottom = np.bincount([g[-1] for g in {g[n - 1 :] for g in grams}], minlength=V).astype(np.float64)
+        else:  # no context: the unigram is the highest order, occurrence counts
+            bottom = np.bincount(targets, minlength=V).astype(np.float64)
+        total, types = bottom.sum(), np.count_nonzero(bottom)
+        return np.maximum(bottom - self.d, 0) / total + self.d * types / total / V
 
 
 # ---------------------------------------------------------------- the fixed-window neural LM

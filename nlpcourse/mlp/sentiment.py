@@ -99,11 +99,27 @@ def stratified_folds(y: np.ndarray, folds: int = 10, seed: int = 0) -> list[np.n
     return [np.sort(np.concatenate(p)) for p in parts]
 
 
+def _stratified_prefix(y: np.ndarray, size: int, seed: int) -> np.ndarray:
+    """``size`` sorted indices of y (N,), each class in proportion: every class shuffled (fixed seed), then all
+    examples ordered by their relative rank within their class, and the first ``size`` kept."""
+    rng = np.random.default_rng(seed)
+    idx, rank = [], []
+    for c in np.unique(y):
+        members = rng.permutation(np.flatnonzero(y == c))
+        idx.append(members)
+        rank.append((np.arange(len(members)) + 0.5) / len(members))
+    idx, rank = np.concatenate(idx), np.concatenate(rank)
+    return np.sort(idx[np.argsort(rank, kind="stable")[:size]])
+
+
 def sentiment_cv(P: np.ndarray | scipy.sparse.spmatrix, y: np.ndarray, vectors: np.ndarray, *, fine_tune: bool,
                  zero_inputs: bool = False, folds: int = 10, seed: int = 0, hidden: int = 16, epochs: int = 100,
-                 lr: float = 3e-3) -> dict[str, float]:
+                 lr: float = 3e-3, train_size: int | None = None) -> dict[str, float]:
     """k-fold version of ``sentiment_run``: every one of the N examples is predicted once, by the model of the
     fold that held it out.
+
+    ``train_size`` (a learning curve): each fold's model trains on only that many of its training examples
+    (a stratified subset, fixed seed; None: all of them, N − N/folds), and is still tested on its whole fold.
 
     Returns {"correct": number of the N held-out predictions that are right, "n": N, "train": mean training
     accuracy over the folds}. A count over all N examples, with a binomial interval (``evaluation.
@@ -113,13 +129,17 @@ def sentiment_cv(P: np.ndarray | scipy.sparse.spmatrix, y: np.ndarray, vectors: 
     """
     hidden, epochs = validate.positive_int(hidden, "hidden"), validate.positive_int(epochs, "epochs")
     d = vectors.shape[1]
+    if train_size is not None:
+        train_size = validate.integer(train_size, "train_size", low=2, high=len(y) - -(-len(y) // folds))
     X = P * 0.0 if zero_inputs else P
     correct, train_acc = 0, []
     for f, test in enumerate(stratified_folds(y, folds, seed)):
         tr = np.setdiff1d(np.arange(len(y)), test)
+        if train_size is not None:  # a stratified subset: the first train_size of the fold's shuffled classes
+            tr = tr[_stratified_prefix(y[tr], train_size, seed + f)]
         model = Sequential(MeanPool(vectors, trainable=fine_tune), Linear(d, hidden, seed=seed + f),
                            Tanh(), Linear(hidden, int(y.max()) + 1, seed=seed + f + 1))
-        train(model, X[tr], y[tr], Adam(lr), epochs=epochs, batch_size=16, seed=seed + f)
+        train(model, X[tr], y[tr], Adam(lr), epochs=epochs, batch_size=min(16, len(tr)), seed=seed + f)
         correct += int((model.predict(X[test]) == y[test]).sum())
         train_acc.append(accuracy(model, X[tr], y[tr]))
     return {"correct": correct, "n": len(y), "train": float(np.mean(train_acc))}

@@ -10,7 +10,11 @@ from . import make_moons, make_spirals, mlp
 from .figures import draw_decision_boundary, draw_loss_curves
 from .train import History, Momentum, accuracy, evaluate
 
-__all__ = ["TrainingStepper"]
+__all__ = ["LR_CHOICES", "ALPHA_CHOICES", "TrainingStepper"]
+
+# The widget's slider positions: 1-2-5 steps, so every default (lr 0.5, α 0.9) is a position it can return to.
+LR_CHOICES = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
+ALPHA_CHOICES = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99)
 
 
 class TrainingStepper:
@@ -34,12 +38,23 @@ class TrainingStepper:
         self.optimizer = Momentum(lr, alpha)
         self.reset()
 
+    @property
+    def lr(self) -> float:
+        """The learning rate γ of the next step."""
+        return self.optimizer.lr
+
+    @property
+    def alpha(self) -> float:
+        """The momentum α of the next step."""
+        return self.optimizer.alpha
+
     def reset(self) -> None:
         """Fresh random weights, zero momentum, empty loss curve, same data."""
         k = int(self.y.max()) + 1
         self.model = mlp((2, self.hidden, k) if self.hidden else (2, k), "tanh", seed=self.seed)
         self.optimizer.delta = {}
         self.history = History()
+        self.changes: list[tuple[int, float, float]] = []  # (step, lr, α) where the settings changed
         self._order: list[int] = []
         self.rng = np.random.default_rng(self.seed)
 
@@ -59,11 +74,14 @@ class TrainingStepper:
         return self.steps / self.steps_per_epoch
 
     def set(self, lr: float | None = None, alpha: float | None = None) -> None:
-        """Change the learning rate and/or momentum for the next steps."""
-        if lr is not None:
-            self.optimizer.lr = lr
-        if alpha is not None:
-            self.optimizer.alpha = alpha
+        """Change the learning rate and/or momentum for the next steps (a change after step 0 is recorded in
+        ``changes`` and marked in the loss panel)."""
+        new = (self.lr if lr is None else Momentum(lr, self.alpha).lr,
+               self.alpha if alpha is None else Momentum(self.lr, alpha).alpha)  # validated like the optimiser
+        if new != (self.lr, self.alpha):
+            self.optimizer.lr, self.optimizer.alpha = new
+            if self.steps:
+                self.changes.append((self.steps, *new))
 
     def step(self) -> float:
         """One mini-batch update (a new shuffled order each epoch); returns the batch loss."""
@@ -82,13 +100,27 @@ class TrainingStepper:
             self.step()
         return evaluate(self.model, self.X, self.y)[0]
 
+    def loss_title(self) -> str:
+        """The loss panel's title: the settings of the next step, e.g. "batch loss — lr 0.5, momentum α 0.9"."""
+        return f"batch loss — lr {self.lr:g}, momentum α {self.alpha:g}"
+
     def draw(self) -> Figure:
-        """Decision boundary (left) and loss per step (right)."""
+        """Decision boundary (left) and loss per step (right), titled with lr and α; a dotted line marks each
+        step where they were changed. Before the first step the loss panel says so, without axes ticks."""
         fig = Figure(figsize=(9, 3.8))
         ax1, ax2 = fig.subplots(1, 2)
         acc = accuracy(self.model, self.X, self.y)
         draw_decision_boundary(self.model, self.X, self.y, ax=ax1, resolution=80,  # coarser grid: a fast redraw
                                title=f"after {self.steps} steps ({self.epochs:.1f} epochs), train acc {acc:.2f}")
-        draw_loss_curves({"batch loss": self.history.step_loss}, ax=ax2, xlabel="step")
+        if self.steps:
+            draw_loss_curves({"batch loss": self.history.step_loss}, ax=ax2, xlabel="step", title=self.loss_title())
+            for step, lr, alpha in self.changes:
+                ax2.axvline(step + 0.5, color="gray", ls=":", lw=1)
+                ax2.annotate(f"lr {lr:g}, α {alpha:g}", (step + 0.5, 1.0), xycoords=("data", "axes fraction"),
+                             fontsize=7, rotation=90, ha="right", va="top", color="gray")
+        else:
+            ax2.set(xticks=[], yticks=[], title=self.loss_title())
+            ax2.text(0.5, 0.5, "no step yet:\npress step or epoch", ha="center", va="center",
+                     transform=ax2.transAxes, color="gray")
         fig.subplots_adjust(left=0.02, right=0.98, bottom=0.13, top=0.92, wspace=0.2)  # fixed: faster than tight
         return fig

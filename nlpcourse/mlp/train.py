@@ -17,7 +17,8 @@ from . import ReLU, Sequential, SoftmaxCrossEntropy, evaluation_mode, mlp
 
 __all__ = [
     "SGD", "Momentum", "torch_sgd_arguments", "Adam", "make_optimizer", "DivergedError", "History", "accuracy",
-    "evaluate", "TrainConfig", "train", "dead_relu_units", "zero_input_baseline", "LossFn", "valley", "optimizer_path",
+    "evaluate", "TrainConfig", "minibatches", "train", "dead_relu_units", "zero_input_baseline", "LossFn", "valley",
+    "optimizer_path",
     "nudged_final_losses",
 ]
 
@@ -125,6 +126,8 @@ class History:
     val_loss: list[float] = field(default_factory=list)
     val_accuracy: list[float] = field(default_factory=list)
     diverged_at: int | None = None
+    best_epoch: int | None = None  # early stopping: the epoch (1-based) whose weights were kept
+    stopped_at: int | None = None  # early stopping: the last epoch run, when it stopped before ``epochs``
 
 
 def accuracy(model: Sequential, X: np.ndarray, y: np.ndarray) -> float:
@@ -150,6 +153,12 @@ class TrainConfig(validate.Config):
         on_nan: when the loss is NaN/inf (or above ``max_loss``: float64 overflows only after very many
             exploding steps), "raise" a DivergedError naming the step, or "stop" and record ``diverged_at``.
         max_loss: the loss above which training counts as diverged.  progress: a tqdm bar over the epochs.
+        drop_last: drop each epoch's incomplete last batch (the lecture's scheme: 10 examples, k = 3 give 3
+            steps per epoch; the example left over is not lost, the next epoch's shuffle puts it in a batch).
+            False (the default) keeps it as a smaller batch: ceil(N / k) steps per epoch.
+        patience: early stopping on the validation loss (needs ``X_val``): stop when it has not improved for
+            ``patience`` epochs and restore the weights of its best epoch (the parameters; a BatchNorm's
+            running statistics stay those of the last epoch run). None: run every epoch.
     """
 
     epochs: int = 10
@@ -158,6 +167,8 @@ class TrainConfig(validate.Config):
     on_nan: str = "raise"
     max_loss: float = 1e6
     progress: bool = False
+    drop_last: bool = False
+    patience: int | None = None
 
     def __post_init__(self) -> None:
         self._set("epochs", validate.non_negative_int(self.epochs, "epochs"))
@@ -168,18 +179,40 @@ class TrainConfig(validate.Config):
         self._set("max_loss", validate.positive_float(self.max_loss, "max_loss"))
         if not isinstance(self.progress, bool):
             raise TypeError(f"progress: expected True or False, got {self.progress!r}")
+        if not isinstance(self.drop_last, bool):
+            raise TypeError(f"drop_last: expected True or False, got {self.drop_last!r}")
+        if self.patience is not None:
+            self._set("patience", validate.positive_int(self.patience, "patience"))
+
+
+def minibatches(n: int, batch_size: int, rng: np.random.Generator, drop_last: bool = False) -> list[np.ndarray]:
+    """One epoch's batches: a fresh permutation of range(n) from ``rng``, cut into pieces of ``batch_size``.
+
+    Returns:
+        a list of int64 index arrays: ceil(n / batch_size) of them, the last one smaller when batch_size does
+        not divide n; with ``drop_last`` only the floor(n / batch_size) full ones (the lecture's scheme).
+    """
+    n, batch_size = validate.positive_int(n, "n"), validate.positive_int(batch_size, "batch_size")
+    if batch_size > n:
+        raise ValueError(f"batch_size: expected 1 <= batch_size <= {n} (the number of examples), got {batch_size}")
+    order = rng.permutation(n)
+    end = n - n % batch_size if drop_last else n
+    return [order[start : start + batch_size] for start in range(0, end, batch_size)]
 
 
 def train(model: Sequential, X: np.ndarray, y: np.ndarray, optimizer: SGD, config: TrainConfig | None = None, *,
           X_val: np.ndarray | None = None, y_val: np.ndarray | None = None, history: History | None = None,
           **overrides: object) -> History:
-    """The lecture's scheme: every epoch, shuffle (fixed seed), cut into batches of ``batch_size``, and
-    take one optimiser step per batch. batch_size = N is batch gradient descent, 1 is plain SGD.
+    """The lecture's scheme: every epoch, shuffle (fixed seed), cut into batches of ``batch_size``
+    (``minibatches``), and take one optimiser step per batch. batch_size = N is batch gradient descent, 1 is
+    plain SGD. The incomplete last batch is kept (a smaller step) unless ``drop_last``; with ``patience``
+    (and a validation set) training stops early and keeps the weights of the best validation loss.
 
     Args:
         model, X (N, d), y (N,): the model and its training set.
         optimizer: SGD, Momentum or Adam.
-        config: the loop's options (``TrainConfig``: epochs, batch_size, seed, on_nan, max_loss, progress);
+        config: the loop's options (``TrainConfig``: epochs, batch_size, seed, on_nan, max_loss, progress,
+            drop_last, patience);
             ``overrides`` change its fields for this call, e.g. ``train(m, X, y, opt, epochs=5)``.
         X_val, y_val: optional held-out set, evaluated in full after every epoch.
         history: continue this History instead of starting a new one.
@@ -197,16 +230,18 @@ def train(model: Sequential, X: np.ndarray, y: np.ndarray, optimizer: SGD, confi
         raise ValueError(f"y: expected shape ({n},) to match X's {n} rows, got {np.shape(y)}")
     if not 1 <= c.batch_size <= n:
         raise ValueError(f"batch_size: expected 1 <= batch_size <= {n} (the number of examples), got {c.batch_size}")
+    if c.patience is not None and X_val is None:
+        raise ValueError(f"patience: early stopping watches the validation loss; pass X_val and y_val "
+                         f"(got patience={c.patience} and no X_val)")
     from tqdm.auto import tqdm
 
     rng = np.random.default_rng(c.seed)
     hist = history if history is not None else History()
     model.train()
+    best: tuple[float, int, dict[str, np.ndarray]] | None = None  # (val loss, epoch, weights) for early stopping
     for epoch in tqdm(range(c.epochs), desc="epochs", disable=not c.progress):
-        order = rng.permutation(n)
         losses = []
-        for start in range(0, n, c.batch_size):
-            idx = order[start : start + c.batch_size]
+        for idx in minibatches(n, c.batch_size, rng, c.drop_last):
             with np.errstate(all="ignore"):  # overflow is reported below, with the step number
                 loss, grads = model.loss_and_grad(X[idx], y[idx])
             hist.step_loss.append(loss)
@@ -225,6 +260,15 @@ def train(model: Sequential, X: np.ndarray, y: np.ndarray, optimizer: SGD, confi
             vl, va = evaluate(model, X_val, y_val)
             hist.val_loss.append(vl)
             hist.val_accuracy.append(va)
+            if c.patience is not None:
+                if best is None or vl < best[0]:
+                    best = (vl, epoch + 1, {k: v.copy() for k, v in model.parameters().items()})
+                elif epoch + 1 - best[1] >= c.patience:
+                    hist.stopped_at = epoch + 1
+                    break
+    if best is not None:
+        model.set_parameters(best[2])
+        hist.best_epoch = best[1]
     return hist
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipywidgets as W
 
 from ..ui import make_buttons, show_in
-from .stepper import TrainingStepper
+from .stepper import ALPHA_CHOICES, LR_CHOICES, TrainingStepper
 
 __all__ = ["training_stepper"]
 
@@ -19,9 +19,13 @@ def training_stepper(dataset: str = "moons") -> W.Widget:
     """
     out = W.Output()
     state = {"s": TrainingStepper(dataset)}
-    lr = W.FloatLogSlider(value=0.5, base=10, min=-3, max=1, step=0.25, description="lr", continuous_update=False)
-    alpha = W.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01, description="momentum α",
-                          continuous_update=False)
+    start = state["s"]
+    wide = {"style": {"description_width": "initial"}, "layout": W.Layout(width="320px")}  # labels in full
+    # selection sliders over fixed positions: the start values are positions, so the sliders can return there
+    lr = W.SelectionSlider(options=LR_CHOICES, value=start.lr, description="learning rate lr",
+                           continuous_update=False, **wide)
+    alpha = W.SelectionSlider(options=ALPHA_CHOICES, value=start.alpha, description="momentum α",
+                              continuous_update=False, **wide)
     hidden = W.Dropdown(options=[0, 2, 4, 16, 64], value=16, description="hidden")
     data = W.Dropdown(options=["moons", "spirals"], value=dataset, description="data")
     buttons = make_buttons("step", "epoch", "reset", width="90px")

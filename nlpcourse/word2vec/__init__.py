@@ -42,7 +42,8 @@ __all__ = [
     "neg_sampling_loss_and_grad", "neg_sampling_loss_torch",
     "cbow_neg_sampling_loss_and_grad", "cbow_neg_sampling_loss_torch",
     "check_naive_softmax_gradients", "check_cbow_gradients", "check_neg_sampling_gradients",
-    "time_naive_softmax", "changed_rows", "SGDStepDemo",
+    "LECTURE_NEGATIVES", "sgns_window_examples", "vectors_per_window",
+    "time_naive_softmax", "softmax_cost", "changed_rows", "SGDStepDemo",
 ]
 
 
@@ -359,7 +360,59 @@ def check_neg_sampling_gradients(center_vec: np.ndarray, outside_vectors: np.nda
                             "outside_vectors": np.array(outside_vectors, dtype=np.float64)})
 
 
+# ---------------------------------------------------------------- 5b. the lecture's training examples of one window
+#: The lecture's (Jurafsky & Martin's) eight noise words for *apricot* with m = 2, k = 2, in the order drawn.
+LECTURE_NEGATIVES = ("aardvark", "my", "where", "coaxial", "seven", "forever", "dear", "if")
+
+
+def sgns_window_examples(tokens: Sequence[str], position: int, window: int, k: int,
+                         noise_words: Sequence[str]) -> pd.DataFrame:
+    """The SGNS training examples of one window: each of the 2m positives and its k negatives.
+
+    Args:
+        tokens: one sentence (n strings).  position: the center's index.  window: m >= 1.
+        k: negatives per positive (>= 1).
+        noise_words: the drawn noise words, k per positive in order (at least k × the number of positives).
+    Returns:
+        DataFrame[center, positive, negatives] with one row per (center, context) pair; ``negatives`` joins
+        that pair's k noise words.
+    """
+    k = validate.positive_int(k, "k")
+    contexts = context_words(tokens, position, window)
+    if len(noise_words) < k * len(contexts):
+        raise ValueError(f"noise_words: expected at least k × {len(contexts)} = {k * len(contexts)} words, "
+                         f"got {len(noise_words)}")
+    center = tokens[position]
+    return pd.DataFrame({"center": [center] * len(contexts), "positive": contexts,
+                         "negatives": [", ".join(noise_words[j * k:(j + 1) * k]) for j in range(len(contexts))]})
+
+
+def vectors_per_window(window: int, k: int) -> int:
+    """The vectors one SGNS window reads and updates: 1 center, 2m contexts, 2m·k negatives = 2m + 1 + 2km."""
+    window, k = validate.positive_int(window, "window"), validate.positive_int(k, "k")
+    return 2 * window + 1 + 2 * k * window
+
+
 # ----------------------------------------------------- 7. the cost of the full softmax; the rows SGNS changes
+def softmax_cost(vocab_size: int, dim: int, negative: int = 5) -> pd.DataFrame:
+    """What one (center, context) pair costs, naive softmax vs negative sampling, as exact counts.
+
+    Args:
+        vocab_size: |V|.  dim: D.  negative: K for SGNS.
+    Returns:
+        DataFrame indexed by [parameters θ (2·|V|·D), float32 memory of θ (GB), multiply-adds per pair,
+        rows of θ_C touched per pair], columns [naive softmax, negative sampling].
+    """
+    v, d = validate.positive_int(vocab_size, "vocab_size"), validate.positive_int(dim, "dim")
+    k = validate.positive_int(negative, "negative")
+    params = 2 * v * d
+    return pd.DataFrame({
+        "naive softmax": [params, 4 * params / 1e9, v * d, v],
+        f"negative sampling (K = {k})": [params, 4 * params / 1e9, (k + 1) * d, k + 1],
+    }, index=["parameters θ = 2·|V|·D", "θ in float32 (GB)", "multiply-adds per pair (scores)",
+              "rows of θ_C touched per pair"])
+
+
 def time_naive_softmax(vocab_sizes: Sequence[int], dim: int = 100, repeats: int = 20,
                        seed: int = 0) -> pd.DataFrame:
     """Wall-clock time of one naive-softmax loss + gradient for each |V| (the best of ``repeats`` runs).

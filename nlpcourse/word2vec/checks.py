@@ -1,38 +1,229 @@
-"""Notebook 01's exercise checks (gradients of the two losses, the noise distribution): hints, never the answer."""
+"""Notebook 01's exercise checks: the student writes the naive-softmax and the negative-sampling loss with
+their gradients (checked by ``exercise.check_function`` against the package's reference on inputs the student
+has not seen, torch autograd agreeing with that reference in the tests), and the noise distribution.
+
+Every typical mistake is a wrong implementation in ``NAIVE_SOFTMAX_MISTAKES`` / ``NEG_SAMPLING_MISTAKES``; the
+check compares the student's outputs with each one's, so every hint is reachable by exactly the mistake it
+names (``tests/test_word2vec.py`` passes each wrong version and asserts its own hint is printed).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ..corpus import unigram_noise
-from ..exercise import check_against, matches
-from ..functional import sigmoid, softmax
-from . import EXERCISE_CENTER, EXERCISE_OUTSIDE, EXERCISE_TARGET, naive_softmax_loss_and_grad
+from ..exercise import check_against, check_function, matches
+from ..functional import log_sigmoid, logsumexp, sigmoid, softmax
+from . import naive_softmax_loss_and_grad, neg_sampling_loss_and_grad
 
-__all__ = ["check_softmax_center_grad", "check_sgns_positive_grad", "check_noise_alpha_half"]
+__all__ = ["check_naive_softmax", "check_neg_sampling", "check_noise_alpha_half",
+           "naive_softmax_cases", "neg_sampling_cases", "NAIVE_SOFTMAX_MISTAKES", "NEG_SAMPLING_MISTAKES"]
 
 
-def check_softmax_center_grad(grad_center: object) -> bool:
-    """Exercise 01.1: dL/dθ_W[i] of the naive-softmax loss on the notebook's small example.
+# ---------------------------------------------------------------- exercise 01.1: the naive softmax as a function
+def naive_softmax_cases() -> list[tuple[np.ndarray, np.ndarray, int]]:
+    """The unseen inputs (center (d,), U = θ_C (V, d), o) of exercise 1.
 
-    Args:
-        grad_center: the student's gradient, shape (3,) (word2vec.EXERCISE_CENTER / _OUTSIDE / _TARGET).
+    θ_C is square (V = d) in every case, so that a missing or extra transpose still gives arrays of the right
+    shape and is caught by its hint rather than by a shape error; the last case has scores of about ±1000
+    (and an observed word far below the best one), where only the logsumexp form stays finite.
     """
-    c, U, o = EXERCISE_CENTER, EXERCISE_OUTSIDE, EXERCISE_TARGET
-    expected = naive_softmax_loss_and_grad(c, U, o)[1]
-    p = softmax(U @ c)
-
-    wrong = [
-        (matches(-expected), "the sign is flipped: the gradient of the loss is θ_Cᵀ(p − y), not θ_Cᵀ(y − p)."),
-        (matches(U.T @ p), "you forgot the −y: the observed word's row θ_C[o] must be subtracted (p − y)."),
-        (matches(-U[o]), "that is only the gradient of −z_o: the log Σ exp term adds Σ_v p_v θ_C[v]."),
-        (matches(U @ c), "that is the score vector z = θ_C θ_W[i] (one entry per word), not a gradient w.r.t. θ_W[i]."),
-        (matches(p - np.eye(len(p))[o]), "p − y is dL/dz (one entry per word); multiply by θ_Cᵀ to get a d-vector."),
-    ]
-    return check_against(grad_center, "grad_center", expected, wrong,
-                         success="θ_Cᵀ(p − y): the expected context vector minus the observed one.")
+    rng = np.random.default_rng(1401)
+    cases = []
+    for d in (3, 5, 6):
+        cases.append((rng.normal(size=d), rng.normal(size=(d, d)), int(rng.integers(d))))
+    c, U = 400.0 * rng.normal(size=4), rng.normal(size=(4, 4))
+    cases.append((c, U, int(np.argmin(U @ c))))
+    return cases
 
 
+def _softmax_parts(c: np.ndarray, U: np.ndarray, o: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    z = U @ c
+    return z, softmax(z), np.eye(len(U))[o]
+
+
+def _ns_sign(c, U, o):
+    _, p, y = _softmax_parts(c, U, o)
+    loss = naive_softmax_loss_and_grad(c, U, o)[0]
+    return loss, U.T @ (y - p), np.outer(y - p, c)
+
+
+def _ns_center_no_transpose(c, U, o):
+    loss, _, g_u = naive_softmax_loss_and_grad(c, U, o)
+    _, p, y = _softmax_parts(c, U, o)
+    return loss, U @ (p - y), g_u
+
+
+def _ns_outer_swapped(c, U, o):
+    loss, g_c, _ = naive_softmax_loss_and_grad(c, U, o)
+    _, p, y = _softmax_parts(c, U, o)
+    return loss, g_c, np.outer(c, p - y)
+
+
+def _ns_scores_transposed(c, U, o):
+    z = U.T @ c
+    p, y = softmax(z), np.eye(len(U))[o]
+    return float(logsumexp(z) - z[o]), U @ (p - y), np.outer(c, p - y)
+
+
+def _ns_forgot_y(c, U, o):
+    _, p, _ = _softmax_parts(c, U, o)
+    return naive_softmax_loss_and_grad(c, U, o)[0], U.T @ p, np.outer(p, c)
+
+
+def _ns_only_observed(c, U, o):
+    _, _, y = _softmax_parts(c, U, o)
+    return naive_softmax_loss_and_grad(c, U, o)[0], -U[o], -np.outer(y, c)
+
+
+def _ns_probability_not_log(c, U, o):
+    _, g_c, g_u = naive_softmax_loss_and_grad(c, U, o)
+    _, p, _ = _softmax_parts(c, U, o)
+    return -float(p[o]), g_c, g_u
+
+
+def _ns_forgot_minus(c, U, o):
+    loss, g_c, g_u = naive_softmax_loss_and_grad(c, U, o)
+    return -loss, g_c, g_u
+
+
+#: (wrong implementation, hint) pairs of exercise 1, tried in this order.
+NAIVE_SOFTMAX_MISTAKES = [
+    (_ns_sign, "the gradients have the wrong sign: dL/dz = p − y (the model's probabilities minus the one-hot "
+               "of the observed word), not y − p."),
+    (_ns_center_no_transpose, "grad_center: a missing transpose. z_v = θ_C[v]·c, so dL/dc = Σ_v (dL/dz_v) θ_C[v] "
+                              "sums the ROWS of θ_C: that is θ_Cᵀ times a vector, not θ_C times it."),
+    (_ns_outer_swapped, "grad_U: row v of dL/dθ_C must be (dL/dz_v)·c; your matrix is the transpose of that "
+                        "(mind the order of the outer product)."),
+    (_ns_scores_transposed, "the scores: z_v = θ_C[v]·c is a dot product with ROW v of θ_C, i.e. z = θ_C c "
+                            "(U @ c); you used the columns."),
+    (_ns_forgot_y, "you forgot the −y: the observed word's own score −z_o contributes −θ_C[o] to dL/dc "
+                   "(and −c to row o of dL/dθ_C)."),
+    (_ns_only_observed, "that is only the gradient of −z_o: the log Σ exp term adds Σ_v p_v θ_C[v] (and p_v c "
+                        "to every row)."),
+    (_ns_probability_not_log, "the loss is −log p_o (a log-probability), not −p_o."),
+    (_ns_forgot_minus, "the loss has the wrong sign: L = −log p_o is positive; log p_o is negative."),
+]
+
+
+def check_naive_softmax(naive_softmax: object) -> bool:
+    """Exercise 01.1: the student's ``naive_softmax(center, U, o) -> (loss, grad_center, grad_U)``.
+
+    Run on ``naive_softmax_cases()`` (never shown in the notebook) against ``naive_softmax_loss_and_grad``.
+    """
+    return check_function(naive_softmax, "naive_softmax", naive_softmax_loss_and_grad, naive_softmax_cases(),
+                          NAIVE_SOFTMAX_MISTAKES, atol=1e-8, rtol=1e-6,
+                          success="loss and both gradients agree with the reference on 4 unseen inputs, "
+                                  "scores of ±1000 included.")
+
+
+# ---------------------------------------------------------------- exercise 01.2: negative sampling as a function
+def neg_sampling_cases() -> list[tuple[np.ndarray, np.ndarray, int, np.ndarray]]:
+    """The unseen inputs (center (d,), U (V, d), o, negatives (K,)) of exercise 2.
+
+    One case draws a negative twice (it must count twice); the last has scores of about ±1000, where
+    log(1 − σ(x)) or log σ(x) computed from σ gives inf and only the log-sigmoid form stays finite.
+    """
+    rng = np.random.default_rng(1402)
+    cases = []
+    for V, d, negatives in ((6, 4, [2, 5, 2]), (8, 3, [1, 3, 4, 6, 7]), (5, 5, [0, 4])):
+        cases.append((rng.normal(size=d), rng.normal(size=(V, d)), 1 if 1 not in negatives else 2,
+                      np.array(negatives)))
+    c, U = 400.0 * rng.normal(size=4), rng.normal(size=(6, 4))
+    z = U @ c
+    o = int(np.argmin(z))                               # the positive scores about −1000
+    negatives = np.array([j for j in np.argsort(z)[::-1] if j != o][:3])  # the negatives score high
+    cases.append((c, U, o, negatives))
+    return cases
+
+
+def _sg_parts(c, U, o, negatives):
+    return float(U[o] @ c), U[negatives] @ c
+
+
+def _sg_from(c, U, o, negatives, g_pos, g_neg, loss, accumulate=True, along=None):
+    """loss, dL/dc, dL/dU from the factors dL/dx of the positive and the negatives."""
+    vec = c if along is None else along
+    g_u = np.zeros_like(U)
+    g_u[o] = g_pos * (vec if along is None else U[o])
+    if accumulate:
+        np.add.at(g_u, negatives, g_neg[:, None] * (vec[None, :] if along is None else U[negatives]))
+    else:
+        g_u[negatives] = g_neg[:, None] * c[None, :]
+    return loss, g_pos * U[o] + g_neg @ U[negatives], g_u
+
+
+def _sg_sign(c, U, o, negatives):
+    loss, g_c, g_u = neg_sampling_loss_and_grad(c, U, o, negatives)
+    return loss, -g_c, -g_u
+
+
+def _sg_positive_like_negative(c, U, o, negatives):
+    x_pos, x_neg = _sg_parts(c, U, o, negatives)
+    loss = neg_sampling_loss_and_grad(c, U, o, negatives)[0]
+    return _sg_from(c, U, o, negatives, float(sigmoid(x_pos)), sigmoid(x_neg), loss)
+
+
+def _sg_negatives_without_minus(c, U, o, negatives):
+    x_pos, x_neg = _sg_parts(c, U, o, negatives)
+    loss = float(-log_sigmoid(x_pos) - log_sigmoid(x_neg).sum())
+    return _sg_from(c, U, o, negatives, float(sigmoid(x_pos)) - 1.0, sigmoid(x_neg) - 1.0, loss)
+
+
+def _sg_repeats_once(c, U, o, negatives):
+    x_pos, x_neg = _sg_parts(c, U, o, negatives)
+    loss = neg_sampling_loss_and_grad(c, U, o, negatives)[0]
+    return _sg_from(c, U, o, negatives, float(sigmoid(x_pos)) - 1.0, sigmoid(x_neg), loss, accumulate=False)
+
+
+def _sg_rows_along_themselves(c, U, o, negatives):
+    x_pos, x_neg = _sg_parts(c, U, o, negatives)
+    loss = neg_sampling_loss_and_grad(c, U, o, negatives)[0]
+    return _sg_from(c, U, o, negatives, float(sigmoid(x_pos)) - 1.0, sigmoid(x_neg), loss, along=U)
+
+
+def _sg_center_without_negatives(c, U, o, negatives):
+    loss, _, g_u = neg_sampling_loss_and_grad(c, U, o, negatives)
+    x_pos, _ = _sg_parts(c, U, o, negatives)
+    return loss, (float(sigmoid(x_pos)) - 1.0) * U[o], g_u
+
+
+def _sg_probabilities_not_logs(c, U, o, negatives):
+    _, g_c, g_u = neg_sampling_loss_and_grad(c, U, o, negatives)
+    x_pos, x_neg = _sg_parts(c, U, o, negatives)
+    return float(-sigmoid(x_pos) - sigmoid(-x_neg).sum()), g_c, g_u
+
+
+#: (wrong implementation, hint) pairs of exercise 2, tried in this order.
+NEG_SAMPLING_MISTAKES = [
+    (_sg_sign, "the gradients have the wrong sign: you have the gradient of −L. d/dx[−log σ(x)] = σ(x) − 1, "
+               "which is negative."),
+    (_sg_positive_like_negative, "the positive's factor: d/dx[−log σ(x)] = σ(x) − 1, not σ(x) (σ(x) alone is "
+                                 "the negatives' factor, from −log σ(−x))."),
+    (_sg_negatives_without_minus, "the negatives enter the loss as −log σ(−θ_C[k]·c): a forgotten minus inside "
+                                  "σ turns them into more positives."),
+    (_sg_repeats_once, "a negative drawn twice must count twice: accumulate its rows of grad_U "
+                       "(np.add.at, or += in a loop) instead of assigning them."),
+    (_sg_rows_along_themselves, "grad_U: the gradient w.r.t. a context vector θ_C[j] points along the center "
+                                "vector c (the other factor of the dot product), not along θ_C[j]."),
+    (_sg_center_without_negatives, "grad_center: every negative's score depends on c too; add "
+                                   "Σ_k σ(θ_C[k]·c) θ_C[k]."),
+    (_sg_probabilities_not_logs, "the loss is a sum of −log σ(…) (log-probabilities), not of −σ(…)."),
+]
+
+
+def check_neg_sampling(neg_sampling: object) -> bool:
+    """Exercise 01.2: the student's ``neg_sampling(center, U, o, negatives) -> (loss, grad_center, grad_U)``.
+
+    Run on ``neg_sampling_cases()`` (never shown in the notebook) against ``neg_sampling_loss_and_grad``.
+    """
+    return check_function(neg_sampling, "neg_sampling", neg_sampling_loss_and_grad, neg_sampling_cases(),
+                          NEG_SAMPLING_MISTAKES, atol=1e-8, rtol=1e-6,
+                          success="loss and both gradients agree with the reference on 4 unseen inputs "
+                                  "(a repeated negative and scores of ±1000 included).")
+
+
+# ---------------------------------------------------------------- exercise 01.3: another α
 def check_noise_alpha_half(p_noise: object) -> bool:
     """Exercise 01.3: the noise distribution for frequencies (0.9, 0.09, 0.01) with α = 0.5, normalised."""
     f = np.array([0.9, 0.09, 0.01])
@@ -48,19 +239,3 @@ def check_noise_alpha_half(p_noise: object) -> bool:
     ]
     return check_against(p_noise, "p_noise", expected, wrong, atol=1e-4,
                          success="√f, normalised: the rare word's share grows from 1% to about 7%.")
-
-
-def check_sgns_positive_grad(grad_positive: object) -> bool:
-    """Exercise 01.2: dL/dθ_C[o] of the SGNS loss on the notebook's small example (shape (3,))."""
-    c, U, o = EXERCISE_CENTER, EXERCISE_OUTSIDE, EXERCISE_TARGET
-    s = float(sigmoid(U[o] @ c))
-    expected = (s - 1.0) * c
-
-    wrong = [
-        (matches(-expected), "the sign is flipped: d/dx[−log σ(x)] = σ(x) − 1, which is negative."),
-        (matches(s * c), "that is the negatives' formula σ(x)·c; for the positive it is (σ(x) − 1)·c."),
-        (matches((s - 1.0) * U[o]), "the gradient w.r.t. θ_C[o] is along the center vector c = θ_W[i], not θ_C[o]."),
-        (matches(-np.log(s) * c), "differentiate: d/dx[−log σ(x)] = −(1 − σ(x)) = σ(x) − 1."),
-    ]
-    return check_against(grad_positive, "grad_positive", expected, wrong,
-                         success="(σ(θ_C[o]·c) − 1)·c: it pulls the positive's context vector towards c.")

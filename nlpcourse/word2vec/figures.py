@@ -109,26 +109,48 @@ def draw_noise_distribution(words: Sequence[str], counts: np.ndarray, alpha: flo
     return ax.figure
 
 
-def draw_embedding_pca(emb: Embeddings, words: Sequence[str], ax: Axes | None = None) -> Figure:
-    """Scatter the 2-D PCA projection (fitted on ``words`` only) of the given words' vectors, labelled.
+def draw_embedding_pca(emb: Embeddings, groups: dict[str, Sequence[str]] | Sequence[str],
+                       ax: Axes | None = None) -> Figure:
+    """Scatter the 2-D PCA projection (fitted on the shown words only) of the words' vectors, by group.
+
+    Each group (a topic: countries, weekdays, ...) gets its own colour and a legend entry, so the figure shows
+    what to look for: whether the words of one topic sit together, away from the other topics.
 
     Args:
-        emb: trained embeddings.  words: the words to show (each must be in ``emb``).  ax: Axes or None.
+        emb: trained embeddings.
+        groups: {topic name: words}, or a plain list of words (one group). Every word must be in ``emb``.
+        ax: Axes or None.
     Returns:
         the Figure.
     """
+    if not isinstance(groups, dict):
+        groups = {"words": list(groups)}
+    words = [w for ws in groups.values() for w in ws]
+    validate.non_empty(words, "groups", what="words")
     missing = [w for w in words if w not in emb]
     if missing:
-        raise KeyError(f"words: not in the vocabulary: {missing}")
+        raise KeyError(f"groups: words not in the vocabulary: {missing}")
     xy = pca_2d(np.stack([emb[w] for w in words]))
     if ax is None:
-        ax = Figure(figsize=(6.0, 5.0)).add_subplot()
-    ax.scatter(xy[:, 0], xy[:, 1], s=12)
+        fig = Figure(figsize=(9.0, 7.0))
+        fig.subplots_adjust(left=0.02, right=0.84, bottom=0.02, top=0.95)  # fixed before labels are placed
+        ax = fig.add_subplot()
+    palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
+    colors = [palette[g % len(palette)] for g, ws in enumerate(groups.values()) for _ in ws]
+    start = 0
+    for g, (name, ws) in enumerate(groups.items()):
+        ax.scatter(xy[start:start + len(ws), 0], xy[start:start + len(ws), 1], s=16,
+                   color=palette[g % len(palette)], label=name, zorder=3)
+        start += len(ws)
     span = xy.max(axis=0) - xy.min(axis=0)
-    ax.set_xlim(xy[:, 0].min() - 0.15 * span[0], xy[:, 0].max() + 0.25 * span[0])  # room for the labels
-    ax.set_ylim(xy[:, 1].min() - 0.1 * span[1], xy[:, 1].max() + 0.1 * span[1])
-    label_points(ax, xy, words)
-    ax.set_title("2-D PCA of the trained target vectors θ_W")
+    ax.set_xlim(xy[:, 0].min() - 0.25 * span[0], xy[:, 0].max() + 0.3 * span[0])  # room for the labels
+    ax.set_ylim(xy[:, 1].min() - 0.15 * span[1], xy[:, 1].max() + 0.15 * span[1])
+    label_points(ax, xy, words, colors=colors, fontsize=8.0)
+    if len(groups) > 1:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False, title="topic",
+                  title_fontsize=8)
+    ax.set_title("2-D PCA of the trained θ_W: does each topic's words sit together, apart from the others?",
+                 fontsize=9)
     ax.set_xticks([])
     ax.set_yticks([])
     return ax.figure

@@ -34,7 +34,8 @@ from ..evaluation import Embeddings, word_similarity
 
 __all__ = [
     "sgns_batch_loss", "sgns_batch_step", "sgns_pool_step", "SGNSConfig", "train_sgns",
-    "train_gensim", "compare_with_gensim", "oov_by_min_count", "gender_direction",
+    "train_gensim", "compare_with_gensim", "lr_sweep", "best_lrs", "compare_at_best_lr", "format_sweep",
+    "comparison_verdict", "oov_by_min_count", "gender_direction",
 ]
 
 
@@ -257,8 +258,33 @@ def train_gensim(sentences: list[list[str]], config: SGNSConfig | None = None, *
     return Embeddings.from_gensim(model.wv)
 
 
+def _train_and_evaluate(trainer: str, sentences: list[list[str]], seed: int, threads: int, fn: object,
+                        sets: dict[str, pd.DataFrame], setting: dict) -> tuple[dict, Embeddings | None]:
+    """One run of ``trainer`` ("ours" or "gensim") and its evaluation row; a diverged run gets NaN scores."""
+    t0 = time.perf_counter()
+    try:
+        if trainer == "ours":
+            emb = train_sgns(sentences, seed=seed, threads=threads, progress=False, **setting)
+        else:
+            emb = train_gensim(sentences, seed=seed, workers=threads, **setting)
+    except ValueError as error:  # NaN or inf vectors: the learning rate is too large for this trainer
+        if "NaN or inf" not in str(error):
+            raise
+        emb = None
+    seconds = time.perf_counter() - t0
+    row = {"trainer": trainer, "seed": seed, "lr": float(setting.get("lr", SGNSConfig.lr)),
+           "diverged": emb is None}
+    results = {name: None if emb is None else word_similarity(emb, df, transform=fn) for name, df in sets.items()}
+    row |= {name: np.nan if r is None else r.spearman for name, r in results.items()}
+    row |= {f"oov_{name}": np.nan if r is None else r.oov_ratio for name, r in results.items()}
+    n_tokens = sum(len(s) for s in sentences)
+    row |= {"seconds": seconds, "tokens_per_s": n_tokens * int(setting.get("epochs", SGNSConfig.epochs)) / seconds}
+    return row, emb
+
+
 def compare_with_gensim(sentences: list[list[str]], seeds: Sequence[int] = (0, 1, 2), threads: int = 1,
                         transform: object = "porter_stem", progress: bool = True,
+                        lrs: dict[str, float] | None = None,
                         **setting: object) -> tuple[pd.DataFrame, dict[tuple[str, int], Embeddings]]:
     """Train ours and gensim on the same tokens with the same ``setting`` for each seed; evaluate both.
 
@@ -267,33 +293,141 @@ def compare_with_gensim(sentences: list[list[str]], seeds: Sequence[int] = (0, 1
         threads: gensim ``workers`` = our torch threads.
         transform: applied to evaluation words before lookup: "porter_stem" (for a stemmed corpus) or None.
         progress: a tqdm bar over the runs.
+        lrs: each trainer's own learning rate, e.g. ``best_lrs(lr_sweep(...)[0])``; None: ``setting``'s lr
+            (or the default) for both.
         setting: fields of ``SGNSConfig`` (dim, window, negative, epochs, min_count, sample, lr, ...).
     Returns:
-        DataFrame[trainer, seed, wordsim353, simlex999, oov_wordsim353, oov_simlex999, seconds, tokens_per_s]
-        (Spearman correlations; the last two columns are timings of this machine), and the trained
-        embeddings by (trainer, seed).
+        DataFrame[trainer, seed, lr, diverged, wordsim353, simlex999, oov_wordsim353, oov_simlex999, seconds,
+        tokens_per_s] (Spearman correlations, NaN for a diverged run; the last two columns are timings of
+        this machine), and the trained embeddings by (trainer, seed).
     """
     fn = porter_stem if transform == "porter_stem" else transform
     seeds = [validate.non_negative_int(s, "seeds") for s in validate.non_empty(seeds, "seeds", what="seeds")]
+    if lrs is not None:
+        validate.keys(lrs, "lrs", ("ours", "gensim"))
     sets = {name: load_similarity(name) for name in ("wordsim353", "simlex999")}
-    n_tokens = sum(len(s) for s in sentences)
     rows, embeddings = [], {}
     runs = [(seed, trainer) for seed in seeds for trainer in ("ours", "gensim")]
     for seed, trainer in tqdm(runs, desc="ours vs gensim", disable=not progress):
-        t0 = time.perf_counter()
-        if trainer == "ours":
-            emb = train_sgns(sentences, seed=seed, threads=threads, progress=False, **setting)
-        else:
-            emb = train_gensim(sentences, seed=seed, workers=threads, **setting)
-        seconds = time.perf_counter() - t0
-        row = {"trainer": trainer, "seed": seed}
-        results = {name: word_similarity(emb, df, transform=fn) for name, df in sets.items()}
-        row |= {name: r.spearman for name, r in results.items()}
-        row |= {f"oov_{name}": r.oov_ratio for name, r in results.items()}
-        row |= {"seconds": seconds, "tokens_per_s": n_tokens * int(setting.get("epochs", 5)) / seconds}
+        run_setting = setting if lrs is None else setting | {"lr": lrs[trainer]}
+        row, emb = _train_and_evaluate(trainer, sentences, seed, threads, fn, sets, run_setting)
         rows.append(row)
         embeddings[trainer, seed] = emb
     return pd.DataFrame(rows), embeddings
+
+
+def lr_sweep(sentences: list[list[str]], lrs: Sequence[float] = (0.025, 0.05, 0.1, 0.2), seed: int = 0,
+             threads: int = 1, transform: object = "porter_stem", progress: bool = True,
+             **setting: object) -> tuple[pd.DataFrame, dict[tuple[str, float], Embeddings]]:
+    """Both trainers at each learning rate (one seed): the small sweep that finds each one's own best lr.
+
+    Args:
+        sentences: the corpus.  lrs: the starting learning rates to try (each decays linearly to ``min_lr``).
+        seed: the seed of every run.  threads, transform, progress: as ``compare_with_gensim``.
+        setting: the other ``SGNSConfig`` fields (not ``lr``).
+    Returns:
+        ``compare_with_gensim``'s DataFrame with one row per (lr, trainer) (a diverged run: ``diverged`` True,
+        NaN scores), and the embeddings by (trainer, lr) (None where it diverged).
+    """
+    lrs = [validate.number(lr, "lrs", low=0.0, low_open=True, what="a learning rate")
+           for lr in validate.non_empty(lrs, "lrs", what="learning rates")]
+    if "lr" in setting:
+        raise ValueError(f"setting: lr is what the sweep varies; got lr={setting['lr']!r} as well")
+    fn = porter_stem if transform == "porter_stem" else transform
+    seed, threads = validate.non_negative_int(seed, "seed"), validate.positive_int(threads, "threads")
+    sets = {name: load_similarity(name) for name in ("wordsim353", "simlex999")}
+    rows, embeddings = [], {}
+    runs = [(lr, trainer) for lr in lrs for trainer in ("ours", "gensim")]
+    for lr, trainer in tqdm(runs, desc="learning-rate sweep", disable=not progress):
+        row, emb = _train_and_evaluate(trainer, sentences, seed, threads, fn, sets, setting | {"lr": lr})
+        rows.append(row)
+        embeddings[trainer, float(lr)] = emb
+    return pd.DataFrame(rows), embeddings
+
+
+def best_lrs(sweep: pd.DataFrame, metric: str = "wordsim353") -> dict[str, float]:
+    """Each trainer's learning rate with the highest ``metric`` in an ``lr_sweep`` table (diverged runs excluded).
+
+    Args:
+        sweep: ``lr_sweep``'s DataFrame.  metric: the column to maximise.
+    Returns:
+        {"ours": lr, "gensim": lr}.
+    """
+    metric = validate.one_of(metric, "metric", ("wordsim353", "simlex999"))
+    ok = sweep[~sweep["diverged"]]
+    missing = {"ours", "gensim"} - set(ok["trainer"])
+    if missing:
+        raise ValueError(f"sweep: every run of {sorted(missing)} diverged; try smaller learning rates")
+    return {t: float(ok.loc[ok[ok["trainer"] == t][metric].idxmax(), "lr"]) for t in ("ours", "gensim")}
+
+
+def compare_at_best_lr(sentences: list[list[str]], lrs: Sequence[float] = (0.025, 0.05, 0.1, 0.2),
+                       seeds: Sequence[int] = (0, 1, 2), threads: int = 1, metric: str = "wordsim353",
+                       transform: object = "porter_stem", progress: bool = True, **setting: object
+                       ) -> tuple[pd.DataFrame, pd.DataFrame, dict[tuple[str, int], Embeddings], dict[str, float]]:
+    """Ours vs gensim, each at its own best learning rate: ``lr_sweep`` on the first seed, then the other seeds.
+
+    The first seed's runs at the chosen rates are the sweep's own (not trained twice).
+
+    Args:
+        sentences: the corpus.  lrs: the sweep's learning rates.  seeds: the runs per trainer (>= 1).
+        threads, transform, progress: as ``compare_with_gensim``.  metric: what "best" maximises.
+        setting: the other ``SGNSConfig`` fields (not ``lr``).
+    Returns:
+        (sweep table, runs table — ``compare_with_gensim``'s columns, one row per trainer and seed —, the runs'
+        embeddings by (trainer, seed), the best rates {"ours": lr, "gensim": lr}).
+    """
+    seeds = [validate.non_negative_int(s, "seeds") for s in validate.non_empty(seeds, "seeds", what="seeds")]
+    threads = validate.positive_int(threads, "threads")
+    sweep, sweep_emb = lr_sweep(sentences, lrs, seed=seeds[0], threads=threads, transform=transform,
+                                progress=progress, **setting)
+    best = best_lrs(sweep, metric)
+    first = pd.concat([sweep[(sweep["trainer"] == t) & (sweep["lr"] == best[t])] for t in ("ours", "gensim")])
+    embeddings = {(t, seeds[0]): sweep_emb[t, best[t]] for t in ("ours", "gensim")}
+    runs = [first]
+    if len(seeds) > 1:
+        more, more_emb = compare_with_gensim(sentences, seeds=seeds[1:], threads=threads, transform=transform,
+                                             progress=progress, lrs=best, **setting)
+        runs.append(more)
+        embeddings |= more_emb
+    return sweep, pd.concat(runs, ignore_index=True), embeddings, best
+
+
+def format_sweep(sweep: pd.DataFrame, metrics: Sequence[str] = ("wordsim353", "simlex999")) -> pd.DataFrame:
+    """``lr_sweep``'s table for reading: one row per lr, one column per (metric, trainer), 2 decimals or
+    "diverged" (a float32 Spearman after training moves in the 3rd decimal between CPUs' float kernels)."""
+    out = {}
+    for metric in metrics:
+        for trainer in ("ours", "gensim"):
+            rows = sweep[sweep["trainer"] == trainer].set_index("lr")
+            out[f"{metric} {trainer}"] = ["diverged" if d else f"{v:.2f}"
+                                          for v, d in zip(rows[metric], rows["diverged"], strict=True)]
+            index = rows.index
+    return pd.DataFrame(out, index=pd.Index(index, name="lr"))
+
+
+def comparison_verdict(runs: pd.DataFrame, metric: str = "wordsim353", numbers: bool = True) -> str:
+    """One line: the mean difference ours − gensim of ``metric`` over seeds, the seed-to-seed noise of that
+    difference (√(sd_ours² + sd_gensim²)), and what they support: ahead / behind only beyond twice the noise.
+
+    Args:
+        runs: ``compare_with_gensim``'s table (>= 2 seeds per trainer).  metric: the benchmark column.
+        numbers: include the difference and the noise (2 decimals); False gives the conclusion alone, which
+            no float-kernel change flips unless the difference sits at twice the noise.
+    """
+    metric = validate.one_of(metric, "metric", ("wordsim353", "simlex999"))
+    col = runs.groupby("trainer")[metric]
+    mean, sd = col.mean(), col.std()
+    if col.count().min() < 2:
+        raise ValueError(f"runs: expected at least 2 seeds per trainer to estimate the noise, got {col.count().min()}")
+    diff, noise = float(mean["ours"] - mean["gensim"]), float(np.hypot(sd["ours"], sd["gensim"]))
+    if abs(diff) <= 2 * noise:
+        verdict = "within the seed-to-seed noise: neither trainer is measurably better"
+    else:
+        verdict = "ours measurably ahead" if diff > 0 else "gensim measurably ahead"
+    if not numbers:
+        return f"{metric}: {verdict} (|difference of means| {'≤' if abs(diff) <= 2 * noise else '>'} 2 × noise)"
+    return f"{metric}: ours − gensim = {diff:+.2f}, noise of the difference ≈ {noise:.2f} → {verdict}"
 
 
 # ---------------------------------------------------------------- looking at trained vectors
