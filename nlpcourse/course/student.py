@@ -71,6 +71,13 @@ def code_lines(source: str) -> set[str]:
     return {line for line in lines if len(line) >= 12}
 
 
+def telling_lines(solution: str, stub: str) -> set[str]:
+    """The ``code_lines`` of a solution that its stub does not give away already (a signature, a comment
+    ``# your code: return dX, dW, db``): those may be shown nowhere in the student edition."""
+    given = " ".join(stub.split())
+    return {line for line in code_lines(solution) if line not in given}
+
+
 def course_notebooks(source: Path) -> list[Path]:
     """The instructor notebooks ``NN_*.ipynb`` of ``source``, in course order (whatever notebooks exist)."""
     return sorted(p for p in Path(source).glob("[0-9][0-9]_*.ipynb") if not p.name.endswith(UPDATED))
@@ -316,7 +323,7 @@ def revealing(nb: nbformat.NotebookNode, exercises: list[Exercise], notebook: st
     per exercise), e.g. ``show_source`` of the package's reference after the exercise."""
     notes = []
     for ex in exercises:
-        telling = sorted(code_lines(ex.solution) - code_lines(nb.cells[ex.exercise_cell].source))
+        telling = sorted(telling_lines(ex.solution, nb.cells[ex.exercise_cell].source))
         for k, cell in enumerate(nb.cells):
             if cell.cell_type != "code" or {SOLUTION, EXERCISE, CHECK} & set(tags(cell)):
                 continue
