@@ -89,6 +89,26 @@ $(BROWSER_STAMP): requirements-browser.txt $(STAMP)
 test-browser: install $(BROWSER_STAMP)
 	NLPCOURSE_BROWSER=1 $(BIN)/python -m pytest tests/browser -v -s
 
+.PHONY: student lab-student grade test-student
+
+# The student edition: build/student/ (solutions removed, check outputs cleared; a notebook you edited is kept,
+# the new version goes beside it as NN_*.updated.ipynb).
+student: install
+	$(BIN)/python -m nlpcourse.course.student --source notebooks --out build/student
+
+# JupyterLab on the student edition (built or refreshed first).
+lab-student: student
+	cd build/student && ../../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(ROOT_OK)
+
+# Grading: make grade SUBMISSIONS=dir/ [JOBS=4] (dir/<student>/*.ipynb or dir/<student>.ipynb) -> build/grades/
+grade: install
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=dir/"; exit 2; }
+	$(BIN)/python -m nlpcourse.course.grade "$(SUBMISSIONS)" --notebooks notebooks --out build/grades $(if $(JOBS),--jobs $(JOBS))
+
+# The student edition's and the grader's tests (they execute notebooks: a few minutes on 2 cores).
+test-student: install
+	$(BIN)/python -m pytest tests/test_student.py tests/test_grade.py
+
 lint: install
 	$(BIN)/ruff check .
 
