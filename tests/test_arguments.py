@@ -32,7 +32,10 @@ import torch
 
 import nlpcourse
 
-SKIP_MODULES = {"nlpcourse.validate"}
+# nlpcourse.validate is the checker itself; nlpcourse.course.grade / .student are the instructor's build and
+# grading tools (paths, notebooks and nbformat cells as arguments, no sizes or probabilities), tested end to end
+# in tests/test_grade.py and tests/test_student.py.
+SKIP_MODULES = {"nlpcourse.validate", "nlpcourse.course.grade", "nlpcourse.course.student"}
 # results, not inputs: dataclasses that the package fills in
 SKIP_CALLABLES = {"nlpcourse.torch_threads",  # a context manager: checks on entry (tests/test_package.py)
                   "nlpcourse.evaluation.SimilarityResult", "nlpcourse.evaluation.AnalogyResult",
@@ -385,10 +388,10 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.attention.train.layer_heads": lambda: {"model": _tiny_transformer(), "tokens": [1, 2, 3, 0],
                                                       "layer": 0},
     # ---- decoding (notebook 07)
-    "nlpcourse.decoding.check_step_output": lambda: {"out": _logp(), "n_rows": 2},
-    "nlpcourse.decoding.check_prompts": lambda: {"input_ids": [[0, 1]]},
-    "nlpcourse.decoding.table_step": lambda: {"table": nlpcourse.decoding.TOY_TABLE},
-    "nlpcourse.decoding.random_step": lambda: {"vocab_size": 4},
+    "nlpcourse.decoding.step.check_step_output": lambda: {"out": _logp(), "n_rows": 2},
+    "nlpcourse.decoding.step.check_prompts": lambda: {"input_ids": [[0, 1]]},
+    "nlpcourse.decoding.step.table_step": lambda: {"table": nlpcourse.decoding.TOY_TABLE},
+    "nlpcourse.decoding.step.random_step": lambda: {"vocab_size": 4},
     "nlpcourse.decoding.count_sequences": lambda: {"vocab_size": 3, "max_new_tokens": 2},
     "nlpcourse.decoding.greedy_decode": _toy_search,
     "nlpcourse.decoding.exhaustive_decode": _toy_search,
@@ -398,7 +401,7 @@ VALID: dict[str, Callable[[], dict]] = {
                                               "pad_token_id": 0},
     "nlpcourse.decoding.expand": lambda: {"step": nlpcourse.decoding.toy_step(),
                                           "states": [nlpcourse.decoding.start([0])], "cfg": _beam_config()},
-    "nlpcourse.decoding.counting": lambda: {"step": nlpcourse.decoding.toy_step()},
+    "nlpcourse.decoding.step.counting": lambda: {"step": nlpcourse.decoding.toy_step()},
     "nlpcourse.decoding.checks.reference_greedy": lambda: {"step": nlpcourse.decoding.toy_step(), "prompt": [0],
                                                            "max_new_tokens": 3, "eos_token_id": 1},
     "nlpcourse.decoding.checks.reference_normalised": lambda: {
@@ -447,7 +450,7 @@ WRONG_SHAPE: dict = {
        ("nlpcourse.attention.encoder_layer", "src_key_padding_mask"): None,
        ("nlpcourse.attention.token_cross_entropy", "logits"): np.zeros(()),
        # its messages name the step function the student wrote ("step: expected shape ..."): the notebook's words
-       ("nlpcourse.decoding.check_step_output", "out"): None},
+       ("nlpcourse.decoding.step.check_step_output", "out"): None},
 }
 
 
