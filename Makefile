@@ -9,6 +9,9 @@ export PYTHONHASHSEED := 0
 export PYTHONPATH := $(CURDIR)
 # Nothing downloads at run time: transformers builds its tiny models from a config, never from the hub.
 export HF_HUB_OFFLINE := 1
+# matplotlib's font cache beside this checkout's venv: a cache written by another install (another clone's venv,
+# since deleted) can miss the bundled STIX fonts, and its warning would land in a notebook's output.
+export MPLCONFIGDIR := $(CURDIR)/$(VENV)/mplconfig
 NBVAL   := --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg --nbval-cell-timeout=600
 # `make test` / `make nbval` print each notebook's execution time and fail one over 60 s (--notebook-budget);
 # not test-portable, whose scalar float kernels are slow on purpose.
