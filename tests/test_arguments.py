@@ -368,7 +368,7 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.attention.LayerNorm": lambda: {"d": 3},
     "nlpcourse.attention.encoder_layer": lambda: {"x": np.zeros((2, 3, 8)), "state_dict": _encoder_state_dict(),
                                                   "num_heads": 2},
-    "nlpcourse.attention.token_cross_entropy": lambda: {"logits": np.zeros((2, 3)), "targets": np.array([0, 2])},
+    "nlpcourse.attention.signal.token_cross_entropy": lambda: {"logits": np.zeros((2, 3)), "targets": np.array([0, 2])},
     "nlpcourse.attention.figures.heatmap": lambda: {
         "ax": __import__("matplotlib.figure").figure.Figure().add_subplot(), "values": np.zeros((2, 2))},
     "nlpcourse.attention.figures.draw_attention": lambda: {"weights": np.full((2, 2), 0.5)},
@@ -448,7 +448,7 @@ WRONG_SHAPE: dict = {
        # key_padding_mask); renaming them would change encoder_layer's source, shown in notebook 06
        ("nlpcourse.attention.encoder_layer", "src_mask"): None,
        ("nlpcourse.attention.encoder_layer", "src_key_padding_mask"): None,
-       ("nlpcourse.attention.token_cross_entropy", "logits"): np.zeros(()),
+       ("nlpcourse.attention.signal.token_cross_entropy", "logits"): np.zeros(()),
        # its messages name the step function the student wrote ("step: expected shape ..."): the notebook's words
        ("nlpcourse.decoding.step.check_step_output", "out"): None},
 }

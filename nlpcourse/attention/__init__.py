@@ -4,7 +4,7 @@ Read top to bottom in the notebook's order: dot-product attention over encoder s
 "Thinking Machines" example, why the scores are divided by √d_k, scaled dot-product attention and its
 backward pass, masks, multi-head attention from a ``torch.nn.MultiheadAttention`` state_dict, the
 sinusoidal positional encoding, LayerNorm with its backward, a whole ``TransformerEncoderLayer``, and the
-training signal (cross-entropy, entropy, KL). The batched torch version and the toy transformer live in
+training signal (cross-entropy, entropy, KL; in ``.signal``). The batched torch version and the toy transformer live in
 ``nlpcourse.attention.train``, the drawings in ``.figures``.
 
 Conventions (torch's): a batch is first; queries are (..., L, d), keys (..., S, d), values (..., S, d_v).
@@ -23,8 +23,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..functional import log_softmax, softmax
-from ..validate import float_array, ids_in_range, int_array, keys, non_negative_int, positive_float, positive_int
+from ..functional import softmax
+from ..validate import float_array, int_array, keys, non_negative_int, positive_float, positive_int
+from .signal import cross_entropy, entropy, kl_divergence, token_cross_entropy  # section 9, in signal.py
 
 __all__ = [
     "dot_product_attention", "thinking_machines", "dot_product_variance", "softmax_saturation",
@@ -482,54 +483,3 @@ def encoder_layer(x: np.ndarray, state_dict: Mapping[str, object], num_heads: in
     h = layer_norm(x + sa, state_dict["norm1.weight"], state_dict["norm1.bias"], eps)
     ff = np.maximum(h @ w1.T + b1, 0.0) @ w2.T + b2
     return layer_norm(h + ff, state_dict["norm2.weight"], state_dict["norm2.bias"], eps)
-
-
-# ---------------------------------------------------------------- 9. the training signal
-
-
-def _distribution(p: object, name: str) -> np.ndarray:
-    p = float_array(p, name)
-    if p.ndim < 1 or np.any(p < 0) or not np.allclose(p.sum(axis=-1), 1.0, atol=1e-9):
-        raise ValueError(f"{name}: expected probabilities (≥ 0, summing to 1 along the last axis), "
-                         f"got {np.array2string(p, precision=3, threshold=8)}")
-    return p
-
-
-def entropy(p: np.ndarray) -> np.ndarray:
-    """H(p) = −Σ p log p in nats (0 log 0 = 0); p (..., V) -> (...)."""
-    p = _distribution(p, "p")
-    return -np.sum(p * np.log(np.where(p > 0, p, 1.0)), axis=-1)
-
-
-def cross_entropy(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """H(p, q) = −Σ p log q in nats; with p one-hot it is −log q(true token). (..., V) -> (...).
-
-    inf when q puts 0 where p does not.
-    """
-    p, q = _distribution(p, "p"), _distribution(q, "q")
-    if p.shape != q.shape:
-        raise ValueError(f"p, q: expected the same shape, got p {p.shape} and q {q.shape}")
-    with np.errstate(divide="ignore"):
-        return -np.sum(np.where(p > 0, p * np.log(q), 0.0), axis=-1)
-
-
-def kl_divergence(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """KL(p‖q) = Σ p log(p/q) = H(p, q) − H(p) ≥ 0 in nats, not symmetric; (..., V) -> (...)."""
-    return cross_entropy(p, q) - entropy(p)
-
-
-def token_cross_entropy(logits: np.ndarray, targets: np.ndarray) -> float:
-    """Mean −log softmax(logits)[target] over the positions (``F.cross_entropy``), stable for any logits.
-
-    Args:
-        logits: (..., V); targets: ints in [0, V), shape (...).
-    """
-    logits = float_array(logits, "logits")
-    if logits.ndim < 1:
-        raise ValueError(f"logits: expected shape (..., V), got {logits.shape}")
-    targets = ids_in_range(targets, "targets", logits.shape[-1], what="token ids", ndim=None)
-    if targets.shape != logits.shape[:-1]:
-        raise ValueError(f"targets: expected shape {logits.shape[:-1]} (logits without the last axis), "
-                         f"got {targets.shape}")
-    logp = log_softmax(logits)
-    return float(-np.take_along_axis(logp, targets[..., None], axis=-1).mean())
