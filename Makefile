@@ -15,7 +15,7 @@ export MPLCONFIGDIR := $(CURDIR)/$(VENV)/mplconfig
 NBVAL   := --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg --nbval-cell-timeout=600
 # `make test` / `make nbval` print each notebook's execution time and fail one over 60 s (--notebook-budget);
 # not test-portable, whose scalar float kernels are slow on purpose.
-NBTIME  := -p nlpcourse.course.nbtime
+NBTIME  := -p coursetools.nbtime
 
 .PHONY: install lab test test-portable unit nbval execute lint clean slides site bench test-browser
 
@@ -69,14 +69,14 @@ execute: install
 # For instructors (README, "Teaching with it"). Everything lands in build/ and works with no network:
 # reveal.js, MathJax and the widget renderer come from pinned npm packages at build time (needs npm).
 slides: install
-	$(BIN)/python -m nlpcourse.course.slides --out build/slides
+	$(BIN)/python -m coursetools.slides --out build/slides
 
 site: install
-	$(BIN)/python -m nlpcourse.course.site --out build/site
+	$(BIN)/python -m coursetools.site --out build/site
 
 # Every benchmarks/*.py, one table of ratios in build/bench.md. `make bench BENCH_ARGS=--quick`: smoke-sized.
 bench: install
-	$(BIN)/python -m nlpcourse.course.bench --out build/bench.md $(BENCH_ARGS)
+	$(BIN)/python -m coursetools.bench --out build/bench.md $(BENCH_ARGS)
 
 # Widgets in a real browser: Debian's chromium (installed with apt-get if missing) driven by Playwright
 # (requirements-browser.txt, the one thing installed into .venv beyond requirements.txt; `playwright install`
@@ -97,7 +97,7 @@ test-browser: install $(BROWSER_STAMP)
 # The student edition: build/student/ (solutions removed, check outputs cleared; a notebook you edited is kept,
 # the new version goes beside it as NN_*.updated.ipynb).
 student: install
-	$(BIN)/python -m nlpcourse.course.student --source notebooks --out build/student
+	$(BIN)/python -m coursetools.student --source notebooks --out build/student
 
 # JupyterLab on the student edition (built or refreshed first).
 lab-student: student
@@ -106,7 +106,7 @@ lab-student: student
 # Grading: make grade SUBMISSIONS=dir/ [JOBS=4] (dir/<student>/*.ipynb or dir/<student>.ipynb) -> build/grades/
 grade: install
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=dir/"; exit 2; }
-	$(BIN)/python -m nlpcourse.course.grade "$(SUBMISSIONS)" --notebooks notebooks --out build/grades $(if $(JOBS),--jobs $(JOBS))
+	$(BIN)/python -m coursetools.grade "$(SUBMISSIONS)" --notebooks notebooks --out build/grades $(if $(JOBS),--jobs $(JOBS))
 
 # The student edition's and the grader's tests (they execute notebooks: a few minutes on 2 cores).
 test-student: install

@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 
 from nlpcourse import device, torch_threads
 from nlpcourse.attention.train import MultiHeadAttention
-from nlpcourse.course.bench import emit
+from coursetools.bench import emit
 
 
 def best_times(fns: dict[str, Callable[[], object]], repeats: int, sync: Callable[[], None]) -> dict[str, float]:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from nlpcourse import torch_threads
-from nlpcourse.course.bench import emit
+from coursetools.bench import emit
 from nlpcourse.decoding import count_sequences, counting, exhaustive_decode, generate, random_step
 from nlpcourse.decoding.hf import hf_generate, reference_problem
 

@@ -18,7 +18,7 @@ import platform
 
 import torch
 
-from nlpcourse.course.bench import emit
+from coursetools.bench import emit
 from nlpcourse.hsoftmax.train import measure_speed
 
 

@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 from gensim.models.fasttext import ft_ngram_hashes
 
-from nlpcourse.course.bench import emit
+from coursetools.bench import emit
 from nlpcourse.data import Vocab, load_corpus
 from nlpcourse.subwords import ngram_ids, ngram_ids_batch
 from nlpcourse.subwords.train import TRAINERS, SubwordConfig

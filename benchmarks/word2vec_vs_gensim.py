@@ -25,7 +25,7 @@ import argparse
 
 import numpy as np
 
-from nlpcourse.course.bench import emit
+from coursetools.bench import emit
 from nlpcourse.data import load_corpus
 from nlpcourse.word2vec.train import compare_at_best_lr, comparison_verdict, format_sweep
 

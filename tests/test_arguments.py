@@ -32,10 +32,10 @@ import torch
 
 import nlpcourse
 
-# nlpcourse.validate is the checker itself; nlpcourse.course.grade / .student are the instructor's build and
+# nlpcourse.validate is the checker itself; coursetools.grade / .student are the instructor's build and
 # grading tools (paths, notebooks and nbformat cells as arguments, no sizes or probabilities), tested end to end
 # in tests/test_grade.py and tests/test_student.py.
-SKIP_MODULES = {"nlpcourse.validate", "nlpcourse.course.grade", "nlpcourse.course.student"}
+SKIP_MODULES = {"nlpcourse.validate", "coursetools.grade", "coursetools.student"}
 # results, not inputs: dataclasses that the package fills in
 SKIP_CALLABLES = {"nlpcourse.torch_threads",  # a context manager: checks on entry (tests/test_package.py)
                   "nlpcourse.evaluation.SimilarityResult", "nlpcourse.evaluation.AnalogyResult",

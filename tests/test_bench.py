@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from nlpcourse.course import bench
+from coursetools import bench
 
 
 def test_emit_prints_one_json_line(capsys: pytest.CaptureFixture[str]) -> None:
@@ -41,7 +41,7 @@ def test_parse_and_table() -> None:
 
 def _script(folder: Path, name: str, body: str) -> Path:
     path = folder / name
-    path.write_text("import sys\nfrom nlpcourse.course.bench import emit\n" + body)
+    path.write_text("import sys\nfrom coursetools.bench import emit\n" + body)
     return path
 
 

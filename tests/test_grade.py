@@ -1,4 +1,4 @@
-"""Grading (nlpcourse.course.grade) on submissions made here from notebook 00's exercises.
+"""Grading (coursetools.grade) on submissions made here from notebook 00's exercises.
 
 The course for these tests is notebook 00 up to its last check (the same stubs, solutions and checks), so that
 each graded submission costs one kernel start and a few seconds of work. On 2 shared CPU cores the module takes
@@ -18,8 +18,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from nlpcourse.course import grade as gr
-from nlpcourse.course import student as st
+from coursetools import grade as gr
+from coursetools import student as st
 
 ROOT = Path(__file__).resolve().parents[1]
 NB = "00_linear_maps"

@@ -27,7 +27,7 @@ def test_budget_and_times(pytester: pytest.Pytester) -> None:
     _notebook(pytester.path / "00_fast.ipynb", 0.0)
     _notebook(pytester.path / "01_slow.ipynb", 6.0)
     _notebook(pytester.path / "02_waits.ipynb", 6.0, busy=False)  # wall time over, CPU time not
-    result = pytester.runpytest_subprocess("-p", "nlpcourse.course.nbtime", "--nbval", "--nbval-current-env",
+    result = pytester.runpytest_subprocess("-p", "coursetools.nbtime", "--nbval", "--nbval-current-env",
                                            "--notebook-budget", "4.5", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=8, failed=1)  # 2 cells + 1 budget test each; the slow one's budget fails
     out = result.stdout.str()

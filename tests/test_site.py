@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from nlpcourse.course import offline, site
+from coursetools import offline, site
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))

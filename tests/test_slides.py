@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from nlpcourse.course import offline, slides
+from coursetools import offline, slides
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))

@@ -1,4 +1,4 @@
-"""The student edition (nlpcourse.course.student): no answer leaks, the unanswered edition runs, the solved one
+"""The student edition (coursetools.student): no answer leaks, the unanswered edition runs, the solved one
 passes, and a student's edits are never overwritten.
 
 Runs over whatever notebooks exist in notebooks/. Cost on 2 shared CPU cores: the static tests take seconds;
@@ -17,8 +17,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from nlpcourse.course import student as st
-from nlpcourse.course.grade import execute, verdicts
+from coursetools import student as st
+from coursetools.grade import execute, verdicts
 from nlpcourse.exercise import MISSING, RIGHT, WRONG
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,7 +13,7 @@ import nbformat
 import pytest
 from browserkit import ROOT, PageErrors, offline_context
 
-from nlpcourse.course import site, slides
+from coursetools import site, slides
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 # MathJax 2 turns each formula into a <script type="math/tex"> and puts its rendering, id "<script id>-Frame",

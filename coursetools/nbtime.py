@@ -11,7 +11,7 @@ threads, read from /proc where there is one): a notebook that needs more than 60
 one that only waited for a CPU on a machine busy with other work (wall time up, CPU time not) is reported
 but passes. A notebook on 2 threads for 40 s (80 s of CPU) is within budget: its wall time is not over.
 
-    pytest -p nlpcourse.course.nbtime --nbval ... notebooks/      (the Makefile's NBVAL flags include it)
+    pytest -p coursetools.nbtime --nbval ... notebooks/      (the Makefile's NBVAL flags include it)
 """
 
 from __future__ import annotations

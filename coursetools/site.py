@@ -15,7 +15,7 @@ work offline. nbconvert is already pinned in requirements.txt and renders stored
 Jupyter Book 2 (mystmd) is a Node application that fetches its site theme from the network at build time, and
 Jupyter Book 1 would add Sphinx and a dozen packages for a table of contents we can write in 30 lines.
 
-    python -m nlpcourse.course.site [--out build/site]
+    python -m coursetools.site [--out build/site]
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ import nbformat
 from nbconvert import HTMLExporter
 
 from nlpcourse import validate
-from nlpcourse.course import offline
-from nlpcourse.course.slides import ROOT, cli
+from coursetools import offline
+from coursetools.slides import ROOT, cli
 
 __all__ = ["check_executed", "title", "readme_index", "exporter", "build_site", "main"]
 

@@ -1,6 +1,6 @@
 """The student edition: every ``solution`` cell removed, the check outputs cleared, the student's work kept.
 
-``make student`` (``python -m nlpcourse.course.student``) turns each instructor notebook ``notebooks/NN_*.ipynb``
+``make student`` (``python -m coursetools.student``) turns each instructor notebook ``notebooks/NN_*.ipynb``
 into ``build/student/NN_*.ipynb`` through nbconvert's ``NotebookExporter``:
 
 1. ``ExercisePreprocessor`` (ours: the one thing nbconvert cannot know) reads the exercise convention of

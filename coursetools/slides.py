@@ -5,7 +5,7 @@ section a slide, ``###`` and long code a sub-slide (↓), ``fragment`` revealed 
 Decks are the instructor's version (solutions included) with their stored outputs and widget states; reveal.js,
 MathJax and the widget renderer are copied from npm packages into ``build/slides/_static/`` (see ``offline``).
 
-    python -m nlpcourse.course.slides [--out build/slides] [notebooks/NN_x.ipynb ...]
+    python -m coursetools.slides [--out build/slides] [notebooks/NN_x.ipynb ...]
 
 Open ``build/slides/index.html`` (or a deck) in a browser: → / space advance, ↓ sub-slides, ``s`` speaker
 notes, ``?`` the keys. Tall slides scroll.
@@ -22,11 +22,11 @@ import nbformat
 from nbconvert import SlidesExporter
 
 from nlpcourse import validate
-from nlpcourse.course import offline
+from coursetools import offline
 
 __all__ = ["notebooks", "deck_name", "exporter", "build_slides", "cli", "main"]
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def notebooks(folder: Path = ROOT / "notebooks") -> list[Path]:

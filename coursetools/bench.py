@@ -11,7 +11,7 @@ The convention every benchmark script follows (benchmarks/README.md):
   ``meaning`` says which way is better ("reference time / our time: > 1 means ours is faster");
 * it accepts ``--quick``: a smoke-sized run (CI checks that the script works; its ratios mean little).
 
-    python -m nlpcourse.course.bench [--quick] [--out build/bench.md] [benchmarks/x.py ...]
+    python -m coursetools.bench [--quick] [--out build/bench.md] [benchmarks/x.py ...]
 
 A script that fails or prints no ``BENCH`` line fails the run (after the others have run).
 """
@@ -31,7 +31,7 @@ from nlpcourse import validate
 
 __all__ = ["emit", "parse", "table", "run", "main"]
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 PREFIX = "BENCH "
 FIELDS = ("measure", "value", "unit", "ours", "reference", "meaning")
 

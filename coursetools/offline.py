@@ -124,7 +124,7 @@ def vendor(out: Path, cache: Path | None = None) -> Path:
 
     ``cache`` keeps the downloaded tarballs between builds (default ``build/npm`` of this checkout).
     """
-    cache = cache or Path(__file__).resolve().parents[2] / "build" / "npm"
+    cache = cache or Path(__file__).resolve().parents[1] / "build" / "npm"
     static = Path(out) / STATIC
     for package in PACKAGES:
         dest = static / package.folder

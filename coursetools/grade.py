@@ -1,6 +1,6 @@
 """Grading, for instructors: run every submitted notebook, read each exercise's check, write one table.
 
-``make grade SUBMISSIONS=dir/`` (``python -m nlpcourse.course.grade dir/``) grades ``dir/<student>/*.ipynb``
+``make grade SUBMISSIONS=dir/`` (``python -m coursetools.grade dir/``) grades ``dir/<student>/*.ipynb``
 (or ``dir/<student>.ipynb``, one notebook per student) and writes ``build/grades/grades.csv`` (student ×
 exercise → passed / failed / not answered / error, the way otter-grader and nbgrader report) and
 ``build/grades/details.csv`` (one row per student × exercise with the check's message), and prints the table.
@@ -43,7 +43,7 @@ import pandas as pd
 from nbclient import NotebookClient
 from nbconvert.preprocessors import ClearOutputPreprocessor
 
-from nlpcourse.course.student import META, course_notebooks, exit_code, student_edition
+from coursetools.student import META, course_notebooks, exit_code, student_edition
 from nlpcourse.exercise import MISSING, RIGHT, WRONG
 
 STATUSES = ("passed", "failed", "not answered", "error")
@@ -125,7 +125,7 @@ def grading_copy(submission: nbformat.NotebookNode, template: nbformat.NotebookN
 def run_notebook(src: Path, dest: Path, cell_timeout: int, cwd: Path) -> None:
     """Execute ``src`` in a fresh kernel, saving the executed notebook to ``dest`` after every cell.
 
-    Runs inside the worker process (``python -m nlpcourse.course.grade --run-one``). Errors in cells are
+    Runs inside the worker process (``python -m coursetools.grade --run-one``). Errors in cells are
     recorded as outputs (``allow_errors``); a cell over ``cell_timeout`` seconds is interrupted. Writes
     ``dest.with_suffix(".status.json")``: ``{"kernel_pgid": ...}`` as soon as the kernel runs (so the grader can
     kill it), then ``{"error": ...}`` if the run stopped early (the kernel died).
@@ -187,7 +187,7 @@ def execute(src: Path, dest: Path, *, timeout: int, cell_timeout: int, cwd: Path
     # offline anyway; these make Hugging Face libraries not even try the hub
     env = {**os.environ, "PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0"), "HF_HUB_OFFLINE": "1",
            "TRANSFORMERS_OFFLINE": "1"}
-    worker = subprocess.Popen([*offline_prefix(), sys.executable, "-m", "nlpcourse.course.grade", "--run-one",
+    worker = subprocess.Popen([*offline_prefix(), sys.executable, "-m", "coursetools.grade", "--run-one",
                                str(src), str(dest), "--cell-timeout", str(cell_timeout), "--cwd", str(cwd)],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True, env=env)
     status_path = dest.with_suffix(".status.json")
