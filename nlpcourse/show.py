@@ -1,4 +1,5 @@
-"""Small notebook helpers: print a table, show the errors bad input gets, put a function's source in the text.
+"""Small notebook helpers: print a table, show the errors bad input gets, put a function's source in the text,
+state a claim about the numbers just computed (and fail loudly when it is false).
 
 Every notebook uses these instead of writing its own ``print(df.to_string(...))`` or try/except loop, so the
 stored outputs have one format across the course.
@@ -12,7 +13,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-__all__ = ["table", "show_errors", "show_source"]
+__all__ = ["table", "show_errors", "show_source", "claim", "ClaimError"]
 
 
 def table(df: pd.DataFrame, fmt: str = "{:.3f}", index: bool = True) -> None:
@@ -60,3 +61,20 @@ def show_source(fn: Callable[..., object]) -> None:
     except (TypeError, OSError) as e:
         raise TypeError(f"fn: expected a function or class defined in Python source, got {fn!r}") from e
     print(textwrap.dedent(src).rstrip())  # a method: its common indentation off, its body still indented
+
+
+class ClaimError(AssertionError):
+    """A sentence of the notebook's text is no longer true of the numbers it is about."""
+
+
+def claim(text: str, condition: object) -> None:
+    """Print ``text`` (a sentence about the numbers this cell computed) when ``condition`` holds; raise otherwise.
+
+    ``claim(f"ours is faster per thread ({r:.2f}×)", r > 1)``: the sentence is printed from the numbers, and a
+    change that makes it false turns ``make test`` red, naming the sentence.
+    """
+    if not isinstance(text, str) or not text:
+        raise TypeError(f"text: expected the claim as a non-empty string, got {text!r}")
+    if not bool(condition):
+        raise ClaimError(f"claim no longer holds: {text}")
+    print(text)

@@ -59,3 +59,14 @@ def test_show_source_prints_the_code_that_runs(capsys):
     assert out.startswith("def method(self) -> int:") and "\n    " in out
     with pytest.raises(TypeError, match="fn: expected a function or class defined in Python source"):
         show.show_source(len)
+
+
+def test_claim_prints_when_true_and_raises_naming_it_when_false(capsys) -> None:
+    from nlpcourse.show import ClaimError, claim
+
+    claim("ours is faster (1.20×)", 1.2 > 1)
+    assert capsys.readouterr().out == "ours is faster (1.20×)\n"
+    with pytest.raises(ClaimError, match="ours is faster"):
+        claim("ours is faster (0.80×)", 0.8 > 1)
+    with pytest.raises(TypeError, match="text"):
+        claim("", True)
