@@ -417,8 +417,8 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.decoding.models.heldout_sentences": lambda: {"model": _course_lm()},
     "nlpcourse.decoding.models.lm_search": lambda: {"model": _course_lm(), "text": "police said"},
     "nlpcourse.decoding.models.tree_step": lambda: {"tree": _tree(), "center": np.zeros(2), "inner": np.zeros((3, 2))},
-    "nlpcourse.decoding.states.beam_search": lambda: {**_states_problem(), "beam_size": 2},
-    "nlpcourse.decoding.states.greedy_search": _states_problem,
+    "nlpcourse.beams.beam_search": lambda: {**_states_problem(), "beam_size": 2},
+    "nlpcourse.beams.greedy_search": _states_problem,
     "nlpcourse.decoding.widgets.BeamStepper": lambda: {"model": _course_lm()},
     "nlpcourse.decoding.widgets.beam_stepper": lambda: {"model": _course_lm()},
 }

@@ -22,8 +22,8 @@ In the notebook's order:
    (``early_stopping`` True / False / "never"). ``start`` and ``advance`` are its one-step pieces, used by the
    beam stepper and the tree figure.
 
-``beam_search`` / ``greedy_search`` / ``Hypothesis`` (in ``states``) search over abstract states instead of
-token prefixes; notebook 02's hierarchical-softmax tree search uses them.
+``beam_search`` / ``greedy_search`` / ``Hypothesis`` (shared module ``nlpcourse.beams``) search over abstract
+states instead of token prefixes; notebook 02's hierarchical-softmax tree search uses them.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import validate
-from .states import Hypothesis, beam_search, greedy_search
+from ..beams import Hypothesis, beam_search, greedy_search
 
 __all__ = [
     "Step", "check_step_output", "check_prompts", "table_step", "random_step", "ban", "counting",
