@@ -113,7 +113,7 @@ def _rotation_answer(degrees):
 
 
 def test_rotation_check_accepts_a_right_function(capsys):
-    assert checks.check_rotation_matrix(_rotation_answer) is True
+    assert checks.check_rotation_matrix(_rotation_answer)
     assert "✅" in capsys.readouterr().out
     assert checks.check_rotation_matrix(lambda d: lm.rotation(d).tolist()) is True  # a nested list is fine
 
@@ -121,7 +121,7 @@ def test_rotation_check_accepts_a_right_function(capsys):
 @pytest.mark.parametrize("k", range(len(checks.ROTATION_MISTAKES)))
 def test_rotation_check_every_hint_fires_for_its_mistake(capsys, k):
     wrong, hint = checks.ROTATION_MISTAKES[k]
-    assert checks.check_rotation_matrix(wrong) is False
+    assert not checks.check_rotation_matrix(wrong)
     out = capsys.readouterr().out
     assert hint in out
     assert "0.87" not in out and "0.866" not in out  # never the answer
@@ -135,7 +135,7 @@ def test_rotation_check_every_hint_fires_for_its_mistake(capsys, k):
     (lambda degrees: 1 / 0, "ZeroDivisionError"),
 ])
 def test_rotation_check_other_answers(capsys, student, message):
-    assert checks.check_rotation_matrix(student) is False
+    assert not checks.check_rotation_matrix(student)
     assert message in capsys.readouterr().out
 
 
@@ -150,7 +150,7 @@ RIGHT_LAYERS = [
 
 @pytest.mark.parametrize("answer", RIGHT_LAYERS)
 def test_separating_layer_check_accepts_layers_that_separate(capsys, answer):
-    assert checks.check_separating_layer(answer) is True
+    assert checks.check_separating_layer(answer)
     assert "✅" in capsys.readouterr().out
 
 
@@ -166,7 +166,7 @@ def test_separating_layer_check_accepts_layers_that_separate(capsys, answer):
     ((np.array([[1.0, -1.0], [2.0, -2.0]]), np.zeros(2), "relu"), "one relu"),
 ])
 def test_separating_layer_every_hint_fires_for_its_mistake(capsys, answer, hint):
-    assert checks.check_separating_layer(answer) is False
+    assert not checks.check_separating_layer(answer)
     assert checks.SEPARATION_HINTS[hint] in capsys.readouterr().out
 
 
@@ -180,7 +180,7 @@ def test_separating_layer_every_hint_fires_for_its_mistake(capsys, answer, hint)
     ((np.full((2, 2), np.nan), np.zeros(2), "abs"), "NaN"),
 ])
 def test_separating_layer_check_other_answers(capsys, answer, message):
-    assert checks.check_separating_layer(answer) is False
+    assert not checks.check_separating_layer(answer)
     assert message in capsys.readouterr().out
 
 
