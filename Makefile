@@ -16,8 +16,9 @@ export MPLCONFIGDIR := $(CURDIR)/$(VENV)/mplconfig
 # decimal point matches its stored value to ±1 in its last printed digit; everything else exactly.
 NBVAL   := --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg --nbval-cell-timeout=600 \
            -p coursetools.nbnumbers
-# `make test` / `make nbval` print each notebook's execution time and fail one over 60 s (--notebook-budget);
-# not test-portable, whose scalar float kernels are slow on purpose.
+# `make test` / `make nbval` print each notebook's execution time (wall + kernel CPU). Over the budget (60 s on the
+# reference machine, --notebook-budget, times this machine's slowness measured by a calibration workload) a
+# notebook fails only where CI is set; elsewhere it is flagged. Not test-portable (scalar kernels, slow on purpose).
 NBTIME  := -p coursetools.nbtime
 
 .PHONY: install lab test test-portable unit nbval execute lint clean slides site bench test-browser
