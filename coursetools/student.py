@@ -137,10 +137,11 @@ def bound_names(source: str) -> list[str]:
 
 
 def points(cell: dict) -> float | str:
-    """The exercise cell's points (``metadata.nlpcourse.points``, default 1), or a message saying what is wrong."""
+    """The exercise cell's points (``metadata.nlpcourse.points``, default 1; 0 for an ungraded warm-up), or a
+    message saying what is wrong."""
     value = cell.get("metadata", {}).get(META, {}).get("points", 1)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        return f"metadata.nlpcourse.points: expected a number > 0, got {value!r}"
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        return f"metadata.nlpcourse.points: expected a number >= 0, got {value!r}"
     return value
 
 
