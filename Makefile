@@ -103,7 +103,7 @@ $(BROWSER_STAMP): requirements-browser.txt $(STAMP)
 test-browser: install $(BROWSER_STAMP)
 	NLPCOURSE_BROWSER=1 $(BIN)/python -m pytest tests/browser -v -s
 
-.PHONY: student lab-student grade test-student
+.PHONY: student lab-student grade grade-sandbox test-student
 
 # The student edition: build/student/ (solutions removed, check outputs cleared; a notebook you edited is kept,
 # the new version goes beside it as NN_*.updated.ipynb).
@@ -115,12 +115,18 @@ lab-student: student
 	cd build/student && ../../$(BIN)/jupyter lab $(LAB)
 
 # Grading: make grade SUBMISSIONS=dir/ [JOBS=4] (dir/<student>/*.ipynb or dir/<student>.ipynb) -> build/grades/
-grade: install
+# Each submission runs in a bubblewrap sandbox: Debian's bubblewrap is installed with apt-get if missing (root or
+# sudo the first time). Where no sandbox can be made the grader refuses; GRADE_ARGS=--no-sandbox overrides it.
+grade-sandbox:
+	command -v bwrap >/dev/null || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq bubblewrap; }
+
+grade: install grade-sandbox
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=dir/"; exit 2; }
-	$(BIN)/python -m coursetools.grade "$(SUBMISSIONS)" --notebooks notebooks --out build/grades $(if $(JOBS),--jobs $(JOBS))
+	$(BIN)/python -m coursetools.grade "$(SUBMISSIONS)" --notebooks notebooks --out build/grades $(if $(JOBS),--jobs $(JOBS)) $(GRADE_ARGS)
 
 # The student edition's and the grader's tests (they execute notebooks: a few minutes on 2 cores).
-test-student: install
+test-student: install grade-sandbox
 	$(BIN)/python -m pytest tests/test_student.py tests/test_grade.py
 
 lint: install
