@@ -430,6 +430,19 @@ def test_the_kernel_runs_offline_as_nobody_in_particular(tmp_path):
     assert eval(course) == ["coursetools", "data", "nlpcourse"]  # no notebooks, no build/, no tests
 
 
+@needs_sandbox
+def test_a_run_over_time_is_stopped_with_everything_it_started(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import subprocess\nsubprocess.Popen(['sleep', '600'], start_new_session=True)\nwhile True:\n    pass")])
+    nbformat.write(nb, tmp_path / "loop.ipynb")
+    (tmp_path / "run").mkdir()
+    executed, stopped = gr.run_sandboxed(tmp_path / "loop.ipynb", tmp_path / "run", timeout=20, cell_timeout=600,
+                                         limits=gr.Limits(), uid=61998)
+    assert stopped == "the notebook ran longer than 20 s and was stopped"
+    time.sleep(1)
+    assert not [p for p in Path("/proc").iterdir() if p.name.isdigit() and _uid(p) == 61998]
+
+
 def test_refuses_without_a_sandbox_unless_told(monkeypatch, tmp_path, course, edition):
     nbformat.write(answered(edition), tmp_path / "bob.ipynb")
     monkeypatch.setattr(gr, "sandbox_problem", lambda: "`bwrap` is not installed")
