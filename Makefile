@@ -35,8 +35,10 @@ $(STAMP): requirements.txt pyproject.toml
 
 # Localhost only, Jupyter's default token auth. Containers often run as root, which Jupyter refuses unless told.
 ROOT_OK := $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True)
+# The course's JupyterLab settings (jupyter/settings/overrides.json): no "get Jupyter news?" pop-up, no update check.
+LAB := --ServerApp.ip=127.0.0.1 $(ROOT_OK) --LabApp.app_settings_dir=$(CURDIR)/jupyter/settings
 lab: install
-	cd notebooks && ../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(ROOT_OK)
+	cd notebooks && ../$(BIN)/jupyter lab $(LAB)
 
 test: install
 	$(BIN)/python -m pytest tests notebooks $(NBVAL) $(NBTIME)
@@ -110,7 +112,7 @@ student: install
 
 # JupyterLab on the student edition (built or refreshed first).
 lab-student: student
-	cd build/student && ../../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(ROOT_OK)
+	cd build/student && ../../$(BIN)/jupyter lab $(LAB)
 
 # Grading: make grade SUBMISSIONS=dir/ [JOBS=4] (dir/<student>/*.ipynb or dir/<student>.ipynb) -> build/grades/
 # Each submission runs in a bubblewrap sandbox: Debian's bubblewrap is installed with apt-get if missing (root or

@@ -210,6 +210,11 @@ def _tree_search(**extra) -> dict:
 
 
 # required arguments of each walked callable (a function returning kwargs: built only when used)
+def _autograd_mlp():
+    from nlpcourse.autograd.nn import MLP
+    return MLP((3, 2, 1))
+
+
 VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.corpus.encode_corpus": lambda: {"sentences": _sentences(),
                                                "vocab": nlpcourse.data.Vocab.build(_sentences())},
@@ -280,6 +285,8 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.hsoftmax.train.gensim_tree_comparison": lambda: {"sentences": _sentences()},
     "nlpcourse.hsoftmax.figures.toy_example": lambda: {},
     "nlpcourse.linear_maps.make_grid": lambda: {},
+    "nlpcourse.autograd.nn.train_mlp": lambda: {"model": _autograd_mlp(), "xs": [[1.0, 0.0, 0.0]], "ys": [1.0],
+                                                "steps": 1},
     "nlpcourse.linear_maps.figures.draw_linear_map": lambda: {"A": np.eye(2)},
     "nlpcourse.linear_maps.figures.draw_layer": lambda: {"A": np.eye(2)},
     "nlpcourse.mlp.make_moons": lambda: {"n": 20},
