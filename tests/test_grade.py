@@ -169,7 +169,7 @@ def test_the_tanh_gate_that_calls_value_tanh_is_flagged(capsys):
         import math
 
         t = math.tanh(x.data)
-        return x._gate(t, (x,), "tanh", lambda: (1 - t * t,))
+        return x.gate(t, (x,), "tanh", lambda: (1 - t * t,))
 
     source = "checks.check_tanh_gate(tanh_gate)"
     setup = ["from nlpcourse.autograd import checks"]
@@ -428,6 +428,19 @@ def test_the_kernel_runs_offline_as_nobody_in_particular(tmp_path):
     assert set(eval(top)) <= {"bin", "course", "dev", "etc", "grading", "lib", "lib64", "proc", "root", "sbin",
                               "tmp", "usr", "venv"}  # /root: only where Python is installed under it
     assert eval(course) == ["coursetools", "data", "nlpcourse"]  # no notebooks, no build/, no tests
+
+
+@needs_sandbox
+def test_a_run_over_time_is_stopped_with_everything_it_started(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import subprocess\nsubprocess.Popen(['sleep', '600'], start_new_session=True)\nwhile True:\n    pass")])
+    nbformat.write(nb, tmp_path / "loop.ipynb")
+    (tmp_path / "run").mkdir()
+    executed, stopped = gr.run_sandboxed(tmp_path / "loop.ipynb", tmp_path / "run", timeout=20, cell_timeout=600,
+                                         limits=gr.Limits(), uid=61998)
+    assert stopped == "the notebook ran longer than 20 s and was stopped"
+    time.sleep(1)
+    assert not [p for p in Path("/proc").iterdir() if p.name.isdigit() and _uid(p) == 61998]
 
 
 def test_refuses_without_a_sandbox_unless_told(monkeypatch, tmp_path, course, edition):
