@@ -22,8 +22,6 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image as PILImage
 
-from . import validate
-
 __all__ = ["figure_png", "show_in", "make_buttons", "interactive_figure"]
 
 PAD_INCHES = 0.1  # matplotlib's pad around a "tight" box
@@ -63,7 +61,6 @@ def interactive_figure(draw: Callable[..., Figure], controls: dict[str, W.ValueW
     draw: a pure function taking one keyword argument per control and returning a Figure. Returns the
     container (display it as the cell's last expression).
     """
-    columns = validate.positive_int(columns, "columns")
     out = W.interactive_output(lambda **values: display(Image(figure_png(draw(**values)), format="png")),
                                controls)
     items = list(controls.values())
