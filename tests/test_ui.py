@@ -56,3 +56,23 @@ def test_figure_png_is_one_render_cropped_to_what_is_drawn():
     pixels = np.asarray(img.convert("L"))
     assert pixels[:10].min() == 255 and pixels[-10:].min() == 255  # the pads are background
     assert pixels.min() < 255  # the line is there
+
+
+def test_interactive_figure_updates_a_kept_figure_when_given_update():
+    made, updated = [], []
+
+    def draw(a: float) -> Figure:
+        fig = Figure()
+        fig.add_subplot().plot([0, 1], [0, a])
+        made.append(fig)
+        return fig
+
+    def update(fig: Figure, a: float) -> None:
+        fig.axes[0].lines[0].set_ydata([0, a])
+        updated.append((fig, a))
+
+    box = ui.interactive_figure(draw, {"a": W.FloatSlider(value=1.0)}, update=update)
+    box.children[0].children[0].value = 2.0
+    box.children[0].children[0].value = 3.0
+    assert len(made) == 1 and [a for _, a in updated] == [2.0, 3.0]
+    assert all(fig is made[0] for fig, _ in updated)
