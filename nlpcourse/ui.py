@@ -28,17 +28,18 @@ PAD_INCHES = 0.1  # matplotlib's pad around a "tight" box
 
 
 def figure_png(fig: Figure) -> bytes:
-    """The figure as PNG bytes: one Agg render, cropped to its drawn pixels + 0.1 in, zlib level 1."""
+    """The figure as PNG bytes: one Agg render, cropped to its drawn pixels + 0.1 in, RGB, zlib level 1."""
     canvas = FigureCanvasAgg(fig)
     canvas.draw()
     rgba = np.asarray(canvas.buffer_rgba())  # (H, W, 4)
-    drawn = (rgba != rgba[0, 0]).any(axis=2)  # what differs from the background (the corner pixel)
+    pixels = rgba.view(np.uint32)[..., 0]  # (H, W): one word a pixel, so the crop is one comparison
+    drawn = pixels != pixels[0, 0]  # what differs from the background (the corner pixel)
     rows, cols = np.flatnonzero(drawn.any(axis=1)), np.flatnonzero(drawn.any(axis=0))
     if len(rows):
         pad = int(round(PAD_INCHES * fig.dpi))
         rgba = rgba[max(0, rows[0] - pad):rows[-1] + 1 + pad, max(0, cols[0] - pad):cols[-1] + 1 + pad]
-    buffer = io.BytesIO()
-    PILImage.fromarray(rgba).save(buffer, format="png", compress_level=1)
+    buffer = io.BytesIO()  # the figure is opaque: RGB is 3/4 of the bytes to compress
+    PILImage.fromarray(np.ascontiguousarray(rgba[..., :3])).save(buffer, format="png", compress_level=1)
     return buffer.getvalue()
 
 
