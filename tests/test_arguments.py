@@ -44,7 +44,9 @@ SKIP_CALLABLES = {"nlpcourse.torch_threads",  # a context manager: checks on ent
                   "nlpcourse.decoding.Beam", "nlpcourse.decoding.Node", "nlpcourse.decoding.SearchState",
                   # its one valid input is a transformers model (≈ 5 s to import and build); its checks are
                   # BeamConfig's (walked), its bad arguments are tested in test_decoding.py on the model built there
-                  "nlpcourse.decoding.hf.hf_generate"}
+                  "nlpcourse.decoding.hf.hf_generate",
+                  # likewise (its checks are SamplingConfig's, walked; tests/test_sampling.py runs it)
+                  "nlpcourse.decoding.sampling.hf_sample"}
 # (callable, argument) pairs where the generic bad value is valid there
 VALUE_OK = {("nlpcourse.mlp.stepper.TrainingStepper", "hidden"),  # 0 hidden units: the linear classifier
             ("nlpcourse.mlp.train.TrainConfig", "epochs"),  # 0 epochs: nothing to do
@@ -64,7 +66,7 @@ POSITIVE = {"dim", "window", "epochs", "negative", "batch_size", "vocab_size", "
 # prompt_length: >= 0 for table_step, >= 1 for hf.reference_problem, so -1 is the value wrong for both
 NON_NEGATIVE = {"seed", "steps", "pool_size", "eos_token_id", "pad_token_id", "n_rows", "prompt_length", "head",
                 "layer", "nwords"}
-PROBABILITIES = {"alpha", "progress_fraction", "momentum", "probability"}
+PROBABILITIES = {"alpha", "progress_fraction", "momentum", "probability", "top_p", "p"}
 # int-annotated arguments that are not sizes: any int is valid (a padding id, a class count's bound)
 ANY_INT = {"pad"}
 # functions whose array argument takes any shape (elementwise), so no shape is wrong
@@ -421,6 +423,15 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.beams.greedy_search": _states_problem,
     "nlpcourse.decoding.widgets.BeamStepper": lambda: {"model": _course_lm()},
     "nlpcourse.decoding.widgets.beam_stepper": lambda: {"model": _course_lm()},
+    "nlpcourse.decoding.sampling.SamplingConfig": lambda: {},
+    "nlpcourse.decoding.sampling.apply_temperature": lambda: {"scores": torch.zeros(2, 5), "temperature": 2.0},
+    "nlpcourse.decoding.sampling.top_k_filter": lambda: {"scores": torch.zeros(2, 5), "k": 2},
+    "nlpcourse.decoding.sampling.top_p_filter": lambda: {"scores": torch.zeros(2, 5), "p": 0.5},
+    "nlpcourse.decoding.sampling.warp": lambda: {"scores": torch.zeros(2, 5)},
+    "nlpcourse.decoding.sampling.filtered_distribution": lambda: {"logp": np.log(np.full(4, 0.25))},
+    "nlpcourse.decoding.sampling.sample": _toy_search,
+    "nlpcourse.decoding.sampling.tied_gpt2": lambda: {},  # every bad argument is refused before the import
+    "nlpcourse.decoding.sampling.sampling_agreement": lambda: {},  # likewise: checks first
 }
 # shape arguments (with a wrong-dimensional replacement) of the callables above
 SHAPES = {"center_vec", "outside_vectors", "context_vectors", "negatives", "ids", "counts", "probs", "grad",

@@ -114,15 +114,15 @@ def _rotation_answer(degrees):
 
 
 def test_rotation_check_accepts_a_right_function(capsys):
-    assert checks.check_rotation_matrix(_rotation_answer) is True
+    assert checks.check_rotation_matrix(_rotation_answer)
     assert "✅" in capsys.readouterr().out
-    assert checks.check_rotation_matrix(lambda d: lm.rotation(d).tolist()) is True  # a nested list is fine
+    assert checks.check_rotation_matrix(lambda d: lm.rotation(d).tolist())  # a nested list is fine
 
 
 @pytest.mark.parametrize("k", range(len(checks.ROTATION_MISTAKES)))
 def test_rotation_check_every_hint_fires_for_its_mistake(capsys, k):
     wrong, hint = checks.ROTATION_MISTAKES[k]
-    assert checks.check_rotation_matrix(wrong) is False
+    assert not checks.check_rotation_matrix(wrong)
     out = capsys.readouterr().out
     assert hint in out
     assert "0.87" not in out and "0.866" not in out  # never the answer
@@ -136,7 +136,7 @@ def test_rotation_check_every_hint_fires_for_its_mistake(capsys, k):
     (lambda degrees: 1 / 0, "ZeroDivisionError"),
 ])
 def test_rotation_check_other_answers(capsys, student, message):
-    assert checks.check_rotation_matrix(student) is False
+    assert not checks.check_rotation_matrix(student)
     assert message in capsys.readouterr().out
 
 
@@ -147,14 +147,14 @@ def _layer_answer(A, b, xs, ys):
 
 
 def test_layer_check_accepts_a_right_function(capsys):
-    assert checks.check_relu_layer(_layer_answer) is True
+    assert checks.check_relu_layer(_layer_answer)
     assert "✅" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("k", range(len(checks.LAYER_MISTAKES)))
 def test_layer_check_every_hint_fires_for_its_mistake(capsys, k):
     wrong, hint = checks.LAYER_MISTAKES[k]
-    assert checks.check_relu_layer(wrong) is False
+    assert not checks.check_relu_layer(wrong)
     assert hint in capsys.readouterr().out
 
 
@@ -165,7 +165,7 @@ def test_layer_check_every_hint_fires_for_its_mistake(capsys, k):
     (lambda A, b, xs, ys: (xs, ys), "disagrees with ReLU(A p + b)"),
 ])
 def test_layer_check_other_answers(capsys, student, message):
-    assert checks.check_relu_layer(student) is False
+    assert not checks.check_relu_layer(student)
     assert message in capsys.readouterr().out
 
 

@@ -41,7 +41,7 @@ __all__ = [
     "TOY_WORDS", "TOY_TABLE", "toy_step",
     "count_sequences", "greedy_decode", "exhaustive_decode",
     "length_normalised", "prune", "BeamConfig", "Beam", "Node", "SearchState", "start", "advance", "expand",
-    "generate", "sequence_logprob", "diagnose", "Hypothesis", "beam_search", "greedy_search",
+    "generate", "sequence_logprob", "diagnose", "Hypothesis", "beam_search", "greedy_search", "sample",
 ]
 
 from .step import (  # the step-function interface (step.py)
@@ -424,3 +424,5 @@ def diagnose(step: Step, prompt: Sequence[int], found: Sequence[int], reference:
     have found something at least as probable), else "model error" (the model prefers a worse output)."""
     return ("search error" if sequence_logprob(step, prompt, found) < sequence_logprob(step, prompt, reference)
             else "model error")
+
+from .sampling import sample  # noqa: E402  (07's last section: sampling; sampling.py builds on step.py only)
