@@ -330,6 +330,13 @@ class SubwordVectors:
         words = list(dict.fromkeys(words))
         return Embeddings(self.vectors(words), words)
 
+    def similarity(self, word: str, other: str, centre: np.ndarray | None = None) -> float:
+        """cos(v_word − centre, v_other − centre); ``centre`` (d,) e.g. the vocabulary's mean vector (default 0)."""
+        a, b = self.vector(word), self.vector(other)
+        if centre is not None:
+            a, b = a - centre, b - centre
+        return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
     def most_similar(self, word: str, k: int = 5) -> list[tuple[str, float]]:
         """The k vocabulary words nearest (cosine) to ``word``'s vector, the word itself left out."""
         k = validate.positive_int(k, "k")
