@@ -55,24 +55,16 @@ __all__ = [
 
 @dataclass(frozen=True)
 class SubwordConfig(TrainConfig):
-    """The hyperparameters shared by our trainer, gensim ``FastText`` and fastText (defaults: a fast run).
+    """The settings our trainer, gensim ``FastText`` and fastText share (``corpus.TrainConfig``'s, and these)."""
 
-    Attributes (beyond ``corpus.TrainConfig``'s dim, window, epochs, min_count, sample, lr, min_lr, batch_size,
-    seed; here dim = 50 and fastText's lr = 0.05):
-        negative: K noise words per pair.  minn, maxn: n-gram lengths.  bucket: number of n-gram rows.
-        threads: CPU threads (torch's, gensim's ``workers``, fastText's ``thread``).
-        ``batch_size`` is ours only (the references update pair by pair); a batch adds up its pairs' updates, so
-        a small vocabulary (each word in many pairs of a batch) wants small batches (default 256).
-    """
-
-    dim: int = 50
-    lr: float = 0.05
-    batch_size: int = 256
-    negative: int = 5
-    minn: int = 3
-    maxn: int = 6
-    bucket: int = 100_000
-    threads: int = 1
+    dim: int = 50  # d
+    lr: float = 0.05  # fastText's default
+    batch_size: int = 256  # ours only (the references update pair by pair); a batch adds up its pairs' updates
+    negative: int = 5  # K noise words per pair
+    minn: int = 3  # shortest n-gram
+    maxn: int = 6  # longest n-gram
+    bucket: int = 100_000  # n-gram rows of the input matrix
+    threads: int = 1  # torch's threads, gensim's workers, fastText's thread
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -86,14 +78,7 @@ class SubwordConfig(TrainConfig):
 
 
 def subword_bags(vocab: Vocab, minn: int, maxn: int, bucket: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every vocabulary word's rows of the input matrix, as one flat array with offsets (CSR).
-
-    Word i's bag is ``[i, V + id_1, ..., V + id_n]`` (its own row, then its n-grams' buckets), which is
-    ``subword_rows(vocab.itos[i], vocab, ...)`` for each word, computed for all words at once.
-
-    Returns:
-        (rows, offsets): int64 arrays (T,) and (V + 1,); word i's bag is ``rows[offsets[i]:offsets[i+1]]``.
-    """
+    """Every word's ``subword_rows`` (CSR): rows (T,), offsets (V + 1,); word i: rows[offsets[i]:offsets[i + 1]]."""
     ids, offsets = ngram_ids_batch(vocab.itos, minn, maxn, bucket)
     n = np.diff(offsets) + 1
     rows = np.empty(int(n.sum()), dtype=np.int64)
@@ -112,44 +97,39 @@ def subword_sgns_step(W: torch.Tensor, C: torch.Tensor, bag_rows: torch.Tensor, 
 
     fastText's update (``Model::update``; gensim's too): every row of the bag gets the whole −lr·dL/dh_b, not
     the exact gradient of the mean (that divided by the bag's size). All B pairs read the same parameters and
-    their updates add up: one ``embedding_bag`` gather, one ``index_add_`` per matrix. A negative equal to its
-    pair's context is skipped. W (V + bucket, d), C (V, d); centers, contexts (B,); negatives (B, K).
-    Returns the batch's summed loss before the step.
+    their updates add up. A run of pairs with one center (its window) gathers its bag once and adds up its
+    pairs' dL/dh before they reach the rows: one ``embedding_bag`` and one ``index_add_`` on W per batch.
+    A negative equal to its pair's context is skipped. W (V + bucket, d), C (V, d); centers, contexts (B,);
+    negatives (B, K). Returns the batch's summed loss before the step.
     """
-    start, end = bag_offsets[centers], bag_offsets[centers + 1]
-    length = end - start  # (B,) rows per bag
+    words, n_pairs = torch.unique_consecutive(centers, return_counts=True)  # (U,) runs of one center
+    start, length = bag_offsets[words], bag_offsets[words + 1] - bag_offsets[words]  # (U,) the runs' bags
     first = torch.cumsum(length, 0) - length  # where each bag starts in the batch's rows
-    rows = bag_rows[torch.repeat_interleave(start - first, length) + torch.arange(int(first[-1] + length[-1]))]  # (T,)
-    h = torch.nn.functional.embedding_bag(rows, W, first, mode="mean")  # (B, d)
+    rows = bag_rows[torch.repeat_interleave(start - first, length) + torch.arange(int(first[-1] + length[-1]))]
+    h = torch.nn.functional.embedding_bag(rows, W, first, mode="mean").repeat_interleave(n_pairs, 0)  # (B, d)
     ids = torch.cat([contexts.unsqueeze(1), negatives], dim=1)  # (B, 1 + K)
     c = C[ids]  # (B, 1 + K, d)
     scores = (c * h.unsqueeze(1)).sum(-1)  # (B, 1 + K)
-    scores[:, 1:].neg_()  # the context is a positive, the negatives count with −score
+    scores[:, 1:].neg_()  # the context counts with +score, a negative with −score
     keep = torch.cat([torch.ones_like(contexts.unsqueeze(1)), negatives != contexts.unsqueeze(1)], 1).to(W.dtype)
     loss = -(torch.nn.functional.logsigmoid(scores) * keep).sum().item()
-    g = torch.sigmoid(-scores) * keep * lr  # −lr·dL/dscore: σ(−s) for the context, −σ(s) for a negative ...
-    g[:, 1:].neg_()  # ... (the sign flipped back)
+    g = torch.sigmoid(-scores) * keep * lr  # −lr·dL/dscore, up to the sign ...
+    g[:, 1:].neg_()  # ... flipped back for the negatives
     grad_h = (g.unsqueeze(-1) * c).sum(1)  # −lr·dL/dh, (B, d)
     C.index_add_(0, ids.view(-1), (g.unsqueeze(-1) * h.unsqueeze(1)).view(-1, W.shape[1]))
-    W.index_add_(0, rows, torch.repeat_interleave(grad_h, length, dim=0))  # fastText: to every row, undivided
+    run = torch.repeat_interleave(torch.arange(len(words)), n_pairs)  # (B,) each pair's run
+    grad_run = torch.zeros(len(words), W.shape[1], dtype=W.dtype).index_add_(0, run, grad_h)  # (U, d)
+    W.index_add_(0, rows, grad_run.repeat_interleave(length, 0))  # fastText: to every row, undivided
     return loss
 
 
 def train_subword_sgns(sentences: Sequence[Sequence[str]], config: SubwordConfig = SubwordConfig(),
                        progress: bool = True, history: list[float] | None = None) -> SubwordVectors:
-    """Train subword skip-gram with negative sampling (fastText's model) on tokenised sentences.
+    """Subword skip-gram with negative sampling (fastText's model): ``SubwordVectors`` over the words seen >= min_count.
 
-    The input matrix W (V + bucket, d) starts uniform in ±1/d (fastText's init: twice word2vec's
-    ``corpus.init_embeddings``), the context vectors C at zero. Each epoch: word2vec's subsampled,
-    reduced-window, shuffled pairs (``corpus``); K negatives per pair from unigram^0.75; ``subword_sgns_step`` on
-    ``batch_size`` pairs at a time with the learning rate decayed linearly (``corpus.linear_lr``).
-    Deterministic for a fixed seed and thread count.
-
-    Args:
-        sentences: token lists.  config: the hyperparameters.  progress: a tqdm bar over epochs.
-        history: if a list is given, the mean loss per pair of each batch is appended.
-    Returns:
-        ``SubwordVectors`` over the vocabulary (words seen >= ``min_count`` times).
+    W (V + bucket, d) uniform in ±1/d (fastText's init), C (V, d) at zero; each epoch word2vec's subsampled,
+    reduced-window, shuffled pairs (``corpus``), K negatives ∝ count^0.75, ``subword_sgns_step`` on ``batch_size``
+    pairs at a time, the learning rate decayed linearly. ``history``: each batch's mean loss per pair is appended.
     """
     if not isinstance(config, SubwordConfig):
         raise TypeError(f"config: expected a SubwordConfig, got {type(config).__name__}")
@@ -160,6 +140,7 @@ def train_subword_sgns(sentences: Sequence[Sequence[str]], config: SubwordConfig
     if len(vocab) < 2:
         raise ValueError(f"min_count: only {len(vocab)} word(s) occur >= {cfg.min_count} times; lower it")
     corpus, sentence_id = encode_corpus(sentences, vocab)
+    positions = np.arange(len(corpus), dtype=np.int32)
     keep = keep_probabilities(vocab.counts, cfg.sample).astype(np.float32)
     rng = np.random.default_rng(cfg.seed)
     sampler = NegativeSampler(unigram_noise(vocab.counts, 0.75), seed=cfg.seed + 1)
@@ -168,8 +149,11 @@ def train_subword_sgns(sentences: Sequence[Sequence[str]], config: SubwordConfig
     W *= 2.0  # fastText's and gensim's ±1/d (word2vec's, corpus.init_embeddings, is ±0.5/d)
     with torch_threads(cfg.threads):
         for epoch in tqdm(range(cfg.epochs), desc="subword SGNS epochs", disable=not progress):
-            centers, contexts = (torch.from_numpy(a).long() for a in epoch_pairs(corpus, sentence_id, keep,
-                                                                                  cfg.window, rng))
+            # word2vec's pairs over token positions, then each center's window kept together (centers in random
+            # order): a center's pairs then share one gather of its bag and one update of its rows
+            at, to = epoch_pairs(positions, sentence_id, keep[corpus], cfg.window, rng)
+            grouped = np.argsort(rng.permutation(len(corpus))[at], kind="stable")
+            centers, contexts = (torch.from_numpy(corpus[a[grouped]]).long() for a in (at, to))
             negatives = torch.from_numpy(sampler.draw((len(centers), cfg.negative)))
             n_batches = math.ceil(len(centers) / cfg.batch_size)
             for b in range(n_batches):
