@@ -59,7 +59,7 @@ class SubwordConfig(TrainConfig):
 
     dim: int = 50  # d
     lr: float = 0.05  # fastText's default
-    batch_size: int = 512  # ours only (the references update pair by pair); a batch adds up its pairs' updates
+    batch_size: int = 256  # ours only: a batch adds up its pairs' updates (a small vocabulary wants small batches)
     negative: int = 5  # K noise words per pair
     minn: int = 3  # shortest n-gram
     maxn: int = 6  # longest n-gram
