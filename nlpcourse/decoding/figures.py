@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from .. import validate
 from ..plotting import new_figure
-from . import BeamConfig, SearchState, Step, count_sequences, expand, start
+from . import BeamConfig, SearchState, StepFunction, count_sequences, expand, start
 
 __all__ = ["STYLE", "tree_layout", "draw_beam_tree", "search_tree", "draw_search_cost"]
 
@@ -118,7 +118,7 @@ def draw_beam_tree(state: SearchState, labels: Sequence[str] | None = None, *,
     return fig
 
 
-def search_tree(step: Step, prompt: Sequence[int], *, max_new_tokens: int, eos_token_id: int | None,
+def search_tree(step: StepFunction, prompt: Sequence[int], *, max_new_tokens: int, eos_token_id: int | None,
                 pad_token_id: int, num_beams: int = 10**6, length_penalty: float = 0.0) -> SearchState:
     """Run beam search on one prompt to the end and return its state (with ``num_beams`` huge, every
     prefix is kept: the model's whole tree, for ``draw_beam_tree``)."""

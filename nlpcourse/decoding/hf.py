@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import torch_threads, validate
-from . import BeamConfig, Step, check_prompts, generate, greedy_decode
+from . import BeamConfig, StepFunction, check_prompts, generate, greedy_decode
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel
@@ -66,7 +66,7 @@ def tiny_gpt2(seed: int = 0, size: TinyGPT2 = TinyGPT2()) -> PreTrainedModel:
     return model
 
 
-def hf_step(model: PreTrainedModel, cache: bool = True) -> Step:
+def hf_step(model: PreTrainedModel, cache: bool = True) -> StepFunction:
     """A transformers causal LM as a step function: prefixes (N, t) -> log_softmax of the last logits (N, V).
 
     With ``cache`` (the default), the step keeps the previous call's key/value cache: when every prefix is a

@@ -18,7 +18,7 @@ import numpy as np
 from .. import torch_threads, validate
 from ..data import data_file
 from ..functional import log_sigmoid
-from . import Step
+from . import StepFunction
 
 __all__ = ["LM_FILE", "course_lm", "window_lm_step", "encode_prompt", "decode", "PROMPTS", "tree_step",
            "tree_prompt", "tree_leaf", "lm_step", "lm_search", "heldout_sentences"]
@@ -63,7 +63,7 @@ def heldout_sentences(model, n: int = 20, max_words: int = 12, prompt_words: int
     return list(out.values())
 
 
-def window_lm_step(model) -> Step:
+def window_lm_step(model) -> StepFunction:
     """The fixed-window LM as a step function: each prefix's last n ids (left-padded with <s>) -> (N, V)."""
     import torch
 
@@ -111,7 +111,7 @@ def tree_prompt(tree) -> np.ndarray:
     return np.array([[tree.root]], dtype=np.int64)
 
 
-def tree_step(tree, center: np.ndarray, inner: np.ndarray) -> Step:
+def tree_step(tree, center: np.ndarray, inner: np.ndarray) -> StepFunction:
     """A Huffman tree as a step function. Tokens are node ids 0..2V−2, plus EOS = 2V−1.
 
     The last token of a prefix is a node: at inner node n the next token is its left child with log σ(θ_C[n]·h)
@@ -150,7 +150,7 @@ def tree_leaf(tree, sequence: Sequence[int]) -> str:
 
 # ---------------------------------------------------------------- the LM's beam search, step by step
 
-def lm_step(model) -> Step:
+def lm_step(model) -> StepFunction:
     """The LM's step function as the notebook decodes with it: ``window_lm_step`` with <unk> banned."""
     from . import ban
 
@@ -158,7 +158,7 @@ def lm_step(model) -> Step:
 
 
 def lm_search(model, text: str, *, num_beams: int = 3, length_penalty: float = 1.0, max_new_tokens: int = 12,
-              early_stopping: bool | str = False, steps: int | None = None, step: Step | None = None):
+              early_stopping: bool | str = False, steps: int | None = None, step: StepFunction | None = None):
     """Beam search for the LM on one prompt, stopped after ``steps`` steps (None: to the end).
 
     Returns:
