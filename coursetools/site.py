@@ -27,9 +27,9 @@ from pathlib import Path
 import nbformat
 from nbconvert import HTMLExporter
 
-from nlpcourse import validate
 from coursetools import offline
 from coursetools.slides import ROOT, cli
+from nlpcourse import validate
 
 __all__ = ["check_executed", "title", "readme_index", "exporter", "build_site", "main"]
 

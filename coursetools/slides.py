@@ -21,8 +21,8 @@ from pathlib import Path
 import nbformat
 from nbconvert import SlidesExporter
 
-from nlpcourse import validate
 from coursetools import offline
+from nlpcourse import validate
 
 __all__ = ["notebooks", "deck_name", "exporter", "build_slides", "cli", "main"]
 

@@ -358,7 +358,7 @@ class ExercisePreprocessor(Preprocessor):
         for k in uses_answer:
             nb.cells[k].metadata["tags"] = [*tags(nb.cells[k]), USES_ANSWER]
         notes = revealing(nb, exercises, name)
-        for k in sorted({note.cell for note in notes}):
+        for k in sorted({note.cell for note in notes} - {k for k, c in enumerate(nb.cells) if REVEALS in tags(c)}):
             nb.cells[k].metadata["tags"] = [*tags(nb.cells[k]), REVEALS]
         resources["notes"] = notes
         nb.metadata[META] = {"edition": "student", "notebook": name, "exercises": [ex.id for ex in exercises]}

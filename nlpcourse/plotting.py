@@ -185,12 +185,12 @@ def layout_problems(fig: Figure, min_points: float = 9.0, display_px: float = 10
     fig.draw(renderer)
     frame = fig.bbox
     scale = min(1.0, display_px / frame.width)
-    hidden = set()  # labels of ticks outside the view, which matplotlib keeps but does not draw
+    hidden = set()  # tick labels matplotlib keeps but does not draw (outside the view, or the axes off)
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
             lo, hi = sorted(axis.get_view_interval())
             for tick in axis.get_major_ticks() + axis.get_minor_ticks():
-                if not lo - 1e-9 * (hi - lo) <= tick.get_loc() <= hi + 1e-9 * (hi - lo):
+                if not ax.axison or not lo - 1e-9 * (hi - lo) <= tick.get_loc() <= hi + 1e-9 * (hi - lo):
                     hidden |= {id(tick.label1), id(tick.label2)}
     texts = [t for t in fig.findobj(lambda a: hasattr(a, "get_text") and hasattr(a, "get_fontsize"))
              if t.get_visible() and t.get_text().strip() and id(t) not in hidden]

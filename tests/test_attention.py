@@ -509,26 +509,29 @@ def _attention_backward(d_out, q, k, v):  # the notebook's solution
 
 
 def test_attention_backward_checks(capsys):
-    assert checks.check_attention_backward(_attention_backward) is True
-    assert "dQ ✓, dK ✓, dV ✓" in capsys.readouterr().out
-    assert checks.check_self_attention_backward(lambda d, x: sum(_attention_backward(d, x, x, x))) is True
-    assert "dX ✓" in capsys.readouterr().out
-    assert checks.check_attention_backward(...) is False
+    assert checks.check_attention_backward(_attention_backward)
+    assert "dq ✓, dk ✓, dv ✓" in capsys.readouterr().out
+    assert checks.check_self_attention_backward(lambda d, x: sum(_attention_backward(d, x, x, x)))
+    assert "dx ✓" in capsys.readouterr().out
+    assert not checks.check_attention_backward(...)
     assert "Not answered" in capsys.readouterr().out
-    assert checks.check_attention_backward(lambda d, q, k, v: _attention_backward(d, q, k, v)[:2]) is False
-    assert "should return 3 value(s)" in capsys.readouterr().out
+    assert not checks.check_attention_backward(lambda d, q, k, v: _attention_backward(d, q, k, v)[:2])
+    assert "should return 3 value(s) (dq, dk, dv)" in capsys.readouterr().out
+    wrong_dk = lambda d, q, k, v: (lambda g: (g[0], 2 * g[1], g[2]))(_attention_backward(d, q, k, v))  # noqa: E731
+    assert not checks.check_attention_backward(wrong_dk)
+    assert "dq ✓, dk ✗" in capsys.readouterr().out  # the verdict names the wrong output
 
 
 def test_split_heads_check(capsys):
-    assert checks.check_split_heads(A.split_heads) is True
+    assert checks.check_split_heads(A.split_heads)
     assert "✅" in capsys.readouterr().out
 
     def stub(x, num_heads):
         raise NotImplementedError
 
-    assert checks.check_split_heads(stub) is False
+    assert not checks.check_split_heads(stub)
     assert "Not answered" in capsys.readouterr().out
-    assert checks.check_split_heads(lambda x, h: x.reshape(x.shape[0], x.shape[1], h, -1)) is False
+    assert not checks.check_split_heads(lambda x, h: x.reshape(x.shape[0], x.shape[1], h, -1))
     assert "should have shape" in capsys.readouterr().out
 
 
@@ -538,7 +541,7 @@ def test_split_heads_check(capsys):
     *((checks.check_split_heads, w, h) for w, h in checks.SPLIT_HEADS_MISTAKES),
 ])
 def test_every_hint_fires_for_its_mistake(capsys, check, wrong, hint):
-    assert check(wrong) is False
+    assert not check(wrong)
     assert hint in capsys.readouterr().out
 
 

@@ -26,7 +26,8 @@ from .signal import cross_entropy, entropy, kl_divergence, token_cross_entropy  
 __all__ = [
     "dot_product_attention", "thinking_machines", "dot_product_variance", "softmax_saturation",
     "masked_softmax", "scaled_dot_product_attention", "sdpa_backward", "split_heads", "merge_heads",
-    "multi_head_attention", "causal_mask", "padding_mask", "positional_encoding", "LayerNorm",
+    "mha_weights", "multi_head_attention", "layer_norm", "causal_mask", "padding_mask", "positional_encoding",
+    "LayerNorm",
     "encoder_layer", "entropy", "cross_entropy", "kl_divergence", "token_cross_entropy",
 ]
 
@@ -186,16 +187,27 @@ def merge_heads(x: np.ndarray) -> np.ndarray:
     return x.transpose(0, 2, 1, 3).reshape(N, L, H * D)
 
 
-def _arrays(state_dict: Mapping[str, object], shapes: Mapping[str, tuple]) -> dict[str, np.ndarray]:
+def _arrays(state_dict: Mapping[str, object], shapes: Mapping[str, tuple],
+            name: str = "state_dict") -> dict[str, np.ndarray]:
     """The state_dict's arrays named in ``shapes`` as float64, each checked (a str in a shape: one size for all)."""
-    keys(state_dict, "state_dict", shapes)
+    keys(state_dict, name, shapes)
     sizes: dict[str, int] = {}
-    return {k: float_array(state_dict[k], f"state_dict[{k!r}]", shape=s, sizes=sizes) for k, s in shapes.items()}
+    return {k: float_array(state_dict[k], f"{name}[{k!r}]", shape=s, sizes=sizes) for k, s in shapes.items()}
 
 
 def _mha_shapes(E: int, prefix: str = "") -> dict[str, tuple]:
     return {prefix + "in_proj_weight": (3 * E, E), prefix + "in_proj_bias": (3 * E,),
             prefix + "out_proj.weight": (E, E), prefix + "out_proj.bias": (E,)}
+
+
+def mha_weights(state_dict: Mapping[str, object], embed_dim: int, name: str = "state_dict",
+                prefix: str = "") -> dict[str, np.ndarray]:
+    """An ``nn.MultiheadAttention(embed_dim)`` state_dict's arrays (keys under ``prefix``), checked, as float64:
+    ``W_q``, ``W_k``, ``W_v``, ``W_o`` (E, E), ``b_q`` … ``b_o`` (E,); ``in_proj_weight`` is W_q, W_k, W_v stacked."""
+    a = _arrays(state_dict, _mha_shapes(positive_int(embed_dim, "embed_dim"), prefix), name)
+    w, b = np.split(a[prefix + "in_proj_weight"], 3), np.split(a[prefix + "in_proj_bias"], 3)
+    return {"W_q": w[0], "W_k": w[1], "W_v": w[2], "W_o": a[prefix + "out_proj.weight"],
+            "b_q": b[0], "b_k": b[1], "b_v": b[2], "b_o": a[prefix + "out_proj.bias"]}
 
 
 def _mha(query: np.ndarray, key: np.ndarray, value: np.ndarray, p: Mapping[str, np.ndarray], H: int,
@@ -287,6 +299,7 @@ def positional_encoding(length: int, d_model: int) -> np.ndarray:
 
 def layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float = 1e-5) -> np.ndarray:
     """γ ⊙ (x − mean)/sqrt(var + ε) + β over the last axis: x (..., d), γ = weight (d,), β = bias (d,)."""
+    x, weight, bias = (float_array(a, n) for a, n in ((x, "x"), (weight, "weight"), (bias, "bias")))
     mean, var = x.mean(axis=-1, keepdims=True), x.var(axis=-1, keepdims=True)
     return weight * (x - mean) / np.sqrt(var + eps) + bias
 

@@ -16,7 +16,8 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from ..exercise import check_function
+from ..exercise import Verdict, check_function
+from . import sdpa_backward
 
 __all__ = ["check_attention_backward", "check_self_attention_backward", "check_split_heads",
            "ATTENTION_BACKWARD_MISTAKES", "SELF_ATTENTION_MISTAKES", "SPLIT_HEADS_MISTAKES"]
@@ -54,25 +55,25 @@ def _softmax_step(dP: np.ndarray, P: np.ndarray) -> np.ndarray:
 
 ATTENTION_BACKWARD_MISTAKES: list[tuple[Callable, str]] = [
     (_backward_with(lambda dP, P: P * dP),
-     "dV ✓, dQ ✗, dK ✗: the softmax step keeps only the diagonal of its Jacobian diag(p) − ppᵀ: every weight of "
-     "a row depends on every score of that row, so subtract the row's weighted sum Σ_j dP_ij P_ij first."),
+     "the softmax step keeps only the diagonal of its Jacobian diag(p) − ppᵀ: every weight of "
+     "a row depends on every score of that row, so subtract the row's weighted sum Σ_j dP_ij P_ij first"),
     (_backward_with(lambda dP, P: P * (1 - P) * dP),
-     "dV ✓, dQ ✗, dK ✗: p(1 − p) is only the diagonal of the softmax Jacobian diag(p) − ppᵀ; the off-diagonal "
-     "−p_i p_j terms are missing."),
+     "p(1 − p) is only the diagonal of the softmax Jacobian diag(p) − ppᵀ; the off-diagonal "
+     "−p_i p_j terms are missing"),
     (_backward_with(lambda dP, P: dP),
-     "dV ✓, dQ ✗, dK ✗: the gradient skips the softmax: dS is not dP, it goes through each row's Jacobian "
-     "diag(p) − ppᵀ."),
+     "the gradient skips the softmax: dS is not dP, it goes through each row's Jacobian "
+     "diag(p) − ppᵀ"),
     (_backward_with(lambda dP, P: P * (dP - dP.sum(axis=-1, keepdims=True))),
-     "dV ✓, dQ ✗, dK ✗: the row sum must weight the upstream gradient by the probabilities: Σ_j dP_ij P_ij, "
-     "not Σ_j dP_ij."),
+     "the row sum must weight the upstream gradient by the probabilities: Σ_j dP_ij P_ij, "
+     "not Σ_j dP_ij"),
     (_backward_with(lambda dP, P: P * (dP - (dP * P).sum(axis=-2, keepdims=True))),
-     "dV ✓, dQ ✗, dK ✗: the sum runs over the wrong axis: each query's row is a softmax over the keys, the "
-     "LAST axis, batched over all the axes in front."),
+     "the sum runs over the wrong axis: each query's row is a softmax over the keys, the "
+     "LAST axis, batched over all the axes in front"),
     (_backward_with(_softmax_step, "1"),
-     "dV ✓, dQ ✗, dK ✗: the scores are QKᵀ/√d: the factor 1/√d carries over into dQ and dK."),
+     "the scores are QKᵀ/√d: the factor 1/√d carries over into dQ and dK"),
     (_backward_with(_softmax_step, "1/d"),
-     "dV ✓, dQ ✗, dK ✗: the factor on dQ and dK is the forward's 1/√d (the scores are linear in Q and in K), "
-     "not 1/d."),
+     "the factor on dQ and dK is the forward's 1/√d (the scores are linear in Q and in K), "
+     "not 1/d"),
 ]
 
 
@@ -85,12 +86,13 @@ def _attention_cases(seed: int = 1606) -> list[tuple[np.ndarray, ...]]:
     return cases
 
 
-def check_attention_backward(fn: object) -> bool:
+def check_attention_backward(fn: object) -> Verdict:
     """Exercise 06.1: ``fn(d_out, q, k, v) -> (dq, dk, dv)``, q (..., L, d), k (..., S, d), v (..., S, d_v)."""
     return check_function(
         fn, "attention_backward", backward_by_autograd, _attention_cases(), ATTENTION_BACKWARD_MISTAKES,
-        atol=1e-10, success="dQ ✓, dK ✓, dV ✓: your backward agrees with torch autograd on every unseen input "
-                            "(queries and keys of different numbers, one and two batch axes).")
+        output_names=("dq", "dk", "dv"), shortcuts=(backward_by_autograd, sdpa_backward), atol=1e-10,
+        success="dq ✓, dk ✓, dv ✓: your backward agrees with torch autograd on every unseen input (queries and "
+                "keys of different numbers, one and two batch axes).")
 
 
 def self_attention_by_autograd(d_out: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -127,14 +129,15 @@ SELF_ATTENTION_MISTAKES: list[tuple[Callable, str]] = [
 ]
 
 
-def check_self_attention_backward(fn: object) -> bool:
+def check_self_attention_backward(fn: object) -> Verdict:
     """Exercise 06.1, the tied case: ``fn(d_out, x) -> dx`` for Attention(X, X, X), x (..., T, d)."""
     rng = np.random.default_rng(1609)
     cases = [(rng.standard_normal((*lead, T, d)), rng.standard_normal((*lead, T, d)))
              for lead, T, d in [((), 4, 3), ((), 5, 2), ((3,), 3, 4), ((2, 2), 2, 5)]]
     return check_function(fn, "self_attention_backward", self_attention_by_autograd, cases, SELF_ATTENTION_MISTAKES,
-                          atol=1e-10, success="dX ✓: the three contributions add up, as torch autograd says on "
-                                              "every unseen input.")
+                          shortcuts=(self_attention_by_autograd,), atol=1e-10,
+                          success="dx ✓: the three contributions add up, as torch autograd says on every unseen "
+                                  "input.")
 
 
 # ---------------------------------------------------------------- 06.2 the head split
@@ -162,7 +165,7 @@ SPLIT_HEADS_MISTAKES: list[tuple[Callable[..., np.ndarray], str]] = [
 ]
 
 
-def check_split_heads(fn: object) -> bool:
+def check_split_heads(fn: object) -> Verdict:
     """Exercise 06.2: ``fn(x, num_heads)``, (N, L, E) -> (N, num_heads, L, E / num_heads), vs torch's split."""
     return check_function(
         fn, "split_heads", split_heads_like_torch, _split_cases(), SPLIT_HEADS_MISTAKES, atol=0, rtol=0,

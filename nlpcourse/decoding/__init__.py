@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import validate
-from .states import Hypothesis, beam_search, greedy_search
+from ..beams import Hypothesis, beam_search, greedy_search  # shared with notebook 02's tree search
 from .step import (
     TOY_TABLE,
     TOY_WORDS,
@@ -36,7 +36,7 @@ __all__ = [
     "TOY_WORDS", "TOY_TABLE", "toy_step",
     "count_sequences", "greedy_decode", "exhaustive_decode", "length_normalised", "prune", "BeamConfig", "Beam",
     "Node", "SearchState", "start", "advance", "expand", "generate", "sequence_logprob", "diagnose",
-    "Hypothesis", "beam_search", "greedy_search",
+    "Hypothesis", "beam_search", "greedy_search", "sample",
 ]
 
 # ---------------------------------------------------------------- 1. the problem: how many sequences?
@@ -278,8 +278,9 @@ def expand(step: StepFunction, states: list[SearchState], cfg: BeamConfig, vocab
     logp = run_step(step, [s.prompt + b.tokens for s in active for b in s.running], vocab_size)  # (Σ beams, V)
     row = 0
     for s in active:
-        advance(s, logp[row : row + len(s.running)], cfg)
-        row += len(s.running)
+        n = len(s.running)  # advance replaces s.running
+        advance(s, logp[row : row + n], cfg)
+        row += n
     return logp.shape[1]
 
 
@@ -327,3 +328,6 @@ def diagnose(step: StepFunction, prompt: Sequence[int], found: Sequence[int], re
         return "found the reference"
     return ("search error" if sequence_logprob(step, prompt, found) < sequence_logprob(step, prompt, reference)
             else "model error")
+
+
+from .sampling import sample  # noqa: E402  (07's last section: sampling; sampling.py builds on step.py only)
