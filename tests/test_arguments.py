@@ -413,7 +413,6 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.decoding.greedy_decode": _toy_search,
     "nlpcourse.decoding.exhaustive_decode": _toy_search,
     "nlpcourse.decoding.generate": lambda: _toy_search(num_beams=2),
-    "nlpcourse.decoding.prune": lambda: {"beam_scores": np.zeros(2), "logp": _logp(), "n": 2},
     "nlpcourse.decoding.BeamConfig": lambda: {"num_beams": 2, "max_new_tokens": 3, "eos_token_id": 1,
                                               "pad_token_id": 0},
     "nlpcourse.decoding.expand": lambda: {"step": nlpcourse.decoding.toy_step(),

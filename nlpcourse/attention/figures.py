@@ -74,11 +74,8 @@ def draw_attention_panels(panels: dict[str, tuple[np.ndarray, Sequence[str], Seq
 
 def draw_decoder_step(words: Sequence[str], scores: np.ndarray, weights: np.ndarray, states: np.ndarray,
                       context: np.ndarray) -> Figure:
-    """The seq2seq decoder step: the scores, the softmax weights over the source words, the context vector.
-
-    Args:
-        words: T source words.  scores, weights: (T,).  states: encoder states (T, d).  context: (d,).
-    """
+    """The seq2seq decoder step: scores (T,) and softmax weights (T,) over the T source ``words``, the encoder
+    states (T, d) and the context (d,)."""
     sizes = {"T": len(words)}
     scores = float_array(scores, "scores", shape=("T",), sizes=sizes)
     weights = float_array(weights, "weights", shape=("T",), sizes=sizes)
@@ -101,11 +98,7 @@ def draw_decoder_step(words: Sequence[str], scores: np.ndarray, weights: np.ndar
 
 
 def draw_scaling(variance: pd.DataFrame, saturation: pd.DataFrame) -> Figure:
-    """Why √d_k: the variance of q·k against d (left), softmax peakedness and gradient size (right).
-
-    Args:
-        variance: ``attention.dot_product_variance``'s table; saturation: ``attention.softmax_saturation``'s.
-    """
+    """Why √d_k: ``dot_product_variance``'s table (left), ``softmax_saturation``'s (right)."""
     fig, (a, b) = new_figure(2, size=(10.0, 3.6))
     d = variance.index.to_numpy()
     a.plot(d, variance["var q·k"], "o-", label="var(q·k)")
@@ -185,12 +178,8 @@ def draw_loss(losses: Sequence[float], title: str = "training loss") -> Figure:
 
 def draw_attention_maps(maps: Sequence[np.ndarray], inputs: Sequence[str], outputs: Sequence[str] | None = None,
                         title: str = "") -> Figure:
-    """Every layer × head of a model's self-attention on one sequence.
-
-    Args:
-        maps: per layer, the weights (H, L, L) of one sequence.  inputs: L input tokens (the keys).
-        outputs: L labels of the query positions (default: the inputs).
-    """
+    """Every layer × head of a model's self-attention on one sequence: per layer the weights (H, L, L); the L
+    ``inputs`` label the keys, ``outputs`` the queries (default: the inputs)."""
     layers, H = len(maps), np.shape(maps[0])[0]
     fig, axes = new_figure(H, layers, size=(3.4 * H, 3.1 * layers), squeeze=False)
     for layer, m in enumerate(maps):
@@ -223,11 +212,7 @@ class AttentionExample:
 
 def attention_view(example: AttentionExample, head: int = 0, scaled: bool = True, temperature: float = 1.0,
                    causal: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """The weights and output of one head: softmax(q·kᵀ · c / temperature + mask) v, c = 1/√d or 1.
-
-    Returns:
-        (weights (L, S), output (L, d_v)).
-    """
+    """One head's weights (L, S) and output (L, d_v): softmax(q·kᵀ · c / temperature + mask), c = 1/√d or 1."""
     h = index(head, "head", len(example.q), what="a head")
     t = positive_float(temperature, "temperature")
     q, k, v = example.q[h], example.k[h], example.v[h]

@@ -204,14 +204,8 @@ def train(config: TinyConfig | None = None, *, progress: bool = True) -> tuple[T
 
 
 def sequence_accuracy(model: TinyTransformer, x: torch.Tensor, y: torch.Tensor) -> tuple[int, float]:
-    """How many sequences come out entirely right, and the smallest logit margin over all positions.
-
-    The margin (true token's logit minus the best other one) says how far every prediction is from
-    flipping: a margin of several units cannot be undone by another machine's float rounding.
-
-    Returns:
-        (number of sequences with every position right, smallest margin over every position).
-    """
+    """(sequences entirely right, the smallest logit margin over all positions): the margin, true token's logit
+    minus the best other one, says how far a prediction is from flipping on another machine's rounding."""
     with torch.no_grad():
         logits, _ = model(x)
     true = logits.gather(-1, y[..., None])[..., 0]
@@ -222,13 +216,7 @@ def sequence_accuracy(model: TinyTransformer, x: torch.Tensor, y: torch.Tensor) 
 
 def layer_heads(model: TinyTransformer, tokens: torch.Tensor | list[int],
                 layer: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The queries, keys and values each head of ``layer`` computes on one sequence (for the explorer).
-
-    Args:
-        model: a TinyTransformer.  tokens: one sequence, (length,) ints.  layer: 0 … layers − 1.
-    Returns:
-        (q, k, v), each float64 (H, length, head_dim).
-    """
+    """The queries, keys, values, each (H, length, head_dim) float64, of ``layer``'s heads on one sequence."""
     layer = index(layer, "layer", len(model.blocks), what="a layer")
     tokens = torch.as_tensor(tokens, dtype=torch.int64).reshape(1, -1)
     with torch.no_grad():

@@ -34,7 +34,7 @@ from .step import (
 __all__ = [
     "StepFunction", "check_step_output", "check_prompts", "table_step", "random_step", "ban", "counting",
     "TOY_WORDS", "TOY_TABLE", "toy_step",
-    "count_sequences", "greedy_decode", "exhaustive_decode", "length_normalised", "prune", "BeamConfig", "Beam",
+    "count_sequences", "greedy_decode", "exhaustive_decode", "length_normalised", "BeamConfig", "Beam",
     "Node", "SearchState", "start", "advance", "expand", "generate", "sequence_logprob", "diagnose",
     "Hypothesis", "beam_search", "greedy_search", "sample",
 ]

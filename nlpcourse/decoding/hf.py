@@ -167,9 +167,8 @@ def agreement(seeds: Iterable[int] = range(3), widths: Iterable[int] = (2, 3, 4)
 
     For each seed the EOS token is the model's most probable token after the first prompt's first token
     (so hypotheses do end, at different lengths); n = k return sequences; k = 1 compares with HF's greedy.
-    Returns:
-        DataFrame[seed, num_beams, length_penalty, early_stopping, same_sequences (bool),
-        max_score_diff (float; NaN for k = 1), eos_ended (how many returned hypotheses end with EOS), rows].
+    Columns: seed, num_beams, length_penalty, early_stopping, same_sequences, max_score_diff (NaN for k = 1),
+    eos_ended (returned hypotheses that end with EOS), rows.
     """
     from tqdm.auto import tqdm
 

@@ -103,16 +103,9 @@ def tree_prompt(tree) -> np.ndarray:
 
 
 def tree_step(tree, center: np.ndarray, inner: np.ndarray) -> StepFunction:
-    """A Huffman tree as a step function. Tokens are node ids 0..2V−2, plus EOS = 2V−1.
-
-    The last token of a prefix is a node: at inner node n the next token is its left child with log σ(θ_C[n]·h)
-    or its right child with log σ(−θ_C[n]·h) (every other token −inf); at a leaf the only next token is EOS.
-    A search over this step with ``length_penalty=0`` finds the most probable leaves (``tree_leaf`` reads
-    the leaf of a returned sequence).
-
-    Args:
-        tree: an ``hsoftmax.HuffmanTree``; center: (d,) h; inner: (V−1, d) θ_C.
-    """
+    """An ``hsoftmax.HuffmanTree`` as a step function, center h (d,), inner θ_C (V−1, d); tokens are node ids
+    0..2V−2 and EOS = 2V−1: after inner node n its left child has log σ(θ_C[n]·h), its right child log σ(−θ_C[n]·h);
+    after a leaf only EOS. With ``length_penalty=0`` a search finds probable leaves (``tree_leaf`` reads them)."""
     V = tree.n_leaves
     center = validate.float_array(center, "center", ndim=1)
     inner = validate.float_array(inner, "inner", shape=(V - 1, len(center)))
@@ -148,11 +141,7 @@ def lm_step(model) -> StepFunction:
 
 def lm_search(model, text: str, *, num_beams: int = 3, length_penalty: float = 1.0, max_new_tokens: int = 12,
               early_stopping: bool | str = False, steps: int | None = None, step: StepFunction | None = None):
-    """Beam search for the LM on one prompt, stopped after ``steps`` steps (None: to the end).
-
-    Returns:
-        the ``SearchState`` (``figures.draw_beam_tree`` draws it).
-    """
+    """Beam search for the LM on one prompt, stopped after ``steps`` steps (None: to the end): its ``SearchState``."""
     cfg = BeamConfig(num_beams, max_new_tokens, model.eos_id, model.bos_id, length_penalty, early_stopping)
     if steps is not None:
         steps = validate.non_negative_int(steps, "steps")

@@ -28,17 +28,9 @@ LOGSUMEXP_TOL = 1e-4  # a row of float32 log_softmax over 50 000 words sums to 1
 # ---------------------------------------------------------------- the step-function interface
 
 def check_step_output(out: object, n_rows: int, vocab_size: int | None = None) -> np.ndarray:
-    """The step function's result as float64 log-probabilities (n_rows, V), or a ValueError that explains.
-
-    Args:
-        out: what ``step(prefixes)`` returned (numpy array or torch tensor).
-        n_rows: the number of prefixes it was given (one row per prefix).
-        vocab_size: V from earlier calls (None on the first call): every call must return the same V.
-    Returns:
-        (n_rows, V) float64; −inf (probability 0) is allowed.
-    Raises:
-        TypeError: not numbers. ValueError: wrong shape, NaN/+inf, or rows that are not log-probabilities.
-    """
+    """What ``step(prefixes)`` returned (array or tensor) as float64 log-probabilities (n_rows, V), −inf allowed;
+    V must equal ``vocab_size`` from earlier calls. A wrong shape, NaN/+inf, probabilities or logits get a
+    ValueError that says which."""
     n_rows = validate.non_negative_int(n_rows, "n_rows")
     if vocab_size is not None:
         vocab_size = validate.positive_int(vocab_size, "vocab_size")
