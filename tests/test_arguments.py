@@ -383,6 +383,8 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.attention.padding_mask": lambda: {"lengths": np.array([1, 3]), "max_length": 3},
     "nlpcourse.attention.split_heads": lambda: {"x": np.zeros((2, 3, 8)), "num_heads": 2},
     "nlpcourse.attention.merge_heads": lambda: {"x": np.zeros((2, 2, 3, 4))},
+    "nlpcourse.attention.mha_weights": lambda: {"state_dict": _state_dict(), "embed_dim": 8},
+    "nlpcourse.attention.layer_norm": lambda: {"x": np.zeros((2, 3)), "weight": np.ones(3), "bias": np.zeros(3)},
     "nlpcourse.attention.multi_head_attention": _mha,
     "nlpcourse.attention.positional_encoding": lambda: {"length": 4, "d_model": 8},
     "nlpcourse.attention.LayerNorm": lambda: {"d": 3},
@@ -500,6 +502,7 @@ WRONG_SHAPE: dict = {
     **{("nlpcourse.attention.scaled_dot_product_attention", "q"): np.zeros(4),
        ("nlpcourse.attention.sdpa_backward", "q"): np.zeros(4),
        ("nlpcourse.attention.merge_heads", "x"): np.zeros((2, 3, 8)),
+       ("nlpcourse.attention.layer_norm", "x"): np.zeros(()),
        ("nlpcourse.attention.figures.heatmap", "rows"): None,  # row labels, not an array
        # passed on to multi_head_attention, whose messages call them by torch's names (attn_mask,
        # key_padding_mask); renaming them would change encoder_layer's source, shown in notebook 06

@@ -299,7 +299,11 @@ def positional_encoding(length: int, d_model: int) -> np.ndarray:
 
 def layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float = 1e-5) -> np.ndarray:
     """γ ⊙ (x − mean)/sqrt(var + ε) + β over the last axis: x (..., d), γ = weight (d,), β = bias (d,)."""
-    x, weight, bias = (float_array(a, n) for a, n in ((x, "x"), (weight, "weight"), (bias, "bias")))
+    x = float_array(x, "x")
+    if x.ndim < 1:
+        raise ValueError(f"x: expected shape (..., d), got {x.shape}")
+    sizes = {"d": x.shape[-1]}
+    weight, bias = (float_array(a, n, shape=("d",), sizes=sizes) for a, n in ((weight, "weight"), (bias, "bias")))
     mean, var = x.mean(axis=-1, keepdims=True), x.var(axis=-1, keepdims=True)
     return weight * (x - mean) / np.sqrt(var + eps) + bias
 
