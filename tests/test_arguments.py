@@ -48,7 +48,6 @@ SKIP_CALLABLES = {"nlpcourse.torch_threads",  # a context manager: checks on ent
 # (callable, argument) pairs where the generic bad value is valid there
 VALUE_OK = {("nlpcourse.mlp.stepper.TrainingStepper", "hidden"),  # 0 hidden units: the linear classifier
             ("nlpcourse.mlp.train.TrainConfig", "epochs"),  # 0 epochs: nothing to do
-            ("nlpcourse.mlp.check_labels", "n"),  # 0 labels expected: y's shape is then what is wrong
             ("nlpcourse.mlp.train.TrainConfig", "batch_size"),  # 1 <= batch_size <= N is checked by train
             ("nlpcourse.decoding.checks.reference_normalised", "alpha")}  # a length penalty: any number
 POSITIVE = {"dim", "window", "epochs", "negative", "batch_size", "vocab_size", "size", "k", "n", "top", "repeats",
@@ -69,7 +68,7 @@ PROBABILITIES = {"alpha", "progress_fraction", "momentum", "probability"}
 ANY_INT = {"pad"}
 # functions whose array argument takes any shape (elementwise), so no shape is wrong
 ANY_SHAPE = {"nlpcourse.mlp.d_relu", "nlpcourse.mlp.d_sigmoid", "nlpcourse.mlp.d_tanh", "nlpcourse.mlp.relu",
-             "nlpcourse.mlp.sigmoid", "nlpcourse.functional.sigmoid", "nlpcourse.functional.log_sigmoid",
+             "nlpcourse.functional.sigmoid", "nlpcourse.functional.log_sigmoid",
              "nlpcourse.functional.logsumexp", "nlpcourse.functional.softmax", "nlpcourse.functional.log_softmax",
              "nlpcourse.mlp.language_model.perplexity",
              # the torch references of layer 2 take tensors and leave the checking to the numpy versions
@@ -257,10 +256,8 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.linear_maps.figures.draw_layer": lambda: {"A": np.eye(2)},
     "nlpcourse.mlp.make_moons": lambda: {"n": 20},
     "nlpcourse.mlp.make_spirals": lambda: {"n": 30},
-    "nlpcourse.mlp.linear_weights": lambda: {"d_in": 2, "d_out": 3},
     "nlpcourse.mlp.Linear": lambda: {"d_in": 2, "d_out": 3},
     "nlpcourse.mlp.BatchNorm": lambda: {"d": 3},
-    "nlpcourse.mlp.check_labels": lambda: {"y": np.array([0, 1]), "k": 2},
     "nlpcourse.mlp.mlp": lambda: {"sizes": (2, 3, 2)},
     "nlpcourse.mlp.figures.draw_decision_boundaries": lambda: {
         "panels": [(nlpcourse.mlp.mlp((2, 2)), *nlpcourse.mlp.make_moons(10), "t")]},
@@ -292,12 +289,9 @@ VALID: dict[str, Callable[[], dict]] = {
         "emb": _emb(), "analogies": __import__("pandas").DataFrame({c: [c] for c in "abcd"})},
     "nlpcourse.mlp.figures.draw_decision_boundary": lambda: dict(zip(("model", "X", "y"), (
         nlpcourse.mlp.mlp((2, 2)), *nlpcourse.mlp.make_moons(10)), strict=True)),
-    "nlpcourse.mlp.sentiment.split_indices": lambda: {"y": np.array([0, 1] * 5)},
-    "nlpcourse.mlp.sentiment.sentiment_run": lambda: {**_pooled(), "fine_tune": False, "epochs": 1},
     "nlpcourse.mlp.sentiment.sentiment_cv": lambda: {**_pooled(), "fine_tune": False, "epochs": 1, "folds": 2},
     "nlpcourse.mlp.train.torch_sgd_arguments": lambda: {"lr": 0.1, "alpha": 0.9},
-    "nlpcourse.mlp.train.make_optimizer": lambda: {"name": "momentum", "lr": 0.1},
-    "nlpcourse.mlp.train.nudged_final_losses": lambda: dict(zip(("X", "y"), nlpcourse.mlp.make_moons(10), strict=True))
+    "nlpcourse.mlp.train.nudged_loss_curves": lambda: dict(zip(("X", "y"), nlpcourse.mlp.make_moons(10), strict=True))
     | {"sizes": (2, 2), "activation": "tanh", "lr": 0.1, "starts": 2, "epochs": 1, "batch_size": 5},
     "nlpcourse.functional.logsumexp": lambda: {"z": np.zeros((2, 3))},
     "nlpcourse.functional.softmax": lambda: {"z": np.zeros((2, 3))},
