@@ -23,9 +23,9 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
+from coursetools.bench import emit
 from nlpcourse import device, torch_threads
 from nlpcourse.attention.train import MultiHeadAttention
-from coursetools.bench import emit
 
 
 def best_times(fns: dict[str, Callable[[], object]], repeats: int, sync: Callable[[], None]) -> dict[str, float]:

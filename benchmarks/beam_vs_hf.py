@@ -24,8 +24,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from nlpcourse import torch_threads
 from coursetools.bench import emit
+from nlpcourse import torch_threads
 from nlpcourse.decoding import count_sequences, counting, exhaustive_decode, generate, random_step
 from nlpcourse.decoding.hf import hf_generate, reference_problem
 

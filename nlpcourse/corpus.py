@@ -21,6 +21,7 @@ import torch
 
 from . import validate
 from .data import Vocab
+from .perturb import nudge
 
 __all__ = ["encode_corpus", "keep_probabilities", "epoch_pairs", "unigram_noise", "NegativeSampler",
            "linear_lr", "init_embeddings", "TrainConfig"]
@@ -215,7 +216,7 @@ def init_embeddings(n_words: int, n_outputs: int, dim: int, seed: int = 0, devic
     if dtype not in (torch.float32, torch.float64):
         raise TypeError(f"dtype: expected torch.float32 or torch.float64, got {dtype!r}")
     gen = torch.Generator().manual_seed(validate.non_negative_int(seed, "seed"))
-    W = ((torch.rand(n_words, dim, generator=gen, dtype=torch.float32) - 0.5) / dim).to(device, dtype)
+    W = nudge(((torch.rand(n_words, dim, generator=gen, dtype=torch.float32) - 0.5) / dim).to(device, dtype))
     C = torch.zeros(n_outputs, dim, dtype=dtype, device=device)
     return W, C
 

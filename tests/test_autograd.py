@@ -420,15 +420,15 @@ def _tanh_answer(x):
 
 
 def test_check_tanh_gate_accepts_the_right_gate_and_it_equals_the_engines(capsys):
-    assert checks.check_tanh_gate(_tanh_answer) is True
+    assert checks.check_tanh_gate(_tanh_answer)
     assert "✅" in capsys.readouterr().out
-    assert checks.check_tanh_gate(lambda x: x.tanh()) is True  # the engine's own gate, for comparison
+    assert checks.check_tanh_gate(lambda x: x.tanh())  # the engine's own gate, for comparison
 
 
 @pytest.mark.parametrize("k", range(len(checks.TANH_MISTAKES)))
 def test_check_tanh_gate_every_hint_fires_for_its_mistake(capsys, k):
     wrong, hint = checks.TANH_MISTAKES[k]
-    assert checks.check_tanh_gate(wrong) is False
+    assert not checks.check_tanh_gate(wrong)
     out = capsys.readouterr().out
     assert hint in out
     assert "1 - t * t" not in out and "1 − t²" not in out and "1 − tanh" not in out  # never the answer
@@ -447,7 +447,7 @@ def _stub(x):
     (lambda x: x._gate(math.tan(x.data), (x,), "tanh", lambda: (1 / math.cos(x.data) ** 2,)), "disagree with torch"),
 ])
 def test_check_tanh_gate_other_answers(capsys, student, message):
-    assert checks.check_tanh_gate(student) is False
+    assert not checks.check_tanh_gate(student)
     assert message in capsys.readouterr().out
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import validate
 from ..functional import log_softmax, sigmoid
+from ..perturb import nudge
 
 if TYPE_CHECKING:
     import scipy.sparse
@@ -106,8 +107,8 @@ class Layer:
 
 def linear_weights(d_in: int, d_out: int, init: str = "random", seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """W (d_out, d_in) ~ N(0, 1/d_in) ("random"), all 0 ("zeros") or all 0.5 ("constant"); b = 0 (d_out,)."""
-    if init == "random":
-        W = np.random.default_rng(seed).standard_normal((d_out, d_in)) / np.sqrt(d_in)
+    if init == "random":  # nudged by the perturbation switch; a constant init stays exactly symmetric
+        W = nudge(1 / np.sqrt(d_in) * np.random.default_rng(seed).standard_normal((d_out, d_in)))
     else:
         W = np.full((d_out, d_in), 0.0 if init == "zeros" else 0.5)
     return W, np.zeros(d_out)
@@ -380,7 +381,8 @@ class MeanPool(Layer):
 
     def __init__(self, vectors: np.ndarray, trainable: bool = True) -> None:
         super().__init__()
-        vectors = validate.float_array(vectors, "vectors", ndim=2).copy()
+        vectors = validate.float_array(vectors, "vectors", ndim=2)
+        vectors = nudge(vectors) if trainable else vectors.copy()  # fine-tuned: starting parameters
         self.size_in, self.size_out = vectors.shape
         self.trainable = trainable
         self.params = {"E": vectors} if trainable else {}

@@ -29,6 +29,7 @@ import numpy as np
 from .. import torch_threads, validate
 from ..data import Vocab, corpus_path, tokenize
 from ..functional import log_softmax
+from ..perturb import nudge
 from . import Linear, SoftmaxCrossEntropy, Tanh, linear_weights
 
 if TYPE_CHECKING:
@@ -228,7 +229,7 @@ class FixedWindowLM:
         V = len(vocab)
         W, b = linear_weights(n * dim, hidden, seed=seed + 1)
         U, c = linear_weights(hidden, V, seed=seed + 2)
-        self.params = {"E": 0.1 * rng.standard_normal((V, dim)), "W": W, "b": b, "U": U, "c": c}
+        self.params = {"E": nudge(0.1 * rng.standard_normal((V, dim))), "W": W, "b": b, "U": U, "c": c}
 
     @property
     def dim(self) -> int:
@@ -372,7 +373,8 @@ def train_window_lm(model: FixedWindowLM, contexts: np.ndarray, targets: np.ndar
         raise ValueError(f"patience: early stopping watches the validation perplexity; pass val "
                          f"(got patience={cfg.patience} and no val)")
     gen = torch.Generator().manual_seed(cfg.seed)
-    params = {k: torch.tensor(v, dtype=torch.float32, requires_grad=True) for k, v in model.params.items()}
+    # float32 from here: the perturbation switch nudges the starting parameters at float32's rounding
+    params = {k: nudge(torch.tensor(v, dtype=torch.float32)).requires_grad_() for k, v in model.params.items()}
     opt = torch.optim.Adam(params.values(), lr=cfg.lr)
     ctx_t, tgt_t = torch.as_tensor(contexts), torch.tensor(np.asarray(targets, dtype=np.int64))
     history: dict = {"train_loss": [], "val_perplexity": [], "best_epoch": None}

@@ -32,6 +32,7 @@ import torch
 from .. import validate
 from ..functional import log_sigmoid, logsumexp, sigmoid, softmax
 from ..gradcheck import GradCheck, check_gradients
+from ..perturb import nudge
 
 __all__ = [
     "context_words", "skipgram_pairs", "skipgram_pairs_corpus", "cbow_examples",
@@ -166,7 +167,7 @@ def init_params(vocab_size: int, dim: int, seed: int = 0, scale: float = 0.1) ->
     dim = validate.positive_int(dim, "dim")
     scale = validate.positive_float(scale, "scale")
     rng = np.random.default_rng(validate.non_negative_int(seed, "seed"))
-    return scale * rng.standard_normal((vocab_size, dim)), scale * rng.standard_normal((vocab_size, dim))
+    return nudge(scale * rng.standard_normal((vocab_size, dim))), nudge(scale * rng.standard_normal((vocab_size, dim)))
 
 
 def one_hot(i: int, size: int) -> np.ndarray:

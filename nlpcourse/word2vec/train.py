@@ -31,6 +31,7 @@ from ..corpus import (
 )
 from ..data import Vocab, load_similarity, porter_stem
 from ..evaluation import Embeddings, word_similarity
+from ..perturb import nudge
 
 __all__ = [
     "sgns_batch_loss", "sgns_batch_step", "sgns_pool_step", "SGNSConfig", "train_sgns",
@@ -252,9 +253,12 @@ def train_gensim(sentences: list[list[str]], config: SGNSConfig | None = None, *
 
     c = SGNSConfig.make(config, **overrides)
     workers = validate.positive_int(workers, "workers")
-    model = Word2Vec(sentences, vector_size=c.dim, window=c.window, negative=c.negative, hs=0, sg=1,
+    model = Word2Vec(vector_size=c.dim, window=c.window, negative=c.negative, hs=0, sg=1,
                      epochs=c.epochs, min_count=c.min_count, sample=c.sample, alpha=c.lr, min_alpha=c.min_lr,
                      ns_exponent=c.alpha, seed=c.seed, workers=workers)
+    model.build_vocab(sentences)  # what Word2Vec(sentences, ...) does, split to nudge the starting vectors
+    nudge(model)
+    model.train(sentences, total_examples=model.corpus_count, epochs=model.epochs)
     return Embeddings.from_gensim(model.wv)
 
 
