@@ -391,6 +391,7 @@ def test_pooling_matrix_is_mean_of_known_word_vectors():
     before = E.copy()
     train(model, P, np.array([0, 1, 1]), Adam(0.1), epochs=2, batch_size=2)
     assert not np.allclose(model.layers[0].E, before)
+    assert np.array_equal(E, before)  # fine-tuning trains a copy: the table every fold shares is unchanged
     with pytest.raises(ValueError, match=r"X: expected shape \(N, 3\)"):
         model.forward(np.zeros((2, 4)))
 

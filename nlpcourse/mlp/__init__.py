@@ -381,8 +381,8 @@ class MeanPool(Layer):
 
     def __init__(self, vectors: np.ndarray, trainable: bool = True) -> None:
         super().__init__()
-        vectors = validate.float_array(vectors, "vectors", ndim=2)
-        vectors = nudge(vectors) if trainable else vectors.copy()  # fine-tuned: starting parameters
+        vectors = validate.float_array(vectors, "vectors", ndim=2).copy()  # its own copy: training writes into it
+        vectors = nudge(vectors) if trainable else vectors  # fine-tuned: starting parameters
         self.size_in, self.size_out = vectors.shape
         self.trainable = trainable
         self.params = {"E": vectors} if trainable else {}

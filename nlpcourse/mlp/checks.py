@@ -13,7 +13,7 @@ import io
 import numpy as np
 
 from .. import validate
-from ..exercise import check_function
+from ..exercise import Verdict, check_function
 from ..functional import softmax
 
 __all__ = ["check_softmax_ce_backward", "check_linear_backward", "check_torch_lr"]
@@ -64,7 +64,7 @@ SOFTMAX_CE_MISTAKES = [
 ]
 
 
-def check_softmax_ce_backward(softmax_ce_backward: object) -> bool:
+def check_softmax_ce_backward(softmax_ce_backward: object) -> Verdict:
     """Exercise 05.1: ``softmax_ce_backward(scores (N, k), y (N,)) -> ∂L/∂scores (N, k)`` for
     L = (1/N) Σₙ −log softmax(scoresₙ)[yₙ], compared with torch autograd on unseen inputs."""
     return check_function(softmax_ce_backward, "softmax_ce_backward", _torch_softmax_ce_backward,
@@ -113,19 +113,19 @@ LINEAR_MISTAKES = [
 ]
 
 
-def check_linear_backward(linear_backward: object) -> bool:
+def check_linear_backward(linear_backward: object) -> Verdict:
     """Exercise 05.2: ``linear_backward(X (N, d_in), W (d_out, d_in), dZ (N, d_out)) -> (dX, dW, db)`` for
     Z = X Wᵀ + b, compared with torch autograd: first on square inputs (where each typical mistake has the
     right shape, so its hint fires), then on rectangular ones."""
     quiet = io.StringIO()
     with contextlib.redirect_stdout(quiet):
         ok = check_function(linear_backward, "linear_backward", _torch_linear_backward, linear_cases(True),
-                            LINEAR_MISTAKES, atol=1e-10, rtol=1e-9)
+                            LINEAR_MISTAKES, output_names=("dX", "dW", "db"), atol=1e-10, rtol=1e-9)
     if not ok:
         print(quiet.getvalue(), end="")
-        return False
+        return ok
     return check_function(linear_backward, "linear_backward", _torch_linear_backward, linear_cases(False),
-                          LINEAR_MISTAKES, atol=1e-10, rtol=1e-9,
+                          LINEAR_MISTAKES, output_names=("dX", "dW", "db"), atol=1e-10, rtol=1e-9,
                           success="dX = dZ W, dW = dZᵀ X, db = Σₙ dZₙ — equal to torch autograd on every test input.")
 
 
@@ -152,7 +152,7 @@ TORCH_LR_MISTAKES = [
 ]
 
 
-def check_torch_lr(torch_lr: object) -> bool:
+def check_torch_lr(torch_lr: object) -> Verdict:
     """Exercise 05.3: ``torch_lr(gamma, alpha)``, the lr for which torch's SGD(momentum=alpha, dampening=0)
     follows the lecture's Momentum(gamma, alpha) step for step, checked on unseen (γ, α)."""
     return check_function(torch_lr, "torch_lr", _torch_lr, torch_lr_cases(), TORCH_LR_MISTAKES,

@@ -70,13 +70,15 @@ def _stratified_prefix(y: np.ndarray, size: int, seed: int) -> np.ndarray:
 
 def sentiment_cv(P: np.ndarray | scipy.sparse.spmatrix, y: np.ndarray, vectors: np.ndarray, *, fine_tune: bool,
                  zero_inputs: bool = False, folds: int = 5, seeds: tuple[int, ...] = (0,), hidden: int = 16,
-                 epochs: int = 60, lr: float = 3e-2, train_size: int | None = None) -> dict[str, object]:
+                 epochs: int = 60, lr: float = 3e-2, train_size: int | None = None,
+                 progress: str | None = None) -> dict[str, object]:
     """k-fold cross-validation of MeanPool(vectors) → Linear → tanh → Linear (full-batch Adam), once per seed.
 
     P (N, V) and vectors (V, D) come from ``pooling_matrix``; every example is predicted once per seed, by the
     model of the fold that held it out. ``train_size``: each fold's model trains on only that many of its
     training examples (a stratified subset), for a learning curve. ``zero_inputs``: the input-independent
-    baseline. Returns {"correct": [held-out correct of N, per seed], "n": N, "train": mean training accuracy}.
+    baseline. ``progress``: a tqdm bar with this label.
+    Returns {"correct": [held-out correct of N, per seed], "n": N, "train": mean training accuracy}.
     """
     y = validate.int_array(y, "y", ndim=1)
     vectors = validate.float_array(vectors, "vectors", shape=(P.shape[1], None))
@@ -86,9 +88,12 @@ def sentiment_cv(P: np.ndarray | scipy.sparse.spmatrix, y: np.ndarray, vectors: 
     lr = validate.positive_float(lr, "lr")
     if train_size is not None:
         train_size = validate.integer(train_size, "train_size", low=2, high=len(y) - -(-len(y) // folds))
+    from tqdm.auto import tqdm
+
     X = P * 0.0 if zero_inputs else P
     d, k = vectors.shape[1], int(y.max()) + 1
     correct, train_acc = [], []
+    bar = tqdm(total=len(seeds) * folds, desc=progress, disable=progress is None)
     for seed in seeds:
         right = 0
         for f, test in enumerate(stratified_folds(y, folds, seed)):
@@ -100,5 +105,7 @@ def sentiment_cv(P: np.ndarray | scipy.sparse.spmatrix, y: np.ndarray, vectors: 
             train(model, X[tr], y[tr], Adam(lr), epochs=epochs, batch_size=len(tr))  # full batch
             right += int((model.predict(X[test]) == y[test]).sum())
             train_acc.append(accuracy(model, X[tr], y[tr]))
+            bar.update()
         correct.append(right)
+    bar.close()
     return {"correct": correct, "n": len(y), "train": float(np.mean(train_acc))}
