@@ -36,8 +36,6 @@ import ast
 import functools
 import json
 import os
-import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -53,15 +51,17 @@ import pandas as pd
 from nbconvert.preprocessors import ClearOutputPreprocessor
 
 from coursetools import tap
+from coursetools.sandbox import DEFAULT_LIMITS, Limits, _environment, _kill, run_sandboxed, sandbox_problem
 from coursetools.student import META, analyse, course_notebooks, exit_code, student_edition
 from nlpcourse import exercise
 from nlpcourse.exercise import MISSING, RIGHT, WRONG
 
 STATUSES = ("passed", "failed", "not answered", "error")
 GRADER = "nlpcourse-grader"  # tag of the cells the grader writes
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ("nlpcourse", "coursetools", "data")  # what of the checkout the sandbox sees (read-only)
-MAX_NOTEBOOK = 64 << 20  # bytes: an executed notebook larger than this is not read
+
+
+class SandboxUnavailable(ValueError):
+    """This machine cannot make the grading sandbox (the message says why and what to do)."""
 
 
 @dataclass(frozen=True)
@@ -76,21 +76,6 @@ class Grade:
     file: str  # the submitted file, relative to the submissions folder
     points: float = 0.0  # earned
     max_points: float = 1.0
-
-
-class SandboxUnavailable(ValueError):
-    """This machine cannot make the grading sandbox (the message says why and what to do)."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one submission may use in its sandbox."""
-
-    memory: int = 4 << 30  # bytes: the sandbox's memory (cgroup) and each process's address space
-    tasks: int = 256  # processes and threads
-    cpu: int = 1200  # CPU seconds per process
-    file_size: int = MAX_NOTEBOOK  # bytes per file written
-    tmp: int = 256 << 20  # bytes of the private /tmp
 
 
 # --- the grading copy ----------------------------------------------------------------------------------------------
@@ -153,20 +138,6 @@ def grading_copy(submission: nbformat.NotebookNode, template: nbformat.NotebookN
 # --- running one notebook ----------------------------------------------------------------------------------------
 
 
-def _kill(pgid: object) -> None:
-    if isinstance(pgid, int) and pgid > 0:
-        try:
-            os.killpg(pgid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-
-def _environment() -> dict[str, str]:
-    return {"PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0"), "HF_HUB_OFFLINE": "1",
-            "TRANSFORMERS_OFFLINE": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-            "OPENBLAS_NUM_THREADS": "1"}
-
-
 def execute(src: Path, dest: Path, *, timeout: int, cell_timeout: int, cwd: Path) -> str | None:
     """Run a *trusted* notebook ``src`` (the course's own: tests, the solved edition) in a worker process and its
     own kernel, without a sandbox; the executed notebook lands in ``dest``.
@@ -194,234 +165,6 @@ def execute(src: Path, dest: Path, *, timeout: int, cell_timeout: int, cwd: Path
         tail = log.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
         return f"the grader's worker failed (exit {worker.returncode}: {tail[0]})"
     return None
-
-
-# --- the sandbox ---------------------------------------------------------------------------------------------------
-
-
-def _ro(path: Path, inside: str | None = None) -> list[str]:
-    """bwrap arguments binding ``path`` read-only (at ``inside``, default its own path), parents made 0755."""
-    inside = inside or str(path)
-    parents = [str(p) for p in reversed(Path(inside).parents) if str(p) != "/"]
-    return [*(a for p in parents for a in ("--perms", "0755", "--dir", p)), "--ro-bind", str(path), inside]
-
-
-def sandbox_command(run: Path, uid: int, argv: list[str], limits: Limits) -> list[str]:
-    """The bwrap command line that runs ``argv`` (paths as the sandbox sees them) for one submission.
-
-    The sandbox sees: /usr (and the /bin, /lib links), the dynamic loader's cache and fonts of /etc, the Python
-    installation and its environment (read-only, at their own paths / ``/venv``), ``/course/{nlpcourse,
-    coursetools,data}`` (read-only), ``/grading`` = ``run`` (its own folder, writable), a private ``/tmp``, its own
-    /proc and a minimal /dev. It runs as ``uid`` (no capabilities, no new privileges) in new PID, network, IPC, UTS
-    and cgroup namespaces; it dies with the grader.
-    """
-    args = ["bwrap", *([] if os.geteuid() == 0 else ["--unshare-user"]), "--unshare-pid", "--unshare-net",
-            "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-            "--die-with-parent", "--new-session", "--ro-bind", "/usr", "/usr"]
-    for link in ("bin", "lib", "lib64", "sbin"):
-        if Path(f"/{link}").is_symlink():
-            args += ["--symlink", os.readlink(f"/{link}"), f"/{link}"]
-        elif Path(f"/{link}").is_dir():
-            args += ["--ro-bind", f"/{link}", f"/{link}"]
-    for etc in ("/etc/ld.so.cache", "/etc/fonts", "/etc/localtime"):
-        if Path(etc).exists():
-            args += ["--ro-bind", etc, etc]
-    base = Path(sys.base_prefix).resolve()
-    if not str(base).startswith("/usr"):
-        args += _ro(base)
-    if sys.prefix != sys.base_prefix:
-        args += _ro(Path(sys.prefix), "/venv")
-    for name in SHARED:
-        if (ROOT / name).exists():
-            args += _ro(ROOT / name, f"/course/{name}")
-    args += ["--bind", str(run), "/grading", "--perms", "1777", "--size", str(limits.tmp), "--tmpfs", "/tmp",
-             "--proc", "/proc", "--dev", "/dev", "--chdir", "/grading/cwd", "--clearenv"]
-    python_bin = "/venv/bin" if sys.prefix != sys.base_prefix else str(Path(sys.executable).parent)
-    env = {**_environment(), "PYTHONPATH": "/course", "HOME": "/tmp", "PATH": f"{python_bin}:/usr/bin:/bin",
-           "MPLCONFIGDIR": "/grading/mplconfig", "JUPYTER_RUNTIME_DIR": "/tmp/jupyter", "IPYTHONDIR": "/tmp/ipython",
-           "MPLBACKEND": "agg", "LANG": "C.UTF-8"}
-    for key, value in env.items():
-        args += ["--setenv", key, value]
-    setpriv = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs",
-               "--inh-caps=-all", "--bounding-set=-all", "--"]
-    return [*args, *setpriv, *argv]
-
-
-def _cgroup_roots() -> dict[str, Path]:
-    """Writable cgroup v1 ``memory`` and ``pids`` hierarchies (or the v2 root), where this system has them."""
-    v2 = Path("/sys/fs/cgroup")
-    if (v2 / "cgroup.controllers").exists() and os.access(v2, os.W_OK):
-        return {"v2": v2}
-    found = {name: v2 / name for name in ("memory", "pids") if os.access(v2 / name, os.W_OK)}
-    return found if len(found) == 2 else {}
-
-
-class Cgroup:
-    """A cgroup for one sandbox: its memory (no swap) and task count bounded; every task killed on ``close``."""
-
-    def __init__(self, name: str, limits: Limits) -> None:
-        self.paths: list[Path] = []
-        roots = _cgroup_roots()
-        try:
-            if "v2" in roots:
-                path = roots["v2"] / name
-                path.mkdir()
-                self.paths.append(path)
-                (path / "memory.max").write_text(str(limits.memory))
-                (path / "memory.swap.max").write_text("0")
-                (path / "pids.max").write_text(str(limits.tasks))
-            elif roots:
-                for kind, files in (("memory", {"memory.limit_in_bytes": limits.memory}),
-                                    ("pids", {"pids.max": limits.tasks})):
-                    path = roots[kind] / name
-                    path.mkdir()
-                    self.paths.append(path)
-                    for file, value in files.items():
-                        (path / file).write_text(str(value))
-                swap = roots["memory"] / name / "memory.memsw.limit_in_bytes"
-                if swap.exists():
-                    swap.write_text(str(limits.memory))
-        except OSError:
-            self.close()
-            self.paths = []
-
-    def join(self) -> None:
-        """Move the calling process (the sandbox's first, before exec) into the cgroup."""
-        for path in self.paths:
-            (path / "cgroup.procs").write_text(str(os.getpid()))
-
-    def close(self) -> None:
-        for path in self.paths:
-            for _ in range(50):
-                try:
-                    pids = [int(p) for p in (path / "cgroup.procs").read_text().split()]
-                except OSError:
-                    break
-                for pid in pids:
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except OSError:
-                        pass
-                try:
-                    path.rmdir()
-                    break
-                except OSError:
-                    import time
-
-                    time.sleep(0.1)
-
-
-@functools.cache
-def sandbox_problem() -> str | None:
-    """Why this machine cannot make the grading sandbox (None when it can): bwrap and setpriv present, a sandbox
-    with an unprivileged uid and no network that starts Python."""
-    for tool, package in (("bwrap", "bubblewrap"), ("setpriv", "util-linux")):
-        if not shutil.which(tool):
-            return f"`{tool}` is not installed (Debian package `{package}`; `make grade` installs it)"
-    with tempfile.TemporaryDirectory(prefix="nlpcourse-probe-") as tmp:
-        run = Path(tmp)
-        (run / "cwd").mkdir()
-        os.chown(run, 61999, 61999) if os.geteuid() == 0 else None
-        os.chown(run / "cwd", 61999, 61999) if os.geteuid() == 0 else None
-        code = "import os, socket; print(os.getuid(), socket.if_nameindex())"
-        cmd = sandbox_command(run, 61999 if os.geteuid() == 0 else os.getuid(), [_python(), "-c", code], Limits())
-        try:
-            done = subprocess.run(cmd, capture_output=True, timeout=60)
-        except (OSError, subprocess.TimeoutExpired) as err:
-            return f"bwrap could not start ({err})"
-        if done.returncode != 0:
-            return f"bwrap could not make the sandbox: {done.stderr.decode(errors='replace').strip()[-300:]}"
-        if done.stdout.decode().split()[:1] == ["0"]:
-            return "the sandbox would run as root (grade as root so that it can switch to an unprivileged uid)"
-        if "eth" in done.stdout.decode() or done.stdout.decode().count("(") > 1:
-            return "the sandbox has a network interface besides its own loopback"
-    return None
-
-
-def _python() -> str:
-    return "/venv/bin/python" if sys.prefix != sys.base_prefix else sys.executable
-
-
-def run_sandboxed(src: Path, run: Path, *, timeout: int, cell_timeout: int, limits: Limits, uid: int,
-                  sandbox: bool = True) -> tuple[nbformat.NotebookNode | None, str | None]:
-    """Execute the grading copy ``src`` in a sandbox of its own (``run``: its folder); return (the executed
-    notebook as read back, or None; why the run stopped early, or None).
-
-    The executed notebook is read only after every process of the sandbox is gone, from a file no other
-    submission could write, and only as data.
-    """
-    for folder in ("cwd", "mplconfig"):
-        (run / folder).mkdir(exist_ok=True)
-    mpl = ROOT / ".venv" / "mplconfig"
-    if mpl.is_dir():
-        shutil.copytree(mpl, run / "mplconfig", dirs_exist_ok=True)
-    shutil.copy(src, run / "graded.ipynb")
-    if sandbox:
-        for path in [run, *run.rglob("*")]:
-            os.chown(path, uid, uid) if os.geteuid() == 0 else None
-        argv = [_python(), "-m", "coursetools.worker", "/grading/graded.ipynb",
-                "/grading/executed.ipynb", "--cell-timeout", str(cell_timeout), "--cwd", "/grading/cwd"]
-        cmd = sandbox_command(run, uid if os.geteuid() == 0 else os.getuid(), argv, limits)
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-    else:
-        cmd = [sys.executable, "-m", "coursetools.worker", str(run / "graded.ipynb"),
-               str(run / "executed.ipynb"), "--cell-timeout", str(cell_timeout), "--cwd", str(run / "cwd")]
-        env = {**os.environ, **_environment()}
-    group = Cgroup(f"nlpcourse-grade-{os.getpid()}-{uid}", limits) if sandbox else None
-
-    def confine() -> None:  # in the child, before exec: limits that every process of the sandbox inherits
-        import resource
-
-        if group is not None:
-            group.join()
-        resource.setrlimit(resource.RLIMIT_AS, (limits.memory, limits.memory))
-        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu, limits.cpu))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_size, limits.file_size))
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits.tasks, limits.tasks))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-    stopped = None
-    worker = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                              start_new_session=True, env=env, preexec_fn=confine, cwd=run)
-    try:
-        log, _ = worker.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill(worker.pid)  # bwrap: its PID namespace, and every process in it, dies with it
-        log, _ = worker.communicate()
-        stopped = f"the notebook ran longer than {timeout} s and was stopped"
-    finally:
-        if group is not None:
-            group.close()
-        if not sandbox:
-            status = run / "executed.status.json"
-            try:
-                _kill(json.loads(status.read_text()).get("kernel_pgid"))
-            except (OSError, ValueError, AttributeError):
-                pass
-    executed = _read_back(run / "executed.ipynb")
-    if stopped is None and worker.returncode != 0:
-        tail = log.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
-        stopped = f"the run stopped (exit {worker.returncode}: {tail[0][:200]})"
-    if stopped is None:
-        try:
-            status = json.loads((run / "executed.status.json").read_text()[:10_000])
-            stopped = str(status["error"])[:300] if isinstance(status, dict) and "error" in status else None
-        except (OSError, ValueError):
-            stopped = "the run left no status"
-    if executed is None and stopped is None:
-        stopped = "the run left no readable notebook"
-    return executed, stopped
-
-
-def _read_back(path: Path) -> nbformat.NotebookNode | None:
-    """A notebook the sandbox wrote, read as data: a regular file (no link), at most MAX_NOTEBOOK bytes."""
-    try:
-        if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_NOTEBOOK:
-            return None
-        with open(path, "rb") as f:
-            return nbformat.reads(f.read(MAX_NOTEBOOK).decode("utf-8", errors="replace"), as_version=4)
-    except Exception:  # anything the student's code may have left there
-        return None
 
 
 # --- judging the record ------------------------------------------------------------------------------------------
@@ -462,15 +205,13 @@ def imports(template: nbformat.NotebookNode) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _opaque(type_name: str) -> object:
-    return type(str(type_name)[:60].replace(" ", "_") or "unknown", (), {})()
-
-
 def judge(record: dict, check_source: str, names: list[str], setup: list[str]) -> tuple[str, str]:
     """(status, message) of one check cell, from its record: the course's check re-run in this process on the
     recorded values and outputs (``coursetools.tap.Replay``); nothing the student wrote is executed."""
     if tap.size(record) > tap.MAX_VALUES:
         return "error", "the recorded answers are too large to judge"
+    if str(record.get("raised", "")).startswith("KeyboardInterrupt"):
+        return "error", "the check ran longer than the cell's time limit and was stopped"
     described = record.get("names") if isinstance(record.get("names"), dict) else {}
     namespace: dict = {}
     for statement in setup:
@@ -478,7 +219,6 @@ def judge(record: dict, check_source: str, names: list[str], setup: list[str]) -
             exec(statement, namespace)
         except Exception:  # an import the grader does not need
             pass
-    course = []
     for name in names:
         d = described.get(name)
         kind = d.get("kind") if isinstance(d, dict) else None
@@ -488,20 +228,13 @@ def judge(record: dict, check_source: str, names: list[str], setup: list[str]) -
             namespace[name] = ... if d.get("ellipsis") else None
         elif kind == "function":
             namespace[name] = tap.Stand(name)
-            if d.get("course"):
-                course.append(str(d["course"]))
         elif kind == "value":
             try:
-                namespace[name] = tap._load(d)
-            except (ValueError, TypeError):
+                namespace[name] = tap.decode(d.get("value"))
+            except (ValueError, TypeError, OverflowError):
                 return "error", f"the recorded value of `{name}` is malformed"
-        elif kind == "opaque":
-            namespace[name] = _opaque(d.get("type", "unknown"))
         else:
             return "error", f"the check did not record `{name}` (the run stopped before it)"
-    if course:
-        return "failed", (f"{WRONG}: the answer is the course's own `{course[0]}`, not code of yours: "
-                          "write it yourself (0 points).")
     replay, previous = tap.Replay(record), exercise._tap
     exercise._tap = replay
     printed = StringIO()
@@ -515,8 +248,8 @@ def judge(record: dict, check_source: str, names: list[str], setup: list[str]) -
     finally:
         exercise._tap = previous
     if replay.shortcuts:
-        return "failed", (f"{WRONG}: `{replay.shortcuts[0]}` is the course's own implementation of this exercise; "
-                          "the answer calls it instead of computing it (0 points).")
+        return "failed", (f"{WRONG}: the answer is, or calls, `{replay.shortcuts[0]}`, the course's own "
+                          "implementation of this exercise: write it yourself (0 points).")
     sandbox = [r for r in record.get("reports") or [] if isinstance(r, dict)]
     own = [v for v in replay.verdicts]
     failed = [v.message for v in own if v.status == "failed"]
@@ -627,7 +360,7 @@ def _edition(path: Path, mtime_ns: int) -> tuple[str, dict[str, float]]:
 
 
 def grade_one(student: str, path: Path, course: dict[str, Path], *, timeout: int, cell_timeout: int,
-              workdir: Path, file: str | None = None, limits: Limits = Limits(), uid: int = 61000,
+              workdir: Path, file: str | None = None, limits: Limits = DEFAULT_LIMITS, uid: int = 61000,
               sandbox: bool = True) -> list[Grade]:
     """Grade one submitted notebook: one Grade per exercise of its course notebook.
 
@@ -675,7 +408,7 @@ NO_SANDBOX = ("WARNING: --no-sandbox: submissions run WITHOUT isolation, as this
 
 
 def grade(folder: Path, notebooks: Path = Path("notebooks"), out: Path | None = Path("build/grades"), *,
-          timeout: int = 600, cell_timeout: int = 120, jobs: int = 1, echo=print, limits: Limits = Limits(),
+          timeout: int = 600, cell_timeout: int = 120, jobs: int = 1, echo=print, limits: Limits = DEFAULT_LIMITS,
           sandbox: bool = True) -> pd.DataFrame:
     """Grade every submission of ``folder``; write ``out/grades.csv`` (the gradebook) and ``out/details.csv``;
     print the table. Returns the long table: one row per submitted file × exercise (columns of ``Grade``).
@@ -726,11 +459,13 @@ def grade(folder: Path, notebooks: Path = Path("notebooks"), out: Path | None = 
 
 def gradebook(details: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """One row per student (``student_id``, sorted), a column of points per "notebook: exercise" in course order,
-    ``total``, ``max_points`` (each graded notebook's own exercises) and ``files``; and what was decided for
+    ``total``, ``max_points`` (the points of every exercise of the notebooks graded: each notebook's own list,
+    whoever handed it in; a notebook a student did not hand in counts 0) and ``files``; and what was decided for
     students who handed in one notebook twice.
 
     Of two files of one notebook, the one with more points counts (ties: the later file name); the other is listed.
     """
+    students = sorted(set(details["student"]))  # also those whose file matched no course notebook: 0 points
     details = details[details["exercise"] != "—"] if len(details) else details
     taken, notes = [], []
     for (student, notebook), part in details.groupby(["student", "notebook"], sort=False):
@@ -750,12 +485,12 @@ def gradebook(details: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
             .reindex(columns=columns)) if len(chosen) else pd.DataFrame(columns=columns)
     book = book.fillna(0.0)
     per = chosen.drop_duplicates(["student", "notebook", "exercise"])
-    book["total"] = per.groupby("student")["points"].sum().reindex(book.index).fillna(0.0)
-    book["max_points"] = per.groupby("student")["max_points"].sum().reindex(book.index).fillna(0.0)
-    book["files"] = per.groupby("student")["file"].agg(lambda f: " ".join(dict.fromkeys(f))).reindex(book.index)
-    students = sorted(set(details["student"]) | set(book.index))
-    book = book.reindex(students)
-    book[columns + ["total", "max_points"]] = book[columns + ["total", "max_points"]].fillna(0.0)
+    worth = per.drop_duplicates(["notebook", "exercise"]).set_index(["notebook", "exercise"])["max_points"]
+    book = book.reindex(students).fillna(0.0)
+    book["total"] = book[columns].sum(axis=1)
+    book["max_points"] = float(worth.sum())  # every exercise of every notebook graded: the same for everyone
+    book["files"] = (per.groupby("student")["file"].agg(lambda f: " ".join(dict.fromkeys(f)))
+                     .reindex(book.index).fillna(""))
     book.index.name = "student_id"
     book.columns.name = None
     return book.reset_index(), notes

@@ -162,6 +162,24 @@ def test_replay_judges_recorded_outputs_and_flags_the_courses_own_code(capsys):
     capsys.readouterr()
 
 
+def test_values_travel_as_data_with_their_types():
+    import torch
+
+    value = (np.eye(2, dtype=np.float32), [1, 2.5, True], "relu", {"k": None}, np.int64(3), torch.ones(2), ...)
+    back = tap.decode(tap.encode(value))
+    assert type(back) is tuple and back[1:5] == ([1, 2.5, True], "relu", {"k": None}, np.int64(3))
+    assert back[0].dtype == np.float32 and np.array_equal(back[0], np.eye(2)) and back[6] is ...
+    assert type(back[4]) is np.int64 and torch.equal(back[5], torch.ones(2)) and back[5].dtype == torch.float32
+    assert type(tap.decode(tap.encode(AlwaysEqual()))).__name__ == "AlwaysEqual"  # a stand-in: no method of its
+    with pytest.raises(ValueError):
+        tap.decode({"t": "numpy", "shape": [2], "data": [1.0]})
+
+
+class AlwaysEqual:
+    def __eq__(self, other):
+        return True
+
+
 def test_the_tanh_gate_that_calls_value_tanh_is_flagged(capsys):
     from nlpcourse.autograd import Value, checks
 
@@ -169,7 +187,7 @@ def test_the_tanh_gate_that_calls_value_tanh_is_flagged(capsys):
         import math
 
         t = math.tanh(x.data)
-        return x._gate(t, (x,), "tanh", lambda: (1 - t * t,))
+        return x.gate(t, (x,), "tanh", lambda: (1 - t * t,))
 
     source = "checks.check_tanh_gate(tanh_gate)"
     setup = ["from nlpcourse.autograd import checks"]
@@ -196,7 +214,7 @@ def test_the_gradebook_one_row_per_student_points_and_totals():
     assert list(book["student_id"]) == ["ann", "ben"]
     assert list(book.columns) == ["student_id", f"{NB}: {SOFTMAX}", f"{NB}: {TOTAL}", "04_backprop: grads_fork",
                                   "total", "max_points", "files"]
-    assert list(book.set_index("student_id").loc["ann"])[:5] == [2.0, 0.0, 0.0, 2.0, 3.0]
+    assert list(book.set_index("student_id").loc["ann"])[:5] == [2.0, 0.0, 0.0, 2.0, 4.0]
     assert list(book.set_index("student_id").loc["ben"])[:5] == [0.0, 1.0, 1.0, 2.0, 4.0]
     assert taken == [f"ann · {NB}: 2 files; counted ann/00_tiny.ipynb (2 points), not ann/00_copy.ipynb"]
 
@@ -428,6 +446,19 @@ def test_the_kernel_runs_offline_as_nobody_in_particular(tmp_path):
     assert set(eval(top)) <= {"bin", "course", "dev", "etc", "grading", "lib", "lib64", "proc", "root", "sbin",
                               "tmp", "usr", "venv"}  # /root: only where Python is installed under it
     assert eval(course) == ["coursetools", "data", "nlpcourse"]  # no notebooks, no build/, no tests
+
+
+@needs_sandbox
+def test_a_run_over_time_is_stopped_with_everything_it_started(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import subprocess\nsubprocess.Popen(['sleep', '600'], start_new_session=True)\nwhile True:\n    pass")])
+    nbformat.write(nb, tmp_path / "loop.ipynb")
+    (tmp_path / "run").mkdir()
+    executed, stopped = gr.run_sandboxed(tmp_path / "loop.ipynb", tmp_path / "run", timeout=20, cell_timeout=600,
+                                         limits=gr.Limits(), uid=61998)
+    assert stopped == "the notebook ran longer than 20 s and was stopped"
+    time.sleep(1)
+    assert not [p for p in Path("/proc").iterdir() if p.name.isdigit() and _uid(p) == 61998]
 
 
 def test_refuses_without_a_sandbox_unless_told(monkeypatch, tmp_path, course, edition):
