@@ -223,7 +223,8 @@ STUDENT_API = (
     # ---- 06 attention (nb0607)
     "nlpcourse.attention.LayerNorm",
     "nlpcourse.attention.causal_mask",
-    "nlpcourse.attention.checks.check_softmax_backward",
+    "nlpcourse.attention.checks.check_attention_backward",
+    "nlpcourse.attention.checks.check_self_attention_backward",
     "nlpcourse.attention.checks.check_split_heads",
     "nlpcourse.attention.dot_product_attention",
     "nlpcourse.attention.dot_product_variance",
@@ -232,6 +233,7 @@ STUDENT_API = (
     "nlpcourse.attention.figures.draw_attention_panels",
     "nlpcourse.attention.figures.draw_decoder_step",
     "nlpcourse.attention.figures.draw_explorer",
+    "nlpcourse.attention.figures.draw_gradient_through_depth",
     "nlpcourse.attention.figures.draw_loss",
     "nlpcourse.attention.figures.draw_norms",
     "nlpcourse.attention.figures.draw_positional_encoding",
@@ -246,10 +248,10 @@ STUDENT_API = (
     "nlpcourse.attention.signal.entropy",
     "nlpcourse.attention.signal.kl_divergence",
     "nlpcourse.attention.signal.token_cross_entropy",
-    "nlpcourse.attention.softmax_backward",
     "nlpcourse.attention.softmax_saturation",
     "nlpcourse.attention.thinking_machines",
     "nlpcourse.attention.train.TinyConfig",
+    "nlpcourse.attention.train.gradient_through_depth",
     "nlpcourse.attention.train.sequence_accuracy",
     "nlpcourse.attention.train.train",
     "nlpcourse.attention.widgets.attention_explorer",
@@ -267,7 +269,7 @@ STUDENT_API = (
     "nlpcourse.decoding.BeamConfig",
     "nlpcourse.decoding.checks.check_greedy",
     "nlpcourse.decoding.checks.check_normalised",
-    "nlpcourse.decoding.checks.check_prune",
+    "nlpcourse.decoding.checks.check_beam_step",
     "nlpcourse.decoding.count_sequences",
     "nlpcourse.decoding.diagnose",
     "nlpcourse.decoding.exhaustive_decode",
@@ -641,7 +643,8 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.attention.dot_product_variance": lambda: {"dims": [2, 4], "samples": 10},
     "nlpcourse.attention.softmax_saturation": lambda: {"dims": [2], "samples": 10},
     "nlpcourse.attention.scaled_dot_product_attention": _qkv,
-    "nlpcourse.attention.softmax_backward": lambda: {"d_weights": np.zeros((3, 5)), "weights": np.full((3, 5), 0.2)},
+    "nlpcourse.attention.figures.draw_gradient_through_depth": lambda: {
+        "norms": __import__("pandas").DataFrame({"post-LN": [0.9, 0.95], "pre-LN": [1.2, 1.0]})},
     "nlpcourse.attention.sdpa_backward": lambda: {**_qkv(), "d_out": np.zeros((3, 2)), "weights": np.full((3, 5), 0.2)},
     "nlpcourse.attention.causal_mask": lambda: {"length": 3},
     "nlpcourse.attention.padding_mask": lambda: {"lengths": np.array([1, 3]), "max_length": 3},
@@ -738,7 +741,6 @@ WRONG_SHAPE: dict = {
     "state_dict": "another size",  # built by _wrong_shape: an embed_dim of 4 where the other arguments have 8
     **{("nlpcourse.attention.scaled_dot_product_attention", "q"): np.zeros(4),
        ("nlpcourse.attention.sdpa_backward", "q"): np.zeros(4),
-       ("nlpcourse.attention.softmax_backward", "d_weights"): None,  # the reference shape; weights must match it
        ("nlpcourse.attention.merge_heads", "x"): np.zeros((2, 3, 8)),
        ("nlpcourse.attention.layer_norm", "x"): np.zeros(()),
        ("nlpcourse.attention.figures.heatmap", "rows"): None,  # row labels, not an array
@@ -935,7 +937,6 @@ def test_numpy_ints_are_sizes_in_attention_and_decoding():
     assert A.positional_encoding(i(4), i(8)).shape == (4, 8)
     assert A.split_heads(np.zeros((2, 3, 8)), i(2)).shape == (2, 2, 3, 4)
     assert A.multi_head_attention(**{**_mha(), "num_heads": i(2)})[0].shape == (2, 3, 8)
-    assert A.attention_bias(None, np.zeros((2, 4), bool), i(2), i(2), i(3), i(4)).shape == (2, 1, 1, 4)
     assert type(TinyConfig(embed_dim=i(8), num_heads=i(2), seed=i(3)).embed_dim) is int
     assert EncoderBlock(i(8), i(2), i(16)).linear1.out_features == 16
     assert toy_task("copy", i(2), i(3), i(4), i(0))[0].shape == (2, 3)
