@@ -176,7 +176,6 @@ STUDENT_API = (
     "nlpcourse.mlp.SoftmaxCrossEntropy",
     "nlpcourse.mlp.Tanh",
     "nlpcourse.mlp.checks.check_linear_backward",
-    "nlpcourse.mlp.checks.check_relu_backward",
     "nlpcourse.mlp.checks.check_softmax_ce_backward",
     "nlpcourse.mlp.checks.check_torch_lr",
     "nlpcourse.mlp.d_relu",
@@ -213,7 +212,7 @@ STUDENT_API = (
     "nlpcourse.mlp.train.dead_relu_units",
     "nlpcourse.mlp.train.evaluate",
     "nlpcourse.mlp.train.minibatches",
-    "nlpcourse.mlp.train.nudged_final_losses",
+    "nlpcourse.mlp.train.nudged_loss_curves",
     "nlpcourse.mlp.train.optimizer_path",
     "nlpcourse.mlp.train.torch_sgd_arguments",
     "nlpcourse.mlp.train.train",
@@ -364,7 +363,6 @@ SKIP_CALLABLES = {"nlpcourse.torch_threads",  # a context manager: checks on ent
 # (callable, argument) pairs where the generic bad value is valid there
 VALUE_OK = {("nlpcourse.mlp.stepper.TrainingStepper", "hidden"),  # 0 hidden units: the linear classifier
             ("nlpcourse.mlp.train.TrainConfig", "epochs"),  # 0 epochs: nothing to do
-            ("nlpcourse.mlp.check_labels", "n"),  # 0 labels expected: y's shape is then what is wrong
             ("nlpcourse.mlp.train.TrainConfig", "batch_size"),  # 1 <= batch_size <= N is checked by train
             ("nlpcourse.decoding.checks.reference_normalised", "alpha")}  # a length penalty: any number
 POSITIVE = {"dim", "window", "epochs", "negative", "batch_size", "vocab_size", "size", "k", "n", "top", "repeats",
@@ -387,7 +385,7 @@ PROBABILITIES = {"alpha", "progress_fraction", "momentum", "probability", "top_p
 ANY_INT = {"pad"}
 # functions whose array argument takes any shape (elementwise), so no shape is wrong
 ANY_SHAPE = {"nlpcourse.mlp.d_relu", "nlpcourse.mlp.d_sigmoid", "nlpcourse.mlp.d_tanh", "nlpcourse.mlp.relu",
-             "nlpcourse.mlp.sigmoid", "nlpcourse.functional.sigmoid", "nlpcourse.functional.log_sigmoid",
+             "nlpcourse.functional.sigmoid", "nlpcourse.functional.log_sigmoid",
              "nlpcourse.functional.logsumexp", "nlpcourse.functional.softmax", "nlpcourse.functional.log_softmax",
              "nlpcourse.mlp.language_model.perplexity",
              # the torch references of layer 2 take tensors and leave the checking to the numpy versions
@@ -614,7 +612,7 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.data.Vocab.build": lambda: {"sentences": _sentences()},
     "nlpcourse.mlp.sentiment.sentiment_cv": lambda: {**_pooled(), "fine_tune": False, "epochs": 1, "folds": 2},
     "nlpcourse.mlp.train.torch_sgd_arguments": lambda: {"lr": 0.1, "alpha": 0.9},
-    "nlpcourse.mlp.train.nudged_final_losses": lambda: dict(zip(("X", "y"), nlpcourse.mlp.make_moons(10), strict=True))
+    "nlpcourse.mlp.train.nudged_loss_curves": lambda: dict(zip(("X", "y"), nlpcourse.mlp.make_moons(10), strict=True))
     | {"sizes": (2, 2), "activation": "tanh", "lr": 0.1, "starts": 2, "epochs": 1, "batch_size": 5},
     "nlpcourse.functional.logsumexp": lambda: {"z": np.zeros((2, 3))},
     "nlpcourse.functional.softmax": lambda: {"z": np.zeros((2, 3))},
