@@ -35,3 +35,17 @@ def test_linear_map_update_draws_what_draw_layer_draws(activation):
     for A, b in [([[0.2, -1.9], [1.1, 0.4]], [-1.5, 2.0]), ([[2.0, 0.0], [0.0, 0.1]], [0.0, 0.0])]:
         update_layer(fig, A, b, activation)
         assert_same_picture(fig, draw_layer(A, b, activation))
+
+
+def test_noise_alpha_update_draws_what_draw_noise_distribution_draws():
+    from nlpcourse.data import Vocab, load_corpus
+    from nlpcourse.word2vec.figures import draw_noise_distribution
+    from nlpcourse.word2vec.widgets import update_noise_distribution
+
+    vocab = Vocab.build(load_corpus("lee_background.cor"), min_count=5)
+    fig = draw_noise_distribution(vocab.itos, vocab.counts, 0.75)
+    figure_png(fig)
+    pin_titles(fig)
+    for alpha in (0.0, 0.3, 1.0):
+        update_noise_distribution(fig, vocab.counts, alpha)
+        assert_same_picture(fig, draw_noise_distribution(vocab.itos, vocab.counts, alpha))
