@@ -169,7 +169,7 @@ def test_the_tanh_gate_that_calls_value_tanh_is_flagged(capsys):
         import math
 
         t = math.tanh(x.data)
-        return x._gate(t, (x,), "tanh", lambda: (1 - t * t,))
+        return x.gate(t, (x,), "tanh", lambda: (1 - t * t,))
 
     source = "checks.check_tanh_gate(tanh_gate)"
     setup = ["from nlpcourse.autograd import checks"]
