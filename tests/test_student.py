@@ -186,6 +186,8 @@ def test_a_stored_output_showing_the_solution_is_cleared(tmp_path):
     ("def f(x):  # noqa: F811 (replaces the stub)\n    return x", "def f(x):\n    return x"),
     ("import os  # noqa\nx = 1  # type: ignore[attr]", "import os\nx = 1"),
     ("s = '# not a comment'  # keep", "s = '# not a comment'  # keep"),
+    ("s = '# noqa in a string'", "s = '# noqa in a string'"),
+    ("%timeit f()  # noqa", "%timeit f()"),
 ])
 def test_strip_lint(source, stripped):
     assert st.strip_lint(source) == stripped
