@@ -257,6 +257,8 @@ def prepare(nb: nbformat.NotebookNode, name: str) -> tuple[list[Exercise], list[
             cell.source = FOLD.format(cell.source)
         elif cell.cell_type == "code":
             cell.source = strip_lint(cell.source)
+            if REVEALS in tags(cell):  # its code may show the answer too: collapsed until the student opens it
+                cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
     nb.metadata[META] = {"edition": "student", "notebook": name, "exercises": [ex.id for ex in exercises]}
     return exercises, problems, notes
 

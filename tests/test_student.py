@@ -220,7 +220,13 @@ def test_relative_links():
     assert st.relative_links(text) == ["NOTATION.md", "01_x.ipynb", "fig.png"]
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+# Notebooks with an untagged cell whose stored output shows a solution's line (the build clears it and says so;
+# the owner tags it reveals-answer or shows something else), not strict: it passes once they do.
+KNOWN_UNTAGGED = {"06_attention": "cells 9 and 49 show lines of the attention_backward / split_heads solutions"}
+
+
+@pytest.mark.parametrize("path", [pytest.param(p, marks=[pytest.mark.xfail(reason=KNOWN_UNTAGGED[p.stem])]
+                                               if p.stem in KNOWN_UNTAGGED else [], id=p.stem) for p in NOTEBOOKS])
 def test_notebook_follows_the_exercise_convention(path):
     _, exercises, problems, notes = st.student_edition(path)
     assert not problems, "convention broken:\n" + "\n".join(map(str, problems))
@@ -236,8 +242,11 @@ def test_no_solution_in_the_student_edition(path, edition):
     assert not any(st.SOLUTION in st.tags(c) for c in student.cells)
     assert len(student.cells) == len(instructor.cells) - len(exercises)
     # code and outputs (the task's prose may state what the code must do, e.g. a constant: not scanned here)
+    # (a reveals-answer cell's code is collapsed, "open after you try", like its folded markdown)
+    assert all(c.metadata.get("jupyter", {}).get("source_hidden") for c in student.cells
+               if c.cell_type == "code" and st.REVEALS in st.tags(c))
     seen = "\n".join(" ".join(t.split()) for c in student.cells if c.cell_type == "code"
-                     for t in [c.source, *texts(c)])
+                     for t in [c.source if st.REVEALS not in st.tags(c) else "", *texts(c)])
     for ex in exercises:  # a line the stub gives too (a signature, a comment) is no leak
         for line in st.telling_lines(ex.solution, instructor.cells[ex.exercise_cell].source):
             assert line not in seen, f"{path.stem}: the solution line `{line}` of {ex.id} is in the student edition"
@@ -262,8 +271,7 @@ def test_no_solution_in_the_student_edition(path, edition):
 
 JARGON = re.compile(r"\bnbval\b|#\s*noqa|\bpytest\b", re.IGNORECASE)
 # Notebooks whose student-facing code still names the test machinery (their owners reword those comments).
-KNOWN_JARGON = {name: "a widget/timing cell's comment names nbval" for name in
-                ("01_word2vec", "02_hierarchical_softmax", "03_fasttext", "07_beam_search")}
+KNOWN_JARGON = {"01_word2vec": "a widget/timing cell's comment names nbval"}
 
 
 @pytest.mark.parametrize("path", [pytest.param(p, marks=[pytest.mark.xfail(reason=KNOWN_JARGON[p.stem])]
