@@ -154,6 +154,13 @@ def _seq2seq():
     return Seq2Seq(Seq2SeqConfig(vocab=len(_number_task()), d_model=8, num_heads=2, dim_feedforward=8))
 
 
+@functools.cache
+def _trace():
+    from nlpcourse.transformer.translate import trace
+
+    return trace(_seq2seq(), _number_task(), "twenty one", max_new_tokens=4)
+
+
 def _nn_transformer_state_dict() -> dict:
     return torch.nn.Transformer(8, 2, 1, 1, 16, dropout=0.0, batch_first=True).state_dict()
 
@@ -481,6 +488,11 @@ VALID: dict[str, Callable[[], dict]] = {
                                                         "targets": torch.ones(2, 3, dtype=torch.int64)},
     "nlpcourse.transformer.train.overfit_batch": lambda: {"model": _seq2seq(), "task": _number_task(),
                                                           "numbers": [1, 2]},
+    "nlpcourse.transformer.figures.draw_alignment": lambda: {
+        "trace": _trace(), "human": np.zeros((len(_trace().output) - 1, len(_trace().source)))},
+    "nlpcourse.transformer.figures.draw_step": lambda: {"trace": _trace(), "t": 0, "itos": _number_task().itos},
+    "nlpcourse.transformer.translate.trace": lambda: {"model": _seq2seq(), "task": _number_task(),
+                                                      "text": "twenty one"},
     "nlpcourse.transformer.translate.translate": lambda: {"model": _seq2seq(), "task": _number_task(),
                                                           "numbers": [21]},
     "nlpcourse.decoding.sampling.apply_temperature": lambda: {"scores": torch.zeros(2, 5), "temperature": 2.0},

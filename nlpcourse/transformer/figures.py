@@ -64,14 +64,16 @@ def draw_gradient_norms(norms: Mapping[str, np.ndarray]) -> Figure:
     return fig
 
 
-def draw_alignment(trace: Trace, human: np.ndarray, layer: int = -1, head: int = 0) -> Figure:
-    """The model's cross-attention (one layer and head) beside the alignment a person would draw."""
-    validate.float_array(human, "human", shape=(len(trace.output) - 1, len(trace.source)))
+def draw_alignment(trace: Trace, human: np.ndarray, layer: int | None = None, head: int = 0) -> Figure:
+    """The model's cross-attention (one decoder layer, default the top one, and head) beside the alignment a
+    person would draw."""
+    human = validate.float_array(human, "human", shape=(len(trace.output) - 1, len(trace.source)))
+    layer = len(trace.cross) - 1 if layer is None else validate.index(layer, "layer", len(trace.cross), what="a layer")
+    head = validate.index(head, "head", trace.cross.shape[1], what="a head")
     w = trace.cross[layer, head, : len(trace.output) - 1]  # the </s> step left out: a person aligns words
     fig, axes = new_figure(2, size=(9.0, 3.9))
     heatmap(axes[0], w, trace.output[:-1], trace.source,
-            title=f"model: decoder layer {trace.cross.shape[0] + layer + 1 if layer < 0 else layer + 1}, "
-                  f"head {head + 1}")
+            title=f"model: decoder layer {layer + 1}, head {head + 1}")
     heatmap(axes[1], human, trace.output[:-1], trace.source, title="a person's alignment", cmap="Greens",
             fmt="{:.0f}")
     for ax in axes:

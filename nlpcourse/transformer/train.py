@@ -251,9 +251,9 @@ class TrainConfig:
 
     epochs: int = 40  # at most
     batch_size: int = 64
-    lr: float = 5e-3
+    lr: float = 8e-3
     label_smoothing: float = 0.0  # ε of smoothed_kl
-    patience: int = 5  # stop after this many epochs without a better validation loss
+    patience: int = 3  # stop after this many epochs without a better validation loss
     seed: int = 0  # the batches' order
     threads: int | None = 1
 
