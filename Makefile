@@ -35,8 +35,10 @@ $(STAMP): requirements.txt pyproject.toml
 
 # Localhost only, Jupyter's default token auth. Containers often run as root, which Jupyter refuses unless told.
 ROOT_OK := $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True)
+# The course's JupyterLab settings (jupyter/settings/overrides.json): no "get Jupyter news?" pop-up, no update check.
+LAB := --ServerApp.ip=127.0.0.1 $(ROOT_OK) --LabApp.app_settings_dir=$(CURDIR)/jupyter/settings
 lab: install
-	cd notebooks && ../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(ROOT_OK)
+	cd notebooks && ../$(BIN)/jupyter lab $(LAB)
 
 test: install
 	$(BIN)/python -m pytest tests notebooks $(NBVAL) $(NBTIME)
@@ -101,7 +103,7 @@ $(BROWSER_STAMP): requirements-browser.txt $(STAMP)
 test-browser: install $(BROWSER_STAMP)
 	NLPCOURSE_BROWSER=1 $(BIN)/python -m pytest tests/browser -v -s
 
-.PHONY: student lab-student grade test-student
+.PHONY: student lab-student grade grade-sandbox test-student
 
 # The student edition: build/student/ (solutions removed, check outputs cleared; a notebook you edited is kept,
 # the new version goes beside it as NN_*.updated.ipynb).
@@ -110,15 +112,21 @@ student: install
 
 # JupyterLab on the student edition (built or refreshed first).
 lab-student: student
-	cd build/student && ../../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(ROOT_OK)
+	cd build/student && ../../$(BIN)/jupyter lab $(LAB)
 
 # Grading: make grade SUBMISSIONS=dir/ [JOBS=4] (dir/<student>/*.ipynb or dir/<student>.ipynb) -> build/grades/
-grade: install
+# Each submission runs in a bubblewrap sandbox: Debian's bubblewrap is installed with apt-get if missing (root or
+# sudo the first time). Where no sandbox can be made the grader refuses; GRADE_ARGS=--no-sandbox overrides it.
+grade-sandbox:
+	command -v bwrap >/dev/null || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq bubblewrap; }
+
+grade: install grade-sandbox
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=dir/"; exit 2; }
-	$(BIN)/python -m coursetools.grade "$(SUBMISSIONS)" --notebooks notebooks --out build/grades $(if $(JOBS),--jobs $(JOBS))
+	$(BIN)/python -m coursetools.grade "$(SUBMISSIONS)" --notebooks notebooks --out build/grades $(if $(JOBS),--jobs $(JOBS)) $(GRADE_ARGS)
 
 # The student edition's and the grader's tests (they execute notebooks: a few minutes on 2 cores).
-test-student: install
+test-student: install grade-sandbox
 	$(BIN)/python -m pytest tests/test_student.py tests/test_grade.py
 
 lint: install

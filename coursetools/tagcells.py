@@ -13,24 +13,45 @@ Only ``metadata.tags`` changes: sources, outputs and the file's JSON layout stay
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import sys
 from pathlib import Path
 
 import nbformat
+from IPython.core.inputtransformer2 import TransformerManager
 
-from coursetools.student import CHECK, REVEALS, analyse, revealing, tags
+from coursetools.student import CHECK, EXERCISE, REVEALS, SOLUTION, analyse, bound_names, revealing, tags
+
+
+def checks_names(source: str, names: list[str]) -> bool:
+    """True when the cell calls a ``check*`` function and reads one of ``names`` (``checks.check_fork(g)``)."""
+    try:
+        tree = ast.parse(TransformerManager().transform_cell(source))
+    except SyntaxError:
+        return False
+    calls = any(isinstance(n, ast.Call) and getattr(n.func, "attr", getattr(n.func, "id", "")).startswith("check")
+                for n in ast.walk(tree))
+    return calls and any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(tree))
 
 
 def suggested(nb: nbformat.NotebookNode, name: str) -> dict[int, list[str]]:
-    """{cell index: tags to add} for ``nb``: ``check`` on each exercise's check cells, ``reveals-answer`` on the
-    cells whose stored output shows a line of a solution."""
-    exercises, _, _ = analyse(nb, name)
-    add: dict[int, list[str]] = {}
-    for ex in exercises:
-        for k in ex.check_cells:
-            add.setdefault(k, []).append(CHECK)
-    for note in revealing(nb, exercises, name):
+    """{cell index: tags to add} for ``nb``: ``check`` on the code cells right after each solution that call a
+    ``check*`` function on a name the stub assigns; ``reveals-answer`` on the cells whose stored output shows a
+    line of a solution."""
+    cells, add = nb.cells, {}
+    for k, cell in enumerate(cells):
+        if EXERCISE not in tags(cell) or k + 1 >= len(cells) or SOLUTION not in tags(cells[k + 1]):
+            continue
+        for j in range(k + 2, len(cells)):
+            if cells[j].cell_type != "code" or not checks_names(cells[j].source, bound_names(cell.source)):
+                break
+            add.setdefault(j, []).append(CHECK)
+    marked = nbformat.from_dict(json.loads(json.dumps(nb)))
+    for k, new in add.items():
+        marked.cells[k].metadata["tags"] = [*tags(marked.cells[k]), *new]
+    exercises, _ = analyse(marked, name)
+    for note in revealing(marked, exercises, name):
         if REVEALS not in add.get(note.cell, []):
             add.setdefault(note.cell, []).append(REVEALS)
     return {k: [t for t in new if t not in tags(nb.cells[k])] for k, new in add.items()

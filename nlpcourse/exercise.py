@@ -65,6 +65,12 @@ class Verdict:
 _tap = None
 
 
+def replaying() -> bool:
+    """True while the grader judges recorded answers in its own process: a check's own tests on the student's
+    objects (not on their outputs) ran in the sandbox and cannot run again; skip them (``if not replaying():``)."""
+    return bool(getattr(_tap, "replaying", False))
+
+
 def report(ok: bool, message: str) -> Verdict:
     """Print the verdict line a student sees (✅/❌ and ``message``: a confirmation or a hint, never the answer)."""
     verdict = Verdict("passed" if ok else "failed", message)

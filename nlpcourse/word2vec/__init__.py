@@ -21,8 +21,7 @@ and raises an error naming the argument, what was expected and what it received.
 
 from __future__ import annotations
 
-import math
-import time
+import timeit
 from collections.abc import Sequence
 
 import numpy as np
@@ -430,11 +429,8 @@ def time_naive_softmax(vocab_sizes: Sequence[int], dim: int = 100, repeats: int 
     for v in vocab_sizes:
         v = validate.positive_int(v, "vocab_sizes")
         center, outside = 0.1 * rng.standard_normal(dim), 0.1 * rng.standard_normal((v, dim))
-        best = math.inf
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            naive_softmax_loss_and_grad(center, outside, 0)
-            best = min(best, time.perf_counter() - t0)
+        best = min(timeit.repeat(lambda c=center, o=outside: naive_softmax_loss_and_grad(c, o, 0), number=1,
+                                 repeat=repeats))
         rows.append({"vocab_size": v, "ms_per_example": 1e3 * best, "us_per_word": 1e6 * best / v})
     return pd.DataFrame(rows)
 
