@@ -255,7 +255,9 @@ STUDENT_API = (
     "nlpcourse.attention.train.train",
     "nlpcourse.attention.widgets.attention_explorer",
     # ---- 07's sampling section (nb08)
+    "nlpcourse.decoding.figures.draw_filtered",
     "nlpcourse.decoding.sampling.SamplingConfig",
+    "nlpcourse.decoding.sampling.diversity_vs_likelihood",
     "nlpcourse.decoding.sampling.apply_temperature",
     "nlpcourse.decoding.sampling.filtered_distribution",
     "nlpcourse.decoding.sampling.sample",
@@ -752,6 +754,11 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.decoding.sampling.warp": lambda: {"scores": torch.zeros(2, 5)},
     "nlpcourse.decoding.sampling.filtered_distribution": lambda: {"logp": np.log(np.full(4, 0.25))},
     "nlpcourse.decoding.sampling.sample": _toy_search,
+    "nlpcourse.decoding.sampling.diversity_vs_likelihood": lambda: {
+        "step": nlpcourse.decoding.toy_step(), "prompts": [np.array([[0]])], "settings": {"τ = 1": {}},
+        "max_new_tokens": 3, "eos_token_id": 1, "pad_token_id": 0},
+    "nlpcourse.decoding.figures.draw_filtered": lambda: {"logp": np.log(np.full(4, 0.25)), "words": list("abcd"),
+                                                         "settings": {"τ = 2": {"temperature": 2.0}}},
     "nlpcourse.decoding.sampling.tied_gpt2": lambda: {},  # every bad argument is refused before the import
     "nlpcourse.decoding.sampling.sampling_agreement": lambda: {},  # likewise: checks first
 }
