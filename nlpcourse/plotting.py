@@ -89,12 +89,6 @@ def plot_vectors(ax: Axes, vecs: Sequence[Sequence[float]] | np.ndarray, colors:
     """Arrows from ``origin`` (2,) to each of ``vecs`` (n, 2), with n ``colors`` and optional ``labels`` at the
     tips; returns ax."""
     vecs = np.asarray(vecs, dtype=float)
-    if vecs.ndim != 2 or vecs.shape[1] != 2:
-        raise ValueError(f"vecs: expected shape (n, 2), got {vecs.shape}")
-    if len(colors) != len(vecs):
-        raise ValueError(f"colors: expected {len(vecs)} colours (one per vector), got {len(colors)}")
-    if labels is not None and len(labels) != len(vecs):
-        raise ValueError(f"labels: expected {len(vecs)} labels (one per vector), got {len(labels)}")
     ox, oy = origin
     for k, (vx, vy) in enumerate(vecs):
         ax.annotate("", xy=(ox + vx, oy + vy), xytext=(ox, oy),
@@ -112,8 +106,6 @@ def label_points(ax: Axes, xy: np.ndarray, labels: Sequence[str], colors: Sequen
     down), in the quadrant ``prefer[i]`` (signs (n, 2), default up-right) first, so no two labels overlap;
     a label moved away from its point gets a thin leader line."""
     xy = np.asarray(xy, dtype=np.float64)
-    if xy.ndim != 2 or xy.shape[1] != 2 or len(labels) != len(xy):
-        raise ValueError(f"xy, labels: expected (n, 2) points and n labels, got xy {xy.shape} and {len(labels)} labels")
     ax.apply_aspect()
     pts = ax.transData.transform(xy) * 72.0 / ax.figure.dpi  # in points
     prefer = np.ones_like(pts) if prefer is None else np.where(np.asarray(prefer) < 0, -1.0, 1.0)

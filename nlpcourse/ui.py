@@ -22,8 +22,6 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image as PILImage
 
-from . import validate
-
 __all__ = ["figure_png", "show_in", "make_buttons", "interactive_figure"]
 
 PAD_INCHES = 0.1  # matplotlib's pad around a "tight" box
@@ -56,16 +54,25 @@ def make_buttons(*names: str, width: str = "110px") -> dict[str, W.Button]:
     return {name: W.Button(description=name, layout=W.Layout(width=width)) for name in names}
 
 
-def interactive_figure(draw: Callable[..., Figure], controls: dict[str, W.ValueWidget],
-                       columns: int = 3) -> W.Widget:
+def interactive_figure(draw: Callable[..., Figure], controls: dict[str, W.ValueWidget], columns: int = 3,
+                       update: Callable[..., None] | None = None) -> W.Widget:
     """``controls`` in rows of ``columns`` above ``draw(**values)``'s figure, shown again on every change.
 
-    draw: a pure function taking one keyword argument per control and returning a Figure. Returns the
-    container (display it as the cell's last expression).
+    draw: a pure function taking one keyword argument per control and returning a Figure. update: optional,
+    ``update(fig, **values)`` changes the artists of the figure ``draw`` made first (set_data, set_text, ...)
+    instead of building a new one — a redraw then costs one render. Returns the container (display it as the
+    cell's last expression).
     """
-    columns = validate.positive_int(columns, "columns")
-    out = W.interactive_output(lambda **values: display(Image(figure_png(draw(**values)), format="png")),
-                               controls)
+    kept: list[Figure] = []
+
+    def show(**values: object) -> None:
+        if update is not None and kept:
+            update(kept[0], **values)
+        else:
+            kept[:] = [draw(**values)]
+        display(Image(figure_png(kept[0]), format="png"))
+
+    out = W.interactive_output(show, controls)
     items = list(controls.values())
     rows = [W.HBox(items[i : i + columns]) for i in range(0, len(items), columns)]
     return W.VBox([*rows, out])
