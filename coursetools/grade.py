@@ -403,8 +403,8 @@ def grade_one(student: str, path: Path, course: dict[str, Path], *, timeout: int
 
 
 NO_SANDBOX = ("WARNING: --no-sandbox: submissions run WITHOUT isolation, as this user, with this machine's files, "
-              "network and memory; a submission can read others, forge nothing it cannot already, but harm the "
-              "machine. Use only for notebooks you trust.")
+              "network and memory: a submission can read the solutions and the other submissions, change files, "
+              "and harm the machine. Use it only for notebooks you trust.")
 
 
 def grade(folder: Path, notebooks: Path = Path("notebooks"), out: Path | None = Path("build/grades"), *,

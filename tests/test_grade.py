@@ -469,6 +469,14 @@ def test_refuses_without_a_sandbox_unless_told(monkeypatch, tmp_path, course, ed
     assert gr.main([str(tmp_path), "--notebooks", str(course), "--out", str(tmp_path / "o")]) == 2
 
 
+def test_no_sandbox_grades_honest_work_and_says_so_loudly(tmp_path, course, edition):
+    nbformat.write(answered(edition, **SOLUTIONS), tmp_path / "ann.ipynb")
+    said: list[str] = []
+    details = gr.grade(tmp_path, course, None, timeout=120, cell_timeout=60, echo=said.append, sandbox=False)
+    assert list(details["status"]) == ["passed"] * 3 and list(details["points"]) == [2.0, 1.0, 1.0]
+    assert said[0] == said[-1] == gr.NO_SANDBOX and "WITHOUT isolation" in gr.NO_SANDBOX
+
+
 def test_bad_arguments(tmp_path, course):
     with pytest.raises(ValueError, match="submissions: expected a folder"):
         gr.grade(tmp_path / "missing", course, None)
