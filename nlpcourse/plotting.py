@@ -124,3 +124,36 @@ def label_points(ax: Axes, xy: np.ndarray, labels: Sequence[str], colors: Sequen
         ax.annotate(label, xy[k], xytext=(dx, dy), textcoords="offset points", ha="left", va="bottom",
                     fontsize=fontsize, color=None if colors is None else colors[k],
                     arrowprops={"arrowstyle": "-", "color": "0.6", "lw": 0.6} if far else None)
+
+
+def layout_problems(fig: Figure, min_points: float = 9.0, display_px: float = 1000.0) -> list[str]:
+    """What makes ``fig`` hard to read on a 1366×768 laptop: text outside the figure, two texts overlapping,
+    text under ``min_points`` at display size (a figure wider than ``display_px`` is shown scaled down).
+
+    Returns one line per problem (empty: the figure is fine); the figure tests assert it is empty.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    frame = fig.bbox
+    scale = min(1.0, display_px / frame.width)
+    hidden = set()  # tick labels matplotlib keeps but does not draw (outside the view, or the axes off)
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if not ax.axison or not lo - 1e-9 * (hi - lo) <= tick.get_loc() <= hi + 1e-9 * (hi - lo):
+                    hidden |= {id(tick.label1), id(tick.label2)}
+    texts = [t for t in fig.findobj(lambda a: hasattr(a, "get_text") and hasattr(a, "get_fontsize"))
+             if t.get_visible() and t.get_text().strip() and id(t) not in hidden]
+    boxes = [(t, t.get_window_extent(renderer)) for t in texts]
+    problems = []
+    for t, b in boxes:
+        if b.x0 < frame.x0 - 1 or b.y0 < frame.y0 - 1 or b.x1 > frame.x1 + 1 or b.y1 > frame.y1 + 1:
+            problems.append(f"outside the figure: {t.get_text()!r}")
+        if t.get_fontsize() * scale < min_points:
+            problems.append(f"{t.get_fontsize() * scale:.1f} pt at display size: {t.get_text()!r}")
+    for i, (t, b) in enumerate(boxes):
+        problems += [f"overlap: {t.get_text()!r} and {u.get_text()!r}" for u, c in boxes[:i] if b.overlaps(c)]
+    return problems

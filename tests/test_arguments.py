@@ -102,9 +102,7 @@ STUDENT_API = (
     "nlpcourse.hsoftmax.HuffmanTree.from_tokens",
     "nlpcourse.hsoftmax.branch_probabilities",
     "nlpcourse.hsoftmax.checks.check_hs_gradient",
-    "nlpcourse.hsoftmax.checks.check_hs_path_loss",
-    "nlpcourse.hsoftmax.checks.check_hs_path_probability",
-    "nlpcourse.hsoftmax.checks.check_hs_shapes",
+    "nlpcourse.hsoftmax.checks.check_huffman",
     "nlpcourse.hsoftmax.checks.check_path_walk",
     "nlpcourse.hsoftmax.figures.draw_lecture_path",
     "nlpcourse.hsoftmax.figures.draw_speed",
@@ -129,7 +127,7 @@ STUDENT_API = (
     "nlpcourse.subwords.char_ngrams",
     "nlpcourse.subwords.check_subword_gradients",
     "nlpcourse.subwords.checks.check_char_ngrams",
-    "nlpcourse.subwords.checks.check_fnv1a",
+    "nlpcourse.subwords.checks.check_fasttext_step",
     "nlpcourse.subwords.collision_table",
     "nlpcourse.subwords.distinct_ngrams",
     "nlpcourse.subwords.figures.draw_collisions",
@@ -147,6 +145,7 @@ STUDENT_API = (
     "nlpcourse.subwords.train.train_fasttext",
     "nlpcourse.subwords.train.train_gensim_fasttext",
     "nlpcourse.subwords.train.train_subword_sgns",
+    "nlpcourse.subwords.train.train_word2vec",
     "nlpcourse.subwords.widgets.ngram_explorer",
     # ---- 04 backprop (nb0004)
     "nlpcourse.autograd.Value",
@@ -177,7 +176,6 @@ STUDENT_API = (
     "nlpcourse.mlp.SoftmaxCrossEntropy",
     "nlpcourse.mlp.Tanh",
     "nlpcourse.mlp.checks.check_linear_backward",
-    "nlpcourse.mlp.checks.check_relu_backward",
     "nlpcourse.mlp.checks.check_softmax_ce_backward",
     "nlpcourse.mlp.checks.check_torch_lr",
     "nlpcourse.mlp.d_relu",
@@ -214,7 +212,7 @@ STUDENT_API = (
     "nlpcourse.mlp.train.dead_relu_units",
     "nlpcourse.mlp.train.evaluate",
     "nlpcourse.mlp.train.minibatches",
-    "nlpcourse.mlp.train.nudged_final_losses",
+    "nlpcourse.mlp.train.nudged_loss_curves",
     "nlpcourse.mlp.train.optimizer_path",
     "nlpcourse.mlp.train.torch_sgd_arguments",
     "nlpcourse.mlp.train.train",
@@ -224,7 +222,8 @@ STUDENT_API = (
     # ---- 06 attention (nb0607)
     "nlpcourse.attention.LayerNorm",
     "nlpcourse.attention.causal_mask",
-    "nlpcourse.attention.checks.check_softmax_backward",
+    "nlpcourse.attention.checks.check_attention_backward",
+    "nlpcourse.attention.checks.check_self_attention_backward",
     "nlpcourse.attention.checks.check_split_heads",
     "nlpcourse.attention.dot_product_attention",
     "nlpcourse.attention.dot_product_variance",
@@ -233,6 +232,7 @@ STUDENT_API = (
     "nlpcourse.attention.figures.draw_attention_panels",
     "nlpcourse.attention.figures.draw_decoder_step",
     "nlpcourse.attention.figures.draw_explorer",
+    "nlpcourse.attention.figures.draw_gradient_through_depth",
     "nlpcourse.attention.figures.draw_loss",
     "nlpcourse.attention.figures.draw_norms",
     "nlpcourse.attention.figures.draw_positional_encoding",
@@ -247,10 +247,10 @@ STUDENT_API = (
     "nlpcourse.attention.signal.entropy",
     "nlpcourse.attention.signal.kl_divergence",
     "nlpcourse.attention.signal.token_cross_entropy",
-    "nlpcourse.attention.softmax_backward",
     "nlpcourse.attention.softmax_saturation",
     "nlpcourse.attention.thinking_machines",
     "nlpcourse.attention.train.TinyConfig",
+    "nlpcourse.attention.train.gradient_through_depth",
     "nlpcourse.attention.train.sequence_accuracy",
     "nlpcourse.attention.train.train",
     "nlpcourse.attention.widgets.attention_explorer",
@@ -268,7 +268,7 @@ STUDENT_API = (
     "nlpcourse.decoding.BeamConfig",
     "nlpcourse.decoding.checks.check_greedy",
     "nlpcourse.decoding.checks.check_normalised",
-    "nlpcourse.decoding.checks.check_prune",
+    "nlpcourse.decoding.checks.check_beam_step",
     "nlpcourse.decoding.count_sequences",
     "nlpcourse.decoding.diagnose",
     "nlpcourse.decoding.exhaustive_decode",
@@ -363,7 +363,6 @@ SKIP_CALLABLES = {"nlpcourse.torch_threads",  # a context manager: checks on ent
 # (callable, argument) pairs where the generic bad value is valid there
 VALUE_OK = {("nlpcourse.mlp.stepper.TrainingStepper", "hidden"),  # 0 hidden units: the linear classifier
             ("nlpcourse.mlp.train.TrainConfig", "epochs"),  # 0 epochs: nothing to do
-            ("nlpcourse.mlp.check_labels", "n"),  # 0 labels expected: y's shape is then what is wrong
             ("nlpcourse.mlp.train.TrainConfig", "batch_size"),  # 1 <= batch_size <= N is checked by train
             ("nlpcourse.decoding.checks.reference_normalised", "alpha")}  # a length penalty: any number
 POSITIVE = {"dim", "window", "epochs", "negative", "batch_size", "vocab_size", "size", "k", "n", "top", "repeats",
@@ -386,7 +385,7 @@ PROBABILITIES = {"alpha", "progress_fraction", "momentum", "probability", "top_p
 ANY_INT = {"pad"}
 # functions whose array argument takes any shape (elementwise), so no shape is wrong
 ANY_SHAPE = {"nlpcourse.mlp.d_relu", "nlpcourse.mlp.d_sigmoid", "nlpcourse.mlp.d_tanh", "nlpcourse.mlp.relu",
-             "nlpcourse.mlp.sigmoid", "nlpcourse.functional.sigmoid", "nlpcourse.functional.log_sigmoid",
+             "nlpcourse.functional.sigmoid", "nlpcourse.functional.log_sigmoid",
              "nlpcourse.functional.logsumexp", "nlpcourse.functional.softmax", "nlpcourse.functional.log_softmax",
              "nlpcourse.mlp.language_model.perplexity",
              # the torch references of layer 2 take tensors and leave the checking to the numpy versions
@@ -613,7 +612,7 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.data.Vocab.build": lambda: {"sentences": _sentences()},
     "nlpcourse.mlp.sentiment.sentiment_cv": lambda: {**_pooled(), "fine_tune": False, "epochs": 1, "folds": 2},
     "nlpcourse.mlp.train.torch_sgd_arguments": lambda: {"lr": 0.1, "alpha": 0.9},
-    "nlpcourse.mlp.train.nudged_final_losses": lambda: dict(zip(("X", "y"), nlpcourse.mlp.make_moons(10), strict=True))
+    "nlpcourse.mlp.train.nudged_loss_curves": lambda: dict(zip(("X", "y"), nlpcourse.mlp.make_moons(10), strict=True))
     | {"sizes": (2, 2), "activation": "tanh", "lr": 0.1, "starts": 2, "epochs": 1, "batch_size": 5},
     "nlpcourse.functional.logsumexp": lambda: {"z": np.zeros((2, 3))},
     "nlpcourse.functional.softmax": lambda: {"z": np.zeros((2, 3))},
@@ -643,7 +642,8 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.attention.dot_product_variance": lambda: {"dims": [2, 4], "samples": 10},
     "nlpcourse.attention.softmax_saturation": lambda: {"dims": [2], "samples": 10},
     "nlpcourse.attention.scaled_dot_product_attention": _qkv,
-    "nlpcourse.attention.softmax_backward": lambda: {"d_weights": np.zeros((3, 5)), "weights": np.full((3, 5), 0.2)},
+    "nlpcourse.attention.figures.draw_gradient_through_depth": lambda: {
+        "norms": __import__("pandas").DataFrame({"post-LN": [0.9, 0.95], "pre-LN": [1.2, 1.0]})},
     "nlpcourse.attention.sdpa_backward": lambda: {**_qkv(), "d_out": np.zeros((3, 2)), "weights": np.full((3, 5), 0.2)},
     "nlpcourse.attention.causal_mask": lambda: {"length": 3},
     "nlpcourse.attention.padding_mask": lambda: {"lengths": np.array([1, 3]), "max_length": 3},
@@ -740,7 +740,6 @@ WRONG_SHAPE: dict = {
     "state_dict": "another size",  # built by _wrong_shape: an embed_dim of 4 where the other arguments have 8
     **{("nlpcourse.attention.scaled_dot_product_attention", "q"): np.zeros(4),
        ("nlpcourse.attention.sdpa_backward", "q"): np.zeros(4),
-       ("nlpcourse.attention.softmax_backward", "d_weights"): None,  # the reference shape; weights must match it
        ("nlpcourse.attention.merge_heads", "x"): np.zeros((2, 3, 8)),
        ("nlpcourse.attention.layer_norm", "x"): np.zeros(()),
        ("nlpcourse.attention.figures.heatmap", "rows"): None,  # row labels, not an array
@@ -937,7 +936,6 @@ def test_numpy_ints_are_sizes_in_attention_and_decoding():
     assert A.positional_encoding(i(4), i(8)).shape == (4, 8)
     assert A.split_heads(np.zeros((2, 3, 8)), i(2)).shape == (2, 2, 3, 4)
     assert A.multi_head_attention(**{**_mha(), "num_heads": i(2)})[0].shape == (2, 3, 8)
-    assert A.attention_bias(None, np.zeros((2, 4), bool), i(2), i(2), i(3), i(4)).shape == (2, 1, 1, 4)
     assert type(TinyConfig(embed_dim=i(8), num_heads=i(2), seed=i(3)).embed_dim) is int
     assert EncoderBlock(i(8), i(2), i(16)).linear1.out_features == 16
     assert toy_task("copy", i(2), i(3), i(4), i(0))[0].shape == (2, 3)
