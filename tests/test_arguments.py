@@ -80,10 +80,9 @@ ANY_SHAPE = {"nlpcourse.mlp.d_relu", "nlpcourse.mlp.d_sigmoid", "nlpcourse.mlp.d
 
 
 def _w2v_example() -> dict:
-    from nlpcourse import word2vec as w2v
-
-    return {"center_vec": w2v.EXERCISE_CENTER, "outside_vectors": w2v.EXERCISE_OUTSIDE,
-            "context_vectors": w2v.EXERCISE_OUTSIDE[:2], "target": 0, "negatives": np.array([2, 3])}
+    outside = np.array([[0.4, -0.6, 0.2], [0.1, 0.3, -0.5], [-0.7, 0.2, 0.6], [0.3, 0.8, -0.1]])
+    return {"center_vec": np.array([0.5, -1.0, 0.25]), "outside_vectors": outside,
+            "context_vectors": outside[:2], "target": 0, "negatives": np.array([2, 3])}
 
 
 def _torch_example(*names: str) -> dict:
@@ -217,8 +216,14 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.word2vec.time_naive_softmax": lambda: {"vocab_sizes": [10], "dim": 4, "repeats": 1},
     "nlpcourse.word2vec.changed_rows": lambda: {"grad": np.zeros((3, 2))},
     "nlpcourse.word2vec.sgns_window_examples": lambda: {"tokens": ["a", "b", "c"], "position": 1, "window": 1,
-                                                       "k": 1, "noise_words": ["x", "y"]},
-    "nlpcourse.word2vec.vectors_per_window": lambda: {"window": 2, "k": 2},
+                                                       "negative": 1, "noise_words": ["x", "y"]},
+    "nlpcourse.word2vec.vectors_per_window": lambda: {"window": 2, "negative": 2},
+    "nlpcourse.word2vec.skipgram_window": lambda: {"center": 0, "outside_ids": np.array([1]), "theta_w": np.eye(3, 2),
+                                                   "theta_c": np.eye(3, 2),
+                                                   "pair_loss": nlpcourse.word2vec.naive_softmax_loss_and_grad},
+    "nlpcourse.word2vec.sgd": lambda: {"f": lambda x: (0.0, x), "x": np.zeros(2), "lr": 0.1, "steps": 2},
+    "nlpcourse.word2vec.window_objective": lambda: {"sentences": [np.array([0, 1])], "vocab_size": 2, "window": 1,
+                                                    "pair_loss": nlpcourse.word2vec.naive_softmax_loss_and_grad},
     "nlpcourse.word2vec.softmax_cost": lambda: {"vocab_size": 10, "dim": 3},
     "nlpcourse.word2vec.train.lr_sweep": lambda: {"sentences": _sentences(), "lrs": (0.025,), "min_count": 1,
                                                   "dim": 4, "epochs": 1, "transform": None, "progress": False},
@@ -281,7 +286,7 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.mlp.train.Momentum": lambda: {},
     "nlpcourse.word2vec.train.SGNSConfig": lambda: {},
     "nlpcourse.hsoftmax.train.HSConfig": lambda: {},
-    "nlpcourse.corpus.TrainConfig": lambda: {},
+    "nlpcourse.corpus.WordVectorConfig": lambda: {},
     "nlpcourse.ui.interactive_figure": lambda: {"draw": lambda a: __import__("matplotlib.figure").figure.Figure(),
                                                 "controls": {"a": __import__("ipywidgets").FloatSlider()}},
     "nlpcourse.plotting.new_figure": lambda: {},

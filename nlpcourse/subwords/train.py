@@ -33,7 +33,7 @@ from tqdm.auto import tqdm
 from nlpcourse import torch_threads, validate
 from nlpcourse.corpus import (
     NegativeSampler,
-    TrainConfig,
+    WordVectorConfig,
     encode_corpus,
     epoch_pairs,
     init_embeddings,
@@ -53,10 +53,10 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class SubwordConfig(TrainConfig):
+class SubwordConfig(WordVectorConfig):
     """The hyperparameters shared by our trainer, gensim ``FastText`` and fastText (defaults: a fast run).
 
-    Attributes (beyond ``corpus.TrainConfig``'s dim, window, epochs, min_count, sample, lr, min_lr, batch_size,
+    Attributes (beyond ``corpus.WordVectorConfig``'s dim, window, epochs, min_count, sample, lr, min_lr, batch_size,
     seed; here dim = 50 and fastText's lr = 0.05):
         negative: K noise words per pair.  minn, maxn: n-gram lengths.  bucket: number of n-gram rows.
         threads: CPU threads (torch's, gensim's ``workers``, fastText's ``thread``).
@@ -299,7 +299,7 @@ def compare_trainers(sentences: Sequence[Sequence[str]], config: SubwordConfig =
         cfg = replace(config, seed=seed)
         t0 = time.perf_counter()
         if name == "word2vec":
-            shared = {f.name: getattr(cfg, f.name) for f in fields(TrainConfig)}
+            shared = {f.name: getattr(cfg, f.name) for f in fields(WordVectorConfig)}
             emb = train_sgns(list(map(list, sentences)), SGNSConfig(**shared, negative=cfg.negative,
                                                                     threads=cfg.threads), progress=False)
             seconds = time.perf_counter() - t0
