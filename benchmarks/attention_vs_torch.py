@@ -16,16 +16,16 @@ The goal in issue 12 is ours within 1.25× of torch's time.
 
 import argparse
 import platform
-import time
+import timeit
 from collections.abc import Callable
 
 import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
+from coursetools.bench import emit
 from nlpcourse import device, torch_threads
 from nlpcourse.attention.train import MultiHeadAttention
-from coursetools.bench import emit
 
 
 def best_times(fns: dict[str, Callable[[], object]], repeats: int, sync: Callable[[], None]) -> dict[str, float]:
@@ -33,15 +33,13 @@ def best_times(fns: dict[str, Callable[[], object]], repeats: int, sync: Callabl
 
     Every round runs each side once in turn, so a burst of load from other processes hits all sides alike.
     """
+    timers = {name: timeit.Timer(lambda fn=fn: (sync(), fn(), sync())) for name, fn in fns.items()}
     best = dict.fromkeys(fns, float("inf"))
     for round_ in range(repeats + 1):
-        for name, fn in fns.items():
-            sync()
-            start = time.perf_counter()
-            fn()
-            sync()
+        for name, timer in timers.items():
+            seconds = timer.timeit(number=1)
             if round_:  # round 0 is the warm-up
-                best[name] = min(best[name], time.perf_counter() - start)
+                best[name] = min(best[name], seconds)
     return best
 
 

@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
+import timeit
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-from nlpcourse import torch_threads
 from coursetools.bench import emit
+from nlpcourse import torch_threads
 from nlpcourse.decoding import count_sequences, counting, exhaustive_decode, generate, random_step
 from nlpcourse.decoding.hf import hf_generate, reference_problem
 
@@ -33,12 +33,7 @@ from nlpcourse.decoding.hf import hf_generate, reference_problem
 def median_time(fn: Callable[[], object], repeats: int) -> float:
     """Median wall time of ``fn()`` over ``repeats`` runs, after one warm-up run."""
     fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return statistics.median(timeit.repeat(fn, number=1, repeat=repeats))
 
 
 def ours_vs_hf(repeats: int, batch: int) -> pd.DataFrame:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import time
+import timeit
 from collections.abc import Callable
 
 from gensim.models.fasttext import ft_ngram_hashes
@@ -33,13 +34,8 @@ from nlpcourse.subwords.train import TRAINERS, SubwordConfig
 
 
 def best_of(fn: Callable[[], object], repeats: int) -> tuple[float, object]:
-    """The fastest of ``repeats`` runs of ``fn`` (seconds) and its last result."""
-    best, result = float("inf"), None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, result
+    """The fastest of ``repeats`` timed runs of ``fn`` (seconds) and the result of one more, untimed run."""
+    return min(timeit.repeat(fn, number=1, repeat=repeats)), fn()
 
 
 def main() -> None:

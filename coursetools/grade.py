@@ -1,67 +1,67 @@
-"""Grading, for instructors: run every submitted notebook, read each exercise's check, write one table.
+"""Grading, for instructors: each submission run in a sandbox, its answers judged by the course's checks in the
+grader's own process, one gradebook.
 
-``make grade SUBMISSIONS=dir/`` (``python -m coursetools.grade dir/``) grades ``dir/<student>/*.ipynb``
-(or ``dir/<student>.ipynb``, one notebook per student) and writes ``build/grades/grades.csv`` (student ×
-exercise → passed / failed / not answered / error, the way otter-grader and nbgrader report) and
-``build/grades/details.csv`` (one row per student × exercise with the check's message), and prints the table.
+``make grade SUBMISSIONS=dir/`` (``python -m coursetools.grade dir/``) grades ``dir/<student>/*.ipynb`` (or
+``dir/<student>.ipynb``) and writes to ``build/grades/``:
+
+- ``grades.csv``: the gradebook an LMS imports (the shape of otter-grader's ``final_grades.csv`` and nbgrader's
+  ``export``): one row per student (``student_id``), the points of each exercise in course order, ``total`` and
+  ``max_points`` (over each graded notebook's own exercise list), and the file graded;
+- ``details.csv``: one row per student × exercise: status (passed / failed / not answered / error), points and
+  the check's message (never the expected values).
 
 How one submission is graded:
 
-1. It is matched to its course notebook (the ``metadata["nlpcourse"]["notebook"]`` the student edition carries,
-   else the ``NN_`` of its file name), and a grading copy is made: the student's cells, with every check cell
-   replaced by the course's own (a check the student deleted or changed is put back right after its exercise;
-   the grader never trusts a check it did not write), the cells after the last check dropped (they cannot change
-   a grade), outputs cleared, and a first cell that switches Python's sockets off (no network while grading).
-2. The copy runs in a worker process through nbclient, in a fresh kernel (the student's code never runs in the
-   grader's process), offline (a network namespace of its own where Linux allows one, see ``OFFLINE``;
-   Python's sockets switched off in any case), in a scratch folder: ``cell_timeout`` seconds per cell (a cell
-   over it is interrupted and its exercise reported, the next cells still run) and ``timeout`` seconds for the
-   whole notebook (the worker and its kernel are killed; what ran before keeps its result). A kernel that dies
-   is reported the same way.
-3. Each exercise gets its status from its own cells, by the verdict lines ``nlpcourse.exercise`` prints
-   (✅ / ❌ / ✏️): an error in the exercise cell is ``error``; a ❌ line ``failed``; a ✏️ line, or the answer's
-   name undefined because the exercise cell was deleted, ``not answered``; only ✅ lines ``passed``.
+1. It is matched to its course notebook (``metadata["nlpcourse"]["notebook"]``, else the ``NN_`` of its file
+   name). The grading copy is the student's cells with every check cell replaced by the course's own, inside a
+   recorder (``coursetools.tap``); the cells after the last check are dropped.
+2. The copy runs in a sandbox (bubblewrap, :func:`sandbox_command`): a uid of its own without capabilities; new
+   PID, network, IPC and UTS namespaces (no network at all, no host socket; when the run ends every process in it
+   is killed); a read-only view of the Python environment, of ``nlpcourse/``, ``coursetools/`` and ``data/`` only
+   (no instructor notebook, no solution, no other submission); a private ``/tmp``; one writable folder, its own;
+   limits on memory (a cgroup where the system allows one, and each process's address space), tasks, CPU time
+   and file size. Where no sandbox can be made, grading refuses (``--no-sandbox`` overrides it, loudly).
+3. Nothing read back from the sandbox is trusted: the recorder's output (the answers' values, and what each
+   answer function returned on each of the check's inputs, as numbers) is data. The grader runs each course check
+   again, in its own process, on those numbers for its own inputs (``coursetools.tap.Replay``); only a check
+   that passes there counts. A run that stopped, a check that did not finish, a record missing or malformed:
+   "error", never "passed". An answer that is, or calls, the course's own implementation of the exercise is
+   failed with a message saying so.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import functools
 import json
 import os
-import shutil
-import signal
 import subprocess
 import sys
 import tempfile
+import textwrap
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import redirect_stdout
 from dataclasses import asdict, dataclass
+from io import StringIO
 from pathlib import Path
 
 import nbformat
 import pandas as pd
-from nbclient import NotebookClient
 from nbconvert.preprocessors import ClearOutputPreprocessor
 
-from coursetools.student import META, course_notebooks, exit_code, student_edition
+from coursetools import tap
+from coursetools.sandbox import DEFAULT_LIMITS, Limits, _environment, _kill, run_sandboxed, sandbox_problem
+from coursetools.student import META, analyse, course_notebooks, exit_code, student_edition
+from nlpcourse import exercise
 from nlpcourse.exercise import MISSING, RIGHT, WRONG
 
 STATUSES = ("passed", "failed", "not answered", "error")
-GRADER = "nlpcourse-grader"  # tag of the cell the grader adds
-
-NO_NETWORK = """\
-# added by the grader: no network while grading
-import socket as _socket
+GRADER = "nlpcourse-grader"  # tag of the cells the grader writes
 
 
-def _no_network(*args, **kwargs):
-    raise OSError("network access is disabled while grading")
-
-
-_socket.socket.connect = _socket.socket.connect_ex = _no_network
-_socket.create_connection = _socket.getaddrinfo = _no_network
-del _socket, _no_network
-"""
+class SandboxUnavailable(ValueError):
+    """This machine cannot make the grading sandbox (the message says why and what to do)."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,8 @@ class Grade:
     status: str  # one of STATUSES
     message: str
     file: str  # the submitted file, relative to the submissions folder
+    points: float = 0.0  # earned
+    max_points: float = 1.0
 
 
 # --- the grading copy ----------------------------------------------------------------------------------------------
@@ -83,21 +85,36 @@ def _meta(cell: dict) -> dict:
     return dict(cell.get("metadata", {}).get(META, {}))
 
 
+RECORDED = """\
+# added by the grader: the course's check, its answers recorded
+from coursetools.tap import recorded as _nlpcourse_recorded
+with _nlpcourse_recorded({exercise!r}, {names!r}, globals()):
+{body}
+"""
+
+
+def recording_cell(check: dict, names: list[str]) -> nbformat.NotebookNode:
+    """A trusted check cell wrapped in the recorder (``coursetools.tap.recorded``)."""
+    ex = _meta(check)["check"]
+    body = textwrap.indent(check["source"].strip() or "pass", "    ")
+    return nbformat.v4.new_code_cell(RECORDED.format(exercise=ex, names=list(names), body=body),
+                                     metadata={"tags": [GRADER], META: {"check": ex}})
+
+
 def grading_copy(submission: nbformat.NotebookNode, template: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The notebook the grader runs: the student's cells with the course's checks, cut after the last check.
 
-    Args:
-        submission: the student's notebook (any edits).
-        template: the current student edition of the same course notebook (its checks are the trusted ones).
-    Returns:
-        a new notebook: the no-network cell, the student's cells without their check cells, each exercise's
-        trusted check cells after the student's (last) cell of that exercise, or, when the student deleted the
-        exercise cell, before the next exercise present (else at the end); outputs cleared.
+    ``template`` is the current student edition of the same course notebook (its checks are the trusted ones).
+    The student's check cells are dropped; each exercise's trusted checks (recorded) go after the student's (last)
+    cell of that exercise, or, when the student deleted the exercise cell, before the next exercise present
+    (else at the end); outputs cleared.
     """
-    order = [c.metadata[META]["exercise"] for c in template.cells if "exercise" in _meta(c)]
-    trusted = {ex: [nbformat.from_dict(json.loads(json.dumps(c))) for c in template.cells
-                    if _meta(c).get("check") == ex] for ex in order}
-    cells = [nbformat.from_dict(json.loads(json.dumps(c))) for c in submission.cells if "check" not in _meta(c)]
+    names = {_meta(c)["exercise"]: list(_meta(c).get("names", [])) for c in template.cells if "exercise" in _meta(c)}
+    order = list(names)
+    trusted = {ex: [recording_cell(c, names[ex]) for c in template.cells if _meta(c).get("check") == ex]
+               for ex in order}
+    cells = [nbformat.from_dict(json.loads(json.dumps(c))) for c in submission.cells
+             if "check" not in _meta(c) and GRADER not in c.get("metadata", {}).get("tags", [])]
     last = {_meta(c)["exercise"]: k for k, c in enumerate(cells) if _meta(c).get("exercise") in trusted}
     out: list = []
     for k, cell in enumerate(cells):
@@ -113,82 +130,23 @@ def grading_copy(submission: nbformat.NotebookNode, template: nbformat.NotebookN
         out[at:at] = trusted[ex]
     checks = [k for k, c in enumerate(out) if "check" in _meta(c)]
     out = out[: checks[-1] + 1] if checks else out
-    guard = nbformat.v4.new_code_cell(NO_NETWORK, metadata={"tags": [GRADER]})
-    nb = nbformat.v4.new_notebook(cells=[guard, *out], metadata=json.loads(json.dumps(submission.metadata)))
+    nb = nbformat.v4.new_notebook(cells=out, metadata=json.loads(json.dumps(submission.metadata)))
     nb, _ = ClearOutputPreprocessor().preprocess(nb, {})
     return nb
 
 
-# --- running one notebook (in a worker process) ----------------------------------------------------------------
-
-
-def run_notebook(src: Path, dest: Path, cell_timeout: int, cwd: Path) -> None:
-    """Execute ``src`` in a fresh kernel, saving the executed notebook to ``dest`` after every cell.
-
-    Runs inside the worker process (``python -m coursetools.grade --run-one``). Errors in cells are
-    recorded as outputs (``allow_errors``); a cell over ``cell_timeout`` seconds is interrupted. Writes
-    ``dest.with_suffix(".status.json")``: ``{"kernel_pgid": ...}`` as soon as the kernel runs (so the grader can
-    kill it), then ``{"error": ...}`` if the run stopped early (the kernel died).
-    """
-    status_path = dest.with_suffix(".status.json")
-    nb = nbformat.read(src, as_version=4)
-    client = NotebookClient(nb, timeout=cell_timeout, interrupt_on_timeout=True, allow_errors=True,
-                            kernel_name="python3", record_timing=False, resources={"metadata": {"path": str(cwd)}})
-    status: dict[str, object] = {}
-
-    def started(**_: object) -> None:
-        status["kernel_pgid"] = getattr(client.km.provisioner, "pgid", None)
-        status_path.write_text(json.dumps(status))
-
-    def save(**_: object) -> None:
-        nbformat.write(client.nb, dest)
-
-    client.on_notebook_start = started
-    client.on_cell_executed = save
-    try:
-        client.execute()
-    except Exception as err:  # the kernel died (os._exit, a segfault, out of memory): report, keep what ran
-        status["error"] = f"the kernel stopped ({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''})"
-    nbformat.write(client.nb, dest)
-    status_path.write_text(json.dumps(status))
-
-
-def _kill(pgid: object) -> None:
-    if isinstance(pgid, int) and pgid > 0:
-        try:
-            os.killpg(pgid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-
-# The worker and its kernel in a network namespace of their own (only a loopback, which they talk over), where
-# Linux lets an unprivileged user make one; the kernel's sockets are switched off in any case (NO_NETWORK).
-OFFLINE = ["unshare", "--net", "--map-root-user", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"]
-
-
-@functools.cache
-def offline_prefix() -> tuple[str, ...]:
-    """The command prefix that runs a process without network (``OFFLINE``), or () where this system cannot."""
-    if not (shutil.which("unshare") and shutil.which("ip")):
-        return ()
-    try:
-        ok = subprocess.run([*OFFLINE, "true"], capture_output=True, timeout=20).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        ok = False
-    return tuple(OFFLINE) if ok else ()
+# --- running one notebook ----------------------------------------------------------------------------------------
 
 
 def execute(src: Path, dest: Path, *, timeout: int, cell_timeout: int, cwd: Path) -> str | None:
-    """Run ``src`` in a worker process and its own kernel, offline; the executed notebook lands in ``dest``.
+    """Run a *trusted* notebook ``src`` (the course's own: tests, the solved edition) in a worker process and its
+    own kernel, without a sandbox; the executed notebook lands in ``dest``.
 
-    Returns:
-        None when the notebook ran to its end, else why it stopped (timeout, dead kernel, worker failure).
+    Returns None when the notebook ran to its end, else why it stopped (timeout, dead kernel, worker failure).
     """
-    # offline anyway; these make Hugging Face libraries not even try the hub
-    env = {**os.environ, "PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0"), "HF_HUB_OFFLINE": "1",
-           "TRANSFORMERS_OFFLINE": "1"}
-    worker = subprocess.Popen([*offline_prefix(), sys.executable, "-m", "coursetools.grade", "--run-one",
-                               str(src), str(dest), "--cell-timeout", str(cell_timeout), "--cwd", str(cwd)],
+    env = {**os.environ, **_environment()}
+    worker = subprocess.Popen([sys.executable, "-m", "coursetools.worker", str(src), str(dest),
+                               "--cell-timeout", str(cell_timeout), "--cwd", str(cwd)],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True, env=env)
     status_path = dest.with_suffix(".status.json")
     try:
@@ -209,7 +167,7 @@ def execute(src: Path, dest: Path, *, timeout: int, cell_timeout: int, cwd: Path
     return None
 
 
-# --- reading the results -----------------------------------------------------------------------------------------
+# --- judging the record ------------------------------------------------------------------------------------------
 
 
 def verdicts(cell: dict) -> list[str]:
@@ -223,54 +181,149 @@ def verdicts(cell: dict) -> list[str]:
 
 
 def _error(cell: dict) -> dict | None:
-    return next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
+    return next((o for o in cell.get("outputs", []) if isinstance(o, dict) and o.get("output_type") == "error"),
+                None)
 
 
-def classify(nb: nbformat.NotebookNode, exercise: str, names: list[str], *, cell_timeout: int,
-             stopped: str | None) -> tuple[str, str]:
-    """(status, message) of one exercise in an executed grading copy.
+def _records(cell: dict) -> list[dict]:
+    return [o["data"][tap.MIME] for o in cell.get("outputs", []) if isinstance(o, dict)
+            and o.get("output_type") == "display_data" and isinstance(o.get("data"), dict)
+            and isinstance(o["data"].get(tap.MIME), dict)]
 
-    Args:
-        nb: the executed (possibly partly executed) grading copy.
-        exercise: the exercise id.
-        names: the names its stub assigns (a NameError on one of them means the exercise cell was deleted).
-        cell_timeout: the per-cell limit (for the message of an interrupted cell).
-        stopped: why the run stopped early, or None.
+
+def imports(template: nbformat.NotebookNode) -> list[str]:
+    """The import statements of the course notebook's code cells (trusted: the template is the course's)."""
+    found = []
+    for cell in template.cells:
+        if cell.cell_type != "code" or "check" in _meta(cell):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        found += [ast.unparse(node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    return list(dict.fromkeys(found))
+
+
+def _opaque(type_name: str) -> object:
+    return type(str(type_name)[:60].replace(" ", "_") or "unknown", (), {})()
+
+
+def judge(record: dict, check_source: str, names: list[str], setup: list[str]) -> tuple[str, str]:
+    """(status, message) of one check cell, from its record: the course's check re-run in this process on the
+    recorded values and outputs (``coursetools.tap.Replay``); nothing the student wrote is executed."""
+    if tap.size(record) > tap.MAX_VALUES:
+        return "error", "the recorded answers are too large to judge"
+    described = record.get("names") if isinstance(record.get("names"), dict) else {}
+    namespace: dict = {}
+    for statement in setup:
+        try:
+            exec(statement, namespace)
+        except Exception:  # an import the grader does not need
+            pass
+    for name in names:
+        d = described.get(name)
+        kind = d.get("kind") if isinstance(d, dict) else None
+        if kind == "undefined":
+            return "not answered", f"name '{name}' is not defined (the exercise cell was deleted or did not run)"
+        if kind == "missing":
+            namespace[name] = ... if d.get("ellipsis") else None
+        elif kind == "function":
+            namespace[name] = tap.Stand(name)
+        elif kind == "value":
+            try:
+                namespace[name] = tap._load(d)
+            except (ValueError, TypeError):
+                return "error", f"the recorded value of `{name}` is malformed"
+        elif kind == "opaque":
+            namespace[name] = _opaque(d.get("type", "unknown"))
+        else:
+            return "error", f"the check did not record `{name}` (the run stopped before it)"
+    replay, previous = tap.Replay(record), exercise._tap
+    exercise._tap = replay
+    printed = StringIO()
+    try:
+        with redirect_stdout(printed):
+            exec(compile(check_source, "<check>", "exec"), namespace)
+    except tap.Unrecorded:
+        replay.incomplete.append("?")
+    except Exception as e:  # the course's check failing on recorded data: the grader's problem, not a pass
+        return "error", f"the check raised {type(e).__name__} in the grader: {str(e)[:200]}"
+    finally:
+        exercise._tap = previous
+    if replay.shortcuts:
+        return "failed", (f"{WRONG}: the answer is, or calls, `{replay.shortcuts[0]}`, the course's own "
+                          "implementation of this exercise: write it yourself (0 points).")
+    sandbox = [r for r in record.get("reports") or [] if isinstance(r, dict)]
+    own = [v for v in replay.verdicts]
+    failed = [v.message for v in own if v.status == "failed"]
+    if replay.incomplete:  # the check stopped before its comparison in the sandbox: its own words say why
+        told = [str(r.get("message"))[:300] for r in sandbox if r.get("status") in ("failed", "not answered")]
+        if any(r.get("status") == "failed" for r in sandbox):
+            return "failed", " | ".join(f"{WRONG}: {m}" for m in told)
+        if told:
+            return "not answered", " | ".join(told)
+        return "error", "the check did not run on every input (the run stopped, or the record is incomplete)"
+    if failed:
+        return "failed", " | ".join(f"{WRONG}: {m}" for m in failed)
+    if any(v.status == "not answered" for v in own):
+        return "not answered", " | ".join(v.message for v in own if v.status == "not answered")
+    if not own:
+        return "error", "the check gave no verdict"
+    if record.get("done") is not True:
+        return "error", "the check did not finish in the sandbox"
+    if any(r.get("status") == "failed" for r in sandbox):  # a failure the sandbox saw and the replay could not
+        return "failed", " | ".join(f"{WRONG}: {str(r.get('message'))[:300]}" for r in sandbox
+                                    if r.get("status") == "failed")
+    return "passed", " | ".join(f"{RIGHT}: {v.message}" for v in own)
+
+
+RANK = {"passed": 0, "not answered": 1, "failed": 2, "error": 3}
+
+
+def classify(nb: nbformat.NotebookNode | None, template: nbformat.NotebookNode, exercise_id: str,
+             names: list[str], *, cell_timeout: int, stopped: str | None) -> tuple[str, str]:
+    """(status, message) of one exercise of an executed grading copy (read back from the sandbox: data only).
+
+    The exercise cell's own error is "error"; each trusted check cell is judged from its record (``judge``); a
+    name left undefined is "not answered" unless one of the student's own cells before it raised.
     """
-    stubs = [c for c in nb.cells if _meta(c).get("exercise") == exercise]
-    checks = [c for c in nb.cells if _meta(c).get("check") == exercise]
-    for cell in stubs:
-        err = _error(cell)
-        if err and err["ename"] == "KeyboardInterrupt":
-            return "error", f"the exercise cell ran longer than {cell_timeout} s and was stopped"
-        if err:
-            return "error", f"the exercise cell raised {err['ename']}: {err['evalue']}"
-    if not checks or any(c.get("execution_count") is None and not c.get("outputs") for c in checks):
-        return "error", f"not graded: {stopped or 'the check did not run'}"
-    lines = [ln for c in checks for ln in verdicts(c)]
-    for cell in checks:
-        err = _error(cell)
-        if err and err["ename"] == "NameError" and any(f"'{n}'" in err["evalue"] for n in names):
-            before = [e for c in nb.cells[: nb.cells.index(cell)] if (e := _error(c))]
-            if before:  # the answer is missing because an earlier cell of the student's failed
-                cause = ("ran too long and was stopped" if before[0]["ename"] == "KeyboardInterrupt"
-                         else f"raised {before[0]['ename']}: {before[0]['evalue']}")
-                return "error", f"{err['evalue']}: an earlier cell {cause}"
-            where = "" if stubs else " (the exercise cell was deleted)"
-            return "not answered", f"{err['evalue']}{where}"
-        if err and err["ename"] == "KeyboardInterrupt":
-            return "error", f"the check ran longer than {cell_timeout} s and was stopped"
-        if err:
-            return "error", f"the check raised {err['ename']}: {err['evalue']}"
-    wrong = [ln for ln in lines if ln.startswith(WRONG)]
-    missing = [ln for ln in lines if ln.startswith(MISSING)]
-    if wrong:
-        return "failed", " | ".join(wrong)
-    if missing:
-        return "not answered", " | ".join(missing)
-    if lines:
-        return "passed", " | ".join(lines)
-    return "error", "the check printed no verdict"
+    if nb is None:
+        return "error", f"not graded: {stopped or 'no notebook came back'}"
+    cells = [c for c in nb.cells if isinstance(c, dict)]
+    for cell in cells:
+        if _meta(cell).get("exercise") == exercise_id and (err := _error(cell)):
+            if err.get("ename") == "KeyboardInterrupt":
+                return "error", f"the exercise cell ran longer than {cell_timeout} s and was stopped"
+            return "error", f"the exercise cell raised {err.get('ename')}: {str(err.get('evalue'))[:300]}"
+    checks = [c for c in template.cells if _meta(c).get("check") == exercise_id]
+    ran = [k for k, c in enumerate(cells) if _meta(c).get("check") == exercise_id
+           and GRADER in c.get("metadata", {}).get("tags", [])]
+    if not checks:
+        return "error", "the course has no check for this exercise"
+    setup = imports(template)
+    results = []
+    for check, k in zip(checks, ran + [None] * len(checks), strict=False):
+        records = _records(cells[k]) if k is not None else []
+        record = next((r for r in records if r.get("exercise") == exercise_id), None)
+        if record is None:
+            err = _error(cells[k]) if k is not None else None
+            if err and err.get("ename") == "KeyboardInterrupt":
+                results.append(("error", f"the check ran longer than {cell_timeout} s and was stopped"))
+            else:
+                results.append(("error", f"not graded: {stopped or 'the check did not run'}"))
+            continue
+        status, message = judge(record, check.source, names, setup)
+        if status == "not answered" and "is not defined" in message:
+            before = [e for c in cells[:k] if not _meta(c).get("check") and (e := _error(c))]
+            if before:
+                cause = ("ran too long and was stopped" if before[0].get("ename") == "KeyboardInterrupt"
+                         else f"raised {before[0].get('ename')}: {str(before[0].get('evalue'))[:200]}")
+                status, message = "error", f"{message.split(' (')[0]}: an earlier cell {cause}"
+            elif not any(_meta(c).get("exercise") == exercise_id for c in cells):
+                message = message.replace("was deleted or did not run", "was deleted")
+        results.append((status, message))
+    return max(results, key=lambda r: RANK[r[0]])
 
 
 # --- grading a folder --------------------------------------------------------------------------------------------
@@ -288,7 +341,8 @@ def submissions(folder: Path) -> list[tuple[str, Path]]:
 
 
 def _course_notebook(path: Path, nb: nbformat.NotebookNode | None, course: dict[str, Path]) -> str | None:
-    name = (nb.metadata.get(META, {}) if nb is not None else {}).get("notebook")
+    meta = nb.metadata.get(META, {}) if nb is not None else {}
+    name = meta.get("notebook") if isinstance(meta, dict) else None
     if name in course:
         return name
     prefix = path.name[:3]
@@ -296,22 +350,27 @@ def _course_notebook(path: Path, nb: nbformat.NotebookNode | None, course: dict[
 
 
 @functools.lru_cache(maxsize=64)
-def _edition(path: Path, mtime_ns: int) -> str:
-    """The student edition's text of a course notebook, built once per version of the file."""
-    return student_edition(path)[0]
+def _edition(path: Path, mtime_ns: int) -> tuple[str, dict[str, float]]:
+    """The student edition's text of a course notebook and each exercise's points (the exercise cell's
+    ``metadata.nlpcourse.points`` in the instructor notebook, default 1), built once per version of the file."""
+    instructor = nbformat.read(path, as_version=4)
+    points = {}
+    for ex in analyse(instructor, path.stem)[0]:
+        value = instructor.cells[ex.exercise_cell].metadata.get(META, {}).get("points", 1)
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"{path.name}: exercise {ex.id}: points: expected a number >= 0, got {value!r}")
+        points[ex.id] = float(value)
+    return student_edition(path)[0], points
 
 
 def grade_one(student: str, path: Path, course: dict[str, Path], *, timeout: int, cell_timeout: int,
-              workdir: Path, file: str | None = None) -> list[Grade]:
+              workdir: Path, file: str | None = None, limits: Limits = DEFAULT_LIMITS, uid: int = 61000,
+              sandbox: bool = True) -> list[Grade]:
     """Grade one submitted notebook: one Grade per exercise of its course notebook.
 
-    Args:
-        student: the student's name (the table's row).
-        path: the submitted notebook.
-        course: {notebook name: instructor notebook path}.
-        timeout, cell_timeout: seconds for the notebook, for one cell.
-        workdir: where the grading copy, the executed notebook and the scratch folder go.
-        file: how the file is named in the table (default: its name).
+    ``course``: {notebook name: instructor notebook path}; ``timeout``, ``cell_timeout``: seconds for the
+    notebook, for one cell; ``workdir``: this submission's own folder (the sandbox's only writable place);
+    ``uid``: the sandbox's user id; ``file``: how the file is named in the table (default: its name).
     """
     file = file or path.name
     try:
@@ -323,41 +382,44 @@ def grade_one(student: str, path: Path, course: dict[str, Path], *, timeout: int
     name = _course_notebook(path, nb, course)
     if name is None:
         return [Grade(student, path.stem, "—", "error", problem or f"{path.name} is not one of the course notebooks",
-                      file)]
-    template = nbformat.reads(_edition(course[name], course[name].stat().st_mtime_ns), as_version=4)
+                      file, 0.0, 0.0)]
+    text, points = _edition(course[name], course[name].stat().st_mtime_ns)
+    template = nbformat.reads(text, as_version=4)
     exercises = [(c.metadata[META]["exercise"], c.metadata[META]["names"]) for c in template.cells
                  if "exercise" in _meta(c)]
     if problem:
-        return [Grade(student, name, ex, "error", problem, file) for ex, _ in exercises]
-    run = workdir / f"{student}-{name}"
-    for k in range(2, 10_000):  # a student may hand in two copies of one notebook: each is graded
-        if not run.exists():
-            break
-        run = workdir / f"{student}-{name}-{k}"
-    run.mkdir(parents=True)
-    src, dest = run / "graded.ipynb", run / "executed.ipynb"
-    nbformat.write(grading_copy(nb, template), src)
-    (run / "cwd").mkdir()
-    stopped = execute(src, dest, timeout=timeout, cell_timeout=cell_timeout, cwd=run / "cwd")
-    executed = nbformat.read(dest, as_version=4) if dest.exists() else nbformat.read(src, as_version=4)
-    return [Grade(student, name, ex, *classify(executed, ex, names, cell_timeout=cell_timeout, stopped=stopped),
-                  file) for ex, names in exercises]
+        return [Grade(student, name, ex, "error", problem, file, 0.0, points.get(ex, 1.0)) for ex, _ in exercises]
+    workdir.mkdir(parents=True, exist_ok=True)
+    src = workdir.parent / f"{workdir.name}.graded.ipynb"
+    try:
+        nbformat.write(grading_copy(nb, template), src)
+    except Exception as err:  # a notebook nbformat reads but cannot rewrite
+        return [Grade(student, name, ex, "error", f"cannot prepare {path.name}: {type(err).__name__}", file, 0.0,
+                      points.get(ex, 1.0)) for ex, _ in exercises]
+    executed, stopped = run_sandboxed(src, workdir, timeout=timeout, cell_timeout=cell_timeout, limits=limits,
+                                      uid=uid, sandbox=sandbox)
+    grades = []
+    for ex, names in exercises:
+        status, message = classify(executed, template, ex, names, cell_timeout=cell_timeout, stopped=stopped)
+        worth = points.get(ex, 1.0)
+        grades.append(Grade(student, name, ex, status, message, file, worth if status == "passed" else 0.0, worth))
+    return grades
+
+
+NO_SANDBOX = ("WARNING: --no-sandbox: submissions run WITHOUT isolation, as this user, with this machine's files, "
+              "network and memory; a submission can read others, forge nothing it cannot already, but harm the "
+              "machine. Use only for notebooks you trust.")
 
 
 def grade(folder: Path, notebooks: Path = Path("notebooks"), out: Path | None = Path("build/grades"), *,
-          timeout: int = 600, cell_timeout: int = 120, jobs: int = 1, echo=print) -> pd.DataFrame:
-    """Grade every submission of ``folder``; write ``out/grades.csv`` and ``out/details.csv``; print the table.
+          timeout: int = 600, cell_timeout: int = 120, jobs: int = 1, echo=print, limits: Limits = DEFAULT_LIMITS,
+          sandbox: bool = True) -> pd.DataFrame:
+    """Grade every submission of ``folder``; write ``out/grades.csv`` (the gradebook) and ``out/details.csv``;
+    print the table. Returns the long table: one row per submitted file × exercise (columns of ``Grade``).
 
-    Args:
-        folder: the submissions (``<student>/*.ipynb`` or ``<student>.ipynb``).
-        notebooks: the instructor notebooks (the trusted checks come from their student edition).
-        out: where the CSV files go (None: write nothing).
-        timeout: seconds for one whole notebook.
-        cell_timeout: seconds for one cell.
-        jobs: how many notebooks run at once (each in its own kernel).
-        echo: where the summary goes.
-    Returns:
-        the long table: one row per student × exercise (columns of ``Grade``).
+    ``notebooks``: the instructor notebooks (the trusted checks come from their student edition); ``timeout``,
+    ``cell_timeout``: seconds for one notebook, one cell; ``jobs``: submissions graded at once; ``limits``: the
+    sandbox's; ``sandbox=False`` runs submissions unisolated (refused unless asked for, and said loudly).
     """
     if timeout < 1 or cell_timeout < 1:
         raise ValueError(f"timeout, cell_timeout: expected seconds >= 1, got {timeout}, {cell_timeout}")
@@ -367,55 +429,87 @@ def grade(folder: Path, notebooks: Path = Path("notebooks"), out: Path | None = 
     found = submissions(folder)
     if not found:
         raise ValueError(f"submissions: expected .ipynb files in {str(folder)!r}, found none")
+    if sandbox and (why := sandbox_problem()):
+        raise SandboxUnavailable(f"cannot grade safely: {why}. Grading runs each submission in a bubblewrap sandbox; "
+                           "install it (make grade does) or, for notebooks you trust only, pass --no-sandbox.")
+    if not sandbox:
+        echo(NO_SANDBOX)
     folder = Path(folder)
     with tempfile.TemporaryDirectory(prefix="nlpcourse-grade-") as tmp:
+        os.chmod(tmp, 0o711)  # the sandboxes reach their own folder, nobody lists the others
+
         def one(k: int) -> list[Grade]:
             student, path = found[k]
             echo(f"grading {student}: {path.relative_to(folder)}")
             return grade_one(student, path, course, timeout=timeout, cell_timeout=cell_timeout,
-                             workdir=Path(tmp) / f"{k:04d}", file=str(path.relative_to(folder)))
+                             workdir=Path(tmp) / f"{k:04d}", file=str(path.relative_to(folder)), limits=limits,
+                             uid=61000 + k % 4000, sandbox=sandbox)
 
-        with ThreadPoolExecutor(max_workers=jobs) as pool:  # threads only wait: the work is in the kernels
+        with ThreadPoolExecutor(max_workers=jobs) as pool:  # threads only wait: the work is in the sandboxes
             grades = [g for graded in pool.map(one, range(len(found))) for g in graded]
     details = pd.DataFrame([asdict(g) for g in grades], columns=list(Grade.__dataclass_fields__))
-    table = wide(details)
+    book, taken = gradebook(details)
     if out is not None:
         Path(out).mkdir(parents=True, exist_ok=True)
-        table.to_csv(Path(out) / "grades.csv")
+        book.to_csv(Path(out) / "grades.csv", index=False)
         details.to_csv(Path(out) / "details.csv", index=False)
-    echo(summary(details, table))
+    echo(summary(details, book, taken))
     if out is not None:
-        echo(f"written: {Path(out) / 'grades.csv'} (the table), {Path(out) / 'details.csv'} (with the messages)")
+        echo(f"written: {Path(out) / 'grades.csv'} (the gradebook), {Path(out) / 'details.csv'} (the messages)")
+    if not sandbox:
+        echo(NO_SANDBOX)
     return details
 
 
-def wide(details: pd.DataFrame) -> pd.DataFrame:
-    """student × "notebook: exercise" → status, in course order, with a "passed" count column.
+def gradebook(details: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """One row per student (``student_id``, sorted), a column of points per "notebook: exercise" in course order,
+    ``total``, ``max_points`` (each graded notebook's own exercises) and ``files``; and what was decided for
+    students who handed in one notebook twice.
 
-    A student who handed in several files of one notebook gets a row per file ("ann · ann/04_copy.ipynb").
+    Of two files of one notebook, the one with more points counts (ties: the later file name); the other is listed.
     """
-    columns = list(dict.fromkeys(details["notebook"] + ": " + details["exercise"]))
-    files = details.groupby(["student", "notebook"])["file"].transform("nunique")
-    row = details["student"].where(files == 1, details["student"] + " · " + details["file"])
-    table = (details.assign(column=details["notebook"] + ": " + details["exercise"], row=row)
-             .pivot_table(index="row", columns="column", values="status", aggfunc="first")
-             .reindex(columns=columns).fillna("—"))
-    table["passed"] = [f"{(row == 'passed').sum()}/{len(columns)}" for _, row in table.iterrows()]
-    table.columns.name = None
-    table.index.name = "student"
-    return table
+    details = details[details["exercise"] != "—"] if len(details) else details
+    taken, notes = [], []
+    for (student, notebook), part in details.groupby(["student", "notebook"], sort=False):
+        files = list(dict.fromkeys(part["file"]))
+        if len(files) > 1:
+            score = {f: part.loc[part["file"] == f, "points"].sum() for f in files}
+            best = max(sorted(files), key=lambda f: score[f])
+            notes.append(f"{student} · {notebook}: {len(files)} files; counted {best} ({score[best]:g} points), "
+                         f"not {', '.join(f for f in files if f != best)}")
+            part = part[part["file"] == best]
+        taken.append(part)
+    chosen = pd.concat(taken) if taken else details
+    order = list(dict.fromkeys(chosen["notebook"] + ": " + chosen["exercise"])) if len(chosen) else []
+    columns = sorted(order, key=lambda c: (c.split(": ")[0], order.index(c)))  # course order
+    book = (chosen.assign(column=chosen["notebook"] + ": " + chosen["exercise"])
+            .pivot_table(index="student", columns="column", values="points", aggfunc="first")
+            .reindex(columns=columns)) if len(chosen) else pd.DataFrame(columns=columns)
+    book = book.fillna(0.0)
+    per = chosen.drop_duplicates(["student", "notebook", "exercise"])
+    book["total"] = per.groupby("student")["points"].sum().reindex(book.index).fillna(0.0)
+    book["max_points"] = per.groupby("student")["max_points"].sum().reindex(book.index).fillna(0.0)
+    book["files"] = per.groupby("student")["file"].agg(lambda f: " ".join(dict.fromkeys(f))).reindex(book.index)
+    students = sorted(set(details["student"]) | set(book.index))
+    book = book.reindex(students)
+    book[columns + ["total", "max_points"]] = book[columns + ["total", "max_points"]].fillna(0.0)
+    book.index.name = "student_id"
+    book.columns.name = None
+    return book.reset_index(), notes
 
 
-def summary(details: pd.DataFrame, table: pd.DataFrame) -> str:
-    """The printed summary: the table one notebook at a time (columns: its exercises; it stays readable in a
-    terminal), each student's passed count, then why each error happened (timeouts, crashes, exceptions)."""
+def summary(details: pd.DataFrame, book: pd.DataFrame, taken: list[str]) -> str:
+    """The printed summary: the statuses one notebook at a time (a terminal stays readable), the points per
+    student, which file counted for a student who handed in twice, and why each error happened."""
     lines = []
     for notebook in dict.fromkeys(details["notebook"]):
-        prefix = f"{notebook}: "
-        part = table[[c for c in table.columns if c.startswith(prefix)]]
-        part.columns = [c[len(prefix):] for c in part.columns]
-        lines += [f"{notebook}:", part.to_string(), ""]
-    lines.append(table[["passed"]].to_string())
+        part = details[details["notebook"] == notebook]
+        table = part.pivot_table(index="student", columns="exercise", values="status", aggfunc="first")
+        table = table.reindex(columns=list(dict.fromkeys(part["exercise"]))).fillna("—")
+        lines += [f"{notebook}:", table.to_string(), ""]
+    lines.append(book[["student_id", "total", "max_points"]].to_string(index=False))
+    if taken:
+        lines += ["", "handed in twice:", *(f"  {t}" for t in taken)]
     errors = details[details["status"] == "error"]
     if len(errors):
         lines.append("\nerrors:")
@@ -424,23 +518,24 @@ def summary(details: pd.DataFrame, table: pd.DataFrame) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Grade submitted course notebooks (student × exercise table).")
+    parser = argparse.ArgumentParser(description="Grade submitted course notebooks, each in a sandbox (gradebook).")
     parser.add_argument("submissions", type=Path, nargs="?", help="folder: <student>/*.ipynb or <student>.ipynb")
     parser.add_argument("--notebooks", type=Path, default=Path("notebooks"), help="instructor notebooks")
     parser.add_argument("--out", type=Path, default=Path("build/grades"), help="folder for grades.csv, details.csv")
     parser.add_argument("--timeout", type=int, default=600, help="seconds per notebook (default 600)")
     parser.add_argument("--cell-timeout", type=int, default=120, help="seconds per cell (default 120)")
     parser.add_argument("--jobs", type=int, default=1, help="notebooks graded at once (default 1)")
-    parser.add_argument("--run-one", nargs=2, type=Path, metavar=("SRC", "DEST"), help=argparse.SUPPRESS)
-    parser.add_argument("--cwd", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--memory-gib", type=float, default=4.0, help="memory per submission (default 4 GiB)")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="DANGEROUS: run submissions without isolation (only where no sandbox can be made, "
+                             "for notebooks you trust)")
     args = parser.parse_args(argv)
-    if args.run_one:
-        run_notebook(*args.run_one, cell_timeout=args.cell_timeout, cwd=args.cwd or Path.cwd())
-        return 0
     if args.submissions is None:
         parser.error("give the submissions folder: make grade SUBMISSIONS=dir/")
+    limits = Limits(memory=int(args.memory_gib * (1 << 30)))
     return exit_code(lambda: grade(args.submissions, args.notebooks, args.out, timeout=args.timeout,
-                                   cell_timeout=args.cell_timeout, jobs=args.jobs))
+                                   cell_timeout=args.cell_timeout, jobs=args.jobs, limits=limits,
+                                   sandbox=not args.no_sandbox))
 
 
 if __name__ == "__main__":

@@ -1,15 +1,20 @@
-"""A pytest plugin for ``make test``: each notebook's execution time under nbval, and a budget test.
+"""A pytest plugin for ``make test``: each notebook's execution time under nbval, and a budget that never fails
+a student's machine.
 
 nbval runs a notebook as one test per cell; this plugin adds up the cells' durations per notebook (kernel
-start included), adds one test per notebook, ``<notebook>::execution time``, that fails when the notebook is
-over the budget (60 s by default, ``--notebook-budget S``), and prints a table of the times at the end.
-The course's targets are stricter (CONTRIBUTING.md: ≤ 20 s, ≤ 45 s for a notebook training on a real
-corpus); 60 s is the line no notebook may cross.
+start included), adds one test per notebook, ``<notebook>::execution time``, and prints a table of the times
+(wall and the kernel's CPU time) at the end. The course's targets are stricter (CONTRIBUTING.md: ≤ 20 s, ≤ 30 s
+for a notebook training on a real corpus); the budget (60 s by default, ``--notebook-budget S``) is the line
+no notebook may cross on the developers' machine.
 
-"Over the budget" means over it in wall time *and* in the kernel's own CPU time (user + system, all its
-threads, read from /proc where there is one): a notebook that needs more than 60 s fails on any machine, while
-one that only waited for a CPU on a machine busy with other work (wall time up, CPU time not) is reported
-but passes. A notebook on 2 threads for 40 s (80 s of CPU) is within budget: its wall time is not over.
+The budget follows the machine: at the start of the session a fixed numpy/torch/interpreter workload is timed
+(CPU time, best of 5, ``calibration_seconds``); a machine on which it takes twice as long as on the reference
+machine (``REFERENCE_CALIBRATION_S``) gets twice the budget, a faster one keeps it (``--notebook-budget-scale``
+fixes the factor instead). And the budget *fails* a test only where the environment variable ``CI`` is set
+(CI runs ``.ci/run`` with ``CI=true``): on a student's or a developer's machine a notebook over it is only
+flagged in the table, so ``make test`` never goes red for time alone. "Over the budget" means over it in wall
+time *and* in the kernel's own CPU time (user + system, all its threads, from /proc where there is one): one
+that only waited for a CPU on a machine busy with other work (wall time up, CPU time not) passes.
 
     pytest -p coursetools.nbtime --nbval ... notebooks/      (the Makefile's NBVAL flags include it)
 """
@@ -17,21 +22,79 @@ but passes. A notebook on 2 threads for 40 s (80 s of CPU) is within budget: its
 from __future__ import annotations
 
 import os
+import time
+import timeit
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-__all__ = ["BUDGET_S", "NotebookTime", "NotebookTooSlow", "kernel_cpu_seconds"]  # + the pytest hooks
+__all__ = ["BUDGET_S", "REFERENCE_CALIBRATION_S", "NotebookTime", "NotebookTooSlow", "budget_scale",
+           "calibration_seconds", "enforced", "kernel_cpu_seconds"]  # + the pytest hooks
 
 BUDGET_S = 60.0
+# calibration_seconds() on the developers' machine (2-core Intel Xeon, AVX-512; torch 2.13, numpy's OpenBLAS)
+REFERENCE_CALIBRATION_S = 0.07
 _times: dict[str, float] = defaultdict(float)
 _cpu: dict[str, float | None] = {}
+_scale: dict[str, float] = {}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--notebook-budget", type=float, default=BUDGET_S,
-                     help=f"fail a notebook whose cells take longer in total (seconds, default {BUDGET_S:g})")
+                     help=f"a notebook's time budget on the reference machine (seconds, default {BUDGET_S:g}); "
+                          "scaled by this machine's speed, failing a test only where CI is set")
+    parser.addoption("--notebook-budget-scale", type=float, default=None,
+                     help="the budget's factor for this machine (default: timed with a calibration workload)")
+
+
+def calibration_seconds(repeat: int = 5) -> float:
+    """CPU seconds of a fixed workload like the notebooks' (numpy ufuncs and a sort, small matrix products in
+    torch on one thread, an interpreter loop): the best of ``repeat`` runs. No BLAS call from numpy: its
+    threads spin while they wait, and on a busy machine that CPU time would be counted as work."""
+    import torch
+
+    x = np.random.default_rng(0).standard_normal(100_000)
+    t = torch.from_numpy(x[:96 * 96].reshape(96, 96)).float()
+
+    def work() -> None:
+        for _ in range(10):
+            np.sort(np.tanh(x) + np.exp(-x * x))
+        u = t
+        for _ in range(300):
+            u = torch.tanh(u @ t / 10.0)
+        sum(i * i for i in range(300_000))
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return min(timeit.repeat(work, number=1, repeat=repeat, timer=time.process_time))
+    finally:
+        torch.set_num_threads(threads)
+
+
+def budget_scale(seconds: float, reference: float = REFERENCE_CALIBRATION_S) -> float:
+    """The budget's factor: how many times slower than the reference machine this one is, at least 1."""
+    return max(1.0, seconds / reference)
+
+
+def enforced() -> bool:
+    """The budget fails tests only in CI (``CI`` set, as GitHub Actions, GitLab and ``.ci/run`` set it)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if session.config.getoption("--nbval", default=False):
+        scale = session.config.getoption("--notebook-budget-scale")
+        if scale is None:
+            _scale["calibration_s"] = calibration_seconds()
+            scale = budget_scale(_scale["calibration_s"])
+        _scale["factor"] = float(scale)
+
+
+def _budget(config: pytest.Config) -> float:
+    return config.getoption("--notebook-budget") * _scale.get("factor", 1.0)
 
 
 def _notebook(nodeid: str) -> str | None:
@@ -40,20 +103,20 @@ def _notebook(nodeid: str) -> str | None:
 
 
 class NotebookTime(pytest.Item):
-    """The budget test of one notebook: passes when its cells took at most ``--notebook-budget`` seconds."""
+    """The budget test of one notebook: fails in CI when its cells took more than the (scaled) budget."""
 
     def __init__(self, *, notebook: str, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.notebook = notebook
 
     def runtest(self) -> None:
-        budget = self.config.getoption("--notebook-budget")
+        budget = _budget(self.config)
         took = _times[self.notebook]
         cpu = _cpu[self.notebook] = kernel_cpu_seconds(self.parent)
-        if took > budget and (cpu is None or cpu > budget):
+        if enforced() and took > budget and (cpu is None or cpu > budget):
             used = "" if cpu is None else f" ({cpu:.1f} s of kernel CPU time)"
-            raise NotebookTooSlow(f"{self.notebook} took {took:.1f} s{used}, over the {budget:g} s budget "
-                                  "(targets: ≤ 20 s, ≤ 45 s when it trains on a real corpus)")
+            raise NotebookTooSlow(f"{self.notebook} took {took:.1f} s{used}, over the {budget:.0f} s budget "
+                                  "(targets: ≤ 20 s, ≤ 30 s when it trains on a real corpus)")
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: object = None) -> str:
         if isinstance(excinfo.value, NotebookTooSlow):
@@ -100,7 +163,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 def pytest_terminal_summary(terminalreporter: object, exitstatus: int, config: pytest.Config) -> None:
     if not _times:
         return
-    budget = config.getoption("--notebook-budget")
+    budget = _budget(config)
     terminalreporter.section("notebook execution times")
     terminalreporter.write_line("   wall  kernel CPU  notebook")
     for nb, took in sorted(_times.items()):
@@ -109,4 +172,9 @@ def pytest_terminal_summary(terminalreporter: object, exitstatus: int, config: p
         flag = "  OVER BUDGET" if over else "  (wall over budget: a busy machine, CPU within)" if took > budget else ""
         cpu_text = "       ?" if cpu is None else f"{cpu:8.1f}"
         terminalreporter.write_line(f"{took:7.1f} s {cpu_text} s  {nb}{flag}")
-    terminalreporter.write_line(f"(budget {budget:g} s per notebook; targets ≤ 20 s, ≤ 45 s on a real corpus)")
+    base = config.getoption("--notebook-budget")
+    how = (f"calibration workload {_scale['calibration_s']:.2f} s here, {REFERENCE_CALIBRATION_S:.2f} s on the "
+           f"reference machine" if "calibration_s" in _scale else "--notebook-budget-scale")
+    where = "a test fails over it (CI is set)" if enforced() else "reported only: it fails tests only where CI is set"
+    terminalreporter.write_line(f"budget {budget:.0f} s per notebook = {base:g} s × {_scale.get('factor', 1.0):.2f} "
+                                f"({how}); {where}. Targets ≤ 20 s, ≤ 30 s on a real corpus")

@@ -1,13 +1,15 @@
 """``make site``: the whole course as static HTML in ``build/site/`` — what a student opens without a kernel.
 
 Every executed notebook is rendered with its stored outputs, figures and widget states by nbconvert's HTML
-exporter (the same renderer as ``jupyter nbconvert --to html``; solution cells, tagged ``solution``, are left
-out: the site is the student's), with a bar linking the index, the notation page and the previous / next
-notebook. ``index.html`` is the README's title, opening paragraph and notebook table, each notebook linked
-(notebooks not yet in the table get a row of their own). Markdown pages in ``notebooks/`` (the notation page)
-are rendered too. Links between pages are rewritten (``NN_x.ipynb`` -> ``NN_x.html``, ``X.md`` -> ``X.html``);
-a link to another file of the repository (a module) gets a copy of that file under ``_source/``; a link that
-resolves to nothing fails the build. MathJax and the widget renderer come from npm (``offline``), so the
+exporter (the same renderer as ``jupyter nbconvert --to html``). The site is the student's: it shows what the
+student edition shows (``student.student_view``: solutions removed, the outputs of checks and of cells tagged
+``reveals-answer`` cleared, prompts renumbered, lint comments stripped), widgets with a "live in JupyterLab"
+badge (their stored state does not run on a static page), with a bar linking the index, the notation page and
+the previous / next notebook. ``index.html`` is the README's title, opening paragraph and notebook table, each
+notebook linked (notebooks not yet in the table get a row of their own). Markdown pages in ``notebooks/`` (the
+notation page) are rendered too. Links between pages are rewritten (``NN_x.ipynb`` -> ``NN_x.html``, ``X.md`` ->
+``X.html``); a link to another file of the repository (a module) gets a copy of that file under ``_source/``; a
+link that resolves to nothing fails the build. MathJax and the widget renderer come from npm (``offline``), so the
 site works from ``file://`` with no network.
 
 Why nbconvert and not Jupyter Book: the site must show the *stored* outputs exactly as nbval checks them and
@@ -27,9 +29,10 @@ from pathlib import Path
 import nbformat
 from nbconvert import HTMLExporter
 
-from nlpcourse import validate
 from coursetools import offline
-from coursetools.slides import ROOT, cli
+from coursetools.slides import ROOT, add_live_badges, cli
+from coursetools.student import student_view
+from nlpcourse import validate
 
 __all__ = ["check_executed", "title", "readme_index", "exporter", "build_site", "main"]
 
@@ -125,11 +128,8 @@ def _nav(order: list[str], stem: str, extra: list[str]) -> str:
 
 
 def exporter() -> HTMLExporter:
-    """nbconvert's HTMLExporter for the site: offline assets, ``solution`` cells removed."""
-    config = offline.exporter_config(template="lab")
-    config.TagRemovePreprocessor.enabled = True
-    config.TagRemovePreprocessor.remove_cell_tags = {"solution"}
-    return HTMLExporter(config=config)
+    """nbconvert's HTMLExporter for the site, with offline assets (give it ``student_view`` notebooks)."""
+    return HTMLExporter(config=offline.exporter_config(template="lab"))
 
 
 def _markdown_page(text: str) -> nbformat.NotebookNode:
@@ -190,6 +190,8 @@ def build_site(paths: list[Path], out: Path, readme: Path = ROOT / "README.md") 
     for path in paths:
         nb = nbformat.read(path, as_version=4)
         check_executed(nb, path.name)
+        nb = student_view(nb, path.stem)
+        add_live_badges(nb)
         titles[path.stem] = title(nb, path.stem)
         nb.cells.insert(0, nbformat.v4.new_markdown_cell(_nav(order, path.stem, [p.name for p in extra])))
         body, _ = export.from_notebook_node(nb, resources={"metadata": {"name": titles[path.stem]}})

@@ -1,23 +1,23 @@
-"""The student edition: every ``solution`` cell removed, the check outputs cleared, the student's work kept.
+"""The student edition: every ``solution`` cell removed, the answers' outputs cleared, the student's work kept.
 
 ``make student`` (``python -m coursetools.student``) turns each instructor notebook ``notebooks/NN_*.ipynb``
-into ``build/student/NN_*.ipynb`` through nbconvert's ``NotebookExporter``:
+into ``build/student/NN_*.ipynb`` through nbconvert's ``NotebookExporter``. The cells say what they are with
+tags, as nbgrader's do (CONTRIBUTING.md, "Exercises"): ``exercise`` (the stub; optional
+``metadata.nlpcourse.points``, default 1), ``solution`` (the instructor's answer, the next cell), ``check``
+(the cells after it that check the answer) and ``reveals-answer`` (a cell whose source or output gives an
+answer away: a derivation, a table of the values, ``show_source`` of the reference).
 
-1. ``ExercisePreprocessor`` (ours: the one thing nbconvert cannot know) reads the exercise convention of
-   CONTRIBUTING.md. An ``exercise`` cell (the stub) is followed by a ``solution`` cell, then by the check
-   cell(s): the code cells right after the solution that read a name the stub assigns and call a ``check*``
-   function. It tags those ``check``, stamps ``metadata["nlpcourse"]`` on the stub and the checks (the
-   exercise's id, which the grader uses) and lists what breaks the convention (a later cell that reads the
-   student's variable or a name only the solution defines).
-2. nbconvert's ``TagRemovePreprocessor`` removes the ``solution`` cells and clears the outputs (and execution
-   counts, as ``ClearOutputPreprocessor`` does) of the ``exercise``, ``check`` and ``uses-answer`` cells (those
-   outputs show the instructor's answer being checked) and of ``reveals-answer`` cells (a stored output showing a
-   line of a solution, e.g. ``show_source`` of the reference after the exercise). Every other output stays as
-   in the instructor version.
+1. ``ExercisePreprocessor`` (ours) reads the tags, stamps ``metadata["nlpcourse"]`` on stubs and checks (the
+   exercise's id, its names and points, which the grader uses), folds ``reveals-answer`` markdown into an
+   "open after you try" block, strips lint comments (``# noqa``) and lists what breaks the convention.
+2. nbconvert's ``TagRemovePreprocessor`` removes the ``solution`` cells and clears the outputs of the
+   ``exercise``, ``check`` and ``reveals-answer`` cells; prompt numbers are renumbered 1, 2, ... over what
+   is left. Every other output stays as in the instructor version. A stored output that shows a line of a
+   solution in a cell not tagged ``reveals-answer`` is cleared too, with a warning to tag it.
 
 Students' work is never lost: the build remembers (in ``build/student/.manifest.json``) the sha256 of what it
 last wrote to each file. A file whose content differs from that (the student edited it) is never overwritten;
-a new version goes beside it as ``NN_*.updated.ipynb`` and a message says so.
+when the course changed, a new version goes beside it as ``NN_*.updated.ipynb`` and a message says so.
 """
 
 from __future__ import annotations
@@ -26,18 +26,18 @@ import argparse
 import ast
 import hashlib
 import json
+import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 import nbformat
-from IPython.core.inputtransformer2 import TransformerManager
 from nbconvert.exporters import NotebookExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
-EXERCISE, SOLUTION, CHECK, USES_ANSWER, REVEALS = "exercise", "solution", "check", "uses-answer", "reveals-answer"
+EXERCISE, SOLUTION, CHECK, REVEALS = "exercise", "solution", "check", "reveals-answer"
 META = "nlpcourse"  # the key of our cell and notebook metadata
 MANIFEST = ".manifest.json"
 UPDATED = ".updated.ipynb"
@@ -83,132 +83,7 @@ def course_notebooks(source: Path) -> list[Path]:
     return sorted(p for p in Path(source).glob("[0-9][0-9]_*.ipynb") if not p.name.endswith(UPDATED))
 
 
-# --- which names a cell reads and writes -----------------------------------------------------------------------
-
-
-class _Names(ast.NodeVisitor):
-    """Names a cell reads from the notebook's namespace (before binding them itself) and the names it binds.
-
-    Visits in evaluation order where that matters (``x = x + 1`` reads ``x``); function and class bodies and
-    comprehensions are their own scopes: what they read and do not bind themselves counts as read by the cell.
-    """
-
-    def __init__(self) -> None:
-        self.reads: list[str] = []
-        self.writes: list[str] = []
-
-    def _read(self, name: str) -> None:
-        if name not in self.writes and name not in self.reads:
-            self.reads.append(name)
-
-    def _write(self, name: str) -> None:
-        if name not in self.writes:
-            self.writes.append(name)
-
-    def visit_Name(self, node: ast.Name) -> None:
-        (self._read if isinstance(node.ctx, ast.Load) else self._write)(node.id)
-
-    def visit_Assign(self, node: ast.Assign) -> None:
-        self.visit(node.value)
-        for target in node.targets:
-            self.visit(target)
-
-    def visit_AugAssign(self, node: ast.AugAssign) -> None:
-        self.visit(node.value)
-        if isinstance(node.target, ast.Name):
-            self._read(node.target.id)
-            self._write(node.target.id)
-        else:
-            self.visit(node.target)
-
-    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
-        if node.value is not None:
-            self.visit(node.value)
-        self.visit(node.target)
-
-    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
-        self.visit(node.value)
-        self.visit(node.target)
-
-    def visit_For(self, node: ast.For) -> None:
-        self.visit(node.iter)
-        self.visit(node.target)
-        for stmt in [*node.body, *node.orelse]:
-            self.visit(stmt)
-
-    def visit_Import(self, node: ast.Import) -> None:
-        for alias in node.names:
-            self._write(alias.asname or alias.name.split(".")[0])
-
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        for alias in node.names:
-            self._write(alias.asname or alias.name)
-
-    def _scope(self, body: Iterable[ast.AST], bound: Iterable[str]) -> None:
-        inner = _Names()
-        inner.writes.extend(bound)
-        for node in body:
-            inner.visit(node)
-        for name in inner.reads:
-            self._read(name)
-
-    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
-        args = node.args
-        for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
-            self.visit(default)
-        params = [a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg] if a]
-        if isinstance(node, ast.Lambda):
-            self._scope([node.body], params)
-            return
-        for decorator in node.decorator_list:
-            self.visit(decorator)
-        self._write(node.name)
-        self._scope(node.body, [*params, node.name])
-
-    visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = _function
-
-    def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        for expr in [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]:
-            self.visit(expr)
-        self._write(node.name)
-        self._scope(node.body, [node.name])
-
-    def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
-        inner = _Names()
-        for gen in node.generators:
-            inner.visit(gen.iter)
-            inner.visit(gen.target)
-            for cond in gen.ifs:
-                inner.visit(cond)
-        for part in ([node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]):
-            inner.visit(part)
-        for name in inner.reads:
-            self._read(name)
-
-    visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _comprehension
-
-
-def names(source: str) -> tuple[list[str], list[str]]:
-    """(names read from outside, names bound) by a code cell's source, in order of appearance.
-
-    IPython syntax (``%magic``, ``!cmd``) is translated to Python first. Raises SyntaxError for invalid code.
-    """
-    visitor = _Names()
-    visitor.visit(ast.parse(TransformerManager().transform_cell(source)))
-    return visitor.reads, visitor.writes
-
-
-def calls_a_check(source: str) -> bool:
-    """True when the cell calls a function named ``check*`` (``checks.check_rotation_30(R)``, ``check(a)``)."""
-    try:
-        tree = ast.parse(TransformerManager().transform_cell(source))
-    except SyntaxError:
-        return False
-    return any(isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")).startswith(
-        "check") for node in ast.walk(tree))
-
-
-# --- the exercises of a notebook -------------------------------------------------------------------------------
+# --- the exercises of a notebook, from its tags -----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -237,141 +112,193 @@ class Exercise:
     solution_cell: int
     check_cells: tuple[int, ...]
     solution: str  # the solution cell's source
+    points: float = 1
 
 
-def _first_line(cell: dict) -> str:
-    line = next((ln for ln in cell["source"].splitlines() if ln.strip()), "")
-    return line if len(line) <= 60 else line[:57] + "..."
+def bound_names(source: str) -> list[str]:
+    """The names a stub's top-level statements bind (``a = ...``, ``a, b = ...``, ``def f``, ``class C``)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    found: list[str] = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            targets: list[ast.AST] = [ast.Name(node.name)]
+        elif isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AnnAssign):
+            targets = [node.target]
+        else:
+            continue
+        for target in targets:
+            found += [n.id for n in ast.walk(target) if isinstance(n, ast.Name) and n.id not in found]
+    return found
 
 
-def analyse(nb: nbformat.NotebookNode, notebook: str) -> tuple[list[Exercise], list[Problem], set[int]]:
-    """Find the exercises of an instructor notebook and what breaks the convention.
+def points(cell: dict) -> float | str:
+    """The exercise cell's points (``metadata.nlpcourse.points``, default 1; 0 for an ungraded warm-up), or a
+    message saying what is wrong."""
+    value = cell.get("metadata", {}).get(META, {}).get("points", 1)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        return f"metadata.nlpcourse.points: expected a number >= 0, got {value!r}"
+    return value
 
-    Args:
-        nb: the instructor notebook.
-        notebook: its name (for messages), e.g. ``"04_backprop"``.
-    Returns:
-        (exercises in notebook order, problems, indices of the non-check cells that read an answer).
+
+def analyse(nb: nbformat.NotebookNode, notebook: str) -> tuple[list[Exercise], list[Problem]]:
+    """The exercises of an instructor notebook (from its tags) and where it breaks the convention.
+
+    ``notebook`` names it in messages (``"04_backprop"``). An ``exercise`` cell is followed by its ``solution``
+    cell; its checks are the ``check`` cells after that, up to the next exercise.
     """
     cells = nb.cells
     exercises: list[Exercise] = []
     problems: list[Problem] = []
-    uses_answer: set[int] = set()
-    parsed: dict[int, tuple[list[str], list[str]]] = {}
+    starts = [k for k, c in enumerate(cells) if EXERCISE in tags(c)]
     for k, cell in enumerate(cells):
-        if cell.cell_type != "code":
-            continue
-        try:
-            parsed[k] = names(cell.source)
-        except SyntaxError as err:
-            problems.append(Problem(notebook, k, f"cannot parse the cell ({err.msg})"))
-            parsed[k] = ([], [])
-    for k, cell in enumerate(cells):
+        kinds = {EXERCISE, SOLUTION, CHECK} & set(tags(cell))
+        if len(kinds) > 1:
+            problems.append(Problem(notebook, k, f"tagged {' and '.join(sorted(kinds))}: one role per cell"))
+        if kinds and cell.cell_type != "code":
+            problems.append(Problem(notebook, k, f"a markdown cell tagged `{kinds.pop()}`: only code cells can be"))
         if SOLUTION in tags(cell) and not (k > 0 and EXERCISE in tags(cells[k - 1])):
             problems.append(Problem(notebook, k, "a `solution` cell must directly follow its `exercise` cell"))
+        if CHECK in tags(cell) and not any(s + 1 < k for s in starts):
+            problems.append(Problem(notebook, k, "a `check` cell before any exercise's solution"))
     seen: dict[str, int] = {}
-    live: dict[str, tuple[int, str]] = {}  # name -> (exercise cell, why reading it later is wrong)
-    for k, cell in enumerate(cells):
-        if cell.cell_type != "code":
-            continue
-        reads, writes = parsed[k]
-        if SOLUTION in tags(cell):
-            continue
-        is_check = any(k in ex.check_cells for ex in exercises)
-        if not is_check:
-            for name in reads:
-                if name in live:
-                    where, why = live[name]
-                    problems.append(Problem(notebook, k, f"`{_first_line(cell)}` reads `{name}`, {why} "
-                                                         f"(exercise cell {where}); use a value from the package"))
-                    uses_answer.add(k)
-        for name in writes:
-            live.pop(name, None)
-        if EXERCISE not in tags(cell):
-            continue
+    for i, k in enumerate(starts):
+        stub = cells[k]
         if k + 1 >= len(cells) or SOLUTION not in tags(cells[k + 1]):
             problems.append(Problem(notebook, k, "an `exercise` cell must be followed by its `solution` cell"))
             continue
-        if not writes:
+        written = bound_names(stub.source)
+        if not written:
             problems.append(Problem(notebook, k, "the exercise stub assigns no name for the check to read"))
             continue
-        solution_writes = parsed[k + 1][1]
-        checks = []
-        for j in range(k + 2, len(cells)):  # the code cells right after the solution that read the answer
-            after = cells[j]
-            if (after.cell_type != "code" or EXERCISE in tags(after) or SOLUTION in tags(after)
-                    or not set(parsed[j][0]) & set(writes) or not calls_a_check(after.source)):
-                break
-            checks.append(j)
+        end = starts[i + 1] if i + 1 < len(starts) else len(cells)
+        checks = tuple(j for j in range(k + 2, end) if CHECK in tags(cells[j]))
         if not checks:
-            problems.append(Problem(notebook, k + 1, f"no check cell reading {', '.join(writes)} follows the solution"))
-        ex_id = ", ".join(writes)
+            problems.append(Problem(notebook, k, f"exercise {', '.join(written)} has no `check` cell after its "
+                                                 "solution (tag the cell that calls checks.check_...)"))
+        score = points(stub)
+        if isinstance(score, str):
+            problems.append(Problem(notebook, k, score))
+            score = 1
+        ex_id = ", ".join(written)
         seen[ex_id] = seen.get(ex_id, 0) + 1
         if seen[ex_id] > 1:
             ex_id = f"{ex_id} #{seen[ex_id]}"
-        exercises.append(Exercise(ex_id, tuple(writes), k, k + 1, tuple(checks), cells[k + 1].source))
-        for name in writes:
-            live[name] = (k, "the student's answer (`...` in an unanswered notebook)")
-        for name in solution_writes:
-            if name not in writes:
-                live[name] = (k, f"which only the solution defines (cell {k + 1}, removed for students)")
-    return exercises, problems, uses_answer
+        exercises.append(Exercise(ex_id, tuple(written), k, k + 1, checks, cells[k + 1].source, score))
+    return exercises, problems
 
 
 def revealing(nb: nbformat.NotebookNode, exercises: list[Exercise], notebook: str) -> list[Problem]:
-    """The code cells whose stored output shows a line of a solution that its stub does not give (one note each
-    per exercise), e.g. ``show_source`` of the package's reference after the exercise."""
+    """The code cells not tagged ``reveals-answer`` whose stored output shows a line of a solution that its
+    stub does not give (e.g. ``show_source`` of the package's reference after the exercise)."""
     notes = []
     for ex in exercises:
         telling = sorted(telling_lines(ex.solution, nb.cells[ex.exercise_cell].source))
         for k, cell in enumerate(nb.cells):
-            if cell.cell_type != "code" or {SOLUTION, EXERCISE, CHECK} & set(tags(cell)):
+            if cell.cell_type != "code" or {SOLUTION, EXERCISE, CHECK, REVEALS} & set(tags(cell)):
                 continue
             shown = " ".join(" ".join(output_texts(cell)).split())
             line = next((ln for ln in telling if ln in shown), None)
             if line:
                 notes.append(Problem(notebook, k, f"its stored output shows `{line}` of the solution of {ex.id} "
-                                                  f"(cell {ex.solution_cell}): cleared in the student edition"))
+                                                  f"(cell {ex.solution_cell}): cleared; tag it `{REVEALS}`"))
     return notes
 
 
-class ExercisePreprocessor(Preprocessor):
-    """Mark the exercises for the student edition (what nbconvert's own preprocessors cannot know).
+_LINT = re.compile(r"[ \t]*#\s*(?:noqa|type:\s*ignore|fmt:\s*(?:on|off|skip)|pragma)\b.*$", re.MULTILINE)
 
-    Tags the check cells ``check``, the cells that (against the convention) read an answer ``uses-answer``, and
-    those whose stored output shows a line of a solution (``show_source`` of the reference) ``reveals-answer``;
-    stamps ``metadata["nlpcourse"]`` on stubs (``{"exercise": id, "names": [...]}``), checks
-    (``{"check": id}``) and the notebook (``{"edition": "student", "notebook": name, "exercises": [ids]}``).
-    ``resources["exercises"]``, ``resources["problems"]`` and ``resources["notes"]`` (revealing outputs,
-    cleared) receive the analysis.
+
+def strip_lint(source: str) -> str:
+    """``source`` without lint comments (``# noqa: F811 (...)``, ``# type: ignore``): no reader needs them."""
+    return _LINT.sub("", source)
+
+
+FOLD = "<details><summary>Open after you try the exercise</summary>\n\n{}\n\n</details>"
+
+
+def prepare(nb: nbformat.NotebookNode, name: str) -> tuple[list[Exercise], list[Problem], list[Problem]]:
+    """Mark ``nb`` (in place) for the student's eyes and return (exercises, problems, notes).
+
+    Stamps ``metadata["nlpcourse"]`` on stubs (``{"exercise": id, "names": [...], "points": p}``), checks
+    (``{"check": id}``) and the notebook (``{"edition": "student", "notebook": name, "exercises": [ids]}``);
+    tags ``reveals-answer`` a cell whose output shows a solution's line (a note says so); folds
+    ``reveals-answer`` markdown into an "open after you try" block; strips lint comments from code.
     """
+    exercises, problems = analyse(nb, name)
+    for ex in exercises:
+        nb.cells[ex.exercise_cell].metadata[META] = {"exercise": ex.id, "names": list(ex.names), "points": ex.points}
+        for k in ex.check_cells:
+            nb.cells[k].metadata[META] = {"check": ex.id}
+    notes = revealing(nb, exercises, name)
+    for k in sorted({note.cell for note in notes}):
+        nb.cells[k].metadata["tags"] = [*tags(nb.cells[k]), REVEALS]
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and REVEALS in tags(cell) and not cell.source.startswith("<details>"):
+            cell.source = FOLD.format(cell.source)
+        elif cell.cell_type == "code":
+            cell.source = strip_lint(cell.source)
+    nb.metadata[META] = {"edition": "student", "notebook": name, "exercises": [ex.id for ex in exercises]}
+    return exercises, problems, notes
+
+
+def renumber(nb: nbformat.NotebookNode) -> None:
+    """Prompt numbers 1, 2, ... over the code cells that keep outputs (as if run top to bottom); none elsewhere."""
+    count = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        if cell.get("outputs") or cell.get("execution_count") is not None:
+            count += 1
+            cell.execution_count = count
+            for out in cell.outputs:
+                if out.get("output_type") == "execute_result":
+                    out["execution_count"] = count
+        else:
+            cell.execution_count = None
+
+
+def student_view(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
+    """What a student may see of an instructor notebook (a copy): the student edition's cells and outputs
+    (``prepare``, solutions removed, answers' outputs cleared, prompts renumbered); for the site."""
+    nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+    prepare(nb, name)
+    nb, _ = remover().preprocess(nb, {})
+    renumber(nb)
+    return nb
+
+
+class ExercisePreprocessor(Preprocessor):
+    """Mark the exercises for the student edition (``prepare``); ``resources["exercises"]``,
+    ``resources["problems"]`` and ``resources["notes"]`` (revealing outputs, cleared) receive the analysis."""
 
     def preprocess(self, nb: nbformat.NotebookNode, resources: dict) -> tuple[nbformat.NotebookNode, dict]:
         name = resources.get("metadata", {}).get("name", "notebook")
-        exercises, problems, uses_answer = analyse(nb, name)
-        for ex in exercises:
-            nb.cells[ex.exercise_cell].metadata[META] = {"exercise": ex.id, "names": list(ex.names)}
-            for k in ex.check_cells:
-                cell = nb.cells[k]
-                cell.metadata[META] = {"check": ex.id}
-                cell.metadata["tags"] = [*tags(cell), CHECK] if CHECK not in tags(cell) else tags(cell)
-        for k in uses_answer:
-            nb.cells[k].metadata["tags"] = [*tags(nb.cells[k]), USES_ANSWER]
-        notes = revealing(nb, exercises, name)
-        for k in sorted({note.cell for note in notes}):
-            nb.cells[k].metadata["tags"] = [*tags(nb.cells[k]), REVEALS]
-        resources["notes"] = notes
-        nb.metadata[META] = {"edition": "student", "notebook": name, "exercises": [ex.id for ex in exercises]}
-        resources["exercises"], resources["problems"] = exercises, problems
+        resources["exercises"], resources["problems"], resources["notes"] = prepare(nb, name)
         return nb, resources
 
 
+class RenumberPreprocessor(Preprocessor):
+    """Prompt numbers 1, 2, ... over what the student sees (``renumber``), after the removals."""
+
+    def preprocess(self, nb: nbformat.NotebookNode, resources: dict) -> tuple[nbformat.NotebookNode, dict]:
+        renumber(nb)
+        return nb, resources
+
+
+def remover() -> TagRemovePreprocessor:
+    """nbconvert's TagRemovePreprocessor as the student's editions use it: solutions out, answers' outputs cleared."""
+    return TagRemovePreprocessor(remove_cell_tags={SOLUTION}, remove_all_outputs_tags={EXERCISE, CHECK, REVEALS})
+
+
 def exporter() -> NotebookExporter:
-    """The nbconvert exporter of the student edition: ours to mark, then TagRemove to remove and clear."""
+    """The nbconvert exporter of the student edition: ours to mark, TagRemove to remove and clear, renumber."""
     exp = NotebookExporter()
-    exp.register_preprocessor(ExercisePreprocessor(), enabled=True)
-    exp.register_preprocessor(TagRemovePreprocessor(
-        remove_cell_tags={SOLUTION}, remove_all_outputs_tags={EXERCISE, CHECK, USES_ANSWER, REVEALS}), enabled=True)
+    for pre in (ExercisePreprocessor(), remover(), RenumberPreprocessor()):
+        exp.register_preprocessor(pre, enabled=True)
     return exp
 
 
@@ -398,7 +325,7 @@ def student_edition(path: Path) -> Edition:
 def solutions(path: Path) -> dict[str, str]:
     """The instructor's answer of each exercise of ``path``: ``{exercise id: solution source}``."""
     nb = nbformat.read(path, as_version=4)
-    exercises, _, _ = analyse(nb, Path(path).stem)
+    exercises, _ = analyse(nb, Path(path).stem)
     return {ex.id: ex.solution for ex in exercises}
 
 
@@ -434,6 +361,7 @@ class BuildReport:
     unchanged: list[Path] = field(default_factory=list)
     kept: list[tuple[Path, Path]] = field(default_factory=list)  # (the student's file, the new version beside it)
     blocked: list[Path] = field(default_factory=list)  # edited file whose .updated is edited too: nothing written
+    current: list[Path] = field(default_factory=list)  # edited files whose course version has not changed
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -501,6 +429,8 @@ def build(source: Path = Path("notebooks"), target: Path = Path("build/student")
             if beside.exists() and manifest.get(beside.name) == sha256(beside.read_bytes()) == sha256(data):
                 beside.unlink()  # an .updated the build wrote, untouched and now the same as the file: not needed
                 manifest.pop(beside.name)
+        elif manifest.get(dest.name) == sha256(data) and not beside.exists():
+            report.current.append(dest)  # edited by the student, and the course has not changed since: nothing to do
         else:
             if _place(beside, data, manifest) == "edited":
                 report.blocked.append(dest)
@@ -510,11 +440,46 @@ def build(source: Path = Path("notebooks"), target: Path = Path("build/student")
                 report.kept.append((dest, beside))
                 echo(f"{dest} has your edits, so it was left as it is. The course's new version is beside it: "
                      f"{beside} (copy your answers into it, or its new cells into yours).")
+    for page in pages(source):
+        dest = target / page.relative_to(source)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if _place(dest, page.read_bytes(), manifest) == "edited":
+            echo(f"{dest} has your edits, so it was left as it is (the course's version: {page})")
     (target / MANIFEST).write_text(json.dumps({"format": 1, "files": dict(sorted(manifest.items()))}, indent=1)
                                    + "\n", encoding="utf-8")
     echo(f"student edition: {len(report.written)} written, {len(report.unchanged)} unchanged, "
-         f"{len(report.kept) + len(report.blocked)} kept with your edits, in {target}/")
+         f"{len(report.current)} with your edits (the course's version unchanged), "
+         f"{len(report.kept) + len(report.blocked)} with your edits and a new version beside them, in {target}/")
     return report
+
+
+_LINK = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)|(?:href|src)=\"([^\"]+)\"")
+
+
+def relative_links(text: str) -> list[str]:
+    """The relative links of a markdown text (``[x](NOTATION.md#theta)`` -> ``NOTATION.md``), in order."""
+    found = []
+    for match in _LINK.finditer(text):
+        link = (match.group(1) or match.group(2)).split("#")[0].split("?")[0]
+        if link and not re.match(r"^[a-z][a-z0-9+.-]*:", link, re.IGNORECASE) and not link.startswith("/"):
+            found.append(link)
+    return found
+
+
+def pages(source: Path) -> list[Path]:
+    """The files beside the notebooks a student needs: the markdown pages of ``source`` (the notation page) and
+    every file of ``source`` a notebook or page links to."""
+    source = Path(source)
+    found = set(source.glob("*.md"))
+    texts = [p.read_text(encoding="utf-8") for p in found]
+    texts += ["\n".join(c.source for c in nbformat.read(p, as_version=4).cells if c.cell_type == "markdown")
+              for p in course_notebooks(source)]
+    for text in texts:
+        for link in relative_links(text):
+            target = (source / link).resolve()
+            if target.is_file() and source.resolve() in target.parents and target.suffix != ".ipynb":
+                found.add(source / target.relative_to(source.resolve()))
+    return sorted(found)
 
 
 def exit_code(action: Callable[[], object]) -> int:

@@ -17,6 +17,7 @@ import torch
 
 from . import validate
 from .data import Vocab
+from .perturb import nudge
 
 __all__ = ["WordVectorConfig", "keep_probabilities", "unigram_noise", "NegativeSampler"]
 
@@ -128,10 +129,11 @@ def init_embeddings(n_words: int, n_outputs: int, dim: int, seed: int = 0, devic
                     dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, torch.Tensor]:
     """word2vec's start: θ_W (n_words, D) uniform in ±0.5/D, the output rows (n_outputs, D) at zero.
 
-    θ_W is drawn in float32 whatever ``dtype``, so float32 and float64 runs start from the same vectors.
+    θ_W is drawn in float32 whatever ``dtype``, so float32 and float64 runs start from the same vectors
+    (then ``perturb.nudge``d when the perturbation switch is on).
     """
     gen = torch.Generator().manual_seed(seed)
-    W = ((torch.rand(n_words, dim, generator=gen, dtype=torch.float32) - 0.5) / dim).to(device, dtype)
+    W = nudge(((torch.rand(n_words, dim, generator=gen, dtype=torch.float32) - 0.5) / dim).to(device, dtype))
     return W, torch.zeros(n_outputs, dim, dtype=dtype, device=device)
 
 

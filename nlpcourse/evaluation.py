@@ -225,38 +225,29 @@ class Embeddings:
 
 # -------------------------------------------------------------------------------------- word similarity
 def binomial_interval(correct: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a proportion: ``correct`` successes out of ``n`` trials -> (low, high) in [0, 1].
-
-    Better than p ± 1.96·sqrt(p(1−p)/n) for small n or p near 0 or 1 (it never leaves [0, 1]).
-    """
-    from scipy.stats import norm
+    """Wilson score interval of ``correct`` successes in ``n`` trials -> (low, high) in [0, 1]
+    (``scipy.stats.binomtest(...).proportion_ci(method="wilson")``); unlike p ± z·√(p(1−p)/n) it never
+    leaves [0, 1] and keeps its coverage for small n or p near 0 or 1."""
+    from scipy.stats import binomtest
 
     n = validate.integer(n, "n", low=1)
     correct = validate.integer(correct, "correct", low=0, high=n)
     confidence = validate.number(confidence, "confidence", low=0.0, high=1.0, low_open=True, high_open=True)
-    z = float(norm.ppf(0.5 + confidence / 2))
-    p = correct / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+    ci = binomtest(correct, n).proportion_ci(confidence_level=confidence, method="wilson")
+    return float(ci.low), float(ci.high)
 
 
 def spearman(x: np.ndarray, y: np.ndarray) -> float:
-    """Spearman rank correlation of two samples of shape (n,): the Pearson correlation of their ranks.
-
-    Tied values get the average of their ranks (as scipy.stats.spearmanr).
-    """
-    from scipy.stats import rankdata
+    """Spearman rank correlation of x (n,) and y (n,), ties at their average rank (``scipy.stats.spearmanr``);
+    NaN when a sample is constant or n < 2."""
+    from scipy.stats import spearmanr
 
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     if x.ndim != 1 or x.shape != y.shape:
         raise ValueError(f"x, y: expected two arrays of the same shape (n,), got {x.shape} and {y.shape}")
-    if len(x) < 2:
+    if len(x) < 2 or np.ptp(x) == 0 or np.ptp(y) == 0:
         return float("nan")
-    rx, ry = rankdata(x), rankdata(y)
-    rx, ry = rx - rx.mean(), ry - ry.mean()
-    denom = np.sqrt((rx @ rx) * (ry @ ry))
-    return float(rx @ ry / denom) if denom > 0 else float("nan")
+    return float(spearmanr(x, y).statistic)
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,10 @@ SKIP_CALLABLES = {"nlpcourse.torch_threads",  # a context manager: checks on ent
                   "nlpcourse.decoding.Beam", "nlpcourse.decoding.Node", "nlpcourse.decoding.SearchState",
                   # its one valid input is a transformers model (≈ 5 s to import and build); its checks are
                   # BeamConfig's (walked), its bad arguments are tested in test_decoding.py on the model built there
-                  "nlpcourse.decoding.hf.hf_generate"}
+                  "nlpcourse.decoding.hf.hf_generate",
+                  # likewise (its checks are SamplingConfig's, walked; tests/test_sampling.py runs it)
+                  "nlpcourse.decoding.sampling.hf_sample",
+                  "nlpcourse.transformer.train.Curves"}  # a training run's result
 # (callable, argument) pairs where the generic bad value is valid there
 VALUE_OK = {("nlpcourse.mlp.stepper.TrainingStepper", "hidden"),  # 0 hidden units: the linear classifier
             ("nlpcourse.mlp.train.TrainConfig", "epochs"),  # 0 epochs: nothing to do
@@ -59,16 +62,18 @@ POSITIVE = {"dim", "window", "epochs", "negative", "batch_size", "vocab_size", "
             "num_heads", "target_length", "embed_dim", "dim_feedforward", "layers", "train_size", "test_size",
             "vocab", "max_new_tokens", "num_return_sequences", "num_beams", "max_nodes", "max_len", "n_embd",
             "n_head", "n_layer", "n_positions", "max_words", "prompt_words", "max_steps",
+            # the transformer (08)
+            "nhead", "num_encoder_layers", "num_decoder_layers", "encoder_layers", "decoder_layers",
             # subwords (03)
             "minn", "maxn", "bucket", "n_ngrams"}
 # prompt_length: >= 0 for table_step, >= 1 for hf.reference_problem, so -1 is the value wrong for both
 NON_NEGATIVE = {"seed", "steps", "pool_size", "eos_token_id", "pad_token_id", "n_rows", "prompt_length", "head",
                 "layer", "nwords"}
-PROBABILITIES = {"alpha", "progress_fraction", "momentum", "probability"}
+PROBABILITIES = {"alpha", "progress_fraction", "momentum", "probability", "top_p", "p"}
 # int-annotated arguments that are not sizes: any int is valid (a padding id, a class count's bound)
 ANY_INT = {"pad"}
 # functions whose array argument takes any shape (elementwise), so no shape is wrong
-ANY_SHAPE = {"nlpcourse.mlp.d_relu", "nlpcourse.mlp.d_sigmoid", "nlpcourse.mlp.d_tanh", "nlpcourse.mlp.relu",
+ANY_SHAPE = {"nlpcourse.word2vec.sgd", "nlpcourse.mlp.d_relu", "nlpcourse.mlp.d_sigmoid", "nlpcourse.mlp.d_tanh", "nlpcourse.mlp.relu",
              "nlpcourse.mlp.sigmoid", "nlpcourse.functional.sigmoid", "nlpcourse.functional.log_sigmoid",
              "nlpcourse.functional.logsumexp", "nlpcourse.functional.softmax", "nlpcourse.functional.log_softmax",
              "nlpcourse.mlp.language_model.perplexity",
@@ -135,6 +140,28 @@ def _course_lm():
 
 
 @functools.cache
+def _number_task():
+    from nlpcourse.transformer.task import number_task
+
+    return number_task()
+
+
+@functools.cache
+def _seq2seq():
+    from nlpcourse.transformer.train import Seq2Seq, Seq2SeqConfig
+
+    return Seq2Seq(Seq2SeqConfig(vocab=len(_number_task()), d_model=8, num_heads=2, dim_feedforward=8))
+
+
+def _nn_transformer_state_dict() -> dict:
+    return torch.nn.Transformer(8, 2, 1, 1, 16, dropout=0.0, batch_first=True).state_dict()
+
+
+def _decoder_state_dict(embed_dim: int = 8) -> dict:
+    return torch.nn.TransformerDecoderLayer(embed_dim, 2, 16, dropout=0.0, batch_first=True).state_dict()
+
+
+@functools.cache
 def _tiny_transformer():
     from nlpcourse.attention.train import TinyConfig, TinyTransformer
 
@@ -182,6 +209,11 @@ def _tree_search(**extra) -> dict:
 
 
 # required arguments of each walked callable (a function returning kwargs: built only when used)
+def _autograd_mlp():
+    from nlpcourse.autograd.nn import MLP
+    return MLP((3, 2, 1))
+
+
 VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.corpus.encode_corpus": lambda: {"sentences": _sentences(),
                                                "vocab": nlpcourse.data.Vocab.build(_sentences())},
@@ -258,6 +290,8 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.hsoftmax.train.gensim_tree_comparison": lambda: {"sentences": _sentences()},
     "nlpcourse.hsoftmax.figures.toy_example": lambda: {},
     "nlpcourse.linear_maps.make_grid": lambda: {},
+    "nlpcourse.autograd.nn.train_mlp": lambda: {"model": _autograd_mlp(), "xs": [[1.0, 0.0, 0.0]], "ys": [1.0],
+                                                "steps": 1},
     "nlpcourse.linear_maps.figures.draw_linear_map": lambda: {"A": np.eye(2)},
     "nlpcourse.linear_maps.figures.draw_layer": lambda: {"A": np.eye(2)},
     "nlpcourse.mlp.make_moons": lambda: {"n": 20},
@@ -422,10 +456,53 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.decoding.models.heldout_sentences": lambda: {"model": _course_lm()},
     "nlpcourse.decoding.models.lm_search": lambda: {"model": _course_lm(), "text": "police said"},
     "nlpcourse.decoding.models.tree_step": lambda: {"tree": _tree(), "center": np.zeros(2), "inner": np.zeros((3, 2))},
-    "nlpcourse.decoding.states.beam_search": lambda: {**_states_problem(), "beam_size": 2},
-    "nlpcourse.decoding.states.greedy_search": _states_problem,
+    "nlpcourse.beams.beam_search": lambda: {**_states_problem(), "beam_size": 2},
+    "nlpcourse.beams.greedy_search": _states_problem,
     "nlpcourse.decoding.widgets.BeamStepper": lambda: {"model": _course_lm()},
     "nlpcourse.decoding.widgets.beam_stepper": lambda: {"model": _course_lm()},
+    "nlpcourse.decoding.sampling.SamplingConfig": lambda: {},
+    # ---- the transformer (notebook 08)
+    "nlpcourse.transformer.sublayer": lambda: {"x": np.zeros((2, 3)), "f": lambda h: h, "weight": np.ones(3),
+                                               "bias": np.zeros(3), "norm_first": False},
+    "nlpcourse.transformer.feed_forward": lambda: {"x": np.zeros((2, 3, 8)), "state_dict": _encoder_state_dict()},
+    "nlpcourse.transformer.cross_attention_step": lambda: {
+        "query": np.zeros((2, 8)), "memory": np.zeros((2, 3, 8)),
+        "p": nlpcourse.attention.mha_weights(_state_dict(), 8), "num_heads": 2, "pad": np.zeros((2, 3), bool)},
+    "nlpcourse.transformer.encoder_layer": lambda: {"x": np.zeros((2, 3, 8)), "state_dict": _encoder_state_dict(),
+                                                    "num_heads": 2},
+    "nlpcourse.transformer.decoder_layer": lambda: {"y": np.zeros((2, 3, 8)), "memory": np.zeros((2, 4, 8)),
+                                                    "state_dict": _decoder_state_dict(), "num_heads": 2},
+    "nlpcourse.transformer.layer_count": lambda: {"state_dict": _nn_transformer_state_dict(), "stack": "encoder"},
+    "nlpcourse.transformer.encode": lambda: {"src": np.zeros((2, 3, 8)), "state_dict": _nn_transformer_state_dict(),
+                                             "num_heads": 2},
+    "nlpcourse.transformer.decode": lambda: {"tgt": np.zeros((2, 3, 8)), "memory": np.zeros((2, 4, 8)),
+                                             "state_dict": _nn_transformer_state_dict(), "num_heads": 2},
+    "nlpcourse.transformer.transformer": lambda: {"src": np.zeros((2, 4, 8)), "tgt": np.zeros((2, 3, 8)),
+                                                  "state_dict": _nn_transformer_state_dict(), "num_heads": 2},
+    "nlpcourse.transformer.task.english": lambda: {"n": 21},
+    "nlpcourse.transformer.task.german": lambda: {"n": 21},
+    "nlpcourse.transformer.task.alignment": lambda: {"n": 21},
+    "nlpcourse.transformer.task.NumberTask": None,  # built by number_task
+    "nlpcourse.transformer.train.EncoderLayer": lambda: {"embed_dim": 8, "num_heads": 2, "dim_feedforward": 16},
+    "nlpcourse.transformer.train.DecoderLayer": lambda: {"embed_dim": 8, "num_heads": 2, "dim_feedforward": 16},
+    "nlpcourse.transformer.train.Stack": lambda: {"layers": [], "embed_dim": 8},
+    "nlpcourse.transformer.train.EncoderDecoder": lambda: {"d_model": 8, "nhead": 2, "num_encoder_layers": 1,
+                                                           "num_decoder_layers": 1, "dim_feedforward": 16},
+    "nlpcourse.transformer.train.Seq2Seq": lambda: {"config": _seq2seq().config},
+    "nlpcourse.transformer.train.smoothed_kl": lambda: {"logits": torch.zeros(2, 3, 5, dtype=torch.float64),
+                                                        "targets": torch.ones(2, 3, dtype=torch.int64)},
+    "nlpcourse.transformer.train.overfit_batch": lambda: {"model": _seq2seq(), "task": _number_task(),
+                                                          "numbers": [1, 2]},
+    "nlpcourse.transformer.translate.translate": lambda: {"model": _seq2seq(), "task": _number_task(),
+                                                          "numbers": [21]},
+    "nlpcourse.decoding.sampling.apply_temperature": lambda: {"scores": torch.zeros(2, 5), "temperature": 2.0},
+    "nlpcourse.decoding.sampling.top_k_filter": lambda: {"scores": torch.zeros(2, 5), "k": 2},
+    "nlpcourse.decoding.sampling.top_p_filter": lambda: {"scores": torch.zeros(2, 5), "p": 0.5},
+    "nlpcourse.decoding.sampling.warp": lambda: {"scores": torch.zeros(2, 5)},
+    "nlpcourse.decoding.sampling.filtered_distribution": lambda: {"logp": np.log(np.full(4, 0.25))},
+    "nlpcourse.decoding.sampling.sample": _toy_search,
+    "nlpcourse.decoding.sampling.tied_gpt2": lambda: {},  # every bad argument is refused before the import
+    "nlpcourse.decoding.sampling.sampling_agreement": lambda: {},  # likewise: checks first
 }
 # shape arguments (with a wrong-dimensional replacement) of the callables above
 SHAPES = {"center_vec", "outside_vectors", "context_vectors", "negatives", "ids", "counts", "probs", "grad",
@@ -453,6 +530,11 @@ WRONG_SHAPE: dict = {
        # key_padding_mask); renaming them would change encoder_layer's source, shown in notebook 06
        ("nlpcourse.attention.encoder_layer", "src_mask"): None,
        ("nlpcourse.attention.encoder_layer", "src_key_padding_mask"): None,
+       # likewise, 08's layers and stacks: their masks go to multi_head_attention as attn_mask, key_padding_mask
+       **{(f"nlpcourse.transformer.{f}", m): None for f in ("encoder_layer", "encode", "transformer")
+          for m in ("src_mask", "src_key_padding_mask")},
+       ("nlpcourse.transformer.feed_forward", "x"): None,  # (..., E): any shape whose last axis is E
+       ("nlpcourse.transformer.sublayer", "x"): None,  # (..., d): any shape whose last axis is d
        ("nlpcourse.attention.signal.token_cross_entropy", "logits"): np.zeros(()),
        # its messages name the step function the student wrote ("step: expected shape ..."): the notebook's words
        ("nlpcourse.decoding.step.check_step_output", "out"): None},
@@ -462,7 +544,9 @@ WRONG_SHAPE: dict = {
 def _wrong_shape(qual: str, name: str) -> object:
     bad = WRONG_SHAPE.get((qual, name), WRONG_SHAPE.get(name, np.zeros((2, 2, 2, 2))))
     if isinstance(bad, str):  # a state_dict of the wrong size
-        return _encoder_state_dict(4) if qual.endswith("encoder_layer") else _state_dict(4)
+        if qual.endswith(("encoder_layer", "feed_forward")):
+            return _encoder_state_dict(4)
+        return _decoder_state_dict(4) if qual.endswith("decoder_layer") else _state_dict(4)
     return bad
 
 

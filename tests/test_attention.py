@@ -488,22 +488,22 @@ def test_bad_input_messages():
 
 
 def test_softmax_backward_check(capsys):
-    assert checks.check_softmax_backward(A.softmax_backward) is True
+    assert checks.check_softmax_backward(A.softmax_backward)
     assert "✅" in capsys.readouterr().out
-    assert checks.check_softmax_backward(...) is False
+    assert not checks.check_softmax_backward(...)
     assert "Not answered" in capsys.readouterr().out
 
 
 def test_split_heads_check(capsys):
-    assert checks.check_split_heads(A.split_heads) is True
+    assert checks.check_split_heads(A.split_heads)
     assert "✅" in capsys.readouterr().out
 
     def stub(x, num_heads):
         raise NotImplementedError
 
-    assert checks.check_split_heads(stub) is False
+    assert not checks.check_split_heads(stub)
     assert "Not answered" in capsys.readouterr().out
-    assert checks.check_split_heads(lambda x, h: x.reshape(x.shape[0], x.shape[1], h, -1)) is False
+    assert not checks.check_split_heads(lambda x, h: x.reshape(x.shape[0], x.shape[1], h, -1))
     assert "should have shape" in capsys.readouterr().out
 
 
@@ -512,7 +512,7 @@ def test_split_heads_check(capsys):
     *((checks.check_split_heads, w, h) for w, h in checks.SPLIT_HEADS_MISTAKES),
 ])
 def test_every_hint_fires_for_its_mistake(capsys, check, wrong, hint):
-    assert check(wrong) is False
+    assert not check(wrong)
     assert hint in capsys.readouterr().out
 
 

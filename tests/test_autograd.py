@@ -66,7 +66,7 @@ def test_check_with_torch_passes_including_finite_differences(name, fn, inputs):
 
 
 def test_check_with_torch_catches_a_wrong_local_gradient(monkeypatch):
-    monkeypatch.setattr(Value, "tanh", lambda self: self._gate(math.tanh(self.data), (self,), "tanh",
+    monkeypatch.setattr(Value, "tanh", lambda self: self.gate(math.tanh(self.data), (self,), "tanh",
                                                                lambda: (1.0,)))  # wrong: should be 1 - t²
     assert not A.check_with_torch(lambda x: x.tanh() * 2, {"x": 0.7}).ok
 
@@ -165,12 +165,12 @@ def test_backward_applies_each_local_rule_once():
     order = A.topological_order(out)
     calls = {}
     for node in order:
-        rule = node._local_grads
+        rule = node._local
 
         def counted(node=node, rule=rule):
             calls[id(node)] = calls.get(id(node), 0) + 1
             return rule()
-        node._local_grads = counted
+        node._local = counted
     out.backward()
     assert calls == {id(n): 1 for n in order}
     assert len(out.backward_steps) == 1 + sum(len(n.inputs) for n in order)  # base case + one step per edge
@@ -416,19 +416,19 @@ def test_check_neuron_gradients(capsys):
 
 def _tanh_answer(x):
     t = math.tanh(x.data)
-    return x._gate(t, (x,), "tanh", lambda: (1 - t * t,))
+    return x.gate(t, (x,), "tanh", lambda: (1 - t * t,))
 
 
 def test_check_tanh_gate_accepts_the_right_gate_and_it_equals_the_engines(capsys):
-    assert checks.check_tanh_gate(_tanh_answer) is True
+    assert checks.check_tanh_gate(_tanh_answer)
     assert "✅" in capsys.readouterr().out
-    assert checks.check_tanh_gate(lambda x: x.tanh()) is True  # the engine's own gate, for comparison
+    assert not checks.check_tanh_gate(lambda x: x.tanh())  # the engine's own gate is reported, not accepted
 
 
 @pytest.mark.parametrize("k", range(len(checks.TANH_MISTAKES)))
 def test_check_tanh_gate_every_hint_fires_for_its_mistake(capsys, k):
     wrong, hint = checks.TANH_MISTAKES[k]
-    assert checks.check_tanh_gate(wrong) is False
+    assert not checks.check_tanh_gate(wrong)
     out = capsys.readouterr().out
     assert hint in out
     assert "1 - t * t" not in out and "1 − t²" not in out and "1 − tanh" not in out  # never the answer
@@ -443,11 +443,11 @@ def _stub(x):
     (_stub, "Not answered"),
     (lambda x: math.tanh(x.data), "should return a Value"),
     (lambda x: ((2 * x).exp() - 1) / ((2 * x).exp() + 1), "ONE gate"),
-    (lambda x: x._gate(math.tanh(x.data), (x,), "tanh", lambda: 1.0), "a tuple with one number per input"),
-    (lambda x: x._gate(math.tan(x.data), (x,), "tanh", lambda: (1 / math.cos(x.data) ** 2,)), "disagree with torch"),
+    (lambda x: x.gate(math.tanh(x.data), (x,), "tanh", lambda: 1.0), "a tuple with one number per input"),
+    (lambda x: x.gate(math.tan(x.data), (x,), "tanh", lambda: (1 / math.cos(x.data) ** 2,)), "disagree with torch"),
 ])
 def test_check_tanh_gate_other_answers(capsys, student, message):
-    assert checks.check_tanh_gate(student) is False
+    assert not checks.check_tanh_gate(student)
     assert message in capsys.readouterr().out
 
 
@@ -516,10 +516,10 @@ def test_a_chain_k_gates_deep_gets_k_plus_1_times_its_gradient():
 
 def test_a_hand_written_gate_must_return_one_local_gradient_per_input():
     x = Value(2.0)
-    bad = x._gate(4.0, (x,), "sq", lambda: 4.0)
+    bad = x.gate(4.0, (x,), "sq", lambda: 4.0)
     with pytest.raises(TypeError, match=r"sq \(sq\): the local-gradient function must return a tuple.*1 here"):
         bad.backward()
-    two = x._gate(4.0, (x, x), "two", lambda: (1.0,))
+    two = x.gate(4.0, (x, x), "two", lambda: (1.0,))
     with pytest.raises(TypeError, match="2 here"):
         two.backward()
 
@@ -542,3 +542,82 @@ def test_stepper_arrow_points_along_the_gradient_during_the_backward_pass():
     fig = figures.draw_graph(st.root)  # no step: every edge points forward, input → gate
     assert all(a._posA_posB[0][0] < a._posA_posB[1][0] for a in fig.axes[0].get_children()
                if isinstance(a, figures.FancyArrowPatch))
+
+
+# ---------------------------------------------------------------- the backward() exercise and the tiny MLP
+def _student_backward(root):
+    order, seen = [], set()
+
+    def visit(node):
+        if id(node) not in seen:
+            seen.add(id(node))
+            for child in node.inputs:
+                visit(child)
+            order.append(node)
+
+    visit(root)
+    root.grad = 1.0
+    for node in reversed(order):
+        for child, local in zip(node.inputs, node.local_grads(), strict=True):
+            child.grad += node.grad * local
+
+
+def test_backward_check_accepts_a_right_backward(capsys):
+    assert checks.check_backward(_student_backward)
+    assert "✅" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("k", range(len(checks.BACKWARD_MISTAKES)))
+def test_backward_check_every_hint_fires_for_its_mistake(capsys, k):
+    wrong, hint = checks.BACKWARD_MISTAKES[k]
+    assert not checks.check_backward(wrong)
+    assert hint in capsys.readouterr().out
+
+
+def test_backward_check_reports_a_call_to_the_engine_and_the_stub(capsys):
+    from nlpcourse import autograd as engine
+
+    engine_backward, engine_order = A.Value.backward, engine.topological_order
+    assert not checks.check_backward(lambda root: root.backward())
+    assert "engine's own" in capsys.readouterr().out
+    assert not checks.check_backward(lambda root: engine.topological_order(root))
+    assert "engine's own" in capsys.readouterr().out
+    assert (A.Value.backward, engine.topological_order) == (engine_backward, engine_order)  # restored
+
+    def stub(root):
+        """Fill .grad."""
+        ...  # your code
+
+    assert not checks.check_backward(stub)
+    assert "Not answered" in capsys.readouterr().out
+
+
+def test_tanh_gate_that_calls_the_engine_is_reported(capsys):
+    assert not checks.check_tanh_gate(lambda x: x.tanh())
+    assert "engine's own `Value.tanh`" in capsys.readouterr().out
+    assert A.Value(0.3).tanh().op == "tanh"  # restored
+
+
+def test_the_tiny_mlp_trains_and_its_gradients_match_torch():
+    from nlpcourse.autograd import nn
+
+    xs, ys = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]], [1.0, -1.0, -1.0, 1.0]
+    model = nn.MLP((3, 4, 4, 1), seed=0)
+    assert len(model.parameters()) == 3 * 4 + 4 + 4 * 4 + 4 + 4 + 1
+    # one loss's gradients against torch autograd on the same weights
+    loss = sum(((model(x)[0] - y) ** 2 for x, y in zip(xs, ys, strict=True)), A.Value(0.0))
+    loss.backward()
+    params = [torch.tensor(p.data, dtype=torch.float64, requires_grad=True) for p in model.parameters()]
+    it = iter(params)
+    layers = [([[next(it) for _ in W[0]] for _ in W], [next(it) for _ in b]) for W, b in model.layers]
+    total = 0
+    for x, y in zip(xs, ys, strict=True):
+        h = [torch.tensor(v, dtype=torch.float64) for v in x]
+        for k, (W, b) in enumerate(layers):
+            h = [sum((w * v for w, v in zip(row, h, strict=True)), bias) for row, bias in zip(W, b, strict=True)]
+            h = [torch.tanh(v) for v in h] if k < len(layers) - 1 else h
+        total = total + (h[0] - y) ** 2
+    total.backward()
+    assert np.allclose([p.grad.item() for p in params], [p.grad for p in model.parameters()], atol=1e-12)
+    losses = nn.train_mlp(nn.MLP((3, 4, 4, 1), seed=0), xs, ys, steps=40, lr=0.05)
+    assert losses[-1] < 0.01 * losses[0]

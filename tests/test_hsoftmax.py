@@ -353,15 +353,15 @@ def test_toy_example_perturbation_changes_probabilities_and_keeps_the_sum():
 def test_path_probability_checks(capsys):
     p = 1 * 0.9 * 0.95 * 0.65 * 0.2
     assert p == pytest.approx(0.11115)
-    assert checks.check_hs_path_probability(p) is True
-    assert checks.check_hs_path_loss(-np.log(p)) is True
+    assert checks.check_hs_path_probability(p)
+    assert checks.check_hs_path_loss(-np.log(p))
     for wrong, hint in [(3.7, "added"), (1 * 0.9 * 0.95 * 0.65 * 0.8, "don't replace"), (0.9 * 0.95 * 0.65, "missing"),
                         (-np.log(p), "the loss"), (None, "Not answered"), (1.5, "between 0 and 1")]:
-        assert checks.check_hs_path_probability(wrong) is False
+        assert not checks.check_hs_path_probability(wrong)
         assert hint in capsys.readouterr().out
     for wrong, hint in [(np.log(p), "sign"), (-np.log10(p), "base 10"), (p, "probability itself"),
                         (..., "Not answered"), (2.0, "not the right value")]:
-        assert checks.check_hs_path_loss(wrong) is False
+        assert not checks.check_hs_path_loss(wrong)
         assert hint in capsys.readouterr().out
 
 
@@ -369,22 +369,22 @@ def test_gradient_check_accepts_the_derivation_and_rejects_typical_mistakes(caps
     center, rows, codes = hs.gradient_exercise()
     x, t = rows @ center, 1.0 - codes
     g = sigmoid(x) - t
-    assert checks.check_hs_gradient(g @ rows, np.outer(g, center)) is True
+    assert checks.check_hs_gradient(g @ rows, np.outer(g, center))
     assert capsys.readouterr().out.count("✅") == 2
     for gg, hint in [(-g, "sign is flipped"), (sigmoid(x) - codes, "t = 1 − code"), (x - t, "sigmoid")]:
-        assert checks.check_hs_gradient(gg @ rows, np.outer(gg, center)) is False
+        assert not checks.check_hs_gradient(gg @ rows, np.outer(gg, center))
         assert hint in capsys.readouterr().out
-    assert checks.check_hs_gradient(None, None) is False
+    assert not checks.check_hs_gradient(None, None)
     assert "Not answered" in capsys.readouterr().out
-    assert checks.check_hs_gradient(np.outer(g, center), g @ rows) is False
+    assert not checks.check_hs_gradient(np.outer(g, center), g @ rows)
     assert "shape (3,)" in capsys.readouterr().out
 
 
 def test_shape_checks(capsys):
-    assert checks.check_hs_shapes(1023, 10) is True
+    assert checks.check_hs_shapes(1023, 10)
     for n, length, hint in [(1024, 10, "V − 1 merges"), (2047, 10, "leaves too"), (1023, 1024, "full softmax"),
                             (1023, 11, "the leaf has no vector"), (None, 10, "Not answered")]:
-        assert checks.check_hs_shapes(n, length) is False
+        assert not checks.check_hs_shapes(n, length)
         assert hint in capsys.readouterr().out
 
 
@@ -497,12 +497,12 @@ def test_path_probabilities_agree_with_gensim_score():
 
 # ---------------------------------------------------------------- the path-walk exercise (a function)
 def test_path_walk_exercise_accepts_the_reference_and_every_hint_fires(capsys):
-    assert checks.check_path_walk(checks.path_walk_reference) is True
+    assert checks.check_path_walk(checks.path_walk_reference)
     assert "Correct" in capsys.readouterr().out
     for wrong, hint in checks.PATH_WALK_MISTAKES:
-        assert checks.check_path_walk(wrong) is False
+        assert not checks.check_path_walk(wrong)
         assert hint in capsys.readouterr().out, wrong.__name__
-    assert checks.check_path_walk(...) is False
+    assert not checks.check_path_walk(...)
     assert "Not answered" in capsys.readouterr().out
 
     def stub(h, inner, nodes, codes):

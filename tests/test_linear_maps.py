@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from matplotlib.collections import PathCollection
 
 from nlpcourse import linear_maps as lm
 from nlpcourse.linear_maps import checks, figures, widgets
@@ -33,12 +34,12 @@ def test_composition_is_the_product_and_order_matters():
     assert not np.allclose(A @ B, B @ A)
 
 
-def test_linear_map_rejects_bad_shapes_with_the_shapes_in_the_message():
+def test_layer_rejects_bad_shapes_with_the_shapes_in_the_message():
     xs, ys = lm.make_grid(1.0, 3)
     with pytest.raises(ValueError, match=r"2×2 matrix, got shape \(3, 3\)"):
-        lm.linear_map(np.eye(3), xs, ys)
+        lm.layer(np.eye(3), (0.0, 0.0), xs, ys)
     with pytest.raises(ValueError, match=r"xs \(3, 3\) and ys \(2, 3\)"):
-        lm.linear_map(np.eye(2), xs, ys[:2])
+        lm.layer(np.eye(2), (0.0, 0.0), xs, ys[:2])
 
 
 def test_standard_matrices():
@@ -71,7 +72,7 @@ def test_layer_applies_the_nonlinearity_elementwise():
     assert np.allclose(rx, np.maximum(lx, 0)) and np.allclose(ry, np.maximum(ly, 0))
     sx, _ = lm.layer(A, b, xs, ys, "sigmoid")
     assert np.all((sx > 0) & (sx < 1))
-    with pytest.raises(KeyError, match="activation"):
+    with pytest.raises(ValueError, match="activation"):
         lm.layer(A, b, xs, ys, "softplus")
     with pytest.raises(ValueError, match=r"b: expected a bias of shape \(2,\), got \(3,\)"):
         lm.layer(A, [0, 0, 0], xs, ys)
@@ -79,8 +80,6 @@ def test_layer_applies_the_nonlinearity_elementwise():
 
 def test_polygon_area_and_grid_errors():
     assert lm.polygon_area([0, 2, 2, 0], [0, 0, 1, 1]) == pytest.approx(2.0)
-    with pytest.raises(ValueError, match="n ≥ 3"):
-        lm.polygon_area([0, 1], [0, 1])
     with pytest.raises(ValueError, match="n: expected at least 2"):
         lm.make_grid(1.0, 1)
 
@@ -114,15 +113,15 @@ def _rotation_answer(degrees):
 
 
 def test_rotation_check_accepts_a_right_function(capsys):
-    assert checks.check_rotation_matrix(_rotation_answer) is True
+    assert checks.check_rotation_matrix(_rotation_answer)
     assert "✅" in capsys.readouterr().out
-    assert checks.check_rotation_matrix(lambda d: lm.rotation(d).tolist()) is True  # a nested list is fine
+    assert checks.check_rotation_matrix(lambda d: lm.rotation(d).tolist())  # a nested list is fine
 
 
 @pytest.mark.parametrize("k", range(len(checks.ROTATION_MISTAKES)))
 def test_rotation_check_every_hint_fires_for_its_mistake(capsys, k):
     wrong, hint = checks.ROTATION_MISTAKES[k]
-    assert checks.check_rotation_matrix(wrong) is False
+    assert not checks.check_rotation_matrix(wrong)
     out = capsys.readouterr().out
     assert hint in out
     assert "0.87" not in out and "0.866" not in out  # never the answer
@@ -136,37 +135,63 @@ def test_rotation_check_every_hint_fires_for_its_mistake(capsys, k):
     (lambda degrees: 1 / 0, "ZeroDivisionError"),
 ])
 def test_rotation_check_other_answers(capsys, student, message):
-    assert checks.check_rotation_matrix(student) is False
+    assert not checks.check_rotation_matrix(student)
     assert message in capsys.readouterr().out
 
 
-def _layer_answer(A, b, xs, ys):
-    P = np.stack([xs.ravel(), ys.ravel()])
-    Z = np.maximum(A @ P + b[:, None], 0.0)
-    return Z[0].reshape(xs.shape), Z[1].reshape(xs.shape)
+# ---------------------------------------------------------------- the separating-layer exercise
+RIGHT_LAYERS = [
+    (np.array([[1.0, -1.0], [-1.0, 1.0]]), np.zeros(2), "relu"),   # two ReLUs, one per side: |x − y|
+    (np.array([[1.0, -1.0], [0.0, 0.0]]), np.zeros(2), "abs"),      # one fold across the stripe
+    (np.array([[2.0, -2.0], [-1.0, 1.0]]), np.array([1.0, 1.0]), "relu"),
+    ([[1, -1], [0, 1]], [0, 0], "abs"),                              # lists and ints are fine
+]
 
 
-def test_layer_check_accepts_a_right_function(capsys):
-    assert checks.check_relu_layer(_layer_answer) is True
+@pytest.mark.parametrize("answer", RIGHT_LAYERS)
+def test_separating_layer_check_accepts_layers_that_separate(capsys, answer):
+    assert checks.check_separating_layer(answer)
     assert "✅" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("k", range(len(checks.LAYER_MISTAKES)))
-def test_layer_check_every_hint_fires_for_its_mistake(capsys, k):
-    wrong, hint = checks.LAYER_MISTAKES[k]
-    assert checks.check_relu_layer(wrong) is False
-    assert hint in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("student, message", [
-    (..., "Not answered"),
-    (lambda A, b, xs, ys: np.stack(_layer_answer(A, b, xs, ys)), "should return 2 value(s), got 1"),
-    (lambda A, b, xs, ys: tuple(v.T for v in _layer_answer(A, b, xs, ys)), "should have shape"),  # grid transposed
-    (lambda A, b, xs, ys: (xs, ys), "disagrees with ReLU(A p + b)"),
+@pytest.mark.parametrize("answer, hint", [
+    ((np.eye(2), np.zeros(2), "identity"), "identity"),
+    ((lm.rotation(45), np.zeros(2), "identity"), "identity"),
+    ((np.array([[1.0, -1.0], [-1.0, 1.0]]), np.zeros(2), "sigmoid"), "sigmoid"),
+    ((np.array([[1.0, -1.0], [-1.0, 1.0]]), np.zeros(2), "tanh"), "tanh"),
+    ((np.eye(2), np.zeros(2), "abs"), "fold"),
+    ((np.eye(2), np.zeros(2), "relu"), "fold"),
+    ((np.array([[1.0, -1.0], [0.0, 0.0]]), np.array([0.6, 0.0]), "abs"), "shift"),
+    ((np.array([[1.0, -1.0], [0.0, 0.0]]), np.zeros(2), "relu"), "one relu"),
+    ((np.array([[1.0, -1.0], [2.0, -2.0]]), np.zeros(2), "relu"), "one relu"),
 ])
-def test_layer_check_other_answers(capsys, student, message):
-    assert checks.check_relu_layer(student) is False
+def test_separating_layer_every_hint_fires_for_its_mistake(capsys, answer, hint):
+    assert not checks.check_separating_layer(answer)
+    assert checks.SEPARATION_HINTS[hint] in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("answer, message", [
+    (..., "Not answered"),
+    ((..., ..., ...), "Not answered"),
+    ((np.eye(3), np.zeros(2), "abs"), "shape (2, 2)"),
+    ((np.eye(2), np.zeros(3), "abs"), "shape (2,)"),
+    ((np.eye(2), np.zeros(2), "softmax"), "one of"),
+    ((np.eye(2), np.zeros(2)), "a tuple (W, b, nonlinearity)"),
+    ((np.full((2, 2), np.nan), np.zeros(2), "abs"), "NaN"),
+])
+def test_separating_layer_check_other_answers(capsys, answer, message):
+    assert not checks.check_separating_layer(answer)
     assert message in capsys.readouterr().out
+
+
+def test_the_stripe_is_not_linearly_separable_and_a_fold_makes_it_so():
+    points, labels = lm.stripe(300, seed=0)
+    assert set(np.unique(labels)) == {0, 1}
+    assert lm.separating_line(points, labels) is None
+    H = lm.map_points(np.array([[1.0, -1.0], [-1.0, 1.0]]), np.zeros(2), points, "relu")
+    w, c, margin = lm.separating_line(H, labels)
+    s = 2 * labels - 1
+    assert margin > 0.01 and np.all(s * (H @ w + c) > 0)  # the line returned really separates, in H's units
 
 
 def test_abs_is_a_fold_and_relu_a_clamp():
@@ -175,6 +200,39 @@ def test_abs_is_a_fold_and_relu_a_clamp():
     assert np.array_equal(fx, np.abs(xs)) and np.array_equal(fx, fx[:, ::-1])  # mirrored: x and -x meet
     rx, _ = lm.layer(np.eye(2), (0.0, 0.0), xs, ys, "relu")
     assert np.array_equal(rx[:, :3], np.zeros((5, 3)))  # every x ≤ 0 lands on the axis x = 0
+
+
+def _drawn_extent_fits_and_labels_apart(fig):
+    """Every plotted point inside its axes' limits, and no two text labels of one axes overlapping."""
+    fig.canvas.draw()
+    for ax in fig.axes:
+        (x0, x1), (y0, y1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
+        for coll in (c for c in ax.collections if isinstance(c, PathCollection)):  # the scattered points
+            xy = np.asarray(coll.get_offsets())
+            if len(xy):
+                assert np.all((xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)), ax.get_title()
+        boxes = [t.get_window_extent() for t in ax.texts if t.get_text()]
+        assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:]), ax.get_title()
+
+
+@pytest.mark.parametrize("draw", [
+    lambda: figures.draw_linear_map(np.array([[2.0, 1.0], [0.0, 1.0]])),
+    lambda: figures.draw_gallery({"s": np.array([[2.0, 1.0], [1.0, 2.0]]), "shear": lm.shear(1.0),
+                                  "rot": lm.rotation(45)}, show_eigenvectors=True),
+    lambda: figures.draw_gallery({"p": lm.projection((1.0, 1.0)), "m": lm.scaling(-1.0, -1.0)}),
+    lambda: figures.draw_layer([[2.0, 2.0], [-2.0, 2.0]], [2.0, -2.0], "relu"),   # the sliders' extremes
+    lambda: figures.draw_layer([[1.0, 0.5], [-0.5, 1.0]], [0.5, -0.5], "abs"),
+    lambda: figures.draw_layer([[1.0, 0.5], [-0.5, 1.0]], [0.5, -0.5], "sigmoid"),
+    lambda: figures.draw_separation(np.array([[1.0, -1.0], [-1.0, 1.0]]), np.zeros(2), "relu", *lm.stripe(200)),
+])
+def test_every_figure_fits_what_it_draws_and_its_labels_do_not_overlap(draw):
+    _drawn_extent_fits_and_labels_apart(draw())
+
+
+def test_the_sigmoid_panel_zooms_to_the_unit_square():
+    ax = figures.draw_layer([[1.0, 0.5], [-0.5, 1.0]], [0.5, -0.5], "sigmoid").axes[2]
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    assert -0.2 < x0 and x1 < 1.2 and -0.2 < y0 and y1 < 1.2
 
 
 def test_vector_labels_never_overlap_even_when_the_arrows_coincide():
@@ -196,10 +254,10 @@ def test_linear_map_explorer_builds_and_redraws_through_draw_layer(monkeypatch):
     monkeypatch.setattr(widgets, "draw_layer", lambda *a: calls.append(a) or real(*a))
     box = widgets.linear_map_explorer()
     sliders = [c for row in box.children[:-1] for c in row.children]
-    assert [s.description for s in sliders] == ["a11", "a12", "a21", "a22", "b1", "b2", "σ"]
-    assert len(calls) == 1 and calls[0][2] == "identity"  # the default state is drawn at once
-    sliders[0].value = 1.5
+    assert [s.description for s in sliders] == ["a11", "a12", "a21", "a22", "b1", "b2", "f"]
+    assert len(calls) == 1 and calls[0][2] == widgets.DEFAULT["activation"] != "identity"  # drawn at once
+    sliders[0].value = 1.2
     sliders[-1].value = "tanh"
     assert len(calls) == 3
-    assert calls[-1] == ([[1.5, 0.5], [0.0, 1.0]], [0.0, 0.0], "tanh")
+    assert calls[-1] == ([[1.2, 0.5], [0.5, -1.0]], [0.3, 0.2], "tanh")
     assert isinstance(box.children[-1], W.Output)

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 CACHE = ROOT / "build" / "npm"
 needs_npm = pytest.mark.skipif(shutil.which("npm") is None and not CACHE.exists(),
-                               reason="npm (or the cached tarballs in build/npm) needed to build")
+                               reason="npm (or its install in build/npm) needed to build")
 
 README = """# nlpcourse — a title
 
@@ -148,7 +148,8 @@ def test_build_the_course_site(tmp_path: Path) -> None:
     for path in NOTEBOOKS:
         assert f'href="{path.stem}.html"' in index, f"{path.stem} is not on the index"
         nb = nbformat.read(path, as_version=4)
-        shown = [c for c in nb.cells if "solution" not in c.metadata.get("tags", [])]
+        hidden = {"solution", "exercise", "check", "reveals-answer"}  # removed, or outputs cleared for students
+        shown = [c for c in nb.cells if not hidden & set(c.metadata.get("tags", []))]
         pngs = sum("image/png" in o.get("data", {}) for c in shown if c.cell_type == "code" for o in c.outputs)
         html = (tmp_path / f"{path.stem}.html").read_text(encoding="utf-8")
         assert html.count("data:image/png;base64,") >= pngs, f"{path.stem}: a stored figure is missing"

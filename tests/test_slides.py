@@ -1,15 +1,16 @@
 """course.offline + course.slides: offline assets, the exporter set-up, and real decks built from the notebooks.
 
-Building needs the pinned npm tarballs (``npm pack`` on the first build, then cached in build/npm); without
-npm and without that cache the build tests are skipped. The browser test (tests/browser/test_offline.py)
-opens a deck with the network blocked.
+Building needs npm (``npm ci`` of coursetools/assets/package-lock.json into build/npm on the first build, kept
+there); without npm and without that install the build tests are skipped. The browser test
+(tests/browser/test_offline.py) opens a deck with the network blocked.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import shutil
-import tarfile
 from pathlib import Path
 
 import nbformat
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 CACHE = ROOT / "build" / "npm"
 needs_npm = pytest.mark.skipif(shutil.which("npm") is None and not CACHE.exists(),
-                               reason="npm (or the cached tarballs in build/npm) needed to build")
+                               reason="npm (or its install in build/npm) needed to build")
 
 
 @pytest.mark.parametrize("html", [
@@ -67,31 +68,83 @@ def test_exporter_config_is_relative_and_checked() -> None:
         offline.exporter_config(template="classic")
 
 
-def test_packages_are_pinned() -> None:
+def test_packages_are_pinned_by_the_lockfile() -> None:
+    manifest = json.loads((offline.ASSETS / "package.json").read_text())
+    lock = json.loads((offline.ASSETS / "package-lock.json").read_text())
+    assert {p.name for p in offline.PACKAGES} == set(manifest["dependencies"])
     for package in offline.PACKAGES:
-        assert re.fullmatch(r"\d+\.\d+\.\d+", package.version), package
-        assert package.integrity.startswith("sha512-") and len(package.integrity) == 95, package
+        version = manifest["dependencies"][package.name]
+        assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"{package.name}: pin an exact version, not {version}"
+        locked = lock["packages"][f"node_modules/{package.name}"]
+        assert locked["version"] == version and locked["integrity"].startswith("sha512-"), package
         assert package.files
+    assert lock["packages"][""]["dependencies"] == manifest["dependencies"], "package-lock.json is stale"
+    assert all(entry.get("integrity") for key, entry in lock["packages"].items() if key), "a package without sha512"
     assert offline.PACKAGES[-1].folder == "html-manager"  # the npm scope is dropped
 
 
 def test_wanted_matches_files_folders_and_globs() -> None:
     files = ("MathJax.js", "jax/input/TeX", "dist/*.woff2")
-    assert offline._wanted("package/MathJax.js", files)
-    assert offline._wanted("package/jax/input/TeX/config.js", files)
-    assert offline._wanted("package/dist/abc.woff2", files)
-    assert not offline._wanted("package/jax/input/TeXtra.js", files)
-    assert not offline._wanted("package/dist/abc.woff", files)
+    assert offline._wanted("MathJax.js", files)
+    assert offline._wanted("jax/input/TeX/config.js", files)
+    assert offline._wanted("dist/abc.woff2", files)
+    assert not offline._wanted("jax/input/TeXtra.js", files)
+    assert not offline._wanted("dist/abc.woff", files)
 
 
-def test_fetch_rejects_a_tarball_with_the_wrong_hash(tmp_path: Path) -> None:
-    package = offline.Package("left-pad", "1.3.0", "sha512-" + "A" * 86 + "==", ("index.js",))
-    tarball = tmp_path / "left-pad-1.3.0.tgz"
-    with tarfile.open(tarball, "w:gz") as tar:
-        tar.add(__file__, arcname="package/index.js")
-    with pytest.raises(ValueError, match=r"left-pad@1\.3\.0.*integrity"):
-        offline.fetch(package, tmp_path)
-    assert not tarball.exists(), "a tarball that fails its check is removed (the next build fetches it again)"
+def test_install_says_when_npm_is_missing(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(RuntimeError, match="npm not found"):
+        offline.install(tmp_path / "npm")
+
+
+def _cells(*specs: tuple[str, str, str, list[str]]) -> nbformat.NotebookNode:
+    """A notebook of (cell_type, source, slide_type, tags)."""
+    make = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell}
+    return nbformat.v4.new_notebook(cells=[make[t](s, metadata={"slideshow": {"slide_type": k}, "tags": tg})
+                                           for t, s, k, tg in specs])
+
+
+def test_deck_notebook_poses_exercises_live_and_strips_lint() -> None:
+    nb = _cells(("markdown", "# Title", "slide", []), ("markdown", "### ✏️ Exercise", "subslide", []),
+                ("code", "a = ...", "-", ["exercise"]), ("code", "a = 1  # noqa: F811 (replaces the stub)", "-",
+                                                          ["solution"]),
+                ("code", "check(a)", "-", ["check"]))
+    deck = slides.deck_notebook(nb)
+    kinds = [(c.cell_type, c.metadata.slideshow.slide_type) for c in deck.cells]
+    assert kinds == [("markdown", "slide"), ("markdown", "subslide"), ("code", "-"), ("markdown", "subslide"),
+                     ("code", "-"), ("code", "fragment")]
+    assert "nlpcourse-solution" in deck.cells[3].source and deck.cells[4].source == "a = 1"
+    assert nb.cells[3].source.endswith("(replaces the stub)"), "the notebook itself is not changed"
+
+
+def test_deck_notebook_breaks_a_long_slide_into_sub_slides() -> None:
+    long = "\n".join(f"x{i} = {i}" for i in range(12))  # 12 code lines: ~280 px
+    nb = _cells(("markdown", "## Section", "slide", []), *[("code", long, "-", [])] * 5,
+                ("markdown", "The next one:", "-", []), ("code", long, "-", []))
+    deck = slides.deck_notebook(nb)
+    starts = [k for k, c in enumerate(deck.cells) if c.metadata.slideshow.slide_type in ("slide", "subslide")]
+    assert starts == [0, 3, 5], "a sub-slide starts wherever the next cell would pass the budget, with its intro"
+    for a, b in zip(starts, [*starts[1:], len(deck.cells)], strict=True):
+        assert sum(slides.estimate(c) for c in deck.cells[a:b]) <= slides.BUDGET
+
+
+def test_estimate_reads_image_sizes_and_caps_them() -> None:
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + (600).to_bytes(4, "big")
+                           + (2000).to_bytes(4, "big") + b"\x08\x06\x00\x00\x00").decode()
+    cell = nbformat.v4.new_code_cell("draw()", outputs=[nbformat.v4.new_output(
+        "display_data", data={"image/png": png, "text/plain": "<Figure>"})])
+    assert slides.estimate(cell) == 26 + 21 + slides.IMAGE_MAX + 12
+
+
+def test_widget_output_gets_a_live_badge() -> None:
+    view = {"application/vnd.jupyter.widget-view+json": {"model_id": "m", "version_major": 2, "version_minor": 0},
+            "text/plain": "VBox()"}
+    nb = _cells(("code", "explorer()", "-", []))
+    nb.cells[0].outputs = [nbformat.v4.new_output("display_data", data=view)]
+    slides.add_live_badges(nb)
+    slides.add_live_badges(nb)  # once
+    assert len(nb.cells[0].outputs) == 2 and "live in JupyterLab" in nb.cells[0].outputs[0].data["text/html"]
 
 
 def test_notebooks_and_deck_names(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ import nbformat
 import pytest
 
 from coursetools import student as st
+from coursetools import tagcells
 from coursetools.grade import execute, verdicts
 from nlpcourse.exercise import MISSING, RIGHT, WRONG
 
@@ -47,32 +48,29 @@ def texts(cell: dict) -> list[str]:
     return [cell.source] if cell.cell_type == "markdown" else st.output_texts(cell)
 
 
+def plain(outputs: list) -> list:
+    """Outputs without their prompt numbers (the student edition renumbers them)."""
+    return [{k: v for k, v in o.items() if k != "execution_count"} for o in outputs]
+
+
 def instructor_index(path: Path, k: int) -> int:
     """The index in notebooks/NN.ipynb of the student edition's cell ``k`` (solution cells are removed)."""
     return [j for j, c in enumerate(read(path).cells) if st.SOLUTION not in st.tags(c)][k]
 
 
-# --- which names a cell reads and writes ------------------------------------------------------------------------
+# --- the tags on hand-made notebooks ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("source, reads, writes", [
-    ("x = x + 1", ["x"], ["x"]),
-    ("y = 2\nz = y * w", ["w"], ["y", "z"]),
-    ("R[0] = 1", ["R"], []),
-    ("total += a", ["a", "total"], ["total"]),
-    ("import numpy as np\nfrom math import pi\nnp.cos(pi)", [], ["np", "pi"]),
-    ("def f(a, b=c):\n    return a + g(b) + k\nf(1)", ["c", "g", "k"], ["f"]),
-    ("sq = [v * v for v in vals if v > lim]", ["vals", "lim"], ["sq"]),
-    ("for i in range(n):\n    acc = i", ["range", "n"], ["i", "acc"]),
-    ("%matplotlib inline\nprint(answer)", ["get_ipython", "print", "answer"], []),
-    ("fn = lambda t: t * scale", ["scale"], ["fn"]),
-    ("class C(Base):\n    k = other", ["Base", "other"], ["C"]),
+@pytest.mark.parametrize("source, names", [
+    ("a = ...\nb = ...", ["a", "b"]),
+    ("A_line, det_line = ..., ...  # two numbers", ["A_line", "det_line"]),
+    ("def f(x):\n    y = 2\n    ...", ["f"]),
+    ("grads: list = ...\nprint(grads)", ["grads"]),
+    ("...", []),
+    ("this is not python", []),
 ])
-def test_names_reads_and_writes(source, reads, writes):
-    assert st.names(source) == (reads, writes)
-
-
-# --- the analysis on hand-made notebooks -----------------------------------------------------------------------------
+def test_bound_names(source, names):
+    assert st.bound_names(source) == names
 
 
 def notebook(*cells: tuple[str, str, list[str]]) -> nbformat.NotebookNode:
@@ -81,55 +79,95 @@ def notebook(*cells: tuple[str, str, list[str]]) -> nbformat.NotebookNode:
     return nbformat.v4.new_notebook(cells=[make[t](s, metadata={"tags": tg}) for t, s, tg in cells])
 
 
-def test_analyse_finds_exercise_solution_and_check():
+def test_analyse_reads_the_tags():
     nb = notebook(("code", "import numpy as np", []), ("markdown", "### ✏️ Exercise", []),
                   ("code", "a = ...\nb = ...", ["exercise"]), ("code", "t = 2\na, b = t, 3", ["solution"]),
-                  ("code", "checks.check_a(a)", []), ("code", "checks.check_b(b)", []), ("code", "c = 1", []))
-    exercises, problems, uses = st.analyse(nb, "99_test")
-    assert problems == [] and uses == set()
-    assert [(e.id, e.names, e.exercise_cell, e.solution_cell, e.check_cells) for e in exercises] == [
-        ("a, b", ("a", "b"), 2, 3, (4, 5))]
+                  ("code", "checks.check_a(a)", ["check"]), ("markdown", "and b:", []),
+                  ("code", "checks.check_b(b)", ["check"]), ("code", "c = 1", []),
+                  ("code", "def f(x): ...", ["exercise"]), ("code", "def f(x): return x", ["solution"]),
+                  ("code", "verify(f)", ["check"]))
+    nb.cells[8].metadata["nlpcourse"] = {"points": 3}
+    exercises, problems = st.analyse(nb, "99_test")
+    assert problems == []
+    assert [(e.id, e.names, e.exercise_cell, e.solution_cell, e.check_cells, e.points) for e in exercises] == [
+        ("a, b", ("a", "b"), 2, 3, (4, 6), 1), ("f", ("f",), 8, 9, (10,), 3)]
 
 
 @pytest.mark.parametrize("cells, cell, message", [
-    ([("code", "a = ...", ["exercise"]), ("code", "a = 1", ["solution"]), ("code", "check(a)", []),
-      ("code", "print(a + 1)", [])], 3, "reads `a`, the student's answer"),
-    ([("code", "a = ...", ["exercise"]), ("code", "t = 2\na = t", ["solution"]), ("code", "check(a)", []),
-      ("markdown", "go on", []), ("code", "print(t)", [])], 4, "reads `t`, which only the solution defines"),
-    ([("code", "a = ...", ["exercise"]), ("code", "check(a)", [])], 0, "must be followed by its `solution`"),
+    ([("code", "a = ...", ["exercise"]), ("code", "check(a)", ["check"])], 0, "must be followed by its `solution`"),
     ([("code", "a = 1", ["solution"])], 0, "must directly follow its `exercise`"),
-    ([("code", "a = ...", ["exercise"]), ("code", "a = 1", ["solution"]), ("code", "print(1)", [])], 1,
-     "no check cell"),
+    ([("code", "a = ...", ["exercise"]), ("code", "a = 1", ["solution"]), ("code", "check(a)", [])], 0,
+     "has no `check` cell"),
     ([("code", "...", ["exercise"]), ("code", "a = 1", ["solution"])], 0, "assigns no name"),
+    ([("code", "check(a)", ["check"]), ("code", "a = ...", ["exercise"]), ("code", "a = 1", ["solution"])], 0,
+     "before any exercise"),
+    ([("code", "a = ...", ["exercise", "check"]), ("code", "a = 1", ["solution"])], 0, "one role per cell"),
+    ([("markdown", "a = ...", ["exercise"])], 0, "only code cells"),
 ])
 def test_analyse_reports_convention_breaks(cells, cell, message):
-    _, problems, _ = st.analyse(notebook(*cells), "99_test")
+    _, problems = st.analyse(notebook(*cells), "99_test")
     assert any(p.cell == cell and message in p.message for p in problems), problems
     assert str(problems[0]).startswith("99_test cell ")
 
 
-def test_a_later_cell_rebinding_the_name_is_fine():
-    nb = notebook(("code", "a = ...", ["exercise"]), ("code", "a = 1", ["solution"]), ("code", "check(a)", []),
-                  ("code", "a = 5\nprint(a)", []))
-    assert st.analyse(nb, "99_test")[1] == []
+@pytest.mark.parametrize("value", [-1, "two", True, None])
+def test_points_must_be_a_positive_number(value):
+    nb = notebook(("code", "a = ...", ["exercise"]), ("code", "a = 1", ["solution"]), ("code", "check(a)", ["check"]))
+    nb.cells[0].metadata["nlpcourse"] = {"points": value}
+    exercises, problems = st.analyse(nb, "99_test")
+    assert exercises[0].points == 1 and [p.message for p in problems] == [
+        f"metadata.nlpcourse.points: expected a number >= 0, got {value!r}"]
 
 
-def test_cells_reading_an_answer_get_their_outputs_cleared(tmp_path):
-    nb = notebook(("code", "a = ...", ["exercise"]), ("code", "a = 1", ["solution"]), ("code", "check(a)", []),
-                  ("code", "print(a)", []), ("code", "print(2)", []))
-    for cell in nb.cells:
-        cell.outputs = [nbformat.v4.new_output("stream", text="1\n")]
+def test_the_build_warns_where_the_convention_breaks(tmp_path):
+    nb = notebook(("code", "a = ...", ["exercise"]), ("code", "a = 1", ["solution"]), ("code", "check(a)", []))
     nbformat.write(nb, tmp_path / "99_test.ipynb")
-    text, _, problems, _ = st.student_edition(tmp_path / "99_test.ipynb")
-    cells = nbformat.reads(text, as_version=4).cells
-    assert [c.source for c in cells] == ["a = ...", "check(a)", "print(a)", "print(2)"]
-    assert [bool(c.outputs) for c in cells] == [False, False, False, True]
-    assert "uses-answer" in cells[2].metadata.tags and len(problems) == 1
+    said: list[str] = []
+    report = st.build(tmp_path, tmp_path / "out", echo=said.append)
+    assert [str(p) for p in report.problems] == [m.removeprefix("warning: ") for m in said if m.startswith("warn")]
+    assert "99_test cell 0: exercise a has no `check` cell" in said[0]
+
+
+def test_tagcells_infers_the_check_cells(tmp_path):
+    nb = notebook(("code", "a = ...", ["exercise"]), ("code", "total = 2 + 3\na = total", ["solution"]),
+                  ("code", "checks.check_a(a)", []), ("code", "check_b(a, 2)", []), ("code", "print(a)", []),
+                  ("code", "show()", []))
+    nb.cells[5].outputs = [nbformat.v4.new_output("stream", text="total = 2 + 3\n")]
+    path = tmp_path / "99_test.ipynb"
+    nbformat.write(nb, path)
+    before = read(path)
+    assert tagcells.tag(path, reveals=(4,)) == {2: ["check"], 3: ["check"], 4: ["reveals-answer"],
+                                                5: ["reveals-answer"]}
+    after = read(path)
+    assert [st.tags(c) for c in after.cells] == [["exercise"], ["solution"], ["check"], ["check"],
+                                                 ["reveals-answer"], ["reveals-answer"]]
+    assert [c.source for c in after.cells] == [c.source for c in before.cells]
+    assert tagcells.tag(path) == {}  # once is enough
+
+
+def test_answers_outputs_are_cleared_and_prompts_renumbered(tmp_path):
+    nb = notebook(("code", "x = 1", []), ("code", "a = ...", ["exercise"]), ("code", "a = 1", ["solution"]),
+                  ("code", "check(a)", ["check"]), ("markdown", "Since a = 1, ...", ["reveals-answer"]),
+                  ("code", "print(a_table)", ["reveals-answer"]), ("code", "print(2)  # noqa: T201 (why)", []))
+    for k, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            cell.outputs = [nbformat.v4.new_output("stream", text=f"{k}\n")]
+            cell.execution_count = 10 + k
+    nb.cells[6].outputs.append(nbformat.v4.new_output("execute_result", data={"text/plain": "2"},
+                                                      execution_count=16))
+    nbformat.write(nb, tmp_path / "99_test.ipynb")
+    cells = nbformat.reads(st.student_edition(tmp_path / "99_test.ipynb").text, as_version=4).cells
+    assert [c.source for c in cells if c.cell_type == "code"] == ["x = 1", "a = ...", "check(a)", "print(a_table)",
+                                                                 "print(2)"]
+    assert [len(c.get("outputs", [])) for c in cells] == [1, 0, 0, 0, 0, 2]
+    assert [c.get("execution_count") for c in cells] == [1, None, None, None, None, 2]
+    assert cells[5].outputs[1].execution_count == 2
+    assert cells[3].source.startswith("<details><summary>Open after you try") and "Since a = 1" in cells[3].source
 
 
 def test_a_stored_output_showing_the_solution_is_cleared(tmp_path):
     nb = notebook(("code", "def f(x): ...", ["exercise"]), ("code", "def f(x):\n    return x * 2 + 1000", ["solution"]),
-                  ("code", "check(f)", []), ("code", "show_source(package.f)", []), ("code", "print(3)", []))
+                  ("code", "check(f)", ["check"]), ("code", "show_source(package.f)", []), ("code", "print(3)", []))
     nb.cells[3].outputs = [nbformat.v4.new_output("stream", text="def f(x):\n    return  x * 2 + 1000  # ref\n")]
     nb.cells[4].outputs = [nbformat.v4.new_output("stream", text="3\n")]
     nbformat.write(nb, tmp_path / "99_test.ipynb")
@@ -138,7 +176,16 @@ def test_a_stored_output_showing_the_solution_is_cleared(tmp_path):
     assert [c.outputs for c in cells[2:]] == [[], nb.cells[4].outputs]
     assert st.REVEALS in cells[2].metadata.tags and not edition.problems
     assert [str(n) for n in edition.notes] == ["99_test cell 3: its stored output shows `return x * 2 + 1000` of the "
-                                               "solution of f (cell 1): cleared in the student edition"]
+                                               "solution of f (cell 1): cleared; tag it `reveals-answer`"]
+
+
+@pytest.mark.parametrize("source, stripped", [
+    ("def f(x):  # noqa: F811 (replaces the stub)\n    return x", "def f(x):\n    return x"),
+    ("import os  # noqa\nx = 1  # type: ignore[attr]", "import os\nx = 1"),
+    ("s = '# not a comment'  # keep", "s = '# not a comment'  # keep"),
+])
+def test_strip_lint(source, stripped):
+    assert st.strip_lint(source) == stripped
 
 
 # --- the real notebooks: no answer leaks (static) ---------------------------------------------------------------------
@@ -147,13 +194,31 @@ def test_a_stored_output_showing_the_solution_is_cleared(tmp_path):
 def test_every_notebook_has_a_student_edition(edition):
     assert NOTEBOOKS, "no notebooks found"
     assert sorted(p.name for p in edition.glob("*.ipynb")) == [p.name for p in NOTEBOOKS]
-    assert json.loads((edition / st.MANIFEST).read_text())["files"].keys() == {p.name for p in NOTEBOOKS}
+    pages = {p.name for p in st.pages(ROOT / "notebooks")}
+    assert "NOTATION.md" in pages
+    assert json.loads((edition / st.MANIFEST).read_text())["files"].keys() == {p.name for p in NOTEBOOKS} | pages
+
+
+def test_every_link_in_the_student_edition_resolves(edition):
+    """Every relative link of a notebook's or page's markdown lands on a file of the student edition."""
+    broken = []
+    for path in sorted(edition.glob("*.ipynb")) + sorted(edition.glob("*.md")):
+        text = path.read_text() if path.suffix == ".md" else "\n".join(
+            c.source for c in read(path).cells if c.cell_type == "markdown")
+        broken += [f"{path.name}: {link}" for link in st.relative_links(text) if not (edition / link).is_file()]
+    assert not broken, f"links to files the student edition lacks: {broken}"
+
+
+def test_relative_links():
+    text = 'See [notation](NOTATION.md#theta), [web](https://x.org/a.md), [nb](01_x.ipynb) <img src="fig.png">'
+    assert st.relative_links(text) == ["NOTATION.md", "01_x.ipynb", "fig.png"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_notebook_follows_the_exercise_convention(path):
-    _, exercises, problems, _ = st.student_edition(path)
+    _, exercises, problems, notes = st.student_edition(path)
     assert not problems, "convention broken:\n" + "\n".join(map(str, problems))
+    assert not notes, "outputs that show a solution, not tagged reveals-answer:\n" + "\n".join(map(str, notes))
     for ex in exercises:
         assert ex.check_cells, f"{path.stem}: exercise {ex.id} has no check"
 
@@ -161,7 +226,7 @@ def test_notebook_follows_the_exercise_convention(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_no_solution_in_the_student_edition(path, edition):
     instructor, student = read(path), read(edition / path.name)
-    exercises, _, _ = st.analyse(instructor, path.stem)
+    exercises, _ = st.analyse(instructor, path.stem)
     assert not any(st.SOLUTION in st.tags(c) for c in student.cells)
     assert len(student.cells) == len(instructor.cells) - len(exercises)
     # code and outputs (the task's prose may state what the code must do, e.g. a constant: not scanned here)
@@ -176,11 +241,17 @@ def test_no_solution_in_the_student_edition(path, edition):
     # the stubs, checks are cleared; every other cell keeps its instructor output
     kept = [c for c in instructor.cells if st.SOLUTION not in st.tags(c)]
     for before, after in zip(kept, student.cells, strict=True):
-        assert before.source == after.source
         if after.cell_type == "code":
-            marked = {st.EXERCISE, st.CHECK, st.USES_ANSWER, st.REVEALS} & set(st.tags(after))
-            assert after.outputs == ([] if marked else before.outputs)
+            assert after.source == st.strip_lint(before.source)
+            marked = {st.EXERCISE, st.CHECK, st.REVEALS} & set(st.tags(after))
+            assert plain(after.outputs) == ([] if marked else plain(before.outputs))
+        elif st.REVEALS in st.tags(after):
+            assert after.source == st.FOLD.format(before.source)
+        else:
+            assert after.source == before.source
     assert student.metadata[st.META]["exercises"] == [ex.id for ex in exercises]
+    counts = [c.execution_count for c in student.cells if c.cell_type == "code" and c.execution_count]
+    assert counts == list(range(1, len(counts) + 1)), f"{path.stem}: prompts not numbered 1, 2, ...: {counts}"
 
 
 # --- the solved edition passes; nothing it is asked for is printed above the exercise ---------------------------------
@@ -432,6 +503,21 @@ def test_edits_are_never_overwritten(course, tmp_path):
     fourth = st.build(course, out, echo=said.append)
     assert fourth.blocked == [mine] and "my notes" in beside.read_text() and mine.read_bytes() == edited
     assert any("both have your edits" in m for m in said)
+
+
+def test_an_edit_alone_writes_no_updated_copy(course, tmp_path):
+    """Issue 25: the first build after a student's edit wrote NN.updated.ipynb though the course had not changed."""
+    out, said = tmp_path / "student", []
+    st.build(course, out, echo=lambda _: None)
+    mine, beside = out / "00_linear_maps.ipynb", out / "00_linear_maps.updated.ipynb"
+    edit(mine, "my answer")
+    edited = mine.read_bytes()
+    report = st.build(course, out, echo=said.append)
+    assert not beside.exists() and report.current == [mine] and not report.kept and mine.read_bytes() == edited
+    assert not any("has your edits" in m for m in said)
+    assert "1 with your edits (the course's version unchanged)" in said[-1]
+    update(course / "00_linear_maps.ipynb", "\n\nNews.")  # now the course changes: the new version goes beside
+    assert st.build(course, out, echo=lambda _: None).kept == [(mine, beside)] and beside.exists()
 
 
 def test_taking_the_new_version_removes_the_updated_copy(course, tmp_path):

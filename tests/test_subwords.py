@@ -214,22 +214,22 @@ def _right_hash(data):
 
 
 def test_checks_accept_right_answers(capsys):
-    assert checks.check_char_ngrams(_right_ngrams) is True
-    assert checks.check_char_ngrams(sw.char_ngrams) is True
-    assert checks.check_fnv1a(_right_hash) is True
-    assert checks.check_fnv1a(sw.fnv1a_32) is True
+    assert checks.check_char_ngrams(_right_ngrams)
+    assert checks.check_char_ngrams(sw.char_ngrams)
+    assert checks.check_fnv1a(_right_hash)
+    assert checks.check_fnv1a(sw.fnv1a_32)
     assert capsys.readouterr().out.count("✅") == 4
 
 
 @pytest.mark.parametrize("wrong, hint", checks.NGRAM_MISTAKES)
 def test_each_ngram_hint_fires(capsys, wrong, hint):
-    assert checks.check_char_ngrams(wrong) is False
+    assert not checks.check_char_ngrams(wrong)
     assert hint in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("wrong, hint", checks.HASH_MISTAKES)
 def test_each_hash_hint_fires(capsys, wrong, hint):
-    assert checks.check_fnv1a(wrong) is False
+    assert not checks.check_fnv1a(wrong)
     assert hint in capsys.readouterr().out
 
 
@@ -237,10 +237,10 @@ def test_checks_missing_and_broken_answers(capsys):
     def stub(word, minn, maxn):
         ...
 
-    assert checks.check_char_ngrams(...) is False
-    assert checks.check_char_ngrams(stub) is False
-    assert checks.check_fnv1a(lambda data: "x") is False
-    assert checks.check_char_ngrams(lambda w, a, b: ["a", 3]) is False
+    assert not checks.check_char_ngrams(...)
+    assert not checks.check_char_ngrams(stub)
+    assert not checks.check_fnv1a(lambda data: "x")
+    assert not checks.check_char_ngrams(lambda w, a, b: ["a", 3])
     out = capsys.readouterr().out
     assert out.count("Not answered") == 2 and "❌" in out
 

@@ -41,3 +41,22 @@ def test_interactive_figure_lays_controls_out_in_rows_and_checks_columns():
     assert isinstance(box.children[-1], W.Output)
     with pytest.raises(TypeError, match="columns"):
         ui.interactive_figure(lambda **kw: Figure(), controls, columns=2.0)
+
+
+def test_figure_png_is_one_render_cropped_to_what_is_drawn():
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    fig = Figure(figsize=(4.0, 3.0), dpi=100)
+    ax = fig.add_axes((0.4, 0.4, 0.2, 0.2))  # a small axes in the middle of a white figure
+    ax.plot([0, 1], [0, 1])
+    ax.set_axis_off()
+    img = Image.open(io.BytesIO(ui.figure_png(fig)))
+    assert img.format == "PNG"
+    w, h = img.size
+    assert 20 + 20 <= w <= 80 + 20 + 2 and 20 + 20 <= h <= 60 + 20 + 2  # the line's box (≤ 80 × 60 px) + 0.1 in pads
+    pixels = np.asarray(img.convert("L"))
+    assert pixels[:10].min() == 255 and pixels[-10:].min() == 255  # the pads are background
+    assert pixels.min() < 255  # the line is there

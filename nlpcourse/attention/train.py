@@ -19,6 +19,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .. import torch_threads
+from ..perturb import nudge
 from ..validate import index, non_negative_int, one_of, positive_float, positive_int
 from . import positional_encoding
 
@@ -204,7 +205,7 @@ def train(config: TinyConfig | None = None, *, progress: bool = True) -> tuple[T
     torch.manual_seed(c.seed)
     x, y = toy_task(c.task, c.train_size, c.length, c.vocab, c.seed)
     test_x, test_y = toy_task(c.task, c.test_size, c.length, c.vocab, c.seed + 1)
-    model = TinyTransformer(c)
+    model = nudge(TinyTransformer(c))
     opt = torch.optim.Adam(model.parameters(), lr=c.lr)
     gen = torch.Generator().manual_seed(c.seed)
     history = History(test_x=test_x, test_y=test_y)

@@ -33,7 +33,7 @@ from ..gradcheck import GradCheck, check_gradients
 
 __all__ = [
     "Value", "Step", "backward", "topological_order", "value_and_grad", "check_with_torch", "steps_table",
-    "describe_step",
+    "describe_step", "node_name",
     "lecture_example", "logistic_neuron", "tanh_neuron", "EXAMPLES", "build_example",
 ]
 
@@ -52,16 +52,9 @@ def _as_float(x: object, name: str) -> float:
 
 
 class Value:
-    """One scalar in a computation graph: its value, its gradient, and how it was made.
-
-    Attributes:
-        data: the float computed by the forward pass.
-        grad: dOutput/dself, filled by ``output.backward()`` (0.0 before).
-        op: the operation that made this Value ("" for an input or a constant).
-        inputs: the Values this one was computed from (empty for a leaf).
-        label: an optional name shown in drawings and step descriptions ("x", "q", "L").
-        backward_steps: on the Value ``backward()`` was called on, the recorded steps of that pass.
-    """
+    """One scalar in a computation graph: ``data`` (forward value), ``grad`` (d output / d self, filled by
+    ``output.backward()``), ``op`` and ``inputs`` (how it was made; none for a leaf), a ``label`` for drawings,
+    and on the output, ``backward_steps`` (the recorded pass)."""
 
     def __init__(self, data: float, inputs: tuple[Value, ...] = (), op: str = "", label: str = "") -> None:
         self.data = _as_float(data, "data")
@@ -71,7 +64,7 @@ class Value:
         self.label = label
         self.backward_steps: list[Step] = []
         self._constant = False  # True for the leaves made from plain Python numbers (2 in `2 * x`)
-        self._local_grads: Callable[[], tuple[float, ...]] = lambda: ()  # d self / d each input
+        self._local: Callable[[], tuple[float, ...]] = lambda: ()  # d self / d each input, set by gate()
 
     def __repr__(self) -> str:
         name = f"label={self.label!r}, " if self.label else ""
@@ -91,36 +84,44 @@ class Value:
                         f"with another Value or a plain int/float" +
                         ("; for a one-element tensor use .item()" if hasattr(other, "item") else ""))
 
-    def _gate(self, data: float, inputs: tuple[Value, ...], op: str,
+    def gate(self, data: float, inputs: tuple[Value, ...], op: str,
               local_grads: Callable[[], tuple[float, ...]]) -> Value:
-        """The new Value ``op(*inputs) = data``; ``backward()`` calls ``local_grads()`` for d out / d each input."""
+        """The new node ``op(*inputs) = data``; ``local_grads()`` returns d out / d each input, for backward()."""
         out = Value(data, inputs, op)
-        out._local_grads = local_grads
+        out._local = local_grads
         return out
+
+    def local_grads(self) -> tuple[float, ...]:
+        """d self / d input, one float per input (the gate's rule, evaluated at the cached forward values)."""
+        local = self._local()
+        if not isinstance(local, tuple | list) or len(local) != len(self.inputs):
+            raise TypeError(f"{node_name(self)} ({self.op}): the local-gradient function must return a tuple with one "
+                            f"number per input ({len(self.inputs)} here, e.g. (d,) for one input), got {local!r}")
+        return tuple(float(g) for g in local)
 
     # ---- the gates: forward value and local gradients side by side
     def __add__(self, other: object) -> Value:  # add distributes: both local gradients are 1
         other = self._lift(other, "+")
-        return self._gate(self.data + other.data, (self, other), "+", lambda: (1.0, 1.0))
+        return self.gate(self.data + other.data, (self, other), "+", lambda: (1.0, 1.0))
 
     def __sub__(self, other: object) -> Value:  # d(a - b)/da = 1, d(a - b)/db = -1
         other = self._lift(other, "-")
-        return self._gate(self.data - other.data, (self, other), "-", lambda: (1.0, -1.0))
+        return self.gate(self.data - other.data, (self, other), "-", lambda: (1.0, -1.0))
 
     def __mul__(self, other: object) -> Value:  # mul swaps: d(ab)/da = b, d(ab)/db = a
         other = self._lift(other, "*")
         a, b = self.data, other.data
-        return self._gate(a * b, (self, other), "*", lambda: (b, a))
+        return self.gate(a * b, (self, other), "*", lambda: (b, a))
 
     def __truediv__(self, other: object) -> Value:  # d(a/b)/da = 1/b, d(a/b)/db = -a/b² (as -a/b/b)
         other = self._lift(other, "/")
         if other.data == 0.0:
             raise ValueError(f"/: division by zero (the denominator {other!r} is 0)")
         a, b = self.data, other.data
-        return self._gate(a / b, (self, other), "/", lambda: (1.0 / b, -a / b / b))  # not b**2: 0 for tiny b
+        return self.gate(a / b, (self, other), "/", lambda: (1.0 / b, -a / b / b))  # not b**2: 0 for tiny b
 
     def __neg__(self) -> Value:  # d(-a)/da = -1
-        return self._gate(-self.data, (self,), "neg", lambda: (-1.0,))
+        return self.gate(-self.data, (self,), "neg", lambda: (-1.0,))
 
     def __pow__(self, k: object) -> Value:  # a power by a constant k: d(a^k)/da = k a^(k-1)
         if isinstance(k, Value) or not isinstance(k, numbers.Real):
@@ -135,7 +136,7 @@ class Value:
             out = a**k
         except OverflowError:
             raise ValueError(f"**: {a:g} to the power {k:g} overflows a float") from None
-        return self._gate(out, (self,), f"**{k:g}", lambda: (_power_slope(a, k),))
+        return self.gate(out, (self,), f"**{k:g}", lambda: (_power_slope(a, k),))
 
     def exp(self) -> Value:
         """e**self (ValueError when it overflows a float); local gradient e**self (the gate's own output)."""
@@ -144,7 +145,7 @@ class Value:
         except OverflowError:
             raise ValueError(f"exp: input {self.data:g} is too large, e**{self.data:g} overflows a float "
                              f"(inputs above about 709.78 do)") from None
-        return self._gate(e, (self,), "exp", lambda: (e,))  # the exp gate's local gradient is its output
+        return self.gate(e, (self,), "exp", lambda: (e,))  # the exp gate's local gradient is its output
 
     def log(self) -> Value:
         """Natural log (ValueError for self <= 0); local gradient 1/self."""
@@ -153,29 +154,29 @@ class Value:
             raise ValueError(f"log: expected a positive input, got {name}{self.data:g} (log is only defined for "
                              f"inputs > 0)")
         a = self.data
-        return self._gate(math.log(a), (self,), "log", lambda: (1.0 / a,))
+        return self.gate(math.log(a), (self,), "log", lambda: (1.0 / a,))
 
     def tanh(self) -> Value:
         """tanh(self); local gradient 1 - tanh(self)**2."""
         t = math.tanh(self.data)
-        return self._gate(t, (self,), "tanh", lambda: (1.0 - t * t,))
+        return self.gate(t, (self,), "tanh", lambda: (1.0 - t * t,))
 
     def sigmoid(self) -> Value:
         """σ(self) = 1 / (1 + e**-self) as one gate; local gradient σ(self)(1 - σ(self))."""
         z = self.data
         s = 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))  # no overflow
-        return self._gate(s, (self,), "sigmoid", lambda: (s * (1.0 - s),))
+        return self.gate(s, (self,), "sigmoid", lambda: (s * (1.0 - s),))
 
     def relu(self) -> Value:
         """max(self, 0); local gradient 1 where self > 0, else 0 (as torch, also at 0)."""
         a = self.data
-        return self._gate(max(a, 0.0), (self,), "relu", lambda: (1.0 if a > 0 else 0.0,))
+        return self.gate(max(a, 0.0), (self,), "relu", lambda: (1.0 if a > 0 else 0.0,))
 
     def maximum(self, other: object) -> Value:
         """max(self, other); routes the gradient to the larger input (a tie: half each, as torch.maximum)."""
         other = self._lift(other, "maximum")
         a, b = self.data, other.data
-        return self._gate(max(a, b), (self, other), "max",
+        return self.gate(max(a, b), (self, other), "max",
                           lambda: (1.0, 0.0) if a > b else (0.0, 1.0) if b > a else (0.5, 0.5))
 
     # a plain number on the left: 2 * x, 1 + x, 10.0 / x, 1 - x
@@ -199,23 +200,11 @@ class Value:
         self.backward_steps = []
 
     def backward(self, accumulate: bool = True, check_stale: bool = True) -> None:
-        """Backpropagate from this Value: fill ``.grad`` of every node with dself/dnode.
+        """Fill every node's ``.grad`` with d self / d node: base case 1, then ``input.grad += node.grad × local``
+        over the nodes in reverse topological order (a node passes its gradient back after all its uses).
 
-        Starts from the base case dself/dself = 1 and visits the nodes in reverse topological order, so a
-        node passes its gradient back only once all of its uses have added theirs. Each pass records its
-        steps in ``self.backward_steps``.
-
-        Args:
-            accumulate: True (always, in real use): ``input.grad += upstream × local``. False shows the
-                classic bug ``input.grad = upstream × local``, which is wrong for a Value used twice.
-            check_stale: True (always, in real use) refuses to run over stale gradients. False lets a
-                second pass add to them, to show what happens: the intermediate nodes accumulate too, so
-                in a chain the node k gates below the output ends up with (k + 1) times its gradient.
-        Raises:
-            RuntimeError: when a node of this graph already holds a non-zero gradient (an earlier
-                ``backward()`` left it there) and ``check_stale``: gradients add up with ``+=``, so a
-                second pass would add to them. Call ``zero_grad()`` first.
-            TypeError: when a gate's local-gradient function does not return one float per input.
+        ``accumulate=False`` shows the classic bug ``input.grad = ...`` (wrong for a Value used twice);
+        ``check_stale=False`` lets a second pass add to stale gradients (RuntimeError otherwise: zero_grad()).
         """
         order = topological_order(self)
         if check_stale:
@@ -223,23 +212,13 @@ class Value:
         self.grad = 1.0  # base case: dL/dL = 1
         steps = [Step(None, self, 1.0, 1.0, 1.0)]
         for node in reversed(order):
-            for child, local in zip(node.inputs, _local_gradients(node), strict=True):
+            for child, local in zip(node.inputs, node.local_grads(), strict=True):
                 if accumulate:
                     child.grad += node.grad * local
                 else:
                     child.grad = node.grad * local
                 steps.append(Step(node, child, node.grad, local, child.grad))
         self.backward_steps = steps
-
-
-def _local_gradients(node: Value) -> tuple[float, ...]:
-    """``node._local_grads()``, checked: a tuple with one number per input (a gate written by hand may
-    return a bare float, or forget an input)."""
-    local = node._local_grads()
-    if not isinstance(local, tuple | list) or len(local) != len(node.inputs):
-        raise TypeError(f"{_name(node)} ({node.op}): the local-gradient function must return a tuple with one "
-                        f"number per input ({len(node.inputs)} here, e.g. (d,) for one input), got {local!r}")
-    return tuple(float(g) for g in local)
 
 
 def _power_slope(a: float, k: float) -> float:
@@ -260,7 +239,7 @@ def _refuse_stale_gradients(order: list[Value]) -> None:
     """RuntimeError when a node already holds a gradient: a second backward() would add to it."""
     stale = [node for node in order if node.grad != 0.0]
     if stale:
-        names = ", ".join(f"{_name(n)}.grad={n.grad:.4g}" for n in stale[:3])
+        names = ", ".join(f"{node_name(n)}.grad={n.grad:.4g}" for n in stale[:3])
         raise RuntimeError(
             f"backward: {len(stale)} node(s) of this graph already hold a gradient ({names}"
             f"{', ...' if len(stale) > 3 else ''}) from an earlier backward(). Gradients accumulate with "
@@ -269,31 +248,15 @@ def _refuse_stale_gradients(order: list[Value]) -> None:
 
 
 def backward(output: Value) -> None:
-    """``output.backward()``, after checking that ``output`` is one scalar Value (like
-    ``torch.autograd.backward``).
-
-    A scalar engine has no vectors, but a *list* of Values is a vector output: dL/dx needs one L.
-
-    Args:
-        output: the loss, a single Value.
-    Raises:
-        ValueError: for a list/tuple/array of outputs or anything that is not a Value.
-    """
+    """``output.backward()`` for one scalar Value (ValueError for a list of outputs: dL/dx needs one L)."""
     if not isinstance(output, Value):
         raise ValueError(_not_a_value(output, "output"))
     output.backward()
 
 
 def topological_order(root: Value) -> list[Value]:
-    """Every node of the graph that ends at ``root``, each after all of its inputs (``root`` last).
-
-    Iterative depth-first search, so a chain of thousands of ops does not hit Python's recursion limit.
-
-    Args:
-        root: the output Value.
-    Returns:
-        a list of the graph's n distinct Values, inputs before the nodes that use them.
-    """
+    """The graph's distinct nodes, each after all of its inputs (``root`` last); an iterative depth-first
+    search, so a chain of thousands of ops does not hit Python's recursion limit."""
     if not isinstance(root, Value):
         raise ValueError(_not_a_value(root, "root"))
     order: list[Value] = []
@@ -322,15 +285,8 @@ def _not_a_value(x: object, name: str) -> str:
 
 @dataclass(frozen=True)
 class Step:
-    """One multiplication of the backward pass: ``target.grad += upstream × local``.
-
-    Attributes:
-        gate: the node passing its gradient back (None for the base case dL/dL = 1).
-        target: the node receiving it (an input of ``gate``).
-        upstream: ``gate.grad``, dL/dgate.
-        local: d gate / d target, the gate's local gradient.
-        result: ``target.grad`` after this step (the sum over all of the target's uses seen so far).
-    """
+    """One multiplication of the backward pass, ``target.grad += upstream × local`` (``gate`` None for the base
+    case dL/dL = 1; ``result`` is target.grad after the step)."""
 
     gate: Value | None
     target: Value
@@ -340,14 +296,7 @@ class Step:
 
 
 def value_and_grad(fn: Callable[..., Value], inputs: dict[str, float]) -> tuple[float, dict[str, float]]:
-    """Evaluate ``fn(**Values)`` with our engine and backpropagate.
-
-    Args:
-        fn: a function of scalar keyword arguments returning a Value, e.g. ``lambda x, y, z: (x + y) * z``.
-        inputs: name -> float, one entry per argument of ``fn``.
-    Returns:
-        (value of the output, {name: d output / d input}).
-    """
+    """(output value, {name: d output / d input}) of ``fn(**Values)``, e.g. ``lambda x, y, z: (x + y) * z``."""
     leaves = {k: Value(v, label=k) for k, v in inputs.items()}
     out = fn(**leaves)
     if not isinstance(out, Value):
@@ -357,39 +306,21 @@ def value_and_grad(fn: Callable[..., Value], inputs: dict[str, float]) -> tuple[
 
 
 def check_with_torch(fn: Callable[..., object], inputs: dict[str, float], tol: float = 1e-6) -> GradCheck:
-    """Our engine vs torch autograd vs finite differences on the same expression.
-
-    ``fn`` is written once with operators and methods both Values and tensors have (``+ - * / **``,
-    ``.exp() .log() .tanh() .sigmoid() .relu() .maximum()``) and run on each.
-
-    Args:
-        fn: a function of scalar keyword arguments, e.g. ``lambda x, y, z: (x + y) * z``.
-        inputs: name -> float.
-        tol: the tolerance of ``gradcheck.check_gradients``.
-    Returns:
-        a ``gradcheck.GradCheck`` (``.ok``; printing it shows a table that reproduces across CPUs).
-    """
+    """Our engine vs torch autograd vs finite differences on one expression, written once with what Values and
+    tensors share (``+ - * / **``, ``.exp() .log() .tanh() .sigmoid() .relu() .maximum()``)."""
     return check_gradients(lambda p: value_and_grad(fn, p), lambda p: fn(**p), inputs, tol=tol)
 
 
-def _name(node: Value) -> str:
+def node_name(node: Value) -> str:
     return node.label or node.op or "?"
 
 
 def describe_step(step: Step, output: str = "L") -> str:
-    """One line for a step: ``∂L/∂q = ∂L/∂L × ∂L/∂q = 1.00 × -4.00 = -4.00``, or with ``+=`` and the
-    running sum when the target is used more than once.
-
-    Args:
-        step: a recorded backward step.
-        output: the name of the Value backward() was called on.
-    Returns:
-        the text.
-    """
-    t = _name(step.target)
+    """``∂L/∂q = ∂L/∂L × ∂L/∂q = 1.00 × -4.00 = -4.00`` (``+=`` and the running sum for a reused target)."""
+    t = node_name(step.target)
     if step.gate is None:
         return f"base case: ∂{t}/∂{t} = 1"
-    g, contribution = _name(step.gate), step.upstream * step.local
+    g, contribution = node_name(step.gate), step.upstream * step.local
     first_use = math.isclose(contribution, step.result, abs_tol=1e-12)  # else it adds to earlier uses
     line = (f"∂{output}/∂{t} {'=' if first_use else '+='} ∂{output}/∂{g} × ∂{g}/∂{t} = "
             f"{step.upstream:.2f} × {step.local:.2f} = {contribution:.2f}")
@@ -397,18 +328,12 @@ def describe_step(step: Step, output: str = "L") -> str:
 
 
 def steps_table(root: Value) -> pd.DataFrame:
-    """The recorded backward pass of ``root`` as a table, one row per step.
-
-    Args:
-        root: a Value on which ``backward()`` has been called.
-    Returns:
-        DataFrame with columns gate, target, upstream, local, upstream×local, target.grad.
-    """
+    """The recorded backward pass of ``root``, a row per step: gate, target, upstream, local, product, target.grad."""
     if not isinstance(root, Value):
         raise ValueError(_not_a_value(root, "root"))
     if not root.backward_steps:
-        raise ValueError(f"root: no recorded steps on {_name(root)}; call {_name(root)}.backward() first")
-    rows = [{"gate": "—" if s.gate is None else f"{_name(s.gate)} ({s.gate.op})", "target": _name(s.target),
+        raise ValueError(f"root: no recorded steps on {node_name(root)}; call {node_name(root)}.backward() first")
+    rows = [{"gate": "—" if s.gate is None else f"{node_name(s.gate)} ({s.gate.op})", "target": node_name(s.target),
              "upstream": s.upstream, "local": s.local, "upstream×local": s.upstream * s.local,
              "target.grad": s.result} for s in root.backward_steps]
     return pd.DataFrame(rows)
@@ -421,11 +346,7 @@ def _named(v: Value, label: str) -> Value:
 
 
 def lecture_example(x: float = -2.0, y: float = 5.0, z: float = -4.0) -> Value:
-    """The lecture's L = (x + y)·z as a graph with nodes x, y, z, q = x + y and L = q·z.
-
-    Returns:
-        L (a Value; call ``L.backward()``). At the defaults: q = 3, L = -12.
-    """
+    """The lecture's L = (x + y)·z: nodes x, y, z, q = x + y, L = q·z (q = 3, L = -12 at the defaults)."""
     xv, yv, zv = Value(x, label="x"), Value(y, label="y"), Value(z, label="z")
     q = _named(xv + yv, "q")
     return _named(q * zv, "L")
@@ -435,11 +356,7 @@ def logistic_neuron(w0: float = 2.0, x0: float = -1.0, w1: float = -3.0, x1: flo
                     collapsed: bool = False) -> Value:
     """f(w, x) = σ(w0·x0 + w1·x1 + b), either gate by gate (*, *, +, +, neg, exp, +1, **-1; nodes w0x0,
     w1x1, s, z, u = -z, e = exp(u), d = 1 + e, f = 1/d) or with the sigmoid collapsed into one gate
-    (``collapsed=True``). Same value and gradients either way.
-
-    Returns:
-        f (a Value). At the defaults (the lecture's numbers) f = 0.73, df/dw0 = -0.20, df/dx0 = 0.39.
-    """
+    (``collapsed=True``). Same value and gradients either way (f = 0.73 at the lecture's numbers)."""
     leaves = [Value(v, label=n) for v, n in zip((w0, x0, w1, x1, b), ("w0", "x0", "w1", "x1", "b"), strict=True)]
     w0v, x0v, w1v, x1v, bv = leaves
     z = _named(_named(_named(w0v * x0v, "w0x0") + _named(w1v * x1v, "w1x1"), "s") + bv, "z")
@@ -451,11 +368,7 @@ def logistic_neuron(w0: float = 2.0, x0: float = -1.0, w1: float = -3.0, x1: flo
 
 def tanh_neuron(x1: float = 2.0, w1: float = -3.0, x2: float = 0.0, w2: float = 1.0,
                 b: float = 6.8813735870195432) -> Value:
-    """o = tanh(x1·w1 + x2·w2 + b), micrograd's two-input neuron (o = 0.7071 at the defaults).
-
-    Returns:
-        o (a Value).
-    """
+    """o = tanh(x1·w1 + x2·w2 + b), micrograd's two-input neuron (o = 0.7071 at the defaults)."""
     leaves = [Value(v, label=n) for v, n in zip((x1, w1, x2, w2, b), ("x1", "w1", "x2", "w2", "b"), strict=True)]
     x1v, w1v, x2v, w2v, bv = leaves
     n = _named(_named(_named(x1v * w1v, "x1w1") + _named(x2v * w2v, "x2w2"), "s") + bv, "n")
@@ -471,14 +384,7 @@ EXAMPLES: dict[str, tuple[Callable[..., Value], dict[str, float]]] = {
 
 
 def build_example(name: str, inputs: dict[str, float] | None = None) -> Value:
-    """The output Value of one of ``EXAMPLES`` at ``inputs`` (its defaults for missing entries).
-
-    Args:
-        name: a key of ``EXAMPLES``: "(x+y)z", "logistic neuron" or "tanh neuron".
-        inputs: input name -> float.
-    Returns:
-        the output Value (not yet back-propagated).
-    """
+    """The output Value (not back-propagated) of one of ``EXAMPLES`` at ``inputs`` (defaults for the rest)."""
     if name not in EXAMPLES:
         raise KeyError(f"name: expected one of {list(EXAMPLES)}, got {name!r}")
     builder, defaults = EXAMPLES[name]

@@ -3,17 +3,18 @@
 
 from __future__ import annotations
 
+import dis
 import math
 from collections.abc import Callable
 
 import numpy as np
 import torch
 
-from ..exercise import MISSING, check_against, check_function, is_stub, reject, report
+from ..exercise import MISSING, check_against, check_function, is_stub, reject, replaying, report
 from . import Value, topological_order
 
 __all__ = ["check_gate_patterns", "check_fork_gradient", "check_neuron_gradients", "check_tanh_gate",
-           "TANH_EXPRESSIONS", "TANH_MISTAKES", "tanh_gate_with_local"]
+           "check_backward", "TANH_EXPRESSIONS", "TANH_MISTAKES", "BACKWARD_MISTAKES", "tanh_gate_with_local"]
 
 
 def check_gate_patterns(grads_patterns: object) -> bool:
@@ -114,7 +115,7 @@ def tanh_gate_with_local(local: Callable[[float, float], float]) -> Callable[[Va
     def gate(x: Value) -> Value:
         a = x.data
         t = math.tanh(a)
-        return x._gate(t, (x,), "tanh", lambda: (local(a, t),))
+        return x.gate(t, (x,), "tanh", lambda: (local(a, t),))
     return gate
 
 
@@ -138,35 +139,197 @@ TANH_MISTAKES = [
 
 def check_tanh_gate(tanh_gate: object) -> bool:
     """Notebook 04, exercise 4: ``tanh_gate(x: Value) -> Value``, one new node with tanh's value and local
-    gradient, built like the engine's own gates (``x._gate(value, (x,), "tanh", local_grads)``).
+    gradient, built like the engine's own gates (``x.gate(value, (x,), "tanh", local_grads)``).
 
     Plugs the gate into our engine on ``TANH_EXPRESSIONS`` (inputs the notebook never shows) and compares the
     value and both gradients with torch autograd; a wrong local gradient gets the hint of its mistake.
     """
     if is_stub(tanh_gate) or not callable(tanh_gate):
         return check_function(tanh_gate, "tanh_gate", _torch_run, [])
-    probe = Value(0.5, label="a")
-    try:
-        node = tanh_gate(probe)
-    except NotImplementedError:
-        return reject(f"{MISSING}: `tanh_gate` still raises NotImplementedError; replace it with your code.")
-    except Exception as e:  # the student's bug: say what, never the answer
-        return report(False, f"`tanh_gate` raised {type(e).__name__}: {e}")
-    if node is None or node is Ellipsis:
-        return reject(f"{MISSING}: `tanh_gate` returns {node!r}; make it return the new Value.")
-    if not isinstance(node, Value):
-        return report(False, f"`tanh_gate` should return a Value (the new node, made with x._gate(...)), got "
-                             f"{type(node).__name__}.")
-    if tuple(node.inputs) != (probe,):
-        n = len(topological_order(node)) - 1
-        return report(False, f"`tanh_gate` should make ONE gate whose only input is x (x._gate(t, (x,), ...)); "
-                             f"yours builds {n} node(s) from smaller gates. Right or not, the exercise is to write "
-                             f"tanh's own local gradient.")
+    if not replaying():  # the grader judges the recorded outputs; these tests ran in the sandbox
+        probe = Value(0.5, label="a")
+        engine_tanh, called = Value.tanh, []
+        Value.tanh = lambda self: called.append(1) or engine_tanh(self)
+        try:
+            node = tanh_gate(probe)
+        except NotImplementedError:
+            return reject(f"{MISSING}: `tanh_gate` still raises NotImplementedError; replace it with your code.")
+        except Exception as e:  # the student's bug: say what, never the answer
+            return report(False, f"`tanh_gate` raised {type(e).__name__}: {e}")
+        finally:
+            Value.tanh = engine_tanh
+        if called:
+            return report(False, "your gate calls the engine's own `Value.tanh`: the exercise is to write the gate "
+                                 "— the forward value from `x.data` (math.tanh) and tanh's local gradient.")
+        if node is None or node is Ellipsis:
+            return reject(f"{MISSING}: `tanh_gate` returns {node!r}; make it return the new Value.")
+        if not isinstance(node, Value):
+            return report(False, f"`tanh_gate` should return a Value (the new node, made with x.gate(...)), got "
+                                 f"{type(node).__name__}.")
+        if tuple(node.inputs) != (probe,):
+            n = len(topological_order(node)) - 1
+            return report(False, f"`tanh_gate` should make ONE gate whose only input is x (x.gate(t, (x,), ...)); "
+                                 f"yours builds {n} node(s) from smaller gates. Right or not, the exercise is to "
+                                 f"write tanh's own local gradient.")
     return check_function(lambda k: _engine_run(tanh_gate, k), "tanh_gate", _torch_run,
                           [(k,) for k in range(len(TANH_EXPRESSIONS))],
                           [(lambda k, wrong=wrong: _engine_run(wrong, k), hint) for wrong, hint in TANH_MISTAKES],
-                          atol=1e-9, rtol=1e-9,
+                          shortcuts=(Value.tanh,), atol=1e-9, rtol=1e-9,
                           success="your gate, plugged into the engine, gives torch's values and gradients on "
                                   "every test expression.",
                           fallback="the values or gradients disagree with torch: the value should be tanh(a) and "
                                    "the local gradient d tanh(a)/da, computed from the cached output.")
+
+
+# ---------------------------------------------------------------- the student's backward()
+def _graph(k: int) -> Value:
+    """Graphs the notebook never shows, each with a node used more than once (where the order matters)."""
+    x, y, z = Value(0.6, label="x"), Value(-1.2, label="y"), Value(2.0, label="z")
+    if k == 0:    # a diamond: a feeds both b and c, which meet again
+        a = x * y
+        return (a + x) * (a.tanh() + z)
+    if k == 1:    # a node used three times, through paths of different lengths
+        a = x + z
+        return a * a * a + (a * y).exp()
+    if k == 2:    # a chain with a shortcut from its start to its end
+        h = x
+        for _ in range(5):
+            h = (h * 1.3 + y).tanh()
+        return h * x + z.sigmoid()
+    if k == 3:    # micrograd's neuron, one of its weights shared by both inputs
+        return (x * y + z * y + 0.5).tanh() * y
+    a = x.maximum(z) * y                         # max routes; a deep reuse of a
+    return (a + 1.0) / (a * a + 2.0) - a.relu()
+
+
+N_GRAPHS = 5
+
+
+def _grads_after(backward: Callable[[Value], object], k: int) -> np.ndarray | None:
+    """Every node's gradient, in a fixed order, after ``backward(root)`` on graph ``k`` (None for the stub)."""
+    root = _graph(k)
+    if backward(root) is Ellipsis:
+        return None
+    return np.array([node.grad for node in topological_order(root)])
+
+
+def _reference_backward(root: Value) -> None:
+    root.backward()
+
+
+def _order(root: Value) -> list[Value]:
+    return topological_order(root)
+
+
+def _no_base_case(root: Value) -> None:
+    for node in reversed(_order(root)):
+        for child, local in zip(node.inputs, node.local_grads(), strict=True):
+            child.grad += node.grad * local
+
+
+def _assign(root: Value) -> None:
+    root.grad = 1.0
+    for node in reversed(_order(root)):
+        for child, local in zip(node.inputs, node.local_grads(), strict=True):
+            child.grad = node.grad * local
+
+
+def _inputs_first(root: Value) -> None:
+    root.grad = 1.0
+    for node in _order(root):
+        for child, local in zip(node.inputs, node.local_grads(), strict=True):
+            child.grad += node.grad * local
+
+
+def _recursive(root: Value) -> None:
+    root.grad = 1.0
+
+    def send(node: Value) -> None:  # passes its gradient on before all of its uses have added theirs
+        for child, local in zip(node.inputs, node.local_grads(), strict=True):
+            child.grad += node.grad * local
+            send(child)
+    send(root)
+
+
+def _local_only(root: Value) -> None:
+    root.grad = 1.0
+    for node in reversed(_order(root)):
+        for child, local in zip(node.inputs, node.local_grads(), strict=True):
+            child.grad += local
+
+
+# (wrong backward, hint): each makes the mistake its hint names (tests feed them to the check)
+BACKWARD_MISTAKES = [
+    (_no_base_case, "every gradient is 0: the pass needs its base case, d root / d root = 1, before the loop."),
+    (_assign, "a node used more than once keeps only its last contribution: gradients from several uses add up "
+              "(+=), they do not replace each other (=)."),
+    (_inputs_first, "you visit the inputs before the nodes that use them: the backward pass starts at the output, "
+                    "so walk the topological order from its end."),
+    (_recursive, "some nodes pass their gradient on before all of their uses have added theirs (a node reached by "
+                 "two paths sends twice): that is what the topological order prevents — build it first, then walk "
+                 "it once from the output."),
+    (_local_only, "the chain rule multiplies: each input gets the node's upstream gradient × the local gradient, "
+                  "not the local gradient alone."),
+]
+
+
+def check_backward(backward: object) -> bool:
+    """Exercise: ``backward(root)`` fills ``.grad`` of every node of the graph ending at ``root`` (its own
+    topological order, the base case, the chain rule with +=), compared with the engine's on unseen graphs.
+    Calling the engine's own ``backward``/``topological_order`` is reported, not accepted."""
+    if is_stub(backward) or not callable(backward) or _does_nothing(backward):
+        return check_function(None if callable(backward) else backward, "backward",
+                              lambda k: _grads_after(_reference_backward, k), [])
+    import nlpcourse.autograd as engine
+
+    from . import topological_order as engine_order
+
+    if replaying():  # the grader judges the recorded outputs; the calls below ran in the sandbox
+        return _judge_backward(backward)
+    calls = []
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        calls.append(1)
+        raise _Delegated
+
+    engine_backward = Value.backward
+    Value.backward, engine.topological_order = refuse, refuse
+    try:
+        outputs = []
+        for k in range(N_GRAPHS):
+            try:
+                outputs.append(_grads_after(backward, k))
+            except _Delegated:
+                break
+            except Exception:  # the student's bug: check_function below reports it
+                break
+    finally:
+        Value.backward, engine.topological_order = engine_backward, engine_order
+    if calls:
+        return report(False, "your `backward` calls the engine's own `backward()` or `topological_order`: "
+                             "the exercise is to write both — the order with a depth-first search over "
+                             "`node.inputs`, then the chain rule over it.")
+    return _judge_backward(backward)
+
+
+def _judge_backward(backward: Callable[[Value], object]) -> bool:
+    return check_function(lambda k: _grads_after(backward, k), "backward",
+                          lambda k: _grads_after(_reference_backward, k), [(k,) for k in range(N_GRAPHS)],
+                          [(lambda k, wrong=wrong: _grads_after(wrong, k), hint) for wrong, hint in BACKWARD_MISTAKES],
+                          atol=1e-9, rtol=1e-9,
+                          success="every node's gradient equals the engine's on graphs with shared nodes, a chain "
+                                  "and a max: the topological order, the base case and += are all right.",
+                          fallback="some gradients disagree with the engine's: check the order of the visits, the "
+                                   "base case, and that each input gets upstream × local added to its grad.")
+
+
+def _does_nothing(fn: Callable[..., object]) -> bool:
+    """True for the stub ``def backward(root): ...`` (a body that only returns None)."""
+    if not hasattr(fn, "__code__"):
+        return False
+    return all(i.opname in ("RESUME", "NOP", "RETURN_VALUE", "RETURN_CONST") or
+               (i.opname == "LOAD_CONST" and i.argval is None) for i in dis.get_instructions(fn))
+
+
+class _Delegated(Exception):
+    """Raised inside the check when the student's backward calls the engine's own."""

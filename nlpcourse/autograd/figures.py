@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from . import Value, _not_a_value, topological_order
+from ..plotting import new_figure
+from . import Value, topological_order
 
-__all__ = ["draw_graph"]
+__all__ = ["draw_graph", "draw_training"]
 
 
 def _layout(root: Value) -> dict[int, tuple[float, float]]:
@@ -69,8 +71,7 @@ def draw_graph(root: Value, values: dict[int, float] | None = None, grads: dict[
     Returns:
         the Figure.
     """
-    if not isinstance(root, Value):
-        raise ValueError(_not_a_value(root, "root"))
+    topological_order(root)  # a ValueError naming root unless it is one Value
     pos = _layout(root)
     order = topological_order(root)
     n_cols = 1 + max(c for c, _ in pos.values())
@@ -110,3 +111,21 @@ def draw_graph(root: Value, values: dict[int, float] | None = None, grads: dict[
     if title:
         ax.set_title(title, fontsize=10, loc="left", y=1.0)  # a fixed y skips matplotlib's costly auto-placement
     return ax.figure
+
+
+def draw_training(losses: list[float], predictions: list[float], targets: list[float]) -> Figure:
+    """Two panels: the loss per SGD step (log scale), and each example's prediction next to its target."""
+    fig, (ax1, ax2) = new_figure(ncols=2, size=(9.0, 3.4))
+    ax1.plot(range(len(losses)), losses, marker="o", ms=3)
+    ax1.set_yscale("log")
+    ax1.set_xlabel("SGD step")
+    ax1.set_ylabel("loss Σ (ŷ − y)²")
+    ax1.set_title("the loss falls")
+    k = np.arange(len(targets))
+    ax2.bar(k - 0.2, targets, width=0.4, label="target y", color="0.7")
+    ax2.bar(k + 0.2, predictions, width=0.4, label="prediction ŷ", color="#1f77b4")
+    ax2.axhline(0, color="0.4", lw=0.8)
+    ax2.set_xticks(k, [f"example {i + 1}" for i in k])
+    ax2.set_title("after training")
+    ax2.legend(loc="lower right", fontsize=9)
+    return fig

@@ -8,7 +8,7 @@ from __future__ import annotations
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from . import Step, Value, _name, _not_a_value, describe_step, topological_order
+from . import Step, Value, describe_step, node_name, topological_order
 from .figures import draw_graph
 
 __all__ = ["BackpropStepper"]
@@ -28,8 +28,7 @@ class BackpropStepper:
     """
 
     def __init__(self, root: Value) -> None:
-        if not isinstance(root, Value):
-            raise ValueError(_not_a_value(root, "root"))
+        topological_order(root)  # a ValueError naming root unless it is one Value
         if not root.backward_steps:
             root.zero_grad()
             root.backward()
@@ -63,8 +62,8 @@ class BackpropStepper:
             return False
         node = self.current = self.gates[self.n_forward]
         self.n_forward += 1
-        args = ", ".join(f"{_name(c)}={c.data:.2f}" for c in node.inputs)
-        self.message = f"forward: {_name(node)} = {node.op}({args}) = {node.data:.4f}"
+        args = ", ".join(f"{node_name(c)}={c.data:.2f}" for c in node.inputs)
+        self.message = f"forward: {node_name(node)} = {node.op}({args}) = {node.data:.4f}"
         return True
 
     def backward_step(self) -> bool:
@@ -75,11 +74,11 @@ class BackpropStepper:
             self.message = "finish the forward pass first: backprop needs every node's value (the cache)"
             return False
         if self.backward_done:
-            self.current, self.message = None, f"backward pass done: every node holds ∂{_name(self.root)}/∂node"
+            self.current, self.message = None, f"backward pass done: every node holds ∂{node_name(self.root)}/∂node"
             return False
         step = self.current = self.steps[self.n_backward]
         self.n_backward += 1
-        self.message = "backward: " + describe_step(step, _name(self.root))
+        self.message = "backward: " + describe_step(step, node_name(self.root))
         return True
 
     def step(self) -> bool:

@@ -22,8 +22,8 @@ In the notebook's order:
    (``early_stopping`` True / False / "never"). ``start`` and ``advance`` are its one-step pieces, used by the
    beam stepper and the tree figure.
 
-``beam_search`` / ``greedy_search`` / ``Hypothesis`` (in ``states``) search over abstract states instead of
-token prefixes; notebook 02's hierarchical-softmax tree search uses them.
+``beam_search`` / ``greedy_search`` / ``Hypothesis`` (shared module ``nlpcourse.beams``) search over abstract
+states instead of token prefixes; notebook 02's hierarchical-softmax tree search uses them.
 """
 
 from __future__ import annotations
@@ -34,14 +34,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import validate
-from .states import Hypothesis, beam_search, greedy_search
+from ..beams import Hypothesis, beam_search, greedy_search
 
 __all__ = [
     "Step", "check_step_output", "check_prompts", "table_step", "random_step", "ban", "counting",
     "TOY_WORDS", "TOY_TABLE", "toy_step",
     "count_sequences", "greedy_decode", "exhaustive_decode",
     "length_normalised", "prune", "BeamConfig", "Beam", "Node", "SearchState", "start", "advance", "expand",
-    "generate", "sequence_logprob", "diagnose", "Hypothesis", "beam_search", "greedy_search",
+    "generate", "sequence_logprob", "diagnose", "Hypothesis", "beam_search", "greedy_search", "sample",
 ]
 
 from .step import (  # the step-function interface (step.py)
@@ -424,3 +424,5 @@ def diagnose(step: Step, prompt: Sequence[int], found: Sequence[int], reference:
     have found something at least as probable), else "model error" (the model prefers a worse output)."""
     return ("search error" if sequence_logprob(step, prompt, found) < sequence_logprob(step, prompt, reference)
             else "model error")
+
+from .sampling import sample  # noqa: E402  (07's last section: sampling; sampling.py builds on step.py only)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import torch_threads, validate
+from ..perturb import nudge
 from . import BeamConfig, Step, check_prompts, generate, greedy_decode
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ def tiny_gpt2(seed: int = 0, size: TinyGPT2 = TinyGPT2()) -> PreTrainedModel:
     state = torch.random.get_rng_state()
     torch.manual_seed(seed)
     try:
-        model = GPT2LMHeadModel(config).eval()
+        model = nudge(GPT2LMHeadModel(config).eval())
     finally:
         torch.random.set_rng_state(state)  # building a model does not disturb the caller's random stream
     return model

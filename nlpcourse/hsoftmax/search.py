@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from .. import validate
-from ..decoding import beam_search
+from ..beams import beam_search
 from . import HuffmanTree, _check_vectors, leaf_probabilities
 
 __all__ = ["tree_search", "exhaustive_search"]
@@ -16,7 +16,7 @@ __all__ = ["tree_search", "exhaustive_search"]
 
 def tree_search(tree: HuffmanTree, center: np.ndarray, inner: np.ndarray,
                 beam_size: int = 1) -> list[tuple[str, float]]:
-    """Search the tree for probable leaves with ``decoding.beam_search`` (beam_size=1: greedy descent).
+    """Search the tree for probable leaves with ``beams.beam_search`` (beam_size=1: greedy descent).
 
     At inner node n the two steps are "left" with log σ(θ_C[n]·h) and "right" with log(1 − σ(θ_C[n]·h)).
 

@@ -8,7 +8,7 @@ init) with the hand-written batched gradient ``hs_batch_loss_and_grad`` (equal t
 from __future__ import annotations
 
 import math
-import time
+import timeit
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -209,12 +209,7 @@ def zipf_counts(V: int, exponent: float = 1.0, scale: int = 10) -> np.ndarray:
 
 def _time(fn, repeats: int) -> float:
     fn()  # warm-up
-    best = math.inf
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+    return min(timeit.repeat(fn, number=1, repeat=repeats))
 
 
 def measure_speed(sizes: Sequence[int], dim: int = 100, batch: int = 128, repeats: int = 5, seed: int = 0,

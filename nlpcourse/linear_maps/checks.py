@@ -1,14 +1,15 @@
-"""Notebook 00's exercise checks: the student's functions run on inputs they have not seen, compared with the
-package's reference; each typical mistake is a wrong version of the function, so each hint is reachable."""
+"""Notebook 00's exercise checks. The warm-up runs the student's rotation on angles they have not seen; the
+layer exercise maps fresh samples of the two classes with the student's W, b and f and asks whether a line
+separates them (``separating_line``) — many layers do, so the check tests the property, not one answer."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..exercise import check_function, is_stub
-from . import layer, make_grid, rotation
+from ..exercise import MISSING, as_array, check_function, is_stub, reject, report
+from . import ACTIVATIONS, map_points, rotation, separating_line, stripe
 
-__all__ = ["check_rotation_matrix", "check_relu_layer", "ROTATION_MISTAKES", "LAYER_MISTAKES"]
+__all__ = ["check_rotation_matrix", "check_separating_layer", "ROTATION_MISTAKES"]
 
 
 def _rotation_from_radians(t: float) -> np.ndarray:
@@ -41,10 +42,7 @@ ROTATION_MISTAKES = [
 
 
 def check_rotation_matrix(rotation_matrix: object) -> bool:
-    """Exercise 00.1: ``rotation_matrix(degrees)`` returns the (2, 2) counter-clockwise rotation by ``degrees``.
-
-    Run on angles the notebook never shows (acute, obtuse, negative, beyond 180°) against ``rotation``.
-    """
+    """Warm-up: ``rotation_matrix(degrees)`` is the (2, 2) counter-clockwise rotation, on unseen angles."""
     cases = [(a,) for a in (30.0, 17.0, 123.0, -40.0, 270.0, 200.5)]
     if not is_stub(rotation_matrix) and callable(rotation_matrix):
         student = rotation_matrix
@@ -59,42 +57,60 @@ def check_rotation_matrix(rotation_matrix: object) -> bool:
                                    "e₂ = (0, 1) must land (they are the two columns).")
 
 
-def _relu_layer(A: np.ndarray, b: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return layer(A, b, xs, ys, "relu")
+SEPARATION_SAMPLES = (101, 202, 303)  # fresh draws of the stripe, never shown in the notebook
+MIN_MARGIN = 1e-3                     # on features scaled to unit spread: a line with room to spare
+
+SEPARATION_HINTS = {
+    "identity": "a linear map and a shift keep straight lines straight: the outside class sits on both sides of "
+                "the stripe before the map and still does after it. The layer needs a nonlinearity.",
+    "sigmoid": "sigmoid squashes each coordinate but keeps its order (it is increasing), so the outside class "
+               "still lies on both sides of the stripe. Which nonlinearity sends z and −z to the same place?",
+    "tanh": "tanh squashes each coordinate but keeps its order (it is increasing), so the outside class still "
+            "lies on both sides of the stripe. Which nonlinearity sends z and −z to the same place?",
+    "shift": "your fold is across the stripe, but not on its centre line: check the shift b — where must a "
+             "coordinate of W p + b be zero?",
+    "one relu": "a single ReLU clamps one side only: it keeps the stripe's one side and flattens the other onto "
+                "the stripe itself. Use the second unit for the other side (recall |z| = ReLU(z) + ReLU(−z)).",
+    "fold": "the nonlinearity can fold, but your fold is not across the stripe: make one coordinate of W p "
+            "measure how far a point is from the stripe's centre line (which direction crosses the stripe?), "
+            "and let b put the fold on that line.",
+}
 
 
-def _linear(A: np.ndarray, b: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return layer(A, b, xs, ys, "identity")
+def check_separating_layer(separating_layer: object) -> bool:
+    """Exercise: ``separating_layer = (W, b, f)`` — W (2, 2), b (2,), f a name in ``ACTIVATIONS`` — such that
+    after p ↦ f(W p + b) a straight line separates the stripe's two classes, on fresh samples of them."""
+    if is_stub(separating_layer) or (isinstance(separating_layer, tuple) and any(
+            is_stub(part) for part in separating_layer)):
+        return reject(f"{MISSING}: set `separating_layer = (W, b, nonlinearity)` and run the cell again.")
+    if not isinstance(separating_layer, tuple | list) or len(separating_layer) != 3:
+        return report(False, "`separating_layer` should be a tuple (W, b, nonlinearity): a 2×2 matrix, a bias of "
+                             f"two numbers and a name; got {type(separating_layer).__name__}.")
+    W, b, activation = separating_layer
+    W, b = as_array(W, "W", (2, 2)), as_array(b, "b", (2,))
+    for part in (W, b):
+        if isinstance(part, str):
+            return reject(part)
+    if type(activation) is not str or activation not in ACTIVATIONS:
+        return report(False, f"the nonlinearity should be one of {', '.join(map(repr, ACTIVATIONS))}; "
+                             f"got {activation!r}.")
+    separated = [separating_line(map_points(W, b, points, activation), labels) for points, labels in
+                 (stripe(400, seed) for seed in SEPARATION_SAMPLES)]
+    margins = [0.0 if line is None else line[2] for line in separated]
+    if min(margins) > MIN_MARGIN:
+        return report(True, "a straight line separates the two classes after your layer, on every fresh sample "
+                            "of the stripe: the nonlinearity folded the plane so that the stripe's two sides "
+                            "land together.")
+    if activation in SEPARATION_HINTS:
+        return report(False, SEPARATION_HINTS[activation])
+    return report(False, SEPARATION_HINTS[_fold_mistake(W, activation)])
 
 
-LAYER_MISTAKES = [
-    (lambda A, b, xs, ys: _relu_layer(A.T, b, xs, ys),
-     "you applied Aᵀ: coordinate i of A p is row i of A times p, x' = A[0, 0]·x + A[0, 1]·y."),
-    (lambda A, b, xs, ys: _relu_layer(A, np.zeros(2), xs, ys),
-     "the bias is missing: shift by b before the nonlinearity, σ(A p + b)."),
-    (lambda A, b, xs, ys: tuple(v + bi for v, bi in zip(_relu_layer(A, np.zeros(2), xs, ys), b, strict=True)),
-     "the bias goes inside the nonlinearity: σ(A p + b), not σ(A p) + b."),
-    (lambda A, b, xs, ys: _relu_layer(A, b[::-1], xs, ys),
-     "b[0] shifts the first coordinate x', b[1] the second y'."),
-    (lambda A, b, xs, ys: tuple(np.minimum(v, 0.0) for v in _linear(A, b, xs, ys)),
-     "ReLU keeps the positive part and sets negatives to 0: np.maximum(z, 0), not np.minimum."),
-    (lambda A, b, xs, ys: _linear(A, b, xs, ys),
-     "you forgot the nonlinearity: apply ReLU, max(z, 0), to each coordinate of A p + b."),
-]
-
-
-def check_relu_layer(relu_layer: object) -> bool:
-    """Exercise 00.2: ``relu_layer(A, b, xs, ys)`` returns (xs', ys') = ReLU(A p + b) for every grid point p.
-
-    Run on random matrices, biases and grids (square and not) against ``layer(..., "relu")``.
-    """
-    rng = np.random.default_rng(14)
-    cases = []
-    for rows, cols in ((5, 5), (3, 7), (6, 4)):
-        xs, ys = np.meshgrid(np.linspace(-2.0, 2.0, cols), np.linspace(-1.5, 2.5, rows))
-        cases.append((rng.normal(size=(2, 2)), rng.normal(size=2), xs, ys))
-    cases.append((np.array([[1.0, 0.5], [-0.5, 1.0]]), np.array([0.5, -0.5]), *make_grid(2.0, 4)))
-    return check_function(relu_layer, "relu_layer", _relu_layer, cases, LAYER_MISTAKES,
-                          success="ReLU(A p + b) on every grid point, for every matrix, bias and grid tried.",
-                          fallback="your layer disagrees with ReLU(A p + b) on some grid: map each point p = "
-                                   "(x, y) with A, add b, then clamp each coordinate at 0; keep the grid's shape.")
+def _fold_mistake(W: np.ndarray, activation: str) -> str:
+    """Which hint a folding layer (abs or relu) that does not separate gets: a row of W across the stripe
+    measures x − y (it is orthogonal to the stripe's direction (1, 1))."""
+    across = [float(r @ (1.0, -1.0)) for r in W if np.linalg.norm(r) > 1e-9 and abs(r @ (1.0, 1.0)) < 1e-9 * (
+        1 + np.linalg.norm(r))]
+    if activation == "relu" and across and (len(across) == 1 or across[0] * across[1] > 0):
+        return "one relu"
+    return "shift" if across else "fold"

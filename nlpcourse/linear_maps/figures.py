@@ -1,6 +1,7 @@
-"""Notebook 00's figures: a matrix acting on the grid, a gallery of matrices, a layer σ(A·p + b).
+"""Notebook 00's figures: a matrix acting on the grid, a gallery of matrices, a layer f(A·p + b), and a layer
+that makes two interleaved classes separable. Every panel's limits fit what it draws.
 
-``draw_layer`` is also what the notebook's widget (``linear_maps.widgets.linear_map_explorer``) redraws.
+``draw_layer`` is also what the notebook's widget (``widgets.linear_map_explorer``) redraws.
 """
 
 from __future__ import annotations
@@ -13,87 +14,127 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
 
 from .. import validate
-from ..plotting import label_points, new_figure, plot_grid, plot_points, plot_vectors, square_axes
-from . import UNIT_SQUARE, ArrayLike2x2, as_matrix, det_label, layer, linear_map, make_grid, real_eigenvectors
+from ..plotting import label_points, new_figure, plot_grid, plot_points, plot_vectors
+from . import (
+    UNIT_SQUARE,
+    ArrayLike2x2,
+    as_matrix,
+    det_label,
+    layer,
+    linear_map,
+    make_grid,
+    map_points,
+    real_eigenvectors,
+    separating_line,
+)
 
-__all__ = ["draw_linear_map", "draw_gallery", "draw_layer"]
+__all__ = ["draw_linear_map", "draw_gallery", "draw_layer", "draw_separation", "fit_axes"]
+
+CLASS_COLORS = ("#1f77b4", "#d62728")  # class 0 (outside the stripe), class 1 (inside)
 
 
-def draw_linear_map(A: ArrayLike2x2, ax: Axes | None = None, title: str | None = None, lim: float = 3.0,
+def fit_axes(ax: Axes, *coords: np.ndarray, title: str | None = None, pad: float = 0.08) -> tuple[float, ...]:
+    """Equal-aspect square limits that hold every point of ``coords`` (pairs xs, ys, ...), padded by ``pad``
+    of the span; thin axes through the origin where it is in view. Returns (x0, x1, y0, y1)."""
+    xs = np.concatenate([np.ravel(c) for c in coords[0::2]])
+    ys = np.concatenate([np.ravel(c) for c in coords[1::2]])
+    cx, cy = (xs.min() + xs.max()) / 2, (ys.min() + ys.max()) / 2
+    half = max(xs.max() - xs.min(), ys.max() - ys.min(), 0.2) / 2 * (1 + 2 * pad)
+    x0, x1, y0, y1 = cx - half, cx + half, cy - half, cy + half
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal")
+    ax.locator_params(nbins=5)
+    if y0 < 0 < y1:
+        ax.axhline(0, color="0.6", lw=0.8, zorder=0)
+    if x0 < 0 < x1:
+        ax.axvline(0, color="0.6", lw=0.8, zorder=0)
+    if title:
+        ax.set_title(title)
+    return x0, x1, y0, y1
+
+
+def draw_linear_map(A: ArrayLike2x2, ax: Axes | None = None, title: str | None = None,
                     show_eigenvectors: bool = False, n: int = 9) -> Figure:
-    """The grid before (faint) and after A, the images of e1 and e2, and the unit square's image (area |det A|).
-
-    Args:
-        A: shape (2, 2).
-        ax: draw into these axes; default a new 1-panel figure.
-        title: panel title; default shows det A.
-        lim: axis half-width; n: grid points per side.
-        show_eigenvectors: draw the real eigen-directions (dashed) with their λ.
-    Returns:
-        the figure.
-    """
+    """The grid before (faint) and after A, the images of e1 and e2, the unit square's image (area |det A|),
+    and optionally the real eigen-directions (dashed) with their λ."""
     A = as_matrix(A)
-    lim = validate.positive_float(lim, "lim")
     if ax is None:
         _, ax = new_figure(size=(4.0, 4.0))
-    xs, ys = make_grid(2.0, n)
-    plot_grid(xs, ys, ax, color="0.8", lw=0.7)
+    xs, ys = make_grid(2.0, validate.integer(n, "n", low=2))
     mx, my = linear_map(A, xs, ys)
+    square = A @ UNIT_SQUARE                                  # (2, 4)
+    x0, x1, y0, y1 = fit_axes(ax, xs, ys, mx, my, square[0], square[1], A[0], A[1],
+                              title=title if title is not None else f"det A = {det_label(A)}")
+    plot_grid(xs, ys, ax, color="0.8", lw=0.7)
     plot_grid(mx, my, ax)
     plot_points(ax, mx, my)
-    square = A @ UNIT_SQUARE
     ax.add_patch(Polygon(square.T, closed=True, color="#ff7f0e", alpha=0.35, zorder=2))
     colors = ["#d62728", "#2ca02c"]
     plot_vectors(ax, A.T, colors=colors)
+    lim = min(x1 - x0, y1 - y0) / 2
+    tips, names, tip_colors = [*A.T], ["Ae₁", "Ae₂"], colors
     if show_eigenvectors:
         for lam, v in real_eigenvectors(A):
-            ax.plot([-lim * v[0], lim * v[0]], [-lim * v[1], lim * v[1]], ls="--", color="#9467bd", lw=1.2)
-            ax.text(0.7 * lim * v[0], 0.7 * lim * v[1] + 0.15, f"λ={lam:.2f}", color="#9467bd")
-    square_axes(ax, lim, title if title is not None else f"det A = {det_label(A)}")
-    # the labels at the arrow tips, placed so that they never overlap (a projection sends e₁ and e₂ to one point)
-    tips = np.clip(A.T, -0.9 * lim, 0.9 * lim)
-    label_points(ax, tips, ["Ae₁", "Ae₂"], colors=colors, prefer=np.where(tips == 0.0, 1.0, tips), fontsize=11)
+            ax.plot([-2 * lim * v[0], 2 * lim * v[0]], [-2 * lim * v[1], 2 * lim * v[1]], ls="--",
+                    color="#9467bd", lw=1.2)
+            tips.append(0.75 * lim * v)
+            names.append(f"λ={lam:.2f}")
+            tip_colors = [*tip_colors, "#9467bd"]
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+    # labels at the arrow tips and on the eigen-directions, placed so that no two overlap (a projection sends
+    # e₁ and e₂ to one point)
+    tips = np.array(tips)
+    label_points(ax, tips, names, colors=tip_colors, prefer=np.where(tips == 0.0, 1.0, tips), fontsize=10)
     return ax.figure
 
 
-def draw_gallery(maps: Mapping[str, ArrayLike2x2], lim: float = 3.0, show_eigenvectors: bool = False) -> Figure:
-    """One panel per named matrix, side by side (titles: name and det).
-
-    Args:
-        maps: name -> (2, 2) matrix (1 to 6 of them).
-    """
+def draw_gallery(maps: Mapping[str, ArrayLike2x2], show_eigenvectors: bool = False) -> Figure:
+    """One panel per named (2, 2) matrix, side by side (1 to 6; titles: name and det)."""
     if not 1 <= len(maps) <= 6:
         raise ValueError(f"maps: expected 1 to 6 matrices, got {len(maps)}")
-    fig, axes = new_figure(ncols=len(maps), size=(3.2 * len(maps), 3.4), squeeze=False)
+    fig, axes = new_figure(ncols=len(maps), size=(3.3 * len(maps), 3.6), squeeze=False)
     for ax, (name, A) in zip(axes[0], maps.items(), strict=True):
-        draw_linear_map(A, ax=ax, title=f"{name}\ndet = {det_label(A)}", lim=lim,
-                        show_eigenvectors=show_eigenvectors)
+        draw_linear_map(A, ax=ax, title=f"{name}\ndet = {det_label(A)}", show_eigenvectors=show_eigenvectors)
     return fig
 
 
-def draw_layer(A: ArrayLike2x2, b: tuple[float, float] | np.ndarray = (0.0, 0.0), activation: str = "relu",
-               lim: float = 3.0) -> Figure:
-    """Three panels: the input grid, after the linear part A·p + b, after the nonlinearity σ(·).
-
-    This is the widget's drawing function (notebook 00) and the static figure after it.
-    Args:
-        A: shape (2, 2); b: shape (2,); activation: a key of ``ACTIVATIONS``.
-    """
-    A = as_matrix(A)
-    lim = validate.positive_float(lim, "lim")
+def draw_layer(A: ArrayLike2x2, b: tuple[float, float] | np.ndarray = (0.0, 0.0), activation: str = "relu") -> Figure:
+    """Three panels: the input grid, after the linear part A·p + b, after the nonlinearity f(·); each panel
+    zoomed to what it holds. The widget's drawing function (notebook 00) and the static figure after it."""
     xs, ys = make_grid(2.0, 11)
-    fig, axes = new_figure(ncols=3, size=(10.5, 3.6), layout=None)  # fixed margins: the widget redraws fast
-    fig.subplots_adjust(left=0.04, right=0.99, bottom=0.08, top=0.92, wspace=0.15)
-    plot_grid(xs, ys, axes[0])
-    plot_points(axes[0], xs, ys)
-    square_axes(axes[0], lim, "input grid")
-    b = validate.float_array(b, "b")
     lx, ly = layer(A, b, xs, ys, "identity")
-    plot_grid(lx, ly, axes[1])
-    plot_points(axes[1], lx, ly)
-    square_axes(axes[1], lim, f"A·p + b   (det A = {det_label(A)})")
     nx, ny = layer(A, b, xs, ys, activation)
-    plot_grid(nx, ny, axes[2])
-    plot_points(axes[2], nx, ny)
-    square_axes(axes[2], lim, f"{activation}(A·p + b)")
+    fig, axes = new_figure(ncols=3, size=(10.5, 3.8), layout=None)  # fixed margins: the widget redraws fast
+    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.08, top=0.9, wspace=0.22)
+    titles = ["input grid", f"A·p + b   (det A = {det_label(A)})", f"{activation}(A·p + b)"]
+    for ax, (gx, gy), title in zip(axes, [(xs, ys), (lx, ly), (nx, ny)], titles, strict=True):
+        fit_axes(ax, gx, gy, title=title)
+        plot_grid(gx, gy, ax)
+        plot_points(ax, gx, gy)
+    return fig
+
+
+def draw_separation(W: ArrayLike2x2, b: np.ndarray, activation: str, points: np.ndarray,
+                    labels: np.ndarray) -> Figure:
+    """Two panels: the two classes in the plane, and after the layer f(W p + b) with the widest separating line
+    (``separating_line``) when there is one."""
+    H = map_points(W, validate.float_array(b, "b"), points, activation)   # (n, 2)
+    fig, axes = new_figure(ncols=2, size=(8.0, 4.0))
+    before = "a line separates them" if separating_line(points, labels) else "no line separates them"
+    for ax, P, title in ((axes[0], points, f"the plane: {before}"), (axes[1], H, f"after {activation}(W p + b)")):
+        x0, x1, y0, y1 = fit_axes(ax, P[:, 0], P[:, 1], title=title)
+        for k, name in enumerate(("outside the stripe", "inside the stripe")):
+            ax.scatter(*P[labels == k].T, s=10, color=CLASS_COLORS[k], label=name)
+    line = separating_line(H, labels)
+    ax = axes[1]
+    if line is not None:
+        w, c, _ = line
+        t = np.linspace(-1, 1, 2) * 2 * max(x1 - x0, y1 - y0)
+        direction, foot = np.array([-w[1], w[0]]), -c * w / (w @ w)    # along the line; its point nearest 0
+        ax.plot(foot[0] + t * direction[0], foot[1] + t * direction[1], color="k", lw=1.5, ls="--")
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+    axes[0].legend(loc="upper left", fontsize=9, framealpha=0.9)
     return fig

@@ -22,6 +22,7 @@ import numpy as np
 
 from .. import validate
 from ..functional import log_softmax as _log_softmax
+from ..perturb import nudge
 
 if TYPE_CHECKING:
     import scipy.sparse
@@ -158,8 +159,8 @@ def linear_weights(d_in: int, d_out: int, *, init: str = "random", scale: float 
         scale = validate.number(scale, "scale")
     rng = np.random.default_rng(seed)
     std = 1 / np.sqrt(d_in) if scale is None else scale
-    if init == "random":
-        W = std * rng.standard_normal((d_out, d_in))
+    if init == "random":  # (a constant init stays exactly symmetric on any CPU: not nudged)
+        W = nudge(std * rng.standard_normal((d_out, d_in)))
     elif init == "zeros":
         W = np.zeros((d_out, d_in))
     elif init == "constant":
@@ -291,6 +292,8 @@ class MeanPool(Layer):
             raise ValueError(f"vectors: expected shape (V, d), got {vectors.shape}")
         self.size_in, self.size_out = vectors.shape
         self.trainable = trainable
+        if trainable:
+            vectors = nudge(vectors)  # fine-tuned: starting parameters
         self.params = {"E": vectors} if trainable else {}
         self.E = vectors
 

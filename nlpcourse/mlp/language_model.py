@@ -28,6 +28,7 @@ import numpy as np
 
 from .. import torch_threads, validate
 from ..data import Vocab, corpus_path, tokenize
+from ..perturb import nudge
 from . import Linear, SoftmaxCrossEntropy, Tanh, linear_weights, log_softmax
 
 if TYPE_CHECKING:
@@ -227,7 +228,7 @@ class FixedWindowLM:
         V = len(vocab)
         W, b = linear_weights(n * dim, hidden, seed=seed + 1)
         U, c = linear_weights(hidden, V, seed=seed + 2)
-        self.params = {"E": 0.1 * rng.standard_normal((V, dim)), "W": W, "b": b, "U": U, "c": c}
+        self.params = {"E": nudge(0.1 * rng.standard_normal((V, dim))), "W": W, "b": b, "U": U, "c": c}
 
     @property
     def dim(self) -> int:

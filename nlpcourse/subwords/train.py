@@ -43,6 +43,7 @@ from nlpcourse.corpus import (
 )
 from nlpcourse.data import Vocab, load_similarity
 from nlpcourse.evaluation import word_similarity
+from nlpcourse.perturb import nudge
 from nlpcourse.subwords import SubwordVectors, _check_n, ngram_ids_batch
 from nlpcourse.word2vec.train import SGNSConfig, train_sgns  # notebook 01's trainer: the row without subwords
 
@@ -204,9 +205,14 @@ def train_gensim_fasttext(sentences: Sequence[Sequence[str]], config: SubwordCon
     from gensim.models import FastText
 
     c = config
-    return FastText(list(map(list, sentences)), vector_size=c.dim, window=c.window, negative=c.negative, sg=1,
-                    hs=0, epochs=c.epochs, min_count=c.min_count, sample=c.sample, alpha=c.lr, min_alpha=c.min_lr,
-                    min_n=c.minn, max_n=c.maxn, bucket=c.bucket, seed=c.seed, workers=c.threads)
+    sentences = list(map(list, sentences))
+    model = FastText(vector_size=c.dim, window=c.window, negative=c.negative, sg=1, hs=0, epochs=c.epochs,
+                     min_count=c.min_count, sample=c.sample, alpha=c.lr, min_alpha=c.min_lr, min_n=c.minn,
+                     max_n=c.maxn, bucket=c.bucket, seed=c.seed, workers=c.threads)
+    model.build_vocab(sentences)  # what FastText(sentences, ...) does, split to nudge the starting vectors
+    nudge(model)
+    model.train(sentences, total_examples=model.corpus_count, epochs=model.epochs)
+    return model
 
 
 def train_fasttext(sentences: Sequence[Sequence[str]], config: SubwordConfig = SubwordConfig()) -> object:
@@ -215,7 +221,8 @@ def train_fasttext(sentences: Sequence[Sequence[str]], config: SubwordConfig = S
     fastText reads a file: the tokens are written to a temporary file, one sentence a line, which is deleted
     afterwards (with the model file). fastText neither lowercases nor drops punctuation, so it sees exactly the
     same tokens; it adds an end-of-line token "</s>" to its vocabulary. Its learning rate decays linearly to 0
-    (``min_lr`` unused), and its Python bindings take no seed.
+    (``min_lr`` unused), and its Python bindings take no seed. Its parameters are initialised and trained inside
+    the C++ library, so ``perturb.nudge`` cannot reach them: under ``NLPCOURSE_PERTURB`` this run is unchanged.
 
     The training runs in a fresh Python process, which saves the model for this one to load: inside a process
     that has already allocated and freed memory, the bindings' training is not reproducible (two runs on the same

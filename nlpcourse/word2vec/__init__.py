@@ -11,6 +11,7 @@ center's vector, θ_C (|V|, D) the context matrix, o the observed context word, 
 from __future__ import annotations
 
 import time
+import timeit
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -20,15 +21,16 @@ import torch
 from .. import validate
 from ..functional import log_sigmoid, logsumexp, sigmoid, softmax
 from ..gradcheck import GradCheck, check_gradients
+from ..perturb import nudge
 
 __all__ = [
     "context_words", "skipgram_pairs", "skipgram_pairs_corpus", "cbow_examples",
     "init_params", "one_hot",
-    "naive_softmax_loss_and_grad", "naive_softmax_loss_torch", "check_naive_softmax_gradients",
-    "cbow_naive_softmax_loss_and_grad", "cbow_naive_softmax_loss_torch", "check_cbow_gradients",
+    "naive_softmax_loss_and_grad", "check_naive_softmax_gradients",
+    "cbow_naive_softmax_loss_and_grad", "check_cbow_gradients",
     "softmax_cost", "time_naive_softmax",
-    "neg_sampling_loss_and_grad", "neg_sampling_loss_torch", "check_neg_sampling_gradients",
-    "cbow_neg_sampling_loss_and_grad", "cbow_neg_sampling_loss_torch", "changed_rows",
+    "neg_sampling_loss_and_grad", "check_neg_sampling_gradients",
+    "cbow_neg_sampling_loss_and_grad", "changed_rows",
     "LECTURE_NEGATIVES", "sgns_window_examples", "vectors_per_window", "SGDStepDemo",
     "skipgram_window", "sgd", "window_objective", "TOY_SENTENCES",
 ]
@@ -49,8 +51,8 @@ def _pair(center_vec: object, outside_vectors: object, target: object) -> tuple[
 
 def _context(context_vectors: object, outside_vectors: object) -> np.ndarray:
     """CBOW's context rows: (n, D) float64, n >= 1, D that of ``outside_vectors``."""
-    ctx = validate.float_array(context_vectors, "context_vectors", shape=(None, np.shape(outside_vectors)[-1]),
-                               finite=False)
+    outside = validate.float_array(outside_vectors, "outside_vectors", ndim=2, finite=False)
+    ctx = validate.float_array(context_vectors, "context_vectors", shape=(None, outside.shape[1]), finite=False)
     if len(ctx) == 0:
         raise ValueError("context_vectors: expected at least one context row, got shape (0, D)")
     return ctx
@@ -98,7 +100,7 @@ def init_params(vocab_size: int, dim: int, seed: int = 0, scale: float = 0.1) ->
     vocab_size, dim = validate.positive_int(vocab_size, "vocab_size"), validate.positive_int(dim, "dim")
     scale = validate.positive_float(scale, "scale")
     rng = np.random.default_rng(validate.non_negative_int(seed, "seed"))
-    return scale * rng.standard_normal((vocab_size, dim)), scale * rng.standard_normal((vocab_size, dim))
+    return nudge(scale * rng.standard_normal((vocab_size, dim))), nudge(scale * rng.standard_normal((vocab_size, dim)))
 
 
 def one_hot(i: int, size: int) -> np.ndarray:
@@ -202,12 +204,8 @@ def time_naive_softmax(vocab_sizes: Sequence[int], dim: int = 100, repeats: int 
     for v in vocab_sizes:
         v = validate.positive_int(v, "vocab_sizes")
         center, outside = 0.1 * rng.standard_normal(dim), 0.1 * rng.standard_normal((v, dim))
-        times = []
-        for _ in range(repeats):
-            t0 = time.process_time()
-            naive_softmax_loss_and_grad(center, outside, 0)
-            times.append(time.process_time() - t0)
-        median = float(np.median(times))
+        median = float(np.median(timeit.repeat(lambda c=center, o=outside: naive_softmax_loss_and_grad(c, o, 0),
+                                               timer=time.process_time, number=1, repeat=repeats)))
         rows.append({"vocab_size": v, "ms_per_pair": 1e3 * median, "ns_per_word": 1e9 * median / v})
     return pd.DataFrame(rows)
 

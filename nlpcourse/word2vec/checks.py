@@ -8,8 +8,6 @@ outputs equal that wrong version's (``tests/test_word2vec.py`` passes each one a
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 
 from ..exercise import check_function
@@ -19,6 +17,11 @@ from . import naive_softmax_loss_and_grad, neg_sampling_loss_and_grad, sgd, skip
 __all__ = ["check_naive_softmax", "check_neg_sampling", "check_skipgram", "check_sgd", "naive_softmax_cases",
            "neg_sampling_cases", "skipgram_cases", "sgd_cases", "NAIVE_SOFTMAX_MISTAKES", "NEG_SAMPLING_MISTAKES",
            "SKIPGRAM_MISTAKES", "SGD_MISTAKES"]
+
+
+def _check(student: object, name: str, reference: object, cases: list, mistakes: list, names: tuple, **kw):
+    """``check_function`` with a verdict per output ("loss ✓, grad_w ✗: <hint>")."""
+    return check_function(student, name, reference, cases, mistakes, output_names=names, **kw)
 
 
 # ---------------------------------------------------------------- exercise 01.1: the naive softmax as a function
@@ -288,13 +291,6 @@ SKIPGRAM_MISTAKES = [
                            "order."),
     (_sk_last_loss, "loss: add up every context word's pair loss, not only the last one."),
 ]
-
-
-def _check(student: object, name: str, reference: object, cases: list, mistakes: list, names: tuple, **kw):
-    """``check_function`` with per-output verdicts where the installed ``exercise`` offers them."""
-    if "output_names" in inspect.signature(check_function).parameters:
-        kw["output_names"] = names
-    return check_function(student, name, reference, cases, mistakes, **kw)
 
 
 def check_skipgram(skipgram: object) -> bool:

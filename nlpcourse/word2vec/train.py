@@ -32,9 +32,10 @@ from ..corpus import (
 )
 from ..data import Vocab, load_similarity, porter_stem
 from ..evaluation import Embeddings, word_similarity
+from ..perturb import nudge
 
 __all__ = [
-    "sgns_batch_loss", "sgns_step", "SGNSConfig", "train_sgns", "train_gensim", "evaluation_sets",
+    "SGNSConfig", "train_sgns", "train_gensim", "evaluation_sets",
     "compare_with_gensim", "lr_sweep", "best_lrs", "compare_at_best_lr", "format_sweep", "comparison_verdict",
     "oov_by_min_count", "topic_cohesion", "gender_direction",
 ]
@@ -165,7 +166,8 @@ def train_gensim(sentences: list[list[str]], config: SGNSConfig | None = None, *
     model = Word2Vec(vector_size=c.dim, window=c.window, negative=c.negative, hs=0, sg=1, min_count=c.min_count,
                      sample=c.sample, alpha=c.lr, min_alpha=c.min_lr, ns_exponent=c.alpha, seed=c.seed,
                      workers=workers)
-    model.build_vocab(sentences)
+    model.build_vocab(sentences)  # what Word2Vec(sentences, ...) does, split to nudge the starting vectors
+    nudge(model)
     model.train(sentences, total_examples=model.corpus_count, epochs=c.epochs)
     return Embeddings.from_gensim(model.wv)
 
@@ -174,7 +176,7 @@ def evaluation_sets(seed: int = 0) -> dict[str, pd.DataFrame]:
     """WordSim353 split in two random halves — ``ws353_tune`` to choose a learning rate on, ``ws353_test`` to
     report on — and SimLex-999 (``simlex999``, never tuned on)."""
     ws = load_similarity("wordsim353")
-    order = np.random.default_rng(seed).permutation(len(ws))
+    order = np.random.default_rng(validate.non_negative_int(seed, "seed")).permutation(len(ws))
     half = len(ws) // 2
     return {"ws353_tune": ws.iloc[np.sort(order[:half])].reset_index(drop=True),
             "ws353_test": ws.iloc[np.sort(order[half:])].reset_index(drop=True),

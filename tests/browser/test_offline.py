@@ -1,7 +1,9 @@
-"""The built slides and site in chromium with the network blocked: decks advance, formulas are typeset.
+"""The built slides and site in chromium with the network blocked: decks advance, formulas are typeset, every
+slide fits a 1280×720 projector, solutions stay hidden until revealed.
 
 Every request that is not a ``file://`` URL is aborted and recorded; the tests require that there was none,
 that no script failed, and that MathJax typeset every formula (one rendered frame per ``math/tex`` script).
+One deck: ``NLPCOURSE_BROWSER=1 pytest tests/browser/test_offline.py -k 05_mlp``.
 """
 
 from __future__ import annotations
@@ -64,6 +66,84 @@ def test_deck_offline(browser: object, decks: list[Path], index: int) -> None:
         assert math["formulas"] > 0 or not _has_math(NOTEBOOKS[index]), math
         assert page.locator(".reveal .slides > section").count() > 1
         assert "Error displaying widget" not in page.locator("body").inner_text()
+        assert blocked == [], f"the deck tried the network: {blocked}"
+        assert not errors.errors, errors.errors
+    finally:
+        context.close()
+
+
+FRAME = {"width": 1280, "height": 720}
+SHAPE = "() => [...document.querySelectorAll('.reveal .slides > section')].map(t => " \
+        "Math.max(1, t.querySelectorAll(':scope > section').length))"
+# The slide on screen: its height with everything in it laid out, and the code/output boxes wider than it.
+MEASURE = """() => {
+  const cur = Reveal.getCurrentSlide();
+  const wide = [...cur.querySelectorAll('.jp-OutputArea-output, .jp-InputArea-editor, table')]
+      .filter(b => b.scrollWidth > b.clientWidth + 2).length;
+  return {height: cur.scrollHeight, wide, text: (cur.innerText || '').trim().slice(0, 50)};
+}"""
+
+
+# Whether the k-th solution heading is on screen: inside the frame, and no ancestor transparent or hidden (reveal.js
+# keeps other slides in the page at opacity 0, which Playwright's is_visible counts as visible).
+SHOWN = """(k) => {
+  const el = document.querySelectorAll('.nlpcourse-solution')[k];
+  const r = el.getBoundingClientRect();
+  if (r.bottom <= 0 || r.top >= innerHeight || r.right <= 0 || r.left >= innerWidth) return false;
+  for (let e = el; e; e = e.parentElement) {
+    const cs = getComputedStyle(e);
+    if (cs.display === 'none' || cs.visibility === 'hidden' || parseFloat(cs.opacity) === 0) return false;
+  }
+  return true;
+}"""
+
+
+def overflowing(page: object, height: int = FRAME["height"]) -> tuple[int, list[str]]:
+    """(slides in the deck, the slides taller than ``height`` or with a box wider than the slide), visiting each
+    slide and sub-slide through reveal.js's API as a presenter would."""
+    bad, total = [], 0
+    for h, count in enumerate(page.evaluate(SHAPE)):
+        for v in range(count):
+            page.evaluate(f"() => Reveal.slide({h}, {v})")
+            page.wait_for_timeout(50)
+            m = page.evaluate(MEASURE)
+            total += 1
+            if m["height"] > height + 2 or m["wide"]:
+                bad.append(f"slide {h}/{v} ({m['text']!r}): {m['height']} px tall, {m['wide']} boxes too wide")
+    return total, bad
+
+
+@pytest.mark.parametrize("index", range(len(NOTEBOOKS)), ids=[p.stem for p in NOTEBOOKS])
+def test_deck_fits_the_frame_and_hides_solutions(browser: object, decks: list[Path], index: int) -> None:
+    context, blocked = offline_context(browser, viewport=FRAME)
+    page = context.new_page()
+    errors = PageErrors(page)
+    try:
+        page.goto(decks[index].as_uri())
+        page.wait_for_selector(".reveal.ready", timeout=60_000)
+        _typeset(page, expect_math=_has_math(NOTEBOOKS[index]))
+        # the first slide is laid out on load (the stock template did it only after → then ←)
+        first = page.evaluate(MEASURE)
+        assert first["height"] <= FRAME["height"] + 2, f"the title slide does not fit: {first}"
+        total, bad = overflowing(page)
+        print(f"{decks[index].name}: {len(bad)} of {total} slides overflow 1280×720")
+        assert not bad, "\n".join(bad)
+        # each exercise: the slide with its stub shows no solution; ↓ reveals it
+        solutions = page.locator(".nlpcourse-solution")
+        has_exercise = any("solution" in c.metadata.get("tags", []) for c in
+                           nbformat.read(NOTEBOOKS[index], as_version=4).cells)
+        assert solutions.count() > 0 or not has_exercise, "an exercise's solution is not on a sub-slide of its own"
+        for k in range(solutions.count()):
+            where = page.evaluate("(k) => { const s = document.querySelectorAll('.nlpcourse-solution')[k]"
+                                  ".closest('section'); return Reveal.getIndices(s); }", k)
+            page.evaluate(f"() => Reveal.slide({where['h']}, {where['v'] - 1})")
+            page.wait_for_timeout(50)
+            assert not page.evaluate(SHOWN, k), f"solution {k} is visible with its exercise"
+            page.keyboard.press("ArrowDown")
+            page.wait_for_function("(w) => Reveal.getIndices().v === w.v && Reveal.getIndices().h === w.h",
+                                   arg=where, timeout=10_000)
+            page.wait_for_timeout(50)
+            assert page.evaluate(SHOWN, k), f"↓ does not reveal solution {k}"
         assert blocked == [], f"the deck tried the network: {blocked}"
         assert not errors.errors, errors.errors
     finally:

@@ -6,7 +6,12 @@ the widget's Output must change (pixels of before/after screenshots differ). A s
 for the next step (05's learning rate) is followed by the widget's first step button, and then the figure
 must change; the report names such sliders. No "Error displaying widget",
 no error output, no uncaught JS exception or console error on the page. Also: the server refuses requests
-without its token. Timings (time to the changed screenshot, an upper bound on the redraw) are printed.
+without its token.
+
+Redraw times are recorded in the page and printed with their median, per notebook and for the session (the
+course's target: ≤ 100 ms median; printed, never asserted — a busy machine is slower): from just before the
+control is changed to the widget's new image decoded (a MutationObserver on the widget's Output, then
+``img.decode()``); a slider that acts on the next step counts that step button's redraw instead.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import io
 import json
 import os
 import re
+import statistics
 import time
 from pathlib import Path
 
@@ -28,6 +34,46 @@ WIDGET_CELL = ".jp-CodeCell:has(.jp-Cell-outputArea .jupyter-widgets .widget-out
 RUN_TIMEOUT_S = int(os.environ.get("NLPCOURSE_RUN_TIMEOUT_S", 240))
 REDRAW_TIMEOUT_S = 15
 DEFERRED_WAIT_S = 3  # a slider that has not redrawn by then is taken as a setting for the next step
+REDRAWS_MS: dict[str, list[float]] = {}  # notebook -> every redraw time of the session
+
+# In the page: start a clock, and stop it when the Output shows a new image, decoded and ready to paint.
+START_CLOCK = """(el) => {
+    window.__redrawMs = null;
+    const t0 = performance.now();
+    const sources = () => [...el.querySelectorAll('img')].map(i => i.src).join('|');
+    const before = sources();
+    if (window.__redrawObserver) window.__redrawObserver.disconnect();
+    const observer = new MutationObserver(async () => {
+        const imgs = [...el.querySelectorAll('img')];
+        if (!imgs.length || sources() === before) return;
+        observer.disconnect();
+        await Promise.all(imgs.map(i => i.decode().catch(() => null)));
+        window.__redrawMs = performance.now() - t0;
+    });
+    observer.observe(el, {subtree: true, childList: true, attributes: true, attributeFilter: ['src']});
+    window.__redrawObserver = observer;
+}"""
+
+
+def _redraw_ms(page: object, timeout_s: float = REDRAW_TIMEOUT_S) -> float | None:
+    """The page's clock (``START_CLOCK``) once it has stopped, None if it does not within ``timeout_s``."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function("() => window.__redrawMs !== null", timeout=timeout_s * 1000, polling=20)
+    except PlaywrightTimeout:  # the image did not change
+        return None
+    return page.evaluate("() => window.__redrawMs")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _redraw_summary() -> object:
+    yield
+    times = [t for ts in REDRAWS_MS.values() for t in ts]
+    if times:
+        print(f"\nwidget redraws in the browser (control change → new image decoded): {len(times)} over "
+              f"{len(REDRAWS_MS)} notebooks, median {statistics.median(times):.0f} ms (target ≤ 100 ms); "
+              + ", ".join(f"{nb} {statistics.median(ts):.0f} ms" for nb, ts in REDRAWS_MS.items()))
 
 
 def test_token_is_required(lab: Lab) -> None:
@@ -173,26 +219,36 @@ def test_notebook_widgets(browser: object, lab: Lab, path: Path) -> None:
             figure = widget.locator(".widget-output").first
             controls = _controls(widget)
             assert controls, f"{path.name}: widget {w} has no control"
+            # a widget with a step button may have sliders that act from the next step on (05's lr, momentum)
+            step = next((c for c in controls if c[0] == "button" and c[2].lower() != "reset"), None)
             for kind, i, label in controls:
                 before = _png(figure)
-                t0 = time.monotonic()
+                figure.evaluate(START_CLOCK)
                 _act(widget, kind, i)
                 name = f"widget {w} {kind} {label!r}"
-                if not _changes(figure, before, DEFERRED_WAIT_S if kind == "slider" else REDRAW_TIMEOUT_S):
-                    # A setting that acts from the next step on (05's lr, momentum): the next step must run.
-                    step = next((c for c in controls if c[0] == "button" and c[2].lower() != "reset"), None)
-                    if kind != "slider" or step is None:
+                deferred = kind == "slider" and step is not None
+                if not _changes(figure, before, DEFERRED_WAIT_S if deferred else REDRAW_TIMEOUT_S):
+                    # A setting that acts from the next step on: the next step must run.
+                    if not deferred:
                         pytest.fail(f"{path.name}: {name}: the figure did not change")
+                    figure.evaluate(START_CLOCK)
                     _act(widget, *step[:2])
                     if not _changes(figure, before, REDRAW_TIMEOUT_S):
                         pytest.fail(f"{path.name}: {name}, then {step[2]!r}: the figure did not change")
                     name += f" (acts on the next {step[2]!r})"
-                timings.append((name, time.monotonic() - t0))
+                ms = _redraw_ms(page)
+                if ms is not None:
+                    timings.append((name, ms))
                 figure.locator("img").first.wait_for(timeout=REDRAW_TIMEOUT_S * 1000)
         assert "Error displaying widget" not in page.locator(".jp-Notebook").inner_text()
         assert not errors.errors, f"{path.name}: errors on the page: {errors.errors}"
-        print(f"\n{path.name}: run all {ran:.1f} s; {len(timings)} widget actions, time to changed figure "
-              f"(upper bound on the redraw) " + ", ".join(f"{n} {t * 1000:.0f} ms" for n, t in timings))
+        if timings:
+            REDRAWS_MS[path.stem] = [t for _, t in timings]
+            print(f"\n{path.name}: run all {ran:.1f} s; {len(timings)} redraws (control change → new image "
+                  f"decoded), median {statistics.median(REDRAWS_MS[path.stem]):.0f} ms: "
+                  + ", ".join(f"{n} {t:.0f} ms" for n, t in timings))
+        else:
+            print(f"\n{path.name}: run all {ran:.1f} s; no widget")
     except BaseException:
         shots = ROOT / "build" / "browser"
         shots.mkdir(parents=True, exist_ok=True)

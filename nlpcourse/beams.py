@@ -1,4 +1,4 @@
-"""Search over abstract states (notebook 02's hierarchical-softmax tree search uses it; notebook 07 decodes tokens).
+"""Beam search over abstract states: notebook 02 descends the hierarchical-softmax tree, notebook 07 decodes tokens.
 
 A search problem is given by a start state and an ``expand`` function that lists the states one step
 away with the log-probability of that step. ``beam_search`` keeps the ``beam_size`` best partial
@@ -12,7 +12,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from .. import validate
+from . import validate
 
 __all__ = ["Hypothesis", "beam_search", "greedy_search"]
 

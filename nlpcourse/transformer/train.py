@@ -1,0 +1,357 @@
+"""Notebook 08, the torch layer: the encoder–decoder built from 06's ``MultiHeadAttention``, equal to
+``torch.nn.Transformer`` (same ``state_dict`` keys: copy the weights over and the outputs and gradients agree),
+a small translation model on top, and its training (teacher forcing, label smoothing as a KL divergence, early
+stopping on the validation loss).
+
+Everything runs in float64 on one thread: a training run then reproduces to ~1e-12 on any machine, so the
+stored outputs (losses, exact-match counts) do too.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from .. import torch_threads
+from ..attention import positional_encoding
+from ..attention.train import MultiHeadAttention
+from ..perturb import nudge
+from ..validate import non_negative_int, number, positive_float, positive_int
+
+__all__ = ["EncoderLayer", "DecoderLayer", "Stack", "EncoderDecoder", "Seq2SeqConfig",
+           "Seq2Seq", "smoothed_kl", "TrainConfig", "Curves", "train", "overfit_batch", "batch_arrays",
+           "layer_gradient_norms"]
+
+
+def _bias(attn_mask: torch.Tensor | None, key_padding_mask: torch.Tensor | None, batch: int,
+                   num_heads: int, dtype: torch.dtype) -> torch.Tensor | None:
+    """torch's two masks as one additive bias broadcastable to (N, H, L, S): bool True -> −inf, float added.
+
+    attn_mask: (L, S) or (N·H, L, S); key_padding_mask: (N, S)."""
+
+    def as_float(mask: torch.Tensor) -> torch.Tensor:
+        if mask.dtype == torch.bool:
+            return torch.zeros(mask.shape, dtype=dtype).masked_fill(mask, -math.inf)
+        return mask.to(dtype)
+
+    bias = None
+    if attn_mask is not None:
+        bias = as_float(attn_mask)
+        bias = bias.view(batch, num_heads, *bias.shape[1:]) if bias.ndim == 3 else bias
+    if key_padding_mask is not None:
+        pad = as_float(key_padding_mask)[:, None, None, :]  # (N, 1, 1, S)
+        bias = pad if bias is None else bias + pad
+    return bias
+
+
+class EncoderLayer(nn.Module):
+    """``nn.TransformerEncoderLayer(E, H, F, dropout=0, batch_first=True, norm_first=...)``, same state_dict keys."""
+
+    def __init__(self, embed_dim: int, num_heads: int, dim_feedforward: int, norm_first: bool = False) -> None:
+        super().__init__()
+        dim_feedforward = positive_int(dim_feedforward, "dim_feedforward")
+        self.norm_first = bool(norm_first)
+        self.self_attn = MultiHeadAttention(embed_dim, num_heads)
+        self.linear1, self.linear2 = nn.Linear(embed_dim, dim_feedforward), nn.Linear(dim_feedforward, embed_dim)
+        self.norm1, self.norm2 = nn.LayerNorm(embed_dim), nn.LayerNorm(embed_dim)
+
+    def _sublayer(self, x: torch.Tensor, f, norm: nn.LayerNorm) -> torch.Tensor:
+        return x + f(norm(x)) if self.norm_first else norm(x + f(x))  # pre-LN / post-LN
+
+    def _ff(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear2(torch.relu(self.linear1(x)))
+
+    def forward(self, x: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
+        """x (N, S, E) -> (N, S, E); bias: the self-attention's additive mask."""
+        x = self._sublayer(x, lambda h: self.self_attn(h, h, h, bias)[0], self.norm1)
+        return self._sublayer(x, self._ff, self.norm2)
+
+
+class DecoderLayer(EncoderLayer):
+    """``nn.TransformerDecoderLayer(E, H, F, dropout=0, batch_first=True, norm_first=...)``, same keys:
+    masked self-attention, cross-attention (``multihead_attn``), feed-forward."""
+
+    def __init__(self, embed_dim: int, num_heads: int, dim_feedforward: int, norm_first: bool = False) -> None:
+        super().__init__(embed_dim, num_heads, dim_feedforward, norm_first)
+        self.multihead_attn = MultiHeadAttention(embed_dim, num_heads)
+        self.norm3 = nn.LayerNorm(embed_dim)
+        self.cross_weights: torch.Tensor | None = None  # the last forward's (N, H, T, S)
+
+    def forward(self, y: torch.Tensor, memory: torch.Tensor, self_bias: torch.Tensor | None = None,
+                cross_bias: torch.Tensor | None = None) -> torch.Tensor:
+        """y (N, T, E), memory (N, S, E) -> (N, T, E)."""
+
+        def cross(h: torch.Tensor) -> torch.Tensor:  # queries from the decoder, keys and values from the memory
+            out, self.cross_weights = self.multihead_attn(h, memory, memory, cross_bias)
+            return out
+
+        y = self._sublayer(y, lambda h: self.self_attn(h, h, h, self_bias)[0], self.norm1)
+        y = self._sublayer(y, cross, self.norm2)
+        return self._sublayer(y, self._ff, self.norm3)
+
+
+class Stack(nn.Module):
+    """``layers`` then the final LayerNorm ``norm``, as ``nn.TransformerEncoder`` / ``Decoder`` inside
+    ``nn.Transformer``."""
+
+    def __init__(self, layers: list[nn.Module], embed_dim: int) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList(layers)
+        self.norm = nn.LayerNorm(positive_int(embed_dim, "embed_dim"))
+
+
+class EncoderDecoder(nn.Module):
+    """``nn.Transformer(d_model, nhead, …, dropout=0, batch_first=True, norm_first=...)``: same maths, same
+    state_dict keys, so ``load_state_dict(reference.state_dict())`` copies a torch model's weights over."""
+
+    def __init__(self, d_model: int, nhead: int, num_encoder_layers: int, num_decoder_layers: int,
+                 dim_feedforward: int, norm_first: bool = False) -> None:
+        super().__init__()
+        d_model, dim_feedforward = positive_int(d_model, "d_model"), positive_int(dim_feedforward, "dim_feedforward")
+        self.nhead = positive_int(nhead, "nhead")
+        self.encoder = Stack([EncoderLayer(d_model, nhead, dim_feedforward, norm_first)
+                              for _ in range(positive_int(num_encoder_layers, "num_encoder_layers"))], d_model)
+        self.decoder = Stack([DecoderLayer(d_model, nhead, dim_feedforward, norm_first)
+                              for _ in range(positive_int(num_decoder_layers, "num_decoder_layers"))], d_model)
+
+    def encode(self, src: torch.Tensor, src_mask: torch.Tensor | None = None,
+               src_key_padding_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """src (N, S, E) -> memory (N, S, E)."""
+        bias = _bias(src_mask, src_key_padding_mask, len(src), self.nhead, src.dtype)
+        for layer in self.encoder.layers:
+            src = layer(src, bias)
+        return self.encoder.norm(src)
+
+    def decode(self, tgt: torch.Tensor, memory: torch.Tensor, tgt_mask: torch.Tensor | None = None,
+               memory_mask: torch.Tensor | None = None, tgt_key_padding_mask: torch.Tensor | None = None,
+               memory_key_padding_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """tgt (N, T, E), memory (N, S, E) -> (N, T, E)."""
+        N = len(tgt)
+        self_bias = _bias(tgt_mask, tgt_key_padding_mask, N, self.nhead, tgt.dtype)
+        cross_bias = _bias(memory_mask, memory_key_padding_mask, N, self.nhead, tgt.dtype)
+        for layer in self.decoder.layers:
+            tgt = layer(tgt, memory, self_bias, cross_bias)
+        return self.decoder.norm(tgt)
+
+    def forward(self, src: torch.Tensor, tgt: torch.Tensor, src_mask: torch.Tensor | None = None,
+                tgt_mask: torch.Tensor | None = None, memory_mask: torch.Tensor | None = None,
+                src_key_padding_mask: torch.Tensor | None = None, tgt_key_padding_mask: torch.Tensor | None = None,
+                memory_key_padding_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """``nn.Transformer.forward``'s arguments and result: (N, T, E)."""
+        memory = self.encode(src, src_mask, src_key_padding_mask)
+        return self.decode(tgt, memory, tgt_mask, memory_mask, tgt_key_padding_mask, memory_key_padding_mask)
+
+    def cross_attention(self) -> list[torch.Tensor]:
+        """The last forward's cross-attention weights, per decoder layer (N, H, T, S)."""
+        return [layer.cross_weights for layer in self.decoder.layers]
+
+
+# ---------------------------------------------------------------- the translation model
+
+
+@dataclass
+class Seq2SeqConfig:
+    """The translation model's size (nanoGPT's GPTConfig style)."""
+
+    vocab: int = 61  # the shared vocabulary (both languages + specials)
+    d_model: int = 32
+    num_heads: int = 2
+    encoder_layers: int = 1
+    decoder_layers: int = 2
+    dim_feedforward: int = 64
+    norm_first: bool = False  # post-LN (the paper) or pre-LN
+    causal: bool = True  # False: the decoder's self-attention sees the future (the broken model)
+    pad: int = 0  # the padding id: never attended to, never a target
+    max_len: int = 16  # positions of the sinusoidal encoding
+    seed: int = 0  # the initialisation's
+
+    def __post_init__(self) -> None:
+        for name in ("vocab", "d_model", "num_heads", "encoder_layers", "decoder_layers", "dim_feedforward",
+                     "max_len"):
+            setattr(self, name, positive_int(getattr(self, name), name))
+        self.pad, self.seed = non_negative_int(self.pad, "pad"), non_negative_int(self.seed, "seed")
+        if self.d_model % self.num_heads:
+            raise ValueError(f"num_heads: d_model {self.d_model} is not divisible by num_heads {self.num_heads}")
+
+
+class Seq2Seq(nn.Module):
+    """Shared token embedding + sinusoidal positions -> ``EncoderDecoder`` -> a linear layer to the vocabulary.
+
+    float64; initialised like ``nn.Transformer`` (Xavier-uniform matrices), then nudged (``perturb.nudge``).
+    """
+
+    def __init__(self, config: Seq2SeqConfig) -> None:
+        super().__init__()
+        self.config = c = config
+        gen_state = torch.random.get_rng_state()
+        torch.manual_seed(c.seed)
+        try:
+            self.embed = nn.Embedding(c.vocab, c.d_model)
+            self.core = EncoderDecoder(c.d_model, c.num_heads, c.encoder_layers, c.decoder_layers,
+                                       c.dim_feedforward, c.norm_first)
+            self.out = nn.Linear(c.d_model, c.vocab)
+            for p in self.core.parameters():
+                if p.dim() > 1:
+                    nn.init.xavier_uniform_(p)
+        finally:
+            torch.random.set_rng_state(gen_state)
+        self.register_buffer("positions", torch.tensor(positional_encoding(c.max_len, c.d_model)))
+        self.double()
+        nudge(self)
+
+    def _inputs(self, ids: torch.Tensor) -> torch.Tensor:
+        return self.embed(ids) + self.positions[: ids.shape[1]]
+
+    def encode(self, src: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """src ids (N, S) -> (memory (N, S, E), its padding mask (N, S))."""
+        pad = src == self.config.pad
+        return self.core.encode(self._inputs(src), src_key_padding_mask=pad), pad
+
+    def decode(self, tgt_in: torch.Tensor, memory: torch.Tensor, src_pad: torch.Tensor) -> torch.Tensor:
+        """Decoder input ids (N, T) (``<s> w1 …``) -> next-token logits (N, T, V)."""
+        T = tgt_in.shape[1]
+        mask = torch.ones(T, T, dtype=torch.bool).triu(1) if self.config.causal else None
+        h = self.core.decode(self._inputs(tgt_in), memory, tgt_mask=mask, memory_key_padding_mask=src_pad)
+        return self.out(h)
+
+    def forward(self, src: torch.Tensor, tgt_in: torch.Tensor) -> torch.Tensor:
+        """(N, S), (N, T) ids -> (N, T, V) logits; teacher forcing: every position sees the true prefix."""
+        return self.decode(tgt_in, *self.encode(src))
+
+
+def smoothed_kl(logits: torch.Tensor, targets: torch.Tensor, smoothing: float = 0.0, pad: int = 0) -> torch.Tensor:
+    """Label smoothing as notebook 06's KL divergence: mean over non-pad positions of KL(q ‖ p), p = softmax(logits),
+    q = (1 − ε)·one-hot(target) + ε/|V|. With ε = 0 it is the cross-entropy; otherwise it is torch's
+    ``cross_entropy(label_smoothing=ε)`` minus the constant entropy H(q). (N, T, V), (N, T) -> scalar."""
+    if not isinstance(logits, torch.Tensor) or not logits.is_floating_point() or logits.ndim < 2:
+        raise TypeError(f"logits: expected a float torch tensor (..., V), got {type(logits).__name__} "
+                        f"of shape {tuple(np.shape(logits))}")
+    if not isinstance(targets, torch.Tensor) or targets.dtype != torch.int64 or targets.shape != logits.shape[:-1]:
+        raise ValueError(f"targets: expected an int64 tensor of shape {tuple(logits.shape[:-1])} (logits without "
+                         f"the last axis), got {type(targets).__name__} of shape {tuple(np.shape(targets))}")
+    smoothing = number(smoothing, "smoothing", low=0.0, high=1.0, high_open=True)
+    V = logits.shape[-1]
+    logp = torch.log_softmax(logits, dim=-1)
+    q = torch.full_like(logp, smoothing / V).scatter_add(
+        -1, targets[..., None], torch.full_like(logp[..., :1], 1.0 - smoothing))
+    kl = (q * (torch.log(q.clamp_min(1e-300)) - logp)).where(q > 0, 0.0).sum(-1)  # 0 · log 0 = 0
+    keep = targets != pad
+    return kl[keep].mean()
+
+
+@dataclass
+class TrainConfig:
+    """Training: Adam on mini-batches, teacher forcing, early stopping on the validation loss."""
+
+    epochs: int = 80  # at most
+    batch_size: int = 32
+    lr: float = 3e-3
+    label_smoothing: float = 0.0  # ε of smoothed_kl
+    patience: int = 8  # stop after this many epochs without a better validation loss
+    seed: int = 0  # the batches' order
+    threads: int | None = 1
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "batch_size", "patience"):
+            setattr(self, name, positive_int(getattr(self, name), name))
+        self.lr = positive_float(self.lr, "lr")
+        self.label_smoothing = number(self.label_smoothing, "label_smoothing", low=0.0, high=1.0, high_open=True)
+        self.seed = non_negative_int(self.seed, "seed")
+        if self.threads is not None:
+            self.threads = positive_int(self.threads, "threads")
+
+
+@dataclass
+class Curves:
+    """Per epoch: the training objective and the validation cross-entropy; the epoch kept by early stopping."""
+
+    train: list[float] = field(default_factory=list)
+    val: list[float] = field(default_factory=list)
+    best_epoch: int = 0
+    init_loss: float = float("nan")  # the validation cross-entropy before training
+
+
+def batch_arrays(task, numbers: object) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(source ids, decoder input, decoder output) for the numbers, as int64 tensors."""
+    src = task.encode_source(numbers)
+    tgt_in, tgt_out = task.encode_target(numbers)
+    return torch.from_numpy(src), torch.from_numpy(tgt_in), torch.from_numpy(tgt_out)
+
+
+def _val_loss(model: Seq2Seq, data: tuple[torch.Tensor, ...], pad: int) -> float:
+    with torch.no_grad():
+        return float(smoothed_kl(model(data[0], data[1]), data[2], 0.0, pad))
+
+
+def train(model: Seq2Seq, task, config: TrainConfig | None = None, *,
+          progress: bool = True) -> tuple[Seq2Seq, Curves]:
+    """Train ``model`` on ``task.train`` with early stopping on ``task.val``; returns it (best epoch's parameters
+    restored, eval mode) and its curves."""
+    c = config or TrainConfig()
+    pad = model.config.pad
+    train_data, val_data = batch_arrays(task, task.train), batch_arrays(task, task.val)
+    opt = torch.optim.Adam(model.parameters(), lr=c.lr)
+    rng = np.random.default_rng(c.seed)
+    curves = Curves(init_loss=_val_loss(model, val_data, pad))
+    best, best_state, waited = math.inf, None, 0
+    n = len(train_data[0])
+    with torch_threads(c.threads):
+        bar = tqdm(range(c.epochs), desc="epochs", disable=not progress)
+        for epoch in bar:
+            model.train()
+            total = 0.0
+            order = torch.from_numpy(rng.permutation(n))
+            for start in range(0, n, c.batch_size):
+                idx = order[start : start + c.batch_size]
+                loss = smoothed_kl(model(train_data[0][idx], train_data[1][idx]), train_data[2][idx],
+                                   c.label_smoothing, pad)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                total += loss.item() * len(idx)
+            curves.train.append(total / n)
+            model.eval()
+            curves.val.append(_val_loss(model, val_data, pad))
+            if curves.val[-1] < best:
+                best, waited, curves.best_epoch = curves.val[-1], 0, epoch + 1
+                best_state = {k: v.clone() for k, v in model.state_dict().items()}
+            else:
+                waited += 1
+                if waited >= c.patience:
+                    break
+    model.load_state_dict(best_state)
+    return model.eval(), curves
+
+
+def overfit_batch(model: Seq2Seq, task, numbers: object, steps: int = 100, lr: float = 3e-3) -> list[float]:
+    """Notebook 05's sanity check: train on one small batch until the loss is ~0. Returns the loss per step."""
+    steps, lr = positive_int(steps, "steps"), positive_float(lr, "lr")
+    src, tgt_in, tgt_out = batch_arrays(task, numbers)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    losses = []
+    with torch_threads(1):
+        model.train()
+        for _ in range(steps):
+            loss = smoothed_kl(model(src, tgt_in), tgt_out, 0.0, model.config.pad)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+    model.eval()
+    return losses
+
+
+def layer_gradient_norms(config: Seq2SeqConfig, task, numbers: object) -> dict[str, np.ndarray]:
+    """At initialisation, ‖∂L/∂θ‖ of each layer's parameters for one batch (cross-entropy):
+    {"encoder": (layers,), "decoder": (layers,)}, bottom layer first."""
+    model = Seq2Seq(config).train()
+    src, tgt_in, tgt_out = batch_arrays(task, numbers)
+    with torch_threads(1):
+        smoothed_kl(model(src, tgt_in), tgt_out, 0.0, config.pad).backward()
+    return {stack: np.array([math.sqrt(sum(float((p.grad ** 2).sum()) for p in layer.parameters()))
+                             for layer in getattr(model.core, stack).layers]) for stack in ("encoder", "decoder")}
