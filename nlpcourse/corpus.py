@@ -110,14 +110,14 @@ class NegativeSampler:
         coin = self.rng.random(size, dtype=np.float32)
         return np.where(coin < self._accept32[column], column, self._alias32[column]).astype(dtype, copy=False)
 
-    def sample(self, positives: np.ndarray | int, k: int) -> np.ndarray:
-        """k negatives per positive, none equal to it: (k,) for an int positive, else (B, k) int64."""
-        k = validate.positive_int(k, "k")
+    def sample(self, positives: np.ndarray | int, negative: int) -> np.ndarray:
+        """K = ``negative`` draws per positive, none equal to it: (K,) for an int positive, else (B, K) int64."""
+        negative = validate.positive_int(negative, "negative")
         scalar = np.ndim(positives) == 0
         pos = validate.ids_in_range(np.atleast_1d(positives), "positives", len(self.probs), what="word indices")
         if np.any(self.probs[pos] >= 1.0):
             raise ValueError("positives: a positive holds all the noise mass; nothing else can be drawn")
-        out = self.draw((len(pos), k))
+        out = self.draw((len(pos), negative))
         clash = out == pos[:, None]
         while clash.any():
             out[clash] = self.draw(int(clash.sum()))

@@ -41,7 +41,7 @@ def test_sampler_never_returns_the_positive():
     negs = sampler.sample(positives, 5)
     assert negs.shape == (500, 5) and not np.any(negs == 0)
     assert sampler.sample(1, 4).shape == (4,)
-    with pytest.raises(ValueError, match="k: expected an int >= 1, got 0"):
+    with pytest.raises(ValueError, match="negative: expected an int >= 1, got 0"):
         sampler.sample(1, 0)
 
 
@@ -134,7 +134,7 @@ def test_init_embeddings_is_word2vecs_and_seeded():
     (lambda: corpus.NegativeSampler([1.0, 0.0]).sample(0, 2), ValueError, "positives: a positive holds all"),
     (lambda: corpus.NegativeSampler([0.5, 0.5]).sample(2, 2), ValueError,
      r"positives: expected word indices in \[0, 2\), got 2"),
-    (lambda: corpus.NegativeSampler([0.5, 0.5]).sample(1, 2.0), TypeError, "k"),
+    (lambda: corpus.NegativeSampler([0.5, 0.5]).sample(1, 2.0), TypeError, "negative"),
 ])
 def test_bad_input_names_the_argument(call, error, match):
     with pytest.raises(error, match=match):

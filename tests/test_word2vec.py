@@ -689,7 +689,7 @@ def test_best_lrs_and_sweep_table_and_verdict():
     runs = pd.DataFrame({"trainer": ["ours"] * 3 + ["gensim"] * 3,
                          "ws353_test": [0.60, 0.62, 0.61, 0.50, 0.51, 0.52], "simlex999": [0.2, 0.3, 0.25] * 2})
     assert train.comparison_verdict(runs, "ws353_test") == (
-        "ws353_test: ours − gensim = +0.10 ± 0.01 (standard error), Welch's p = 0.00 → ours ahead")
+        "ws353_test: ours − gensim = +0.10 ± 0.01 (standard error), Welch's p = 0.0 → ours ahead")
     assert train.comparison_verdict(runs, "simlex999").endswith("→ can't tell them apart with 3 seeds")
     with pytest.raises(ValueError, match="at least 2 seeds"):
         train.comparison_verdict(runs.iloc[[0, 3]])

@@ -149,10 +149,10 @@ def draw_embedding_pca(emb: Embeddings, groups: dict[str, Sequence[str]] | Seque
     span = xy.max(axis=0) - xy.min(axis=0)
     ax.set_xlim(xy[:, 0].min() - 0.25 * span[0], xy[:, 0].max() + 0.3 * span[0])  # room for the labels
     ax.set_ylim(xy[:, 1].min() - 0.15 * span[1], xy[:, 1].max() + 0.15 * span[1])
-    label_points(ax, xy, words, colors=colors, fontsize=8.0)
+    label_points(ax, xy, words, colors=colors, fontsize=9.0)
     if len(groups) > 1:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False, title="topic",
-                  title_fontsize=8)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9, frameon=False, title="topic",
+                  title_fontsize=9)
     ax.set_title("2-D PCA of the trained θ_W: does each topic's words sit together, apart from the others?",
                  fontsize=9)
     ax.set_xticks([])

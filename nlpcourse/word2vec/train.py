@@ -286,20 +286,22 @@ def compare_at_best_lr(sentences: list[list[str]], lrs: Sequence[float] = (0.025
     return sweep, pd.concat(runs, ignore_index=True), embeddings, best
 
 
-def format_sweep(sweep: pd.DataFrame, metrics: Sequence[str] = ("ws353_tune",)) -> pd.DataFrame:
-    """``lr_sweep``'s table for reading: one row per lr, a column per (metric, trainer), 2 decimals or "diverged"."""
+def format_sweep(sweep: pd.DataFrame, metrics: Sequence[str] = ("ws353_tune",), decimals: int = 2) -> pd.DataFrame:
+    """``lr_sweep``'s table for reading: one row per lr, a column per (metric, trainer), ``decimals`` decimals or
+    "diverged"."""
     out = {}
     for metric in metrics:
         for trainer in ("ours", "gensim"):
             rows = sweep[sweep["trainer"] == trainer].set_index("lr")
-            out[f"{metric} {trainer}"] = ["diverged" if d else f"{v:.2f}"
+            out[f"{metric} {trainer}"] = ["diverged" if d else f"{v:.{decimals}f}"
                                           for v, d in zip(rows[metric], rows["diverged"], strict=True)]
     return pd.DataFrame(out, index=pd.Index(rows.index, name="lr"))
 
 
 def comparison_verdict(runs: pd.DataFrame, metric: str = "ws353_test") -> str:
     """ours − gensim of the seeds' mean ``metric``, its standard error √(s²_a/n_a + s²_b/n_b) and Welch's test:
-    "ahead" only at p < 0.05, else "can't tell them apart with n seeds"."""
+    "ahead" only at p < 0.05, else "can't tell them apart with n seeds" (p to one decimal: a last-bit change of
+    the training moves it in the second)."""
     metric = validate.one_of(metric, "metric", METRICS)
     a, b = (runs.loc[runs["trainer"] == t, metric].to_numpy() for t in ("ours", "gensim"))
     if min(len(a), len(b)) < 2:
@@ -310,7 +312,7 @@ def comparison_verdict(runs: pd.DataFrame, metric: str = "ws353_test") -> str:
         verdict = "ours ahead" if diff > 0 else "gensim ahead"
     else:
         verdict = f"can't tell them apart with {min(len(a), len(b))} seeds"
-    return f"{metric}: ours − gensim = {diff:+.2f} ± {se:.2f} (standard error), Welch's p = {p:.2f} → {verdict}"
+    return f"{metric}: ours − gensim = {diff:+.2f} ± {se:.2f} (standard error), Welch's p = {p:.1f} → {verdict}"
 
 
 # ---------------------------------------------------------------- looking at trained vectors
