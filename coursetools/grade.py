@@ -205,15 +205,13 @@ def imports(template: nbformat.NotebookNode) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _opaque(type_name: str) -> object:
-    return type(str(type_name)[:60].replace(" ", "_") or "unknown", (), {})()
-
-
 def judge(record: dict, check_source: str, names: list[str], setup: list[str]) -> tuple[str, str]:
     """(status, message) of one check cell, from its record: the course's check re-run in this process on the
     recorded values and outputs (``coursetools.tap.Replay``); nothing the student wrote is executed."""
     if tap.size(record) > tap.MAX_VALUES:
         return "error", "the recorded answers are too large to judge"
+    if str(record.get("raised", "")).startswith("KeyboardInterrupt"):
+        return "error", "the check ran longer than the cell's time limit and was stopped"
     described = record.get("names") if isinstance(record.get("names"), dict) else {}
     namespace: dict = {}
     for statement in setup:
@@ -232,11 +230,9 @@ def judge(record: dict, check_source: str, names: list[str], setup: list[str]) -
             namespace[name] = tap.Stand(name)
         elif kind == "value":
             try:
-                namespace[name] = tap._load(d)
-            except (ValueError, TypeError):
+                namespace[name] = tap.decode(d.get("value"))
+            except (ValueError, TypeError, OverflowError):
                 return "error", f"the recorded value of `{name}` is malformed"
-        elif kind == "opaque":
-            namespace[name] = _opaque(d.get("type", "unknown"))
         else:
             return "error", f"the check did not record `{name}` (the run stopped before it)"
     replay, previous = tap.Replay(record), exercise._tap
@@ -407,8 +403,8 @@ def grade_one(student: str, path: Path, course: dict[str, Path], *, timeout: int
 
 
 NO_SANDBOX = ("WARNING: --no-sandbox: submissions run WITHOUT isolation, as this user, with this machine's files, "
-              "network and memory; a submission can read others, forge nothing it cannot already, but harm the "
-              "machine. Use only for notebooks you trust.")
+              "network and memory: a submission can read the solutions and the other submissions, change files, "
+              "and harm the machine. Use it only for notebooks you trust.")
 
 
 def grade(folder: Path, notebooks: Path = Path("notebooks"), out: Path | None = Path("build/grades"), *,
@@ -463,11 +459,13 @@ def grade(folder: Path, notebooks: Path = Path("notebooks"), out: Path | None = 
 
 def gradebook(details: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """One row per student (``student_id``, sorted), a column of points per "notebook: exercise" in course order,
-    ``total``, ``max_points`` (each graded notebook's own exercises) and ``files``; and what was decided for
+    ``total``, ``max_points`` (the points of every exercise of the notebooks graded: each notebook's own list,
+    whoever handed it in; a notebook a student did not hand in counts 0) and ``files``; and what was decided for
     students who handed in one notebook twice.
 
     Of two files of one notebook, the one with more points counts (ties: the later file name); the other is listed.
     """
+    students = sorted(set(details["student"]))  # also those whose file matched no course notebook: 0 points
     details = details[details["exercise"] != "—"] if len(details) else details
     taken, notes = [], []
     for (student, notebook), part in details.groupby(["student", "notebook"], sort=False):
@@ -487,12 +485,12 @@ def gradebook(details: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
             .reindex(columns=columns)) if len(chosen) else pd.DataFrame(columns=columns)
     book = book.fillna(0.0)
     per = chosen.drop_duplicates(["student", "notebook", "exercise"])
-    book["total"] = per.groupby("student")["points"].sum().reindex(book.index).fillna(0.0)
-    book["max_points"] = per.groupby("student")["max_points"].sum().reindex(book.index).fillna(0.0)
-    book["files"] = per.groupby("student")["file"].agg(lambda f: " ".join(dict.fromkeys(f))).reindex(book.index)
-    students = sorted(set(details["student"]) | set(book.index))
-    book = book.reindex(students)
-    book[columns + ["total", "max_points"]] = book[columns + ["total", "max_points"]].fillna(0.0)
+    worth = per.drop_duplicates(["notebook", "exercise"]).set_index(["notebook", "exercise"])["max_points"]
+    book = book.reindex(students).fillna(0.0)
+    book["total"] = book[columns].sum(axis=1)
+    book["max_points"] = float(worth.sum())  # every exercise of every notebook graded: the same for everyone
+    book["files"] = (per.groupby("student")["file"].agg(lambda f: " ".join(dict.fromkeys(f)))
+                     .reindex(book.index).fillna(""))
     book.index.name = "student_id"
     book.columns.name = None
     return book.reset_index(), notes

@@ -54,18 +54,81 @@ def _course_name(obj: object) -> str | None:
     return None
 
 
+MAX_DEPTH, MAX_TEXT = 8, 10_000
+
+
+def encode(value: object, depth: int = 0) -> dict:
+    """A value as JSON data: numbers and arrays (with their type: int, float, bool, numpy dtype, tensor), strings,
+    None, ``...``, and tuples/lists/dicts (string keys) of these; anything else as {"opaque": its type's name}."""
+    kind = type(value)
+    if value is None or value is Ellipsis:
+        return {"t": "none" if value is None else "ellipsis"}
+    if kind is str:
+        return {"t": "str", "v": value[:MAX_TEXT]}
+    if depth < MAX_DEPTH and kind in (tuple, list):
+        return {"t": kind.__name__, "v": [encode(v, depth + 1) for v in value]}
+    if depth < MAX_DEPTH and kind is dict and all(type(k) is str for k in value):
+        return {"t": "dict", "v": {k[:200]: encode(v, depth + 1) for k, v in value.items()}}
+    if kind in (bool, int, float):
+        return {"t": kind.__name__, **_array(plain(value))}
+    try:
+        array = plain(value)
+    except NotNumbers:
+        return {"t": "opaque", "v": f"{kind.__module__}.{kind.__qualname__}"[:200]}
+    dtype = str(getattr(value, "dtype", "float64")).removeprefix("torch.")
+    return {"t": "tensor" if type(value).__module__.startswith("torch") else "numpy", "dtype": dtype,
+            "scalar": kind is not np.ndarray and not hasattr(value, "dim"), **_array(array)}
+
+
+def decode(entry: object, depth: int = 0) -> object:
+    """The value ``encode`` described (ValueError for anything malformed); tensors come back as torch tensors
+    when torch is installed, numpy values with their dtype."""
+    if not isinstance(entry, dict) or depth > MAX_DEPTH:
+        raise ValueError("a malformed value in the record")
+    t = entry.get("t")
+    if t in ("none", "ellipsis"):
+        return None if t == "none" else ...
+    if t == "str":
+        return str(entry.get("v", ""))[:MAX_TEXT]
+    if t in ("tuple", "list"):
+        items = [decode(v, depth + 1) for v in entry.get("v") or []]
+        return tuple(items) if t == "tuple" else items
+    if t == "dict":
+        return {str(k): decode(v, depth + 1) for k, v in (entry.get("v") or {}).items()}
+    if t in ("bool", "int", "float"):
+        return {"bool": bool, "int": int, "float": float}[t](_load(entry).item())
+    if t in ("numpy", "tensor"):
+        array = _load(entry)
+        dtype = str(entry.get("dtype", "float64"))
+        if t == "tensor":
+            import torch
+
+            out = torch.tensor(array, dtype=getattr(torch, dtype, torch.float64)
+                               if isinstance(getattr(torch, dtype, None), torch.dtype) else torch.float64)
+            return out
+        try:
+            np_dtype = np.dtype(dtype)
+        except TypeError:
+            np_dtype = np.dtype(np.float64)
+        if np_dtype.kind not in "biuf":
+            np_dtype = np.dtype(np.float64)
+        array = array.astype(np_dtype)
+        return array[()] if entry.get("scalar") else array
+    if t == "opaque":
+        name = str(entry.get("v", "object")).rsplit(".", 1)[-1][:60] or "object"
+        return type(name if name.isidentifier() else "object", (), {})()
+    raise ValueError("a value of an unknown kind in the record")
+
+
 def describe(value: object, defined: bool) -> dict:
-    """A name's value as data: undefined, missing (``...``/None), function, value (plain array) or opaque."""
+    """A name's value as data: undefined, missing (``...``/None), function, or value (``encode``)."""
     if not defined:
         return {"kind": "undefined"}
     if value is None or value is Ellipsis:
         return {"kind": "missing", "ellipsis": value is Ellipsis}
     if callable(value):
         return {"kind": "function", "course": _course_name(value)}
-    try:
-        return {"kind": "value", **_array(plain(value))}
-    except NotNumbers as e:
-        return {"kind": "opaque", "type": str(e)}
+    return {"kind": "value", "value": encode(value)}
 
 
 def _codes(functions: Sequence[Callable[..., object]]) -> dict:

@@ -46,11 +46,8 @@ def set_style() -> None:
 
 
 def seed_everything(seed: int = 0) -> None:
-    """Seed python's `random`, numpy's global RNG and torch (CPU and CUDA), and apply the course style.
-
-    Args:
-        seed: a non-negative int.
-    """
+    """Seed python's `random`, numpy's global RNG and torch (CPU and CUDA) with ``seed`` (>= 0), and apply
+    the course style."""
     from .validate import non_negative_int
 
     seed = non_negative_int(seed, "seed")
@@ -72,14 +69,10 @@ def device() -> str:
 
 @contextmanager
 def torch_threads(threads: int | None) -> Iterator[None]:
-    """Run a block on ``threads`` torch CPU threads, restoring the previous setting afterwards.
+    """Run a block on ``threads`` (>= 1) torch CPU threads, restoring the previous setting afterwards.
 
     Small per-batch ops run faster on one thread (no OpenMP hand-off), and a fixed count makes float
-    reductions, hence stored results, the same on every machine. ``None`` leaves torch's setting alone.
-
-    Args:
-        threads: an int >= 1, or None.
-    """
+    reductions, hence stored results, the same on every machine. ``None`` leaves torch's setting alone."""
     import torch
 
     from .validate import positive_int

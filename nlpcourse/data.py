@@ -74,15 +74,8 @@ _WORD = re.compile(r"(((?![\d])\w)+)", re.UNICODE)
 
 # ------------------------------------------------------------------------------------------ files
 def corpus_path(name: str) -> Path:
-    """The path of one of gensim's bundled data files.
-
-    Args:
-        name: a key of :data:`CORPORA`, e.g. ``"lee_background.cor"``.
-    Returns:
-        the absolute path (the file exists).
-    Raises:
-        KeyError: for a name that is not in :data:`CORPORA` (the message lists the known names).
-    """
+    """The path of gensim's bundled data file ``name`` (a key of :data:`CORPORA`); an unknown name is a
+    KeyError listing the known ones."""
     if name not in CORPORA:
         close = difflib.get_close_matches(str(name), CORPORA, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
@@ -111,16 +104,8 @@ def _registered_hashes() -> dict[str, str]:
 
 
 def data_file(name: str) -> Path:
-    """A small hand-made input from the repository's ``data/`` folder, verified against ``data/SHA256SUMS``.
-
-    Args:
-        name: the file name inside ``data/``, e.g. ``"toy_sentences.txt"``.
-    Returns:
-        the absolute path of the file, after its sha256 matched the registered one.
-    Raises:
-        KeyError: if ``name`` is not registered in ``data/SHA256SUMS`` (lists the registered names).
-        ValueError: if the file's content does not match (names the expected and the received hash).
-    """
+    """The path of ``data/<name>``, after its sha256 matched ``data/SHA256SUMS`` (KeyError: not registered;
+    ValueError: changed content, naming both hashes)."""
     hashes = _registered_hashes()
     if name not in hashes:
         raise KeyError(f"name: {name!r} is not registered in data/SHA256SUMS; expected one of {sorted(hashes)}")
@@ -138,19 +123,11 @@ def data_file(name: str) -> Path:
 
 # ------------------------------------------------------------------------------------------ text
 def tokenize(text: str, min_len: int = 2, max_len: int = 15) -> list[str]:
-    """Lowercase ``text`` and split it into alphabetic tokens, like gensim's ``simple_preprocess``.
+    r"""Lowercase ``text`` and split it into alphabetic tokens (n str), like gensim's ``simple_preprocess``.
 
-    A token is a run of letters (``\\w`` without digits); tokens shorter than ``min_len`` or longer
-    than ``max_len`` characters, or starting with ``_``, are dropped. With the defaults this equals
-    ``gensim.utils.simple_preprocess(text)`` (tested).
-
-    Args:
-        text: a string.
-        min_len: shortest kept token (use 1 to keep "a" and "i").
-        max_len: longest kept token.
-    Returns:
-        list of n tokens (lowercase str).
-    """
+    A token is a run of letters (``\w`` without digits); tokens shorter than ``min_len`` (1 keeps "a", "i") or
+    longer than ``max_len`` characters, or starting with ``_``, are dropped. With the defaults this equals
+    ``gensim.utils.simple_preprocess(text)`` (tested)."""
     if not isinstance(text, str):
         raise ValueError(f"text: expected a str, got {type(text).__name__}")
     min_len, max_len = validate.integer(min_len, "min_len"), validate.integer(max_len, "max_len")
@@ -172,19 +149,11 @@ def _lines(path: Path, encoding: str = "utf-8") -> Iterator[str]:
 
 
 def load_corpus(name: str = "lee_background.cor") -> list[list[str]]:
-    """One of the text corpora as sentences (lists) of tokens, one sentence per non-empty line.
+    """A corpus as sentences (lists of str), one per non-empty line: lee 300, head500 250, pang_lee 200.
 
     - ``lee_background.cor`` and ``pang_lee_polarity.cor``: lowercased :func:`tokenize` tokens
       (= gensim ``simple_preprocess``); the polarity labels are dropped (see :func:`load_polarity`).
-    - ``head500.noblanks.cor``: already tokenised (stemmed Wikipedia), split on whitespace.
-
-    Args:
-        name: ``"lee_background.cor"`` (default), ``"head500.noblanks.cor"`` or ``"pang_lee_polarity.cor"``.
-    Returns:
-        list of n_sentences lists of str (lee: 300, head500: 250, pang_lee: 200).
-    Raises:
-        KeyError: for an unknown name; ValueError for an evaluation set (not a corpus).
-    """
+    - ``head500.noblanks.cor``: already tokenised (stemmed Wikipedia), split on whitespace."""
     texts = ("lee_background.cor", "head500.noblanks.cor", "pang_lee_polarity.cor")
     corpus_path(name)  # KeyError for unknown names
     if name not in texts:
@@ -204,11 +173,7 @@ def _corpus(name: str) -> tuple[tuple[str, ...], ...]:
 def load_toy_sentences() -> list[list[str]]:
     """The hand-made toy sentences of ``data/toy_sentences.txt`` (verified), lowercased, 1-letter words kept.
 
-    The first is the lecture's window example: ``lemon a tablespoon of apricot jam a pinch``.
-
-    Returns:
-        list of n_sentences lists of str.
-    """
+    The first is the lecture's window example: ``lemon a tablespoon of apricot jam a pinch``."""
     path = data_file("toy_sentences.txt")
     return [tokenize(line, min_len=1) for line in _lines(path) if not line.startswith("#")]
 
@@ -217,19 +182,12 @@ def load_toy_sentences() -> list[list[str]]:
 class Vocab:
     """Word <-> id mapping with counts; ids sorted by descending count, ties alphabetically.
 
-    Attributes:
-        itos: list of V words; ``itos[i]`` is the word with id i.
-        stoi: dict word -> id.
-        counts: int64 array of shape (V,), ``counts[i]`` = occurrences of ``itos[i]`` (non-increasing).
-    """
+    ``itos[i]`` is the word with id i (V words), ``stoi`` maps word -> id, ``counts`` (V,) int64 its occurrences
+    (non-increasing)."""
 
     def __init__(self, itos: Sequence[str], counts: Sequence[int] | np.ndarray) -> None:
-        """Make a vocabulary from words and their counts (use :meth:`build` to count a corpus).
-
-        Args:
-            itos: V distinct words, in id order.
-            counts: V non-negative ints.
-        """
+        """A vocabulary of V distinct words ``itos`` in id order and V non-negative ``counts`` (:meth:`build`
+        counts a corpus)."""
         itos = list(itos)
         counts = np.asarray(counts, dtype=np.int64)
         if counts.shape != (len(itos),):
@@ -245,18 +203,8 @@ class Vocab:
 
     @classmethod
     def build(cls, sentences: Iterable[Sequence[str]], min_count: int = 1, max_size: int | None = None) -> Vocab:
-        """Count the words of ``sentences`` and keep those seen at least ``min_count`` times.
-
-        Args:
-            sentences: an iterable of lists of str tokens (e.g. :func:`load_corpus`).
-            min_count: drop words with fewer occurrences.
-            max_size: keep at most this many most frequent words (None: no limit).
-        Returns:
-            a Vocab with ids 0..V-1 by descending count, ties alphabetical (deterministic).
-        Raises:
-            ValueError: for an empty corpus, a sentence that is a plain string, or limits below 1.
-            TypeError: a limit that is not an int (a float or a bool: ``max_size=True`` is refused).
-        """
+        """Count the words of ``sentences`` (lists of str) and keep those seen >= ``min_count`` times, at most
+        ``max_size`` of the most frequent (None: all); ids by descending count, ties alphabetical."""
         min_count = validate.positive_int(min_count, "min_count")
         if max_size is not None:
             max_size = validate.integer(max_size, "max_size", low=1, what="None or an int")
@@ -309,25 +257,13 @@ class Vocab:
             raise KeyError(f"word: {word!r} is not in the vocabulary ({len(self)} words){hint}") from None
 
     def encode(self, tokens: Iterable[str]) -> np.ndarray:
-        """Ids of the known ``tokens`` (unknown ones are dropped).
-
-        Args:
-            tokens: n str tokens (a single str is rejected: split it first).
-        Returns:
-            int64 array of shape (m,), m <= n.
-        """
+        """Ids (m,) int64 of the n known ``tokens`` (unknown ones dropped, m <= n; a single str is refused)."""
         if isinstance(tokens, str):
             raise ValueError(f"tokens: expected a list of str tokens, got a str {tokens[:30]!r}; tokenize it first")
         return np.array([self.stoi[t] for t in tokens if t in self.stoi], dtype=np.int64)
 
     def decode(self, ids: Iterable[int] | np.ndarray) -> list[str]:
-        """The words of ``ids``.
-
-        Args:
-            ids: m ints in [0, V) (list or 1-d array).
-        Returns:
-            list of m str.
-        """
+        """The m words of m ``ids`` in [0, V)."""
         arr = np.asarray(list(ids) if not isinstance(ids, np.ndarray) else ids)
         if arr.size == 0:
             return []
@@ -358,14 +294,9 @@ def _read_pairs(path: Path) -> pd.DataFrame:
 
 
 def load_similarity(name: str = "wordsim353") -> pd.DataFrame:
-    """A word-similarity set: pairs of words with a human similarity score.
+    """A word-similarity set: DataFrame[word1, word2 (lowercased str), score (float64, 0-10)], one row a pair.
 
-    Args:
-        name: ``"wordsim353"`` (353 pairs, relatedness) or ``"simlex999"`` (999 pairs, similarity);
-            the file names ``"wordsim353.tsv"`` / ``"simlex999.txt"`` work too.
-    Returns:
-        DataFrame with columns word1 (str, lowercased), word2 (str), score (float64, 0-10), one row per pair.
-    """
+    ``"wordsim353"`` (353 pairs, relatedness) or ``"simlex999"`` (999 pairs, similarity); the file names work too."""
     fname = _SIMILARITY_FILES.get(name, name)
     if fname not in _SIMILARITY_FILES.values():
         raise KeyError(f"name: unknown similarity set {name!r}; expected one of {sorted(_SIMILARITY_FILES)}")
@@ -373,12 +304,8 @@ def load_similarity(name: str = "wordsim353") -> pd.DataFrame:
 
 
 def load_analogies() -> pd.DataFrame:
-    """The Google analogy questions (questions-words.txt), lowercased: a : b :: c : d.
-
-    Returns:
-        DataFrame with columns section (str, e.g. "capital-common-countries"), a, b, c, d (str),
-        19,544 rows in file order.
-    """
+    """The Google analogy questions a : b :: c : d, lowercased: DataFrame[section, a, b, c, d], 19,544 rows in
+    file order."""
     rows = []
     section = ""
     for line in _lines(corpus_path("questions-words.txt")):
@@ -404,12 +331,8 @@ def _polarity() -> pd.DataFrame:
 
 
 def load_polarity() -> pd.DataFrame:
-    """The labelled movie-review sentences of pang_lee_polarity.cor.
-
-    Returns:
-        DataFrame with 200 rows and columns label (int: 1 positive, 0 negative), text (str, the sentence)
-        and tokens (list of str, :func:`tokenize` of the text).
-    """
+    """The 200 labelled movie-review sentences of pang_lee_polarity.cor: DataFrame[label (1 positive, 0
+    negative), text, tokens (:func:`tokenize` of the text)]."""
     df = _polarity().copy()
     df["tokens"] = [list(t) for t in df["tokens"]]  # callers may mutate their copy
     return df
@@ -424,13 +347,8 @@ def _stemmer():
 
 
 def porter_stem(word: str) -> str:
-    """The Porter stem of ``word`` (gensim's PorterStemmer, the one that made head500.noblanks.cor).
-
-    Args:
-        word: a str, e.g. ``"dictionary"``.
-    Returns:
-        its stem, e.g. ``"dictionari"``.
-    """
+    """The Porter stem of ``word`` ("dictionary" -> "dictionari"; gensim's PorterStemmer, which made
+    head500.noblanks.cor)."""
     if not isinstance(word, str):
         raise ValueError(f"word: expected a str, got {type(word).__name__}")
     return _stemmer().stem(word)

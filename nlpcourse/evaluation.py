@@ -42,10 +42,7 @@ __all__ = [
 
 def cosine(u: np.ndarray, v: np.ndarray) -> float:
     """Cosine similarity ``u . v / (|u| |v|)`` of two vectors of shape (d,); 0.0 if either is zero."""
-    u = np.asarray(u, dtype=np.float64)
-    v = np.asarray(v, dtype=np.float64)
-    if u.ndim != 1 or u.shape != v.shape:
-        raise ValueError(f"u, v: expected two vectors of the same shape (d,), got {u.shape} and {v.shape}")
+    u, v = np.asarray(u, dtype=np.float64), np.asarray(v, dtype=np.float64)
     norms = np.linalg.norm(u) * np.linalg.norm(v)
     return float(u @ v / norms) if norms > 0 else 0.0
 
@@ -63,21 +60,11 @@ def _unit_rows(x: np.ndarray) -> np.ndarray:
 
 
 class Embeddings:
-    """V word vectors (rows of a (V, d) matrix) and their words.
-
-    Attributes:
-        vectors: read-only array of shape (V, d) (a copy of the input, float dtype kept).
-        words: list of V str; ``words[i]`` is the word of row i.
-        vocab: a :class:`~nlpcourse.data.Vocab` over ``words`` (the given one, or one with zero counts).
-    """
+    """V word vectors (rows of a (V, d) matrix) and their words: ``vectors`` (read-only copy), ``words`` (row i
+    is ``words[i]``), ``vocab`` (the given :class:`~nlpcourse.data.Vocab`, or one with zero counts)."""
 
     def __init__(self, vectors: np.ndarray, words: Vocab | Sequence[str]) -> None:
-        """Wrap a (V, d) matrix with V words.
-
-        Args:
-            vectors: array of shape (V, d), finite floats (torch tensors are accepted and copied to numpy).
-            words: a Vocab of size V or a list of V distinct str (row i is ``words[i]``).
-        """
+        """V finite vectors (V, d) (tensors are copied to numpy) for the V distinct ``words`` (or a Vocab)."""
         vectors = np.array(_to_numpy(vectors))
         if not np.issubdtype(vectors.dtype, np.floating):
             vectors = vectors.astype(np.float64)
@@ -110,14 +97,8 @@ class Embeddings:
 
     @classmethod
     def from_gensim(cls, kv: object) -> Embeddings:
-        """Embeddings of a gensim ``KeyedVectors`` (or a model with ``.wv``), same rows and order.
-
-        Args:
-            kv: ``gensim.models.KeyedVectors`` with V keys and vectors of shape (V, d).
-        Returns:
-            Embeddings with ``vectors`` (V, d) float32 and ``words = kv.index_to_key``; the Vocab carries
-            the training counts when gensim has them.
-        """
+        """The Embeddings (V, d) of a gensim ``KeyedVectors`` (or a model with ``.wv``), in its order, with its
+        training counts when it has them."""
         kv = getattr(kv, "wv", kv)
         if not hasattr(kv, "index_to_key") or not hasattr(kv, "vectors"):
             raise ValueError(f"kv: expected a gensim KeyedVectors (or a model with .wv), got {type(kv).__name__}")
@@ -171,18 +152,10 @@ class Embeddings:
     def most_similar(
         self, word_or_vector: str | np.ndarray, k: int = 10, exclude: Iterable[str] = ()
     ) -> list[tuple[str, float]]:
-        """The k words whose vectors have the highest cosine similarity with the query.
+        """The k (word, cosine) pairs nearest a word or a (d,) vector, most similar first.
 
-        Like gensim's ``most_similar(positive=[word], topn=k)``: a query word is left out of the answer
-        (a query vector is not: its own word may come first).
-
-        Args:
-            word_or_vector: a word of the vocabulary or a vector of shape (d,).
-            k: how many neighbours (1 <= k).
-            exclude: more words to leave out (e.g. the inputs of an analogy); unknown words are ignored.
-        Returns:
-            list of up to k (word, cosine similarity) pairs, most similar first.
-        """
+        Like gensim's ``most_similar(positive=[word], topn=k)``: a query word is left out of the answer (a
+        query vector is not); ``exclude`` leaves out more words (unknown ones are ignored)."""
         k = validate.positive_int(k, "k")
         if isinstance(exclude, str):
             exclude = [exclude]
@@ -202,16 +175,8 @@ class Embeddings:
         return [(self.words[i], float(sims[i])) for i in best if i not in skip][:k]
 
     def analogy(self, a: str, b: str, c: str, k: int = 1) -> list[tuple[str, float]]:
-        """Solve a : b :: c : ? by 3CosAdd: the words closest to unit(b) - unit(a) + unit(c).
-
-        The inputs a, b, c are excluded from the answer (as in gensim and the word2vec paper).
-
-        Args:
-            a, b, c: three words of the vocabulary (e.g. "man", "king", "woman").
-            k: how many candidates.
-        Returns:
-            list of k (word, cosine similarity with the target) pairs, best first (e.g. [("queen", 0.71)]).
-        """
+        """a : b :: c : ? by 3CosAdd: the k (word, cosine) pairs closest to unit(b) − unit(a) + unit(c), best first
+        (a, b, c excluded, as in gensim and the word2vec paper)."""
         unit = self.unit_vectors
         ia, ib, ic = (self.vocab.index(w) for w in (a, b, c))
         target = unit[ib] - unit[ia] + unit[ic]
@@ -243,8 +208,6 @@ def spearman(x: np.ndarray, y: np.ndarray) -> float:
     from scipy.stats import spearmanr
 
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    if x.ndim != 1 or x.shape != y.shape:
-        raise ValueError(f"x, y: expected two arrays of the same shape (n,), got {x.shape} and {y.shape}")
     if len(x) < 2 or np.ptp(x) == 0 or np.ptp(y) == 0:
         return float("nan")
     return float(spearmanr(x, y).statistic)
@@ -252,15 +215,9 @@ def spearman(x: np.ndarray, y: np.ndarray) -> float:
 
 @dataclass(frozen=True)
 class SimilarityResult:
-    """Result of :func:`word_similarity`.
-
-    Attributes:
-        spearman: Spearman correlation between human scores and cosine similarities (pairs in vocabulary).
-        oov_ratio: fraction (0..1) of pairs skipped because a word is out of vocabulary
-            (gensim's ``evaluate_word_pairs`` reports the same number in percent).
-        n_pairs: pairs given; n_used: pairs evaluated (n_pairs - n_used were skipped).
-        table: one row per given pair: word1, word2, score, cosine (NaN when skipped).
-    """
+    """Result of :func:`word_similarity`: ``spearman`` over the pairs in vocabulary, ``oov_ratio`` (0..1; gensim
+    reports it in percent), ``n_pairs`` given, ``n_used`` evaluated, ``table`` (word1, word2, score, cosine;
+    NaN when skipped)."""
 
     spearman: float
     oov_ratio: float
@@ -300,21 +257,11 @@ def _row_ids(emb: Embeddings, words: Iterable[str], n_vocab: int) -> np.ndarray:
 def word_similarity(
     emb: Embeddings, pairs: pd.DataFrame, transform: Callable[[str], str] | None = None
 ) -> SimilarityResult:
-    """Spearman correlation between human similarity scores and the cosine similarity of the vectors.
+    """Spearman correlation of human scores (``pairs``: word1, word2, score) and the vectors' cosines.
 
-    Pairs with a word not in the vocabulary (after ``transform``) are skipped and counted in
-    ``oov_ratio``; the result equals gensim's ``evaluate_word_pairs`` (with the default
-    ``case_insensitive=True`` on a lowercase vocabulary).
-
-    Args:
-        emb: V word vectors.
-        pairs: DataFrame with columns word1, word2, score (n rows), e.g. ``load_similarity("wordsim353")``.
-        transform: applied to every word before the lookup, e.g. ``porter_stem`` for stemmed corpora.
-    Returns:
-        SimilarityResult(spearman, oov_ratio, n_pairs=n, n_used) plus the per-pair ``table``.
-    Raises:
-        ValueError: when no pair has both words in the vocabulary.
-    """
+    Pairs with a word not in the vocabulary (after ``transform``, e.g. ``porter_stem``) are skipped and
+    counted in ``oov_ratio``; equal to gensim's ``evaluate_word_pairs`` (``case_insensitive=True`` on a
+    lowercase vocabulary). ValueError when no pair is in the vocabulary."""
     _check_embeddings(emb)
     _check_columns(pairs, "pairs", ["word1", "word2", "score"])
     if len(pairs) == 0:
@@ -347,17 +294,9 @@ def word_similarity(
 # -------------------------------------------------------------------------------------- analogies
 @dataclass(frozen=True)
 class AnalogyResult:
-    """Result of :func:`analogy_accuracy`.
-
-    Attributes:
-        accuracy: n_correct / n_evaluated (0.0 when nothing could be evaluated, as gensim).
-        n_correct: questions whose best candidate is d.
-        n_evaluated: questions with all four words in the (restricted) vocabulary.
-        n_total: questions given.
-        by_section: one row per section (in order of appearance): section, n_correct, n_evaluated,
-            n_total, accuracy.
-        predictions: one row per evaluated question: section, a, b, c, d, predicted, correct.
-    """
+    """Result of :func:`analogy_accuracy`: ``accuracy`` = n_correct / n_evaluated (0.0 when nothing was
+    evaluated, as gensim), ``n_total`` questions given, ``by_section`` (a row per section, in order of
+    appearance) and ``predictions`` (a row per evaluated question)."""
 
     accuracy: float
     n_correct: int
@@ -376,21 +315,11 @@ class AnalogyResult:
 def analogy_accuracy(
     emb: Embeddings, analogies: pd.DataFrame, restrict_vocab: int | None = None, batch_size: int = 1024
 ) -> AnalogyResult:
-    """Accuracy on analogy questions a : b :: c : d, answered by 3CosAdd (see :meth:`Embeddings.analogy`).
+    """Accuracy on analogy questions a : b :: c : d (``analogies``: a, b, c, d[, section]) by 3CosAdd.
 
-    Same rules as gensim's ``evaluate_word_analogies``: only the first ``restrict_vocab`` words count;
-    a question with any of its four words outside them is skipped (not counted as wrong); the answer
-    is the restricted word closest to unit(b) - unit(a) + unit(c), the inputs a, b, c excluded.
-
-    Args:
-        emb: V word vectors, rows sorted by descending frequency for ``restrict_vocab`` to make sense.
-        analogies: DataFrame with columns a, b, c, d (and optionally section), n rows; e.g.
-            ``load_analogies()``.
-        restrict_vocab: use only the first ``restrict_vocab`` words (None: all V).
-        batch_size: questions scored at once (memory: batch_size x V floats).
-    Returns:
-        AnalogyResult(accuracy, n_correct, n_evaluated, n_total=n) plus ``by_section`` and ``predictions``.
-    """
+    gensim's ``evaluate_word_analogies`` rules: only the first ``restrict_vocab`` words count (rows sorted by
+    frequency); a question with a word outside them is skipped, not wrong; the answer is the restricted word
+    closest to unit(b) − unit(a) + unit(c), a, b, c excluded. ``batch_size`` questions (× V floats) at once."""
     _check_embeddings(emb)
     _check_columns(analogies, "analogies", ["a", "b", "c", "d"])
     if restrict_vocab is not None:
@@ -442,20 +371,11 @@ def analogy_accuracy(
 
 # -------------------------------------------------------------------------------------- pictures
 def pca_2d(vectors: np.ndarray) -> np.ndarray:
-    """Project n points on their two principal directions, for a 2-d picture.
+    """The n points (n, d) on their two principal directions: (n, 2) float64.
 
-    The points are centred; the directions are the top-2 right singular vectors of the centred matrix.
-    Each direction's sign is fixed so that its largest-magnitude coordinate is positive, so the picture
-    is the same on every machine.
-
-    Args:
-        vectors: array of shape (n, d), n >= 2, d >= 2.
-    Returns:
-        float64 array of shape (n, 2): the coordinates along the first and second principal direction.
-    """
+    The points are centred; the directions are the top-2 right singular vectors of the centred matrix, each
+    signed so its largest-magnitude coordinate is positive (the same picture on every machine)."""
     x = np.asarray(_to_numpy(vectors), dtype=np.float64)
-    if x.ndim != 2 or x.shape[0] < 2 or x.shape[1] < 2:
-        raise ValueError(f"vectors: expected shape (n, d) with n >= 2 and d >= 2, got {x.shape}")
     x = x - x.mean(axis=0)
     _, _, vt = np.linalg.svd(x, full_matrices=False)
     directions = vt[:2]  # (2, d)

@@ -13,6 +13,12 @@ Two kinds of check are built from this module:
   (``output_names``); typical mistakes are recognised by running *wrong* reference versions on the same inputs,
   so every hint is reachable by the mistake it names.
 
+While grading (``coursetools.grade``) a check runs twice: in the student's sandbox, where ``check_function``
+records what the answer returned on each case, and in the grader's process, where the same check judges those
+records (the student's code never runs there). So a check calls the student's function only through
+``check_function`` (tests of the answer's structure go under ``if not replaying():``), and its cases are the same
+on every run (a fixed seed).
+
 Answers are compared only after conversion to plain float64 arrays, from plain numbers, numpy arrays and
 scalars, torch tensors, and lists/tuples of those (exact types, no subclasses): an object whose ``__eq__``
 always says yes, an ndarray or tensor subclass that rewrites comparisons, is refused with a message.

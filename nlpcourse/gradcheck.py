@@ -31,19 +31,11 @@ __all__ = ["finite_difference", "torch_gradients", "check_gradients", "GradCheck
 
 
 def error_bound(x: float, floor: float | None = None) -> str:
-    """An order-of-magnitude upper bound of a (non-negative) error, for printing outputs that reproduce.
+    """A non-negative error x as its power-of-ten bound, "< 1e-k" with 10^-k the smallest power above x
+    (3e-17 -> "< 1e-16", 0.5 -> "< 1e0"); "0" for an exact zero, "nan" for NaN.
 
-    Raw rounding errors (1.2e-17 here, 3.4e-17 there) differ between CPUs; their power-of-ten bound
-    rarely does.
-
-    Args:
-        x: a non-negative float (an absolute error); NaN gives "nan".
-        floor: if given, any x < floor, 0 included, prints as the bound of ``floor`` (e.g. "< 1e-12"), so
-            that differences at rounding level all print the same (an exact 0 here is 1e-17 elsewhere).
-    Returns:
-        "0" for exactly zero (without a floor), else "< 1e-k" with the smallest power of ten strictly above x
-        (e.g. 3e-17 -> "< 1e-16", 1e-10 -> "< 1e-9", 0.5 -> "< 1e0", 42 -> "< 1e2").
-    """
+    Raw rounding errors (1.2e-17 here, 3.4e-17 there) differ between CPUs; their bound rarely does. With
+    ``floor``, any x < floor (0 included) prints as floor's bound, so all rounding-level errors print alike."""
     x = float(x)
     if math.isnan(x):
         return "nan"
@@ -75,17 +67,9 @@ def _float64_copies(params: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def finite_difference(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """Central finite differences of ``f`` with respect to every entry of ``x``.
+    """Central differences (f(x + eps·e_i) − f(x − eps·e_i)) / (2 eps) for every entry of x: df/dx, x's shape.
 
-    ``x`` is perturbed **in place** (``f`` reads it, e.g. through a closure) and restored afterwards.
-
-    Args:
-        f: a function of no arguments returning a float that depends on the current content of ``x``.
-        x: a float64 array of any shape S (a writeable ndarray, not a copy of what ``f`` reads).
-        eps: the step, ``(f(x + eps e_i) - f(x - eps e_i)) / (2 eps)``.
-    Returns:
-        float64 array of shape S: the estimated gradient ``df/dx``.
-    """
+    ``x`` (float64) is perturbed **in place** — ``f()`` reads it, e.g. through a closure — and restored."""
     if not isinstance(x, np.ndarray) or x.dtype != np.float64:
         got = f"{type(x).__name__} of dtype {x.dtype}" if isinstance(x, np.ndarray) else type(x).__name__
         raise ValueError(f"x: expected a float64 numpy array (float32 is too coarse for eps={eps}), got {got}")
@@ -110,16 +94,10 @@ def finite_difference(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6) 
 def torch_gradients(
     fn: Callable[[dict], object], params: Mapping[str, np.ndarray]
 ) -> tuple[float, dict[str, np.ndarray]]:
-    """The loss and its gradients by torch autograd.
+    """The loss and its gradients by torch autograd: (loss, name -> dloss/dname as float64 arrays).
 
-    Args:
-        fn: takes a dict name -> float64 torch tensor (leaf, requires_grad) and returns a scalar tensor
-            (the loss, built with torch ops from those tensors).
-        params: name -> array of any shape S_name (copied to float64 tensors).
-    Returns:
-        (loss as float, dict name -> float64 array of shape S_name with dloss/dname;
-        zeros for a parameter the loss does not use).
-    """
+    ``fn`` maps a dict name -> float64 leaf tensor to a scalar tensor; ``params`` (name -> array) are copied to
+    those tensors; a parameter the loss does not use gets zeros."""
     import torch
 
     tensors = {
@@ -144,18 +122,10 @@ def torch_gradients(
 
 @dataclass
 class GradCheck:
-    """The result of :func:`check_gradients`.
-
-    Attributes:
-        ok: True when, for every parameter, ours agrees with autograd and with finite differences
-            (and the losses agree) to ``tol`` (relative to the gradient's scale, see check_gradients).
-        table: one row per parameter (index "parameter"), columns ``shape``, ``loss vs autograd``
-            (|loss_ours - loss_torch|), ``max |ours - autograd|``, ``max |ours - finite diff|``, ``ok``.
-            Errors are raw floats here; ``str()`` prints them as bounds.
-        loss: our loss; loss_autograd: torch's (NaN when no torch_fn was given).
-        grads, grads_autograd, grads_finite: dict name -> array of shape S_name.
-        tol: the tolerance used.
-    """
+    """The result of :func:`check_gradients`: ``ok`` (every parameter agrees with autograd and finite
+    differences to ``tol``), ``table`` (a row per parameter: shape, loss vs autograd, max |ours − autograd|,
+    max |ours − finite diff|, ok; raw floats, printed as bounds by ``str()``), the losses and the three
+    gradient dicts."""
 
     ok: bool
     table: pd.DataFrame
@@ -204,20 +174,11 @@ def check_gradients(
     eps: float = 1e-6,
     tol: float = 1e-6,
 ) -> GradCheck:
-    """Compare our hand-derived gradients with torch autograd and with finite differences.
+    """Our hand-derived gradients against torch autograd and finite differences (a :class:`GradCheck`).
 
-    Args:
-        numpy_fn: ours; takes dict name -> float64 array of shape S_name, returns
-            (loss: float, dict name -> gradient array of shape S_name). It must not modify its inputs.
-        torch_fn: the same loss with torch ops on dict name -> float64 tensor, returning a scalar tensor;
-            None to compare with finite differences only.
-        params: name -> array of shape S_name (copied to float64; the caller's arrays are not touched).
-        eps: finite-difference step.
-        tol: a parameter passes when max |ours - other| <= tol * max(1, max |ours|) for both others,
-            and the two losses agree to tol * max(1, |loss|).
-    Returns:
-        a :class:`GradCheck` (``.ok``, ``.table``; printing it shows a table that reproduces across CPUs).
-    """
+    ``numpy_fn``: dict name -> float64 array -> (loss, dict of gradients), not modifying its inputs;
+    ``torch_fn``: the same loss in torch (None: finite differences only). A parameter passes when
+    max |ours − other| <= tol · max(1, max |ours|) for both others and the losses agree to tol · max(1, |loss|)."""
     values = _float64_copies(params)
 
     loss, grads = _call_ours(numpy_fn, values)

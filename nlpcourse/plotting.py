@@ -18,17 +18,10 @@ from . import validate
 
 def new_figure(ncols: int = 1, nrows: int = 1, size: tuple[float, float] | None = None,
                layout: str | None = "constrained", **subplot_kw: object) -> tuple[Figure, np.ndarray | Axes]:
-    """A figure with ``nrows × ncols`` axes, outside pyplot.
+    """A figure outside pyplot with ``nrows × ncols`` axes: (figure, an Axes for 1×1, else an array of axes).
 
-    Args:
-        ncols, nrows: the axes layout.
-        size: (width, height) in inches; default 4 inches per column, 3.6 per row.
-        layout: "constrained" (tidy, slower) or None (fixed margins: for widget figures that must
-            redraw within 100 ms).
-        subplot_kw: passed on to ``Figure.subplots`` (e.g. ``squeeze=False``).
-    Returns:
-        (figure, axes): a single Axes for 1×1, else an array of shape (nrows, ncols) or (n,).
-    """
+    ``size``: inches, default 4 per column and 3.6 per row. ``layout``: "constrained" (tidy, slower) or None
+    (fixed margins: for widget figures that must redraw within 100 ms). ``subplot_kw``: ``Figure.subplots``'s."""
     ncols, nrows = validate.integer(ncols, "ncols"), validate.integer(nrows, "nrows")
     if ncols < 1 or nrows < 1:
         raise ValueError(f"ncols, nrows: expected ≥ 1, got ncols={ncols}, nrows={nrows}")
@@ -63,14 +56,7 @@ def _check_grid(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 def plot_grid(xs: np.ndarray, ys: np.ndarray, ax: Axes, color: str = "0.35", lw: float = 0.9,
               alpha: float = 1.0) -> Axes:
-    """Draw the lines of a (possibly transformed) grid: every row and every column of the meshgrid.
-
-    Args:
-        xs, ys: arrays of shape (rows, cols), as from ``np.meshgrid`` (then mapped).
-        ax: the axes to draw into.
-    Returns:
-        ax.
-    """
+    """Draw every row and column of a (possibly mapped) meshgrid xs, ys (rows, cols) into ``ax``; returns ax."""
     xs, ys = _check_grid(xs, ys)
     rows = np.stack([xs, ys], axis=-1)  # (rows, cols, 2): row i is one polyline
     cols = rows.transpose(1, 0, 2)  # column j is one polyline
@@ -81,15 +67,8 @@ def plot_grid(xs: np.ndarray, ys: np.ndarray, ax: Axes, color: str = "0.35", lw:
 
 def plot_points(ax: Axes, xs: np.ndarray, ys: np.ndarray, colors: np.ndarray | None = None,
                 size: float = 14.0) -> Axes:
-    """Scatter the grid points, coloured by their position in the ORIGINAL grid (so you can follow them).
-
-    Args:
-        ax: the axes.
-        xs, ys: arrays of shape (rows, cols).
-        colors: (rows*cols, 3|4) RGB(A) colours; default: a colour per original position.
-    Returns:
-        ax.
-    """
+    """Scatter grid points xs, ys (rows, cols), coloured by their position in the ORIGINAL grid (so you can
+    follow them; ``colors`` (rows·cols, 3|4) overrides); returns ax."""
     xs, ys = _check_grid(xs, ys)
     if colors is None:
         colors = position_colors(xs.shape)
@@ -98,11 +77,8 @@ def plot_points(ax: Axes, xs: np.ndarray, ys: np.ndarray, colors: np.ndarray | N
 
 
 def position_colors(shape: tuple[int, int]) -> np.ndarray:
-    """One RGB colour per grid position of a (rows, cols) grid: red grows along x, blue along y.
-
-    Returns:
-        array of shape (rows*cols, 3), values in [0, 1].
-    """
+    """One RGB colour per position of a (rows, cols) grid, (rows·cols, 3) in [0, 1]: red grows along x, blue
+    along y."""
     rows, cols = shape
     u, v = np.meshgrid(np.linspace(0, 1, cols), np.linspace(0, 1, rows))
     return np.stack([0.15 + 0.8 * u, 0.35 * np.ones_like(u), 0.15 + 0.8 * v], axis=-1).reshape(-1, 3)
@@ -110,24 +86,9 @@ def position_colors(shape: tuple[int, int]) -> np.ndarray:
 
 def plot_vectors(ax: Axes, vecs: Sequence[Sequence[float]] | np.ndarray, colors: Sequence[str],
                  labels: Sequence[str] | None = None, origin: Sequence[float] = (0.0, 0.0)) -> Axes:
-    """Arrows from ``origin`` to each vector.
-
-    Args:
-        ax: the axes.
-        vecs: array of shape (n, 2).
-        colors: n colours.
-        labels: optional n labels written at the arrow tips.
-        origin: the common tail, shape (2,).
-    Returns:
-        ax.
-    """
+    """Arrows from ``origin`` (2,) to each of ``vecs`` (n, 2), with n ``colors`` and optional ``labels`` at the
+    tips; returns ax."""
     vecs = np.asarray(vecs, dtype=float)
-    if vecs.ndim != 2 or vecs.shape[1] != 2:
-        raise ValueError(f"vecs: expected shape (n, 2), got {vecs.shape}")
-    if len(colors) != len(vecs):
-        raise ValueError(f"colors: expected {len(vecs)} colours (one per vector), got {len(colors)}")
-    if labels is not None and len(labels) != len(vecs):
-        raise ValueError(f"labels: expected {len(vecs)} labels (one per vector), got {len(labels)}")
     ox, oy = origin
     for k, (vx, vy) in enumerate(vecs):
         ax.annotate("", xy=(ox + vx, oy + vy), xytext=(ox, oy),
@@ -139,20 +100,12 @@ def plot_vectors(ax: Axes, vecs: Sequence[Sequence[float]] | np.ndarray, colors:
 
 def label_points(ax: Axes, xy: np.ndarray, labels: Sequence[str], colors: Sequence[str] | None = None,
                  prefer: np.ndarray | None = None, fontsize: float = 9.0) -> None:
-    """Write ``labels`` next to the (n, 2) points ``xy`` (data coordinates; the axes limits already set).
+    """Write n ``labels`` next to the (n, 2) points ``xy`` (data coordinates; the axes limits already set).
 
     Each label goes to the first free slot around its point (right/left × above/below, then further up or
     down), in the quadrant ``prefer[i]`` (signs (n, 2), default up-right) first, so no two labels overlap;
-    a label moved away from its point gets a thin leader line.
-
-    Args:
-        ax: axes whose limits are already set.  xy: (n, 2) points.  labels: n strings.
-        colors: n colours or None.  prefer: (n, 2) preferred directions (only the signs count) or None.
-        fontsize: label size in points.
-    """
+    a label moved away from its point gets a thin leader line."""
     xy = np.asarray(xy, dtype=np.float64)
-    if xy.ndim != 2 or xy.shape[1] != 2 or len(labels) != len(xy):
-        raise ValueError(f"xy, labels: expected (n, 2) points and n labels, got xy {xy.shape} and {len(labels)} labels")
     ax.apply_aspect()
     pts = ax.transData.transform(xy) * 72.0 / ax.figure.dpi  # in points
     prefer = np.ones_like(pts) if prefer is None else np.where(np.asarray(prefer) < 0, -1.0, 1.0)
@@ -171,3 +124,36 @@ def label_points(ax: Axes, xy: np.ndarray, labels: Sequence[str], colors: Sequen
         ax.annotate(label, xy[k], xytext=(dx, dy), textcoords="offset points", ha="left", va="bottom",
                     fontsize=fontsize, color=None if colors is None else colors[k],
                     arrowprops={"arrowstyle": "-", "color": "0.6", "lw": 0.6} if far else None)
+
+
+def layout_problems(fig: Figure, min_points: float = 9.0, display_px: float = 1000.0) -> list[str]:
+    """What makes ``fig`` hard to read on a 1366×768 laptop: text outside the figure, two texts overlapping,
+    text under ``min_points`` at display size (a figure wider than ``display_px`` is shown scaled down).
+
+    Returns one line per problem (empty: the figure is fine); the figure tests assert it is empty.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    frame = fig.bbox
+    scale = min(1.0, display_px / frame.width)
+    hidden = set()  # tick labels matplotlib keeps but does not draw (outside the view, or the axes off)
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if not ax.axison or not lo - 1e-9 * (hi - lo) <= tick.get_loc() <= hi + 1e-9 * (hi - lo):
+                    hidden |= {id(tick.label1), id(tick.label2)}
+    texts = [t for t in fig.findobj(lambda a: hasattr(a, "get_text") and hasattr(a, "get_fontsize"))
+             if t.get_visible() and t.get_text().strip() and id(t) not in hidden]
+    boxes = [(t, t.get_window_extent(renderer)) for t in texts]
+    problems = []
+    for t, b in boxes:
+        if b.x0 < frame.x0 - 1 or b.y0 < frame.y0 - 1 or b.x1 > frame.x1 + 1 or b.y1 > frame.y1 + 1:
+            problems.append(f"outside the figure: {t.get_text()!r}")
+        if t.get_fontsize() * scale < min_points:
+            problems.append(f"{t.get_fontsize() * scale:.1f} pt at display size: {t.get_text()!r}")
+    for i, (t, b) in enumerate(boxes):
+        problems += [f"overlap: {t.get_text()!r} and {u.get_text()!r}" for u, c in boxes[:i] if b.overlaps(c)]
+    return problems

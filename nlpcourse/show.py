@@ -17,15 +17,9 @@ __all__ = ["table", "show_errors", "show_source", "claim", "ClaimError"]
 
 
 def table(df: pd.DataFrame, fmt: str = "{:.3f}", index: bool = True) -> None:
-    """Print ``df`` with every float formatted by ``fmt`` (ints and strings as they are).
+    """Print ``df`` with every float formatted by ``fmt`` (e.g. ``"{:.3f}"``; ints and strings as they are).
 
-    A negative zero prints as a zero (``fmt`` gets ``v + 0.0``), so ``-0.0`` never shows as ``-0.000``.
-
-    Args:
-        df: the table (rows × columns).
-        fmt: a ``str.format`` pattern for floats, e.g. ``"{:.3f}"`` or ``"{:.1%}"``.
-        index: print the row labels.
-    """
+    A negative zero prints as a zero (``fmt`` gets ``v + 0.0``), so ``-0.0`` never shows as ``-0.000``."""
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"df: expected a pandas DataFrame, got {type(df).__name__}")
     if not isinstance(fmt, str) or "{" not in fmt:

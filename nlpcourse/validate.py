@@ -127,23 +127,11 @@ def _shape_text(shape: Sequence[int | str | None]) -> str:
 
 def array(value: object, name: str, *, shape: Sequence[int | str | None] | None = None, ndim: int | None = None,
           dtype: Any = np.float64, sizes: dict[str, int] | None = None) -> np.ndarray:
-    """``value`` as a numpy array of ``dtype`` with the given shape or number of dimensions.
+    """``value`` (anything numpy takes, CPU tensors too) as an array of ``dtype`` with ``shape`` (or ``ndim``).
 
-    Args:
-        value: anything numpy can turn into an array (lists, arrays, CPU torch tensors).
-        name: the argument's name, for the message.
-        shape: the expected shape; an entry may be an int (that size), None (any size) or a letter
-            (any size, but the same letter must have the same size everywhere; ``sizes`` collects them,
-            so a caller can check ``q`` (L, d) and ``k`` (S, d) agree on d by passing one dict to both).
-        ndim: the expected number of dimensions (when no ``shape`` is given).
-        dtype: the dtype to convert to (``None`` keeps numpy's choice).
-        sizes: letter -> size bindings shared between calls (filled in).
-    Returns:
-        the array, shape ``shape``.
-    Raises:
-        TypeError: not convertible to an array of ``dtype``.
-        ValueError: wrong number of dimensions or a size that does not match.
-    """
+    A shape entry is an int (that size), None (any) or a letter (any, but the same letter the same size
+    everywhere: ``sizes`` collects them, so passing one dict to the checks of ``q`` (L, d) and ``k`` (S, d)
+    makes them agree on d). TypeError: not convertible; ValueError: wrong dimensions or sizes."""
     if hasattr(value, "detach"):  # a torch tensor
         value = value.detach().cpu().numpy()
     try:

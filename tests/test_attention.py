@@ -13,6 +13,7 @@ from nlpcourse import attention as A
 from nlpcourse.attention import checks, figures
 from nlpcourse.attention import train as T
 from nlpcourse.gradcheck import check_gradients, finite_difference
+from nlpcourse.plotting import layout_problems
 
 RNG = np.random.default_rng(0)
 t64 = torch.float64
@@ -178,12 +179,6 @@ def test_sdpa_backward_is_zero_for_fully_masked_rows():
     _, w = A.scaled_dot_product_attention(q, k, v, mask)
     dq, _, _ = A.sdpa_backward(d_out, q, k, v, w)
     assert np.all(dq[2] == 0)
-
-
-def test_softmax_backward_is_the_jacobian_product():
-    s, dp = rand(6), rand(6)
-    p = np.exp(s) / np.exp(s).sum()
-    np.testing.assert_allclose(A.softmax_backward(dp, p), (np.diag(p) - np.outer(p, p)) @ dp, atol=1e-14)
 
 
 # ---------------------------------------------------------------- sections 5–6: MHA equals torch
@@ -400,6 +395,26 @@ def test_encoder_layer_equals_torch(E, H, F, N, L, training):
         np.testing.assert_allclose(ours, ref, atol=1e-10, err_msg=str(kw))
 
 
+@pytest.mark.parametrize("training", [True, False])
+def test_pre_norm_encoder_layer_equals_torchs_norm_first(training):
+    torch.manual_seed(3)
+    layer = random_module(torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True, norm_first=True))
+    layer.train(training)
+    x, causal = rand(2, 5, 8), A.causal_mask(5)
+    with torch.no_grad():
+        ref = layer(tensor(x), src_mask=torch.tensor(causal)).numpy()
+    np.testing.assert_allclose(A.encoder_layer(x, layer.state_dict(), 2, src_mask=causal, norm_first=True), ref,
+                               atol=1e-10)
+
+
+def test_gradient_through_depth_pre_norm_never_shrinks():
+    """The notebook's claim: through pre-LN blocks the gradient never falls below its size at the top; post-LN
+    blocks shrink it."""
+    df = T.gradient_through_depth()
+    assert (df["pre-LN"] >= 1).all()
+    assert (df["post-LN"] < 1).all()
+
+
 def test_encoder_layer_fully_padded_sequence_matches_torchs_training_path():
     torch.manual_seed(6)
     layer = random_module(torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True))
@@ -463,9 +478,10 @@ def test_bad_input_messages():
          KeyError, "missing ['in_proj_bias']"),
         (lambda: A.multi_head_attention(x, x, x, {**sd, "out_proj.weight": torch.zeros(8, 4)}, 2), ValueError,
          "state_dict['out_proj.weight']: expected shape (8, 8), got (8, 4)"),
-        (lambda: A.encoder_layer(x, sd, 2), KeyError, "missing ['linear1.weight'"),
+        (lambda: A.encoder_layer(x, sd, 2), KeyError, "missing ['self_attn.in_proj_weight'"),
         (lambda: A.encoder_layer(x, {**{f"self_attn.{k}": v for k, v in sd.items()}, "self_attn.in_proj_bias": 0,
-                                     **{k: 0 for k in A.ENCODER_KEYS}}, 2), ValueError,
+                                     **{f"{m}.{w}": 0 for m in ("linear1", "linear2", "norm1", "norm2")
+                                        for w in ("weight", "bias")}}, 2), ValueError,
          "state_dict['self_attn.in_proj_bias']: expected shape (24,), got ()"),
         (lambda: A.split_heads(x, 3), ValueError, "embed_dim 8 is not divisible by num_heads 3"),
         (lambda: A.sdpa_backward(rand(3, 3), rand(3, 4), rand(5, 4), rand(5, 2), rand(3, 5)), ValueError,
@@ -487,11 +503,23 @@ def test_bad_input_messages():
 # ---------------------------------------------------------------- the exercises' checks
 
 
-def test_softmax_backward_check(capsys):
-    assert checks.check_softmax_backward(A.softmax_backward)
-    assert "✅" in capsys.readouterr().out
-    assert not checks.check_softmax_backward(...)
+def _attention_backward(d_out, q, k, v):  # the notebook's solution
+    _, P = A.scaled_dot_product_attention(q, k, v)
+    return A.sdpa_backward(d_out, q, k, v, P)
+
+
+def test_attention_backward_checks(capsys):
+    assert checks.check_attention_backward(_attention_backward)
+    assert "dq ✓, dk ✓, dv ✓" in capsys.readouterr().out
+    assert checks.check_self_attention_backward(lambda d, x: sum(_attention_backward(d, x, x, x)))
+    assert "dx ✓" in capsys.readouterr().out
+    assert not checks.check_attention_backward(...)
     assert "Not answered" in capsys.readouterr().out
+    assert not checks.check_attention_backward(lambda d, q, k, v: _attention_backward(d, q, k, v)[:2])
+    assert "should return 3 value(s) (dq, dk, dv)" in capsys.readouterr().out
+    wrong_dk = lambda d, q, k, v: (lambda g: (g[0], 2 * g[1], g[2]))(_attention_backward(d, q, k, v))  # noqa: E731
+    assert not checks.check_attention_backward(wrong_dk)
+    assert "dq ✓, dk ✗" in capsys.readouterr().out  # the verdict names the wrong output
 
 
 def test_split_heads_check(capsys):
@@ -508,7 +536,8 @@ def test_split_heads_check(capsys):
 
 
 @pytest.mark.parametrize("check, wrong, hint", [
-    *((checks.check_softmax_backward, w, h) for w, h in checks.SOFTMAX_BACKWARD_MISTAKES),
+    *((checks.check_attention_backward, w, h) for w, h in checks.ATTENTION_BACKWARD_MISTAKES),
+    *((checks.check_self_attention_backward, w, h) for w, h in checks.SELF_ATTENTION_MISTAKES),
     *((checks.check_split_heads, w, h) for w, h in checks.SPLIT_HEADS_MISTAKES),
 ])
 def test_every_hint_fires_for_its_mistake(capsys, check, wrong, hint):
@@ -548,7 +577,7 @@ def test_layer_heads_reproduce_the_models_attention(trained):
     tokens = history.test_x[0]
     maps = model.attention_maps(tokens)
     for layer in range(model.config.layers):
-        ex = figures.explorer_examples(model, tokens)[f"toy model, layer {layer + 1}"]
+        ex = figures.explorer_examples(model, tokens)[f"trained model, layer {layer + 1}"]
         for h in range(model.config.num_heads):
             w, _ = figures.attention_view(ex, h)
             np.testing.assert_allclose(w, maps[layer][0, h], atol=1e-5)
@@ -558,9 +587,9 @@ def test_layer_heads_reproduce_the_models_attention(trained):
 
 
 def test_attention_view_switches():
-    ex = figures.explorer_examples()["a sentence, 2 heads"]
+    ex = figures.explorer_examples()["random weights"]
     w, out = figures.attention_view(ex, 1)
-    assert w.shape == (len(figures.SENTENCE),) * 2 and out.shape == (len(figures.SENTENCE), 8)
+    assert w.shape == (8, 8) and out.shape == (8, 8)
     w_causal, _ = figures.attention_view(ex, 1, causal=True)
     assert np.all(np.triu(w_causal, 1) == 0)
     w_hot, _ = figures.attention_view(ex, 1, temperature=10.0)
@@ -588,13 +617,43 @@ def test_figures_are_figures(trained):
     assert all(isinstance(f, Figure) for f in figs)
 
 
+def test_figures_fit_a_laptop_screen(trained):
+    """Every figure the notebook draws: text inside the figure, no two labels overlapping, ≥ 9 pt on screen."""
+    model, history = trained
+    words, states = ["the", "cat", "sat", "down"], rand(4, 3)
+    scores, weights, context = A.dot_product_attention(rand(3), states)
+    maps = model.attention_maps(history.test_x[:1])
+    six = figures.SENTENCE[:6]
+    padded = six[:4] + ["<pad>"] * 2
+    figs = {
+        "decoder step": figures.draw_decoder_step(words, scores, weights, states, context),
+        "scaling": figures.draw_scaling(A.dot_product_variance([4, 16, 64, 256, 1024], samples=50),
+                                        A.softmax_saturation([4, 16, 64, 256, 1024], samples=20)),
+        "masks": figures.draw_attention_panels({
+            "causal self-attention": (np.full((6, 6), 1 / 6), six, six),
+            "key padding (4 tokens + 2 pads)": (np.full((6, 6), 1 / 6), padded, padded),
+            "encoder–decoder (3 × 6)": (np.full((3, 6), 1 / 6), ["y1", "y2", "y3"], six)}),
+        "positional encoding": figures.draw_positional_encoding(A.positional_encoding(64, 64)),
+        "norms": figures.draw_norms(rand(6, 4), rand(6, 4), rand(6, 4)),
+        "loss": figures.draw_loss(history.losses),
+        "maps": figures.draw_attention_maps([m[0] for m in maps], [str(int(t)) for t in history.test_x[0]],
+                                            [f"out {i}" for i in range(8)], "what the trained model attends to"),
+        "gradient": figures.draw_gradient_through_depth(T.gradient_through_depth(layers=4)),
+        **{f"explorer {name}": figures.draw_explorer(ex, 0, causal=True)
+           for name, ex in figures.explorer_examples(model, history.test_x[0]).items()},
+    }
+    for name, fig in figs.items():
+        assert layout_problems(fig) == [], name
+
+
 def test_attention_explorer_builds(trained):
     from nlpcourse.attention.widgets import attention_explorer
 
     model, history = trained
     widget = attention_explorer(model, history.test_x[0])
     example = widget.children[0].children[0]
-    example.value = "toy model, layer 2"  # a callback redraws without error
+    assert example.value == "trained model, layer 2"  # the default: what the model learned, not random weights
+    example.value = "random weights"  # a callback redraws without error
     assert "Thinking Machines" in example.options
 
 

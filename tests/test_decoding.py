@@ -382,11 +382,12 @@ def test_the_tree_as_a_step_function_finds_the_most_probable_leaves():
 # ---------------------------------------------------------------- exercises: the right answer passes, every hint fires
 
 from nlpcourse.decoding import checks, figures, widgets  # noqa: E402
+from nlpcourse.plotting import layout_problems  # noqa: E402
 
 
 @pytest.mark.parametrize("check, right, mistakes", [
     (checks.check_greedy, checks.reference_greedy, checks.GREEDY_MISTAKES),
-    (checks.check_prune, dec.prune, checks.PRUNE_MISTAKES),
+    (checks.check_beam_step, checks.reference_beam_step, checks.BEAM_STEP_MISTAKES),
     (checks.check_normalised, checks.reference_normalised, checks.NORMALISED_MISTAKES),
 ])
 def test_exercise_checks(check, right, mistakes, capsys):
@@ -417,13 +418,20 @@ def test_the_notebook_solutions_pass(capsys):
                 break
         return tokens, total
 
-    def prune(beam_scores, logp, n):
-        scores = (beam_scores[:, None] + logp).ravel()
-        best = np.argsort(-scores)[:n]
-        return best // logp.shape[1], best % logp.shape[1], scores[best]
+    def beam_step(beams, logp, k, eos_token_id):
+        scores = np.array([s for _, s in beams])[:, None] + logp  # (len(beams), V)
+        running, finished = [], []
+        for rank, flat in enumerate(np.argsort(-scores, axis=None, kind="stable")[:2 * k].tolist()):
+            i, w = divmod(flat, logp.shape[1])
+            hyp = ((*beams[i][0], w), float(scores[i, w]))
+            if w == eos_token_id:
+                if rank < k:
+                    finished.append(hyp)
+            elif len(running) < k:
+                running.append(hyp)
+        return running, finished
 
-    assert checks.check_greedy(greedy) and checks.check_prune(prune)
-    assert "beam search with your pruning step returns the reference's n-best lists" in capsys.readouterr().out
+    assert checks.check_greedy(greedy) and checks.check_beam_step(beam_step)
     assert checks.check_normalised(lambda lp, L, P, a: lp / (L - P) ** a)
 
 
@@ -473,9 +481,49 @@ def test_beam_stepper_refuses_bad_settings():
     assert widgets.BeamStepper(m, num_beams=np.int64(2)).state.steps == 0
 
 
-def test_beam_stepper_widget_builds():
+def test_beam_stepper_widget_builds_and_says_what_a_reset_did():
     w = widgets.beam_stepper(models.course_lm())
     assert len(w.children) == 3
+    alpha = w.children[0].children[2]
+    alpha.value = 0.5  # a new α restarts the search: the figure's title says so
+    s = widgets.BeamStepper(models.course_lm())
+    s.step()
+    s.reset("α changed from 1.0 to 0.5: the search restarted from the prompt")
+    assert "restarted" in s.draw().axes[0].get_title()
+    s.step()
+    assert "restarted" not in s.draw().axes[0].get_title()
+
+
+@pytest.mark.parametrize("prompt, k, alpha", [("police said", 3, 1.0), ("police said", 5, 1.0),
+                                              ("the united states", 8, 2.0), ("the government", 1, 0.0)])
+def test_beam_tree_fits_a_laptop_screen(prompt, k, alpha):
+    """Labels never overlap (the lower-priority one is left out), nothing leaves the figure, text >= 9 pt, and the
+    figure is at most 4.4 inches high, so the widget's controls stay on a 768-pixel screen."""
+    s = widgets.BeamStepper(models.course_lm(), prompt=prompt, num_beams=k, length_penalty=alpha)
+    s.run()
+    fig = s.draw()
+    assert layout_problems(fig) == [] and fig.get_figheight() <= 4.4
+    shown = [t.get_text() for t in fig.axes[0].texts if t.get_visible()]
+    best = s.state.finished[0][1]
+    assert any(t.startswith(s.model.vocab.itos[best.tokens[-1]]) for t in shown)  # the winner keeps its label
+
+
+def test_toy_tree_and_cost_figures_fit():
+    state = figures.search_tree(dec.toy_step(), [BOS], **KW)
+    assert layout_problems(figures.draw_beam_tree(state, dec.TOY_WORDS, highlight={"best": (A, DOG, EOS)})) == []
+    assert layout_problems(figures.draw_search_cost(2592, num_beams=(1, 5, 10))) == []
+
+
+def test_diagnose_names_a_found_reference_and_k1_is_not_always_greedy():
+    toy = dec.toy_step()
+    assert dec.diagnose(toy, [BOS], [A, DOG, EOS], [A, DOG, EOS]) == "found the reference"
+    assert dec.diagnose(toy, [BOS], [THE, DOG, EOS], [A, DOG, EOS]) == "search error"
+    assert dec.diagnose(toy, [BOS], [A, DOG, EOS], [THE, CAT, EOS]) == "model error"
+    step = dec.random_step(6, seed=11, temperature=0.5)  # greedy ends at once; k = 1, "never", α = 1 goes on
+    kw = dict(max_new_tokens=6, eos_token_id=1, pad_token_id=0)
+    greedy, _ = dec.greedy_decode(step, [[0]], **kw)
+    beam, _ = dec.generate(step, [[0]], num_beams=1, length_penalty=1.0, early_stopping="never", **kw)
+    assert greedy.tolist() == [[0, 1]] and beam.shape[1] > 2
 
 
 def test_token_ids_are_ints_not_truncated_floats():

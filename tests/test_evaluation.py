@@ -93,14 +93,10 @@ def test_embeddings_bad_input():
 def test_cosine_and_spearman():
     assert cosine(np.array([1.0, 0.0]), np.array([1.0, 1.0])) == pytest.approx(2**-0.5)
     assert cosine(np.zeros(2), np.ones(2)) == 0.0
-    with pytest.raises(ValueError, match=r"u, v: expected two vectors of the same shape \(d,\), got \(2,\) and \(3,\)"):
-        cosine(np.ones(2), np.ones(3))
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=50), rng.normal(size=50)
     y[:10] = y[0]  # ties
     assert spearman(x, y) == pytest.approx(spearmanr(x, y).statistic, abs=1e-12)
-    with pytest.raises(ValueError, match="x, y: expected two arrays of the same shape"):
-        spearman(np.ones(3), np.ones(4))
 
 
 # ------------------------------------------------------------------------------------------ most_similar
@@ -243,8 +239,6 @@ def test_pca_2d():
     directions = np.linalg.lstsq(x - x.mean(axis=0), y, rcond=None)[0].T  # (2, 5)
     assert (directions[np.arange(2), np.abs(directions).argmax(axis=1)] > 0).all()
     np.testing.assert_allclose(pca_2d(-x), -y, atol=1e-10)  # negating the points negates the picture
-    with pytest.raises(ValueError, match=r"vectors: expected shape \(n, d\) with n >= 2 and d >= 2, got \(5,\)"):
-        pca_2d(np.ones(5))
 
 
 def test_binomial_interval_is_wilsons_and_stays_in_0_1():

@@ -162,6 +162,24 @@ def test_replay_judges_recorded_outputs_and_flags_the_courses_own_code(capsys):
     capsys.readouterr()
 
 
+def test_values_travel_as_data_with_their_types():
+    import torch
+
+    value = (np.eye(2, dtype=np.float32), [1, 2.5, True], "relu", {"k": None}, np.int64(3), torch.ones(2), ...)
+    back = tap.decode(tap.encode(value))
+    assert type(back) is tuple and back[1:5] == ([1, 2.5, True], "relu", {"k": None}, np.int64(3))
+    assert back[0].dtype == np.float32 and np.array_equal(back[0], np.eye(2)) and back[6] is ...
+    assert type(back[4]) is np.int64 and torch.equal(back[5], torch.ones(2)) and back[5].dtype == torch.float32
+    assert type(tap.decode(tap.encode(AlwaysEqual()))).__name__ == "AlwaysEqual"  # a stand-in: no method of its
+    with pytest.raises(ValueError):
+        tap.decode({"t": "numpy", "shape": [2], "data": [1.0]})
+
+
+class AlwaysEqual:
+    def __eq__(self, other):
+        return True
+
+
 def test_the_tanh_gate_that_calls_value_tanh_is_flagged(capsys):
     from nlpcourse.autograd import Value, checks
 
@@ -196,7 +214,7 @@ def test_the_gradebook_one_row_per_student_points_and_totals():
     assert list(book["student_id"]) == ["ann", "ben"]
     assert list(book.columns) == ["student_id", f"{NB}: {SOFTMAX}", f"{NB}: {TOTAL}", "04_backprop: grads_fork",
                                   "total", "max_points", "files"]
-    assert list(book.set_index("student_id").loc["ann"])[:5] == [2.0, 0.0, 0.0, 2.0, 3.0]
+    assert list(book.set_index("student_id").loc["ann"])[:5] == [2.0, 0.0, 0.0, 2.0, 4.0]
     assert list(book.set_index("student_id").loc["ben"])[:5] == [0.0, 1.0, 1.0, 2.0, 4.0]
     assert taken == [f"ann · {NB}: 2 files; counted ann/00_tiny.ipynb (2 points), not ann/00_copy.ipynb"]
 
@@ -449,6 +467,14 @@ def test_refuses_without_a_sandbox_unless_told(monkeypatch, tmp_path, course, ed
     with pytest.raises(gr.SandboxUnavailable, match="cannot grade safely: `bwrap` is not installed.*--no-sandbox"):
         gr.grade(tmp_path, course, None)
     assert gr.main([str(tmp_path), "--notebooks", str(course), "--out", str(tmp_path / "o")]) == 2
+
+
+def test_no_sandbox_grades_honest_work_and_says_so_loudly(tmp_path, course, edition):
+    nbformat.write(answered(edition, **SOLUTIONS), tmp_path / "ann.ipynb")
+    said: list[str] = []
+    details = gr.grade(tmp_path, course, None, timeout=120, cell_timeout=60, echo=said.append, sandbox=False)
+    assert list(details["status"]) == ["passed"] * 3 and list(details["points"]) == [2.0, 1.0, 1.0]
+    assert said[0] == said[-1] == gr.NO_SANDBOX and "WITHOUT isolation" in gr.NO_SANDBOX
 
 
 def test_bad_arguments(tmp_path, course):

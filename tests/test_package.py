@@ -48,3 +48,26 @@ def test_torch_threads_sets_and_restores():
     for bad, error in ((0, ValueError), (-2, ValueError), (1.5, TypeError), (True, TypeError), ("2", TypeError)):
         with pytest.raises(error, match="threads: expected an int >= 1"), nlpcourse.torch_threads(bad):
             pass
+
+
+def test_pyproject_declares_every_third_party_import_of_the_package():
+    """Every top-level module ``nlpcourse`` imports is the standard library's, the package's own, or declared."""
+    import ast
+    import sys
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    declared = tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
+    provides = {"ipython": "IPython", "pillow": "PIL", "matplotlib-inline": "matplotlib_inline",
+                "fasttext-numpy2-wheel": "fasttext"}  # distribution -> the module it installs
+    modules = {provides.get(d, d.replace("-", "_")) for d in declared}
+    imported = set()
+    for path in (root / "nlpcourse").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    undeclared = imported - modules - set(sys.stdlib_module_names) - {"nlpcourse", "__future__"}
+    assert undeclared == set(), f"declare in pyproject.toml's dependencies: {sorted(undeclared)}"

@@ -17,6 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from coursetools import grade as gr
 from coursetools import student as st
 from coursetools import tagcells
 from coursetools.grade import execute, verdicts
@@ -278,7 +279,8 @@ print("NLPCOURSE-ANSWERS", _json.dumps({n: _plain(globals().get(n)) for n in NAM
 def solved(edition, tmp_path_factory):
     """Each student notebook with the instructor's answers filled in, run up to its last check (once per notebook).
 
-    A cell printing the answers' values is added after each check, for the leak scan. Returns a function
+    Each check runs inside the grader's recorder (``coursetools.tap``); a cell printing the answers' values is
+    added after each check, for the leak scan. Returns a function
     notebook name -> (executed notebook, {exercise id: {name: flat list of floats or None}}).
     """
     cache: dict[str, tuple] = {}
@@ -291,6 +293,9 @@ def solved(edition, tmp_path_factory):
             names = {c.metadata[st.META]["exercise"]: c.metadata[st.META]["names"] for c in nb.cells
                      if "exercise" in c.metadata.get(st.META, {})}
             cells = nb.cells[: max(checks.values()) + 1] if checks else []
+            for k, cell in enumerate(cells):  # each check recorded, as the grader runs it (judged below)
+                if "check" in cell.metadata.get(st.META, {}):
+                    cells[k] = gr.recording_cell(cell, names[cell.metadata[st.META]["check"]])
             for ex, k in sorted(checks.items(), key=lambda item: -item[1]):
                 cells.insert(k + 1, nbformat.v4.new_code_cell(DUMP.replace("NAMES", repr(names[ex])),
                                                               metadata={"nlpcourse": {"dump": ex}}))
@@ -325,6 +330,20 @@ def test_solved_edition_passes(path, solved):
         lines = verdicts(cell)
         assert lines and all(ln.startswith(RIGHT) for ln in lines), (
             f"{path.stem}: check of {cell.metadata[st.META]['check']} with the instructor's answer printed {lines}")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_solved_edition_earns_full_marks_when_graded(path, solved, edition):
+    """The grader's own judgment of the solved edition: every course check, re-run in this process on what the
+    instructor's answers returned (``grade.classify``), passes. It fails for a check that calls the answer outside
+    ``check_function`` (see ``exercise.replaying``) or whose inputs are not the same from one run to the next."""
+    executed, _ = solved(path)
+    template = read(edition / path.name)
+    for cell in template.cells:
+        if "exercise" in cell.metadata.get(st.META, {}):
+            ex, names = cell.metadata[st.META]["exercise"], cell.metadata[st.META]["names"]
+            status, message = gr.classify(executed, template, ex, names, cell_timeout=600, stopped=None)
+            assert status == "passed", f"{path.stem}: {ex}: graded {status}: {message}"
 
 
 NUMBER = re.compile(r"(?<![\w.])[-+−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?")

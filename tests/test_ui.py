@@ -32,15 +32,11 @@ def test_make_buttons_and_show_in():
     ui.show_in(out, Figure())  # outside a kernel nothing is captured, but it must not fail
 
 
-def test_interactive_figure_lays_controls_out_in_rows_and_checks_columns():
-    import pytest
-
+def test_interactive_figure_lays_controls_out_in_rows():
     controls = {k: W.FloatSlider() for k in "abcde"}
     box = ui.interactive_figure(lambda **kw: Figure(), controls, columns=2)
     assert [len(row.children) for row in box.children[:-1]] == [2, 2, 1]
     assert isinstance(box.children[-1], W.Output)
-    with pytest.raises(TypeError, match="columns"):
-        ui.interactive_figure(lambda **kw: Figure(), controls, columns=2.0)
 
 
 def test_figure_png_is_one_render_cropped_to_what_is_drawn():
@@ -60,3 +56,23 @@ def test_figure_png_is_one_render_cropped_to_what_is_drawn():
     pixels = np.asarray(img.convert("L"))
     assert pixels[:10].min() == 255 and pixels[-10:].min() == 255  # the pads are background
     assert pixels.min() < 255  # the line is there
+
+
+def test_interactive_figure_updates_a_kept_figure_when_given_update():
+    made, updated = [], []
+
+    def draw(a: float) -> Figure:
+        fig = Figure()
+        fig.add_subplot().plot([0, 1], [0, a])
+        made.append(fig)
+        return fig
+
+    def update(fig: Figure, a: float) -> None:
+        fig.axes[0].lines[0].set_ydata([0, a])
+        updated.append((fig, a))
+
+    box = ui.interactive_figure(draw, {"a": W.FloatSlider(value=1.0)}, update=update)
+    box.children[0].children[0].value = 2.0
+    box.children[0].children[0].value = 3.0
+    assert len(made) == 1 and [a for _, a in updated] == [2.0, 3.0]
+    assert all(fig is made[0] for fig, _ in updated)

@@ -1,19 +1,15 @@
 """Notebook 06: attention, from one decoder step to a transformer encoder block — the math, in numpy.
 
-Read top to bottom in the notebook's order: dot-product attention over encoder states (seq2seq), the
-"Thinking Machines" example, why the scores are divided by √d_k, scaled dot-product attention and its
-backward pass, masks, multi-head attention from a ``torch.nn.MultiheadAttention`` state_dict, the
-sinusoidal positional encoding, LayerNorm with its backward, a whole ``TransformerEncoderLayer``, and the
-training signal (cross-entropy, entropy, KL; in ``.signal``). The batched torch version and the toy transformer live in
-``nlpcourse.attention.train``, the drawings in ``.figures``.
+Sections in the notebook's order: 1 seq2seq attention, 2 "Thinking Machines", 3 why √d, 4 scaled dot-product
+attention and its backward, 5 multi-head attention (from a ``torch.nn.MultiheadAttention`` state_dict),
+6 masks, 7 positional encoding, 8 LayerNorm and the encoder block, 9 the training signal (``.signal``).
+The batched torch model is in ``.train``, the drawings in ``.figures``.
 
-Conventions (torch's): a batch is first; queries are (..., L, d), keys (..., S, d), values (..., S, d_v).
-A **mask** is either bool, ``True`` = *not allowed to attend* (as in ``nn.MultiheadAttention``; note that
-``F.scaled_dot_product_attention`` uses the opposite meaning), or float, *added* to the scores (−inf
-forbids). A query whose every key is masked attends to nothing: its weights are 0 and its output is 0 —
-torch's ``MultiheadAttention`` returns NaN there when it returns weights, and 0 on its
-``scaled_dot_product_attention`` path (``need_weights=False``, the one ``TransformerEncoderLayer`` uses);
-we take the finite answer everywhere, because one NaN row spreads into every later layer and the loss.
+Shapes are torch's, batch first: queries (..., L, d), keys (..., S, d), values (..., S, d_v); L and S are
+the numbers of queries and keys (the notebook writes T_q and T_k). A mask is bool, True = *may not attend*
+(``nn.MultiheadAttention``'s meaning; ``F.scaled_dot_product_attention`` uses the opposite), or float, added
+to the scores. A query whose every key is masked attends to nothing: weights 0, output 0 (torch returns NaN
+there when it returns weights, 0 on its fused path; one NaN row would spread into every later layer).
 """
 
 from __future__ import annotations
@@ -25,33 +21,25 @@ import pandas as pd
 
 from ..functional import softmax
 from ..validate import float_array, int_array, keys, non_negative_int, positive_float, positive_int
-from .signal import cross_entropy, entropy, kl_divergence, token_cross_entropy  # section 9, in signal.py
+from .signal import cross_entropy, entropy, kl_divergence, token_cross_entropy  # section 9
 
 __all__ = [
     "dot_product_attention", "thinking_machines", "dot_product_variance", "softmax_saturation",
-    "masked_softmax", "scaled_dot_product_attention", "softmax_backward", "sdpa_backward", "causal_mask",
-    "padding_mask",
-    "attention_bias", "split_heads", "merge_heads", "mha_weights", "multi_head_attention",
-    "positional_encoding", "layer_norm", "LayerNorm", "encoder_layer", "entropy", "cross_entropy",
-    "kl_divergence", "token_cross_entropy",
+    "masked_softmax", "scaled_dot_product_attention", "sdpa_backward", "split_heads", "merge_heads",
+    "mha_weights", "multi_head_attention", "layer_norm", "causal_mask", "padding_mask", "positional_encoding",
+    "LayerNorm",
+    "encoder_layer", "entropy", "cross_entropy", "kl_divergence", "token_cross_entropy",
 ]
 
 # ---------------------------------------------------------------- 1. seq2seq: one decoder step attends
 
 
 def dot_product_attention(query: np.ndarray, states: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One decoder step of (Luong) dot-product attention over the encoder's hidden states.
-
-    Args:
-        query: the decoder's hidden state, shape (d,).
-        states: the encoder's hidden states, one per source word, shape (T, d).
-    Returns:
-        (scores (T,) = states · query, weights (T,) = softmax(scores), context (d,) = weightsᵀ · states).
-    """
+    """Luong's dot-product attention: scores s = states · query (T,), a = softmax(s) (T,), context aᵀ states (d,)."""
     sizes: dict[str, int] = {}
     query = float_array(query, "query", shape=("d",), sizes=sizes)
     states = float_array(states, "states", shape=("T", "d"), sizes=sizes)
-    scores = states @ query
+    scores = states @ query  # (T,)
     weights = softmax(scores)
     return scores, weights, weights @ states
 
@@ -60,13 +48,8 @@ def dot_product_attention(query: np.ndarray, states: np.ndarray) -> tuple[np.nda
 
 
 def thinking_machines(d_model: int = 512, d_k: int = 64, seed: int = 0) -> dict[str, np.ndarray]:
-    """The paper's sizes for a two-word input ("Thinking", "Machines"): embeddings and projections.
-
-    Embeddings are N(0, 1), the projections N(0, 1/d_model) (so q, k, v have entries of size about 1).
-
-    Returns:
-        dict with ``X`` (2, d_model) and ``W_Q``, ``W_K``, ``W_V`` (d_model, d_k).
-    """
+    """The paper's sizes for two words: ``X`` (2, d_model) ~ N(0, 1); ``W_Q``, ``W_K``, ``W_V`` (d_model, d_k)
+    ~ N(0, 1/d_model), so q, k, v have entries of size about 1."""
     d_model, d_k = positive_int(d_model, "d_model"), positive_int(d_k, "d_k")
     rng = np.random.default_rng(non_negative_int(seed, "seed"))
     out = {"X": rng.standard_normal((2, d_model))}
@@ -79,18 +62,12 @@ def thinking_machines(d_model: int = 512, d_k: int = 64, seed: int = 0) -> dict[
 
 
 def dot_product_variance(dims: list[int], samples: int = 4000, seed: int = 0) -> pd.DataFrame:
-    """Measured mean and variance of q·k for q, k with independent N(0, 1) entries, for each d in ``dims``.
-
-    Theory: mean 0, variance d (a sum of d products of variance 1); q·k/√d has variance 1.
-
-    Returns:
-        DataFrame indexed by d with columns ``mean q·k``, ``var q·k``, ``var q·k/√d``.
-    """
+    """Measured mean and variance of q·k (theory: 0 and d) and of q·k/√d (theory: 1), q, k ~ N(0, I_d), per d."""
+    dims = [positive_int(d, "dims") for d in dims]
     samples = positive_int(samples, "samples")
     rng = np.random.default_rng(non_negative_int(seed, "seed"))
     rows = []
     for d in dims:
-        d = positive_int(d, "dims")
         dots = np.einsum("nd,nd->n", rng.standard_normal((samples, d)), rng.standard_normal((samples, d)))
         rows.append((d, dots.mean(), dots.var(), (dots / np.sqrt(d)).var()))
     return pd.DataFrame(rows, columns=["d", "mean q·k", "var q·k", "var q·k/√d"]).set_index("d")
@@ -98,29 +75,19 @@ def dot_product_variance(dims: list[int], samples: int = 4000, seed: int = 0) ->
 
 def softmax_saturation(dims: list[int], keys_per_query: int = 10, samples: int = 500,
                        seed: int = 0) -> pd.DataFrame:
-    """How peaked softmax(q·K) gets, and how small its gradient, with and without dividing by √d.
-
-    For random q (d,) and K (keys_per_query, d) with N(0, 1) entries, the largest weight and the size
-    ‖J‖_F of the softmax Jacobian J = diag(p) − ppᵀ (the factor every gradient through the softmax is
-    multiplied by), averaged over ``samples`` draws.
-
-    Returns:
-        DataFrame indexed by d with columns ``max weight (÷√d)``, ``max weight (raw)``, ``‖J‖ (÷√d)``,
-        ``‖J‖ (raw)``.
-    """
-    keys_per_query = positive_int(keys_per_query, "keys_per_query")
-    samples = positive_int(samples, "samples")
+    """Mean largest weight of softmax(q·K) and mean ‖J‖_F, J = diag(p) − ppᵀ, with and without ÷√d, per d."""
+    dims = [positive_int(d, "dims") for d in dims]
+    n_keys, samples = positive_int(keys_per_query, "keys_per_query"), positive_int(samples, "samples")
     rng = np.random.default_rng(non_negative_int(seed, "seed"))
     rows = {}
     for d in dims:
-        d = positive_int(d, "dims")
         q = rng.standard_normal((samples, 1, d))
-        k = rng.standard_normal((samples, keys_per_query, d))
+        k = rng.standard_normal((samples, n_keys, d))
         raw = (q @ k.swapaxes(1, 2))[:, 0]  # (samples, keys)
         row = {}
         for how, scores in (("÷√d", raw / np.sqrt(d)), ("raw", raw)):
             p = softmax(scores)
-            jac = np.eye(keys_per_query) * p[:, :, None] - p[:, :, None] * p[:, None, :]
+            jac = np.eye(n_keys) * p[:, :, None] - p[:, :, None] * p[:, None, :]  # (samples, keys, keys)
             row[f"max weight ({how})"] = p.max(axis=1).mean()
             row[f"‖J‖ ({how})"] = np.linalg.norm(jac, axis=(1, 2)).mean()
         rows[d] = row
@@ -132,33 +99,24 @@ def softmax_saturation(dims: list[int], keys_per_query: int = 10, samples: int =
 
 
 def _qkv(q: object, k: object, v: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """q (..., L, d), k (..., S, d), v (..., S, d_v) as float64, with the same leading axes."""
+    """q (..., L, d), k (..., S, d), v (..., S, d_v) as float64 with the same leading axes, or a ValueError."""
     q = float_array(q, "q")
     if q.ndim < 2:
         raise ValueError(f"q: expected shape (..., L, d), got {q.shape}")
-    lead = q.shape[:-2]
     sizes = {"d": q.shape[-1]}
-    k = float_array(k, "k", shape=(*lead, "S", "d"), sizes=sizes)
-    v = float_array(v, "v", shape=(*lead, "S", None), sizes=sizes)
+    k = float_array(k, "k", shape=(*q.shape[:-2], "S", "d"), sizes=sizes)
+    v = float_array(v, "v", shape=(*q.shape[:-2], "S", None), sizes=sizes)
     return q, k, v
 
 
-def _scale(scale: float | None, d: int) -> float:
-    if scale is None:
-        return 1.0 / np.sqrt(d)
-    return positive_float(scale, "scale")
-
-
 def _mask_as_bias(mask: object, name: str, shape: tuple[int, ...]) -> np.ndarray:
-    """A bool (True = masked) or float (added) mask, broadcastable to ``shape``, as a float additive bias."""
-    if hasattr(mask, "detach"):
-        mask = mask.detach().cpu().numpy()
-    mask = np.asarray(mask)
+    """A bool (True = masked) or float (added) mask, broadcastable to ``shape``, as a float bias (−inf = masked)."""
+    mask = np.asarray(mask.detach().cpu() if hasattr(mask, "detach") else mask)
     if mask.dtype == np.bool_:
         bias = np.where(mask, -np.inf, 0.0)
     elif np.issubdtype(mask.dtype, np.floating):
         bias = mask.astype(np.float64)
-        if np.any(np.isnan(bias)) or np.any(bias == np.inf):
+        if np.any(np.isnan(bias) | (bias == np.inf)):
             raise ValueError(f"{name}: a float mask may hold finite numbers and -inf, got NaN or +inf")
     else:
         raise TypeError(f"{name}: expected a bool mask (True = masked) or a float mask (added to the scores), "
@@ -166,148 +124,60 @@ def _mask_as_bias(mask: object, name: str, shape: tuple[int, ...]) -> np.ndarray
     try:
         np.broadcast_shapes(bias.shape, shape)
     except ValueError:
-        raise ValueError(f"{name}: expected a shape that broadcasts to the scores' {shape}, "
-                         f"got {bias.shape}") from None
+        raise ValueError(f"{name}: expected a shape that broadcasts to the scores' {shape}, got {bias.shape}") from None
     return bias
 
 
 def masked_softmax(scores: np.ndarray) -> np.ndarray:
-    """Row-wise softmax over the last axis; a row that is all −inf (every key masked) gives all zeros.
-
-    Args:
-        scores: float array (..., S), entries finite or −inf.
-    Returns:
-        weights, same shape, each row summing to 1 (or to 0 for a fully masked row).
-    """
-    scores = np.asarray(scores, dtype=np.float64)
+    """Softmax over the last axis (..., S); a row that is all −inf (every key masked) gives all zeros."""
     dead = np.all(scores == -np.inf, axis=-1, keepdims=True)
     return np.where(dead, 0.0, softmax(np.where(dead, 0.0, scores)))
 
 
 def scaled_dot_product_attention(q: np.ndarray, k: np.ndarray, v: np.ndarray, mask: np.ndarray | None = None,
                                  *, scale: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Attention(Q, K, V) = softmax(QKᵀ/√d + mask) V, batched over any leading axes.
-
-    Args:
-        q: queries (..., L, d); k: keys (..., S, d); v: values (..., S, d_v).
-        mask: None, or bool (True = masked) / float (added) broadcastable to (..., L, S).
-        scale: the factor on QKᵀ; default 1/√d.
-    Returns:
-        (out (..., L, d_v), weights (..., L, S)); a query with every key masked gets zero weights and out.
-    """
+    """softmax(c·QKᵀ + mask) V, c = 1/√d: q (..., L, d), k (..., S, d), v (..., S, d_v) ->
+    (out (..., L, d_v), weights (..., L, S)); mask bool (True = masked) or float, broadcastable to (..., L, S)."""
     q, k, v = _qkv(q, k, v)
-    scores = (q @ k.swapaxes(-1, -2)) * _scale(scale, q.shape[-1])
+    c = 1 / np.sqrt(q.shape[-1]) if scale is None else positive_float(scale, "scale")
+    scores = c * q @ k.swapaxes(-1, -2)  # (..., L, S)
     if mask is not None:
         scores = scores + _mask_as_bias(mask, "mask", scores.shape)
     weights = masked_softmax(scores)
     return weights @ v, weights
 
 
-def softmax_backward(d_weights: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """The softmax's backward, row-wise: ∂L/∂S = P ⊙ (∂L/∂P − rowsum(∂L/∂P ⊙ P)).
-
-    It is the Jacobian diag(p) − ppᵀ of each row applied to that row's upstream gradient.
-
-    Args:
-        d_weights: ∂L/∂P, shape (..., S); weights: P = softmax(S), same shape.
-    Returns:
-        ∂L/∂S, same shape.
-    """
-    d_weights = float_array(d_weights, "d_weights")
-    weights = float_array(weights, "weights", shape=d_weights.shape)
-    return weights * (d_weights - (d_weights * weights).sum(axis=-1, keepdims=True))
-
-
 def sdpa_backward(d_out: np.ndarray, q: np.ndarray, k: np.ndarray, v: np.ndarray, weights: np.ndarray,
                   *, scale: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The backward pass of :func:`scaled_dot_product_attention` (a mask only enters through ``weights``).
-
-    With P = weights and c the scale (1/√d): dV = Pᵀ dO, dP = dO Vᵀ, dS = P ⊙ (dP − rowsum(dP ⊙ P)),
-    dQ = c dS K, dK = c dSᵀ Q. When Q, K and V are one tensor, its gradient is dQ + dK + dV.
-
-    Args:
-        d_out: ∂L/∂out (..., L, d_v); q (..., L, d); k (..., S, d); v (..., S, d_v);
-        weights: the forward's weights (..., L, S).
-        scale: as in the forward.
-    Returns:
-        (dq (..., L, d), dk (..., S, d), dv (..., S, d_v)).
-    """
+    """The backward of :func:`scaled_dot_product_attention` given its ``weights`` P (..., L, S) (a mask enters
+    only through P): dV = Pᵀ dO, dP = dO Vᵀ, dZ = P ⊙ (dP − rowsum(dP ⊙ P)), dQ = c dZ K, dK = c dZᵀ Q."""
     q, k, v = _qkv(q, k, v)
     lead, L, S = q.shape[:-2], q.shape[-2], k.shape[-2]
     d_out = float_array(d_out, "d_out", shape=(*lead, L, v.shape[-1]))
-    weights = float_array(weights, "weights", shape=(*lead, L, S))
-    c = _scale(scale, q.shape[-1])
-    dv = weights.swapaxes(-1, -2) @ d_out
-    d_weights = d_out @ v.swapaxes(-1, -2)
-    d_scores = softmax_backward(d_weights, weights)
-    return c * d_scores @ k, c * d_scores.swapaxes(-1, -2) @ q, dv
-
-
-# ---------------------------------------------------------------- 6. masks
-
-
-def causal_mask(length: int, source_length: int | None = None) -> np.ndarray:
-    """The decoder's mask: query i may not see keys j > i. Bool (L, S), True = masked (above the diagonal)."""
-    L = positive_int(length, "length")
-    S = L if source_length is None else positive_int(source_length, "source_length")
-    return np.triu(np.ones((L, S), dtype=bool), k=1)
-
-
-def padding_mask(lengths: list[int] | np.ndarray, max_length: int) -> np.ndarray:
-    """Key-padding mask for sequences of the given lengths, padded to ``max_length``: bool (N, S), True = pad."""
-    S = positive_int(max_length, "max_length")
-    lengths = int_array(lengths, "lengths", ndim=1)
-    if np.any((lengths < 0) | (lengths > S)):
-        raise ValueError(f"lengths: expected lengths in [0, {S}], got {lengths.tolist()}")
-    return np.arange(S)[None, :] >= lengths[:, None]
-
-
-def attention_bias(attn_mask: object, key_padding_mask: object, batch: int, num_heads: int, target_length: int,
-                   source_length: int) -> np.ndarray | None:
-    """torch's two masks merged into one additive bias on the scores, as ``multi_head_attention_forward`` does.
-
-    Args:
-        attn_mask: None, (L, S) for every sequence and head, or (N·num_heads, L, S) with row n·num_heads + h
-            for sequence n, head h; bool (True = masked) or float (added).
-        key_padding_mask: None or (N, S), bool (True = padding) or float (added).
-        batch, num_heads, target_length, source_length: N, H, L, S.
-    Returns:
-        None (no mask) or a float array broadcastable to (N, H, L, S).
-    """
-    N, H = positive_int(batch, "batch"), positive_int(num_heads, "num_heads")
-    L, S = positive_int(target_length, "target_length"), positive_int(source_length, "source_length")
-    bias = None
-    if attn_mask is not None:
-        ndim = np.ndim(attn_mask)
-        want = {2: (L, S), 3: (N * H, L, S)}
-        if ndim not in want or np.shape(attn_mask) != want[ndim]:
-            raise ValueError(f"attn_mask: expected shape (L, S) = {(L, S)} or (N·num_heads, L, S) = "
-                             f"{(N * H, L, S)}, got {tuple(np.shape(attn_mask))}")
-        bias = _mask_as_bias(attn_mask, "attn_mask", want[ndim])
-        bias = bias if ndim == 2 else bias.reshape(N, H, L, S)
-    if key_padding_mask is not None:
-        if tuple(np.shape(key_padding_mask)) != (N, S):
-            raise ValueError(f"key_padding_mask: expected shape (N, S) = {(N, S)}, "
-                             f"got {tuple(np.shape(key_padding_mask))}")
-        pad = _mask_as_bias(key_padding_mask, "key_padding_mask", (N, S))[:, None, None, :]
-        bias = pad if bias is None else bias + pad
-    return bias
+    P = float_array(weights, "weights", shape=(*lead, L, S))
+    c = 1 / np.sqrt(q.shape[-1]) if scale is None else positive_float(scale, "scale")
+    dv = P.swapaxes(-1, -2) @ d_out  # (..., S, d_v)
+    dP = d_out @ v.swapaxes(-1, -2)  # (..., L, S)
+    dZ = P * (dP - (dP * P).sum(axis=-1, keepdims=True))  # each row through its softmax's Jacobian
+    return c * dZ @ k, c * dZ.swapaxes(-1, -2) @ q, dv
 
 
 # ---------------------------------------------------------------- 5. multi-head attention
 
 
-def split_heads(x: np.ndarray, num_heads: int) -> np.ndarray:
-    """(N, L, E) -> (N, num_heads, L, E / num_heads): head h gets features h·D … (h+1)·D − 1 of every position.
+def _heads(embed_dim: int, num_heads: object) -> int:
+    H = positive_int(num_heads, "num_heads")
+    if embed_dim % H:
+        raise ValueError(f"num_heads: embed_dim {embed_dim} is not divisible by num_heads {H}")
+    return H
 
-    A reshape (N, L, H, D) then a transpose of the L and H axes — a reshape alone would mix positions.
-    """
+
+def split_heads(x: np.ndarray, num_heads: int) -> np.ndarray:
+    """(N, L, E) -> (N, H, L, E/H): head h gets features h·E/H … (h+1)·E/H − 1 of every position."""
     x = float_array(x, "x", ndim=3)
     N, L, E = x.shape
-    H = positive_int(num_heads, "num_heads")
-    if E % H:
-        raise ValueError(f"num_heads: embed_dim {E} is not divisible by num_heads {H}")
-    return x.reshape(N, L, H, E // H).transpose(0, 2, 1, 3)
+    H = _heads(E, num_heads)
+    return x.reshape(N, L, H, E // H).transpose(0, 2, 1, 3)  # (N, H, L, D); a reshape alone would mix positions
 
 
 def merge_heads(x: np.ndarray) -> np.ndarray:
@@ -317,71 +187,104 @@ def merge_heads(x: np.ndarray) -> np.ndarray:
     return x.transpose(0, 2, 1, 3).reshape(N, L, H * D)
 
 
-MHA_KEYS = ("in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias")
+def _arrays(state_dict: Mapping[str, object], shapes: Mapping[str, tuple],
+            name: str = "state_dict") -> dict[str, np.ndarray]:
+    """The state_dict's arrays named in ``shapes`` as float64, each checked (a str in a shape: one size for all)."""
+    keys(state_dict, name, shapes)
+    sizes: dict[str, int] = {}
+    return {k: float_array(state_dict[k], f"{name}[{k!r}]", shape=s, sizes=sizes) for k, s in shapes.items()}
+
+
+def _mha_shapes(E: int, prefix: str = "") -> dict[str, tuple]:
+    return {prefix + "in_proj_weight": (3 * E, E), prefix + "in_proj_bias": (3 * E,),
+            prefix + "out_proj.weight": (E, E), prefix + "out_proj.bias": (E,)}
 
 
 def mha_weights(state_dict: Mapping[str, object], embed_dim: int, name: str = "state_dict",
                 prefix: str = "") -> dict[str, np.ndarray]:
-    """The four arrays of a ``torch.nn.MultiheadAttention(embed_dim, ...)`` state_dict, checked, as float64.
+    """An ``nn.MultiheadAttention(embed_dim)`` state_dict's arrays (keys under ``prefix``), checked, as float64:
+    ``W_q``, ``W_k``, ``W_v``, ``W_o`` (E, E), ``b_q`` … ``b_o`` (E,); ``in_proj_weight`` is W_q, W_k, W_v stacked."""
+    a = _arrays(state_dict, _mha_shapes(positive_int(embed_dim, "embed_dim"), prefix), name)
+    w, b = np.split(a[prefix + "in_proj_weight"], 3), np.split(a[prefix + "in_proj_bias"], 3)
+    return {"W_q": w[0], "W_k": w[1], "W_v": w[2], "W_o": a[prefix + "out_proj.weight"],
+            "b_q": b[0], "b_k": b[1], "b_v": b[2], "b_o": a[prefix + "out_proj.bias"]}
 
-    Returns:
-        dict with ``W_q``, ``W_k``, ``W_v``, ``W_o`` (E, E) and ``b_q``, ``b_k``, ``b_v``, ``b_o`` (E,):
-        ``in_proj_weight`` (3E, E) is W_q, W_k, W_v stacked by rows.
-    """
-    E = positive_int(embed_dim, "embed_dim")
-    keys(state_dict, name, [prefix + k for k in MHA_KEYS])
-    shapes = {"in_proj_weight": (3 * E, E), "in_proj_bias": (3 * E,), "out_proj.weight": (E, E),
-              "out_proj.bias": (E,)}
-    arr = {k: float_array(state_dict[prefix + k], f"{name}[{prefix + k!r}]", shape=s) for k, s in shapes.items()}
-    w, b = np.split(arr["in_proj_weight"], 3), np.split(arr["in_proj_bias"], 3)
-    return {"W_q": w[0], "W_k": w[1], "W_v": w[2], "W_o": arr["out_proj.weight"],
-            "b_q": b[0], "b_k": b[1], "b_v": b[2], "b_o": arr["out_proj.bias"]}
+
+def _mha(query: np.ndarray, key: np.ndarray, value: np.ndarray, p: Mapping[str, np.ndarray], H: int,
+         bias: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Multi-head attention on checked inputs (p: ``_mha_shapes``' arrays); weights per head (N, H, L, S)."""
+    w_q, w_k, w_v = np.split(p["in_proj_weight"], 3)  # (E, E) each: all heads share one projection
+    b_q, b_k, b_v = np.split(p["in_proj_bias"], 3)
+    q = split_heads(query @ w_q.T + b_q, H)  # (N, H, L, D)
+    k = split_heads(key @ w_k.T + b_k, H)  # (N, H, S, D)
+    v = split_heads(value @ w_v.T + b_v, H)  # (N, H, S, D)
+    heads, weights = scaled_dot_product_attention(q, k, v, bias)  # (N, H, L, D), (N, H, L, S)
+    return merge_heads(heads) @ p["out_proj.weight"].T + p["out_proj.bias"], weights  # (N, L, E)
 
 
 def multi_head_attention(query: np.ndarray, key: np.ndarray, value: np.ndarray, state_dict: Mapping[str, object],
                          num_heads: int, *, attn_mask: np.ndarray | None = None,
                          key_padding_mask: np.ndarray | None = None,
                          average_attn_weights: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """``torch.nn.MultiheadAttention(E, num_heads, batch_first=True)``'s forward, from its ``state_dict()``.
+    """``nn.MultiheadAttention(E, num_heads, batch_first=True)`` from its ``state_dict()``: query (N, L, E),
+    key, value (N, S, E) -> (out (N, L, E), weights (N, L, S), or (N, H, L, S) with average_attn_weights=False).
 
-    One E × E projection each for Q, K, V; split into num_heads heads of head_dim = E / num_heads; scaled
-    dot-product attention in every head; heads concatenated and multiplied by W_O.
-
-    Args:
-        query: (N, L, E); key, value: (N, S, E).
-        state_dict: ``in_proj_weight`` (3E, E), ``in_proj_bias`` (3E,), ``out_proj.weight`` (E, E),
-            ``out_proj.bias`` (E,) — torch tensors or numpy arrays.
-        num_heads: H, a divisor of E.
-        attn_mask: None, (L, S) or (N·H, L, S); bool (True = masked) or float (added to the scores).
-        key_padding_mask: None or (N, S); bool (True = padding) or float.
-        average_attn_weights: return the weights averaged over heads (torch's default) or per head.
-    Returns:
-        (out (N, L, E), weights (N, L, S), or (N, H, L, S) when not averaged).
+    Masks as torch's: attn_mask (L, S) or (N·H, L, S), key_padding_mask (N, S); bool (True = masked) or float.
     """
     sizes: dict[str, int] = {}
     query = float_array(query, "query", shape=("N", "L", "E"), sizes=sizes)
     key = float_array(key, "key", shape=("N", "S", "E"), sizes=sizes)
     value = float_array(value, "value", shape=("N", "S", "E"), sizes=sizes)
-    H = positive_int(num_heads, "num_heads")
-    N, L, E = query.shape
-    S = key.shape[1]
-    if E % H:
-        raise ValueError(f"num_heads: embed_dim {E} is not divisible by num_heads {H}")
-    p = mha_weights(state_dict, E)
-    bias = attention_bias(attn_mask, key_padding_mask, N, H, L, S)
-    q = split_heads(query @ p["W_q"].T + p["b_q"], H)  # (N, H, L, D)
-    k = split_heads(key @ p["W_k"].T + p["b_k"], H)  # (N, H, S, D)
-    v = split_heads(value @ p["W_v"].T + p["b_v"], H)
-    heads, weights = scaled_dot_product_attention(q, k, v, bias)  # (N, H, L, D), (N, H, L, S)
-    out = merge_heads(heads) @ p["W_o"].T + p["b_o"]
+    H = _heads(sizes["E"], num_heads)
+    bias = _attention_bias(attn_mask, key_padding_mask, sizes["N"], H, sizes["L"], sizes["S"])
+    out, weights = _mha(query, key, value, _arrays(state_dict, _mha_shapes(sizes["E"])), H, bias)
     return out, (weights.mean(axis=1) if average_attn_weights else weights)
+
+
+# ---------------------------------------------------------------- 6. masks
+
+
+def causal_mask(length: int, source_length: int | None = None) -> np.ndarray:
+    """The decoder's mask, bool (L, S): query i may not see keys j > i (True above the diagonal)."""
+    L = positive_int(length, "length")
+    S = L if source_length is None else positive_int(source_length, "source_length")
+    return np.triu(np.ones((L, S), dtype=bool), k=1)
+
+
+def padding_mask(lengths: list[int] | np.ndarray, max_length: int) -> np.ndarray:
+    """Key-padding mask, bool (N, S), True = padding: sequence n has its first lengths[n] of S tokens real."""
+    S = positive_int(max_length, "max_length")
+    lengths = int_array(lengths, "lengths", ndim=1)
+    if np.any((lengths < 0) | (lengths > S)):
+        raise ValueError(f"lengths: expected lengths in [0, {S}], got {lengths.tolist()}")
+    return np.arange(S)[None, :] >= lengths[:, None]
+
+
+def _attention_bias(attn_mask: object, key_padding_mask: object, N: int, H: int, L: int,
+                    S: int) -> np.ndarray | None:
+    """torch's two masks as one additive bias broadcastable to (N, H, L, S), as ``multi_head_attention_forward``."""
+    bias = None
+    if attn_mask is not None:
+        want = {2: (L, S), 3: (N * H, L, S)}.get(np.ndim(attn_mask))
+        if tuple(np.shape(attn_mask)) != want:
+            raise ValueError(f"attn_mask: expected shape (L, S) = {(L, S)} or (N·num_heads, L, S) = "
+                             f"{(N * H, L, S)}, got {tuple(np.shape(attn_mask))}")
+        bias = _mask_as_bias(attn_mask, "attn_mask", want)
+        bias = bias.reshape(N, H, L, S) if bias.ndim == 3 else bias  # row n·H + h: sequence n, head h
+    if key_padding_mask is not None:
+        if tuple(np.shape(key_padding_mask)) != (N, S):
+            raise ValueError(f"key_padding_mask: expected shape (N, S) = {(N, S)}, "
+                             f"got {tuple(np.shape(key_padding_mask))}")
+        pad = _mask_as_bias(key_padding_mask, "key_padding_mask", (N, S))[:, None, None, :]  # (N, 1, 1, S)
+        bias = pad if bias is None else bias + pad
+    return bias
 
 
 # ---------------------------------------------------------------- 7. positional encoding
 
 
 def positional_encoding(length: int, d_model: int) -> np.ndarray:
-    """The sinusoidal encoding: PE[pos, 2i] = sin(pos / 10000^(2i/d)), PE[pos, 2i+1] = cos(same); (length, d)."""
+    """PE[pos, 2i] = sin(pos / 10000^(2i/d)), PE[pos, 2i+1] = cos(same); (length, d_model), d_model even."""
     length, d = positive_int(length, "length"), positive_int(d_model, "d_model")
     if d % 2:
         raise ValueError(f"d_model: expected an even number (sin/cos pairs), got {d}")
@@ -395,29 +298,22 @@ def positional_encoding(length: int, d_model: int) -> np.ndarray:
 
 
 def layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float = 1e-5) -> np.ndarray:
-    """Normalise each position over its features: γ ⊙ (x − mean)/sqrt(var + ε) + β; x (..., d) -> (..., d)."""
+    """γ ⊙ (x − mean)/sqrt(var + ε) + β over the last axis: x (..., d), γ = weight (d,), β = bias (d,)."""
     x = float_array(x, "x")
     if x.ndim < 1:
         raise ValueError(f"x: expected shape (..., d), got {x.shape}")
     sizes = {"d": x.shape[-1]}
-    weight = float_array(weight, "weight", shape=("d",), sizes=sizes)
-    bias = float_array(bias, "bias", shape=("d",), sizes=sizes)
-    eps = positive_float(eps, "eps")
+    weight, bias = (float_array(a, n, shape=("d",), sizes=sizes) for a, n in ((weight, "weight"), (bias, "bias")))
     mean, var = x.mean(axis=-1, keepdims=True), x.var(axis=-1, keepdims=True)
     return weight * (x - mean) / np.sqrt(var + eps) + bias
 
 
 class LayerNorm:
-    """Layer normalisation of (..., d) inputs over the last axis, with γ (d,), β (d,), as ``torch.nn.LayerNorm``.
-
-    Unlike the MLP notebook's BatchNorm (statistics over the batch, per feature), each example is
-    normalised on its own (statistics over its features): no running averages, the same in training and
-    evaluation, independent of the batch size.
-    """
+    """``torch.nn.LayerNorm(d)`` with its backward: each position normalised over its d features (BatchNorm,
+    notebook 05, normalises each feature over the batch), γ (d,), β (d,); the same in training and evaluation."""
 
     def __init__(self, d: int, eps: float = 1e-5) -> None:
-        self.d = positive_int(d, "d")
-        self.eps = positive_float(eps, "eps")
+        self.d, self.eps = positive_int(d, "d"), positive_float(eps, "eps")
         self.params = {"gamma": np.ones(self.d), "beta": np.zeros(self.d)}
         self.grads: dict[str, np.ndarray] = {}
 
@@ -425,20 +321,17 @@ class LayerNorm:
         return f"LayerNorm({self.d})"
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """x (..., d) -> γ ⊙ x̂ + β, x̂ = (x − μ)/sqrt(σ² + ε) with μ, σ² over the last axis."""
+        """x (..., d) -> γ ⊙ x̂ + β, x̂ = (x − μ)/sqrt(σ² + ε), μ and σ² over the last axis."""
         x = float_array(x, "x")
         if x.ndim < 1 or x.shape[-1] != self.d:
             raise ValueError(f"x: expected shape (..., {self.d}), got {x.shape}")
-        self.inv_std = 1 / np.sqrt(x.var(axis=-1, keepdims=True) + self.eps)
+        self.inv_std = 1 / np.sqrt(x.var(axis=-1, keepdims=True) + self.eps)  # (..., 1)
         self.xhat = (x - x.mean(axis=-1, keepdims=True)) * self.inv_std
         return self.params["gamma"] * self.xhat + self.params["beta"]
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        """∂L/∂out (..., d) -> ∂L/∂x (..., d); stores ∂L/∂γ, ∂L/∂β (summed over every position).
-
-        dx = inv_std / d · (d·dx̂ − Σ dx̂ − x̂ Σ dx̂ ⊙ x̂), the sums over the features: the same formula as
-        BatchNorm's, with the roles of the batch and the feature axes swapped.
-        """
+        """∂L/∂out (..., d) -> ∂L/∂x; stores ∂L/∂γ, ∂L/∂β. dx = inv_std/d · (d·dx̂ − Σ dx̂ − x̂ Σ dx̂ ⊙ x̂), sums
+        over the features: BatchNorm's formula with the batch and feature axes swapped."""
         dout = float_array(dout, "dout", shape=self.xhat.shape)
         lead = tuple(range(dout.ndim - 1))
         self.grads = {"gamma": (dout * self.xhat).sum(axis=lead), "beta": dout.sum(axis=lead)}
@@ -447,39 +340,32 @@ class LayerNorm:
                                         - self.xhat * (dxhat * self.xhat).sum(axis=-1, keepdims=True))
 
 
-ENCODER_KEYS = ("linear1.weight", "linear1.bias", "linear2.weight", "linear2.bias",
-                "norm1.weight", "norm1.bias", "norm2.weight", "norm2.bias")
-
-
 def encoder_layer(x: np.ndarray, state_dict: Mapping[str, object], num_heads: int, *,
                   src_mask: np.ndarray | None = None, src_key_padding_mask: np.ndarray | None = None,
-                  eps: float = 1e-5) -> np.ndarray:
-    """``torch.nn.TransformerEncoderLayer(E, num_heads, F, dropout=0.0, batch_first=True)`` (post-norm, ReLU).
-
-    h = LayerNorm₁(x + SelfAttention(x)); out = LayerNorm₂(h + W₂ ReLU(W₁ h + b₁) + b₂).
-
-    Args:
-        x: (N, L, E).
-        state_dict: the layer's ``state_dict()``: ``self_attn.*`` (see :func:`multi_head_attention`),
-            ``linear1.weight`` (F, E), ``linear1.bias`` (F,), ``linear2.weight`` (E, F), ``linear2.bias`` (E,),
-            ``norm1.*``, ``norm2.*`` (E,).
-        num_heads: H, a divisor of E.
-        src_mask: the self-attention's attn_mask, (L, L) or (N·H, L, L); src_key_padding_mask: (N, L).
-        eps: the LayerNorms' ε (torch's layer_norm_eps).
-    Returns:
-        (N, L, E).
-    """
+                  eps: float = 1e-5, norm_first: bool = False) -> np.ndarray:
+    """``nn.TransformerEncoderLayer(E, num_heads, F, dropout=0.0, batch_first=True, norm_first=...)``, x (N, L, E):
+    post-norm h = LN₁(x + SA(x)), out = LN₂(h + FF(h)); pre-norm (norm_first) h = x + SA(LN₁(x)), out = h + FF(LN₂(h));
+    SA = self-attention (masks as :func:`multi_head_attention`'s), FF(h) = W₂ ReLU(W₁ h + b₁) + b₂."""
     x = float_array(x, "x", ndim=3)
-    E = x.shape[-1]
-    keys(state_dict, "state_dict", ENCODER_KEYS)
-    mha_weights(state_dict, E, prefix="self_attn.")  # errors name the layer's own keys
-    w1 = float_array(state_dict["linear1.weight"], "state_dict['linear1.weight']", shape=("F", E))
-    F = w1.shape[0]
-    b1 = float_array(state_dict["linear1.bias"], "state_dict['linear1.bias']", shape=(F,))
-    w2 = float_array(state_dict["linear2.weight"], "state_dict['linear2.weight']", shape=(E, F))
-    b2 = float_array(state_dict["linear2.bias"], "state_dict['linear2.bias']", shape=(E,))
-    attn = {k.removeprefix("self_attn."): v for k, v in state_dict.items() if k.startswith("self_attn.")}
-    sa, _ = multi_head_attention(x, x, x, attn, num_heads, attn_mask=src_mask, key_padding_mask=src_key_padding_mask)
-    h = layer_norm(x + sa, state_dict["norm1.weight"], state_dict["norm1.bias"], eps)
-    ff = np.maximum(h @ w1.T + b1, 0.0) @ w2.T + b2
-    return layer_norm(h + ff, state_dict["norm2.weight"], state_dict["norm2.bias"], eps)
+    N, L, E = x.shape
+    H = _heads(E, num_heads)
+    p = _arrays(state_dict, {**_mha_shapes(E, "self_attn."), "linear1.weight": ("F", E), "linear1.bias": ("F",),
+                             "linear2.weight": (E, "F"), "linear2.bias": (E,), "norm1.weight": (E,),
+                             "norm1.bias": (E,), "norm2.weight": (E,), "norm2.bias": (E,)})
+    bias = _attention_bias(src_mask, src_key_padding_mask, N, H, L, L)
+
+    def sa(h: np.ndarray) -> np.ndarray:
+        return _mha(h, h, h, {k.removeprefix("self_attn."): v for k, v in p.items()}, H, bias)[0]
+
+    def ff(h: np.ndarray) -> np.ndarray:
+        hidden = np.maximum(h @ p["linear1.weight"].T + p["linear1.bias"], 0.0)  # (N, L, F)
+        return hidden @ p["linear2.weight"].T + p["linear2.bias"]  # (N, L, E)
+
+    def ln(h: np.ndarray, i: int) -> np.ndarray:
+        return layer_norm(h, p[f"norm{i}.weight"], p[f"norm{i}.bias"], eps)
+
+    if norm_first:  # the residual path x -> out has no LayerNorm on it
+        h = x + sa(ln(x, 1))
+        return h + ff(ln(h, 2))
+    h = ln(x + sa(x), 1)
+    return ln(h + ff(h), 2)

@@ -19,39 +19,34 @@ from ..validate import float_array, index, positive_float
 from . import causal_mask, masked_softmax, thinking_machines
 
 __all__ = ["heatmap", "draw_attention", "draw_attention_panels", "draw_decoder_step", "draw_scaling",
-           "draw_positional_encoding", "draw_norms", "draw_loss", "draw_attention_maps", "AttentionExample",
-           "attention_view", "draw_explorer", "explorer_examples", "SENTENCE", "DEFAULT_EXAMPLE"]
+           "draw_positional_encoding", "draw_norms", "draw_gradient_through_depth", "draw_loss",
+           "draw_attention_maps", "AttentionExample", "attention_view", "draw_explorer", "explorer_examples",
+           "SENTENCE"]
 
 
 def heatmap(ax: Axes, values: np.ndarray, rows: Sequence[str] | None = None, cols: Sequence[str] | None = None,
             title: str = "", annotate: bool | None = None, cmap: str = "viridis", vmin: float | None = 0.0,
-            vmax: float | None = None, fmt: str = "{:.2f}") -> Axes:
-    """Draw a (R, C) matrix as an image with row/column labels and (for small ones) the numbers inside.
-
-    Args:
-        ax: the axes.  values: (R, C).  rows, cols: R and C labels (or None for indices).
-        annotate: write the values in the cells (default: when R·C ≤ 100).
-        vmin, vmax: the colour range (default 0 … max: attention weights).
-    Returns:
-        ax.
-    """
+            vmax: float | None = None, fmt: str = "{:.2f}", colorbar: bool = False) -> Axes:
+    """A (R, C) matrix as an image, rows and columns labelled, the numbers inside when ``annotate`` (default:
+    R·C ≤ 100), colours from vmin to vmax (default 0 … max: attention weights), a colour bar if asked."""
     values = float_array(values, "values", ndim=2)
     R, C = values.shape
-    ax.imshow(values, cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto", interpolation="nearest")
+    im = ax.imshow(values, cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto", interpolation="nearest")
     for labels, n, setter, ticks in ((rows, R, ax.set_yticklabels, ax.set_yticks),
                                      (cols, C, ax.set_xticklabels, ax.set_xticks)):
         ticks(range(n))
-        setter(list(labels) if labels is not None else [str(i) for i in range(n)], fontsize=8)
+        setter(list(labels) if labels is not None else [str(i) for i in range(n)], fontsize=9)
     if annotate if annotate is not None else R * C <= 100:
         hi = np.nanmax(values) if vmax is None else vmax
         lo = np.nanmin(values) if vmin is None else vmin
-        mid = (hi + lo) / 2
         for (i, j), v in np.ndenumerate(values):
-            ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=7,
-                    color="black" if v > mid else "white")
+            ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=9,
+                    color="black" if v > (hi + lo) / 2 else "white")
     ax.spines[:].set_visible(False)
+    if colorbar:
+        ax.figure.colorbar(im, ax=ax, fraction=0.05, pad=0.03).ax.tick_params(labelsize=9)
     if title:
-        ax.set_title(title)
+        ax.set_title(title, fontsize=10)
     return ax
 
 
@@ -69,7 +64,7 @@ def draw_attention(weights: np.ndarray, queries: Sequence[str] | None = None, ke
 
 def draw_attention_panels(panels: dict[str, tuple[np.ndarray, Sequence[str], Sequence[str]]]) -> Figure:
     """Several attention matrices side by side: title -> (weights (L, S), query labels, key labels)."""
-    fig, axes = new_figure(len(panels), size=(3.9 * len(panels), 3.5), squeeze=False)
+    fig, axes = new_figure(len(panels), size=(min(3.4 * len(panels), 10.0), 3.6), squeeze=False)
     for ax, (title, (weights, rows, cols)) in zip(axes[0], panels.items(), strict=True):
         draw_attention(weights, rows, cols, title, ax)
         for label in ax.get_xticklabels():
@@ -79,17 +74,14 @@ def draw_attention_panels(panels: dict[str, tuple[np.ndarray, Sequence[str], Seq
 
 def draw_decoder_step(words: Sequence[str], scores: np.ndarray, weights: np.ndarray, states: np.ndarray,
                       context: np.ndarray) -> Figure:
-    """The seq2seq decoder step: the scores, the softmax weights over the source words, the context vector.
-
-    Args:
-        words: T source words.  scores, weights: (T,).  states: encoder states (T, d).  context: (d,).
-    """
+    """The seq2seq decoder step: scores (T,) and softmax weights (T,) over the T source ``words``, the encoder
+    states (T, d) and the context (d,)."""
     sizes = {"T": len(words)}
     scores = float_array(scores, "scores", shape=("T",), sizes=sizes)
     weights = float_array(weights, "weights", shape=("T",), sizes=sizes)
     states = float_array(states, "states", shape=("T", "d"), sizes=sizes)
     context = float_array(context, "context", shape=("d",), sizes=sizes)
-    fig, axes = new_figure(3, size=(11.0, 3.2))
+    fig, axes = new_figure(3, size=(10.0, 3.4))
     T = len(words)
     axes[0].bar(range(T), scores, color="#7f7f7f")
     axes[0].set_title("scores  s_t = h_t · q")
@@ -106,11 +98,7 @@ def draw_decoder_step(words: Sequence[str], scores: np.ndarray, weights: np.ndar
 
 
 def draw_scaling(variance: pd.DataFrame, saturation: pd.DataFrame) -> Figure:
-    """Why √d_k: the variance of q·k against d (left), softmax peakedness and gradient size (right).
-
-    Args:
-        variance: ``attention.dot_product_variance``'s table; saturation: ``attention.softmax_saturation``'s.
-    """
+    """Why √d_k: ``dot_product_variance``'s table (left), ``softmax_saturation``'s (right)."""
     fig, (a, b) = new_figure(2, size=(10.0, 3.6))
     d = variance.index.to_numpy()
     a.plot(d, variance["var q·k"], "o-", label="var(q·k)")
@@ -120,7 +108,7 @@ def draw_scaling(variance: pd.DataFrame, saturation: pd.DataFrame) -> Figure:
     a.set_yscale("log", base=2)
     a.set_xlabel("d_k")
     a.set_title("the scores' variance grows like d_k")
-    a.legend(fontsize=8)
+    a.legend(fontsize=9)
     d = saturation.index.to_numpy()
     b.plot(d, saturation["max weight (raw)"], "o-", color="#d62728", label="largest weight, raw q·k")
     b.plot(d, saturation["max weight (÷√d)"], "o-", color="#1f77b4", label="largest weight, q·k/√d")
@@ -130,7 +118,7 @@ def draw_scaling(variance: pd.DataFrame, saturation: pd.DataFrame) -> Figure:
     b.set_xlabel("d_k")
     b.set_ylim(0, 1.05)
     b.set_title("raw scores saturate the softmax")
-    b.legend(fontsize=7)
+    b.legend(fontsize=9)
     return fig
 
 
@@ -148,19 +136,32 @@ def draw_positional_encoding(pe: np.ndarray) -> Figure:
             b.plot(pe[:, i], label=f"dimension {i}")
     b.set_xlabel("position")
     b.set_title("each dimension is a sinusoid of its own wavelength")
-    b.legend(fontsize=8)
+    b.legend(fontsize=9)
     return fig
 
 
 def draw_norms(x: np.ndarray, batch_normed: np.ndarray, layer_normed: np.ndarray) -> Figure:
     """One batch (N, d) before and after BatchNorm (columns normalised) and LayerNorm (rows normalised)."""
-    fig, axes = new_figure(3, size=(11.0, 3.4))
+    fig, axes = new_figure(3, size=(10.0, 3.4))
     for ax, m, title in zip(axes, (x, batch_normed, layer_normed),
                             ("the batch (rows: examples)", "BatchNorm: each column mean 0, var 1",
                              "LayerNorm: each row mean 0, var 1"), strict=True):
         heatmap(ax, m, [f"x{i}" for i in range(m.shape[0])], [f"f{j}" for j in range(m.shape[1])], title,
                 cmap="coolwarm", vmin=-2.5, vmax=2.5, fmt="{:.1f}")
         ax.set_xlabel("feature")
+    return fig
+
+
+def draw_gradient_through_depth(norms: pd.DataFrame) -> Figure:
+    """``train.gradient_through_depth``'s table: the gradient's size at each layer's input, post- and pre-LN."""
+    fig, ax = new_figure(size=(5.5, 3.4))
+    for name, style in (("post-LN", "o-"), ("pre-LN", "s-")):
+        ax.plot(norms.index, norms[name], style, label=f"{name} blocks")
+    ax.axhline(1.0, color="0.5", lw=0.8, ls=":")
+    ax.set_xlabel("input of layer (1 = the bottom)")
+    ax.set_ylabel("‖∂L/∂x‖ ÷ ‖∂L/∂output‖")
+    ax.set_title("the gradient on its way down", fontsize=10)
+    ax.legend(fontsize=9)
     return fig
 
 
@@ -177,12 +178,8 @@ def draw_loss(losses: Sequence[float], title: str = "training loss") -> Figure:
 
 def draw_attention_maps(maps: Sequence[np.ndarray], inputs: Sequence[str], outputs: Sequence[str] | None = None,
                         title: str = "") -> Figure:
-    """Every layer × head of a model's self-attention on one sequence.
-
-    Args:
-        maps: per layer, the weights (H, L, L) of one sequence.  inputs: L input tokens (the keys).
-        outputs: L labels of the query positions (default: the inputs).
-    """
+    """Every layer × head of a model's self-attention on one sequence: per layer the weights (H, L, L); the L
+    ``inputs`` label the keys, ``outputs`` the queries (default: the inputs)."""
     layers, H = len(maps), np.shape(maps[0])[0]
     fig, axes = new_figure(H, layers, size=(3.4 * H, 3.1 * layers), squeeze=False)
     for layer, m in enumerate(maps):
@@ -215,11 +212,7 @@ class AttentionExample:
 
 def attention_view(example: AttentionExample, head: int = 0, scaled: bool = True, temperature: float = 1.0,
                    causal: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """The weights and output of one head: softmax(q·kᵀ · c / temperature + mask) v, c = 1/√d or 1.
-
-    Returns:
-        (weights (L, S), output (L, d_v)).
-    """
+    """One head's weights (L, S) and output (L, d_v): softmax(q·kᵀ · c / temperature + mask), c = 1/√d or 1."""
     h = index(head, "head", len(example.q), what="a head")
     t = positive_float(temperature, "temperature")
     q, k, v = example.q[h], example.k[h], example.v[h]
@@ -232,52 +225,52 @@ def attention_view(example: AttentionExample, head: int = 0, scaled: bool = True
 
 def draw_explorer(example: AttentionExample, head: int = 0, scaled: bool = True, temperature: float = 1.0,
                   causal: bool = False) -> Figure:
-    """The explorer's figure: one head's weights (left) and its output rows (right). Fixed layout (fast)."""
+    """The explorer's figure: one head's weights (left, with a colour bar) and its output rows (right)."""
     weights, out = attention_view(example, head, scaled, temperature, causal)
-    fig, (a, b) = new_figure(2, size=(9.0, 3.6), layout=None, gridspec_kw={"width_ratios": [1, 1.2]})
-    fig.subplots_adjust(left=0.12, right=0.98, bottom=0.24, top=0.88, wspace=0.35)
+    fig, (a, b) = new_figure(2, size=(9.5, 4.0), layout=None, gridspec_kw={"width_ratios": [1.25, 1]})
+    fig.subplots_adjust(left=0.1, right=0.93, bottom=0.2, top=0.88, wspace=0.35)  # fixed layout: fast redraws
     how = ("÷√d" if scaled else "raw") + (f", T = {temperature:g}" if temperature != 1 else "") \
         + (", causal" if causal else "")
     heatmap(a, weights, example.query_labels, example.key_labels, f"{example.name}: head {head + 1} ({how})",
-            vmax=1.0, annotate=weights.size <= 16)  # numbers in 64 cells would cost ~100 ms a redraw
+            vmax=1.0, annotate=weights.size <= 16, colorbar=True)  # numbers in 64 cells would cost ~100 ms
     a.set_xlabel("key")
-    for label in a.get_xticklabels():
-        label.set_rotation(45)
+    a.set_ylabel("query")
+    limit = np.abs(example.v).max()
     heatmap(b, out, example.query_labels, [str(j) for j in range(out.shape[1])], "output = weights · V",
-            cmap="coolwarm", vmin=-np.abs(example.v).max(), vmax=np.abs(example.v).max(), annotate=False)
+            cmap="coolwarm", vmin=-limit, vmax=limit, annotate=False, colorbar=True)
     b.set_xticks([])
+    b.set_yticks([])
     b.set_xlabel("value dimension")
     return fig
 
 
-
-DEFAULT_EXAMPLE = "a sentence, 2 heads"  # what the explorer shows first (and the static cell after it)
-SENTENCE = "the animal didn't cross the street because it was tired".split()
+SENTENCE = "the animal didn't cross the street because it was tired".split()  # 06's mask figures
 
 
 def explorer_examples(model: object | None = None, tokens: Sequence[int] | None = None,
                       seed: int = 0) -> dict[str, AttentionExample]:
-    """The explorer's examples: "Thinking Machines" (one head, d_k = 64), a sentence through a random
-    2-head projection (d = 16, head_dim 8), and — given a trained ``TinyTransformer`` and one input sequence
-    ``tokens`` — each of its layers on that sequence.
-    """
-    ex = thinking_machines(seed=seed)
-    X = ex["X"]
-    out = {"Thinking Machines": AttentionExample(
-        "Thinking Machines", (X @ ex["W_Q"])[None], (X @ ex["W_K"])[None], (X @ ex["W_V"])[None],
-        ["Thinking", "Machines"], ["Thinking", "Machines"])}
-    rng = np.random.default_rng(seed)
-    E, H = 16, 2
-    X = rng.standard_normal((len(SENTENCE), E))
-    q, k, v = (np.einsum("le,hed->hld", X, rng.standard_normal((H, E, E // H)) / np.sqrt(E / 2))
-               for _ in range(3))
-    out["a sentence, 2 heads"] = AttentionExample("a sentence", q, k, v, SENTENCE, SENTENCE)
+    """The explorer's examples: given a trained ``TinyTransformer`` and one input sequence ``tokens``, each of
+    its layers on that sequence (first: the default); "Thinking Machines" (one head, d_k = 64); and eight
+    tokens through random 2-head projections (d = 16) — random weights, whose patterns mean nothing."""
+    out = {}
     if model is not None:
         from .train import layer_heads
 
         labels = [str(int(t)) for t in tokens]
-        for layer in range(len(model.blocks)):
+        for layer in reversed(range(len(model.blocks))):  # the last layer first: it reads the answer
             q, k, v = layer_heads(model, tokens, layer)
-            name = f"toy model, layer {layer + 1}"
+            name = f"trained model, layer {layer + 1}"
             out[name] = AttentionExample(name, q, k, v, [f"out {i}" for i in range(len(labels))], labels)
+    ex = thinking_machines(seed=seed)
+    X = ex["X"]
+    out["Thinking Machines"] = AttentionExample(
+        "Thinking Machines", (X @ ex["W_Q"])[None], (X @ ex["W_K"])[None], (X @ ex["W_V"])[None],
+        ["Thinking", "Machines"], ["Thinking", "Machines"])
+    rng = np.random.default_rng(seed)
+    E, H, L = 16, 2, 8
+    X = rng.standard_normal((L, E))
+    q, k, v = (np.einsum("le,hed->hld", X, rng.standard_normal((H, E, E // H)) / np.sqrt(E / 2))
+               for _ in range(3))
+    names = [f"x{i + 1}" for i in range(L)]
+    out["random weights"] = AttentionExample("random weights", q, k, v, names, names)
     return out

@@ -48,11 +48,7 @@ def kl_divergence(p: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 
 def token_cross_entropy(logits: np.ndarray, targets: np.ndarray) -> float:
-    """Mean −log softmax(logits)[target] over the positions (``F.cross_entropy``), stable for any logits.
-
-    Args:
-        logits: (..., V); targets: ints in [0, V), shape (...).
-    """
+    """Mean −log softmax(logits)[target] (``F.cross_entropy``), stable for any logits (..., V); targets (...)."""
     logits = float_array(logits, "logits")
     if logits.ndim < 1:
         raise ValueError(f"logits: expected shape (..., V), got {logits.shape}")

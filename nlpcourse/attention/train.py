@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 import torch
 from torch import nn
 from tqdm.auto import tqdm
@@ -23,26 +24,19 @@ from ..perturb import nudge
 from ..validate import index, non_negative_int, one_of, positive_float, positive_int
 from . import positional_encoding
 
-__all__ = ["multi_head_attention", "MultiHeadAttention", "EncoderBlock", "TinyTransformer", "TinyConfig",
-           "toy_task", "train", "History", "sequence_accuracy", "layer_heads"]
+__all__ = ["MultiHeadAttention", "EncoderBlock", "TinyTransformer", "TinyConfig",
+           "toy_task", "train", "TrainLog", "sequence_accuracy", "layer_heads", "gradient_through_depth"]
 
 
 def multi_head_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
                          in_proj_weight: torch.Tensor, in_proj_bias: torch.Tensor, out_weight: torch.Tensor,
                          out_bias: torch.Tensor, num_heads: int,
                          bias: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """Batched multi-head attention with torch ops, the layout of ``nn.MultiheadAttention(batch_first=True)``.
-
-    Args:
-        query: (N, L, E); key, value: (N, S, E).
-        in_proj_weight: (3E, E) = W_q, W_k, W_v stacked; in_proj_bias (3E,); out_weight (E, E); out_bias (E,).
-        num_heads: H, a divisor of E.
-        bias: None or a float additive mask broadcastable to (N, H, L, S) (−inf = masked).
-    Returns:
-        (out (N, L, E), weights per head (N, H, L, S)).
-    """
+    """``nn.MultiheadAttention(batch_first=True)``'s math in torch ops: query (N, L, E), key, value (N, S, E),
+    in_proj (3E, E) = W_q, W_k, W_v stacked, bias None or float (−inf = masked) broadcastable to (N, H, L, S)
+    -> (out (N, L, E), weights per head (N, H, L, S))."""
     N, L, E = query.shape
-    H = _heads(E, num_heads)
+    H = num_heads
     w_q, w_k, w_v = in_proj_weight.chunk(3)
     b_q, b_k, b_v = in_proj_bias.chunk(3)
 
@@ -50,22 +44,14 @@ def multi_head_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Te
         return nn.functional.linear(x, w, b).view(N, -1, H, E // H).transpose(1, 2)
 
     q, k, v = heads(query, w_q, b_q), heads(key, w_k, b_k), heads(value, w_v, b_v)
-    scores = (q / math.sqrt(E // H)) @ k.transpose(-1, -2)  # scaling q (L·D numbers) is cheaper than the scores
+    scores = (q / math.sqrt(E // H)) @ k.transpose(-1, -2)  # (N, H, L, S); scaling q is cheaper than the scores
     if bias is not None:
         scores = scores + bias
     weights = torch.softmax(scores, dim=-1)
     if bias is not None:
         weights = weights.nan_to_num(0.0)  # a fully masked row (all −inf) attends to nothing
-    out = (weights @ v).transpose(1, 2).reshape(N, L, E)
+    out = (weights @ v).transpose(1, 2).reshape(N, L, E)  # (N, L, E): the heads concatenated
     return nn.functional.linear(out, out_weight, out_bias), weights
-
-
-def _heads(embed_dim: int, num_heads: int) -> int:
-    """num_heads, checked: an int >= 1 dividing embed_dim."""
-    H = positive_int(num_heads, "num_heads")
-    if embed_dim % H:
-        raise ValueError(f"num_heads: embed_dim {embed_dim} is not divisible by num_heads {H}")
-    return H
 
 
 class MultiHeadAttention(nn.Module):
@@ -73,8 +59,9 @@ class MultiHeadAttention(nn.Module):
 
     def __init__(self, embed_dim: int, num_heads: int) -> None:
         super().__init__()
-        embed_dim = positive_int(embed_dim, "embed_dim")
-        self.num_heads = _heads(embed_dim, num_heads)
+        embed_dim, self.num_heads = positive_int(embed_dim, "embed_dim"), positive_int(num_heads, "num_heads")
+        if embed_dim % self.num_heads:
+            raise ValueError(f"num_heads: embed_dim {embed_dim} is not divisible by num_heads {self.num_heads}")
         self.in_proj_weight = nn.Parameter(torch.empty(3 * embed_dim, embed_dim))
         self.in_proj_bias = nn.Parameter(torch.zeros(3 * embed_dim))
         self.out_proj = nn.Linear(embed_dim, embed_dim)
@@ -185,7 +172,7 @@ class TinyTransformer(nn.Module):
 
 
 @dataclass
-class History:
+class TrainLog:
     """The losses of a training run, every step, and the test set it is measured on."""
 
     losses: list[float] = field(default_factory=list)
@@ -193,14 +180,9 @@ class History:
     test_y: torch.Tensor | None = None
 
 
-def train(config: TinyConfig | None = None, *, progress: bool = True) -> tuple[TinyTransformer, History]:
-    """Train a TinyTransformer on ``config.task`` with Adam and cross-entropy per position.
-
-    Runs on ``config.threads`` CPU threads (float32, CPU, so a run reproduces on the same machine).
-
-    Returns:
-        (the model in eval mode, its History).
-    """
+def train(config: TinyConfig | None = None, *, progress: bool = True) -> tuple[TinyTransformer, TrainLog]:
+    """Train a TinyTransformer on ``config.task`` with Adam and cross-entropy per position, on
+    ``config.threads`` CPU threads (float32); returns (the model in eval mode, its TrainLog)."""
     c = config or TinyConfig()
     torch.manual_seed(c.seed)
     x, y = toy_task(c.task, c.train_size, c.length, c.vocab, c.seed)
@@ -208,7 +190,7 @@ def train(config: TinyConfig | None = None, *, progress: bool = True) -> tuple[T
     model = nudge(TinyTransformer(c))
     opt = torch.optim.Adam(model.parameters(), lr=c.lr)
     gen = torch.Generator().manual_seed(c.seed)
-    history = History(test_x=test_x, test_y=test_y)
+    history = TrainLog(test_x=test_x, test_y=test_y)
     with torch_threads(c.threads):
         for _ in tqdm(range(c.steps), desc="training steps", disable=not progress):
             idx = torch.randint(0, c.train_size, (c.batch_size,), generator=gen)
@@ -222,14 +204,8 @@ def train(config: TinyConfig | None = None, *, progress: bool = True) -> tuple[T
 
 
 def sequence_accuracy(model: TinyTransformer, x: torch.Tensor, y: torch.Tensor) -> tuple[int, float]:
-    """How many sequences come out entirely right, and the smallest logit margin over all positions.
-
-    The margin (true token's logit minus the best other one) says how far every prediction is from
-    flipping: a margin of several units cannot be undone by another machine's float rounding.
-
-    Returns:
-        (number of sequences with every position right, smallest margin over every position).
-    """
+    """(sequences entirely right, the smallest logit margin over all positions): the margin, true token's logit
+    minus the best other one, says how far a prediction is from flipping on another machine's rounding."""
     with torch.no_grad():
         logits, _ = model(x)
     true = logits.gather(-1, y[..., None])[..., 0]
@@ -240,13 +216,7 @@ def sequence_accuracy(model: TinyTransformer, x: torch.Tensor, y: torch.Tensor) 
 
 def layer_heads(model: TinyTransformer, tokens: torch.Tensor | list[int],
                 layer: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The queries, keys and values each head of ``layer`` computes on one sequence (for the explorer).
-
-    Args:
-        model: a TinyTransformer.  tokens: one sequence, (length,) ints.  layer: 0 … layers − 1.
-    Returns:
-        (q, k, v), each float64 (H, length, head_dim).
-    """
+    """The queries, keys, values, each (H, length, head_dim) float64, of ``layer``'s heads on one sequence."""
     layer = index(layer, "layer", len(model.blocks), what="a layer")
     tokens = torch.as_tensor(tokens, dtype=torch.int64).reshape(1, -1)
     with torch.no_grad():
@@ -258,3 +228,28 @@ def layer_heads(model: TinyTransformer, tokens: torch.Tensor | list[int],
         parts = nn.functional.linear(x, attn.in_proj_weight, attn.in_proj_bias).chunk(3, dim=-1)
         q, k, v = (p.view(-1, H, E // H).transpose(0, 1).double().numpy() for p in parts)
     return q, k, v
+
+
+def gradient_through_depth(layers: int = 12, embed_dim: int = 32, num_heads: int = 4,
+                           seed: int = 0) -> pd.DataFrame:
+    """‖∂L/∂x_l‖ at the input x_l of each of ``layers`` stacked ``nn.TransformerEncoderLayer``s (torch's
+    initialisation, float64), relative to the top's, post-norm and pre-norm (``norm_first``); L = Σ out ⊙ g for
+    a fixed random g. Index: layer 1 (the bottom) … layers; columns "post-LN", "pre-LN"."""
+    layers, E = positive_int(layers, "layers"), positive_int(embed_dim, "embed_dim")
+    num_heads, seed = positive_int(num_heads, "num_heads"), non_negative_int(seed, "seed")
+    norms = {}
+    for name, norm_first in (("post-LN", False), ("pre-LN", True)):
+        torch.manual_seed(seed)
+        blocks = [nn.TransformerEncoderLayer(E, num_heads, 2 * E, dropout=0.0, batch_first=True,
+                                             norm_first=norm_first).double() for _ in range(layers)]
+        h = torch.randn(4, 8, E, dtype=torch.float64, requires_grad=True)  # (N, L, E)
+        g = torch.randn(4, 8, E, dtype=torch.float64)
+        inputs = []
+        for block in blocks:
+            h.retain_grad()
+            inputs.append(h)
+            h = block(h)
+        (h * g).sum().backward()
+        top = g.norm()  # ∂L/∂out
+        norms[name] = [float(x.grad.norm() / top) for x in inputs]
+    return pd.DataFrame(norms, index=pd.Index(range(1, layers + 1), name="layer"))

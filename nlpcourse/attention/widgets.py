@@ -5,22 +5,18 @@ from __future__ import annotations
 import ipywidgets as W
 
 from ..ui import interactive_figure
-from .figures import DEFAULT_EXAMPLE, draw_explorer, explorer_examples
+from .figures import draw_explorer, explorer_examples
 
 __all__ = ["attention_explorer"]
 
 
 def attention_explorer(model: object | None = None, tokens: object | None = None) -> W.Widget:
-    """Pick an example (and, given a trained TinyTransformer and a sequence, one of its layers), a head,
-    the √d_k scaling, a temperature and the causal mask; the heatmap and the output redraw.
-
-    Args:
-        model, tokens: optional, passed to ``figures.explorer_examples``.
-    """
+    """Controls for an example (``figures.explorer_examples(model, tokens)``; the first is the default), a head,
+    the √d_k scaling, a temperature and the causal mask; ``figures.draw_explorer`` redraws."""
     examples = explorer_examples(model, tokens)
     heads = max(len(e.q) for e in examples.values())
     controls = {
-        "example": W.Dropdown(options=list(examples), value=DEFAULT_EXAMPLE, description="example"),
+        "example": W.Dropdown(options=list(examples), description="example"),
         "head": W.IntSlider(value=1, min=1, max=heads, description="head"),
         "scaled": W.Checkbox(value=True, description="divide by √d_k"),
         "temperature": W.FloatLogSlider(value=1.0, base=10, min=-1, max=1, step=0.1, description="temperature"),

@@ -1,9 +1,8 @@
-"""Notebook 07's exercise checks: the student's greedy decoder, pruning step and length-normalised score are run
-on models and inputs they have not seen and compared with the package's reference (``nlpcourse.exercise``).
+"""Notebook 07's exercise checks: the student's greedy decoder, one beam step and the length-normalised score,
+run on models and inputs they have not seen and compared with the package's reference (``nlpcourse.exercise``).
 
 Every hint comes with the wrong implementation that triggers it (``GREEDY_MISTAKES`` …), so a test can show
-each one is reachable. ``check_prune`` also runs the whole beam search with the student's pruning step in
-place of ours and compares the n-best lists.
+each one is reachable.
 """
 
 from __future__ import annotations
@@ -13,10 +12,10 @@ from collections.abc import Callable
 import numpy as np
 
 from .. import validate
-from ..exercise import check_function
-from . import generate, greedy_decode, length_normalised, prune, random_step
+from ..exercise import Verdict, check_function
+from . import Beam, BeamConfig, SearchState, advance, greedy_decode, length_normalised, prune, random_step
 
-__all__ = ["check_greedy", "check_prune", "check_normalised", "GREEDY_MISTAKES", "PRUNE_MISTAKES",
+__all__ = ["check_greedy", "check_beam_step", "check_normalised", "GREEDY_MISTAKES", "BEAM_STEP_MISTAKES",
            "NORMALISED_MISTAKES", "reference_greedy", "reference_normalised"]
 
 EOS = 1  # the end token of the check's random models
@@ -60,11 +59,11 @@ def _greedy_last_logprob(step, prompt, max_new_tokens, eos_token_id):
 
 
 GREEDY_MISTAKES: list[tuple[Callable, str]] = [
-    (_greedy_no_stop, "you keep generating after the end token: stop as soon as the model picks EOS."),
+    (_greedy_no_stop, "you keep generating after the end token: stop as soon as the model picks EOS"),
     (_greedy_drops_eos, "your tokens stop right before the EOS: keep the EOS itself (it was generated and "
-                        "scored) as the last token."),
-    (_greedy_probability, "your second value looks like a probability: return the summed log-probability."),
-    (_greedy_last_logprob, "your score is only the last token's log-probability: add up every step's."),
+                        "scored) as the last token"),
+    (_greedy_probability, "your second value looks like a probability: return the summed log-probability"),
+    (_greedy_last_logprob, "your score is only the last token's log-probability: add up every step's"),
 ]
 
 
@@ -92,95 +91,136 @@ def _padded(greedy: Callable) -> Callable:
     return run
 
 
-def check_greedy(greedy: object) -> bool:
+def check_greedy(greedy: object) -> Verdict:
     """Exercise 07.1: ``greedy(step, prompt, max_new_tokens, eos_token_id) -> (tokens, logprob)``."""
     if not callable(greedy):
         return check_function(greedy, "greedy", reference_greedy, [])
     return check_function(_padded(greedy), "greedy", _padded(reference_greedy), _greedy_cases(),
                           [(_padded(wrong), hint) for wrong, hint in GREEDY_MISTAKES],
+                          output_names=("tokens", "logprob"),
                           success="your greedy decoder matches the reference on 8 unseen models and prompts.")
 
 
-# ---------------------------------------------------------------- exercise 2: the pruning step
+# ---------------------------------------------------------------- exercise 2: one beam step
 
-def _prune_step_only(beam_scores, logp, n):
-    flat = logp.ravel()
-    best = np.argsort(-flat, kind="stable")[:n]
-    beam, token = np.divmod(best, logp.shape[1])
-    return beam, token, flat[best]
-
-
-def _prune_per_beam(beam_scores, logp, n):
-    k = len(beam_scores)
-    per = -(-n // k)
-    rows = [(i, w, beam_scores[i] + logp[i, w]) for i in range(k) for w in np.argsort(-logp[i], kind="stable")[:per]]
-    rows = rows[:n]
-    return (np.array([r[0] for r in rows]), np.array([r[1] for r in rows]), np.array([r[2] for r in rows]))
+def reference_beam_step(beams: list[tuple[tuple[int, ...], float]], logp: np.ndarray, k: int,
+                        eos_token_id: int) -> tuple[list, list]:
+    """The exercise's signature around ``advance``: open beams [(tokens, score)] (equal lengths) and their
+    next-token log-probs (len(beams), V) -> (the next open beams, the hypotheses that ended here), best first."""
+    t = len(beams[0][0])
+    state = SearchState((), [Beam(tuple(tokens), float(score)) for tokens, score in beams], steps=t)
+    advance(state, logp, BeamConfig(k, t + 2, eos_token_id, 0, length_penalty=0.0))
+    return [(b.tokens, b.score) for b in state.running], [(b.tokens, b.score) for _, b in state.finished]
 
 
-def _prune_ascending(beam_scores, logp, n):
-    beam, token, score = prune(beam_scores, logp, n)
-    return beam[::-1], token[::-1], score[::-1]
+def _as_arrays(beam_step: Callable) -> Callable:
+    """``beam_step`` with its two lists as four arrays of fixed shape (2k rows; −1 tokens and score 1 pad), so
+    lists of different lengths are compared output by output instead of stopping at "wrong shape"."""
+    def run(beams, logp, k, eos_token_id):
+        result = beam_step([(tuple(t), s) for t, s in beams], logp, k, eos_token_id)
+        if result is None or result is Ellipsis:
+            return result
+        if not isinstance(result, (tuple, list)) or len(result) != 2:
+            raise TypeError("beam_step should return two lists: (open beams, finished hypotheses)")
+        width = len(beams[0][0]) + 1
+        out = []
+        for hyps in result:
+            hyps = list(hyps)
+            if len(hyps) > 2 * k:
+                raise ValueError(f"beam_step returned {len(hyps)} hypotheses in one list; a step looks at only the "
+                                 f"2k = {2 * k} best candidates")
+            tokens, scores = np.full((2 * k, width), -1.0), np.ones(2 * k)
+            for r, (toks, score) in enumerate(hyps):
+                toks = np.asarray(toks, dtype=np.float64).ravel()
+                if len(toks) != width:
+                    raise ValueError(f"beam_step returned a hypothesis of {len(toks)} tokens; each should be its "
+                                     f"beam's {width - 1} tokens plus the new one")
+                tokens[r], scores[r] = toks, score
+            out += [tokens, scores]
+        return tuple(out)
+    return run
 
 
-def _prune_swapped(beam_scores, logp, n):
-    scores = (beam_scores[:, None] + logp).ravel()
-    best = np.argsort(-scores, kind="stable")[:n]
-    return best % len(beam_scores), best // len(beam_scores), scores[best]
+def _candidates(beams, logp, n):
+    """The n best (beam, token, score) over all beams, best first (what ``prune`` returns)."""
+    b, w, s = prune(np.array([score for _, score in beams]), logp, n)
+    return list(zip(b.tolist(), w.tolist(), s.tolist(), strict=True))
 
 
-def _prune_worst(beam_scores, logp, n):
-    scores = (beam_scores[:, None] + logp).ravel()
-    best = np.argsort(scores, kind="stable")[:n]
-    beam, token = np.divmod(best, logp.shape[1])
-    return beam, token, scores[best]
+def _step_with(n_candidates: Callable[[int], int], finished_rank: Callable[[int], int], eos: str = "aside",
+               max_open: Callable[[int], int] = lambda k: k) -> Callable:
+    """A beam step with variations (the typical mistakes): how many candidates, up to which rank an ended one
+    counts, what happens to EOS ("aside", "open", "dropped"), how many open beams."""
+    def step(beams, logp, k, eos_token_id):
+        running, finished = [], []
+        for rank, (i, w, s) in enumerate(_candidates(beams, logp, n_candidates(k))):
+            hyp = ((*beams[i][0], w), s)
+            if w == eos_token_id and eos != "open":
+                if eos == "aside" and rank < finished_rank(k):
+                    finished.append(hyp)
+            elif len(running) < max_open(k):
+                running.append(hyp)
+        return running, finished
+    return step
 
 
-PRUNE_MISTAKES: list[tuple[Callable, str]] = [
-    (_prune_step_only, "you rank continuations by the last token's log-probability alone: add each beam's "
-                       "cumulative score (a hypothesis is judged by its whole log-probability)."),
-    (_prune_per_beam, "you keep the best tokens of each beam separately: beam search ranks all k·V "
-                      "continuations together (one beam may supply several, another none)."),
-    (_prune_ascending, "you return the right continuations in the wrong order: best (highest score) first."),
-    (_prune_worst, "you keep the lowest scores: log-probabilities are ≤ 0, the best is the largest."),
-    (_prune_swapped, "beam and token ids are mixed up: the flat index of (beam i, token w) is i·V + w, so "
-                     "divide by V (the vocabulary size), not by k."),
+def _step_per_beam(beams, logp, k, eos_token_id):
+    cands = sorted(((beams[i][0] + (w,), beams[i][1] + logp[i, w]) for i in range(len(beams))
+                    for w in np.argsort(-logp[i], kind="stable")[:2].tolist()), key=lambda h: -h[1])
+    running = [h for h in cands if h[0][-1] != eos_token_id][:k]
+    return running, [h for h in cands[:k] if h[0][-1] == eos_token_id]
+
+
+def _step_last_token_only(beams, logp, k, eos_token_id):
+    return reference_beam_step([(t, 0.0) for t, _ in beams], logp, k, eos_token_id)
+
+
+BEAM_STEP_OUTPUTS = ("running", "running_scores", "finished", "finished_scores")
+BEAM_STEP_MISTAKES: list[tuple] = [
+    (_step_with(lambda k: k, lambda k: k),
+     "you keep only the k best candidates: keep the 2k best, so that k beams stay open even when some of the "
+     "best candidates end with EOS"),
+    (_step_with(lambda k: 2 * k, lambda k: 2 * k),
+     "an ended candidate is set aside only if it ranks among the best k; those ranked k+1 … 2k are there to "
+     "refill the open beams, not to finish"),
+    (_step_with(lambda k: 2 * k, lambda k: k, eos="open"),
+     "a candidate that ends with EOS is finished: set it aside, it must not stay among the open beams"),
+    (_step_with(lambda k: 2 * k, lambda k: k, eos="dropped"),
+     "ended candidates among the best k are hypotheses: set them aside in the second list, do not drop them"),
+    (_step_with(lambda k: 2 * k, lambda k: k, max_open=lambda k: 2 * k),
+     "keep at most k open beams: the best k candidates that did not end"),
+    (_step_per_beam,
+     "you take the best tokens of each beam separately: rank all beams' continuations together (one beam may "
+     "supply several, another none)"),
+    (_step_last_token_only,
+     "a candidate's score is its beam's score plus the new token's log-probability: the whole hypothesis's "
+     "log-probability, not the last token's alone"),
 ]
 
 
-def _prune_cases() -> list[tuple]:
-    rng = np.random.default_rng(2024)
+def _beam_step_cases(seed: int = 2025) -> list[tuple]:
+    rng = np.random.default_rng(seed)
     cases = []
-    for k, V, n in [(3, 7, 6), (4, 5, 8), (2, 9, 4), (5, 6, 10), (1, 8, 2)]:
-        beam_scores = np.sort(-rng.gamma(2.0, 2.0, size=k))[::-1].copy()
-        logp = rng.normal(size=(k, V))
-        logp -= np.log(np.exp(logp).sum(axis=1, keepdims=True))
-        cases.append((beam_scores, logp, n))
+    for k, V, t, eos_boost in [(2, 5, 1, 1.0), (3, 6, 2, 1.5), (3, 8, 3, 0.5), (4, 7, 2, 2.0), (2, 6, 4, 2.5),
+                               (3, 5, 1, 0.0), (4, 9, 3, 1.2), (2, 7, 2, 1.8)]:
+        beams = [(tuple(rng.integers(2, V, size=t).tolist()), float(-rng.gamma(2.0, 1.5))) for _ in range(k)]
+        beams.sort(key=lambda b: -b[1])
+        logits = rng.normal(size=(k, V))
+        logits[:, EOS] += eos_boost * rng.random(k)
+        cases.append((beams, logits - np.log(np.exp(logits).sum(axis=1, keepdims=True)), k, EOS))
     return cases
 
 
-def _search_with(prune_fn: Callable) -> Callable:
-    def search(seed: int, V: int, k: int, alpha: float) -> tuple[np.ndarray, np.ndarray]:
-        return generate(random_step(V, seed=seed, temperature=0.7), [[0, 2], [3, 4]], num_beams=k,
-                        max_new_tokens=6, eos_token_id=EOS, pad_token_id=0, length_penalty=alpha,
-                        num_return_sequences=k, prune=prune_fn)
-    return search
-
-
-def check_prune(prune_fn: object) -> bool:
-    """Exercise 07.2: ``prune(beam_scores (k,), logp (k, V), n) -> (beam (n,), token (n,), score (n,))``.
-
-    First on unseen arrays (with hints), then inside the beam search on unseen random models: the n-best
-    lists must equal the reference search's.
-    """
-    ok = check_function(prune_fn, "prune", prune, _prune_cases(), PRUNE_MISTAKES,
-                        success="your pruning step agrees with the reference on 5 unseen sets of beams.")
-    if not ok:
-        return False
-    return check_function(_search_with(prune_fn), "beam search with your prune", _search_with(prune),
-                          [(21, 8, 2, 0.0), (22, 10, 3, 1.0), (23, 6, 4, 2.0)],
-                          success="beam search with your pruning step returns the reference's n-best lists "
-                                  "on 3 unseen models.")
+def check_beam_step(beam_step: object) -> Verdict:
+    """Exercise 07.2: ``beam_step(beams, logp, k, eos_token_id) -> (open beams, finished)``, each a list of
+    (tokens, score) best first, against the package's ``advance`` on unseen beams."""
+    if not callable(beam_step):
+        return check_function(beam_step, "beam_step", reference_beam_step, [])
+    return check_function(_as_arrays(beam_step), "beam_step", _as_arrays(reference_beam_step), _beam_step_cases(),
+                          [(_as_arrays(wrong), hint) for wrong, hint in BEAM_STEP_MISTAKES],
+                          output_names=BEAM_STEP_OUTPUTS, shortcuts=(reference_beam_step, advance),
+                          success="open beams and finished hypotheses agree with the package's beam step on 8 "
+                                  "unseen sets of beams.")
 
 
 # ---------------------------------------------------------------- exercise 3: the length-normalised score
@@ -205,7 +245,7 @@ NORMALISED_MISTAKES: list[tuple[Callable, str]] = [
 ]
 
 
-def check_normalised(normalised: object) -> bool:
+def check_normalised(normalised: object) -> Verdict:
     """Exercise 07.3: ``normalised(logprob, sequence_length, prompt_length, alpha)`` on arrays of hypotheses."""
     rng = np.random.default_rng(7)
     cases = []

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from .. import validate
 from ..plotting import new_figure
-from . import BeamConfig, SearchState, Step, count_sequences, expand, start
+from . import BeamConfig, SearchState, StepFunction, count_sequences, expand, start
 
 __all__ = ["STYLE", "tree_layout", "draw_beam_tree", "search_tree", "draw_search_cost"]
 
@@ -64,29 +64,28 @@ def _path_nodes(state: SearchState, tokens: Sequence[int]) -> list[int]:
 def draw_beam_tree(state: SearchState, labels: Sequence[str] | None = None, *,
                    highlight: Mapping[str, Sequence[int]] | None = None, title: str | None = None,
                    max_nodes: int = 400, ax: Axes | None = None) -> Figure:
-    """The tree of hypotheses a beam search looked at, one column per step.
-
-    Args:
-        state: a ``SearchState`` (after any number of ``expand`` steps).
-        labels: token id -> text (default: the ids).
-        highlight: name -> generated tokens: paths drawn over the tree in colour, named in the legend.
-        title: the axes title (default: the step count and the best finished hypothesis).
-        max_nodes: draw at most this many nodes (the first ones, i.e. the earliest steps).
-        ax: draw into this Axes (default: a new figure).
-    Returns:
-        the Figure.
-    """
+    """The tree of hypotheses a beam search looked at, one column per step: kept beams bold, pruned grey,
+    finished green squares, each labelled "token score" where its label has room (finished first, then kept,
+    then pruned); ``highlight``: name -> generated tokens, paths drawn in colour; at most ``max_nodes`` nodes."""
     nodes = state.nodes[:validate.positive_int(max_nodes, "max_nodes")]
     sub = SearchState(state.prompt, [], nodes=nodes)
     xy = tree_layout(sub)
     n_leaves = int(-xy[:, 1].min()) + 1
-    if ax is None:
-        fig, ax = new_figure(size=(min(2.0 + 1.4 * (max(n.depth for n in nodes) + 1), 11.0),
-                                   min(1.2 + 0.3 * n_leaves, 7.0)), layout=None)
-        fig.subplots_adjust(left=0.02, right=0.98, top=0.9, bottom=0.04)
+    depth = max(n.depth for n in nodes)
+    if ax is None:  # at most 4.4 inches high: a widget's controls stay on a 768-pixel screen
+        fig, ax = new_figure(size=(min(2.6 + 1.5 * (depth + 1), 10.0), min(1.6 + 0.3 * n_leaves, 4.4)), layout=None)
+        height = fig.get_figheight()
+        fig.subplots_adjust(left=0.02, right=0.98, top=1 - 0.55 / height, bottom=0.4 / height)
     fig = ax.figure
     label = (lambda t: str(t)) if labels is None else (lambda t: labels[t])
-    for status in ("pruned", "kept", "finished"):
+    prompt = " ".join(label(t) for t in state.prompt)
+    w, c = fig.get_figwidth() * ax.get_position().width, 0.08 * len(prompt)  # inches: the axes, the prompt
+    left = max(1.4, (c * (depth + 1) / w + 0.15) / max(1 - c / w, 0.2))  # room for the prompt on the left
+    ax.set_xlim(-left, depth + 1.0)
+    ax.set_ylim(-n_leaves + 0.4, 0.8)
+    ax.axis("off")
+    texts = []  # (priority, text): finished, then kept, then pruned labels get the room first
+    for priority, status in enumerate(("finished", "kept", "pruned")):
         idx = [i for i, n in enumerate(nodes) if i and n.status == status]
         colour, width, marker, mcolour = STYLE[status]
         ax.add_collection(LineCollection([(xy[nodes[i].parent], xy[i]) for i in idx], colors=colour,
@@ -94,13 +93,11 @@ def draw_beam_tree(state: SearchState, labels: Sequence[str] | None = None, *,
         ax.scatter(xy[idx, 0], xy[idx, 1], s=28 if marker == "s" else 14, marker=marker, color=mcolour,
                    zorder=3, label={"kept": "kept (open beam)", "pruned": "pruned",
                                     "finished": "finished (EOS or length limit)"}[status] if idx else None)
-        for i in idx:
-            ax.text(xy[i, 0] + 0.06, xy[i, 1] + 0.12, f"{label(nodes[i].token)} {nodes[i].score:.2f}",
-                    fontsize=7.5, color="0.1" if status != "pruned" else "0.55", zorder=4,
-                    fontweight="bold" if status != "pruned" else "normal")
+        texts += [(priority, ax.text(xy[i, 0] + 0.06, xy[i, 1] + 0.12, f"{label(nodes[i].token)} {nodes[i].score:.2f}",
+                                     fontsize=9, color="0.1" if status != "pruned" else "0.45", zorder=4,
+                                     fontweight="bold" if status != "pruned" else "normal")) for i in idx]
     ax.scatter([xy[0, 0]], [xy[0, 1]], s=40, color="0.1", zorder=3)
-    ax.text(xy[0, 0] - 0.06, xy[0, 1], " ".join(label(t) for t in state.prompt), ha="right", va="center",
-            fontsize=8)
+    ax.text(xy[0, 0] - 0.06, xy[0, 1], prompt, ha="right", va="center", fontsize=9)
     for (name, tokens), colour in zip((highlight or {}).items(), ("#d62728", "#1f77b4", "#ff7f0e"),
                                       strict=False):
         path = _path_nodes(sub, tokens)
@@ -109,16 +106,34 @@ def draw_beam_tree(state: SearchState, labels: Sequence[str] | None = None, *,
         best = state.finished[0] if state.finished else None
         title = f"after {state.steps} step(s)" + (
             f": best finished {' '.join(label(t) for t in best[1].tokens)} (score {best[0]:.2f})" if best else "")
-    ax.set_title(title, fontsize=9)
-    ax.set_xlim(-1.4, max(n.depth for n in nodes) + 1.0)
-    ax.set_ylim(-n_leaves + 0.4, 0.8)
-    ax.axis("off")
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="lower left", fontsize=7, frameon=False)
+    ax.set_title(title, fontsize=10)
+    handles = ax.get_legend_handles_labels()[0]
+    legend = ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=len(handles), fontsize=9,
+                       frameon=False, borderaxespad=0.2) if handles else None  # in one row below the tree
+    _make_room([t for _, t in sorted(texts, key=lambda p: p[0])], ax, legend)
     return fig
 
 
-def search_tree(step: Step, prompt: Sequence[int], *, max_new_tokens: int, eos_token_id: int | None,
+def _make_room(texts: list, ax: Axes, legend: object | None) -> None:
+    """Hide every label that would overlap a label placed before it, the legend, or leave the axes."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(ax.figure).get_renderer()
+    frame = ax.get_window_extent(renderer)
+    taken = [legend.get_window_extent(renderer)] if legend is not None else []
+    for t in texts:
+        box = t.get_window_extent(renderer)
+        if box.x1 > frame.x1:  # past the right edge: write it to the left of its node instead
+            t.set_horizontalalignment("right")
+            t.set_x(t.get_position()[0] - 0.12)
+            box = t.get_window_extent(renderer)
+        if box.x1 > frame.x1 or box.y0 < frame.y0 or box.y1 > frame.y1 or any(box.overlaps(b) for b in taken):
+            t.set_visible(False)
+        else:
+            taken.append(box)
+
+
+def search_tree(step: StepFunction, prompt: Sequence[int], *, max_new_tokens: int, eos_token_id: int | None,
                 pad_token_id: int, num_beams: int = 10**6, length_penalty: float = 0.0) -> SearchState:
     """Run beam search on one prompt to the end and return its state (with ``num_beams`` huge, every
     prefix is kept: the model's whole tree, for ``draw_beam_tree``)."""
@@ -147,6 +162,6 @@ def draw_search_cost(vocab_size: int, num_beams: Sequence[int] = (1, 5, 10), max
         ax.semilogy(T, k * vocab_size * T, color="#1f77b4", ls=ls, lw=1.6, label=f"beam k = {k}: k·|V|·T")
     ax.set_xlabel("output length T")
     ax.set_ylabel("candidates scored")
-    ax.legend(fontsize=8, frameon=False)
+    ax.legend(fontsize=9, frameon=False)
     ax.set_title("The cost of search")
     return fig

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .. import torch_threads, validate
 from ..perturb import nudge
-from . import BeamConfig, Step, check_prompts, generate, greedy_decode
+from . import BeamConfig, StepFunction, check_prompts, generate, greedy_decode
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel
@@ -67,7 +67,7 @@ def tiny_gpt2(seed: int = 0, size: TinyGPT2 = TinyGPT2()) -> PreTrainedModel:
     return model
 
 
-def hf_step(model: PreTrainedModel, cache: bool = True) -> Step:
+def hf_step(model: PreTrainedModel, cache: bool = True) -> StepFunction:
     """A transformers causal LM as a step function: prefixes (N, t) -> log_softmax of the last logits (N, V).
 
     With ``cache`` (the default), the step keeps the previous call's key/value cache: when every prefix is a
@@ -167,9 +167,8 @@ def agreement(seeds: Iterable[int] = range(3), widths: Iterable[int] = (2, 3, 4)
 
     For each seed the EOS token is the model's most probable token after the first prompt's first token
     (so hypotheses do end, at different lengths); n = k return sequences; k = 1 compares with HF's greedy.
-    Returns:
-        DataFrame[seed, num_beams, length_penalty, early_stopping, same_sequences (bool),
-        max_score_diff (float; NaN for k = 1), eos_ended (how many returned hypotheses end with EOS), rows].
+    Columns: seed, num_beams, length_penalty, early_stopping, same_sequences, max_score_diff (NaN for k = 1),
+    eos_ended (returned hypotheses that end with EOS), rows.
     """
     from tqdm.auto import tqdm
 

@@ -14,11 +14,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import torch
 
 from .. import torch_threads, validate
-from ..data import data_file
+from ..data import data_file, tokenize
 from ..functional import log_sigmoid
-from . import Step
+from ..mlp import language_model
+from . import BeamConfig, StepFunction, ban, expand, start
 
 __all__ = ["LM_FILE", "course_lm", "window_lm_step", "encode_prompt", "decode", "PROMPTS", "tree_step",
            "tree_prompt", "tree_leaf", "lm_step", "lm_search", "heldout_sentences"]
@@ -29,20 +31,13 @@ LM_FILE = "window_lm.npz"
 PROMPTS = ("the government", "police said", "the united states", "he said the", "it is")
 
 
-def _language_model():  # -> the module
-    """Notebook 05's language-model module: the one place this package imports it."""
-    from nlpcourse.mlp import language_model
-
-    return language_model
-
-
 def course_lm():  # -> language_model.FixedWindowLM
     """Notebook 05's fixed-window LM, loaded from ``data/window_lm.npz`` (sha256-checked).
 
     Made by ``language_model.course_lm()`` with the ``COURSE_LM`` settings, weights saved as float32 (they were
     trained in float32, so nothing is lost).
     """
-    return _language_model().course_lm(data_file(LM_FILE))
+    return language_model.course_lm(data_file(LM_FILE))
 
 
 def heldout_sentences(model, n: int = 20, max_words: int = 12, prompt_words: int = 2) -> list[tuple[str, list[str]]]:
@@ -51,7 +46,7 @@ def heldout_sentences(model, n: int = 20, max_words: int = 12, prompt_words: int
     n = validate.positive_int(n, "n")
     max_words = validate.positive_int(max_words, "max_words")
     prompt_words = validate.positive_int(prompt_words, "prompt_words")
-    lm = _language_model()
+    lm = language_model
     cfg = lm.COURSE_LM
     _, val = lm.train_val_split(lm.load_documents(cfg["corpus"]), cfg["val_docs"])
     out: dict[tuple[str, ...], tuple[str, list[str]]] = {}  # the corpus repeats some sentences: once each
@@ -63,10 +58,8 @@ def heldout_sentences(model, n: int = 20, max_words: int = 12, prompt_words: int
     return list(out.values())
 
 
-def window_lm_step(model) -> Step:
+def window_lm_step(model) -> StepFunction:
     """The fixed-window LM as a step function: each prefix's last n ids (left-padded with <s>) -> (N, V)."""
-    import torch
-
     n, bos = model.n, model.bos_id
     # The model's forward pass, x = [E[w]…] -> tanh(W x + b) -> U h + c, in float64 torch on one thread: a
     # few beams per call are tiny matrices, for which BLAS threads on a busy machine cost 10× the work
@@ -89,8 +82,6 @@ def window_lm_step(model) -> Step:
 
 def encode_prompt(model, text: str) -> np.ndarray:
     """A prompt for the LM: (1, 1 + words) ids, <s> first. Words outside the vocabulary are refused."""
-    from ..data import tokenize
-
     words = tokenize(validate.string(text, "text"), min_len=1)
     unknown = [w for w in words if w not in model.vocab]
     if unknown:
@@ -111,17 +102,10 @@ def tree_prompt(tree) -> np.ndarray:
     return np.array([[tree.root]], dtype=np.int64)
 
 
-def tree_step(tree, center: np.ndarray, inner: np.ndarray) -> Step:
-    """A Huffman tree as a step function. Tokens are node ids 0..2V−2, plus EOS = 2V−1.
-
-    The last token of a prefix is a node: at inner node n the next token is its left child with log σ(θ_C[n]·h)
-    or its right child with log σ(−θ_C[n]·h) (every other token −inf); at a leaf the only next token is EOS.
-    A search over this step with ``length_penalty=0`` finds the most probable leaves (``tree_leaf`` reads
-    the leaf of a returned sequence).
-
-    Args:
-        tree: an ``hsoftmax.HuffmanTree``; center: (d,) h; inner: (V−1, d) θ_C.
-    """
+def tree_step(tree, center: np.ndarray, inner: np.ndarray) -> StepFunction:
+    """An ``hsoftmax.HuffmanTree`` as a step function, center h (d,), inner θ_C (V−1, d); tokens are node ids
+    0..2V−2 and EOS = 2V−1: after inner node n its left child has log σ(θ_C[n]·h), its right child log σ(−θ_C[n]·h);
+    after a leaf only EOS. With ``length_penalty=0`` a search finds probable leaves (``tree_leaf`` reads them)."""
     V = tree.n_leaves
     center = validate.float_array(center, "center", ndim=1)
     inner = validate.float_array(inner, "inner", shape=(V - 1, len(center)))
@@ -150,22 +134,14 @@ def tree_leaf(tree, sequence: Sequence[int]) -> str:
 
 # ---------------------------------------------------------------- the LM's beam search, step by step
 
-def lm_step(model) -> Step:
+def lm_step(model) -> StepFunction:
     """The LM's step function as the notebook decodes with it: ``window_lm_step`` with <unk> banned."""
-    from . import ban
-
     return ban(window_lm_step(model), [model.unk_id])
 
 
 def lm_search(model, text: str, *, num_beams: int = 3, length_penalty: float = 1.0, max_new_tokens: int = 12,
-              early_stopping: bool | str = False, steps: int | None = None, step: Step | None = None):
-    """Beam search for the LM on one prompt, stopped after ``steps`` steps (None: to the end).
-
-    Returns:
-        the ``SearchState`` (``figures.draw_beam_tree`` draws it).
-    """
-    from . import BeamConfig, expand, start
-
+              early_stopping: bool | str = False, steps: int | None = None, step: StepFunction | None = None):
+    """Beam search for the LM on one prompt, stopped after ``steps`` steps (None: to the end): its ``SearchState``."""
     cfg = BeamConfig(num_beams, max_new_tokens, model.eos_id, model.bos_id, length_penalty, early_stopping)
     if steps is not None:
         steps = validate.non_negative_int(steps, "steps")

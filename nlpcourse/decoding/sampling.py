@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .. import torch_threads, validate
-from .step import Step, check_prompts, check_step_output
+from .step import StepFunction, check_prompts, check_step_output
 
 __all__ = ["SamplingConfig", "apply_temperature", "top_k_filter", "top_p_filter", "warp", "filtered_distribution",
            "sample", "hf_sample", "tied_gpt2", "sampling_agreement"]
@@ -108,7 +108,7 @@ def filtered_distribution(logp: object, temperature: float = 1.0, top_k: int | N
     return torch.softmax(warp(scores, temperature, top_k, top_p), dim=-1)[0].double().numpy()
 
 
-def sample(step: Step, input_ids: object, *, max_new_tokens: int, eos_token_id: int | None, pad_token_id: int,
+def sample(step: StepFunction, input_ids: object, *, max_new_tokens: int, eos_token_id: int | None, pad_token_id: int,
            temperature: float = 1.0, top_k: int | None = None,
            top_p: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Draw each next token from the filtered distribution, for every prompt, with torch's random stream.

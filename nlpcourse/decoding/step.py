@@ -16,10 +16,10 @@ import numpy as np
 from .. import validate
 from ..functional import log_softmax, logsumexp
 
-__all__ = ["Step", "check_step_output", "check_prompts", "table_step", "random_step", "ban", "counting",
+__all__ = ["StepFunction", "check_step_output", "check_prompts", "table_step", "random_step", "ban", "counting",
            "TOY_WORDS", "TOY_TABLE", "toy_step"]
 
-Step = Callable[[np.ndarray], object]
+StepFunction = Callable[[np.ndarray], object]
 """prefixes (N, t) int64 -> (N, V) next-token log-probabilities (numpy array or torch tensor)."""
 
 LOGSUMEXP_TOL = 1e-4  # a row of float32 log_softmax over 50 000 words sums to 1 far better than this
@@ -28,17 +28,9 @@ LOGSUMEXP_TOL = 1e-4  # a row of float32 log_softmax over 50 000 words sums to 1
 # ---------------------------------------------------------------- the step-function interface
 
 def check_step_output(out: object, n_rows: int, vocab_size: int | None = None) -> np.ndarray:
-    """The step function's result as float64 log-probabilities (n_rows, V), or a ValueError that explains.
-
-    Args:
-        out: what ``step(prefixes)`` returned (numpy array or torch tensor).
-        n_rows: the number of prefixes it was given (one row per prefix).
-        vocab_size: V from earlier calls (None on the first call): every call must return the same V.
-    Returns:
-        (n_rows, V) float64; −inf (probability 0) is allowed.
-    Raises:
-        TypeError: not numbers. ValueError: wrong shape, NaN/+inf, or rows that are not log-probabilities.
-    """
+    """What ``step(prefixes)`` returned (array or tensor) as float64 log-probabilities (n_rows, V), −inf allowed;
+    V must equal ``vocab_size`` from earlier calls. A wrong shape, NaN/+inf, probabilities or logits get a
+    ValueError that says which."""
     n_rows = validate.non_negative_int(n_rows, "n_rows")
     if vocab_size is not None:
         vocab_size = validate.positive_int(vocab_size, "vocab_size")
@@ -94,7 +86,7 @@ def check_prompts(input_ids: object) -> np.ndarray:
     return arr
 
 
-def _check_ids_in_vocab(prompts: np.ndarray, vocab_size: int, **ids: int | None) -> None:
+def check_ids_in_vocab(prompts: np.ndarray, vocab_size: int, **ids: int | None) -> None:
     """After the first step call tells V: the prompt ids and the special ids must be < V."""
     if prompts.max() >= vocab_size:
         raise ValueError(f"input_ids: expected token ids in [0, {vocab_size}) (the step function's vocabulary), "
@@ -105,12 +97,12 @@ def _check_ids_in_vocab(prompts: np.ndarray, vocab_size: int, **ids: int | None)
                              f"vocabulary), got {value}")
 
 
-def _run_step(step: Step, prefixes: list[tuple[int, ...]], vocab_size: int | None) -> np.ndarray:
+def run_step(step: StepFunction, prefixes: list[tuple[int, ...]], vocab_size: int | None) -> np.ndarray:
     """Call ``step`` once on all prefixes (equal lengths) and check what it returns."""
     return check_step_output(step(np.array(prefixes, dtype=np.int64)), len(prefixes), vocab_size)
 
 
-def table_step(table: Mapping[tuple[int, ...], Sequence[float]], prompt_length: int = 1) -> Step:
+def table_step(table: Mapping[tuple[int, ...], Sequence[float]], prompt_length: int = 1) -> StepFunction:
     """A hand-made model: ``table[generated tokens]`` -> the next-token probabilities (V,).
 
     The key is the tuple of tokens generated after the first ``prompt_length`` prompt tokens (``()`` for the
@@ -133,7 +125,7 @@ def table_step(table: Mapping[tuple[int, ...], Sequence[float]], prompt_length: 
     return step
 
 
-def random_step(vocab_size: int, seed: int = 0, temperature: float = 1.0) -> Step:
+def random_step(vocab_size: int, seed: int = 0, temperature: float = 1.0) -> StepFunction:
     """A random toy model: the next-token distribution is a fixed random function of the whole prefix.
 
     logits ~ N(0, 1) / ``temperature`` drawn from a generator seeded by (seed, *prefix), so the same prefix
@@ -151,7 +143,7 @@ def random_step(vocab_size: int, seed: int = 0, temperature: float = 1.0) -> Ste
     return step
 
 
-def ban(step: Step, tokens: Sequence[int]) -> Step:
+def ban(step: StepFunction, tokens: Sequence[int]) -> StepFunction:
     """``step`` with ``tokens`` forbidden (log-prob −inf) and the other probabilities renormalised.
 
     E.g. the LM's <unk>: a decoder that may not say "unknown word" (the distribution over the rest is p / (1 − p_unk)).
@@ -173,7 +165,7 @@ TOY_TABLE = {(): (0, 0, 0.4, 0.6, 0, 0), (3,): (0, 0, 0, 0, 0.55, 0.45), (2,): (
              **{(w, x): (0, 1, 0, 0, 0, 0) for w in (2, 3) for x in (4, 5)}}
 
 
-def toy_step() -> Step:
+def toy_step() -> StepFunction:
     """The hand-made model ``TOY_TABLE`` over ``TOY_WORDS`` as a step function (prompt: ``[[0]]``, "<s>")."""
     return table_step(TOY_TABLE)
 
@@ -182,7 +174,7 @@ def toy_step() -> Step:
 class counting:  # noqa: N801  (used like a function: counting(step))
     """Wrap a step function to count its calls and the prefixes it scored (the cost of a search)."""
 
-    step: Step
+    step: StepFunction
     calls: int = field(default=0, init=False)
     rows: int = field(default=0, init=False)
 

@@ -32,6 +32,7 @@ class BeamStepper:
     max_new_tokens: int = 12
     state: SearchState | None = field(default=None, init=False)
     error: str = field(default="", init=False)
+    note: str = field(default="", init=False)  # what the last reset did, shown until the next step
     _step: object = field(default=None, init=False, repr=False)
     _cfg: BeamConfig | None = field(default=None, init=False, repr=False)
     _V: int | None = field(default=None, init=False, repr=False)
@@ -42,8 +43,9 @@ class BeamStepper:
         self._step = lm_step(self.model)
         self.reset()
 
-    def reset(self) -> None:
-        """Back to the prompt alone (0 steps), with the current settings."""
+    def reset(self, note: str = "") -> None:
+        """Back to the prompt alone (0 steps), with the current settings; ``note`` says why (shown in the title)."""
+        self.note = note
         try:
             self._cfg = BeamConfig(self.num_beams, self.max_new_tokens, self.model.eos_id, self.model.bos_id,
                                    self.length_penalty)
@@ -56,6 +58,7 @@ class BeamStepper:
     def step(self) -> None:
         """One more expansion (nothing once the search has stopped)."""
         if self.state is not None and not self.state.done:
+            self.note = ""
             self._V = expand(self._step, [self.state], self._cfg, self._V)
 
     def run(self) -> None:
@@ -76,7 +79,8 @@ class BeamStepper:
         best = self.state.finished[0] if self.state.finished else None
         words = self.model.vocab.itos
         title = (f"k = {self.num_beams}, α = {self.length_penalty:g}: step {self.state.steps}{done}" +
-                 (f"; best finished: {' '.join(words[t] for t in best[1].tokens)} ({best[0]:.2f})" if best else ""))
+                 (f"; best finished: {' '.join(words[t] for t in best[1].tokens)} ({best[0]:.2f})" if best else "") +
+                 (f"\n{self.note}" if self.note else ""))
         return draw_beam_tree(self.state, words, title=title)
 
 
@@ -94,14 +98,16 @@ def beam_stepper(model=None, prompt: str = "police said", num_beams: int = 3,
     def redraw() -> None:
         show_in(out, stepper.draw())
 
-    def settings(_change: object = None) -> None:
+    def settings(change: dict) -> None:
         stepper.prompt, stepper.num_beams, stepper.length_penalty = text.value, k.value, alpha.value
-        stepper.reset()
+        what = "prompt" if change["owner"] is text else "k" if change["owner"] is k else "α"
+        stepper.reset(f"{what} changed from {change['old']} to {change['new']}: the search restarted from the prompt")
         redraw()
 
     for control in (text, k, alpha):
         control.observe(settings, names="value")
-    for name, action in (("step", stepper.step), ("run", stepper.run), ("reset", stepper.reset)):
+    for name, action in (("step", stepper.step), ("run", stepper.run),
+                         ("reset", lambda: stepper.reset("reset: the search restarted from the prompt"))):
         buttons[name].on_click(lambda _b, act=action: (act(), redraw()))
     redraw()
     return W.VBox([W.HBox([text, k, alpha]), W.HBox(list(buttons.values())), out])

@@ -12,12 +12,12 @@ import numpy as np
 import torch
 
 from .. import torch_threads, validate
-from ..decoding import Step, generate, greedy_decode
+from ..decoding import StepFunction, generate, greedy_decode
 
 __all__ = ["translation_step", "prompts", "translate"]
 
 
-def translation_step(model, task) -> Step:
+def translation_step(model, task) -> StepFunction:
     """prefixes (N, src_len + t) = source ids, <s>, t − 1 generated ids -> (N, V) log-probabilities (float64)."""
     S = task.src_len
 
