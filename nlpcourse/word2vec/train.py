@@ -289,7 +289,7 @@ def compare_at_best_lr(sentences: list[list[str]], lrs: Sequence[float] = (0.025
 def format_sweep(sweep: pd.DataFrame, metrics: Sequence[str] = ("ws353_tune",), decimals: int = 2) -> pd.DataFrame:
     """``lr_sweep``'s table for reading: one row per lr, a column per (metric, trainer), ``decimals`` decimals or
     "diverged"."""
-    out = {}
+    decimals, out = validate.non_negative_int(decimals, "decimals"), {}
     for metric in metrics:
         for trainer in ("ours", "gensim"):
             rows = sweep[sweep["trainer"] == trainer].set_index("lr")
