@@ -260,7 +260,9 @@ STUDENT_API = (
     "nlpcourse.attention.train.train",
     "nlpcourse.attention.widgets.attention_explorer",
     # ---- 07's sampling section (nb08)
+    "nlpcourse.decoding.figures.draw_filtered",
     "nlpcourse.decoding.sampling.SamplingConfig",
+    "nlpcourse.decoding.sampling.diversity_vs_likelihood",
     "nlpcourse.decoding.sampling.apply_temperature",
     "nlpcourse.decoding.sampling.filtered_distribution",
     "nlpcourse.decoding.sampling.sample",
@@ -299,19 +301,28 @@ STUDENT_API = (
     "nlpcourse.decoding.step.toy_step",
     "nlpcourse.decoding.widgets.BeamStepper",
     "nlpcourse.decoding.widgets.beam_stepper",
-    # ---- 08 transformer (nb08)
+    # ---- 08 transformer (nb08); its exercise's solution calls 06's head split and merge
+    "nlpcourse.attention.merge_heads",
+    "nlpcourse.attention.split_heads",
+    "nlpcourse.transformer.checks.check_cross_attention_step",
     "nlpcourse.transformer.cross_attention_step",
     "nlpcourse.transformer.decode",
     "nlpcourse.transformer.decoder_layer",
     "nlpcourse.transformer.encode",
     "nlpcourse.transformer.encoder_layer",
     "nlpcourse.transformer.feed_forward",
+    "nlpcourse.transformer.figures.draw_alignment",
+    "nlpcourse.transformer.figures.draw_causal_mask",
+    "nlpcourse.transformer.figures.draw_curves",
+    "nlpcourse.transformer.figures.draw_gradient_norms",
+    "nlpcourse.transformer.figures.draw_step",
     "nlpcourse.transformer.layer_count",
     "nlpcourse.transformer.sublayer",
     "nlpcourse.transformer.task.NumberTask",
     "nlpcourse.transformer.task.alignment",
     "nlpcourse.transformer.task.english",
     "nlpcourse.transformer.task.german",
+    "nlpcourse.transformer.task.number_task",
     "nlpcourse.transformer.train.DecoderLayer",
     "nlpcourse.transformer.train.EncoderDecoder",
     "nlpcourse.transformer.train.EncoderLayer",
@@ -319,10 +330,20 @@ STUDENT_API = (
     "nlpcourse.transformer.train.Seq2SeqConfig",
     "nlpcourse.transformer.train.Stack",
     "nlpcourse.transformer.train.TrainConfig",
+    "nlpcourse.transformer.train.layer_gradient_norms",
     "nlpcourse.transformer.train.overfit_batch",
     "nlpcourse.transformer.train.smoothed_kl",
+    "nlpcourse.transformer.train.teacher_forced",
+    "nlpcourse.transformer.train.torch_agreement",
+    "nlpcourse.transformer.train.train",
     "nlpcourse.transformer.transformer",
+    "nlpcourse.transformer.translate.alignment_agreement",
+    "nlpcourse.transformer.translate.exact_match",
+    "nlpcourse.transformer.translate.prompts",
+    "nlpcourse.transformer.translate.trace",
     "nlpcourse.transformer.translate.translate",
+    "nlpcourse.transformer.translate.translation_step",
+    "nlpcourse.transformer.widgets.decoder_stepper",
     # ---- shared modules (repro)
     "nlpcourse.data.Vocab",
     "nlpcourse.data.Vocab.build",
@@ -468,6 +489,13 @@ def _seq2seq():
     from nlpcourse.transformer.train import Seq2Seq, Seq2SeqConfig
 
     return Seq2Seq(Seq2SeqConfig(vocab=len(_number_task()), d_model=8, num_heads=2, dim_feedforward=8))
+
+
+@functools.cache
+def _trace():
+    from nlpcourse.transformer.translate import trace
+
+    return trace(_seq2seq(), _number_task(), "twenty one", max_new_tokens=4)
 
 
 def _nn_transformer_state_dict() -> dict:
@@ -694,6 +722,8 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.decoding.widgets.beam_stepper": lambda: {"model": _course_lm()},
     "nlpcourse.decoding.sampling.SamplingConfig": lambda: {},
     # ---- the transformer (notebook 08)
+    "nlpcourse.attention.split_heads": lambda: {"x": np.zeros((2, 3, 8)), "num_heads": 2},
+    "nlpcourse.attention.merge_heads": lambda: {"x": np.zeros((2, 2, 3, 4))},
     "nlpcourse.transformer.sublayer": lambda: {"x": np.zeros((2, 3)), "f": lambda h: h, "weight": np.ones(3),
                                                "bias": np.zeros(3), "norm_first": False},
     "nlpcourse.transformer.feed_forward": lambda: {"x": np.zeros((2, 3, 8)), "state_dict": _encoder_state_dict()},
@@ -725,6 +755,11 @@ VALID: dict[str, Callable[[], dict]] = {
                                                         "targets": torch.ones(2, 3, dtype=torch.int64)},
     "nlpcourse.transformer.train.overfit_batch": lambda: {"model": _seq2seq(), "task": _number_task(),
                                                           "numbers": [1, 2]},
+    "nlpcourse.transformer.figures.draw_alignment": lambda: {
+        "trace": _trace(), "human": np.zeros((len(_trace().output) - 1, len(_trace().source)))},
+    "nlpcourse.transformer.figures.draw_step": lambda: {"trace": _trace(), "t": 0, "itos": _number_task().itos},
+    "nlpcourse.transformer.translate.trace": lambda: {"model": _seq2seq(), "task": _number_task(),
+                                                      "text": "twenty one"},
     "nlpcourse.transformer.translate.translate": lambda: {"model": _seq2seq(), "task": _number_task(),
                                                           "numbers": [21]},
     "nlpcourse.decoding.sampling.apply_temperature": lambda: {"scores": torch.zeros(2, 5), "temperature": 2.0},
@@ -733,6 +768,11 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.decoding.sampling.warp": lambda: {"scores": torch.zeros(2, 5)},
     "nlpcourse.decoding.sampling.filtered_distribution": lambda: {"logp": np.log(np.full(4, 0.25))},
     "nlpcourse.decoding.sampling.sample": _toy_search,
+    "nlpcourse.decoding.sampling.diversity_vs_likelihood": lambda: {
+        "step": nlpcourse.decoding.toy_step(), "prompts": [np.array([[0]])], "settings": {"τ = 1": {}},
+        "max_new_tokens": 3, "eos_token_id": 1, "pad_token_id": 0},
+    "nlpcourse.decoding.figures.draw_filtered": lambda: {"logp": np.log(np.full(4, 0.25)), "words": list("abcd"),
+                                                         "settings": {"τ = 2": {"temperature": 2.0}}},
     "nlpcourse.decoding.sampling.tied_gpt2": lambda: {},  # every bad argument is refused before the import
     "nlpcourse.decoding.sampling.sampling_agreement": lambda: {},  # likewise: checks first
 }

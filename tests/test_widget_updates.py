@@ -35,3 +35,31 @@ def test_linear_map_update_draws_what_draw_layer_draws(activation):
     for A, b in [([[0.2, -1.9], [1.1, 0.4]], [-1.5, 2.0]), ([[2.0, 0.0], [0.0, 0.1]], [0.0, 0.0])]:
         update_layer(fig, A, b, activation)
         assert_same_picture(fig, draw_layer(A, b, activation))
+
+
+def test_noise_alpha_update_draws_what_draw_noise_distribution_draws():
+    from nlpcourse.data import Vocab, load_corpus
+    from nlpcourse.word2vec.figures import draw_noise_distribution
+    from nlpcourse.word2vec.widgets import update_noise_distribution
+
+    vocab = Vocab.build(load_corpus("lee_background.cor"), min_count=5)
+    fig = draw_noise_distribution(vocab.itos, vocab.counts, 0.75)
+    figure_png(fig)
+    pin_titles(fig)
+    for alpha in (0.0, 0.3, 1.0):
+        update_noise_distribution(fig, vocab.counts, alpha)
+        assert_same_picture(fig, draw_noise_distribution(vocab.itos, vocab.counts, alpha))
+
+
+@pytest.mark.parametrize("name", ["Thinking Machines", "random weights"])
+def test_attention_update_draws_what_draw_explorer_draws(name):
+    from nlpcourse.attention.figures import draw_explorer, explorer_examples
+    from nlpcourse.attention.widgets import update_explorer
+
+    example = explorer_examples()[name]
+    fig = draw_explorer(example)
+    figure_png(fig)
+    pin_titles(fig)
+    for settings in [(len(example.q) - 1, False, 1.0, False), (0, True, 0.1, True), (0, True, 10.0, False)]:
+        update_explorer(fig, example, *settings)
+        assert_same_picture(fig, draw_explorer(example, *settings))
