@@ -102,9 +102,7 @@ STUDENT_API = (
     "nlpcourse.hsoftmax.HuffmanTree.from_tokens",
     "nlpcourse.hsoftmax.branch_probabilities",
     "nlpcourse.hsoftmax.checks.check_hs_gradient",
-    "nlpcourse.hsoftmax.checks.check_hs_path_loss",
-    "nlpcourse.hsoftmax.checks.check_hs_path_probability",
-    "nlpcourse.hsoftmax.checks.check_hs_shapes",
+    "nlpcourse.hsoftmax.checks.check_huffman",
     "nlpcourse.hsoftmax.checks.check_path_walk",
     "nlpcourse.hsoftmax.figures.draw_lecture_path",
     "nlpcourse.hsoftmax.figures.draw_speed",
@@ -129,7 +127,7 @@ STUDENT_API = (
     "nlpcourse.subwords.char_ngrams",
     "nlpcourse.subwords.check_subword_gradients",
     "nlpcourse.subwords.checks.check_char_ngrams",
-    "nlpcourse.subwords.checks.check_fnv1a",
+    "nlpcourse.subwords.checks.check_fasttext_step",
     "nlpcourse.subwords.collision_table",
     "nlpcourse.subwords.distinct_ngrams",
     "nlpcourse.subwords.figures.draw_collisions",
@@ -147,6 +145,7 @@ STUDENT_API = (
     "nlpcourse.subwords.train.train_fasttext",
     "nlpcourse.subwords.train.train_gensim_fasttext",
     "nlpcourse.subwords.train.train_subword_sgns",
+    "nlpcourse.subwords.train.train_word2vec",
     "nlpcourse.subwords.widgets.ngram_explorer",
     # ---- 04 backprop (nb0004)
     "nlpcourse.autograd.Value",
@@ -177,7 +176,6 @@ STUDENT_API = (
     "nlpcourse.mlp.SoftmaxCrossEntropy",
     "nlpcourse.mlp.Tanh",
     "nlpcourse.mlp.checks.check_linear_backward",
-    "nlpcourse.mlp.checks.check_relu_backward",
     "nlpcourse.mlp.checks.check_softmax_ce_backward",
     "nlpcourse.mlp.checks.check_torch_lr",
     "nlpcourse.mlp.d_relu",
@@ -214,7 +212,7 @@ STUDENT_API = (
     "nlpcourse.mlp.train.dead_relu_units",
     "nlpcourse.mlp.train.evaluate",
     "nlpcourse.mlp.train.minibatches",
-    "nlpcourse.mlp.train.nudged_final_losses",
+    "nlpcourse.mlp.train.nudged_loss_curves",
     "nlpcourse.mlp.train.optimizer_path",
     "nlpcourse.mlp.train.torch_sgd_arguments",
     "nlpcourse.mlp.train.train",
@@ -257,7 +255,9 @@ STUDENT_API = (
     "nlpcourse.attention.train.train",
     "nlpcourse.attention.widgets.attention_explorer",
     # ---- 07's sampling section (nb08)
+    "nlpcourse.decoding.figures.draw_filtered",
     "nlpcourse.decoding.sampling.SamplingConfig",
+    "nlpcourse.decoding.sampling.diversity_vs_likelihood",
     "nlpcourse.decoding.sampling.apply_temperature",
     "nlpcourse.decoding.sampling.filtered_distribution",
     "nlpcourse.decoding.sampling.sample",
@@ -296,19 +296,28 @@ STUDENT_API = (
     "nlpcourse.decoding.step.toy_step",
     "nlpcourse.decoding.widgets.BeamStepper",
     "nlpcourse.decoding.widgets.beam_stepper",
-    # ---- 08 transformer (nb08)
+    # ---- 08 transformer (nb08); its exercise's solution calls 06's head split and merge
+    "nlpcourse.attention.merge_heads",
+    "nlpcourse.attention.split_heads",
+    "nlpcourse.transformer.checks.check_cross_attention_step",
     "nlpcourse.transformer.cross_attention_step",
     "nlpcourse.transformer.decode",
     "nlpcourse.transformer.decoder_layer",
     "nlpcourse.transformer.encode",
     "nlpcourse.transformer.encoder_layer",
     "nlpcourse.transformer.feed_forward",
+    "nlpcourse.transformer.figures.draw_alignment",
+    "nlpcourse.transformer.figures.draw_causal_mask",
+    "nlpcourse.transformer.figures.draw_curves",
+    "nlpcourse.transformer.figures.draw_gradient_norms",
+    "nlpcourse.transformer.figures.draw_step",
     "nlpcourse.transformer.layer_count",
     "nlpcourse.transformer.sublayer",
     "nlpcourse.transformer.task.NumberTask",
     "nlpcourse.transformer.task.alignment",
     "nlpcourse.transformer.task.english",
     "nlpcourse.transformer.task.german",
+    "nlpcourse.transformer.task.number_task",
     "nlpcourse.transformer.train.DecoderLayer",
     "nlpcourse.transformer.train.EncoderDecoder",
     "nlpcourse.transformer.train.EncoderLayer",
@@ -316,10 +325,20 @@ STUDENT_API = (
     "nlpcourse.transformer.train.Seq2SeqConfig",
     "nlpcourse.transformer.train.Stack",
     "nlpcourse.transformer.train.TrainConfig",
+    "nlpcourse.transformer.train.layer_gradient_norms",
     "nlpcourse.transformer.train.overfit_batch",
     "nlpcourse.transformer.train.smoothed_kl",
+    "nlpcourse.transformer.train.teacher_forced",
+    "nlpcourse.transformer.train.torch_agreement",
+    "nlpcourse.transformer.train.train",
     "nlpcourse.transformer.transformer",
+    "nlpcourse.transformer.translate.alignment_agreement",
+    "nlpcourse.transformer.translate.exact_match",
+    "nlpcourse.transformer.translate.prompts",
+    "nlpcourse.transformer.translate.trace",
     "nlpcourse.transformer.translate.translate",
+    "nlpcourse.transformer.translate.translation_step",
+    "nlpcourse.transformer.widgets.decoder_stepper",
     # ---- shared modules (repro)
     "nlpcourse.data.Vocab",
     "nlpcourse.data.Vocab.build",
@@ -365,7 +384,6 @@ SKIP_CALLABLES = {"nlpcourse.torch_threads",  # a context manager: checks on ent
 # (callable, argument) pairs where the generic bad value is valid there
 VALUE_OK = {("nlpcourse.mlp.stepper.TrainingStepper", "hidden"),  # 0 hidden units: the linear classifier
             ("nlpcourse.mlp.train.TrainConfig", "epochs"),  # 0 epochs: nothing to do
-            ("nlpcourse.mlp.check_labels", "n"),  # 0 labels expected: y's shape is then what is wrong
             ("nlpcourse.mlp.train.TrainConfig", "batch_size"),  # 1 <= batch_size <= N is checked by train
             ("nlpcourse.decoding.checks.reference_normalised", "alpha")}  # a length penalty: any number
 POSITIVE = {"dim", "window", "epochs", "negative", "batch_size", "vocab_size", "size", "k", "n", "top", "repeats",
@@ -388,7 +406,7 @@ PROBABILITIES = {"alpha", "progress_fraction", "momentum", "probability", "top_p
 ANY_INT = {"pad"}
 # functions whose array argument takes any shape (elementwise), so no shape is wrong
 ANY_SHAPE = {"nlpcourse.mlp.d_relu", "nlpcourse.mlp.d_sigmoid", "nlpcourse.mlp.d_tanh", "nlpcourse.mlp.relu",
-             "nlpcourse.mlp.sigmoid", "nlpcourse.functional.sigmoid", "nlpcourse.functional.log_sigmoid",
+             "nlpcourse.functional.sigmoid", "nlpcourse.functional.log_sigmoid",
              "nlpcourse.functional.logsumexp", "nlpcourse.functional.softmax", "nlpcourse.functional.log_softmax",
              "nlpcourse.mlp.language_model.perplexity",
              # the torch references of layer 2 take tensors and leave the checking to the numpy versions
@@ -466,6 +484,13 @@ def _seq2seq():
     from nlpcourse.transformer.train import Seq2Seq, Seq2SeqConfig
 
     return Seq2Seq(Seq2SeqConfig(vocab=len(_number_task()), d_model=8, num_heads=2, dim_feedforward=8))
+
+
+@functools.cache
+def _trace():
+    from nlpcourse.transformer.translate import trace
+
+    return trace(_seq2seq(), _number_task(), "twenty one", max_new_tokens=4)
 
 
 def _nn_transformer_state_dict() -> dict:
@@ -615,7 +640,7 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.data.Vocab.build": lambda: {"sentences": _sentences()},
     "nlpcourse.mlp.sentiment.sentiment_cv": lambda: {**_pooled(), "fine_tune": False, "epochs": 1, "folds": 2},
     "nlpcourse.mlp.train.torch_sgd_arguments": lambda: {"lr": 0.1, "alpha": 0.9},
-    "nlpcourse.mlp.train.nudged_final_losses": lambda: dict(zip(("X", "y"), nlpcourse.mlp.make_moons(10), strict=True))
+    "nlpcourse.mlp.train.nudged_loss_curves": lambda: dict(zip(("X", "y"), nlpcourse.mlp.make_moons(10), strict=True))
     | {"sizes": (2, 2), "activation": "tanh", "lr": 0.1, "starts": 2, "epochs": 1, "batch_size": 5},
     "nlpcourse.functional.logsumexp": lambda: {"z": np.zeros((2, 3))},
     "nlpcourse.functional.softmax": lambda: {"z": np.zeros((2, 3))},
@@ -683,6 +708,8 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.decoding.widgets.beam_stepper": lambda: {"model": _course_lm()},
     "nlpcourse.decoding.sampling.SamplingConfig": lambda: {},
     # ---- the transformer (notebook 08)
+    "nlpcourse.attention.split_heads": lambda: {"x": np.zeros((2, 3, 8)), "num_heads": 2},
+    "nlpcourse.attention.merge_heads": lambda: {"x": np.zeros((2, 2, 3, 4))},
     "nlpcourse.transformer.sublayer": lambda: {"x": np.zeros((2, 3)), "f": lambda h: h, "weight": np.ones(3),
                                                "bias": np.zeros(3), "norm_first": False},
     "nlpcourse.transformer.feed_forward": lambda: {"x": np.zeros((2, 3, 8)), "state_dict": _encoder_state_dict()},
@@ -714,6 +741,11 @@ VALID: dict[str, Callable[[], dict]] = {
                                                         "targets": torch.ones(2, 3, dtype=torch.int64)},
     "nlpcourse.transformer.train.overfit_batch": lambda: {"model": _seq2seq(), "task": _number_task(),
                                                           "numbers": [1, 2]},
+    "nlpcourse.transformer.figures.draw_alignment": lambda: {
+        "trace": _trace(), "human": np.zeros((len(_trace().output) - 1, len(_trace().source)))},
+    "nlpcourse.transformer.figures.draw_step": lambda: {"trace": _trace(), "t": 0, "itos": _number_task().itos},
+    "nlpcourse.transformer.translate.trace": lambda: {"model": _seq2seq(), "task": _number_task(),
+                                                      "text": "twenty one"},
     "nlpcourse.transformer.translate.translate": lambda: {"model": _seq2seq(), "task": _number_task(),
                                                           "numbers": [21]},
     "nlpcourse.decoding.sampling.apply_temperature": lambda: {"scores": torch.zeros(2, 5), "temperature": 2.0},
@@ -722,6 +754,11 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.decoding.sampling.warp": lambda: {"scores": torch.zeros(2, 5)},
     "nlpcourse.decoding.sampling.filtered_distribution": lambda: {"logp": np.log(np.full(4, 0.25))},
     "nlpcourse.decoding.sampling.sample": _toy_search,
+    "nlpcourse.decoding.sampling.diversity_vs_likelihood": lambda: {
+        "step": nlpcourse.decoding.toy_step(), "prompts": [np.array([[0]])], "settings": {"τ = 1": {}},
+        "max_new_tokens": 3, "eos_token_id": 1, "pad_token_id": 0},
+    "nlpcourse.decoding.figures.draw_filtered": lambda: {"logp": np.log(np.full(4, 0.25)), "words": list("abcd"),
+                                                         "settings": {"τ = 2": {"temperature": 2.0}}},
     "nlpcourse.decoding.sampling.tied_gpt2": lambda: {},  # every bad argument is refused before the import
     "nlpcourse.decoding.sampling.sampling_agreement": lambda: {},  # likewise: checks first
 }

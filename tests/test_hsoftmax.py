@@ -1,5 +1,6 @@
 """Hierarchical softmax (notebook 02): Huffman trees, probabilities, gradients, training, search, checks."""
 
+import heapq
 import itertools
 
 import numpy as np
@@ -350,21 +351,6 @@ def test_toy_example_perturbation_changes_probabilities_and_keeps_the_sum():
 
 # ---------------------------------------------------------------- exercise checks
 
-def test_path_probability_checks(capsys):
-    p = 1 * 0.9 * 0.95 * 0.65 * 0.2
-    assert p == pytest.approx(0.11115)
-    assert checks.check_hs_path_probability(p)
-    assert checks.check_hs_path_loss(-np.log(p))
-    for wrong, hint in [(3.7, "added"), (1 * 0.9 * 0.95 * 0.65 * 0.8, "don't replace"), (0.9 * 0.95 * 0.65, "missing"),
-                        (-np.log(p), "the loss"), (None, "Not answered"), (1.5, "between 0 and 1")]:
-        assert not checks.check_hs_path_probability(wrong)
-        assert hint in capsys.readouterr().out
-    for wrong, hint in [(np.log(p), "sign"), (-np.log10(p), "base 10"), (p, "probability itself"),
-                        (..., "Not answered"), (2.0, "not the right value")]:
-        assert not checks.check_hs_path_loss(wrong)
-        assert hint in capsys.readouterr().out
-
-
 def test_gradient_check_accepts_the_derivation_and_rejects_typical_mistakes(capsys):
     center, rows, codes = hs.gradient_exercise()
     x, t = rows @ center, 1.0 - codes
@@ -378,14 +364,6 @@ def test_gradient_check_accepts_the_derivation_and_rejects_typical_mistakes(caps
     assert "Not answered" in capsys.readouterr().out
     assert not checks.check_hs_gradient(np.outer(g, center), g @ rows)
     assert "shape (3,)" in capsys.readouterr().out
-
-
-def test_shape_checks(capsys):
-    assert checks.check_hs_shapes(1023, 10)
-    for n, length, hint in [(1024, 10, "V − 1 merges"), (2047, 10, "leaves too"), (1023, 1024, "full softmax"),
-                            (1023, 11, "the leaf has no vector"), (None, 10, "Not answered")]:
-        assert not checks.check_hs_shapes(n, length)
-        assert hint in capsys.readouterr().out
 
 
 # ---------------------------------------------------------------- training, model search, widget
@@ -569,3 +547,43 @@ def test_average_depth_with_weights_and_the_lecture_path_figure():
     assert "0.1111" not in " ".join(texts) + fig.axes[0].get_title()  # never the exercise's answer
     with pytest.raises(ValueError, match="branches"):
         figures.draw_lecture_path([0.5, 1.5])
+
+
+# ---------------------------------------------------------------- the Huffman exercise
+def _huffman_other_ties(counts):
+    """Huffman's algorithm breaking ties the other way (newest node first): another tree, the same total."""
+    heap = [(c, -i) for i, c in enumerate(counts)]
+    heapq.heapify(heap)
+    children, V = {}, len(counts)
+    for new in range(V, 2 * V - 1):
+        (c1, a), (c2, b) = heapq.heappop(heap), heapq.heappop(heap)
+        children[new] = (-a, -b)
+        heapq.heappush(heap, (c1 + c2, -new))
+    codes, stack = [""] * V, [(2 * V - 2, "")]
+    while stack:
+        node, code = stack.pop()
+        if node < V:
+            codes[node] = code
+        else:
+            stack += [(children[node][0], code + "0"), (children[node][1], code + "1")]
+    return codes
+
+
+def test_huffman_exercise_accepts_any_tie_breaking_and_every_hint_fires(capsys):
+    assert checks.check_huffman(checks.huffman_reference)
+    assert checks.check_huffman(_huffman_other_ties)
+    assert any(_huffman_other_ties(list(c)) != checks.huffman_reference(list(c)) for (c,) in checks.HUFFMAN_CASES)
+    assert capsys.readouterr().out.count("✅") == 2
+    for wrong, hint in checks.HUFFMAN_MISTAKES:
+        assert not checks.check_huffman(wrong)
+        assert hint in capsys.readouterr().out, wrong.__name__
+    assert not checks.check_huffman(...)
+    assert "Not answered" in capsys.readouterr().out
+    assert not checks.check_huffman(lambda counts: ["0"] * (len(counts) - 1))
+    assert "list of" in capsys.readouterr().out
+
+
+def test_code_summary_counts_bits_and_finds_prefixes():
+    assert checks.code_summary(["0", "10", "11"], [5, 2, 1]) == (5 + 4 + 2, 1.0)
+    assert checks.code_summary(["0", "01", "11"], [1, 1, 1]) == (5, 0.0)
+    assert checks.code_summary(["00", "01", "1"], [1, 1, 2]) == (6, 1.0)

@@ -165,6 +165,9 @@ def test_compare_trainers_has_no_oov_with_subwords():
     assert runs.loc[runs.trainer != "word2vec", ["oov_wordsim353", "oov_simlex999"]].eq(0).all().all()
     assert runs.loc[runs.trainer == "word2vec", "oov_wordsim353"].iloc[0] > 0.5
     assert set(models) == {("ours", 0), ("gensim FastText", 0)}
+    reused = train.compare_trainers(load_corpus()[:40], train.SubwordConfig(dim=8, epochs=1, bucket=2000),
+                                    seeds=(0,), trainers=("ours",), progress=False, trained=models)[1]
+    assert reused[("ours", 0)] is models[("ours", 0)]
     assert isinstance(figures.draw_trainers(runs), Figure)
     assert isinstance(figures.draw_neighbours({k[0]: m for k, m in models.items()}, ["fire", "zzfire"]), Figure)
 
@@ -206,18 +209,19 @@ def _right_ngrams(word, minn, maxn):
     return [w[i : i + n] for i in range(len(w)) for n in range(minn, maxn + 1) if i + n <= len(w)]
 
 
-def _right_hash(data):
-    h = 2166136261
-    for b in data:
-        h = ((h ^ (b | 0xFFFFFF00 if b >= 128 else b)) * 16777619) % 2**32
-    return h
+def _right_step(matrix, rows, grad_h, lr):
+    h = sum(matrix[r] for r in rows) / len(rows)
+    updated = matrix.copy()
+    for r in rows:  # a repeated row, twice
+        updated[r] = updated[r] - lr * grad_h
+    return h, updated
 
 
 def test_checks_accept_right_answers(capsys):
     assert checks.check_char_ngrams(_right_ngrams)
     assert checks.check_char_ngrams(sw.char_ngrams)
-    assert checks.check_fnv1a(_right_hash)
-    assert checks.check_fnv1a(sw.fnv1a_32)
+    assert checks.check_fasttext_step(_right_step)
+    assert checks.check_fasttext_step(checks.step_reference)
     assert capsys.readouterr().out.count("✅") == 4
 
 
@@ -227,10 +231,27 @@ def test_each_ngram_hint_fires(capsys, wrong, hint):
     assert hint in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("wrong, hint", checks.HASH_MISTAKES)
-def test_each_hash_hint_fires(capsys, wrong, hint):
-    assert not checks.check_fnv1a(wrong)
+@pytest.mark.parametrize("wrong, hint", checks.STEP_MISTAKES)
+def test_each_step_hint_fires(capsys, wrong, hint):
+    assert not checks.check_fasttext_step(wrong)
     assert hint in capsys.readouterr().out
+
+
+def test_step_cases_repeat_a_row_and_the_update_matches_the_trainer():
+    """Some case lists a row twice (two n-grams in one bucket): the mistakes that drop repeats can be told apart;
+    and the reference's update is the batched trainer's on one pair (fastText's undivided update)."""
+    assert any(len(set(rows.tolist())) < len(rows) for _, rows, _, _ in checks.STEP_CASES)
+    vocab = Vocab(["cats", "dog", "where"], [3, 2, 1])
+    rows, offsets = train.subword_bags(vocab, 2, 3, 5)
+    rng = np.random.default_rng(0)
+    W, C = rng.normal(size=(len(vocab) + 5, 3)), rng.normal(size=(len(vocab), 3))
+    r = sw.subword_rows("cats", vocab, 2, 3, 5)
+    _, gW, _ = sw.subword_loss_and_grad(W, C, r, 1, np.array([2]))
+    grad_h = gW[r[0]] * len(r)  # dL/dh (the exact gradient gives each row dL/dh / n)
+    Wt = torch.tensor(W)
+    train.subword_sgns_step(Wt, torch.tensor(C), torch.from_numpy(rows), torch.from_numpy(offsets),
+                            torch.tensor([0]), torch.tensor([1]), torch.tensor([[2]]), 0.1)
+    np.testing.assert_allclose(Wt.numpy(), checks.step_reference(W, r, grad_h, 0.1)[1], atol=1e-12)
 
 
 def test_checks_missing_and_broken_answers(capsys):
@@ -239,10 +260,11 @@ def test_checks_missing_and_broken_answers(capsys):
 
     assert not checks.check_char_ngrams(...)
     assert not checks.check_char_ngrams(stub)
-    assert not checks.check_fnv1a(lambda data: "x")
+    assert not checks.check_fasttext_step(lambda m, r, g, lr: "x")
     assert not checks.check_char_ngrams(lambda w, a, b: ["a", 3])
+    assert not checks.check_fasttext_step(...)
     out = capsys.readouterr().out
-    assert out.count("Not answered") == 2 and "❌" in out
+    assert out.count("Not answered") == 3 and "❌" in out
 
 
 # ------------------------------------------------------------------------------------------ figures, widget

@@ -73,15 +73,8 @@ class HuffmanTree:
     def build(cls, counts: Sequence[float] | np.ndarray, symbols: Sequence[str] | None = None) -> HuffmanTree:
         """Huffman's algorithm with a heap: merge the two least frequent nodes until one is left.
 
-        The first node popped becomes the left child (code 0), the second the right child (code 1) —
-        as in word2vec and gensim. Ties are broken by node id (leaves before merged nodes, lower ids
-        first), so the tree is deterministic.
-
-        Args:
-            counts: (V,) positive counts (or frequencies), V >= 2.
-            symbols: V labels; default "0", "1", ...
-        Returns:
-            the tree.
+        counts (V,) > 0, V >= 2; symbols: V labels (default "0", "1", ...). The first node popped is the left
+        child (code 0), as in word2vec and gensim; ties go to the lower node id (leaves first): deterministic.
         """
         counts = _check_counts(counts)
         V = len(counts)
@@ -177,14 +170,8 @@ class HuffmanTree:
         return int(total) if np.issubdtype(self.counts.dtype, np.integer) else float(total)
 
     def average_depth(self, weights: np.ndarray | None = None) -> float:
-        """Weighted mean path length = dot products per example when targets follow the weights.
-
-        Args:
-            weights: (V,) non-negative weight of each leaf, e.g. counts × subsampling keep probabilities (the
-                targets training actually sees); None: the tree's own counts.
-        Returns:
-            Σ weight·length / Σ weight.
-        """
+        """Σ weight·length / Σ weight: dot products per example when the targets follow ``weights`` (V,) ≥ 0
+        (default the tree's counts; counts × keep probabilities: the targets training sees)."""
         w = self.counts if weights is None else validate.float_array(weights, "weights", shape=(self.n_leaves,))
         if np.any(w < 0) or not w.sum() > 0:
             raise ValueError(f"weights: expected non-negative weights with a positive sum, got sum {w.sum()}")
@@ -258,15 +245,9 @@ def _check_vectors(tree: HuffmanTree, center: np.ndarray, inner: np.ndarray) -> 
 
 def branch_probabilities(tree: HuffmanTree, word: str | int, center: np.ndarray,
                          inner: np.ndarray) -> np.ndarray:
-    """Probability of each turn on the path to ``word``: σ(θ_C[n]·h) left, 1 − σ(θ_C[n]·h) right.
+    """The turns' probabilities on the path to ``word``, root first: σ(θ_C[n]·h) left, 1 − σ(θ_C[n]·h) right.
 
-    Args:
-        tree: the tree (V leaves).
-        word: the target leaf (symbol or id).
-        center: (d,) the center word's vector h = θ_W[i].
-        inner: (V-1, d) the inner-node vectors θ_C.
-    Returns:
-        (L_w,) the branch probabilities, root first; their product is p(word | center).
+    center h (d,), inner θ_C (V-1, d) -> (L_w,); their product is p(word | center).
     """
     center, inner = _check_vectors(tree, center, inner)
     nodes, codes = tree.path(word)
@@ -275,26 +256,12 @@ def branch_probabilities(tree: HuffmanTree, word: str | int, center: np.ndarray,
 
 
 def path_probability(tree: HuffmanTree, word: str | int, center: np.ndarray, inner: np.ndarray) -> float:
-    """p(word | center) = the product of ``branch_probabilities`` along the path.
-
-    Args:
-        tree: the tree; word: the target leaf (symbol or id); center: (d,) h; inner: (V-1, d) θ_C.
-    Returns:
-        a float in (0, 1].
-    """
+    """p(word | center) = Π ``branch_probabilities`` along the path: a float in (0, 1]."""
     return float(np.prod(branch_probabilities(tree, word, center, inner)))
 
 
 def leaf_probabilities(tree: HuffmanTree, center: np.ndarray, inner: np.ndarray) -> np.ndarray:
-    """p(w | center) for every leaf w at once: (V,), sums to 1 for any parameters.
-
-    Args:
-        tree: the tree (V leaves, V-1 inner nodes).
-        center: (d,) the center vector.
-        inner: (V-1, d) the inner-node vectors.
-    Returns:
-        (V,) probabilities (one sigmoid per inner node, then products along the padded paths).
-    """
+    """p(w | center) for every leaf at once: one σ per inner node, products along the padded paths -> (V,), sum 1."""
     center, inner = _check_vectors(tree, center, inner)
     s = sigmoid(inner @ center)                                   # (V-1,) p(left) at every inner node
     turn = np.where(tree.codes == 0, s[tree.nodes], 1.0 - s[tree.nodes])   # (V, L)
@@ -308,14 +275,8 @@ def path_loss_and_grad(center: np.ndarray, rows: np.ndarray, codes: np.ndarray) 
 
     With x_k = θ_C[n_k]·h and t_k = 1 − code_k (1 for a left turn), the loss is
     −Σ_k log σ((2t_k − 1)·x_k) and ∂loss/∂x_k = σ(x_k) − t_k, so
-    ∂/∂h = Σ_k (σ(x_k) − t_k)·θ_C[n_k] and ∂/∂θ_C[n_k] = (σ(x_k) − t_k)·h.
-
-    Args:
-        center: (d,) h = θ_W[i].
-        rows: (L, d) the inner-node vectors on the path, root first.
-        codes: (L,) the turns (0 left, 1 right).
-    Returns:
-        (loss, {"center": (d,), "rows": (L, d)}).
+    ∂/∂h = Σ_k (σ(x_k) − t_k)·θ_C[n_k] and ∂/∂θ_C[n_k] = (σ(x_k) − t_k)·h. center (d,), rows (L, d) root first,
+    codes (L,) -> (loss, {"center": (d,), "rows": (L, d)}).
     """
     center = validate.float_array(center, "center", finite=False)
     rows = validate.float_array(rows, "rows", finite=False)
@@ -334,14 +295,8 @@ def path_loss_and_grad(center: np.ndarray, rows: np.ndarray, codes: np.ndarray) 
 
 
 def path_loss_torch(center: torch.Tensor, rows: torch.Tensor, codes: np.ndarray) -> torch.Tensor:
-    """``path_loss_and_grad``'s loss written plainly in torch (the autograd reference).
-
-    Args:
-        center: (d,) tensor; rows: (L, d) tensor; codes: (L,) 0/1 turns.
-    Returns:
-        a scalar tensor −Σ log σ(±x_k) (+ for a left turn), in log-sigmoid form: finite for scores of any size
-        (log(1 − σ(x)) would be log 0 = −inf for x ≳ 17 in float32, 37 in float64).
-    """
+    """−Σ_k log σ(±x_k) (+ left) in torch, the autograd reference: log-sigmoid form, finite at any score
+    (log(1 − σ(x)) would be log 0 = −inf for x ≳ 17 in float32, 37 in float64)."""
     x = rows @ center
     sign = torch.as_tensor(1.0 - 2.0 * np.asarray(codes), dtype=x.dtype)  # +1 left, −1 right
     return -torch.nn.functional.logsigmoid(sign * x).sum()
@@ -357,16 +312,7 @@ def gradient_exercise() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def hs_loss_and_grad(center: np.ndarray, inner: np.ndarray, tree: HuffmanTree,
                      word: str | int) -> tuple[float, dict[str, np.ndarray]]:
-    """−log p(word | center) with hierarchical softmax, and the gradients w.r.t. center and all of inner.
-
-    Args:
-        center: (d,) θ_W[i].
-        inner: (V-1, d) θ_C.
-        tree: the tree.
-        word: the target (symbol or leaf id).
-    Returns:
-        (loss, {"center": (d,), "inner": (V-1, d)}); only the path's rows of the "inner" gradient are non-zero.
-    """
+    """−log p(word | center) and its gradients: (loss, {"center": (d,), "inner": (V-1, d), zero off the path})."""
     center, inner = _check_vectors(tree, center, inner)
     nodes, codes = tree.path(word)
     loss, g = path_loss_and_grad(center, inner[nodes], codes)
@@ -400,14 +346,9 @@ def _check_params(params: dict, tree: HuffmanTree) -> tuple[object, object]:
 
 def skipgram_hs_loss_and_grad(params: dict[str, np.ndarray], pairs: np.ndarray,
                               tree: HuffmanTree) -> tuple[float, dict[str, np.ndarray]]:
-    """Mean skip-gram loss −log p(context | center) over ``pairs``, vectorised with padded paths.
+    """Mean −log p(context | center) over ``pairs`` (N, 2), vectorised with padded paths; gradients by ``np.add.at``.
 
-    Args:
-        params: {"W_in": (V, d) θ_W, "inner": (V-1, d) θ_C}, float64.
-        pairs: (N, 2) int (center id, context id), e.g. from ``word2vec.skipgram_pairs``.
-        tree: the tree over the same V words.
-    Returns:
-        (mean loss, {"W_in": (V, d), "inner": (V-1, d)}) — the same shapes as ``params``.
+    params {"W_in": θ_W (V, d), "inner": θ_C (V-1, d)} -> (mean loss, gradients of the same shapes).
     """
     W_in, inner = _check_params(params, tree)
     pairs = _check_pairs(pairs, tree.n_leaves)
@@ -429,15 +370,7 @@ def skipgram_hs_loss_and_grad(params: dict[str, np.ndarray], pairs: np.ndarray,
 # ---------------------------------------------------------------- torch (layer 2: the autograd reference)
 
 def skipgram_hs_loss_torch(params: dict[str, torch.Tensor], pairs: np.ndarray, tree: HuffmanTree) -> torch.Tensor:
-    """The same mean loss as ``skipgram_hs_loss_and_grad``, written plainly in torch for autograd.
-
-    Args:
-        params: {"W_in": (V, d), "inner": (V-1, d)} tensors (requires_grad for a check).
-        pairs: (N, 2) int (center, context).
-        tree: the tree.
-    Returns:
-        a scalar tensor.
-    """
+    """``skipgram_hs_loss_and_grad``'s mean loss written plainly in torch, pair by pair (the autograd reference)."""
     W_in, inner = _check_params(params, tree)
     pairs = _check_pairs(pairs, tree.n_leaves)
     total = W_in.new_zeros(())

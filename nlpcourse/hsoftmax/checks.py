@@ -1,16 +1,134 @@
-"""Notebook 02's exercise checks (tree sizes, a path's probability and loss, its gradients): never the answer."""
+"""Notebook 02's exercise checks (Huffman's code, a path's probability, its gradients) on unseen inputs: never the
+answer, a hint for each typical mistake."""
 
 from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Callable
 
 import numpy as np
 import torch
 
 from ..exercise import check_against, check_function
 from ..functional import log_sigmoid, sigmoid
-from . import LECTURE_BRANCHES, HuffmanTree, gradient_exercise, path_loss_torch
+from . import HuffmanTree, gradient_exercise, path_loss_torch
 
-__all__ = ["check_hs_shapes", "check_path_walk", "path_walk_cases", "PATH_WALK_MISTAKES",
-           "check_hs_path_probability", "check_hs_path_loss", "check_hs_gradient"]
+__all__ = ["HUFFMAN_CASES", "HUFFMAN_MISTAKES", "huffman_reference", "check_huffman", "path_walk_reference",
+           "path_walk_cases", "PATH_WALK_MISTAKES", "check_path_walk", "check_hs_gradient"]
+
+
+# ---------------------------------------------------------------- exercise 02.1: Huffman's code from counts
+#: counts the student has not seen: ties (the tree may differ from ours, the total may not), V from 2 to 40.
+HUFFMAN_CASES = [([1, 1, 2, 2],), ([5, 9],), ([3, 3, 3, 3, 3],), ([45, 13, 12, 16, 9, 5],),
+                 ([1, 2, 4, 8, 16, 32, 64],), ([7, 1, 1, 7, 2, 2, 30, 4],),
+                 (np.random.default_rng(2024).integers(1, 60, size=40).tolist(),)]
+
+
+def huffman_reference(counts: list[int]) -> list[str]:
+    """Huffman's codes of ``counts`` (``HuffmanTree.build``): V strings of 0/1, code i for counts[i]."""
+    tree = HuffmanTree.build(np.asarray(counts))
+    return [tree.code(i) for i in range(len(counts))]
+
+
+def code_summary(codes: object, counts: list[int]) -> tuple[float, float]:
+    """(Σ counts[i]·len(codes[i]), 1.0 if no code is a prefix of another else 0.0): what any optimal code shares."""
+    if isinstance(codes, str) or not hasattr(codes, "__len__") or len(codes) != len(counts):
+        raise TypeError(f"expected a list of {len(counts)} code strings (one per count), got {codes!r:.60}")
+    if not all(isinstance(c, str) and c and set(c) <= {"0", "1"} for c in codes):
+        raise TypeError("expected non-empty strings of '0' and '1' (e.g. '010'), one per count")
+    ordered = sorted(codes)  # a prefix sorts right before some word it prefixes
+    prefix_free = all(not b.startswith(a) for a, b in zip(ordered, ordered[1:], strict=False))
+    return float(sum(c * len(code) for c, code in zip(counts, codes, strict=True))), float(prefix_free)
+
+
+def _summarised(fn: Callable[[list[int]], object]) -> Callable[[list[int]], object]:
+    """``fn``'s codes -> (total bits, prefix-free): ties may change the tree, never these two numbers."""
+    def run(counts: list[int]) -> object:
+        codes = fn(list(counts))
+        return codes if codes is None or codes is Ellipsis else code_summary(codes, counts)
+    return run
+
+
+def _codes_of(children: dict[int, tuple[int, int]], root: int, V: int, reverse: bool = False) -> list[str]:
+    codes, stack = [""] * V, [(root, "")]
+    while stack:
+        node, code = stack.pop()
+        if node < V:
+            codes[node] = code[::-1] if reverse else code
+        else:
+            stack += [(children[node][0], code + "0"), (children[node][1], code + "1")]
+    return codes
+
+
+def _merged(counts: list[int], pop_largest: bool = False, merged_count=lambda a, b: a + b) -> tuple[dict, int]:
+    sign = -1 if pop_largest else 1
+    heap = [(sign * c, i) for i, c in enumerate(counts)]
+    heapq.heapify(heap)
+    children, node = {}, len(counts)
+    while len(heap) > 1:
+        (c1, a), (c2, b) = heapq.heappop(heap), heapq.heappop(heap)
+        children[node] = (a, b)
+        heapq.heappush(heap, (sign * merged_count(sign * c1, sign * c2), node))
+        node += 1
+    return children, heap[0][1]
+
+
+def _hf_merge_largest(counts):
+    return _codes_of(*_merged(counts, pop_largest=True), len(counts))
+
+
+def _hf_merged_count_max(counts):
+    return _codes_of(*_merged(counts, merged_count=max), len(counts))
+
+
+def _hf_leaf_to_root(counts):
+    return _codes_of(*_merged(counts), len(counts), reverse=True)
+
+
+def _hf_balanced(counts):
+    bits = max(1, math.ceil(math.log2(len(counts))))
+    return [format(i, f"0{bits}b") for i in range(len(counts))]
+
+
+def _hf_numbered(counts):
+    return [format(i, "b") for i in range(len(counts))]
+
+
+def _hf_sorted_order(counts):
+    codes = _codes_of(*_merged(counts), len(counts))
+    by_count = sorted(range(len(counts)), key=lambda i: counts[i])
+    return [codes[j] for j in by_count]
+
+
+#: (wrong implementation, hint) of the Huffman exercise, tried in this order.
+HUFFMAN_MISTAKES = [
+    (_hf_merge_largest, "you merge the two MOST frequent nodes: Huffman merges the two least frequent (heapq pops "
+                        "the smallest (count, id) first), so frequent symbols end near the root"),
+    (_hf_merged_count_max, "a merged node's count is the SUM of its two children's counts (it stands for all the "
+                           "symbols below it)"),
+    (_hf_leaf_to_root, "the right lengths, but the bits are read from the leaf up: a code starts with the root's "
+                       "turn (0 = first popped child, 1 = second), so no code is a prefix of another"),
+    (_hf_balanced, "a fixed-length (balanced) code ignores the counts: frequent symbols need shorter codes"),
+    (_hf_numbered, "numbering the symbols in binary is not a prefix-free code: read each code off its path from "
+                   "the root of the merged tree"),
+    (_hf_sorted_order, "the codes are right but in the wrong order: code i belongs to counts[i] (keep each "
+                       "symbol's id with its count in the heap)"),
+]
+
+
+def check_huffman(huffman_codes: object) -> bool:
+    """Exercise 02.1: the student's ``huffman_codes(counts) -> list[str]`` on unseen counts: its total
+    Σ count·len(code) must be Huffman's and no code a prefix of another (ties may change the codes)."""
+    return check_function(_summarised(huffman_codes) if callable(huffman_codes) else huffman_codes,
+                          "huffman_codes", _summarised(huffman_reference), HUFFMAN_CASES,
+                          [(_summarised(f), hint) for f, hint in HUFFMAN_MISTAKES],
+                          output_names=("total_bits", "prefix_free"), atol=0, rtol=0,
+                          success=f"on {len(HUFFMAN_CASES)} unseen count lists your code is prefix-free and as "
+                                  "short in total as Huffman's.",
+                          fallback="the code is not prefix-free or longer in total than Huffman's: pop the two "
+                                   "least frequent nodes, push their merged node back, repeat; read each code "
+                                   "from the root down.")
 
 
 # ---------------------------------------------------------------- exercise 02.2: the path walk as a function
@@ -78,40 +196,6 @@ def check_path_walk(path_probability: object) -> bool:
                           success="your walk agrees with the reference on 3 unseen paths of 3 random trees.")
 
 
-def check_hs_path_probability(p_language: object) -> bool:
-    """Exercise 02.3: p(language | natural) from the lecture's branch probabilities 1, 0.9, 0.95, 0.65, 0.2."""
-    b = np.array(LECTURE_BRANCHES)
-    wrong = [
-        (lambda a: np.isclose(a, b.sum()), "you added the branch probabilities: the decisions along a path are "
-                                           "made one after the other, so their probabilities multiply."),
-        (lambda a: np.isclose(a, b.mean()), "that is their average: the path's probability is a product."),
-        (lambda a: np.isclose(a, np.prod(b[:-1]) * (1 - b[-1])),
-         "the numbers given are already the probabilities of the turns taken (0.2 for the last one): "
-         "don't replace any of them by 1 − p."),
-        (lambda a: np.isclose(a, -np.log(np.prod(b))), "that is the loss −log p; the exercise asks for p itself."),
-        (lambda a: any(np.isclose(a, np.prod(np.delete(b, k))) for k in range(1, len(b))),
-         "one factor is missing: multiply all five branch probabilities."),
-        (lambda a: a > 1 or a < 0, "a probability lies between 0 and 1."),
-    ]
-    return check_against(p_language, "p_language", np.prod(b), wrong, atol=1e-4,
-                         success="p(language | natural) = 1 · 0.9 · 0.95 · 0.65 · 0.2 — one factor per turn.")
-
-
-def check_hs_path_loss(loss_language: object) -> bool:
-    """Exercise 02.3 (second part): the loss −log p(language | natural) (natural log)."""
-    p = float(np.prod(LECTURE_BRANCHES))
-    wrong = [
-        (lambda a: np.isclose(a, np.log(p)), "sign: the loss is −log p, a positive number to minimise."),
-        (lambda a: np.isclose(abs(a), np.log10(p) * -1), "that is log base 10: use the natural log (np.log)."),
-        (lambda a: np.isclose(abs(a), np.log2(p) * -1), "that is log base 2: use the natural log (np.log)."),
-        (lambda a: np.isclose(a, p), "that is the probability itself; the loss is its negative log."),
-        (lambda a: np.isclose(a, 1 - p), "1 − p is not the cross-entropy loss: take −log p."),
-        (lambda a: a < 0, "a negative log-likelihood of a probability ≤ 1 is never negative."),
-    ]
-    return check_against(loss_language, "loss_language", -np.log(p), wrong, atol=1e-4,
-                         success="−log p = Σ −log(branch probability): the loss is a sum over the path.")
-
-
 def check_hs_gradient(grad_center: object, grad_rows: object) -> bool:
     """Exercise 02.4: gradients of the path loss w.r.t. h and the path rows, compared with torch autograd."""
     center, rows, codes = gradient_exercise()
@@ -140,19 +224,3 @@ def check_hs_gradient(grad_center: object, grad_rows: object) -> bool:
     return ok_c and ok_r
 
 
-def check_hs_shapes(n_inner: object, path_length: object) -> bool:
-    """Exercise 02.1: a balanced tree over V = 1024 words: inner nodes, and dot products per example."""
-    ok_n = check_against(n_inner, "n_inner", 1023.0, [
-        (lambda a: np.isclose(a, 1024), "count again: every merge of two nodes creates one inner node, "
-                                        "and V leaves need V − 1 merges."),
-        (lambda a: np.isclose(a, 2047), "that counts the leaves too: only inner nodes have a vector in θ_C."),
-        (lambda a: np.isclose(a, 512), "512 is only the level just above the leaves: add all the levels."),
-    ], success="V − 1 = 1023 inner nodes, so θ_C has 1023 rows.")
-    ok_l = check_against(path_length, "path_length", 10.0, [
-        (lambda a: np.isclose(a, 1023) or np.isclose(a, 1024), "that is the full softmax's cost: a path visits "
-                                                                "only one node per level."),
-        (lambda a: np.isclose(a, 11), "count the inner nodes on the path, not the nodes: the leaf has no vector."),
-        (lambda a: np.isclose(a, 512) or np.isclose(a, 32), "each level halves the words left: how many halvings "
-                                                             "from 1024 to 1?"),
-    ], success="log₂ 1024 = 10: (1×F)·(F×10), ten dot products instead of 1024.")
-    return ok_n and ok_l

@@ -81,7 +81,7 @@ def draw_tree(tree: HuffmanTree, word: str | int | None = None, center: np.ndarr
         on_path = {int(n) + V for n in nodes} | {target}
     if ax is None:
         # fixed margins instead of constrained layout (the axes are off): the widget redraws within 100 ms
-        fig, ax = new_figure(size=(min(1.0 + 0.55 * V, 14.0), 0.9 + 0.75 * (tree.max_depth + 1)), layout=None)
+        fig, ax = new_figure(size=(min(1.0 + 0.7 * V, 14.0), 0.9 + 0.75 * (tree.max_depth + 1)), layout=None)
         fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.9)
     x, y = _layout(tree)
     edges: dict[bool, list] = {False: [], True: []}  # one LineCollection per style: fast to render
@@ -94,7 +94,7 @@ def draw_tree(tree: HuffmanTree, word: str | int | None = None, center: np.ndarr
                 text = str(bit)
             else:
                 text = f"{probs[j] if bit == 0 else 1 - probs[j]:.2f}"
-            ax.text((x[parent] + x[child]) / 2, (y[parent] + y[child]) / 2, text, fontsize=7,
+            ax.text((x[parent] + x[child]) / 2, (y[parent] + y[child]) / 2, text, fontsize=9,
                     ha="right" if bit == 0 else "left", va="bottom",
                     color="#d62728" if hot else "0.25", zorder=3)
     ax.add_collection(LineCollection(edges[False], colors="0.6", linewidths=1.0, zorder=1))
@@ -102,11 +102,11 @@ def draw_tree(tree: HuffmanTree, word: str | int | None = None, center: np.ndarr
     inner_ids = np.arange(V, 2 * V - 1)
     ax.scatter(x[inner_ids], y[inner_ids], s=18, color="0.3", zorder=2)
     for i in range(V):
-        ax.text(x[i], y[i], _label(tree.symbols[i]), ha="center", va="center", fontsize=8, zorder=4,
+        ax.text(x[i], y[i], _label(tree.symbols[i]), ha="center", va="center", fontsize=9, zorder=4,
                 bbox={"boxstyle": "round,pad=0.25", "fc": "#fde0dd" if i == target else "white",
                       "ec": "#d62728" if i == target else "0.5"})
         below = f"{leaves[i]:.3f}" if leaves is not None else (f"{tree.counts[i]}" if show_counts else "")
-        ax.text(x[i], y[i] - 0.35, below, ha="center", va="top", fontsize=6.5, color="0.35")
+        ax.text(x[i], y[i] - 0.35, below, ha="center", va="top", fontsize=9, color="0.35")
     ax.set_xlim(x.min() - 0.8, x.max() + 0.8)
     ax.set_ylim(y.min() - 0.9, 0.4)
     ax.axis("off")
@@ -146,10 +146,10 @@ def draw_lecture_path(branches: Sequence[float] = LECTURE_BRANCHES, word: str = 
         ax.plot(*zip(node, other, strict=True), color="0.6", lw=1.0, zorder=1)
         ax.scatter(*node, s=30, color="0.3", zorder=2)
         ax.text(k + 0.55, -k - 0.45, f"{p:.2f}", color="#d62728", fontsize=9, ha="left", va="bottom")
-        ax.text(k - 0.5, -k - 0.45, f"{1 - p:.2f}", color="0.35", fontsize=8, ha="right", va="bottom")
+        ax.text(k - 0.5, -k - 0.45, f"{1 - p:.2f}", color="0.35", fontsize=9, ha="right", va="bottom")
         ax.text(*other, "…", ha="center", va="top", fontsize=10, color="0.35",
                 bbox={"boxstyle": "round,pad=0.2", "fc": "0.95", "ec": "0.7"})
-        ax.text(k + 0.12, -k + 0.08, f"n{k + 1}", fontsize=7, color="0.3", ha="left", va="bottom")
+        ax.text(k + 0.12, -k + 0.08, f"n{k + 1}", fontsize=9, color="0.3", ha="left", va="bottom")
     ax.text(n, -n, word, ha="center", va="top", fontsize=9,
             bbox={"boxstyle": "round,pad=0.25", "fc": "#fde0dd", "ec": "#d62728"})
     ax.set_xlim(-1.6, n + 1.0)
@@ -176,10 +176,10 @@ def draw_speed(timings: pd.DataFrame, ax: Axes | None = None) -> Figure:
     ax.loglog(timings["V"], timings["softmax_ms"], "o-", label="full softmax: O(|V|)")
     ax.loglog(timings["V"], timings["hs_ms"], "s-", label="hierarchical softmax: O(log |V|)")
     for v, t, r in zip(timings["V"], timings["softmax_ms"], timings["speedup"], strict=True):
-        ax.annotate(f"{r:.0f}×", (v, t), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
+        ax.annotate(f"{r:.0f}×", (v, t), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=9)
     ax.set_xlabel("vocabulary size |V|")
     ax.set_ylabel("ms per batched loss + gradient")
-    ax.legend(frameon=False, fontsize=8)
+    ax.legend(frameon=False, fontsize=9)
     ax.set_title("measured cost (labels: speed-up)")
     return ax.figure
 

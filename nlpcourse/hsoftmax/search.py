@@ -13,17 +13,11 @@ from . import HuffmanTree, _check_vectors, leaf_probabilities
 __all__ = ["tree_search", "exhaustive_search"]
 
 
-
 def tree_search(tree: HuffmanTree, center: np.ndarray, inner: np.ndarray,
                 beam_size: int = 1) -> list[tuple[str, float]]:
-    """Search the tree for probable leaves with ``beams.beam_search`` (beam_size=1: greedy descent).
+    """Up to ``beam_size`` (symbol, p) leaves, best first, by ``beams.beam_search`` down the tree (1: greedy).
 
-    At inner node n the two steps are "left" with log σ(θ_C[n]·h) and "right" with log(1 − σ(θ_C[n]·h)).
-
-    Args:
-        tree: the tree; center: (d,) h; inner: (V-1, d) θ_C; beam_size: hypotheses kept per level.
-    Returns:
-        up to ``beam_size`` (symbol, probability) pairs, most probable first.
+    At inner node n: "left" with log σ(θ_C[n]·h), "right" with log σ(−θ_C[n]·h). center h (d,), inner θ_C (V-1, d).
     """
     center, inner = _check_vectors(tree, center, inner)
     beam_size = validate.positive_int(beam_size, "beam_size")
@@ -40,13 +34,7 @@ def tree_search(tree: HuffmanTree, center: np.ndarray, inner: np.ndarray,
 
 def exhaustive_search(tree: HuffmanTree, center: np.ndarray, inner: np.ndarray,
                       k: int = 1) -> list[tuple[str, float]]:
-    """The k most probable leaves, by computing all V leaf probabilities (the O(V) answer).
-
-    Args:
-        tree: the tree; center: (d,) h; inner: (V-1, d) θ_C; k: how many leaves to return.
-    Returns:
-        k (symbol, probability) pairs, most probable first (ties: lower leaf id first).
-    """
+    """The k most probable (symbol, p) leaves from all V leaf probabilities (the O(V) answer; ties: lower id)."""
     k = validate.positive_int(k, "k")
     p = leaf_probabilities(tree, center, inner)
     top = np.argsort(-p, kind="stable")[:k]

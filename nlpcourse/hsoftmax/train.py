@@ -34,16 +34,9 @@ __all__ = [
 # ---------------------------------------------------------------- batched torch (layer 3)
 def hs_batch_loss_and_grad(h: torch.Tensor, inner: torch.Tensor, nodes: torch.Tensor, codes: torch.Tensor,
                            mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Summed hierarchical-softmax loss of a batch and its gradients, by hand (no autograd).
+    """Summed loss of a batch and its gradients by hand, touching only the L path rows: O(B·L·d), not O(B·V·d).
 
-    Only the L path rows per example are touched: the cost is O(B·L·d) instead of O(B·V·d).
-
-    Args:
-        h: (B, d) center vectors.
-        inner: (V-1, d) inner-node vectors.
-        nodes: (B, L) int64 path rows of each target, padded; codes: (B, L) turns; mask: (B, L) bool.
-    Returns:
-        (loss summed over the batch (scalar), grad w.r.t. h (B, d), grad w.r.t. the gathered rows (B, L, d)).
+    h (B, d), inner (V-1, d), nodes/codes/mask (B, L) padded paths -> (loss, dL/dh (B, d), dL/drows (B, L, d)).
     """
     rows = inner[nodes]                                    # (B, L, d)
     x = torch.bmm(rows, h.unsqueeze(2)).squeeze(2)         # (B, L)
@@ -58,13 +51,9 @@ def hs_batch_loss_and_grad(h: torch.Tensor, inner: torch.Tensor, nodes: torch.Te
 
 def softmax_batch_loss_and_grad(h: torch.Tensor, W_out: torch.Tensor,
                                 targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """The full-softmax baseline: summed −log softmax(h W_outᵀ)[target] and its gradients, by hand.
+    """The baseline: summed −log softmax(h W_outᵀ)[target], by hand -> (loss, dL/dh (B, d), dL/dW_out (V, d)).
 
-    Args:
-        h: (B, d) center vectors; W_out: (V, d) output vectors; targets: (B,) int64 word ids.
-    Returns:
-        (loss summed over the batch, grad w.r.t. h (B, d), grad w.r.t. W_out (V, d)) — every row of W_out
-        gets a gradient, which is what costs O(B·V·d).
+    Every row of W_out gets a gradient: O(B·V·d).
     """
     logp = torch.log_softmax(h @ W_out.T, dim=1)           # (B, V)
     rows = torch.arange(len(targets))
@@ -116,15 +105,7 @@ def train_hs(sentences: Sequence[Sequence[str]], config: HSConfig | None = None,
     vocabulary with ``min_count``, frequent-word subsampling (``corpus.keep_probabilities``), each epoch's
     pairs from ``corpus.epoch_pairs`` (gensim's reduced window), θ_W uniform in ±0.5/d, θ_C at zero, a learning
     rate decaying linearly from ``lr`` to ``min_lr``; each batch's summed gradients update only the rows
-    they touch (``index_add_``, as word2vec's threads do).
-
-    Args:
-        sentences: lists of tokens.
-        config: the hyperparameters (``HSConfig``; default ``HSConfig()``); ``window`` words on each side.
-        progress: show a tqdm bar over the epochs.
-        overrides: config fields to change for this call, e.g. ``train_hs(s, dim=50, epochs=3)``.
-    Returns:
-        the trained ``HSModel`` (``.embeddings()`` for evaluation; ``.losses``: mean loss per epoch).
+    they touch (``index_add_``, as word2vec's threads do). ``overrides``: config fields for this call.
     """
     c = HSConfig.make(config, **overrides)
     vocab = Vocab.build(sentences, min_count=c.min_count)

@@ -1,15 +1,9 @@
-"""Notebook 05: the multi-layer perceptron, built from layers with hand-written backward passes.
+"""Notebook 05: the multi-layer perceptron, from layers with hand-written backward passes (numpy; torch only checks).
 
-Read top to bottom: 2-D datasets, activations, layers (Linear, ReLU, Sigmoid, Tanh, BatchNorm, MeanPool,
-SoftmaxCrossEntropy), a Sequential model, and the same model in torch (for the gradient checks). Everything
-is numpy; torch appears only to check. The rest of the notebook is in this folder: ``train.py`` (optimisers,
-the mini-batch trainer, optimiser paths), ``stepper.py`` (the widget's training stepper), ``sentiment.py``
-(pooled word vectors → MLP, k-fold), ``language_model.py`` (n-gram and fixed-window neural LMs),
-``figures.py``, ``checks.py``, ``widgets.py``.
-
-Shapes: a batch is ``X`` of shape (N, d) (one example per row), labels ``y`` of shape (N,) with ints in
-[0, k). A Linear layer stores ``W`` of shape (d_out, d_in) like the lecture's W¹ ∈ R^{p×d} (and like
-``torch.nn.Linear``), so it computes ``X @ W.T + b``.
+A batch X is (N, d), one example per row; labels y (N,) are ints in [0, k). A Linear layer stores W (d_out, d_in)
+like the lecture's W¹ ∈ R^{p×d} and ``torch.nn.Linear``, so it computes X Wᵀ + b. The rest of the notebook:
+``train.py`` (optimisers, the trainer), ``sentiment.py``, ``language_model.py``, ``stepper.py`` (the widget's
+state), ``figures.py``, ``checks.py``, ``widgets.py``.
 """
 
 from __future__ import annotations
@@ -21,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import validate
-from ..functional import log_softmax as _log_softmax
+from ..functional import log_softmax, sigmoid
 from ..perturb import nudge
 
 if TYPE_CHECKING:
@@ -29,79 +23,52 @@ if TYPE_CHECKING:
     import torch
 
 __all__ = [
-    "EXERCISE_Z", "EXERCISE_UPSTREAM", "EXERCISE_LR", "EXERCISE_ALPHA",
-    "make_moons", "make_spirals", "sigmoid", "d_sigmoid", "d_tanh", "relu", "d_relu", "ACTIVATIONS",
-    "Layer", "linear_weights", "Linear", "Activation", "ReLU", "Sigmoid", "Tanh", "BatchNorm", "MeanPool",
-    "check_labels", "log_softmax", "SoftmaxCrossEntropy", "Sequential", "evaluation_mode", "mlp", "torch_loss",
-    "gradient_check_functions",
+    "make_moons", "make_spirals", "d_sigmoid", "d_tanh", "relu", "d_relu", "ACTIVATION_PAIRS",
+    "Linear", "ReLU", "Sigmoid", "Tanh", "SoftmaxCrossEntropy", "Sequential", "mlp", "gradient_check_functions",
+    "BatchNorm", "MeanPool",
 ]
 
-# The exercises' numbers (checked by mlp.checks).
-EXERCISE_Z = np.array([-1.0, 2.0, 0.5, -3.0])  # pre-activations entering a ReLU
-EXERCISE_UPSTREAM = np.array([0.1, -0.2, 0.3, 0.4])  # ∂L/∂h arriving from above
-EXERCISE_LR, EXERCISE_ALPHA = 0.1, 0.9  # the lecture's γ and α
-
-# ---------------------------------------------------------------- 2-D datasets
+# ---------------------------------------------------------------- 1. two toy problems in the plane
 
 
 def make_moons(n: int = 200, noise: float = 0.15, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Two interleaving half circles: a problem no straight line separates.
-
-    Returns:
-        X of shape (n, 2) float64, y of shape (n,) int64 with labels 0/1 (n//2 of class 0).
-    """
-    if validate.integer(n, "n") < 2:
-        raise ValueError(f"n: expected at least 2 points, got {n}")
+    """Two interleaving half circles: X (n, 2) float64, y (n,) int64 with n//2 zeros, then ones."""
+    n = validate.integer(n, "n", low=2)
     noise = validate.number(noise, "noise", low=0.0)
     rng = np.random.default_rng(validate.non_negative_int(seed, "seed"))
-    n0 = n // 2
-    t0 = np.linspace(0, np.pi, n0)
-    t1 = np.linspace(0, np.pi, n - n0)
-    X = np.concatenate([np.c_[np.cos(t0), np.sin(t0)], np.c_[1 - np.cos(t1), 0.5 - np.sin(t1)]])
-    X = X + noise * rng.standard_normal(X.shape)
-    y = np.r_[np.zeros(n0, dtype=np.int64), np.ones(n - n0, dtype=np.int64)]
-    return X, y
+    t0, t1 = np.linspace(0, np.pi, n // 2), np.linspace(0, np.pi, n - n // 2)
+    X = np.concatenate([np.c_[np.cos(t0), np.sin(t0)], np.c_[1 - np.cos(t1), 0.5 - np.sin(t1)]])  # (n, 2)
+    y = np.r_[np.zeros(len(t0), dtype=np.int64), np.ones(len(t1), dtype=np.int64)]
+    return X + noise * rng.standard_normal(X.shape), y
 
 
 def make_spirals(n: int = 300, k: int = 3, noise: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """k interleaved spiral arms (the cs231n toy problem), n//k points each (n rounded down to a multiple).
-
-    Returns:
-        X of shape (k * (n // k), 2) float64, y of shape (k * (n // k),) int64 in [0, k).
-    """
-    n, k = validate.integer(n, "n"), validate.integer(k, "k")
-    if k < 2 or n < k:
-        raise ValueError(f"k, n: expected k >= 2 classes and n >= k points, got k={k}, n={n}")
+    """k spiral arms of n//k points (cs231n's toy problem): X (k·(n//k), 2) float64, y (k·(n//k),) in [0, k)."""
+    k = validate.integer(k, "k", low=2)
+    n = validate.integer(n, "n", low=k)
     noise = validate.number(noise, "noise", low=0.0)
     rng = np.random.default_rng(validate.non_negative_int(seed, "seed"))
     m = n // k
-    r = np.linspace(0.0, 1.0, m)
+    r = np.linspace(0.0, 1.0, m)  # radius grows along each arm
     X, y = [], []
     for c in range(k):
-        t = np.linspace(c * 4.0, (c + 1) * 4.0, m) + noise * rng.standard_normal(m)
+        t = np.linspace(c * 4.0, (c + 1) * 4.0, m) + noise * rng.standard_normal(m)  # angle
         X.append(np.c_[r * np.sin(t), r * np.cos(t)])
         y.append(np.full(m, c, dtype=np.int64))
     return np.concatenate(X), np.concatenate(y)
 
 
-# ---------------------------------------------------------------- activations, element-wise
-
-
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    """σ(z) = 1 / (1 + e^{−z}), element-wise, any shape (computed without overflow)."""
-    z = np.asarray(z, dtype=np.float64)
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+# ---------------------------------------------------------------- 2. activations and their derivatives
 
 
 def d_sigmoid(z: np.ndarray) -> np.ndarray:
-    """σ'(z) = σ(z)(1 − σ(z)): at most 1/4, and ≈ 0 for large |z| (vanishing gradients)."""
+    """σ'(z) = σ(z)(1 − σ(z)) ≤ 1/4, element-wise."""
     s = sigmoid(z)
     return s * (1 - s)
 
 
 def d_tanh(z: np.ndarray) -> np.ndarray:
-    """tanh'(z) = 1 − tanh²(z): at most 1, ≈ 0 for large |z|."""
+    """tanh'(z) = 1 − tanh²(z) ≤ 1, element-wise."""
     return 1 - np.tanh(z) ** 2
 
 
@@ -111,27 +78,21 @@ def relu(z: np.ndarray) -> np.ndarray:
 
 
 def d_relu(z: np.ndarray) -> np.ndarray:
-    """1 where z > 0, else 0 (the dead side; we take 0 at z = 0, as torch does)."""
+    """1 where z > 0, else 0 (0 at z = 0, as torch), element-wise."""
     return (np.asarray(z) > 0).astype(np.float64)
 
 
-ACTIVATIONS = {"sigmoid": (sigmoid, d_sigmoid), "tanh": (np.tanh, d_tanh), "relu": (relu, d_relu)}
+# name -> (f, f'): what an activation layer applies forward and multiplies by backward
+ACTIVATION_PAIRS = {"sigmoid": (sigmoid, d_sigmoid), "tanh": (np.tanh, d_tanh), "relu": (relu, d_relu)}
 
 
-# ---------------------------------------------------------------- layers: forward caches, backward uses it
-
-
-def _check_2d(x: np.ndarray, d: int, name: str) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 2 or x.shape[1] != d:
-        raise ValueError(f"{name}: expected shape (N, {d}), got {x.shape}")
-    return x
+# ---------------------------------------------------------------- 3. layers: forward caches what backward needs
 
 
 class Layer:
-    """Base class: ``params``/``grads`` dicts (empty for activations), ``forward(x)``, ``backward(dout)``."""
+    """``params``/``grads`` dicts (empty for activations), ``forward(x)``, ``backward(dout) -> dx``."""
 
-    size_in: int | None = None  # None: works on any width
+    size_in: int | None = None  # None: any width
     size_out: int | None = None
 
     def __init__(self) -> None:
@@ -144,50 +105,28 @@ class Layer:
         return f"{type(self).__name__}({dims})"
 
 
-def linear_weights(d_in: int, d_out: int, *, init: str = "random", scale: float | None = None,
-                   seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """A linear layer's initial W (d_out, d_in) and b (d_out,) (zeros).
-
-    init: "random" (Gaussian, std ``scale`` or 1/sqrt(d_in)), "zeros", or "constant" (every weight = scale,
-    0.5 by default). Seeded by ``seed`` alone.
-    """
-    d_in, d_out = validate.integer(d_in, "d_in"), validate.integer(d_out, "d_out")
-    if d_in < 1 or d_out < 1:
-        raise ValueError(f"d_in, d_out: expected sizes >= 1, got d_in={d_in}, d_out={d_out}")
-    seed = validate.non_negative_int(seed, "seed")
-    if scale is not None:
-        scale = validate.number(scale, "scale")
-    rng = np.random.default_rng(seed)
-    std = 1 / np.sqrt(d_in) if scale is None else scale
-    if init == "random":  # (a constant init stays exactly symmetric on any CPU: not nudged)
-        W = nudge(std * rng.standard_normal((d_out, d_in)))
-    elif init == "zeros":
-        W = np.zeros((d_out, d_in))
-    elif init == "constant":
-        W = np.full((d_out, d_in), 0.5 if scale is None else scale)
+def linear_weights(d_in: int, d_out: int, init: str = "random", seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """W (d_out, d_in) ~ N(0, 1/d_in) ("random"), all 0 ("zeros") or all 0.5 ("constant"); b = 0 (d_out,)."""
+    if init == "random":  # nudged by the perturbation switch; a constant init stays exactly symmetric
+        W = nudge(1 / np.sqrt(d_in) * np.random.default_rng(seed).standard_normal((d_out, d_in)))
     else:
-        raise ValueError(f"init: expected 'random', 'zeros' or 'constant', got {init!r}")
+        W = np.full((d_out, d_in), 0.0 if init == "zeros" else 0.5)
     return W, np.zeros(d_out)
 
 
 class Linear(Layer):
-    """z = x Wᵀ + b with W of shape (d_out, d_in), b of shape (d_out,).
+    """z = x Wᵀ + b: x (N, d_in) -> z (N, d_out), W (d_out, d_in), b (d_out,)."""
 
-    init: "random" (Gaussian, std ``scale`` or 1/sqrt(d_in)), "zeros", or "constant" (every weight = scale).
-    """
-
-    def __init__(self, d_in: int, d_out: int, *, init: str = "random", scale: float | None = None,
-                 seed: int = 0) -> None:
+    def __init__(self, d_in: int, d_out: int, *, init: str = "random", seed: int = 0) -> None:
         super().__init__()
-        self.size_in, self.size_out = d_in, d_out
-        W, b = linear_weights(d_in, d_out, init=init, scale=scale, seed=seed)
+        self.size_in, self.size_out = validate.positive_int(d_in, "d_in"), validate.positive_int(d_out, "d_out")
+        init = validate.one_of(init, "init", ("random", "zeros", "constant"))
+        W, b = linear_weights(self.size_in, self.size_out, init, validate.non_negative_int(seed, "seed"))
         self.params = {"W": W, "b": b}
 
     @classmethod
     def from_params(cls, W: np.ndarray, b: np.ndarray) -> Linear:
-        """A Linear layer around existing arrays W (d_out, d_in) and b (d_out,) (shared, not copied)."""
-        W = validate.float_array(W, "W", ndim=2)
-        b = validate.float_array(b, "b", shape=(W.shape[0],))
+        """A Linear layer around existing arrays W (d_out, d_in), b (d_out,): shared, not copied."""
         layer = cls.__new__(cls)
         Layer.__init__(layer)
         layer.size_out, layer.size_in = W.shape
@@ -195,32 +134,26 @@ class Linear(Layer):
         return layer
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """x (N, d_in) -> z (N, d_out)."""
-        self.x = _check_2d(x, self.size_in, "x")
-        return self.x @ self.params["W"].T + self.params["b"]
+        self.x = x
+        return x @ self.params["W"].T + self.params["b"]  # (N, d_out)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """dout = ∂L/∂z (N, d_out) -> ∂L/∂x (N, d_in); stores ∂L/∂W = doutᵀ x and ∂L/∂b = Σ_n dout."""
-        dout = _check_2d(dout, self.size_out, "dout")
         self.grads = {"W": dout.T @ self.x, "b": dout.sum(axis=0)}
         return dout @ self.params["W"]
 
 
 class Activation(Layer):
-    """h = f(z) element-wise; backward multiplies the upstream gradient by f'(z) (local gradient)."""
+    """h = f(z) element-wise; backward: ∂L/∂z = ∂L/∂h ⊙ f'(z)."""
 
     name = ""
 
     def forward(self, z: np.ndarray) -> np.ndarray:
-        """z (N, p) -> f(z) (N, p)."""
-        self.z = np.asarray(z, dtype=np.float64)
-        return ACTIVATIONS[self.name][0](self.z)
+        self.z = z
+        return ACTIVATION_PAIRS[self.name][0](z)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        """∂L/∂h (N, p) -> ∂L/∂z = ∂L/∂h ⊙ f'(z) (N, p)."""
-        if np.shape(dout) != self.z.shape:
-            raise ValueError(f"dout: expected shape {self.z.shape}, got {np.shape(dout)}")
-        return dout * ACTIVATIONS[self.name][1](self.z)
+        return dout * ACTIVATION_PAIRS[self.name][1](self.z)
 
 
 class ReLU(Activation):
@@ -235,91 +168,11 @@ class Tanh(Activation):
     name = "tanh"
 
 
-class BatchNorm(Layer):
-    """Batch normalisation of a (N, d) input over the mini-batch, with its own γ (d,), β (d,).
-
-    Training: normalise with the batch's mean and (biased) variance, and update the running statistics
-    ``running = (1 − momentum)·running + momentum·batch`` (running variance unbiased, as torch does).
-    Evaluation (``training = False``): normalise with the running statistics instead.
-    """
-
-    def __init__(self, d: int, momentum: float = 0.1, eps: float = 1e-5) -> None:
-        super().__init__()
-        self.size_in = self.size_out = validate.positive_int(d, "d")
-        self.momentum = validate.probability(momentum, "momentum")
-        self.eps = validate.positive_float(eps, "eps")
-        self.params = {"gamma": np.ones(d), "beta": np.zeros(d)}
-        self.running_mean, self.running_var = np.zeros(d), np.ones(d)
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        """x (N, d) -> γ ⊙ (x − μ)/sqrt(σ² + ε) + β (N, d)."""
-        x = _check_2d(x, self.size_in, "x")
-        if self.training:
-            if len(x) < 2:
-                raise ValueError(f"x: batch norm needs at least 2 examples in training mode, got {len(x)}")
-            mean, var = x.mean(axis=0), x.var(axis=0)
-            m, n = self.momentum, len(x)
-            self.running_mean = (1 - m) * self.running_mean + m * mean
-            self.running_var = (1 - m) * self.running_var + m * var * n / (n - 1)
-        else:
-            mean, var = self.running_mean, self.running_var
-        self.inv_std = 1 / np.sqrt(var + self.eps)
-        self.xhat = (x - mean) * self.inv_std
-        return self.params["gamma"] * self.xhat + self.params["beta"]
-
-    def backward(self, dout: np.ndarray) -> np.ndarray:
-        """∂L/∂out (N, d) -> ∂L/∂x (N, d); stores ∂L/∂γ, ∂L/∂β. (In training mode μ, σ² depend on x too.)"""
-        dout = _check_2d(dout, self.size_out, "dout")
-        self.grads = {"gamma": (dout * self.xhat).sum(axis=0), "beta": dout.sum(axis=0)}
-        dxhat = dout * self.params["gamma"]
-        if not self.training:
-            return dxhat * self.inv_std
-        n = len(dout)
-        return self.inv_std / n * (n * dxhat - dxhat.sum(axis=0) - self.xhat * (dxhat * self.xhat).sum(axis=0))
-
-
-class MeanPool(Layer):
-    """Mean of word embeddings as a matrix product: features = P E, with P (N, V) the pooling matrix
-    (row n holds 1/len on sentence n's word ids) and E (V, d) the embedding table.
-
-    ``trainable=False`` keeps E frozen (no gradient, the optimiser leaves it alone).
-    """
-
-    def __init__(self, vectors: np.ndarray, trainable: bool = True) -> None:
-        super().__init__()
-        vectors = np.array(vectors, dtype=np.float64)
-        if vectors.ndim != 2:
-            raise ValueError(f"vectors: expected shape (V, d), got {vectors.shape}")
-        self.size_in, self.size_out = vectors.shape
-        self.trainable = trainable
-        if trainable:
-            vectors = nudge(vectors)  # fine-tuned: starting parameters
-        self.params = {"E": vectors} if trainable else {}
-        self.E = vectors
-
-    def forward(self, P: np.ndarray | scipy.sparse.spmatrix) -> np.ndarray:
-        """P (N, V), dense or scipy sparse -> mean embeddings (N, d)."""
-        if P.ndim != 2 or P.shape[1] != self.size_in:
-            raise ValueError(f"P: expected shape (N, {self.size_in}), got {P.shape}")
-        self.P = P
-        return np.asarray(P @ self.E)
-
-    def backward(self, dout: np.ndarray) -> None:
-        """∂L/∂features (N, d) -> None (P is data: nothing flows further); stores ∂L/∂E = Pᵀ dout if trainable."""
-        dout = _check_2d(dout, self.size_out, "dout")
-        if self.trainable:
-            self.grads = {"E": np.asarray(self.P.T @ dout)}
-        return None
-
-
-def check_labels(y: np.ndarray, k: int, n: int | None = None) -> np.ndarray:
-    """Validate labels: ints in [0, k), shape (n,). Returns them as int64."""
-    k = validate.positive_int(k, "k")
-    if n is not None:
-        n = validate.non_negative_int(n, "n")
+def check_labels(y: np.ndarray, k: int, n: int) -> np.ndarray:
+    """y as int64 after checking it is (n,) ints in [0, k): the error names the first bad label."""
     y = np.asarray(y)
-    if y.ndim != 1 or (n is not None and len(y) != n):
-        raise ValueError(f"y: expected shape ({n if n is not None else 'N'},), got {y.shape}")
+    if y.shape != (n,):
+        raise ValueError(f"y: expected shape ({n},), one label per row of scores, got {y.shape}")
     bad = np.flatnonzero((y < 0) | (y >= k) | (y != np.round(y))) if y.dtype.kind in "iufb" else [0]
     if len(bad):
         i = int(bad[0])
@@ -327,40 +180,26 @@ def check_labels(y: np.ndarray, k: int, n: int | None = None) -> np.ndarray:
     return y.astype(np.int64)
 
 
-def log_softmax(scores: np.ndarray) -> np.ndarray:
-    """Row-wise log softmax of scores (N, k) -> log-probabilities (N, k): ``functional.log_softmax`` along
-    the rows, (s − max s) − log Σ exp(s − max s), so large scores do not overflow; the shape is checked."""
-    scores = np.asarray(scores, dtype=np.float64)
-    if scores.ndim != 2:
-        raise ValueError(f"scores: expected shape (N, k), got {scores.shape}")
-    return _log_softmax(scores, axis=1)
-
-
 class SoftmaxCrossEntropy:
-    """L = mean_n −log softmax(scores_n)[y_n]; its backward is the famous dSoft = (p − onehot(y)) / N."""
+    """L = mean_n −log softmax(scores_n)[y_n]; backward: dSoft = ∂L/∂scores = (p − onehot(y)) / N."""
 
     def forward(self, scores: np.ndarray, y: np.ndarray) -> float:
-        """scores (N, k), y (N,) ints in [0, k) -> mean loss (float)."""
-        scores = np.asarray(scores, dtype=np.float64)
-        if scores.ndim != 2:
-            raise ValueError(f"scores: expected shape (N, k), got {scores.shape}")
+        """scores (N, k), y (N,) ints in [0, k) -> the mean loss."""
+        scores = validate.float_array(scores, "scores", ndim=2, finite=False)  # NaN: reported by the trainer
         self.y = check_labels(y, scores.shape[1], len(scores))
-        log_p = log_softmax(scores)
+        log_p = log_softmax(scores, axis=1)  # (N, k), stable for any score
         self.p = np.exp(log_p)
-        return float(-log_p[np.arange(len(y)), self.y].mean())
+        return float(-log_p[np.arange(len(self.y)), self.y].mean())
 
     def backward(self, dloss: float = 1.0) -> np.ndarray:
-        """dloss = ∂L/∂L = 1 (the base case) -> ∂L/∂scores = (p − onehot(y)) / N, shape (N, k)."""
+        """dloss = ∂L/∂L = 1 (the base case) -> (N, k)."""
         d = self.p.copy()
         d[np.arange(len(self.y)), self.y] -= 1
         return dloss * d / len(self.y)
 
 
-# ---------------------------------------------------------------- a model: layers in a row
-
-
 class Sequential:
-    """Layers applied in order, then softmax cross-entropy. Parameters are named "<layer index>.<name>"."""
+    """Layers in order, then softmax cross-entropy; parameters are named "<layer index>.<name>"."""
 
     def __init__(self, *layers: Layer) -> None:
         width = None
@@ -377,41 +216,39 @@ class Sequential:
         return "Sequential(" + ", ".join(map(repr, self.layers)) + ")"
 
     def parameters(self) -> dict[str, np.ndarray]:
-        """name -> the live parameter array (optimisers update these in place)."""
+        """name -> the live array (optimisers update it in place)."""
         return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.params.items()}
 
     def gradients(self) -> dict[str, np.ndarray]:
-        """name -> gradient from the last ``backward``, same keys and shapes as ``parameters()``."""
+        """name -> the gradient from the last ``backward``."""
         return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.grads.items()}
 
     def set_parameters(self, values: dict[str, np.ndarray]) -> None:
-        """Copy ``values`` (name -> array of the parameter's shape) into the model's parameters."""
+        """Copy ``values`` (name -> array) into the parameters, in place."""
         params = self.parameters()
         for name, v in values.items():
-            if name not in params:
-                raise KeyError(f"values: unknown parameter {name!r}; the model has {sorted(params)}")
-            if np.shape(v) != params[name].shape:
-                raise ValueError(f"values[{name!r}]: expected shape {params[name].shape}, got {np.shape(v)}")
             params[name][...] = v
 
     def train(self, mode: bool = True) -> Sequential:
-        """Training mode (batch statistics in BatchNorm) or, with ``mode=False``, evaluation mode."""
+        """Training mode (BatchNorm uses the batch's statistics) or, with ``mode=False``, evaluation mode."""
         for layer in self.layers:
             layer.training = mode
         return self
 
     def eval(self) -> Sequential:
-        """Evaluation mode (BatchNorm uses its running statistics); same as ``train(False)``."""
         return self.train(False)
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         """X (N, d) -> scores (N, k)."""
+        width = self.layers[0].size_in
+        if X.ndim != 2 or (width is not None and X.shape[1] != width):
+            raise ValueError(f"X: expected shape (N, {width}), got {X.shape}")
         for layer in self.layers:
             X = layer.forward(X)
         return X
 
     def backward(self, dscores: np.ndarray) -> np.ndarray:
-        """∂L/∂scores (N, k) -> ∂L/∂X (N, d), filling every layer's ``grads``."""
+        """∂L/∂scores (N, k) -> ∂L/∂X, filling every layer's ``grads`` on the way down."""
         for layer in reversed(self.layers):
             dscores = layer.backward(dscores)
         return dscores
@@ -423,14 +260,14 @@ class Sequential:
         return loss, self.gradients()
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """X (N, d) -> predicted labels (N,), computed in evaluation mode (training mode is restored)."""
+        """X (N, d) -> labels (N,), in evaluation mode."""
         with evaluation_mode(self):
             return self.forward(X).argmax(axis=1)
 
 
 @contextmanager
 def evaluation_mode(model: Sequential) -> Iterator[Sequential]:
-    """``model`` in evaluation mode inside the ``with`` block; each layer's own mode is restored after it."""
+    """``model`` in evaluation mode inside the ``with`` block; each layer's mode is restored after it."""
     modes = [layer.training for layer in model.layers]
     try:
         yield model.eval()
@@ -441,36 +278,23 @@ def evaluation_mode(model: Sequential) -> Iterator[Sequential]:
 
 def mlp(sizes: tuple[int, ...] | list[int], activation: str = "tanh", *, init: str = "random",
         batchnorm: bool = False, seed: int = 0) -> Sequential:
-    """A multi-layer perceptron d → p → ... → k: Linear [BatchNorm] activation ... Linear.
-
-    Args:
-        sizes: (d, hidden..., k); (d, k) is the linear softmax classifier.
-        activation: "tanh", "relu" or "sigmoid".
-        init: the Linear layers' init ("random", "zeros", "constant").
-        batchnorm: insert a BatchNorm after every hidden Linear layer.
-    """
+    """sizes (d, p, …, k): Linear [BatchNorm] f … Linear; (d, k) is the linear softmax classifier."""
     if len(sizes) < 2:
         raise ValueError(f"sizes: expected (d, ..., k) with at least 2 sizes, got {sizes!r}")
     sizes = [validate.positive_int(s, "sizes") for s in sizes]
     seed = validate.non_negative_int(seed, "seed")
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation: expected one of {list(ACTIVATIONS)}, got {activation!r}")
-    act = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}[activation]
+    act = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}[validate.one_of(activation, "activation",
+                                                                          ACTIVATION_PAIRS)]
     layers: list[Layer] = []
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
         layers.append(Linear(a, b, init=init, seed=seed + i))
         if i < len(sizes) - 2:
-            layers += [BatchNorm(b)] if batchnorm else []
-            layers.append(act())
+            layers += [BatchNorm(b), act()] if batchnorm else [act()]
     return Sequential(*layers)
 
 
 def torch_loss(model: Sequential, params: dict[str, torch.Tensor], X: np.ndarray, y: np.ndarray) -> torch.Tensor:
-    """The same model in torch: loss of ``model`` with parameters ``params`` (name -> torch tensor).
-
-    Used by ``nlpcourse.gradcheck.check_gradients`` to compare our backward passes with autograd.
-    Returns a scalar tensor.
-    """
+    """The same network and loss in torch, with ``params`` (name -> tensor): what autograd differentiates."""
     import torch
     import torch.nn.functional as F
 
@@ -493,19 +317,82 @@ def torch_loss(model: Sequential, params: dict[str, torch.Tensor], X: np.ndarray
 def gradient_check_functions(model: Sequential, X: np.ndarray, y: np.ndarray) -> tuple[
         Callable[[dict[str, np.ndarray]], tuple[float, dict[str, np.ndarray]]],
         Callable[[dict[str, torch.Tensor]], torch.Tensor], dict[str, np.ndarray]]:
-    """(numpy_fn, torch_fn, params) for ``nlpcourse.gradcheck.check_gradients`` on this model and batch.
+    """(ours, torch's, a copy of the parameters) for ``gradcheck.check_gradients`` on one batch X (N, d), y (N,).
 
-    numpy_fn(params) copies params into the model and returns (loss, grads) from our backward passes;
-    torch_fn(tensors) computes the same loss in torch; params are copies of the model's parameters.
-    (A BatchNorm layer in training mode updates its running statistics at every call; the loss does not
-    depend on them, so the check is still exact.)
+    ours(params) -> (loss, grads) from our backward passes; torch's(tensors) -> the same loss in torch.
     """
-    def numpy_fn(values: dict[str, np.ndarray]) -> tuple[float, dict[str, np.ndarray]]:
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model: expected an mlp.Sequential, got {type(model).__name__}")
+
+    def ours(values: dict[str, np.ndarray]) -> tuple[float, dict[str, np.ndarray]]:
         model.set_parameters(values)
         loss, grads = model.loss_and_grad(X, y)
         return loss, {k: g.copy() for k, g in grads.items()}
 
-    def torch_fn(tensors: dict[str, torch.Tensor]) -> torch.Tensor:
-        return torch_loss(model, tensors, X, y)
+    return ours, lambda tensors: torch_loss(model, tensors, X, y), {k: v.copy() for k, v in model.parameters().items()}
 
-    return numpy_fn, torch_fn, {k: v.copy() for k, v in model.parameters().items()}
+
+# ---------------------------------------------------------------- 6. batch normalisation
+
+
+class BatchNorm(Layer):
+    """y = γ ⊙ (x − μ)/sqrt(σ² + ε) + β over the mini-batch, x (N, d); running μ, σ² (unbiased) for evaluation."""
+
+    def __init__(self, d: int, momentum: float = 0.1, eps: float = 1e-5) -> None:
+        super().__init__()
+        self.size_in = self.size_out = validate.positive_int(d, "d")
+        self.momentum = validate.probability(momentum, "momentum")
+        self.eps = validate.positive_float(eps, "eps")
+        self.params = {"gamma": np.ones(d), "beta": np.zeros(d)}
+        self.running_mean, self.running_var = np.zeros(d), np.ones(d)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        if self.training:
+            if len(x) < 2:
+                raise ValueError(f"x: batch norm needs at least 2 examples in training mode, got {len(x)}")
+            mean, var = x.mean(axis=0), x.var(axis=0)  # (d,) each, over the batch
+            m, n = self.momentum, len(x)
+            self.running_mean = (1 - m) * self.running_mean + m * mean
+            self.running_var = (1 - m) * self.running_var + m * var * n / (n - 1)
+        else:
+            mean, var = self.running_mean, self.running_var
+        self.inv_std = 1 / np.sqrt(var + self.eps)
+        self.xhat = (x - mean) * self.inv_std  # (N, d)
+        return self.params["gamma"] * self.xhat + self.params["beta"]
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """(N, d) -> (N, d); in training mode μ and σ² depend on every x too; stores ∂L/∂γ, ∂L/∂β."""
+        self.grads = {"gamma": (dout * self.xhat).sum(axis=0), "beta": dout.sum(axis=0)}
+        dxhat = dout * self.params["gamma"]
+        if not self.training:
+            return dxhat * self.inv_std
+        n = len(dout)
+        return self.inv_std / n * (n * dxhat - dxhat.sum(axis=0) - self.xhat * (dxhat * self.xhat).sum(axis=0))
+
+
+# ---------------------------------------------------------------- 8. mean of word vectors, for sentiment
+
+
+class MeanPool(Layer):
+    """features = P E: P (N, V) holds 1/len on sentence n's word ids, E (V, D) the table; ∂L/∂E = Pᵀ dout.
+
+    ``trainable=False`` freezes E (no gradient, the optimiser leaves it alone).
+    """
+
+    def __init__(self, vectors: np.ndarray, trainable: bool = True) -> None:
+        super().__init__()
+        vectors = validate.float_array(vectors, "vectors", ndim=2).copy()  # its own copy: training writes into it
+        vectors = nudge(vectors) if trainable else vectors  # fine-tuned: starting parameters
+        self.size_in, self.size_out = vectors.shape
+        self.trainable = trainable
+        self.params = {"E": vectors} if trainable else {}
+        self.E = vectors
+
+    def forward(self, P: np.ndarray | scipy.sparse.spmatrix) -> np.ndarray:
+        self.P = P  # dense or scipy sparse
+        return np.asarray(P @ self.E)  # (N, D)
+
+    def backward(self, dout: np.ndarray) -> None:
+        """(N, D) -> None: P is data, nothing flows further."""
+        if self.trainable:
+            self.grads = {"E": np.asarray(self.P.T @ dout)}  # (V, D)

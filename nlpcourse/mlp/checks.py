@@ -1,12 +1,8 @@
-"""Notebook 05's exercise checks: hints, never the answer.
-
-- ``check_softmax_ce_backward``: the student writes softmax-cross-entropy's backward for a batch (with its 1/N),
-  checked against torch autograd on unseen scores (some of size ±1000);
-- ``check_relu_backward``: ∂L/∂z through a ReLU, a value;
-- ``check_linear_backward``: the student writes a Linear layer's backward (dX, dW, db), checked against torch
-  autograd on unseen inputs;
-- ``check_torch_lr``: torch SGD's lr that reproduces the lecture's momentum.
-Every hint is reachable: each is the verdict for one wrong implementation (``*_MISTAKES``), tested to fire.
+"""Notebook 05's exercise checks, each on inputs the student has not seen, with a hint per typical mistake
+(``*_MISTAKES``: the wrong version itself, so every hint is tested to fire), never the answer:
+1. ``check_softmax_ce_backward``: softmax cross-entropy's backward (scores of ±1000 included);
+2. ``check_linear_backward``: a Linear layer's (dX, dW, db);
+3. ``check_torch_lr``: the torch lr that follows the lecture's momentum.
 """
 
 from __future__ import annotations
@@ -17,12 +13,10 @@ import io
 import numpy as np
 
 from .. import validate
-from ..exercise import check_against, check_function, matches
+from ..exercise import Verdict, check_function
 from ..functional import softmax
-from . import EXERCISE_ALPHA, EXERCISE_LR, EXERCISE_UPSTREAM, EXERCISE_Z
 
-__all__ = ["check_softmax_ce_backward", "softmax_ce_cases", "SOFTMAX_CE_MISTAKES", "check_relu_backward",
-           "check_linear_backward", "linear_cases", "LINEAR_MISTAKES", "check_torch_lr"]
+__all__ = ["check_softmax_ce_backward", "check_linear_backward", "check_torch_lr"]
 
 
 # ---------------------------------------------------------------- exercise 1: softmax cross-entropy's backward
@@ -70,7 +64,7 @@ SOFTMAX_CE_MISTAKES = [
 ]
 
 
-def check_softmax_ce_backward(softmax_ce_backward: object) -> bool:
+def check_softmax_ce_backward(softmax_ce_backward: object) -> Verdict:
     """Exercise 05.1: ``softmax_ce_backward(scores (N, k), y (N,)) -> ∂L/∂scores (N, k)`` for
     L = (1/N) Σₙ −log softmax(scoresₙ)[yₙ], compared with torch autograd on unseen inputs."""
     return check_function(softmax_ce_backward, "softmax_ce_backward", _torch_softmax_ce_backward,
@@ -79,25 +73,7 @@ def check_softmax_ce_backward(softmax_ce_backward: object) -> bool:
                                   "(scores of ±1000 included).")
 
 
-# ---------------------------------------------------------------- exercise 2: through a ReLU (a value)
-
-
-def check_relu_backward(d_z: object) -> bool:
-    """Exercise 05.2: ∂L/∂z through a ReLU for z = mlp.EXERCISE_Z and upstream ∂L/∂h = mlp.EXERCISE_UPSTREAM."""
-    z, up = EXERCISE_Z, EXERCISE_UPSTREAM
-    mask = (z > 0).astype(float)
-
-    wrong = [
-        (matches(up), "the upstream gradient must be multiplied by the local gradient ReLU'(z) (0 or 1)."),
-        (matches(mask), "that is the local gradient alone; multiply it by the upstream gradient."),
-        (matches(up * z), "the local gradient of max(0, z) is 0 or 1, not z."),
-        (matches(up * (1 - mask)), "the mask is the wrong way round: gradient flows where z > 0."),
-    ]
-    return check_against(d_z, "d_z", up * mask, wrong,
-                         success="upstream × local: the ReLU routes the gradient where z > 0 and kills it elsewhere.")
-
-
-# ---------------------------------------------------------------- exercise 3: a Linear layer's backward
+# ---------------------------------------------------------------- exercise 2: a Linear layer's backward
 
 
 def _torch_linear_backward(X: np.ndarray, W: np.ndarray, dZ: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -112,7 +88,7 @@ def _torch_linear_backward(X: np.ndarray, W: np.ndarray, dZ: np.ndarray) -> tupl
 
 
 def linear_cases(square: bool = True, seed: int = 205) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Unseen (X (N, d_in), W (d_out, d_in), dZ (N, d_out)) for exercise 3. ``square``: N = d_in = d_out, so
+    """Unseen (X (N, d_in), W (d_out, d_in), dZ (N, d_out)) for exercise 2. ``square``: N = d_in = d_out, so
     that a missing transpose or a sum over the wrong axis still has the right shape and gets its own hint;
     otherwise three different sizes (where such a mistake is a shape error)."""
     rng = np.random.default_rng(validate.non_negative_int(seed, "seed"))
@@ -137,34 +113,48 @@ LINEAR_MISTAKES = [
 ]
 
 
-def check_linear_backward(linear_backward: object) -> bool:
-    """Exercise 05.3: ``linear_backward(X (N, d_in), W (d_out, d_in), dZ (N, d_out)) -> (dX, dW, db)`` for
+def check_linear_backward(linear_backward: object) -> Verdict:
+    """Exercise 05.2: ``linear_backward(X (N, d_in), W (d_out, d_in), dZ (N, d_out)) -> (dX, dW, db)`` for
     Z = X Wᵀ + b, compared with torch autograd: first on square inputs (where each typical mistake has the
     right shape, so its hint fires), then on rectangular ones."""
     quiet = io.StringIO()
     with contextlib.redirect_stdout(quiet):
         ok = check_function(linear_backward, "linear_backward", _torch_linear_backward, linear_cases(True),
-                            LINEAR_MISTAKES, atol=1e-10, rtol=1e-9)
+                            LINEAR_MISTAKES, output_names=("dX", "dW", "db"), atol=1e-10, rtol=1e-9)
     if not ok:
         print(quiet.getvalue(), end="")
-        return False
+        return ok
     return check_function(linear_backward, "linear_backward", _torch_linear_backward, linear_cases(False),
-                          LINEAR_MISTAKES, atol=1e-10, rtol=1e-9,
+                          LINEAR_MISTAKES, output_names=("dX", "dW", "db"), atol=1e-10, rtol=1e-9,
                           success="dX = dZ W, dW = dZᵀ X, db = Σₙ dZₙ — equal to torch autograd on every test input.")
 
 
-# ---------------------------------------------------------------- exercise 4: the lecture's momentum in torch
+# ---------------------------------------------------------------- exercise 3: the lecture's momentum in torch
 
 
-def check_torch_lr(lr_torch: object) -> bool:
-    """Exercise 05.4: torch SGD's lr (momentum α, dampening 0) reproducing the lecture's γ = 0.1, α = 0.9."""
-    g, a = EXERCISE_LR, EXERCISE_ALPHA
-    wrong = [
-        (lambda x: np.isclose(x, g), "with the same lr torch's steps are 1/(1 − α) = 10 times larger: its buffer "
-                                     "sums the gradients instead of averaging them."),
-        (lambda x: np.isclose(x, g / (1 - a)), "the wrong way round: torch's buffer is the larger one, so its lr "
-                                               "must be smaller."),
-        (lambda x: np.isclose(x, g * a), "compare buf = αbuf + g with Δ = αΔ + (1 − α)g: the factor is (1 − α)."),
-    ]
-    return check_against(lr_torch, "lr_torch", g * (1 - a), wrong, atol=1e-9,
-                         success="lr = γ(1 − α): buf = Δ/(1 − α) at every step, so the paths coincide.")
+def _torch_lr(gamma: float, alpha: float) -> float:
+    """The reference: the lr for which torch's SGD(momentum=α, dampening=0) follows Momentum(γ, α)."""
+    return gamma * (1 - alpha)
+
+
+def torch_lr_cases(seed: int = 305) -> list[tuple[float, float]]:
+    """Unseen (γ, α) pairs for exercise 3 (none with α = 0.5, where γα = γ(1 − α))."""
+    rng = np.random.default_rng(validate.non_negative_int(seed, "seed"))
+    return [(float(g), float(a)) for g, a in zip(rng.uniform(0.01, 1.0, 4), (0.9, 0.8, 0.99, 0.3), strict=True)]
+
+
+TORCH_LR_MISTAKES = [
+    (lambda g, a: g, "with the same lr torch's steps are 1/(1 − α) times larger: its buffer sums the gradients "
+                     "instead of averaging them."),
+    (lambda g, a: g / (1 - a), "the wrong way round: torch's buffer is the larger one, so its lr must be smaller."),
+    (lambda g, a: g * a, "compare buf = α·buf + g with Δ = αΔ + (1 − α)g: the factor is (1 − α), not α."),
+    (lambda g, a: 1 - a, "the learning rate γ itself is missing: torch's step is lr·buf, ours γΔ."),
+]
+
+
+def check_torch_lr(torch_lr: object) -> Verdict:
+    """Exercise 05.3: ``torch_lr(gamma, alpha)``, the lr for which torch's SGD(momentum=alpha, dampening=0)
+    follows the lecture's Momentum(gamma, alpha) step for step, checked on unseen (γ, α)."""
+    return check_function(torch_lr, "torch_lr", _torch_lr, torch_lr_cases(), TORCH_LR_MISTAKES,
+                          atol=1e-12, rtol=1e-9,
+                          success="torch's buffer is Δ/(1 − α) at every step, so the paths coincide.")

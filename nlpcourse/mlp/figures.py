@@ -11,18 +11,16 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .. import validate
-from . import ACTIVATIONS, Sequential
-from .train import History, LossFn, valley
+from . import ACTIVATION_PAIRS, Sequential
+from .train import History, valley
 
 __all__ = ["draw_decision_boundary", "draw_decision_boundaries", "draw_activations", "draw_loss_curves",
            "draw_paths", "draw_early_stopping"]
 
 
-
-
 def _ax(ax: Axes | None, figsize: tuple[float, float] = (5, 4)) -> Axes:
     if ax is None:
-        ax = Figure(figsize=figsize).add_subplot()
+        ax = Figure(figsize=figsize, layout="constrained").add_subplot()  # labels inside the figure
     return ax
 
 
@@ -50,15 +48,9 @@ def draw_decision_boundary(model: Sequential, X: np.ndarray, y: np.ndarray, ax: 
 
 
 def draw_decision_boundaries(panels: Sequence[tuple[Sequence, np.ndarray, np.ndarray, str]], ncols: int = 2,
-                             panel_size: tuple[float, float] = (5.0, 3.75)) -> Figure:
-    """A grid of ``draw_decision_boundary`` panels, row by row: one per (model, X (N, 2), y (N,), title).
-
-    Args:
-        panels: the (model, X, y, title) of each panel, in reading order (1 to 12 of them).
-        ncols: panels per row.  panel_size: (width, height) of one panel in inches.
-    Returns:
-        the Figure (ceil(len(panels) / ncols) rows × ncols axes; unused axes are hidden).
-    """
+                             panel_size: tuple[float, float] = (4.5, 3.4)) -> Figure:
+    """``draw_decision_boundary`` panels row by row, one per (model, X (N, 2), y (N,), title), 1 to 12 of them,
+    ``ncols`` a row, each ``panel_size`` inches; unused axes hidden."""
     ncols = validate.positive_int(ncols, "ncols")
     if not 1 <= len(panels) <= 12:
         raise ValueError(f"panels: expected 1 to 12 (model, X, y, title) panels, got {len(panels)}")
@@ -78,7 +70,7 @@ def draw_activations(z_max: float = 6.0, ax: Axes | None = None) -> Figure:
     fig = Figure(figsize=(9, 4.5)) if ax is None else ax.figure
     axes = fig.subplots(2, 3, sharex=True) if ax is None else np.array([[ax] * 3, [ax] * 3])
     z = np.linspace(-z_max, z_max, 401)
-    for j, (name, (f, df)) in enumerate(ACTIVATIONS.items()):
+    for j, (name, (f, df)) in enumerate(ACTIVATION_PAIRS.items()):
         axes[0, j].plot(z, f(z), color="C0")
         axes[1, j].plot(z, df(z), color="C1")
         axes[0, j].set_title(name)
@@ -102,11 +94,11 @@ def draw_loss_curves(curves: dict[str, list[float]], ax: Axes | None = None, xla
     ax.set(xlabel=xlabel, ylabel="loss", title=title)
     if log:
         ax.set_yscale("log")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return ax.figure
 
 
-def draw_paths(paths: dict[str, np.ndarray], loss_fn: LossFn = valley, ax: Axes | None = None) -> Figure:
+def draw_paths(paths: dict[str, np.ndarray], loss_fn=valley, ax: Axes | None = None) -> Figure:
     """Optimiser paths (name -> (T, 2) points) over the contour lines of ``loss_fn``."""
     ax = _ax(ax, figsize=(8, 3.5))
     gx, gy = np.meshgrid(np.linspace(-4.5, 1.5, 200), np.linspace(-1.5, 1.5, 120))
@@ -116,7 +108,7 @@ def draw_paths(paths: dict[str, np.ndarray], loss_fn: LossFn = valley, ax: Axes 
         ax.plot(p[:, 0], p[:, 1], "o-", ms=2.5, lw=1, label=name)
     ax.plot(0, 0, "k*", ms=10)
     ax.set(xlim=(-4.5, 1.5), ylim=(-1.5, 1.5), xlabel="θ₁", ylabel="θ₂")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=9, loc="lower right")
     return ax.figure
 
 
@@ -139,5 +131,5 @@ def draw_early_stopping(history: History, stopped: History | None = None, ax: Ax
         ax.plot(marks.best_epoch, marks.val_loss[marks.best_epoch - 1], "o", color="C2")
     if marks.stopped_at is not None:
         ax.axvline(marks.stopped_at, color="gray", ls=":", lw=1, label=f"stopped after epoch {marks.stopped_at}")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return ax.figure

@@ -3,7 +3,7 @@
 The model reads the previous n words, looks up and concatenates their embeddings, applies one tanh hidden
 layer and a softmax over the vocabulary:
 
-    x = [E[w_{t−n}]; …; E[w_{t−1}]]  (n·m,)     h = tanh(W x + b)  (H,)     p(w_t | …) = softmax(U h + c)  (V,)
+    x = [E[w_{t−n}]; …; E[w_{t−1}]]  (n·D,)     h = tanh(W x + b)  (H,)     p(w_t | …) = softmax(U h + c)  (V,)
 
 ``FixedWindowLM`` holds the weights as numpy arrays (forward and backward in numpy, checked against
 autograd); ``train_window_lm`` trains the same network batched in torch, for speed. ``save``/``load`` keep
@@ -28,8 +28,9 @@ import numpy as np
 
 from .. import torch_threads, validate
 from ..data import Vocab, corpus_path, tokenize
+from ..functional import log_softmax
 from ..perturb import nudge
-from . import Linear, SoftmaxCrossEntropy, Tanh, linear_weights, log_softmax
+from . import Linear, SoftmaxCrossEntropy, Tanh, linear_weights
 
 if TYPE_CHECKING:
     import torch
@@ -47,11 +48,8 @@ UNK, BOS, EOS = "<unk>", "<s>", "</s>"
 
 
 def load_documents(name: str = "lee_background.cor") -> list[list[list[str]]]:
-    """The corpus as documents (one per line), each a list of sentences (split after . ! ?) of tokens.
-
-    Tokens are ``data.tokenize(text, min_len=1)`` (so "a" and "i" are kept). Returns a list of documents,
-    each a list of non-empty token lists.
-    """
+    """The corpus's documents (one a line), each a list of sentences (split after . ! ?), each a list of tokens
+    (``data.tokenize(text, min_len=1)``: "a" and "i" kept)."""
     docs = []
     with open(corpus_path(name), encoding="utf-8", errors="replace") as f:
         for line in f:
@@ -70,10 +68,8 @@ def train_val_split(docs: list[list[list[str]]], val_docs: int = 30) -> tuple[li
 
 
 def lm_vocab(sentences: list[list[str]], min_count: int = 2) -> Vocab:
-    """Vocabulary for a language model: <unk>, <s>, </s>, then the words seen >= ``min_count`` times.
-
-    Counts: <unk> counts the rarer words' tokens, <s> and </s> one per sentence.
-    """
+    """<unk>, <s>, </s>, then the words seen >= ``min_count`` times; <unk> counts the rarer words' tokens, <s> and
+    </s> one per sentence."""
     words = Vocab.build(sentences, min_count=validate.positive_int(min_count, "min_count"))
     n_tokens = sum(len(s) for s in sentences)
     specials = [n_tokens - int(words.counts.sum()), len(sentences), len(sentences)]
@@ -89,11 +85,8 @@ def encode(sentences: list[list[str]], vocab: Vocab) -> list[np.ndarray]:
 
 
 def windows(encoded: list[np.ndarray], n: int, bos_id: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every (previous n ids, next id) pair; sentence starts are padded with ``bos_id``.
-
-    Returns:
-        contexts (N, n) int64 and targets (N,) int64, N = total number of ids in ``encoded``.
-    """
+    """Every (previous n ids, next id) pair, sentence starts padded with ``bos_id``: contexts (N, n), targets (N,)
+    int64, N = the number of ids in ``encoded``."""
     if validate.integer(n, "n") < 1:
         raise ValueError(f"n: expected a context size >= 1, got {n}")
     bos_id = validate.non_negative_int(bos_id, "bos_id")
@@ -212,7 +205,7 @@ class KneserNeyLM(NGramLM):
 
 
 class FixedWindowLM:
-    """Bengio et al.'s model with numpy weights: E (V, m), W (H, n·m), b (H,), U (V, H), c (V,)."""
+    """Bengio et al.'s model with numpy weights: E (V, D), W (H, n·D), b (H,), U (V, H), c (V,)."""
 
     def __init__(self, vocab: Vocab, n: int = 3, dim: int = 32, hidden: int = 64, seed: int = 0) -> None:
         n, dim = validate.positive_int(n, "n"), validate.positive_int(dim, "dim")
@@ -232,7 +225,7 @@ class FixedWindowLM:
 
     @property
     def dim(self) -> int:
-        """The embedding size m."""
+        """The embedding size D."""
         return self.params["E"].shape[1]
 
     def _check_contexts(self, contexts) -> np.ndarray:
@@ -277,7 +270,7 @@ class FixedWindowLM:
     def loss_and_grad(self, contexts: np.ndarray, targets: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
         """Mean cross-entropy on a batch and its gradients (our backward; E's gradient is a scatter-add).
 
-        contexts (N, n), targets (N,) -> (loss, {"E": (V, m), "W", "b", "U", "c"}).
+        contexts (N, n), targets (N,) -> (loss, {"E": (V, D), "W", "b", "U", "c"}).
         """
         contexts = self._check_contexts(contexts)
         hidden, act, out = self._layers()
@@ -331,58 +324,61 @@ class FixedWindowLM:
 
 @dataclass(frozen=True)
 class LMTrainConfig(validate.Config):
-    """How ``train_window_lm`` trains (checked on creation): Adam's lr, epochs, batch size, shuffling seed."""
+    """How ``train_window_lm`` trains (checked on creation)."""
 
-    epochs: int = 3
-    batch_size: int = 512
-    lr: float = 3e-3
-    seed: int = 0
+    epochs: int = 3  # at most this many passes over the windows
+    batch_size: int = 512  # windows per Adam step
+    lr: float = 3e-3  # Adam's learning rate
+    seed: int = 0  # the shuffling's seed
+    patience: int | None = None  # early stopping: epochs without a lower validation perplexity before stopping
 
     def __post_init__(self) -> None:
         self._set("epochs", validate.positive_int(self.epochs, "epochs"))
         self._set("batch_size", validate.positive_int(self.batch_size, "batch_size"))
         self._set("lr", validate.positive_float(self.lr, "lr"))
         self._set("seed", validate.non_negative_int(self.seed, "seed"))
+        if self.patience is not None:
+            self._set("patience", validate.positive_int(self.patience, "patience"))
 
 
 def train_window_lm(model: FixedWindowLM, contexts: np.ndarray, targets: np.ndarray,
                     config: LMTrainConfig | None = None, *, val: tuple[np.ndarray, np.ndarray] | None = None,
-                    progress: bool = True, **overrides: object) -> dict[str, list[float]]:
-    """Train ``model`` in place with Adam, batched in torch (float32, shuffled with the config's ``seed``).
+                    progress: bool = True, **overrides: object) -> dict:
+    """Train ``model`` in place with Adam, batched in torch (float32): contexts (N, n), targets (N,).
 
-    Args:
-        contexts (N, n), targets (N,): training windows; val: optional validation windows.
-        config: ``LMTrainConfig`` (epochs, batch_size, lr, seed); ``overrides`` change its fields for this
-            call, e.g. ``train_window_lm(m, C, T, epochs=5, lr=2e-3)``.
-        progress: a tqdm bar over the batches.
-    Returns:
-        {"train_loss": mean loss per epoch, "val_perplexity": per epoch (if val given)}.
+    Returns {"train_loss": per epoch, "val_perplexity": per epoch on ``val``, "best_epoch": int or None}. With
+    ``patience`` (and ``val``) it stops when the validation perplexity has not fallen for ``patience`` epochs
+    and keeps the weights of its best epoch (1-based ``best_epoch``).
     """
     import torch
     from tqdm.auto import tqdm
 
     cfg = LMTrainConfig.make(config, **overrides)
-    epochs, batch_size, lr, seed = cfg.epochs, cfg.batch_size, cfg.lr, cfg.seed
     if not isinstance(model, FixedWindowLM):
         raise TypeError(f"model: expected a FixedWindowLM, got {type(model).__name__}")
     contexts = model._check_contexts(contexts)
-    if len(targets) != len(contexts):
+    if np.shape(targets) != (len(contexts),):
         raise ValueError(f"targets: expected shape ({len(contexts)},) to match contexts, got {np.shape(targets)}")
-    if not 1 <= batch_size <= len(targets):
-        raise ValueError(f"batch_size: expected 1 <= batch_size <= {len(targets)}, got {batch_size}")
-    gen = torch.Generator().manual_seed(seed)
-    params = {k: torch.tensor(v, dtype=torch.float32, requires_grad=True) for k, v in model.params.items()}
-    opt = torch.optim.Adam(params.values(), lr=lr)
+    if not 1 <= cfg.batch_size <= len(targets):
+        raise ValueError(f"batch_size: expected 1 <= batch_size <= {len(targets)}, got {cfg.batch_size}")
+    if cfg.patience is not None and val is None:
+        raise ValueError(f"patience: early stopping watches the validation perplexity; pass val "
+                         f"(got patience={cfg.patience} and no val)")
+    gen = torch.Generator().manual_seed(cfg.seed)
+    # float32 from here: the perturbation switch nudges the starting parameters at float32's rounding
+    params = {k: nudge(torch.tensor(v, dtype=torch.float32)).requires_grad_() for k, v in model.params.items()}
+    opt = torch.optim.Adam(params.values(), lr=cfg.lr)
     ctx_t, tgt_t = torch.as_tensor(contexts), torch.tensor(np.asarray(targets, dtype=np.int64))
-    history: dict[str, list[float]] = {"train_loss": [], "val_perplexity": []}
-    n_batches = -(-len(targets) // batch_size)
-    bar = tqdm(total=epochs * n_batches, desc="training", disable=not progress)
+    history: dict = {"train_loss": [], "val_perplexity": [], "best_epoch": None}
+    best: tuple[float, int, dict[str, np.ndarray]] | None = None  # (val perplexity, epoch, weights)
+    n_batches = -(-len(targets) // cfg.batch_size)
+    bar = tqdm(total=cfg.epochs * n_batches, desc="training", disable=not progress)
     with torch_threads(1):  # small matrices: one thread is as fast on 2 cores, and robust to a busy machine
-        for _ in range(epochs):
+        for epoch in range(1, cfg.epochs + 1):
             order = torch.randperm(len(targets), generator=gen)
             total = 0.0
             for i in range(n_batches):
-                idx = order[i * batch_size : (i + 1) * batch_size]
+                idx = order[i * cfg.batch_size : (i + 1) * cfg.batch_size]
                 loss = model.torch_loss(params, ctx_t[idx], tgt_t[idx])
                 opt.zero_grad()
                 loss.backward()
@@ -391,9 +387,18 @@ def train_window_lm(model: FixedWindowLM, contexts: np.ndarray, targets: np.ndar
                 bar.update()
             history["train_loss"].append(total / len(targets))
             model.params = {k: v.detach().double().numpy().copy() for k, v in params.items()}
-            if val is not None:
-                history["val_perplexity"].append(model.perplexity(*val))
+            if val is None:
+                continue
+            history["val_perplexity"].append(model.perplexity(*val))
+            if cfg.patience is not None:
+                if best is None or history["val_perplexity"][-1] < best[0]:
+                    best = (history["val_perplexity"][-1], epoch, model.params)
+                elif epoch - best[1] >= cfg.patience:
+                    break
     bar.close()
+    if best is not None:
+        model.params = best[2]
+        history["best_epoch"] = best[1]
     return history
 
 

@@ -74,14 +74,17 @@ class TrainingStepper:
         return self.steps / self.steps_per_epoch
 
     def set(self, lr: float | None = None, alpha: float | None = None) -> None:
-        """Change the learning rate and/or momentum for the next steps (a change after step 0 is recorded in
-        ``changes`` and marked in the loss panel)."""
-        new = (self.lr if lr is None else Momentum(lr, self.alpha).lr,
-               self.alpha if alpha is None else Momentum(self.lr, alpha).alpha)  # validated like the optimiser
-        if new != (self.lr, self.alpha):
-            self.optimizer.lr, self.optimizer.alpha = new
-            if self.steps:
-                self.changes.append((self.steps, *new))
+        """New lr and/or α from the next step on; a change after step 0 is marked in the loss panel (several
+        changes before one step: the last one counts)."""
+        new = (self.lr if lr is None else validate.positive_float(lr, "lr"),
+               self.alpha if alpha is None else validate.probability(alpha, "alpha", open_high=True))
+        if new == (self.lr, self.alpha):
+            return
+        self.optimizer.lr, self.optimizer.alpha = new
+        if self.changes and self.changes[-1][0] == self.steps:  # not stepped since the last change
+            self.changes.pop()
+        if self.steps:
+            self.changes.append((self.steps, *new))
 
     def step(self) -> float:
         """One mini-batch update (a new shuffled order each epoch); returns the batch loss."""
@@ -101,8 +104,8 @@ class TrainingStepper:
         return evaluate(self.model, self.X, self.y)[0]
 
     def loss_title(self) -> str:
-        """The loss panel's title: the settings of the next step, e.g. "batch loss — lr 0.5, momentum α 0.9"."""
-        return f"batch loss — lr {self.lr:g}, momentum α {self.alpha:g}"
+        """The loss panel's title: the settings of the next step, e.g. "next step: lr 0.5, momentum α 0.9"."""
+        return f"next step: lr {self.lr:g}, momentum α {self.alpha:g}"
 
     def draw(self) -> Figure:
         """Decision boundary (left) and loss per step (right), titled with lr and α; a dotted line marks each
@@ -117,7 +120,7 @@ class TrainingStepper:
             for step, lr, alpha in self.changes:
                 ax2.axvline(step + 0.5, color="gray", ls=":", lw=1)
                 ax2.annotate(f"lr {lr:g}, α {alpha:g}", (step + 0.5, 1.0), xycoords=("data", "axes fraction"),
-                             fontsize=7, rotation=90, ha="right", va="top", color="gray")
+                             fontsize=9, rotation=90, ha="right", va="top", color="gray")
         else:
             ax2.set(xticks=[], yticks=[], title=self.loss_title())
             ax2.text(0.5, 0.5, "no step yet:\npress step or epoch", ha="center", va="center",

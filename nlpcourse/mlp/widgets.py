@@ -14,8 +14,8 @@ def training_stepper(dataset: str = "moons") -> W.Widget:
     """Notebook 05: train a one-hidden-layer MLP on a 2-D dataset a step or an epoch at a time.
 
     Buttons call ``stepper.TrainingStepper.step / epoch / reset`` and redraw ``TrainingStepper.draw`` (decision
-    boundary and loss curve); the lr and momentum sliders act from the next step on; changing the hidden size
-    or the dataset starts again from fresh weights.
+    boundary and loss curve); the lr and momentum sliders act from the next step on (the figure shows them at once);
+    changing the hidden size or the dataset starts again from fresh weights.
     """
     out = W.Output()
     state = {"s": TrainingStepper(dataset)}
@@ -39,12 +39,18 @@ def training_stepper(dataset: str = "moons") -> W.Widget:
         {"step": s.step, "epoch": s.epoch, "reset": s.reset}[button.description]()
         redraw()
 
+    def on_setting(_change: dict) -> None:  # the figure shows the lr and α of the next step at once
+        state["s"].set(lr=lr.value, alpha=alpha.value)
+        redraw()
+
     def on_model(_change: dict) -> None:
         state["s"] = TrainingStepper(data.value, hidden=hidden.value, lr=lr.value, alpha=alpha.value)
         redraw()
 
     for button in buttons.values():
         button.on_click(on_click)
+    lr.observe(on_setting, names="value")
+    alpha.observe(on_setting, names="value")
     hidden.observe(on_model, names="value")
     data.observe(on_model, names="value")
     redraw()

@@ -76,16 +76,9 @@ def _check_n(minn: object, maxn: object) -> tuple[int, int]:
 
 
 def char_ngrams(word: str, minn: int = 3, maxn: int = 6) -> list[str]:
-    """The character n-grams of ``"<word>"`` with ``minn <= n <= maxn``, in fastText's order.
+    """The n-grams of ``"<word>"``, minn <= n <= maxn characters (code points), start outer, length inner.
 
-    Start position outer, length inner. A character is a Unicode code point (fastText counts the UTF-8 bytes
-    that do not start with the bits 10, which is the same). With ``minn = 1`` the lone boundary characters
-    "<" and ">" are left out, as fastText does.
-
-    Args:
-        word: a non-empty str.  minn, maxn: 1 <= minn <= maxn.
-    Returns:
-        list of n-gram strings (may be empty when the word is shorter than ``minn - 2`` characters).
+    fastText's order; with ``minn = 1`` the lone "<" and ">" are left out, as fastText does.
     """
     word = check_word(word)
     minn, maxn = _check_n(minn, maxn)
@@ -105,17 +98,10 @@ FNV_PRIME = 16777619  # FNV's 32-bit prime
 
 
 def fnv1a_32(data: bytes, signed_bytes: bool = True) -> int:
-    """fastText's 32-bit FNV-1a hash of ``data``.
+    """h = (h XOR b) · FNV_PRIME mod 2^32 per byte b, from FNV_OFFSET: an int in [0, 2^32).
 
-    For each byte b: ``h = (h XOR b) * FNV_PRIME mod 2^32``, starting from ``FNV_OFFSET``. fastText's C++ reads
-    the bytes as ``char`` and casts each to ``int8_t`` before widening to ``uint32_t``: a byte >= 0x80 is
-    sign-extended (0xC3 becomes 0xFFFFFFC3), so every non-ASCII word hashes differently from textbook FNV-1a.
-
-    Args:
-        data: the UTF-8 bytes of an n-gram.
-        signed_bytes: True = fastText's (and gensim's) hash; False = textbook FNV-1a, for comparison.
-    Returns:
-        an int in [0, 2^32).
+    fastText casts each byte to ``int8_t`` before widening it (``signed_bytes=True``, also gensim's): a byte >= 0x80
+    is sign-extended (0xC3 becomes 0xFFFFFFC3). ``signed_bytes=False``: textbook FNV-1a, for comparison.
     """
     if not isinstance(data, (bytes, bytearray)):
         raise TypeError(f"data: expected bytes (e.g. ngram.encode('utf-8')), got {type(data).__name__}")
@@ -129,15 +115,9 @@ def fnv1a_32(data: bytes, signed_bytes: bool = True) -> int:
 
 # ---------------------------------------------------------------------------------------- 3. bucket ids
 def ngram_ids(word: str, minn: int = 3, maxn: int = 6, bucket: int = 2_000_000) -> np.ndarray:
-    """The bucket of each of ``char_ngrams(word, minn, maxn)``: ``fnv1a_32(utf8(ngram)) % bucket``.
+    """``fnv1a_32(utf8(g)) % bucket`` for each n-gram g of ``char_ngrams(word, minn, maxn)``: (n_ngrams,) int64.
 
-    Equal element for element to gensim's ``ft_ngram_hashes(word, minn, maxn, bucket)`` and to fastText's
-    ``get_subwords(word)`` ids minus its number of words (the ids before the offset into the input matrix).
-
-    Args:
-        word: a non-empty str.  minn, maxn: 1 <= minn <= maxn.  bucket: number of buckets >= 1.
-    Returns:
-        int64 array of shape (n_ngrams,), values in [0, bucket).
+    gensim's ``ft_ngram_hashes``; fastText's ``get_subwords`` ids minus its number of words.
     """
     bucket = validate.positive_int(bucket, "bucket")
     grams = char_ngrams(word, minn, maxn)
@@ -146,17 +126,10 @@ def ngram_ids(word: str, minn: int = 3, maxn: int = 6, bucket: int = 2_000_000) 
 
 def ngram_ids_batch(words: Sequence[str], minn: int = 3, maxn: int = 6,
                     bucket: int = 2_000_000) -> tuple[np.ndarray, np.ndarray]:
-    """``ngram_ids`` of many words at once, vectorised over all their n-grams (no Python loop per n-gram).
+    """``ngram_ids`` of W words at once: (ids (N,), offsets (W + 1,)), word i's ids ``ids[offsets[i]:offsets[i+1]]``.
 
-    The words' ``"<word>"`` UTF-8 bytes are laid end to end; every (start character, length) pair of every
-    word becomes one n-gram (a byte span), and the hash runs over all spans together, one byte position at a
-    time (at most 4·maxn steps: a character is 1 to 4 bytes).
-
-    Args:
-        words: W non-empty str.  minn, maxn, bucket: as :func:`ngram_ids`.
-    Returns:
-        (ids, offsets): int64 arrays of shapes (N,) and (W + 1,); word i's ids are ``ids[offsets[i]:offsets[i+1]]``,
-        equal to ``ngram_ids(words[i], minn, maxn, bucket)``.
+    The ``"<word>"`` bytes end to end; every (start, length) n-gram is a byte span, hashed all together one byte
+    position at a time (at most 4·maxn steps: a character is 1 to 4 bytes).
     """
     if isinstance(words, str):
         raise TypeError("words: expected a list of str, got a single str (wrap it: [word])")
@@ -196,13 +169,7 @@ def distinct_ngrams(words: Sequence[str], minn: int = 3, maxn: int = 6) -> list[
 
 
 def collision_rate(ngrams: Sequence[str], bucket: int) -> float:
-    """The fraction of distinct n-grams that share their bucket with at least one other distinct n-gram.
-
-    Args:
-        ngrams: N distinct n-gram strings (e.g. :func:`distinct_ngrams`).  bucket: number of buckets >= 1.
-    Returns:
-        a float in [0, 1] (an exact count divided by N).
-    """
+    """The fraction of N distinct n-grams that share their bucket with another one."""
     bucket = validate.positive_int(bucket, "bucket")
     return _collision_rate(_distinct_hashes(ngrams), bucket)
 
@@ -220,14 +187,7 @@ def _collision_rate(hashes: np.ndarray, bucket: int) -> float:
 
 
 def collision_table(ngrams: Sequence[str], buckets: Sequence[int], nwords: int, dim: int) -> pd.DataFrame:
-    """Measured and expected collision rates, and the parameter count, for each bucket count.
-
-    Args:
-        ngrams: N distinct n-grams.  buckets: bucket counts to try.  nwords: vocabulary rows.  dim: d.
-    Returns:
-        DataFrame[bucket, collision_rate, expected, parameters] with parameters = (nwords + bucket) · d
-        (the input matrix; fastText's output matrix adds nwords · d more).
-    """
+    """DataFrame[bucket, collision_rate, expected, parameters = (nwords + bucket) · dim] per bucket count."""
     nwords, dim = validate.non_negative_int(nwords, "nwords"), validate.positive_int(dim, "dim")
     hashes = _distinct_hashes(ngrams)
     rows = [{"bucket": int(b), "collision_rate": _collision_rate(hashes, validate.positive_int(b, "buckets")),
@@ -245,18 +205,9 @@ def expected_collision_rate(n: int, bucket: int) -> float:
 # ---------------------------------------------------------------------------------------- 4. a word's vector
 def subword_rows(word: str, vocab: Vocab | None, minn: int = 3, maxn: int = 6,
                  bucket: int = 2_000_000) -> np.ndarray:
-    """The rows of fastText's input matrix that make up ``word``: its own row (if it is in ``vocab``), then
-    ``len(vocab) + ngram_ids(word)``. This is the list fastText's ``get_subwords(word)`` returns.
+    """``word``'s rows of the (len(vocab) + bucket, d) input matrix, fastText's ``get_subwords`` list: (n_rows,).
 
-    The matrix has ``len(vocab) + bucket`` rows: the vocabulary words first, then the buckets. The lecture's
-    special subword "<where>" is the word's own vocabulary row; the n-gram "<where>" only exists when the
-    word has at most ``maxn - 2`` characters.
-
-    Args:
-        word: a non-empty str.  vocab: the words with their own row (None: no words).  minn, maxn, bucket:
-            as :func:`ngram_ids`.
-    Returns:
-        int64 array of shape (n_rows,).
+    Its own row (if in ``vocab``), then ``len(vocab) + ngram_ids(word)``. The lecture's "<where>" is the own row.
     """
     nwords = 0 if vocab is None else len(vocab)
     ids = ngram_ids(word, minn, maxn, bucket) + nwords
@@ -330,6 +281,13 @@ class SubwordVectors:
         words = list(dict.fromkeys(words))
         return Embeddings(self.vectors(words), words)
 
+    def similarity(self, word: str, other: str, centre: np.ndarray | None = None) -> float:
+        """cos(v_word − centre, v_other − centre); ``centre`` (d,) e.g. the vocabulary's mean vector (default 0)."""
+        a, b = self.vector(word), self.vector(other)
+        if centre is not None:
+            a, b = a - centre, b - centre
+        return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
     def most_similar(self, word: str, k: int = 5) -> list[tuple[str, float]]:
         """The k vocabulary words nearest (cosine) to ``word``'s vector, the word itself left out."""
         k = validate.positive_int(k, "k")
@@ -343,17 +301,10 @@ class SubwordVectors:
 # ---------------------------------------------------------------------------------------- 5. the loss
 def subword_loss_and_grad(matrix: np.ndarray, outside: np.ndarray, rows: np.ndarray, target: int,
                           negatives: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-    """Skip-gram negative-sampling loss of one (center, context) pair when the center is a bag of subwords.
+    """h = mean of matrix[rows]; L = −log σ(C[o]·h) − Σ_k log σ(−C[k]·h): (loss, dL/dmatrix (R, d), dL/dC (V, d)).
 
-    h = mean of ``matrix[rows]``; L = −log σ(C[o]·h) − Σ_k log σ(−C[k]·h) (word2vec's loss with h for the
-    center vector). By the chain rule each of the n rows gets dL/dh / n (a row listed twice gets it twice).
-
-    Args:
-        matrix: (R, d) input matrix (words then buckets).  outside: (V, d) context vectors C.
-        rows: (n,) the center word's rows (:func:`subword_rows`), n >= 1.  target: the context word o.
-        negatives: (K,) noise words, none equal to ``target``.
-    Returns:
-        loss, grad_matrix (R, d) (nonzero only in ``rows``), grad_outside (V, d).
+    Each of the n rows gets dL/dh / n (a row listed twice, twice). matrix (R, d), outside C (V, d), rows (n,),
+    target o, negatives (K,).
     """
     sizes: dict[str, int] = {}
     matrix = validate.float_array(matrix, "matrix", shape=("R", "d"), sizes=sizes)

@@ -1,9 +1,8 @@
-"""Notebook 03's exercise checks: the student's n-gram extractor and hash, run against gensim on unseen words.
+"""Notebook 03's exercise checks on unseen inputs: the n-gram extractor (against gensim's compiled
+``compute_ngrams_bytes``) and a word's vector with fastText's update (against :func:`step_reference`).
 
-Both checks compare with the reference library (gensim's compiled ``compute_ngrams_bytes`` and
-``ft_hash_bytes``, which reproduce fastText's C++) through :func:`nlpcourse.exercise.check_function`. Each
-typical mistake is a wrong implementation below; the check prints its hint when the student's outputs equal
-that wrong version's on every test word (tests call each wrong version as the student's answer).
+Each typical mistake is a wrong implementation below; its hint is printed when the student's outputs equal that
+wrong version's on every case (tests call each wrong version as the student's answer).
 """
 
 from __future__ import annotations
@@ -12,17 +11,17 @@ from collections.abc import Callable
 
 import numpy as np
 
+from nlpcourse.data import Vocab
 from nlpcourse.exercise import check_function
-from nlpcourse.subwords import BOW, EOW, FNV_OFFSET, FNV_PRIME, fnv1a_32
+from nlpcourse.subwords import BOW, EOW, fnv1a_32, subword_rows
 
-__all__ = ["NGRAM_CASES", "HASH_CASES", "NGRAM_MISTAKES", "HASH_MISTAKES", "check_char_ngrams", "check_fnv1a"]
+__all__ = ["NGRAM_CASES", "NGRAM_MISTAKES", "check_char_ngrams", "STEP_CASES", "STEP_MISTAKES", "step_reference",
+           "check_fasttext_step"]
 
 #: (word, minn, maxn) the student has not seen: ASCII and not, short and long (minn >= 2: the special case of
 #: fastText's lone "<" / ">" at minn = 1 is not asked for).
 NGRAM_CASES = [("subword", 3, 6), ("ox", 3, 6), ("straße", 2, 4), ("東京都", 2, 3), ("naïveté", 3, 5),
                ("bag", 2, 6), ("ǅemal", 3, 3), ("emoji🙂s", 3, 4)]
-#: n-grams (as UTF-8 bytes) the student has not seen, ASCII and not.
-HASH_CASES = [b"", b"<su", b"word>", "<ça".encode(), "ßen".encode(), "都>".encode(), "🙂s>".encode(), b"zzzzzz"]
 
 
 # ------------------------------------------------------------------------------- the n-gram extractor
@@ -106,45 +105,81 @@ def check_char_ngrams(student: object) -> bool:
                           success="your n-grams are gensim's (and fastText's), in the same order.")
 
 
-# ------------------------------------------------------------------------------- the hash
-def _reference_hash(data: bytes) -> int:
-    from gensim.models.fasttext_inner import ft_hash_bytes
-
-    return ft_hash_bytes(data)
-
-
-def _unsigned_bytes(data: bytes) -> int:
-    return fnv1a_32(data, signed_bytes=False)
-
-
-def _fnv1_order(data: bytes) -> int:
-    h = FNV_OFFSET
-    for b in data:
-        if b >= 0x80:
-            b |= 0xFFFFFF00
-        h = ((h * FNV_PRIME) & 0xFFFFFFFF) ^ b
-    return h
+# ------------------------------------------------------------------------------- a word's vector and fastText's update
+def _step_case(seed: int, n_words: int, bucket: int, d: int, word: str) -> tuple:
+    """(matrix (V + bucket, d), rows of ``word`` (its own row first, then its n-grams' buckets: some may repeat),
+    grad_h (d,), lr) for a random vocabulary the student has not seen."""
+    rng = np.random.default_rng(seed)
+    vocab = Vocab([word, *(f"w{i}" for i in range(n_words - 1))], np.arange(n_words, 0, -1))
+    rows = subword_rows(word, vocab, 3, 4, bucket)
+    return rng.normal(size=(n_words + bucket, d)), rows, rng.normal(size=d), float(rng.uniform(0.01, 0.5))
 
 
-def _no_wraparound(data: bytes) -> int:
-    h = FNV_OFFSET
-    for b in data:
-        if b >= 0x80:
-            b |= 0xFFFFFF00
-        h = (h ^ b) * FNV_PRIME
-    return h
+#: unseen cases; a small bucket count makes two n-grams share a row (a repeated row gets the update twice).
+STEP_CASES = [_step_case(1, 4, 6, 3, "subword"), _step_case(2, 6, 50, 5, "naïve"), _step_case(3, 3, 4, 2, "ox"),
+              _step_case(4, 8, 9, 4, "rereading")]
 
 
-#: (wrong hash, hint) for the typical mistakes.
-HASH_MISTAKES = [
-    (_unsigned_bytes, "right on ASCII, wrong on bytes >= 0x80: fastText casts each byte to a signed int8 first, "
-                      "so 0xC3 enters the XOR as 0xFFFFFFC3."),
-    (_fnv1_order, "that is FNV-1 (multiply, then XOR): FNV-1a XORs the byte first, then multiplies."),
-    (_no_wraparound, "the hash is 32-bit: keep h modulo 2^32 after every multiplication (h & 0xFFFFFFFF)."),
+def step_reference(matrix: np.ndarray, rows: np.ndarray, grad_h: np.ndarray, lr: float) -> tuple:
+    """h = mean of matrix[rows] (d,); then every listed row gets −lr·grad_h, undivided (a repeated row twice)."""
+    h = matrix[rows].mean(axis=0)
+    updated = matrix.copy()
+    np.add.at(updated, rows, -lr * grad_h)
+    return h, updated
+
+
+def _step_sum(matrix, rows, grad_h, lr):
+    return matrix[rows].sum(axis=0), step_reference(matrix, rows, grad_h, lr)[1]
+
+
+def _step_unique_mean(matrix, rows, grad_h, lr):
+    return matrix[np.unique(rows)].mean(axis=0), step_reference(matrix, rows, grad_h, lr)[1]
+
+
+def _step_divided(matrix, rows, grad_h, lr):
+    return step_reference(matrix, rows, grad_h / len(rows), lr)
+
+
+def _step_fancy_index(matrix, rows, grad_h, lr):
+    updated = matrix.copy()
+    updated[rows] -= lr * grad_h  # a repeated row is written once, not added twice
+    return matrix[rows].mean(axis=0), updated
+
+
+def _step_ascent(matrix, rows, grad_h, lr):
+    return step_reference(matrix, rows, -grad_h, lr)
+
+
+def _step_first_row_only(matrix, rows, grad_h, lr):
+    updated = matrix.copy()
+    updated[rows[0]] -= lr * grad_h
+    return matrix[rows].mean(axis=0), updated
+
+
+def _step_after_update(matrix, rows, grad_h, lr):
+    updated = step_reference(matrix, rows, grad_h, lr)[1]
+    return updated[rows].mean(axis=0), updated
+
+
+#: (wrong implementation, hint) of the word-vector-and-update exercise, tried in this order.
+STEP_MISTAKES = [
+    (_step_sum, "that is the sum of the rows (the lecture's z_w): fastText's and gensim's vector is their mean"),
+    (_step_unique_mean, "a row listed twice (two n-grams in one bucket) counts twice in the mean: average over "
+                        "the list as given, repeats included"),
+    (_step_after_update, "h is the vector the loss was computed with: take the mean before the update"),
+    (_step_divided, "that is the exact gradient of the mean (divided by the number of rows); fastText gives every "
+                    "row the whole −lr·dL/dh, undivided"),
+    (_step_fancy_index, "a repeated row must get the update twice: `matrix[rows] -= ...` writes it once; "
+                        "np.add.at(matrix, rows, ...) adds at every listed position"),
+    (_step_ascent, "the step goes against the gradient: subtract lr·grad_h"),
+    (_step_first_row_only, "every row of the word's list moves (its own row and every n-gram's bucket), not only "
+                           "the first"),
 ]
 
 
-def check_fnv1a(student: object) -> bool:
-    """Check the student's ``fnv1a(data: bytes) -> int`` against gensim's compiled hash on unseen n-grams."""
-    return check_function(student, "fnv1a", _reference_hash, [(c,) for c in HASH_CASES], HASH_MISTAKES,
-                          atol=0, rtol=0, success="your hash is fastText's, signed bytes included.")
+def check_fasttext_step(fasttext_step: object) -> bool:
+    """The student's ``fasttext_step(matrix, rows, grad_h, lr) -> (h, updated matrix)`` on unseen words."""
+    return check_function(fasttext_step, "fasttext_step", step_reference, STEP_CASES, STEP_MISTAKES,
+                          output_names=("h", "matrix"), atol=1e-10, rtol=1e-10,
+                          success="your word vector is the libraries' mean and your update is fastText's, "
+                                  "repeated rows included.")

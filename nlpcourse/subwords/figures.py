@@ -91,7 +91,7 @@ def draw_collisions(table: pd.DataFrame, n_ngrams: int, ax: object = None) -> Fi
     twin.set_ylabel("parameters (millions)", color="#2ca02c")
     twin.spines["right"].set_visible(True)
     lines = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
-    ax.legend(lines, [h.get_label() for h in lines], fontsize=8, loc="center right")
+    ax.legend(lines, [h.get_label() for h in lines], fontsize=9, loc="center right")
     return fig
 
 
@@ -109,9 +109,9 @@ def draw_trainers(runs: pd.DataFrame, sets: Sequence[str] = ("wordsim353", "siml
             ax.bar(x, values.mean(), color="#1f77b4" if oov == 0 else "0.7", alpha=0.8)
             ax.plot(np.full(len(values), x), values, "k.", ms=5)
             ax.text(x, 0.0, f"OOV {oov:.0%}", ha="center", va="bottom" if values.mean() < 0 else "top",
-                    fontsize=8)
+                    fontsize=9)
         ax.axhline(0.0, color="0.3", lw=0.8)
-        ax.set_xticks(range(len(trainers)), trainers, rotation=20, fontsize=8)
+        ax.set_xticks(range(len(trainers)), trainers, rotation=20, fontsize=9)
         ax.set_title(name)
         ax.set_ylabel("Spearman ρ")
     return fig
@@ -135,5 +135,5 @@ def draw_neighbours(models: dict[str, SubwordVectors], words: Sequence[str], k: 
         ax.text(0.0, y, word, fontsize=9, fontweight="bold", transform=ax.transAxes, va="bottom")
         for j, name in enumerate(names):
             near = ", ".join(w for w, _ in models[name].most_similar(word, k=k))
-            ax.text(0.14 + j * 0.86 / len(names), y, near, fontsize=8, transform=ax.transAxes, va="bottom")
+            ax.text(0.14 + j * 0.86 / len(names), y, near, fontsize=9, transform=ax.transAxes, va="bottom")
     return fig

@@ -21,8 +21,7 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
@@ -42,37 +41,30 @@ from nlpcourse.corpus import (
     unigram_noise,
 )
 from nlpcourse.data import Vocab, load_similarity
-from nlpcourse.evaluation import word_similarity
+from nlpcourse.evaluation import Embeddings, word_similarity
 from nlpcourse.perturb import nudge
 from nlpcourse.subwords import SubwordVectors, _check_n, ngram_ids_batch
 from nlpcourse.word2vec.train import SGNSConfig, train_sgns  # notebook 01's trainer: the row without subwords
 
 __all__ = [
     "SubwordConfig", "subword_bags", "subword_sgns_step", "train_subword_sgns", "train_gensim_fasttext",
-    "train_fasttext", "gensim_subword_vectors", "fasttext_subword_vectors", "TRAINERS", "compare_trainers",
+    "train_fasttext", "gensim_subword_vectors", "fasttext_subword_vectors", "train_word2vec", "TRAINERS",
+    "compare_trainers",
 ]
 
 
 @dataclass(frozen=True)
 class SubwordConfig(TrainConfig):
-    """The hyperparameters shared by our trainer, gensim ``FastText`` and fastText (defaults: a fast run).
+    """The settings our trainer, gensim ``FastText`` and fastText share (``corpus.TrainConfig``'s, and these)."""
 
-    Attributes (beyond ``corpus.TrainConfig``'s dim, window, epochs, min_count, sample, lr, min_lr, batch_size,
-    seed; here dim = 50 and fastText's lr = 0.05):
-        negative: K noise words per pair.  minn, maxn: n-gram lengths.  bucket: number of n-gram rows.
-        threads: CPU threads (torch's, gensim's ``workers``, fastText's ``thread``).
-        ``batch_size`` is ours only (the references update pair by pair); a batch adds up its pairs' updates, so
-        a small vocabulary (each word in many pairs of a batch) wants small batches (default 256).
-    """
-
-    dim: int = 50
-    lr: float = 0.05
-    batch_size: int = 256
-    negative: int = 5
-    minn: int = 3
-    maxn: int = 6
-    bucket: int = 100_000
-    threads: int = 1
+    dim: int = 50  # d
+    lr: float = 0.05  # fastText's default
+    batch_size: int = 256  # ours only: a batch adds up its pairs' updates (a small vocabulary wants small batches)
+    negative: int = 5  # K noise words per pair
+    minn: int = 3  # shortest n-gram
+    maxn: int = 6  # longest n-gram
+    bucket: int = 100_000  # n-gram rows of the input matrix
+    threads: int = 1  # torch's threads, gensim's workers, fastText's thread
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -86,14 +78,7 @@ class SubwordConfig(TrainConfig):
 
 
 def subword_bags(vocab: Vocab, minn: int, maxn: int, bucket: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every vocabulary word's rows of the input matrix, as one flat array with offsets (CSR).
-
-    Word i's bag is ``[i, V + id_1, ..., V + id_n]`` (its own row, then its n-grams' buckets), which is
-    ``subword_rows(vocab.itos[i], vocab, ...)`` for each word, computed for all words at once.
-
-    Returns:
-        (rows, offsets): int64 arrays (T,) and (V + 1,); word i's bag is ``rows[offsets[i]:offsets[i+1]]``.
-    """
+    """Every word's ``subword_rows`` (CSR): rows (T,), offsets (V + 1,); word i: rows[offsets[i]:offsets[i + 1]]."""
     ids, offsets = ngram_ids_batch(vocab.itos, minn, maxn, bucket)
     n = np.diff(offsets) + 1
     rows = np.empty(int(n.sum()), dtype=np.int64)
@@ -108,60 +93,43 @@ def subword_bags(vocab: Vocab, minn: int, maxn: int, bucket: int) -> tuple[np.nd
 @torch.no_grad()
 def subword_sgns_step(W: torch.Tensor, C: torch.Tensor, bag_rows: torch.Tensor, bag_offsets: torch.Tensor,
                       centers: torch.Tensor, contexts: torch.Tensor, negatives: torch.Tensor, lr: float) -> float:
-    """One SGD step on a batch of B pairs, in place, with the hand-derived gradients (no autograd).
+    """One SGD step on B pairs, in place: h_b = mean of W over center b's bag, word2vec's loss on h_b.
 
-    h_b = mean of W over center b's bag (``embedding_bag``); the scores against the context and the K
-    negatives are word2vec's. The update is fastText's (``Model::update``; gensim does the same): **every** row
-    of the bag receives the whole −lr · dL/dh_b, not the exact gradient of the mean, which is that divided by
-    the bag's size n (only fastText's supervised classifier divides). So each row moves as fast as a word2vec
-    row would; for the context vectors C it is the exact gradient. All B pairs read the same parameters (like
-    word2vec's threads) and their updates add up (``index_add_``). A negative equal to its pair's context is
-    ignored. On one pair: C −= lr · dC and W[rows] −= lr · n · dW[rows] of
-    :func:`~nlpcourse.subwords.subword_loss_and_grad` (tested).
-
-    Args:
-        W: (V + bucket, d) input matrix.  C: (V, d) context vectors.  Both updated in place.
-        bag_rows, bag_offsets: :func:`subword_bags` as tensors.  centers, contexts: (B,) word ids.
-        negatives: (B, K) word ids.  lr: the learning rate.
-    Returns:
-        the batch's summed loss before the step (float).
+    fastText's update (``Model::update``; gensim's too): every row of the bag gets the whole −lr·dL/dh_b, not
+    the exact gradient of the mean (that divided by the bag's size). All B pairs read the same parameters and
+    their updates add up. A run of pairs with one center (its window) gathers its bag once and adds up its
+    pairs' dL/dh before they reach the rows: one ``embedding_bag`` and one ``index_add_`` on W per batch.
+    A negative equal to its pair's context is skipped. W (V + bucket, d), C (V, d); centers, contexts (B,);
+    negatives (B, K). Returns the batch's summed loss before the step.
     """
-    batch, dim = len(centers), W.shape[1]
-    start, length = bag_offsets[centers], bag_offsets[centers + 1] - bag_offsets[centers]  # (B,)
-    first = torch.cumsum(length, 0) - length  # where each bag starts in the flat batch
-    flat = torch.repeat_interleave(start - first, length) + torch.arange(int(length.sum()))
-    rows = bag_rows[flat]  # the batch's bags end to end, (T,)
-    h = torch.nn.functional.embedding_bag(rows, W, first, mode="mean")  # (B, d)
+    words, n_pairs = torch.unique_consecutive(centers, return_counts=True)  # (U,) runs of one center
+    start, length = bag_offsets[words], bag_offsets[words + 1] - bag_offsets[words]  # (U,) the runs' bags
+    first = torch.cumsum(length, 0) - length  # where each bag starts in the batch's rows
+    rows = bag_rows[torch.repeat_interleave(start - first, length) + torch.arange(int(first[-1] + length[-1]))]
+    h = torch.nn.functional.embedding_bag(rows, W, first, mode="mean").repeat_interleave(n_pairs, 0)  # (B, d)
     ids = torch.cat([contexts.unsqueeze(1), negatives], dim=1)  # (B, 1 + K)
-    c = C.index_select(0, ids.view(-1)).view(batch, -1, dim)
-    scores = torch.bmm(c, h.unsqueeze(-1)).squeeze(-1)  # (B, 1 + K)
-    sign = torch.full_like(scores, -1.0)
-    sign[:, 0] = 1.0
-    valid = torch.ones_like(scores)
-    valid[:, 1:] = (negatives != contexts.unsqueeze(1)).to(scores.dtype)
-    loss = -(torch.nn.functional.logsigmoid(scores * sign) * valid).sum().item()
-    g = ((sign + 1.0) / 2.0 - torch.sigmoid(scores)) * valid * lr  # −lr · dL/dscore
-    grad_h = torch.bmm(g.unsqueeze(1), c).squeeze(1)  # −lr · dL/dh, (B, d)
-    C.index_add_(0, ids.view(-1), (g.unsqueeze(-1) * h.unsqueeze(1)).view(-1, dim))
-    W.index_add_(0, rows, torch.repeat_interleave(grad_h, length, dim=0))  # fastText: dL/dh to every row
+    c = C[ids]  # (B, 1 + K, d)
+    scores = (c * h.unsqueeze(1)).sum(-1)  # (B, 1 + K)
+    scores[:, 1:].neg_()  # the context counts with +score, a negative with −score
+    keep = torch.cat([torch.ones_like(contexts.unsqueeze(1)), negatives != contexts.unsqueeze(1)], 1).to(W.dtype)
+    loss = -(torch.nn.functional.logsigmoid(scores) * keep).sum().item()
+    g = torch.sigmoid(-scores) * keep * lr  # −lr·dL/dscore, up to the sign ...
+    g[:, 1:].neg_()  # ... flipped back for the negatives
+    grad_h = (g.unsqueeze(-1) * c).sum(1)  # −lr·dL/dh, (B, d)
+    C.index_add_(0, ids.view(-1), (g.unsqueeze(-1) * h.unsqueeze(1)).view(-1, W.shape[1]))
+    run = torch.repeat_interleave(torch.arange(len(words)), n_pairs)  # (B,) each pair's run
+    grad_run = torch.zeros(len(words), W.shape[1], dtype=W.dtype).index_add_(0, run, grad_h)  # (U, d)
+    W.index_add_(0, rows, grad_run.repeat_interleave(length, 0))  # fastText: to every row, undivided
     return loss
 
 
 def train_subword_sgns(sentences: Sequence[Sequence[str]], config: SubwordConfig = SubwordConfig(),
                        progress: bool = True, history: list[float] | None = None) -> SubwordVectors:
-    """Train subword skip-gram with negative sampling (fastText's model) on tokenised sentences.
+    """Subword skip-gram with negative sampling (fastText's model): ``SubwordVectors`` over the words seen >= min_count.
 
-    The input matrix W (V + bucket, d) starts uniform in ±1/d (fastText's init: twice word2vec's
-    ``corpus.init_embeddings``), the context vectors C at zero. Each epoch: word2vec's subsampled,
-    reduced-window, shuffled pairs (``corpus``); K negatives per pair from unigram^0.75; ``subword_sgns_step`` on
-    ``batch_size`` pairs at a time with the learning rate decayed linearly (``corpus.linear_lr``).
-    Deterministic for a fixed seed and thread count.
-
-    Args:
-        sentences: token lists.  config: the hyperparameters.  progress: a tqdm bar over epochs.
-        history: if a list is given, the mean loss per pair of each batch is appended.
-    Returns:
-        ``SubwordVectors`` over the vocabulary (words seen >= ``min_count`` times).
+    W (V + bucket, d) uniform in ±1/d (fastText's init), C (V, d) at zero; each epoch word2vec's subsampled,
+    reduced-window, shuffled pairs (``corpus``), K negatives ∝ count^0.75, ``subword_sgns_step`` on ``batch_size``
+    pairs at a time, the learning rate decayed linearly. ``history``: each batch's mean loss per pair is appended.
     """
     if not isinstance(config, SubwordConfig):
         raise TypeError(f"config: expected a SubwordConfig, got {type(config).__name__}")
@@ -172,6 +140,7 @@ def train_subword_sgns(sentences: Sequence[Sequence[str]], config: SubwordConfig
     if len(vocab) < 2:
         raise ValueError(f"min_count: only {len(vocab)} word(s) occur >= {cfg.min_count} times; lower it")
     corpus, sentence_id = encode_corpus(sentences, vocab)
+    positions = np.arange(len(corpus), dtype=np.int32)
     keep = keep_probabilities(vocab.counts, cfg.sample).astype(np.float32)
     rng = np.random.default_rng(cfg.seed)
     sampler = NegativeSampler(unigram_noise(vocab.counts, 0.75), seed=cfg.seed + 1)
@@ -180,8 +149,11 @@ def train_subword_sgns(sentences: Sequence[Sequence[str]], config: SubwordConfig
     W *= 2.0  # fastText's and gensim's ±1/d (word2vec's, corpus.init_embeddings, is ±0.5/d)
     with torch_threads(cfg.threads):
         for epoch in tqdm(range(cfg.epochs), desc="subword SGNS epochs", disable=not progress):
-            centers, contexts = (torch.from_numpy(a).long() for a in epoch_pairs(corpus, sentence_id, keep,
-                                                                                  cfg.window, rng))
+            # word2vec's pairs over token positions, then each center's window kept together (centers in random
+            # order): a center's pairs then share one gather of its bag and one update of its rows
+            at, to = epoch_pairs(positions, sentence_id, keep[corpus], cfg.window, rng)
+            grouped = np.argsort(rng.permutation(len(corpus))[at], kind="stable")
+            centers, contexts = (torch.from_numpy(corpus[a[grouped]]).long() for a in (at, to))
             negatives = torch.from_numpy(sampler.draw((len(centers), cfg.negative)))
             n_batches = math.ceil(len(centers) / cfg.batch_size)
             for b in range(n_batches):
@@ -269,6 +241,13 @@ def fasttext_subword_vectors(model: object) -> SubwordVectors:
     return SubwordVectors(model.get_input_matrix(), Vocab(words, counts), a.minn, a.maxn, a.bucket)
 
 
+def train_word2vec(sentences: Sequence[Sequence[str]], config: SubwordConfig = SubwordConfig()) -> Embeddings:
+    """Notebook 01's ``train_sgns`` at ``config``'s shared settings: the row without subwords."""
+    shared = {f.name: getattr(config, f.name) for f in fields(TrainConfig)}
+    return train_sgns(list(map(list, sentences)), SGNSConfig(**shared, negative=config.negative,
+                                                             threads=config.threads), progress=False)
+
+
 #: name -> function(sentences, config) -> SubwordVectors, for the side-by-side comparison.
 TRAINERS = {
     "ours": lambda s, c: train_subword_sgns(s, c, progress=False),
@@ -279,44 +258,33 @@ TRAINERS = {
 
 def compare_trainers(sentences: Sequence[Sequence[str]], config: SubwordConfig = SubwordConfig(),
                      seeds: Sequence[int] = (0, 1, 2), trainers: Sequence[str] = tuple(TRAINERS),
-                     progress: bool = True) -> tuple[pd.DataFrame, dict[tuple[str, int], SubwordVectors]]:
-    """Train each trainer once per seed at equal settings and score WordSim353 and SimLex-999.
+                     progress: bool = True, trained: Mapping[tuple[str, int], object] | None = None,
+                     ) -> tuple[pd.DataFrame, dict[tuple[str, int], SubwordVectors]]:
+    """Each trainer once per seed at ``config``'s settings, scored on WordSim353 and SimLex-999.
 
-    Every evaluation word gets a vector from its subwords, so no pair is out of vocabulary; ``word2vec``
-    (notebook 01's ``train_sgns`` at the same settings, no subwords) is the row that has no vector for the
-    words it never saw.
-
-    Args:
-        sentences: the corpus.  config: shared settings (its seed is replaced by each of ``seeds``).
-        seeds: one run per trainer per seed.  trainers: names of :data:`TRAINERS` and/or "word2vec".
-        progress: a tqdm bar over the runs.
-    Returns:
-        DataFrame[trainer, seed, wordsim353, simlex999, oov_wordsim353, oov_simlex999, seconds] (Spearman
-        correlations, OOV ratios in 0..1, wall-clock seconds of training on this machine), and the trained
-        vectors by (trainer, seed) (``word2vec`` runs are not kept).
+    ``word2vec`` (``train_word2vec``) has no vector for words it never saw; the subword trainers have one for
+    every word. fastText's bindings take no seed and one thread reproduces its run, so it runs once (the first
+    seed). ``trained``: runs already made at these settings, by (trainer, seed), reused instead of retrained.
+    Returns DataFrame[trainer, seed, wordsim353, simlex999, oov_wordsim353, oov_simlex999] (Spearman ρ, OOV
+    ratios in 0..1) and the subword vectors by (trainer, seed).
     """
     known = (*TRAINERS, "word2vec")
     trainers = [validate.one_of(t, "trainers", known) for t in validate.non_empty(trainers, "trainers")]
     seeds = [validate.non_negative_int(s, "seeds") for s in validate.non_empty(seeds, "seeds")]
+    trained = dict(trained or {})
     sets = {name: load_similarity(name) for name in ("wordsim353", "simlex999")}
     eval_words = sorted({w for df in sets.values() for col in ("word1", "word2") for w in df[col]})
     rows, models = [], {}
-    runs = [(seed, name) for seed in seeds for name in trainers]
+    runs = [(seed, name) for seed in seeds for name in trainers if name != "fastText" or seed == seeds[0]]
     for seed, name in tqdm(runs, desc="trainers × seeds", disable=not progress):
         cfg = replace(config, seed=seed)
-        t0 = time.perf_counter()
         if name == "word2vec":
-            shared = {f.name: getattr(cfg, f.name) for f in fields(TrainConfig)}
-            emb = train_sgns(list(map(list, sentences)), SGNSConfig(**shared, negative=cfg.negative,
-                                                                    threads=cfg.threads), progress=False)
-            seconds = time.perf_counter() - t0
+            emb = trained[name, seed] if (name, seed) in trained else train_word2vec(sentences, cfg)
         else:
-            vectors = TRAINERS[name](sentences, cfg)
-            seconds = time.perf_counter() - t0
-            models[name, seed] = vectors
-            emb = vectors.embeddings(eval_words)
+            reused = (name, seed) in trained
+            models[name, seed] = trained[name, seed] if reused else TRAINERS[name](sentences, cfg)
+            emb = models[name, seed].embeddings(eval_words)
         results = {k: word_similarity(emb, df) for k, df in sets.items()}
         rows.append({"trainer": name, "seed": seed} | {k: r.spearman for k, r in results.items()}
-                    | {f"oov_{k}": r.oov_ratio for k, r in results.items()} | {"seconds": seconds})
+                    | {f"oov_{k}": r.oov_ratio for k, r in results.items()})
     return pd.DataFrame(rows), models
-
