@@ -253,9 +253,9 @@ def sampling_agreement(seeds: Iterable[int] = range(4), temperatures: Iterable[f
 
 # ---------------------------------------------------------------- sampling vs beam search
 
-def diversity_vs_likelihood(step: StepFunction, prompts: list[np.ndarray], settings: dict[str, dict], *, num_beams: int = 4,
-                            samples: int = 10, seed: int = 0, max_new_tokens: int = 15, eos_token_id: int,
-                            pad_token_id: int) -> pd.DataFrame:
+def diversity_vs_likelihood(step: StepFunction, prompts: list[np.ndarray], settings: dict[str, dict], *,
+                            num_beams: int = 4, samples: int = 10, seed: int = 0, max_new_tokens: int = 15,
+                            eos_token_id: int, pad_token_id: int) -> pd.DataFrame:
     """Beam search against sampling (each entry of ``settings``: name -> ``sample``'s knobs) on each prompt
     (1, P_i): ``samples`` draws per prompt after ``torch.manual_seed(seed)``.
 
