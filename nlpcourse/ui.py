@@ -66,20 +66,19 @@ def make_buttons(*names: str, width: str = "110px") -> dict[str, W.Button]:
 
 
 def interactive_figure(draw: Callable[..., Figure], controls: dict[str, W.ValueWidget], columns: int = 3,
-                       update: Callable[..., None] | None = None) -> W.Widget:
+                       update: Callable[..., bool | None] | None = None) -> W.Widget:
     """``controls`` in rows of ``columns`` above ``draw(**values)``'s figure, shown again on every change.
 
     draw: a pure function taking one keyword argument per control and returning a Figure. update: optional,
     ``update(fig, **values)`` changes the artists of the figure ``draw`` made first (set_data, set_text, ...)
-    instead of building a new one — a redraw then costs one render. Returns the container (display it as the
+    instead of building a new one — a redraw then costs one render; it returns False where it cannot (say,
+    another example with other shapes), and ``draw`` makes a new figure. Returns the container (display it as the
     cell's last expression).
     """
     kept: list[Figure] = []
 
     def show(**values: object) -> None:
-        if update is not None and kept:
-            update(kept[0], **values)
-        else:
+        if not (update is not None and kept and update(kept[0], **values) is not False):
             kept[:] = [draw(**values)]
         png = figure_png(kept[0])
         if update is not None:

@@ -67,7 +67,8 @@ STUDENT_API = (
     "nlpcourse.word2vec.check_neg_sampling_gradients",
     "nlpcourse.word2vec.checks.check_naive_softmax",
     "nlpcourse.word2vec.checks.check_neg_sampling",
-    "nlpcourse.word2vec.checks.check_noise_alpha_half",
+    "nlpcourse.word2vec.checks.check_sgd",
+    "nlpcourse.word2vec.checks.check_skipgram",
     "nlpcourse.word2vec.context_words",
     "nlpcourse.word2vec.figures.draw_cost_curve",
     "nlpcourse.word2vec.figures.draw_embedding_pca",
@@ -77,9 +78,11 @@ STUDENT_API = (
     "nlpcourse.word2vec.naive_softmax_loss_and_grad",
     "nlpcourse.word2vec.neg_sampling_loss_and_grad",
     "nlpcourse.word2vec.one_hot",
+    "nlpcourse.word2vec.sgd",
     "nlpcourse.word2vec.sgns_window_examples",
     "nlpcourse.word2vec.skipgram_pairs",
     "nlpcourse.word2vec.skipgram_pairs_corpus",
+    "nlpcourse.word2vec.skipgram_window",
     "nlpcourse.word2vec.softmax_cost",
     "nlpcourse.word2vec.time_naive_softmax",
     "nlpcourse.word2vec.train.SGNSConfig",
@@ -88,13 +91,15 @@ STUDENT_API = (
     "nlpcourse.word2vec.train.format_sweep",
     "nlpcourse.word2vec.train.gender_direction",
     "nlpcourse.word2vec.train.oov_by_min_count",
+    "nlpcourse.word2vec.train.topic_cohesion",
     "nlpcourse.word2vec.train.train_sgns",
     "nlpcourse.word2vec.vectors_per_window",
     "nlpcourse.word2vec.widgets.noise_alpha_explorer",
     "nlpcourse.word2vec.widgets.sgd_step_explorer",
+    "nlpcourse.word2vec.window_objective",
     # ---- 01 corpus.py (nb01)
     "nlpcourse.corpus.NegativeSampler",
-    "nlpcourse.corpus.TrainConfig",
+    "nlpcourse.corpus.WordVectorConfig",
     "nlpcourse.corpus.keep_probabilities",
     "nlpcourse.corpus.unigram_noise",
     # ---- 02 hierarchical softmax (nb0203)
@@ -405,7 +410,8 @@ PROBABILITIES = {"alpha", "progress_fraction", "momentum", "probability", "top_p
 # int-annotated arguments that are not sizes: any int is valid (a padding id, a class count's bound)
 ANY_INT = {"pad"}
 # functions whose array argument takes any shape (elementwise), so no shape is wrong
-ANY_SHAPE = {"nlpcourse.mlp.d_relu", "nlpcourse.mlp.d_sigmoid", "nlpcourse.mlp.d_tanh", "nlpcourse.mlp.relu",
+ANY_SHAPE = {"nlpcourse.word2vec.sgd",  # x: any array of parameters
+             "nlpcourse.mlp.d_relu", "nlpcourse.mlp.d_sigmoid", "nlpcourse.mlp.d_tanh", "nlpcourse.mlp.relu",
              "nlpcourse.functional.sigmoid", "nlpcourse.functional.log_sigmoid",
              "nlpcourse.functional.logsumexp", "nlpcourse.functional.softmax", "nlpcourse.functional.log_softmax",
              "nlpcourse.mlp.language_model.perplexity",
@@ -417,10 +423,9 @@ ANY_SHAPE = {"nlpcourse.mlp.d_relu", "nlpcourse.mlp.d_sigmoid", "nlpcourse.mlp.d
 
 
 def _w2v_example() -> dict:
-    from nlpcourse import word2vec as w2v
-
-    return {"center_vec": w2v.EXERCISE_CENTER, "outside_vectors": w2v.EXERCISE_OUTSIDE,
-            "context_vectors": w2v.EXERCISE_OUTSIDE[:2], "target": 0, "negatives": np.array([2, 3])}
+    outside = np.array([[0.4, -0.6, 0.2], [0.1, 0.3, -0.5], [-0.7, 0.2, 0.6], [0.3, 0.8, -0.1]])
+    return {"center_vec": np.array([0.5, -1.0, 0.25]), "outside_vectors": outside,
+            "context_vectors": outside[:2], "target": 0, "negatives": np.array([2, 3])}
 
 
 def _torch_example(*names: str) -> dict:
@@ -579,8 +584,14 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.word2vec.time_naive_softmax": lambda: {"vocab_sizes": [10], "dim": 4, "repeats": 1},
     "nlpcourse.word2vec.changed_rows": lambda: {"grad": np.zeros((3, 2))},
     "nlpcourse.word2vec.sgns_window_examples": lambda: {"tokens": ["a", "b", "c"], "position": 1, "window": 1,
-                                                       "k": 1, "noise_words": ["x", "y"]},
-    "nlpcourse.word2vec.vectors_per_window": lambda: {"window": 2, "k": 2},
+                                                       "negative": 1, "noise_words": ["x", "y"]},
+    "nlpcourse.word2vec.vectors_per_window": lambda: {"window": 2, "negative": 2},
+    "nlpcourse.word2vec.skipgram_window": lambda: {"center": 0, "outside_ids": np.array([1]), "theta_w": np.eye(3, 2),
+                                                   "theta_c": np.eye(3, 2),
+                                                   "pair_loss": nlpcourse.word2vec.naive_softmax_loss_and_grad},
+    "nlpcourse.word2vec.sgd": lambda: {"f": lambda x: (0.0, x), "x": np.zeros(2), "lr": 0.1, "steps": 2},
+    "nlpcourse.word2vec.window_objective": lambda: {"sentences": [np.array([0, 1])], "vocab_size": 2, "window": 1,
+                                                    "pair_loss": nlpcourse.word2vec.naive_softmax_loss_and_grad},
     "nlpcourse.word2vec.softmax_cost": lambda: {"vocab_size": 10, "dim": 3},
     "nlpcourse.word2vec.train.compare_at_best_lr": lambda: {"sentences": _sentences(), "lrs": (0.025,),
                                                             "seeds": (0,), "min_count": 1, "dim": 4, "epochs": 1,
@@ -588,6 +599,9 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.word2vec.figures.draw_noise_distribution": lambda: {"words": ["a", "b"], "counts": np.array([3, 1])},
     "nlpcourse.word2vec.train.train_sgns": lambda: {"sentences": _sentences(), "min_count": 1, "dim": 4,
                                                     "epochs": 1, "progress": False},
+    "nlpcourse.word2vec.train.format_sweep": lambda: {"sweep": __import__("pandas").DataFrame(
+        {"trainer": ["ours", "gensim"], "lr": [0.1, 0.1], "diverged": [False, False], "ws353_tune": [0.5, 0.4]})},
+    "nlpcourse.word2vec.train.topic_cohesion": lambda: {"emb": _emb(), "groups": {"x": ["a", "b"], "y": ["c", "d"]}},
     "nlpcourse.word2vec.train.oov_by_min_count": lambda: {
         "sentences": _sentences(), "pairs": __import__("pandas").DataFrame({"word1": ["a"], "word2": ["b"]})},
     "nlpcourse.word2vec.widgets.noise_alpha_explorer": lambda: {"words": ["a", "b"], "counts": np.array([3, 1])},
@@ -635,7 +649,7 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.mlp.train.Momentum": lambda: {},
     "nlpcourse.word2vec.train.SGNSConfig": lambda: {},
     "nlpcourse.hsoftmax.train.HSConfig": lambda: {},
-    "nlpcourse.corpus.TrainConfig": lambda: {},
+    "nlpcourse.corpus.WordVectorConfig": lambda: {},
     "nlpcourse.plotting.new_figure": lambda: {},
     "nlpcourse.data.Vocab.build": lambda: {"sentences": _sentences()},
     "nlpcourse.mlp.sentiment.sentiment_cv": lambda: {**_pooled(), "fine_tune": False, "epochs": 1, "folds": 2},

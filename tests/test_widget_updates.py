@@ -49,3 +49,30 @@ def test_noise_alpha_update_draws_what_draw_noise_distribution_draws():
     for alpha in (0.0, 0.3, 1.0):
         update_noise_distribution(fig, vocab.counts, alpha)
         assert_same_picture(fig, draw_noise_distribution(vocab.itos, vocab.counts, alpha))
+
+
+@pytest.mark.parametrize("name", ["Thinking Machines", "random weights"])
+def test_attention_update_draws_what_draw_explorer_draws(name):
+    from nlpcourse.attention.figures import draw_explorer, explorer_examples
+    from nlpcourse.attention.widgets import update_explorer
+
+    example = explorer_examples()[name]
+    fig = draw_explorer(example)
+    figure_png(fig)
+    pin_titles(fig)
+    for settings in [(len(example.q) - 1, False, 1.0, False), (0, True, 0.1, True), (0, True, 10.0, False)]:
+        update_explorer(fig, example, *settings)
+        assert_same_picture(fig, draw_explorer(example, *settings))
+
+
+def test_hsoftmax_update_draws_what_a_fresh_toy_draw_draws():
+    from nlpcourse.hsoftmax.figures import toy_example
+    from nlpcourse.hsoftmax.widgets import update_path
+
+    toy = toy_example()
+    fig = toy.draw("language", "natural", 0.0)
+    figure_png(fig)
+    pin_titles(fig)
+    for state in [("the", "natural", 0.0), ("language", "the", 1.5), ("processing", "language", -3.0)]:
+        update_path(fig, toy, *state)
+        assert_same_picture(fig, toy.draw(*state))

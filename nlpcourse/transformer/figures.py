@@ -16,7 +16,7 @@ from ..plotting import new_figure
 from .train import Curves
 from .translate import Trace
 
-__all__ = ["draw_causal_mask", "draw_curves", "draw_gradient_norms", "draw_alignment", "draw_step"]
+__all__ = ["draw_causal_mask", "draw_curves", "draw_gradient_norms", "draw_alignment", "step_view", "draw_step"]
 
 
 def draw_causal_mask(words: Sequence[str]) -> Figure:
@@ -82,22 +82,29 @@ def draw_alignment(trace: Trace, human: np.ndarray, layer: int | None = None, he
     return fig
 
 
-def draw_step(trace: Trace, t: int, itos: Sequence[str], top: int = 8) -> Figure:
-    """Decoder step t (0-based): each head's cross-attention row over the source, and the ``top`` most probable
-    next words. Fixed layout (no constrained layout) so a redraw stays fast."""
+def step_view(trace: Trace, t: int, itos: Sequence[str], top: int = 8) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                                                    str]:
+    """What step t shows: the top layer's cross-attention rows (H, S), the ``top`` most probable next words (ids),
+    their probabilities, and the title."""
     t = validate.index(t, "t", len(trace.output), what="a step")
     top = validate.positive_int(top, "top")
-    fig, axes = new_figure(2, size=(9.0, 3.4), layout=None)
-    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.2, top=0.82, wspace=0.35)
-    rows = trace.cross[-1, :, t]  # (H, S): the top decoder layer
-    heatmap(axes[0], rows, [f"head {h + 1}" for h in range(len(rows))], trace.source, vmax=1.0,
-            title="cross-attention of this step (top layer)")
     p = trace.probs[t]
     best = np.argsort(-p, kind="stable")[:top]
-    colours = ["C2" if i == best[0] else "0.6" for i in best]
-    axes[1].barh(range(len(best))[::-1], p[best], color=colours)
+    so_far = " ".join(trace.output[:t]) or "(nothing yet)"
+    title = f"{' '.join(trace.source)}  →  {so_far}  ▸ step {t + 1}: {trace.output[t]}"
+    return trace.cross[-1, :, t], best, p[best], title
+
+
+def draw_step(trace: Trace, t: int, itos: Sequence[str], top: int = 8) -> Figure:
+    """Decoder step t (0-based): each head's cross-attention row over the source, and the ``top`` most probable
+    next words. Fixed layout (no constrained layout); the widget moves its artists (``widgets.update_step``)."""
+    rows, best, probs, title = step_view(trace, t, itos, top)
+    fig, axes = new_figure(2, size=(9.0, 3.4), layout=None)
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.2, top=0.82, wspace=0.35)
+    heatmap(axes[0], rows, [f"head {h + 1}" for h in range(len(rows))], trace.source, vmax=1.0,
+            title="cross-attention of this step (top layer)", annotate=True)
+    axes[1].barh(range(len(best))[::-1], probs, color=["C2" if i == best[0] else "0.6" for i in best])
     axes[1].set_yticks(range(len(best))[::-1], [itos[i] for i in best], fontsize=9)
     axes[1].set(xlim=(0, 1), xlabel="probability", title="next word")
-    so_far = " ".join(trace.output[:t]) or "(nothing yet)"
-    fig.suptitle(f"{' '.join(trace.source)}  →  {so_far}  ▸ step {t + 1}: {trace.output[t]}", fontsize=10)
+    fig.suptitle(title, fontsize=10)
     return fig
