@@ -1,10 +1,10 @@
 """Every notebook in JupyterLab in a real chromium: run all cells, then drive every widget.
 
 For each widget cell: every slider is moved one step (keyboard on its handle), every dropdown set to another
-option, every number box changed, every button clicked ("reset" last) — and after each action the figure in
-the widget's Output must change (pixels of before/after screenshots differ). A slider that sets something
-for the next step (05's learning rate) is followed by the widget's first step button, and then the figure
-must change; the report names such sliders. No "Error displaying widget",
+option, every number box changed, every checkbox ticked or cleared, every button clicked ("reset" last) — and
+after each action the figure in the widget's Output must change (pixels of before/after screenshots differ).
+A slider that sets something for the next step (05's learning rate) is followed by the widget's first step
+button, and then the figure must change; the report names such sliders. No "Error displaying widget",
 no error output, no uncaught JS exception or console error on the page. Also: the server refuses requests
 without its token.
 
@@ -181,6 +181,9 @@ def _controls(widget: object) -> list[tuple[str, int, str]]:
             label = widget.locator(selector).nth(i).evaluate(
                 "e => (e.closest('.widget-inline-hbox, .jupyter-widgets')?.querySelector('label')?.textContent"
                 " || e.textContent || '').trim()")
+            if kind == "checkbox":  # ipywidgets writes a checkbox's description beside it, in a span
+                label = widget.locator(selector).nth(i).evaluate(
+                    "e => (e.parentElement?.textContent || '').trim()") or label
             found.append((kind, i, label))
     return sorted(found, key=lambda c: c[0] == "button" and c[2].lower() == "reset")
 
@@ -189,6 +192,7 @@ CONTROLS = {
     "slider": ".widget-slider .noUi-handle",
     "dropdown": ".widget-dropdown select",
     "number": ".widget-text input[type=number]",
+    "checkbox": ".widget-checkbox input[type=checkbox]",
     "button": "button.jupyter-button:not([disabled])",
 }
 
