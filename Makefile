@@ -1,4 +1,4 @@
-# Two commands set up a fresh machine: `make lab` and `make test`. See README.md.
+# Start here (README.md): a student runs `make lab-student`, an instructor `make lab`, a maintainer `make test`.
 PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin

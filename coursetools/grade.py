@@ -34,12 +34,15 @@ from __future__ import annotations
 import argparse
 import ast
 import functools
+import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import textwrap
+import tokenize
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import redirect_stdout
 from dataclasses import asdict, dataclass
@@ -394,12 +397,34 @@ def grade_one(student: str, path: Path, course: dict[str, Path], *, timeout: int
                       points.get(ex, 1.0)) for ex, _ in exercises]
     executed, stopped = run_sandboxed(src, workdir, timeout=timeout, cell_timeout=cell_timeout, limits=limits,
                                       uid=uid, sandbox=sandbox)
-    grades = []
+    grades, touched = [], tampering(nb)
     for ex, names in exercises:
         status, message = classify(executed, template, ex, names, cell_timeout=cell_timeout, stopped=stopped)
+        if touched and status in ("passed", "failed"):  # whatever the outputs: 0, and the instructor told why
+            status, message = "failed", (f"{WRONG}: the notebook reaches into the grader ({', '.join(touched)}): "
+                                         f"no points; ask your instructor. | {message}")
         worth = points.get(ex, 1.0)
         grades.append(Grade(student, name, ex, status, message, file, worth if status == "passed" else 0.0, worth))
     return grades
+
+
+TAMPERING = re.compile(r"\b(coursetools|_tap|setprofile|settrace|_nlpcourse_recorded)\b")
+
+
+def tampering(nb: nbformat.NotebookNode) -> list[str]:
+    """The grader's own names that the student's code cells mention (outside comments): the recorder's module,
+    the exercise tap, Python's tracing hooks. Read from the submitted source in the grader: nothing runs."""
+    found: list[str] = []
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code" or not isinstance(cell.get("source"), str):
+            continue
+        try:
+            tokens = tokenize.generate_tokens(io.StringIO(cell["source"]).readline)
+            code = " ".join(t.string for t in tokens if t.type != tokenize.COMMENT)
+        except (tokenize.TokenError, SyntaxError, IndentationError):
+            code = cell["source"]
+        found += [m for m in TAMPERING.findall(code) if m not in found]
+    return found
 
 
 NO_SANDBOX = ("WARNING: --no-sandbox: submissions run WITHOUT isolation, as this user, with this machine's files, "

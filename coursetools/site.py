@@ -3,14 +3,14 @@
 Every executed notebook is rendered with its stored outputs, figures and widget states by nbconvert's HTML
 exporter (the same renderer as ``jupyter nbconvert --to html``). The site is the student's: it shows what the
 student edition shows (``student.student_view``: solutions removed, the outputs of checks and of cells tagged
-``reveals-answer`` cleared, prompts renumbered, lint comments stripped), widgets with a "live in JupyterLab"
-badge (their stored state does not run on a static page), with a bar linking the index, the notation page and
-the previous / next notebook. ``index.html`` is the README's title, opening paragraph and notebook table, each
-notebook linked (notebooks not yet in the table get a row of their own). Markdown pages in ``notebooks/`` (the
-notation page) are rendered too. Links between pages are rewritten (``NN_x.ipynb`` -> ``NN_x.html``, ``X.md`` ->
-``X.html``); a link to another file of the repository (a module) gets a copy of that file under ``_source/``; a
-link that resolves to nothing fails the build. MathJax and the widget renderer come from npm (``offline``), so the
-site works from ``file://`` with no network.
+``reveals-answer`` cleared and their code left out, prompts renumbered, lint comments stripped), widgets with a
+"live in JupyterLab" badge (their stored state does not run on a static page), with a bar linking the index, the
+notation page and the previous / next notebook. ``index.html`` is the README's title, opening paragraph and
+notebook table, each notebook linked (notebooks not yet in the table get a row of their own). Markdown pages in
+``notebooks/`` (the notation page) are rendered too. Links between pages are rewritten (``NN_x.ipynb`` ->
+``NN_x.html``, ``X.md`` -> ``X.html``); a link to another file of the repository (a module) gets a copy of that
+file under ``_source/``; a link that resolves to nothing fails the build. MathJax and the widget renderer come
+from npm (``offline``), so the site works from ``file://`` with no network.
 
 Why nbconvert and not Jupyter Book: the site must show the *stored* outputs exactly as nbval checks them and
 work offline. nbconvert is already pinned in requirements.txt and renders stored outputs as they are;
@@ -31,7 +31,7 @@ from nbconvert import HTMLExporter
 
 from coursetools import offline
 from coursetools.slides import ROOT, add_live_badges, cli
-from coursetools.student import student_view
+from coursetools.student import REVEALS, student_view
 from nlpcourse import validate
 
 __all__ = ["check_executed", "title", "readme_index", "exporter", "build_site", "main"]
@@ -129,7 +129,10 @@ def _nav(order: list[str], stem: str, extra: list[str]) -> str:
 
 def exporter() -> HTMLExporter:
     """nbconvert's HTMLExporter for the site, with offline assets (give it ``student_view`` notebooks)."""
-    return HTMLExporter(config=offline.exporter_config(template="lab"))
+    config = offline.exporter_config(template="lab")
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_input_tags = {REVEALS}  # its code may show an answer (collapsed for students)
+    return HTMLExporter(config=config)
 
 
 def _markdown_page(text: str) -> nbformat.NotebookNode:

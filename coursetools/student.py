@@ -25,9 +25,11 @@ from __future__ import annotations
 import argparse
 import ast
 import hashlib
+import io
 import json
 import re
 import sys
+import tokenize
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -209,12 +211,26 @@ def revealing(nb: nbformat.NotebookNode, exercises: list[Exercise], notebook: st
     return notes
 
 
-_LINT = re.compile(r"[ \t]*#\s*(?:noqa|type:\s*ignore|fmt:\s*(?:on|off|skip)|pragma)\b.*$", re.MULTILINE)
+_LINT = re.compile(r"#\s*(?:noqa|type:\s*ignore|fmt:\s*(?:on|off|skip)|pragma)\b", re.IGNORECASE)
 
 
 def strip_lint(source: str) -> str:
-    """``source`` without lint comments (``# noqa: F811 (...)``, ``# type: ignore``): no reader needs them."""
-    return _LINT.sub("", source)
+    """``source`` without lint comments (``# noqa: F811 (...)``, ``# type: ignore``): no reader needs them.
+
+    Only real comments (Python's tokenizer says which) are touched; a cell that does not tokenize is left as is.
+    """
+    try:
+        comments = [tok for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+                    if tok.type == tokenize.COMMENT and _LINT.match(tok.string)]
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return source
+    lines = source.splitlines(keepends=True)
+    for tok in reversed(comments):
+        row, col = tok.start
+        line = lines[row - 1]
+        ending = line[len(line.rstrip("\r\n")):]
+        lines[row - 1] = line[:col].rstrip() + ending
+    return "".join(lines)
 
 
 FOLD = "<details><summary>Open after you try the exercise</summary>\n\n{}\n\n</details>"
@@ -241,6 +257,8 @@ def prepare(nb: nbformat.NotebookNode, name: str) -> tuple[list[Exercise], list[
             cell.source = FOLD.format(cell.source)
         elif cell.cell_type == "code":
             cell.source = strip_lint(cell.source)
+            if REVEALS in tags(cell):  # its code may show the answer too: collapsed until the student opens it
+                cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
     nb.metadata[META] = {"edition": "student", "notebook": name, "exercises": [ex.id for ex in exercises]}
     return exercises, problems, notes
 

@@ -1,14 +1,10 @@
-"""The shared training pipeline of the word-vector trainers (word2vec, hierarchical softmax, fastText).
+"""The shared training pipeline of the word-vector trainers (word2vec 01, hierarchical softmax 02, fastText 03).
 
-From tokenised sentences to one epoch's (center, context) pairs, the word2vec/gensim way:
-
-1. ``encode_corpus``: the corpus as one flat id array plus each token's sentence number;
-2. ``keep_probabilities``: frequent-word subsampling (gensim's formula);
-3. ``epoch_pairs``: one epoch's subsampled, reduced-window, shuffled skip-gram pairs;
-4. ``unigram_noise`` and ``NegativeSampler``: the unigram^α noise distribution and a sampler over it;
-5. ``linear_lr``: the learning rate decaying linearly over training;
-6. ``init_embeddings``: θ_W uniform in ±0.5/d and the output rows at zero (word2vec's initialisation);
-7. ``TrainConfig``: the hyperparameters every such trainer shares, checked once (a trainer's config extends it).
+From tokenised sentences to one epoch's (center, context) pairs, the word2vec/gensim way, in the order a trainer
+uses it: ``WordVectorConfig`` (the shared hyperparameters, checked once), ``encode_corpus``,
+``keep_probabilities`` (subsampling), ``unigram_noise`` and ``NegativeSampler``, ``init_embeddings``,
+``epoch_pairs``, ``linear_lr``. The trainers' helpers trust their callers (the config has checked the values);
+what a notebook calls checks its arguments.
 """
 
 from __future__ import annotations
@@ -23,20 +19,34 @@ from . import validate
 from .data import Vocab
 from .perturb import nudge
 
-__all__ = ["encode_corpus", "keep_probabilities", "epoch_pairs", "unigram_noise", "NegativeSampler",
-           "linear_lr", "init_embeddings", "TrainConfig"]
+__all__ = ["WordVectorConfig", "keep_probabilities", "unigram_noise", "NegativeSampler"]
+
+
+@dataclass(frozen=True)
+class WordVectorConfig(validate.Config):
+    """The hyperparameters every word-vector trainer shares; a trainer's config extends it (``SGNSConfig``)."""
+
+    dim: int = 100  # D, the vector size
+    window: int = 5  # m: the reach is drawn in 1..m per center (gensim's reduced window)
+    epochs: int = 5  # passes over the corpus
+    min_count: int = 5  # a vocabulary word occurs at least this often
+    sample: float = 1e-3  # subsampling threshold (0 = off)
+    lr: float = 0.025  # starting learning rate, decaying linearly ...
+    min_lr: float = 1e-4  # ... to this one
+    batch_size: int = 1024  # pairs per SGD step
+    seed: int = 0  # seeds initialisation, subsampling, shuffling and the noise
+
+    def __post_init__(self) -> None:
+        for name in ("dim", "window", "epochs", "min_count", "batch_size"):
+            self._set(name, validate.positive_int(getattr(self, name), name))
+        self._set("seed", validate.non_negative_int(self.seed, "seed"))
+        self._set("sample", validate.number(self.sample, "sample", low=0.0, what="a threshold"))
+        self._set("lr", validate.positive_float(self.lr, "lr"))
+        self._set("min_lr", validate.number(self.min_lr, "min_lr", low=0.0))
 
 
 def encode_corpus(sentences: Sequence[Sequence[str]], vocab: Vocab) -> tuple[np.ndarray, np.ndarray]:
-    """The corpus as one flat id array, and each token's sentence number (out-of-vocabulary words dropped).
-
-    Args:
-        sentences: token lists.  vocab: the vocabulary.
-    Returns:
-        (corpus, sentence_id): two int32 arrays of shape (N,), N = number of in-vocabulary tokens.
-    """
-    if not isinstance(vocab, Vocab):
-        raise TypeError(f"vocab: expected a data.Vocab, got {type(vocab).__name__}")
+    """The corpus as one flat int32 id array (N,) and each token's sentence number (N,); unknown words dropped."""
     encoded = [vocab.encode(s) for s in sentences]
     corpus = np.concatenate(encoded).astype(np.int32) if encoded else np.zeros(0, dtype=np.int32)
     sentence_id = np.repeat(np.arange(len(encoded), dtype=np.int32), [len(e) for e in encoded])
@@ -44,15 +54,9 @@ def encode_corpus(sentences: Sequence[Sequence[str]], vocab: Vocab) -> tuple[np.
 
 
 def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:
-    """Frequent-word subsampling: probability of keeping each occurrence of word w (gensim's formula).
+    """P(keep an occurrence of w) = min(1, (√(f/t) + 1)·t/f), f = count(w), t = sample·total (gensim's); (V,).
 
-    With t = sample · total and f = count(w): keep = (sqrt(f / t) + 1) · t / f, capped at 1.
     ``sample = 0`` keeps everything.
-
-    Args:
-        counts: (V,) counts.  sample: the threshold >= 0 (word2vec's default 1e-3).
-    Returns:
-        (V,) float64 in (0, 1].
     """
     counts = validate.float_array(counts, "counts", ndim=1)
     sample = validate.number(sample, "sample", low=0.0, what="a threshold")
@@ -62,70 +66,22 @@ def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:
     return np.minimum(1.0, (np.sqrt(counts / t) + 1.0) * t / counts)
 
 
-def epoch_pairs(corpus: np.ndarray, sentence_id: np.ndarray, keep: np.ndarray, window: int,
-                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """One training epoch's skip-gram pairs, the word2vec/gensim way, shuffled.
-
-    Each token survives subsampling with probability ``keep[token]``; each surviving center then draws its
-    reach uniformly in 1..``window`` (gensim's "reduced window": near words count more often than far ones)
-    and pairs with the surviving words that close to it in the same sentence.
-
-    Args:
-        corpus, sentence_id: (N,) int arrays from ``encode_corpus``.
-        keep: (V,) keep probabilities (``keep_probabilities``).  window: m >= 1.  rng: the epoch's RNG.
-    Returns:
-        (centers, contexts): two int32 arrays of shape (P,), in random order.
-    """
-    window = validate.positive_int(window, "window")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng: expected a numpy Generator (np.random.default_rng), got {type(rng).__name__}")
-    validate.int_array(corpus, "corpus", ndim=1)  # checked, kept in their own dtype (int32 from encode_corpus)
-    validate.int_array(sentence_id, "sentence_id", shape=(len(corpus),))
-    validate.array(keep, "keep", ndim=1, dtype=None)
-    kept = rng.random(len(corpus), dtype=np.float32) < keep[corpus]
-    tok, sid = corpus[kept], sentence_id[kept]
-    reach = rng.integers(1, window + 1, size=len(tok), dtype=np.int32)  # gensim's "reduced window"
-    centers, contexts = [], []
-    for off in range(1, window + 1):
-        same = sid[off:] == sid[:-off]
-        right = same & (reach[:-off] >= off)  # center i, context i + off
-        left = same & (reach[off:] >= off)  # center i + off, context i
-        centers += [tok[:-off][right], tok[off:][left]]
-        contexts += [tok[off:][right], tok[:-off][left]]
-    centers, contexts = np.concatenate(centers), np.concatenate(contexts)
-    order = rng.permutation(len(centers))
-    return centers[order], contexts[order]
-
-
 def unigram_noise(counts: np.ndarray, alpha: float = 0.75) -> np.ndarray:
-    """P_α(w) = count(w)^α / Σ_v count(v)^α: the noise distribution for negative sampling.
-
-    Args:
-        counts: (V,) non-negative counts or frequencies (not all zero).
-        alpha: exponent in [0, 1]; 1 = the unigram distribution, 0 = uniform, 0.75 = word2vec's choice.
-    Returns:
-        (V,) float64 probabilities summing to 1.
-    """
+    """P_α(w) = count(w)^α / Σ_v count(v)^α, the noise distribution of negative sampling; (V,) → (V,)."""
     counts = np.asarray(counts, dtype=np.float64)
     if counts.ndim != 1 or counts.size == 0 or np.any(counts < 0) or counts.sum() <= 0:
         raise ValueError(f"counts: expected a non-empty 1-D array of non-negative counts (not all zero), "
                          f"got shape {counts.shape}")
     alpha = validate.probability(alpha, "alpha")
-    weights = counts**alpha
-    weights[counts == 0] = 0.0  # 0^0 would give unseen words mass
+    weights = np.where(counts > 0, counts**alpha, 0.0)  # 0^0 would give unseen words mass
     return weights / weights.sum()
 
 
 class NegativeSampler:
-    """Draws negative word ids from a noise distribution, never the positive.
+    """Draws word ids from a noise distribution ``probs`` (V,) with Walker's alias method: O(1) per draw.
 
-    Walker's alias method: one uniform word and one coin per draw, O(1) each and exact (gensim uses a
-    cumulative table with binary search: same distribution, slower in numpy). A negative equal to its
-    positive is redrawn.
-
-    Args:
-        probs: (V,) noise probabilities (e.g. ``unigram_noise(vocab.counts)``).
-        seed: seed of the sampler's own numpy Generator.
+    gensim uses a cumulative table and a binary search: the same distribution, slower in numpy.
+    ``sample`` redraws a negative equal to its positive; ``draw`` does not exclude anything.
     """
 
     def __init__(self, probs: np.ndarray, seed: int = 0) -> None:
@@ -149,30 +105,19 @@ class NegativeSampler:
         self._accept32, self._alias32 = self.accept.astype(np.float32), self.alias.astype(np.int32)
 
     def draw(self, size: int | tuple[int, ...], dtype: type = np.int64) -> np.ndarray:
-        """Ids drawn i.i.d. from ``probs`` (no exclusion), an array of shape ``size``.
-
-        The draws are made in int32 / float32 (3-5x faster than numpy's 64-bit defaults on a CPU);
-        ``dtype=np.int32`` returns them without a copy (what the trainers use).
-        """
+        """Ids of shape ``size`` drawn i.i.d. from ``probs``, made in int32/float32 (3-5x faster than 64-bit)."""
         column = self.rng.integers(0, len(self.probs), size=size, dtype=np.int32)
         coin = self.rng.random(size, dtype=np.float32)
         return np.where(coin < self._accept32[column], column, self._alias32[column]).astype(dtype, copy=False)
 
-    def sample(self, positives: np.ndarray | int, k: int) -> np.ndarray:
-        """k negatives for each positive, none equal to its positive.
-
-        Args:
-            positives: an int, or (B,) ids of the positive context words.
-            k: negatives per positive, >= 1.
-        Returns:
-            (k,) for an int positive, else (B, k) int64.
-        """
-        k = validate.positive_int(k, "k")
+    def sample(self, positives: np.ndarray | int, negative: int) -> np.ndarray:
+        """K = ``negative`` draws per positive, none equal to it: (K,) for an int positive, else (B, K) int64."""
+        negative = validate.positive_int(negative, "negative")
         scalar = np.ndim(positives) == 0
         pos = validate.ids_in_range(np.atleast_1d(positives), "positives", len(self.probs), what="word indices")
         if np.any(self.probs[pos] >= 1.0):
             raise ValueError("positives: a positive holds all the noise mass; nothing else can be drawn")
-        out = self.draw((len(pos), k))
+        out = self.draw((len(pos), negative))
         clash = out == pos[:, None]
         while clash.any():
             out[clash] = self.draw(int(clash.sum()))
@@ -180,75 +125,41 @@ class NegativeSampler:
         return out[0] if scalar else out
 
 
-def linear_lr(lr: float, min_lr: float, progress: float) -> float:
-    """The learning rate after ``progress`` of the training (0 = start, 1 = end), decaying linearly.
-
-    word2vec's schedule: ``lr − (lr − min_lr) · progress``, from ``lr`` down to ``min_lr``.
-
-    Args:
-        lr: the starting rate (> 0).  min_lr: the final rate (>= 0).  progress: a number in [0, 1].
-    Returns:
-        the rate (a float).
-    """
-    lr = validate.positive_float(lr, "lr")
-    min_lr = validate.number(min_lr, "min_lr", low=0.0)
-    progress = validate.probability(progress, "progress")
-    return lr - (lr - min_lr) * progress
-
-
 def init_embeddings(n_words: int, n_outputs: int, dim: int, seed: int = 0, device: str = "cpu",
                     dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, torch.Tensor]:
-    """word2vec's initialisation: θ_W (n_words, dim) uniform in ±0.5/dim, the output rows at zero.
+    """word2vec's start: θ_W (n_words, D) uniform in ±0.5/D, the output rows (n_outputs, D) at zero.
 
-    Args:
-        n_words: rows of θ_W (|V|).  n_outputs: rows of the output matrix (|V| context vectors for negative
-            sampling, |V| − 1 inner nodes for the hierarchical softmax).  dim: d.
-        seed: seeds a torch Generator of its own (the global RNG is left alone).
-        device: where the tensors live.
-        dtype: ``torch.float32`` or ``torch.float64``; θ_W is drawn in float32 either way, so both start from
-            the same vectors (float64 only keeps the rounding of later steps ~1e-16 instead of ~1e-7).
-    Returns:
-        (W, C): tensors of ``dtype``, shapes (n_words, dim) and (n_outputs, dim).
+    θ_W is drawn in float32 whatever ``dtype``, so float32 and float64 runs start from the same vectors
+    (then ``perturb.nudge``d when the perturbation switch is on).
     """
-    n_words = validate.positive_int(n_words, "n_words")
-    n_outputs = validate.positive_int(n_outputs, "n_outputs")
-    dim = validate.positive_int(dim, "dim")
-    if dtype not in (torch.float32, torch.float64):
-        raise TypeError(f"dtype: expected torch.float32 or torch.float64, got {dtype!r}")
-    gen = torch.Generator().manual_seed(validate.non_negative_int(seed, "seed"))
+    gen = torch.Generator().manual_seed(seed)
     W = nudge(((torch.rand(n_words, dim, generator=gen, dtype=torch.float32) - 0.5) / dim).to(device, dtype))
-    C = torch.zeros(n_outputs, dim, dtype=dtype, device=device)
-    return W, C
+    return W, torch.zeros(n_outputs, dim, dtype=dtype, device=device)
 
 
-@dataclass(frozen=True)
-class TrainConfig(validate.Config):
-    """The hyperparameters shared by the word-vector trainers, checked when the config is made.
+def epoch_pairs(corpus: np.ndarray, sentence_id: np.ndarray, keep: np.ndarray, window: int,
+                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """One epoch's skip-gram pairs, shuffled: (centers (P,), contexts (P,)) int32.
 
-    A trainer's own config extends it (``word2vec.train.SGNSConfig`` adds the negatives, ``hsoftmax``'s
-    ``HSConfig`` nothing), nanoGPT's ``GPTConfig`` style: one object instead of a long signature.
-
-    Attributes:
-        dim: d.  window: m >= 1 words each side (the reach is drawn in 1..m per center).  epochs: passes >= 1.
-        min_count: minimal frequency of a vocabulary word.  sample: subsampling threshold (0 = off).
-        lr, min_lr: the learning rate decays linearly from lr to min_lr (``linear_lr``).
-        batch_size: pairs per SGD step.  seed: seeds initialisation, subsampling and shuffling.
+    Each token survives subsampling with probability ``keep[token]``; each surviving center draws its reach in
+    1..``window`` (gensim's reduced window: near words count more often) and pairs with the surviving words that
+    close to it in the same sentence.
     """
+    kept = rng.random(len(corpus), dtype=np.float32) < keep[corpus]
+    tok, sid = corpus[kept], sentence_id[kept]
+    reach = rng.integers(1, window + 1, size=len(tok), dtype=np.int32)
+    centers, contexts = [], []
+    for off in range(1, window + 1):
+        same = sid[off:] == sid[:-off]
+        right = same & (reach[:-off] >= off)  # center i, context i + off
+        left = same & (reach[off:] >= off)  # center i + off, context i
+        centers += [tok[:-off][right], tok[off:][left]]
+        contexts += [tok[off:][right], tok[:-off][left]]
+    centers, contexts = np.concatenate(centers), np.concatenate(contexts)
+    order = rng.permutation(len(centers))
+    return centers[order], contexts[order]
 
-    dim: int = 100
-    window: int = 5
-    epochs: int = 5
-    min_count: int = 5
-    sample: float = 1e-3
-    lr: float = 0.025
-    min_lr: float = 1e-4
-    batch_size: int = 1024
-    seed: int = 0
 
-    def __post_init__(self) -> None:
-        for name in ("dim", "window", "epochs", "min_count", "batch_size"):
-            self._set(name, validate.positive_int(getattr(self, name), name))
-        self._set("seed", validate.non_negative_int(self.seed, "seed"))
-        self._set("sample", validate.number(self.sample, "sample", low=0.0, what="a threshold"))
-        self._set("lr", validate.positive_float(self.lr, "lr"))
-        self._set("min_lr", validate.number(self.min_lr, "min_lr", low=0.0))
+def linear_lr(lr: float, min_lr: float, progress: float) -> float:
+    """word2vec's schedule: lr − (lr − min_lr)·progress, progress from 0 (start) to 1 (end)."""
+    return lr - (lr - min_lr) * progress

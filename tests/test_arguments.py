@@ -67,7 +67,8 @@ STUDENT_API = (
     "nlpcourse.word2vec.check_neg_sampling_gradients",
     "nlpcourse.word2vec.checks.check_naive_softmax",
     "nlpcourse.word2vec.checks.check_neg_sampling",
-    "nlpcourse.word2vec.checks.check_noise_alpha_half",
+    "nlpcourse.word2vec.checks.check_sgd",
+    "nlpcourse.word2vec.checks.check_skipgram",
     "nlpcourse.word2vec.context_words",
     "nlpcourse.word2vec.figures.draw_cost_curve",
     "nlpcourse.word2vec.figures.draw_embedding_pca",
@@ -77,9 +78,11 @@ STUDENT_API = (
     "nlpcourse.word2vec.naive_softmax_loss_and_grad",
     "nlpcourse.word2vec.neg_sampling_loss_and_grad",
     "nlpcourse.word2vec.one_hot",
+    "nlpcourse.word2vec.sgd",
     "nlpcourse.word2vec.sgns_window_examples",
     "nlpcourse.word2vec.skipgram_pairs",
     "nlpcourse.word2vec.skipgram_pairs_corpus",
+    "nlpcourse.word2vec.skipgram_window",
     "nlpcourse.word2vec.softmax_cost",
     "nlpcourse.word2vec.time_naive_softmax",
     "nlpcourse.word2vec.train.SGNSConfig",
@@ -88,13 +91,15 @@ STUDENT_API = (
     "nlpcourse.word2vec.train.format_sweep",
     "nlpcourse.word2vec.train.gender_direction",
     "nlpcourse.word2vec.train.oov_by_min_count",
+    "nlpcourse.word2vec.train.topic_cohesion",
     "nlpcourse.word2vec.train.train_sgns",
     "nlpcourse.word2vec.vectors_per_window",
     "nlpcourse.word2vec.widgets.noise_alpha_explorer",
     "nlpcourse.word2vec.widgets.sgd_step_explorer",
+    "nlpcourse.word2vec.window_objective",
     # ---- 01 corpus.py (nb01)
     "nlpcourse.corpus.NegativeSampler",
-    "nlpcourse.corpus.TrainConfig",
+    "nlpcourse.corpus.WordVectorConfig",
     "nlpcourse.corpus.keep_probabilities",
     "nlpcourse.corpus.unigram_noise",
     # ---- 02 hierarchical softmax (nb0203)
@@ -255,7 +260,9 @@ STUDENT_API = (
     "nlpcourse.attention.train.train",
     "nlpcourse.attention.widgets.attention_explorer",
     # ---- 07's sampling section (nb08)
+    "nlpcourse.decoding.figures.draw_filtered",
     "nlpcourse.decoding.sampling.SamplingConfig",
+    "nlpcourse.decoding.sampling.diversity_vs_likelihood",
     "nlpcourse.decoding.sampling.apply_temperature",
     "nlpcourse.decoding.sampling.filtered_distribution",
     "nlpcourse.decoding.sampling.sample",
@@ -294,19 +301,28 @@ STUDENT_API = (
     "nlpcourse.decoding.step.toy_step",
     "nlpcourse.decoding.widgets.BeamStepper",
     "nlpcourse.decoding.widgets.beam_stepper",
-    # ---- 08 transformer (nb08)
+    # ---- 08 transformer (nb08); its exercise's solution calls 06's head split and merge
+    "nlpcourse.attention.merge_heads",
+    "nlpcourse.attention.split_heads",
+    "nlpcourse.transformer.checks.check_cross_attention_step",
     "nlpcourse.transformer.cross_attention_step",
     "nlpcourse.transformer.decode",
     "nlpcourse.transformer.decoder_layer",
     "nlpcourse.transformer.encode",
     "nlpcourse.transformer.encoder_layer",
     "nlpcourse.transformer.feed_forward",
+    "nlpcourse.transformer.figures.draw_alignment",
+    "nlpcourse.transformer.figures.draw_causal_mask",
+    "nlpcourse.transformer.figures.draw_curves",
+    "nlpcourse.transformer.figures.draw_gradient_norms",
+    "nlpcourse.transformer.figures.draw_step",
     "nlpcourse.transformer.layer_count",
     "nlpcourse.transformer.sublayer",
     "nlpcourse.transformer.task.NumberTask",
     "nlpcourse.transformer.task.alignment",
     "nlpcourse.transformer.task.english",
     "nlpcourse.transformer.task.german",
+    "nlpcourse.transformer.task.number_task",
     "nlpcourse.transformer.train.DecoderLayer",
     "nlpcourse.transformer.train.EncoderDecoder",
     "nlpcourse.transformer.train.EncoderLayer",
@@ -314,10 +330,20 @@ STUDENT_API = (
     "nlpcourse.transformer.train.Seq2SeqConfig",
     "nlpcourse.transformer.train.Stack",
     "nlpcourse.transformer.train.TrainConfig",
+    "nlpcourse.transformer.train.layer_gradient_norms",
     "nlpcourse.transformer.train.overfit_batch",
     "nlpcourse.transformer.train.smoothed_kl",
+    "nlpcourse.transformer.train.teacher_forced",
+    "nlpcourse.transformer.train.torch_agreement",
+    "nlpcourse.transformer.train.train",
     "nlpcourse.transformer.transformer",
+    "nlpcourse.transformer.translate.alignment_agreement",
+    "nlpcourse.transformer.translate.exact_match",
+    "nlpcourse.transformer.translate.prompts",
+    "nlpcourse.transformer.translate.trace",
     "nlpcourse.transformer.translate.translate",
+    "nlpcourse.transformer.translate.translation_step",
+    "nlpcourse.transformer.widgets.decoder_stepper",
     # ---- shared modules (repro)
     "nlpcourse.data.Vocab",
     "nlpcourse.data.Vocab.build",
@@ -384,7 +410,8 @@ PROBABILITIES = {"alpha", "progress_fraction", "momentum", "probability", "top_p
 # int-annotated arguments that are not sizes: any int is valid (a padding id, a class count's bound)
 ANY_INT = {"pad"}
 # functions whose array argument takes any shape (elementwise), so no shape is wrong
-ANY_SHAPE = {"nlpcourse.mlp.d_relu", "nlpcourse.mlp.d_sigmoid", "nlpcourse.mlp.d_tanh", "nlpcourse.mlp.relu",
+ANY_SHAPE = {"nlpcourse.word2vec.sgd",  # x: any array of parameters
+             "nlpcourse.mlp.d_relu", "nlpcourse.mlp.d_sigmoid", "nlpcourse.mlp.d_tanh", "nlpcourse.mlp.relu",
              "nlpcourse.functional.sigmoid", "nlpcourse.functional.log_sigmoid",
              "nlpcourse.functional.logsumexp", "nlpcourse.functional.softmax", "nlpcourse.functional.log_softmax",
              "nlpcourse.mlp.language_model.perplexity",
@@ -396,10 +423,9 @@ ANY_SHAPE = {"nlpcourse.mlp.d_relu", "nlpcourse.mlp.d_sigmoid", "nlpcourse.mlp.d
 
 
 def _w2v_example() -> dict:
-    from nlpcourse import word2vec as w2v
-
-    return {"center_vec": w2v.EXERCISE_CENTER, "outside_vectors": w2v.EXERCISE_OUTSIDE,
-            "context_vectors": w2v.EXERCISE_OUTSIDE[:2], "target": 0, "negatives": np.array([2, 3])}
+    outside = np.array([[0.4, -0.6, 0.2], [0.1, 0.3, -0.5], [-0.7, 0.2, 0.6], [0.3, 0.8, -0.1]])
+    return {"center_vec": np.array([0.5, -1.0, 0.25]), "outside_vectors": outside,
+            "context_vectors": outside[:2], "target": 0, "negatives": np.array([2, 3])}
 
 
 def _torch_example(*names: str) -> dict:
@@ -463,6 +489,13 @@ def _seq2seq():
     from nlpcourse.transformer.train import Seq2Seq, Seq2SeqConfig
 
     return Seq2Seq(Seq2SeqConfig(vocab=len(_number_task()), d_model=8, num_heads=2, dim_feedforward=8))
+
+
+@functools.cache
+def _trace():
+    from nlpcourse.transformer.translate import trace
+
+    return trace(_seq2seq(), _number_task(), "twenty one", max_new_tokens=4)
 
 
 def _nn_transformer_state_dict() -> dict:
@@ -551,8 +584,14 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.word2vec.time_naive_softmax": lambda: {"vocab_sizes": [10], "dim": 4, "repeats": 1},
     "nlpcourse.word2vec.changed_rows": lambda: {"grad": np.zeros((3, 2))},
     "nlpcourse.word2vec.sgns_window_examples": lambda: {"tokens": ["a", "b", "c"], "position": 1, "window": 1,
-                                                       "k": 1, "noise_words": ["x", "y"]},
-    "nlpcourse.word2vec.vectors_per_window": lambda: {"window": 2, "k": 2},
+                                                       "negative": 1, "noise_words": ["x", "y"]},
+    "nlpcourse.word2vec.vectors_per_window": lambda: {"window": 2, "negative": 2},
+    "nlpcourse.word2vec.skipgram_window": lambda: {"center": 0, "outside_ids": np.array([1]), "theta_w": np.eye(3, 2),
+                                                   "theta_c": np.eye(3, 2),
+                                                   "pair_loss": nlpcourse.word2vec.naive_softmax_loss_and_grad},
+    "nlpcourse.word2vec.sgd": lambda: {"f": lambda x: (0.0, x), "x": np.zeros(2), "lr": 0.1, "steps": 2},
+    "nlpcourse.word2vec.window_objective": lambda: {"sentences": [np.array([0, 1])], "vocab_size": 2, "window": 1,
+                                                    "pair_loss": nlpcourse.word2vec.naive_softmax_loss_and_grad},
     "nlpcourse.word2vec.softmax_cost": lambda: {"vocab_size": 10, "dim": 3},
     "nlpcourse.word2vec.train.compare_at_best_lr": lambda: {"sentences": _sentences(), "lrs": (0.025,),
                                                             "seeds": (0,), "min_count": 1, "dim": 4, "epochs": 1,
@@ -560,6 +599,9 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.word2vec.figures.draw_noise_distribution": lambda: {"words": ["a", "b"], "counts": np.array([3, 1])},
     "nlpcourse.word2vec.train.train_sgns": lambda: {"sentences": _sentences(), "min_count": 1, "dim": 4,
                                                     "epochs": 1, "progress": False},
+    "nlpcourse.word2vec.train.format_sweep": lambda: {"sweep": __import__("pandas").DataFrame(
+        {"trainer": ["ours", "gensim"], "lr": [0.1, 0.1], "diverged": [False, False], "ws353_tune": [0.5, 0.4]})},
+    "nlpcourse.word2vec.train.topic_cohesion": lambda: {"emb": _emb(), "groups": {"x": ["a", "b"], "y": ["c", "d"]}},
     "nlpcourse.word2vec.train.oov_by_min_count": lambda: {
         "sentences": _sentences(), "pairs": __import__("pandas").DataFrame({"word1": ["a"], "word2": ["b"]})},
     "nlpcourse.word2vec.widgets.noise_alpha_explorer": lambda: {"words": ["a", "b"], "counts": np.array([3, 1])},
@@ -607,7 +649,7 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.mlp.train.Momentum": lambda: {},
     "nlpcourse.word2vec.train.SGNSConfig": lambda: {},
     "nlpcourse.hsoftmax.train.HSConfig": lambda: {},
-    "nlpcourse.corpus.TrainConfig": lambda: {},
+    "nlpcourse.corpus.WordVectorConfig": lambda: {},
     "nlpcourse.plotting.new_figure": lambda: {},
     "nlpcourse.data.Vocab.build": lambda: {"sentences": _sentences()},
     "nlpcourse.mlp.sentiment.sentiment_cv": lambda: {**_pooled(), "fine_tune": False, "epochs": 1, "folds": 2},
@@ -680,6 +722,8 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.decoding.widgets.beam_stepper": lambda: {"model": _course_lm()},
     "nlpcourse.decoding.sampling.SamplingConfig": lambda: {},
     # ---- the transformer (notebook 08)
+    "nlpcourse.attention.split_heads": lambda: {"x": np.zeros((2, 3, 8)), "num_heads": 2},
+    "nlpcourse.attention.merge_heads": lambda: {"x": np.zeros((2, 2, 3, 4))},
     "nlpcourse.transformer.sublayer": lambda: {"x": np.zeros((2, 3)), "f": lambda h: h, "weight": np.ones(3),
                                                "bias": np.zeros(3), "norm_first": False},
     "nlpcourse.transformer.feed_forward": lambda: {"x": np.zeros((2, 3, 8)), "state_dict": _encoder_state_dict()},
@@ -711,6 +755,11 @@ VALID: dict[str, Callable[[], dict]] = {
                                                         "targets": torch.ones(2, 3, dtype=torch.int64)},
     "nlpcourse.transformer.train.overfit_batch": lambda: {"model": _seq2seq(), "task": _number_task(),
                                                           "numbers": [1, 2]},
+    "nlpcourse.transformer.figures.draw_alignment": lambda: {
+        "trace": _trace(), "human": np.zeros((len(_trace().output) - 1, len(_trace().source)))},
+    "nlpcourse.transformer.figures.draw_step": lambda: {"trace": _trace(), "t": 0, "itos": _number_task().itos},
+    "nlpcourse.transformer.translate.trace": lambda: {"model": _seq2seq(), "task": _number_task(),
+                                                      "text": "twenty one"},
     "nlpcourse.transformer.translate.translate": lambda: {"model": _seq2seq(), "task": _number_task(),
                                                           "numbers": [21]},
     "nlpcourse.decoding.sampling.apply_temperature": lambda: {"scores": torch.zeros(2, 5), "temperature": 2.0},
@@ -719,6 +768,11 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.decoding.sampling.warp": lambda: {"scores": torch.zeros(2, 5)},
     "nlpcourse.decoding.sampling.filtered_distribution": lambda: {"logp": np.log(np.full(4, 0.25))},
     "nlpcourse.decoding.sampling.sample": _toy_search,
+    "nlpcourse.decoding.sampling.diversity_vs_likelihood": lambda: {
+        "step": nlpcourse.decoding.toy_step(), "prompts": [np.array([[0]])], "settings": {"τ = 1": {}},
+        "max_new_tokens": 3, "eos_token_id": 1, "pad_token_id": 0},
+    "nlpcourse.decoding.figures.draw_filtered": lambda: {"logp": np.log(np.full(4, 0.25)), "words": list("abcd"),
+                                                         "settings": {"τ = 2": {"temperature": 2.0}}},
     "nlpcourse.decoding.sampling.tied_gpt2": lambda: {},  # every bad argument is refused before the import
     "nlpcourse.decoding.sampling.sampling_agreement": lambda: {},  # likewise: checks first
 }

@@ -406,6 +406,7 @@ def test_every_attack_earns_nothing(graded, student):
 def test_the_attacks_are_told_apart(graded):
     assert "course's own" in message(graded, "x_identity", SOFTMAX)
     assert "course's own implementation" in message(graded, "x_calls", SOFTMAX)
+    assert "reaches into the grader (coursetools)" in message(graded, "x_patch", TOTAL)
     assert set(status(graded, "x_exit").values()) == {"error"}  # the kernel died in the first check
     assert status(graded, "x_memory")[SOFTMAX] == "error" and "MemoryError" in message(graded, "x_memory", SOFTMAX)
     assert status(graded, "x_memory")[TOTAL] == "passed"  # the limit stopped one cell, not the grading
@@ -489,6 +490,22 @@ def test_bad_arguments(tmp_path, course):
     (tmp_path / "99_other.ipynb").write_text("{}")
     assert gr.grade_one("x", tmp_path / "99_other.ipynb", {NB: course / f"{NB}.ipynb"}, timeout=1,
                         cell_timeout=1, workdir=tmp_path / "w")[0].status == "error"
+
+
+def test_code_that_reaches_into_the_grader_is_named():
+    nb = nbformat.v4.new_notebook(cells=[
+        code("import sys\nsys.setprofile(None)  # no tracing"), code("# coursetools is only mentioned here"),
+        code("from nlpcourse import exercise\nexercise._tap = None"), nbformat.v4.new_markdown_cell("settrace")])
+    assert gr.tampering(nb) == ["setprofile", "_tap"]
+    assert gr.tampering(answered(nbformat.reads(st.student_edition(course_path())[0], as_version=4))) == []
+
+
+def course_path() -> Path:
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp())
+    nbformat.write(course_notebook(), folder / f"{NB}.ipynb")
+    return folder / f"{NB}.ipynb"
 
 
 def test_verdicts_join_split_stream_messages():

@@ -406,8 +406,9 @@ def test_train_hs_bad_input():
 
 def test_widget_builds_and_redraws(monkeypatch):
     drawn = []
-    monkeypatch.setattr(figures.ToyExample, "draw",
-                        lambda self, word, center, perturb: drawn.append((word, center, perturb)) or Figure())
+    monkeypatch.setattr(figures.ToyExample, "draw",  # a later redraw draws into the kept figure's axes
+                        lambda self, word, center, perturb, ax=None: drawn.append((word, center, perturb))
+                        or (ax.figure if ax is not None else Figure().add_subplot().figure))
     w = widgets.hsoftmax_path_explorer()
     word, center, perturb = w.children[0].children
     assert (word.value, center.value) == ("language", "natural")

@@ -733,3 +733,47 @@ def test_nudged_loss_curves_separate_a_stable_from_a_chaotic_learning_rate():
     chaotic = train_module.nudged_loss_curves((2, 64, 3), "tanh", X, y, 5.0, starts=3)
     assert stable.shape == (3, 20) and np.ptp(stable[:, -1]) < 1e-9
     assert np.ptp(chaotic[:, -1]) > 0.1
+
+
+def _texts(fig):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig).draw()
+    renderer = fig.canvas.get_renderer()
+    from matplotlib.text import Text
+
+    return [(t, t.get_window_extent(renderer)) for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+
+
+def _figures_05():
+    X, y = make_moons(40)
+    stepper = TrainingStepper("moons", hidden=4)
+    stepper.epoch()
+    stepper.set(lr=0.1)
+    stepper.epoch()
+    return {"boundaries": draw_decision_boundaries([(mlp((2, 4, 2)), X, y, "moons: 4 hidden units, acc 0.90")] * 2),
+            "activations": draw_activations(),
+            "loss curves": draw_loss_curves({"a": [1.0, 0.5, 0.3], "b (long name)": [2.0, 1.0, 0.4]}, log=True),
+            "paths": draw_paths({"SGD": optimizer_path(SGD(0.18)), "Adam": optimizer_path(Adam(0.1))}),
+            "stepper": stepper.draw()}
+
+
+@pytest.mark.parametrize("name", ["boundaries", "activations", "loss curves", "paths", "stepper"])
+def test_figures_are_readable_on_a_laptop(name):
+    """Text of at least 9 pt, every label inside the figure, no two labels of one axes overlapping."""
+    fig = _figures_05()[name]
+    texts = _texts(fig)
+    assert texts and all(t.get_fontsize() >= 9 for t, _ in texts), [(t.get_text(), t.get_fontsize()) for t, _ in texts]
+    frame = fig.bbox
+    ticks = {id(t) for ax in fig.axes for minor in (False, True)  # tick labels beyond the limits are not drawn
+             for t in ax.get_xticklabels(minor=minor) + ax.get_yticklabels(minor=minor)}
+    for t, box in texts:
+        if id(t) in ticks:
+            continue
+        inside = frame.x0 - 1 <= box.x0 and box.x1 <= frame.x1 + 1 and frame.y0 - 1 <= box.y0 and box.y1 <= frame.y1 + 1
+        assert inside, t.get_text()
+    for ax in fig.axes:
+        labels = [(t, b) for t, b in texts if t.axes is ax and id(t) not in ticks]
+        for i, (a, box_a) in enumerate(labels):
+            for b, box_b in labels[i + 1:]:
+                assert not box_a.overlaps(box_b), (a.get_text(), b.get_text())

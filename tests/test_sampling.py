@@ -109,3 +109,22 @@ def test_sample_refuses_bad_knobs(kw, err, text):
 def test_sample_refuses_ids_outside_vocab():
     with pytest.raises(ValueError, match="eos_token_id"):
         sample(random_step(4), [[0]], max_new_tokens=2, eos_token_id=7, pad_token_id=2)
+
+
+def test_diversity_vs_likelihood_and_the_figure():
+    import matplotlib.figure
+
+    from nlpcourse.decoding.figures import draw_filtered
+    from nlpcourse.decoding.sampling import diversity_vs_likelihood
+
+    step = random_step(6, seed=2, temperature=0.5)
+    df = diversity_vs_likelihood(step, [np.array([[0, 1]]), np.array([[0]])], {"τ = 1": {}, "top-k 1": {"top_k": 1}},
+                                 num_beams=3, samples=8, max_new_tokens=4, eos_token_id=3, pad_token_id=5)
+    assert list(df.index) == ["beam search, k = 3", "τ = 1", "top-k 1"]
+    assert df.loc["beam search, k = 3", "distinct outputs per prompt"] == 1
+    assert df.loc["top-k 1", "distinct outputs per prompt"] == 1  # top-k 1 is greedy: always the same
+    assert df.loc["τ = 1", "distinct outputs per prompt"] > 1
+    assert (df["log-prob per token"] <= 0).all()
+    logp = np.log(np.array([0.5, 0.3, 0.15, 0.05]))
+    fig = draw_filtered(logp, list("abcd"), {"top-k = 2": {"top_k": 2}})
+    assert isinstance(fig, matplotlib.figure.Figure) and len(fig.axes) == 2

@@ -147,6 +147,13 @@ def test_widget_output_gets_a_live_badge() -> None:
     assert len(nb.cells[0].outputs) == 2 and "live in JupyterLab" in nb.cells[0].outputs[0].data["text/html"]
 
 
+def test_notes_cells_become_speaker_notes() -> None:
+    nb = _cells(("markdown", "# Title", "slide", []), ("markdown", "Say: the gradient flows back.", "notes", []),
+                ("code", "x = 1", "-", []))
+    body, _ = slides.exporter().from_notebook_node(slides.deck_notebook(nb))
+    assert re.search(r'<aside class="notes">.*Say: the gradient flows back\..*?</aside>', body, re.S)
+
+
 def test_notebooks_and_deck_names(tmp_path: Path) -> None:
     assert slides.notebooks() == NOTEBOOKS
     assert slides.deck_name(Path("notebooks/00_linear_maps.ipynb")) == "00_linear_maps.slides.html"

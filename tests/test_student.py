@@ -9,6 +9,7 @@ notebook in full, one after the other (~2-3 min, the price of the guarantee).
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -30,6 +31,8 @@ IDS = [p.stem for p in NOTEBOOKS]
 # Notebooks known to break the convention, with the place; their test is xfail(strict) until they are fixed.
 # (e.g. "04_backprop": "cell 23 prints ..., which is grads_patterns of exercise 1 (cell 27)" until main's a93063e)
 KNOWN_LEAKS: dict[str, str] = {}
+# The same for the values anywhere in what a student sees (the site included), until a cell is tagged reveals-answer.
+KNOWN_ANYWHERE: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
@@ -184,6 +187,8 @@ def test_a_stored_output_showing_the_solution_is_cleared(tmp_path):
     ("def f(x):  # noqa: F811 (replaces the stub)\n    return x", "def f(x):\n    return x"),
     ("import os  # noqa\nx = 1  # type: ignore[attr]", "import os\nx = 1"),
     ("s = '# not a comment'  # keep", "s = '# not a comment'  # keep"),
+    ("s = '# noqa in a string'", "s = '# noqa in a string'"),
+    ("%timeit f()  # noqa", "%timeit f()"),
 ])
 def test_strip_lint(source, stripped):
     assert st.strip_lint(source) == stripped
@@ -215,7 +220,13 @@ def test_relative_links():
     assert st.relative_links(text) == ["NOTATION.md", "01_x.ipynb", "fig.png"]
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+# Notebooks with an untagged cell whose stored output shows a solution's line (the build clears it and says so;
+# the owner tags it reveals-answer or shows something else), not strict: it passes once they do.
+KNOWN_UNTAGGED = {"06_attention": "cells 9 and 49 show lines of the attention_backward / split_heads solutions"}
+
+
+@pytest.mark.parametrize("path", [pytest.param(p, marks=[pytest.mark.xfail(reason=KNOWN_UNTAGGED[p.stem])]
+                                               if p.stem in KNOWN_UNTAGGED else [], id=p.stem) for p in NOTEBOOKS])
 def test_notebook_follows_the_exercise_convention(path):
     _, exercises, problems, notes = st.student_edition(path)
     assert not problems, "convention broken:\n" + "\n".join(map(str, problems))
@@ -231,8 +242,11 @@ def test_no_solution_in_the_student_edition(path, edition):
     assert not any(st.SOLUTION in st.tags(c) for c in student.cells)
     assert len(student.cells) == len(instructor.cells) - len(exercises)
     # code and outputs (the task's prose may state what the code must do, e.g. a constant: not scanned here)
+    # (a reveals-answer cell's code is collapsed, "open after you try", like its folded markdown)
+    assert all(c.metadata.get("jupyter", {}).get("source_hidden") for c in student.cells
+               if c.cell_type == "code" and st.REVEALS in st.tags(c))
     seen = "\n".join(" ".join(t.split()) for c in student.cells if c.cell_type == "code"
-                     for t in [c.source, *texts(c)])
+                     for t in [c.source if st.REVEALS not in st.tags(c) else "", *texts(c)])
     for ex in exercises:  # a line the stub gives too (a signature, a comment) is no leak
         for line in st.telling_lines(ex.solution, instructor.cells[ex.exercise_cell].source):
             assert line not in seen, f"{path.stem}: the solution line `{line}` of {ex.id} is in the student edition"
@@ -253,6 +267,20 @@ def test_no_solution_in_the_student_edition(path, edition):
     assert student.metadata[st.META]["exercises"] == [ex.id for ex in exercises]
     counts = [c.execution_count for c in student.cells if c.cell_type == "code" and c.execution_count]
     assert counts == list(range(1, len(counts) + 1)), f"{path.stem}: prompts not numbered 1, 2, ...: {counts}"
+
+
+JARGON = re.compile(r"\bnbval\b|#\s*noqa|\bpytest\b", re.IGNORECASE)
+# Notebooks whose student-facing code still names the test machinery (their owners reword those comments).
+KNOWN_JARGON = {"01_word2vec": "a widget/timing cell's comment names nbval"}
+
+
+@pytest.mark.parametrize("path", [pytest.param(p, marks=[pytest.mark.xfail(reason=KNOWN_JARGON[p.stem])]
+                                               if p.stem in KNOWN_JARGON else [], id=p.stem) for p in NOTEBOOKS])
+def test_no_test_machinery_where_students_read(path, edition):
+    student = read(edition / path.name)
+    found = [f"{path.stem} cell {instructor_index(path, k)}: {line.strip()}" for k, cell in enumerate(student.cells)
+             for text in [cell.source, *texts(cell)] for line in text.splitlines() if JARGON.search(line)]
+    assert not found, "test machinery named where students read:\n" + "\n".join(found)
 
 
 # --- the solved edition passes; nothing it is asked for is printed above the exercise ---------------------------------
@@ -401,9 +429,9 @@ def test_leak_scan_catches_what_it_should():
     assert printed_numbers("x1 = 2.50e-3, w0: 7") == [(2.5e-3, 2), (7.0, 0)]
 
 
-def known(path: Path) -> object:
-    """The notebook as a test parameter, xfail(strict) while it is listed in KNOWN_LEAKS."""
-    reason = KNOWN_LEAKS.get(path.stem)
+def known(path: Path, listed: dict[str, str] | None = None) -> object:
+    """The notebook as a test parameter, xfail(strict) while it is listed (in KNOWN_LEAKS by default)."""
+    reason = (KNOWN_LEAKS if listed is None else listed).get(path.stem)
     marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
     return pytest.param(path, marks=marks, id=path.stem)
 
@@ -428,6 +456,39 @@ def test_no_answer_printed_above_its_exercise(path, solved, edition):
                                      f"{instructor_index(path, k)}) is shown above it, in "
                                      f"{'the output of' if above.cell_type == 'code' else 'the text of'} "
                                      f"cell {instructor_index(path, j)}: {hit}")
+    assert not found, "\n".join(found)
+
+
+@pytest.fixture(scope="module")
+def site_text(tmp_path_factory):
+    """The course site built once; returns notebook name -> the text a reader sees on its page."""
+    if shutil.which("npm") is None and not (ROOT / "build" / "npm").exists():
+        pytest.skip("npm (or its install in build/npm) needed to build the site")
+    from coursetools import site
+
+    out = tmp_path_factory.mktemp("site")
+    site.build_site(NOTEBOOKS, out)
+    return {p.stem: visible_text((out / f"{p.stem}.html").read_text(encoding="utf-8")) for p in NOTEBOOKS}
+
+
+def visible_text(page: str) -> str:
+    """A page's text as a reader sees it: no scripts but MathJax's formulas, no styles, no tags, entities decoded."""
+    page = re.sub(r"<script(?![^>]*math/tex)[^>]*>.*?</script>|<style[^>]*>.*?</style>", " ", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+@pytest.mark.parametrize("path", [known(p, KNOWN_ANYWHERE) for p in NOTEBOOKS])
+def test_no_expected_value_anywhere_a_student_looks(path, solved, edition, site_text):
+    """Each exercise's expected values (the solved edition's answers: arrays and numbers; a function's answer is
+    covered by its source lines, above) appear nowhere in the student edition's outputs and text, nor on the site."""
+    _, values = solved(path)
+    student = read(edition / path.name)
+    places = [(f"cell {instructor_index(path, k)} of the student edition", text)
+              for k, cell in enumerate(student.cells) for text in texts(cell)]
+    places.append((f"the site's page {path.stem}.html", site_text[path.stem]))
+    found = [f"{path.stem}: the answer `{name}` of exercise {ex} is shown in {where}: {hit}"
+             for ex, answers in values.items() for name, answer in answers.items() if answer
+             for where, text in places if (hit := leaks(answer, text))]
     assert not found, "\n".join(found)
 
 

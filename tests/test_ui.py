@@ -76,3 +76,16 @@ def test_interactive_figure_updates_a_kept_figure_when_given_update():
     box.children[0].children[0].value = 3.0
     assert len(made) == 1 and [a for _, a in updated] == [2.0, 3.0]
     assert all(fig is made[0] for fig, _ in updated)
+
+
+def test_interactive_figure_draws_afresh_where_update_declines():
+    made = []
+
+    def draw(a: str) -> Figure:
+        made.append(a)
+        return Figure()
+
+    box = ui.interactive_figure(draw, {"a": W.Dropdown(options=["x", "y"])}, update=lambda fig, a: a == "x")
+    box.children[0].children[0].value = "y"  # update returns False: a new figure
+    box.children[0].children[0].value = "x"  # update returns True: the kept one
+    assert made == ["x", "y"]

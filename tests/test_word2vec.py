@@ -118,9 +118,9 @@ def test_torch_losses_equal_numpy(params):
 
 def test_mismatched_dimensions_and_bad_target_are_named(params):
     c, Out = params
-    with pytest.raises(ValueError, match=r"center_vec: expected shape \(d,\) with d=5, got \(3,\)"):
+    with pytest.raises(ValueError, match=r"center_vec: expected shape \(D,\) with D = 5, got \(3,\)"):
         w2v.naive_softmax_loss_and_grad(c[:3], Out, 0)
-    with pytest.raises(ValueError, match=r"center_vec: expected shape \(d,\) with d=5, got \(2, 5\)"):
+    with pytest.raises(ValueError, match=r"center_vec: expected shape \(D,\), got \(2, 5\)"):
         w2v.naive_softmax_loss_and_grad(Out[:2], Out, 0)
     with pytest.raises(ValueError, match=r"target: expected a word index in \[0, 8\), got 8"):
         w2v.naive_softmax_loss_and_grad(c, Out, 8)
@@ -168,7 +168,7 @@ def test_neg_sampling_bad_negatives(params):
     c, Out = params
     with pytest.raises(ValueError, match="negatives: must not contain the positive target 3"):
         w2v.neg_sampling_loss_and_grad(c, Out, 3, np.array([1, 3]))
-    with pytest.raises(ValueError, match="negatives: expected a non-empty"):
+    with pytest.raises(ValueError, match="negatives: expected at least one of the word indices"):
         w2v.neg_sampling_loss_and_grad(c, Out, 3, np.array([], dtype=int))
     with pytest.raises(ValueError, match=r"negatives: expected word indices in \[0, 8\), got 9"):
         w2v.neg_sampling_loss_and_grad(c, Out, 3, np.array([9]))
@@ -194,52 +194,56 @@ def test_batch_loss_equals_numpy_sum():
     assert got.item() == pytest.approx(expected)
 
 
-def test_batch_step_is_an_sgd_step_with_autograd_gradients():
-    W, C, centers, contexts, negs = small_batch()
+def pooled_step_by_autograd(W, C, centers, contexts, pool, lr, negative):
+    """SGD on −Σ log σ(pos) − (K/P) Σ_{pool words ≠ the pair's context} log σ(−neg), gradients by autograd."""
     tW, tC = torch.tensor(W, requires_grad=True), torch.tensor(C, requires_grad=True)
-    idx = [torch.tensor(x) for x in (centers, contexts, negs)]
-    train.sgns_batch_loss(tW, tC, *idx).backward()
-    W2, C2 = torch.tensor(W), torch.tensor(C)
-    loss = train.sgns_batch_step(W2, C2, *idx, lr=0.1)
-    assert loss == pytest.approx(train.sgns_batch_loss(torch.tensor(W), torch.tensor(C), *idx).item())
-    np.testing.assert_allclose(W2.numpy(), W - 0.1 * tW.grad.numpy(), atol=1e-12)
-    np.testing.assert_allclose(C2.numpy(), C - 0.1 * tC.grad.numpy(), atol=1e-12)
+    c, p = torch.tensor(centers), torch.tensor(contexts)
+    w = tW[c]
+    weight = (torch.tensor(pool)[None, :] != p[:, None]) * (negative / len(pool))
+    loss = (-torch.nn.functional.logsigmoid((w * tC[p]).sum(1)).sum()
+            - (weight * torch.nn.functional.logsigmoid(-(w @ tC[torch.tensor(pool)].T))).sum())
+    loss.backward()
+    return loss.item(), W - lr * tW.grad.numpy(), C - lr * tC.grad.numpy()
 
 
-def test_pool_step_equals_the_per_pair_step_with_negatives_from_the_pool():
+def run_step(W, C, centers, contexts, pool, lr, negative, loss=True):
+    theta, V = torch.tensor(np.concatenate([W, C])), len(W)
+    got = train.sgns_step(theta, torch.tensor(centers), torch.tensor(contexts) + V, torch.tensor(pool) + V, lr,
+                          negative, loss)
+    return got, theta[:V].numpy(), theta[V:].numpy()
+
+
+def test_pooled_step_is_an_sgd_step_with_autograd_gradients():
     W, C, centers, contexts, _ = small_batch()
-    pool = torch.tensor([6, 7, 8, 9, 6])  # a repeated pool word is fine
-    picks = torch.tensor([[0, 1], [2, 2], [4, 3]])
-    idx = [torch.tensor(centers), torch.tensor(contexts)]
-    W1, C1, W2, C2 = (torch.tensor(x) for x in (W, C, W, C))
-    loss1 = train.sgns_batch_step(W1, C1, *idx, pool[picks], lr=0.1)
-    loss2 = train.sgns_pool_step(W2, C2, *idx, pool, picks, lr=0.1)
-    assert loss1 == pytest.approx(loss2)
-    np.testing.assert_allclose(W1.numpy(), W2.numpy(), atol=1e-12)
-    np.testing.assert_allclose(C1.numpy(), C2.numpy(), atol=1e-12)
-    W3, C3 = torch.tensor(W), torch.tensor(C)
-    assert np.isnan(train.sgns_pool_step(W3, C3, *idx, pool, picks, lr=0.1, compute_loss=False))
-    np.testing.assert_array_equal(W3.numpy(), W2.numpy())
+    pool = np.array([6, 7, 3, 9, 6])  # a repeated pool word counts twice; 3 is pair 0's context: skipped there
+    want = pooled_step_by_autograd(W, C, centers, contexts, pool, 0.1, negative=2)
+    got = run_step(W, C, centers, contexts, pool, 0.1, negative=2)
+    assert got[0] == pytest.approx(want[0])
+    np.testing.assert_allclose(got[1], want[1], atol=1e-12)
+    np.testing.assert_allclose(got[2], want[2], atol=1e-12)
+    assert np.isnan(run_step(W, C, centers, contexts, pool, 0.1, 2, loss=False)[0])
 
 
-def test_pool_step_skips_a_negative_equal_to_the_positive():
-    W, C, centers, contexts, _ = small_batch()  # pair 0's positive context is word 3
-    idx = [torch.tensor(centers), torch.tensor(contexts)]
-    W1, C1 = torch.tensor(W), torch.tensor(C)
-    train.sgns_pool_step(W1, C1, *idx, torch.tensor([3, 9]), torch.tensor([[0, 1], [1, 1], [1, 1]]), lr=0.1)
-    # the same as per-pair negatives [[3, 9], [9, 9], [9, 9]] where the 3 of pair 0 is skipped
-    W3, C3 = torch.tensor(W), torch.tensor(C)
-    train.sgns_batch_step(W3, C3, *idx, torch.tensor([[3, 9], [9, 9], [9, 9]]), lr=0.1)
-    np.testing.assert_allclose(W1.numpy(), W3.numpy(), atol=1e-12)
-    np.testing.assert_allclose(C1.numpy(), C3.numpy(), atol=1e-12)
+def test_pooled_step_with_the_pairs_own_negatives_is_the_numpy_sgd_step():
+    """P = K and one shared set of negatives: each pair's update is that of ``neg_sampling_loss_and_grad``."""
+    W, C, centers, contexts, _ = small_batch()
+    negs = np.array([6, 8])
+    loss, W2, C2 = run_step(W, C, centers, contexts, negs, 0.1, negative=2)
+    gW, gC, total = np.zeros_like(W), np.zeros_like(C), 0.0
+    for i, o in zip(centers, contexts, strict=True):
+        pair, g_center, g_outside = w2v.neg_sampling_loss_and_grad(W[i], C, o, negs)
+        total, gW[i], gC = total + pair, gW[i] + g_center, gC + g_outside
+    assert loss == pytest.approx(total)
+    np.testing.assert_allclose(W2, W - 0.1 * gW, atol=1e-12)
+    np.testing.assert_allclose(C2, C - 0.1 * gC, atol=1e-12)
 
 
 def test_compare_with_gensim_runs_both_trainers():
     runs, embeddings = train.compare_with_gensim(load_corpus("lee_background.cor"), seeds=(0,), transform=None,
                                                progress=False, dim=10, epochs=1, min_count=5)
     assert list(runs["trainer"]) == ["ours", "gensim"] and set(embeddings) == {("ours", 0), ("gensim", 0)}
-    assert runs["oov_wordsim353"].nunique() == 1  # same vocabulary for both
-    assert np.all(np.abs(runs[["wordsim353", "simlex999"]].to_numpy()) <= 1)
+    assert runs["oov_ws353_test"].nunique() == 1  # same vocabulary for both
+    assert np.all(np.abs(runs[["ws353_tune", "ws353_test", "simlex999"]].to_numpy()) <= 1)
 
 
 # ---------------------------------------------------------------- the trainer
@@ -262,7 +266,7 @@ def test_trainer_learns_the_planted_structure_and_loss_decreases():
         assert neighbours == (fruit - {word} if word in fruit else {"bus", "train", "tram", "ship"})
 
 
-@pytest.mark.parametrize("pool_size", [0, 8])
+@pytest.mark.parametrize("pool_size", [5, 8])
 def test_trainer_is_deterministic(pool_size):
     kw = dict(dim=8, window=2, epochs=2, min_count=1, batch_size=32, progress=False, seed=3, pool_size=pool_size)
     a = train.train_sgns(planted_corpus(100), **kw)
@@ -270,10 +274,10 @@ def test_trainer_is_deterministic(pool_size):
     np.testing.assert_array_equal(a.vectors, b.vectors)
 
 
-def test_trainer_with_negatives_per_pair_learns_too():
-    emb = train.train_sgns(planted_corpus(), dim=10, window=2, negative=3, epochs=5, min_count=1, sample=0,
-                         lr=0.05, batch_size=64, pool_size=0, progress=False)
-    assert {w for w, _ in emb.most_similar("bus", k=4)} == {"car", "train", "tram", "ship"}
+def test_trainer_stops_when_it_diverges():
+    with pytest.raises(ValueError, match="lr: training diverged at lr = 1e[+]06 .NaN or inf vectors after epoch 1"):
+        train.train_sgns(planted_corpus(), dim=10, window=2, epochs=3, min_count=1, lr=1e6, sample=0, batch_size=64,
+                         progress=False)
 
 
 def test_trainer_restores_torch_threads():
@@ -290,7 +294,7 @@ def test_trainer_restores_torch_threads():
         (dict(window=0), "window: expected an int >= 1, got 0"),
         (dict(negative=0), "negative: expected an int >= 1, got 0"),
         (dict(min_count=10_000), "min_count"),
-        (dict(pool_size=-1), "pool_size"),
+        (dict(pool_size=0), "pool_size"),
     ],
 )
 def test_trainer_bad_input(kwargs, match):
@@ -302,9 +306,10 @@ def test_trainer_bad_input(kwargs, match):
 # ---------------------------------------------------------------- cost, widgets, figures, probes
 def test_time_naive_softmax_rows():
     df = w2v.time_naive_softmax([10, 100], dim=8, repeats=2)
-    assert list(df["vocab_size"]) == [10, 100] and (df["ms_per_example"] > 0).all()
+    assert list(df["vocab_size"]) == [10, 100] and (df["ms_per_pair"] >= 0).all()
     ax = figures.draw_cost_curve(df).axes[0]
-    assert len(ax.lines) == 1 and list(ax.lines[0].get_xdata()) == [10, 100]
+    assert len(ax.lines) == 2 and list(ax.lines[0].get_xdata()) == [10, 100]
+    assert ax.get_xscale() == ax.get_yscale() == "log"
     assert ax.get_xlabel() == "vocabulary size |V|"
 
 
@@ -355,6 +360,8 @@ def _output(capsys, check, answer):
 @pytest.mark.parametrize("check, reference, mistakes", [
     (checks.check_naive_softmax, w2v.naive_softmax_loss_and_grad, checks.NAIVE_SOFTMAX_MISTAKES),
     (checks.check_neg_sampling, w2v.neg_sampling_loss_and_grad, checks.NEG_SAMPLING_MISTAKES),
+    (checks.check_skipgram, w2v.skipgram_window, checks.SKIPGRAM_MISTAKES),
+    (checks.check_sgd, w2v.sgd, checks.SGD_MISTAKES),
 ])
 def test_function_exercises_accept_the_reference_and_every_hint_fires(capsys, check, reference, mistakes):
     ok, out = _output(capsys, check, reference)
@@ -419,20 +426,27 @@ def test_function_exercises_stub_shape_and_exception(capsys, check):
     assert "raised IndexError" in _output(capsys, check, broken)[1]
 
 
-@pytest.mark.parametrize(
-    "answer, ok, hint",
-    [
-        (np.sqrt([0.9, 0.09, 0.01]) / np.sqrt([0.9, 0.09, 0.01]).sum(), True, "Correct"),
-        (None, False, "Not answered"),
-        (np.sqrt([0.9, 0.09, 0.01]), False, "divide by their sum"),
-        (corpus.unigram_noise([0.9, 0.09, 0.01], 0.75), False, "α = 0.75"),
-        ([0.9, 0.09, 0.01], False, "α = 1"),
-        ([0.5, 0.3, 0.3], False, "sums to 1"),
-    ],
-)
-def test_check_noise_alpha_half(capsys, answer, ok, hint):
-    assert bool(checks.check_noise_alpha_half(answer)) is ok
-    assert hint in capsys.readouterr().out
+def test_sgd_trains_the_toy_corpus_and_a_do_nothing_loop_fails(capsys):
+    # the reference answers: a window loss that sums its pairs; SGD that lowers the toy corpus's loss
+    vocab = Vocab.build([list(s) for s in w2v.TOY_SENTENCES])
+    f = w2v.window_objective([vocab.encode(s) for s in w2v.TOY_SENTENCES], len(vocab), 2,
+                             w2v.naive_softmax_loss_and_grad)
+    theta0 = np.concatenate(w2v.init_params(len(vocab), 5, seed=0))
+    _, losses = w2v.sgd(f, theta0, lr=1.0, steps=30)
+    assert losses[-1] < 0.9 * losses[0] and np.all(np.diff(losses) < 0)
+    assert not checks.check_sgd(lambda f, x, lr, steps: (x, np.zeros(steps)))  # a do-nothing loop fails
+    assert "Not yet" in capsys.readouterr().out
+
+
+def test_skipgram_window_sums_the_pair_losses():
+    rng = np.random.default_rng(0)
+    W, C = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
+    loss, g_w, g_c = w2v.skipgram_window(1, [0, 2, 2], W, C, w2v.naive_softmax_loss_and_grad)
+    parts = [w2v.naive_softmax_loss_and_grad(W[1], C, o) for o in (0, 2, 2)]
+    assert loss == pytest.approx(sum(p[0] for p in parts))
+    np.testing.assert_allclose(g_w[1], sum(p[1] for p in parts))
+    assert not np.any(np.delete(g_w, 1, axis=0))
+    np.testing.assert_allclose(g_c, sum(p[2] for p in parts))
 
 
 def test_widgets_build_and_step(monkeypatch):
@@ -458,10 +472,14 @@ def test_widgets_build_and_step(monkeypatch):
         return real(words, counts, alpha, top)
 
     monkeypatch.setattr(widgets, "draw_noise_distribution", spy)
+    real_update = widgets.update_noise_distribution
+    monkeypatch.setattr(widgets, "update_noise_distribution",
+                        lambda fig, counts, alpha: alphas.append((alpha, "update")) or real_update(fig, counts, alpha))
     vocab = Vocab.build(planted_corpus(20), min_count=1)
     slider = widgets.noise_alpha_explorer(vocab.itos, vocab.counts, top=5).children[0].children[0]
     slider.value = 0.2
-    assert alphas == [(0.75, 5), (0.2, 5)]
+    # drawn once, then its bars move (update_noise_distribution: the same picture, tests/test_widget_updates.py)
+    assert alphas == [(0.75, 5), (0.2, "update")]
 
 
 # ---------------------------------------------------------------- review additions
@@ -505,14 +523,6 @@ def test_cbow_losses_in_numpy_and_torch_agree(params):
         w2v.cbow_neg_sampling_loss_and_grad(ctx[:0], Out, 1, negs)
 
 
-def test_exercise_example_is_consistent():
-    assert len(w2v.EXERCISE_WORDS) == len(w2v.EXERCISE_OUTSIDE) == 4
-    assert w2v.EXERCISE_OUTSIDE.shape[1] == len(w2v.EXERCISE_CENTER) == 3
-    assert w2v.EXERCISE_TARGET not in w2v.EXERCISE_NEGATIVES
-    assert w2v.check_neg_sampling_gradients(w2v.EXERCISE_CENTER, w2v.EXERCISE_OUTSIDE, w2v.EXERCISE_TARGET,
-                                            w2v.EXERCISE_NEGATIVES).ok
-
-
 def test_train_gensim_with_one_worker_is_reproducible():
     sentences = load_corpus("lee_background.cor")
     a = train.train_gensim(sentences, dim=10, epochs=1, seed=3, workers=1)
@@ -554,7 +564,7 @@ def test_figure_labels_do_not_overlap():
         (lambda: w2v.init_params(5, 2.5), TypeError, "dim: expected an int >= 1, got 2.5"),
         (lambda: w2v.one_hot(0, 0), ValueError, "size"),
         (lambda: w2v.naive_softmax_loss_and_grad(np.ones((2, 3)), np.ones((4, 3)), 0), ValueError,
-         r"center_vec: expected shape \(d,\) with d=3, got \(2, 3\)"),
+         r"center_vec: expected shape \(D,\), got \(2, 3\)"),
         (lambda: w2v.time_naive_softmax([0]), ValueError, "vocab_sizes"),
         (lambda: w2v.changed_rows(np.zeros(3)), ValueError, "grad"),
         (lambda: figures.draw_noise_distribution(["a"], [3, 1]), ValueError, "words: expected 2 words"),
@@ -652,10 +662,11 @@ def test_window_examples_and_costs_match_the_lecture():
     assert table["positive"].tolist() == ["tablespoon", "of", "jam", "a"]
     assert table["negatives"].tolist() == ["aardvark, my", "where, coaxial", "seven, forever", "dear, if"]
     assert w2v.vectors_per_window(2, 2) == 13 and w2v.vectors_per_window(5, 5) == 61
-    with pytest.raises(ValueError, match="noise_words: expected at least k × 4 = 8 words, got 3"):
+    with pytest.raises(ValueError, match="noise_words: expected at least K × 4 = 8 words, got 3"):
         w2v.sgns_window_examples(LECTURE, 5, 2, 2, ["a", "b", "c"])
     cost = w2v.softmax_cost(3_000_000, 300, negative=5)
     assert cost.iloc[0, 0] == 1_800_000_000 and cost.iloc[2, 0] == 900_000_000 and cost.iloc[2, 1] == 1800
+    assert cost.iloc[3, 0] == 2 * 900_000_000 and cost.iloc[3, 1] == 2 * 1800
     assert cost.iloc[1, 0] == pytest.approx(7.2)
 
 
@@ -664,9 +675,9 @@ def _fake_sweep():
 
     rows = []
     for lr, ours, gensim in [(0.025, 0.3, 0.2), (0.1, 0.6, 0.55), (0.2, np.nan, 0.6)]:
-        rows.append({"trainer": "ours", "lr": lr, "diverged": bool(np.isnan(ours)), "wordsim353": ours,
+        rows.append({"trainer": "ours", "lr": lr, "diverged": bool(np.isnan(ours)), "ws353_tune": ours,
                      "simlex999": ours / 2})
-        rows.append({"trainer": "gensim", "lr": lr, "diverged": False, "wordsim353": gensim, "simlex999": 0.1})
+        rows.append({"trainer": "gensim", "lr": lr, "diverged": False, "ws353_tune": gensim, "simlex999": 0.1})
     return pd.DataFrame(rows)
 
 
@@ -676,15 +687,14 @@ def test_best_lrs_and_sweep_table_and_verdict():
     sweep = _fake_sweep()
     assert train.best_lrs(sweep) == {"ours": 0.1, "gensim": 0.2}
     shown = train.format_sweep(sweep)
-    assert shown.loc[0.2, "wordsim353 ours"] == "diverged" and shown.loc[0.1, "wordsim353 gensim"] == "0.55"
+    assert shown.loc[0.2, "ws353_tune ours"] == "diverged" and shown.loc[0.1, "ws353_tune gensim"] == "0.55"
     with pytest.raises(ValueError, match="every run of \\['ours'\\] diverged"):
         train.best_lrs(sweep.assign(diverged=sweep["trainer"] == "ours"))
     runs = pd.DataFrame({"trainer": ["ours"] * 3 + ["gensim"] * 3,
-                         "wordsim353": [0.60, 0.62, 0.61, 0.50, 0.51, 0.52], "simlex999": [0.2, 0.3, 0.25] * 2})
-    assert "ours measurably ahead" in train.comparison_verdict(runs, "wordsim353")
-    assert "neither trainer is measurably better" in train.comparison_verdict(runs, "simlex999")
-    assert train.comparison_verdict(runs, "wordsim353", numbers=False) == (
-        "wordsim353: ours measurably ahead (|difference of means| > 2 × noise)")
+                         "ws353_test": [0.60, 0.62, 0.61, 0.50, 0.51, 0.52], "simlex999": [0.2, 0.3, 0.25] * 2})
+    assert train.comparison_verdict(runs, "ws353_test") == (
+        "ws353_test: ours − gensim = +0.10 ± 0.01 (standard error), Welch's p = 0.0 → ours ahead")
+    assert train.comparison_verdict(runs, "simlex999").endswith("→ can't tell them apart with 3 seeds")
     with pytest.raises(ValueError, match="at least 2 seeds"):
         train.comparison_verdict(runs.iloc[[0, 3]])
 

@@ -20,7 +20,7 @@ from .. import validate
 from ..plotting import new_figure
 from . import BeamConfig, SearchState, StepFunction, count_sequences, expand, start
 
-__all__ = ["STYLE", "tree_layout", "draw_beam_tree", "search_tree", "draw_search_cost"]
+__all__ = ["STYLE", "tree_layout", "draw_beam_tree", "search_tree", "draw_search_cost", "draw_filtered"]
 
 # status -> (edge colour, edge width, marker, marker colour)
 STYLE = {"kept": ("0.1", 2.2, "o", "0.1"), "pruned": ("0.72", 1.0, "o", "0.72"),
@@ -164,4 +164,26 @@ def draw_search_cost(vocab_size: int, num_beams: Sequence[int] = (1, 5, 10), max
     ax.set_ylabel("candidates scored")
     ax.legend(fontsize=9, frameon=False)
     ax.set_title("The cost of search")
+    return fig
+
+
+def draw_filtered(logp: np.ndarray, words: Sequence[str], settings: dict[str, dict], top: int = 12) -> Figure:
+    """Sampling's knobs at one step: the model's distribution (the ``top`` most probable words) and, per setting
+    (name -> ``sampling.warp``'s knobs), the distribution a sampler actually draws from."""
+    from .sampling import filtered_distribution
+
+    logp = validate.float_array(logp, "logp", ndim=1, finite=False)
+    top = validate.positive_int(top, "top")
+    if len(words) != len(logp):
+        raise ValueError(f"words: expected one word per entry of logp ({len(logp)}), got {len(words)}")
+    order = np.argsort(-logp, kind="stable")[:top]
+    panels = {"the model": {}, **settings}
+    fig, axes = new_figure(len(panels), size=(2.6 * len(panels), 3.6), sharey=True)
+    for ax, (name, knobs) in zip(np.atleast_1d(axes), panels.items(), strict=True):
+        p = filtered_distribution(logp, **knobs)[order]
+        ax.barh(range(len(order))[::-1], p, color=["C0" if v > 0 else "0.8" for v in p])
+        ax.set_title(name, fontsize=9)
+        ax.set_xlim(0, max(0.05, float(p.max()) * 1.1))
+        ax.set_xlabel("probability", fontsize=8)
+    np.atleast_1d(axes)[0].set_yticks(range(len(order))[::-1], [words[i] for i in order], fontsize=8)
     return fig

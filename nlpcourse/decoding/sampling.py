@@ -28,7 +28,7 @@ from .. import torch_threads, validate
 from .step import StepFunction, check_prompts, check_step_output
 
 __all__ = ["SamplingConfig", "apply_temperature", "top_k_filter", "top_p_filter", "warp", "filtered_distribution",
-           "sample", "hf_sample", "tied_gpt2", "sampling_agreement"]
+           "sample", "hf_sample", "tied_gpt2", "sampling_agreement", "diversity_vs_likelihood"]
 
 
 @dataclass(frozen=True)
@@ -249,3 +249,59 @@ def sampling_agreement(seeds: Iterable[int] = range(4), temperatures: Iterable[f
             rows.append({"seed": seed, "temperature": t, "top_k": k, "top_p": p, "same_sequences": same,
                          "eos_ended": int(sum(eos in s[prompt_length:] for s in ref.tolist())), "rows": len(ref)})
     return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- sampling vs beam search
+
+def diversity_vs_likelihood(step: StepFunction, prompts: list[np.ndarray], settings: dict[str, dict], *,
+                            num_beams: int = 4, samples: int = 10, seed: int = 0, max_new_tokens: int = 15,
+                            eos_token_id: int, pad_token_id: int) -> pd.DataFrame:
+    """Beam search against sampling (each entry of ``settings``: name -> ``sample``'s knobs) on each prompt
+    (1, P_i): ``samples`` draws per prompt after ``torch.manual_seed(seed)``.
+
+    Returns:
+        one row per method: mean log-probability per generated token under the model (likelihood), mean number of
+        distinct outputs per prompt among the ``samples`` (diversity; beam search: 1), mean generated length.
+    """
+    import torch
+
+    from . import generate
+
+    num_beams, samples = validate.positive_int(num_beams, "num_beams"), validate.positive_int(samples, "samples")
+    seed = validate.non_negative_int(seed, "seed")
+    for knobs in settings.values():
+        SamplingConfig(**knobs)
+    kw = dict(max_new_tokens=max_new_tokens, eos_token_id=eos_token_id, pad_token_id=pad_token_id)
+    rows = {}
+
+    def row(outputs: list[list[tuple[int, ...]]], logps: list[np.ndarray]) -> dict:
+        lengths = np.array([len(o) for outs in outputs for o in outs])
+        per_token = np.concatenate(logps) / np.maximum(lengths, 1)
+        return {"log-prob per token": float(per_token.mean()),
+                "distinct outputs per prompt": float(np.mean([len(set(outs)) for outs in outputs])),
+                "mean length": float(lengths.mean())}
+
+    def generated(seqs: np.ndarray, P: int) -> list[tuple[int, ...]]:
+        out = []
+        for s in seqs[:, P:].tolist():
+            end = s.index(eos_token_id) + 1 if eos_token_id in s else len(s)
+            out.append(tuple(s[:end]))
+        return out
+
+    outs, logps = [], []
+    for prompt in prompts:
+        seqs, scores = generate(step, prompt, num_beams=num_beams, length_penalty=1.0, **kw)
+        gen = generated(seqs, prompt.shape[1])
+        outs.append(gen)
+        logps.append(scores * np.array([len(g) for g in gen]))  # α = 1: the score is log p / length
+    rows[f"beam search, k = {num_beams}"] = row(outs, logps)
+    for name, knobs in settings.items():
+        torch.manual_seed(seed)
+        outs, logps = [], []
+        for prompt in prompts:
+            seqs, lp = sample(step, np.repeat(prompt, samples, axis=0), **kw, **knobs)
+            outs.append(generated(seqs, prompt.shape[1]))
+            logps.append(lp)
+        rows[name] = row(outs, logps)
+    return pd.DataFrame(rows).T
+

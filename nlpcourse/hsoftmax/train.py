@@ -19,7 +19,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .. import torch_threads, validate
-from ..corpus import TrainConfig, encode_corpus, epoch_pairs, init_embeddings, keep_probabilities, linear_lr
+from ..corpus import WordVectorConfig, encode_corpus, epoch_pairs, init_embeddings, keep_probabilities, linear_lr
 from ..data import Vocab
 from ..evaluation import Embeddings
 from . import HuffmanTree
@@ -92,8 +92,8 @@ class HSModel:
 
 
 @dataclass(frozen=True)
-class HSConfig(TrainConfig):
-    """The hyperparameters of ``train_hs``: exactly ``corpus.TrainConfig``'s (dim, window, epochs, min_count,
+class HSConfig(WordVectorConfig):
+    """The hyperparameters of ``train_hs``: exactly ``corpus.WordVectorConfig``'s (dim, window, epochs, min_count,
     sample, lr, min_lr, batch_size, seed) — the tree replaces the negatives, so nothing is added."""
 
 

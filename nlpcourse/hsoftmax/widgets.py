@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import ipywidgets as W
+from matplotlib.figure import Figure
 
 from ..ui import interactive_figure
-from .figures import toy_example
+from .figures import ToyExample, toy_example
 
-__all__ = ["hsoftmax_path_explorer"]
+__all__ = ["hsoftmax_path_explorer", "update_path"]
+
+
+def update_path(fig: Figure, toy: ToyExample, word: str, center: str, perturb: float) -> None:
+    """Redraw ``toy.draw``'s figure for a new state into its one (cleared) axes: no new figure."""
+    ax = fig.axes[0]
+    ax.clear()
+    toy.draw(word, center, perturb, ax=ax)
 
 
 def hsoftmax_path_explorer() -> W.Widget:
     """Notebook 02: pick a target and a center word, move the center vector; the tree shows the branch probabilities.
 
     Redraws ``figures.toy_example().draw(word, center, perturb)``: the word's path highlighted, every edge labelled
-    with its branch probability for the current center vector, the running product in the title.
+    with its branch probability for the current center vector, the running product in the title (into the kept
+    figure's axes: no new figure a redraw).
     """
     toy = toy_example()
     words = list(toy.tree.symbols)
@@ -24,4 +33,4 @@ def hsoftmax_path_explorer() -> W.Widget:
         "perturb": W.FloatSlider(value=0.0, min=-3.0, max=3.0, step=0.25, description="move h",
                                  continuous_update=False),
     }
-    return interactive_figure(toy.draw, controls)
+    return interactive_figure(toy.draw, controls, update=lambda fig, **values: update_path(fig, toy, **values))

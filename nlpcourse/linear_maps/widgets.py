@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 import ipywidgets as W
+import numpy as np
 from matplotlib.figure import Figure
 
 from ..ui import interactive_figure
-from . import ACTIVATIONS
-from .figures import draw_layer
+from . import ACTIVATIONS, det_label, layer, make_grid
+from .figures import draw_layer, fit_axes
 
-__all__ = ["linear_map_explorer", "DEFAULT"]
+__all__ = ["linear_map_explorer", "update_layer", "DEFAULT"]
 
 DEFAULT = {"A": [[1.5, 0.5], [0.5, -1.0]], "b": [0.3, 0.2], "activation": "relu"}
+
+
+def update_layer(fig: Figure, A: object, b: object, activation: str) -> None:
+    """Turn ``draw_layer``'s figure into ``draw_layer(A, b, activation)``'s, moving its artists (grid lines,
+    points, limits, titles) instead of building a new figure: the widget's redraw."""
+    xs, ys = make_grid(2.0, 11)
+    panels = [(xs, ys), layer(A, b, xs, ys, "identity"), layer(A, b, xs, ys, activation)]
+    titles = ["input grid", f"A·p + b   (det A = {det_label(A)})", f"{activation}(A·p + b)"]
+    for ax, (gx, gy), title in zip(fig.axes, panels, titles, strict=True):
+        for line in list(ax.lines):  # fit_axes draws the axes through the origin again where they are in view
+            line.remove()
+        fit_axes(ax, gx, gy, title=title)
+        grid, points = ax.collections
+        rows = np.stack([gx, gy], axis=-1)  # (rows, cols, 2), as plotting.plot_grid
+        grid.set_segments([*rows, *rows.transpose(1, 0, 2)])
+        points.set_offsets(np.column_stack([gx.ravel(), gy.ravel()]))
 
 
 def linear_map_explorer() -> W.Widget:
@@ -32,4 +49,8 @@ def linear_map_explorer() -> W.Widget:
     def draw(a11: float, a12: float, a21: float, a22: float, b1: float, b2: float, activation: str) -> Figure:
         return draw_layer([[a11, a12], [a21, a22]], [b1, b2], activation)
 
-    return interactive_figure(draw, controls)
+    def update(fig: Figure, a11: float, a12: float, a21: float, a22: float, b1: float, b2: float,
+               activation: str) -> None:
+        update_layer(fig, [[a11, a12], [a21, a22]], [b1, b2], activation)
+
+    return interactive_figure(draw, controls, update=update)

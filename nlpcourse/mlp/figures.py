@@ -20,7 +20,7 @@ __all__ = ["draw_decision_boundary", "draw_decision_boundaries", "draw_activatio
 
 def _ax(ax: Axes | None, figsize: tuple[float, float] = (5, 4)) -> Axes:
     if ax is None:
-        ax = Figure(figsize=figsize).add_subplot()
+        ax = Figure(figsize=figsize, layout="constrained").add_subplot()  # labels inside the figure
     return ax
 
 
@@ -49,14 +49,8 @@ def draw_decision_boundary(model: Sequential, X: np.ndarray, y: np.ndarray, ax: 
 
 def draw_decision_boundaries(panels: Sequence[tuple[Sequence, np.ndarray, np.ndarray, str]], ncols: int = 2,
                              panel_size: tuple[float, float] = (4.5, 3.4)) -> Figure:
-    """A grid of ``draw_decision_boundary`` panels, row by row: one per (model, X (N, 2), y (N,), title).
-
-    Args:
-        panels: the (model, X, y, title) of each panel, in reading order (1 to 12 of them).
-        ncols: panels per row.  panel_size: (width, height) of one panel in inches.
-    Returns:
-        the Figure (ceil(len(panels) / ncols) rows × ncols axes; unused axes are hidden).
-    """
+    """``draw_decision_boundary`` panels row by row, one per (model, X (N, 2), y (N,), title), 1 to 12 of them,
+    ``ncols`` a row, each ``panel_size`` inches; unused axes hidden."""
     ncols = validate.positive_int(ncols, "ncols")
     if not 1 <= len(panels) <= 12:
         raise ValueError(f"panels: expected 1 to 12 (model, X, y, title) panels, got {len(panels)}")

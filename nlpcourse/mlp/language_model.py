@@ -48,11 +48,8 @@ UNK, BOS, EOS = "<unk>", "<s>", "</s>"
 
 
 def load_documents(name: str = "lee_background.cor") -> list[list[list[str]]]:
-    """The corpus as documents (one per line), each a list of sentences (split after . ! ?) of tokens.
-
-    Tokens are ``data.tokenize(text, min_len=1)`` (so "a" and "i" are kept). Returns a list of documents,
-    each a list of non-empty token lists.
-    """
+    """The corpus's documents (one a line), each a list of sentences (split after . ! ?), each a list of tokens
+    (``data.tokenize(text, min_len=1)``: "a" and "i" kept)."""
     docs = []
     with open(corpus_path(name), encoding="utf-8", errors="replace") as f:
         for line in f:
@@ -71,10 +68,8 @@ def train_val_split(docs: list[list[list[str]]], val_docs: int = 30) -> tuple[li
 
 
 def lm_vocab(sentences: list[list[str]], min_count: int = 2) -> Vocab:
-    """Vocabulary for a language model: <unk>, <s>, </s>, then the words seen >= ``min_count`` times.
-
-    Counts: <unk> counts the rarer words' tokens, <s> and </s> one per sentence.
-    """
+    """<unk>, <s>, </s>, then the words seen >= ``min_count`` times; <unk> counts the rarer words' tokens, <s> and
+    </s> one per sentence."""
     words = Vocab.build(sentences, min_count=validate.positive_int(min_count, "min_count"))
     n_tokens = sum(len(s) for s in sentences)
     specials = [n_tokens - int(words.counts.sum()), len(sentences), len(sentences)]
@@ -90,11 +85,8 @@ def encode(sentences: list[list[str]], vocab: Vocab) -> list[np.ndarray]:
 
 
 def windows(encoded: list[np.ndarray], n: int, bos_id: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every (previous n ids, next id) pair; sentence starts are padded with ``bos_id``.
-
-    Returns:
-        contexts (N, n) int64 and targets (N,) int64, N = total number of ids in ``encoded``.
-    """
+    """Every (previous n ids, next id) pair, sentence starts padded with ``bos_id``: contexts (N, n), targets (N,)
+    int64, N = the number of ids in ``encoded``."""
     if validate.integer(n, "n") < 1:
         raise ValueError(f"n: expected a context size >= 1, got {n}")
     bos_id = validate.non_negative_int(bos_id, "bos_id")

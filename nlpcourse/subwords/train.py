@@ -32,7 +32,7 @@ from tqdm.auto import tqdm
 from nlpcourse import torch_threads, validate
 from nlpcourse.corpus import (
     NegativeSampler,
-    TrainConfig,
+    WordVectorConfig,
     encode_corpus,
     epoch_pairs,
     init_embeddings,
@@ -54,8 +54,8 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class SubwordConfig(TrainConfig):
-    """The settings our trainer, gensim ``FastText`` and fastText share (``corpus.TrainConfig``'s, and these)."""
+class SubwordConfig(WordVectorConfig):
+    """The settings our trainer, gensim ``FastText`` and fastText share (``corpus.WordVectorConfig``'s, and these)."""
 
     dim: int = 50  # d
     lr: float = 0.05  # fastText's default
@@ -244,7 +244,7 @@ def fasttext_subword_vectors(model: object) -> SubwordVectors:
 
 def train_word2vec(sentences: Sequence[Sequence[str]], config: SubwordConfig = SubwordConfig()) -> Embeddings:
     """Notebook 01's ``train_sgns`` at ``config``'s shared settings: the row without subwords."""
-    shared = {f.name: getattr(config, f.name) for f in fields(TrainConfig)}
+    shared = {f.name: getattr(config, f.name) for f in fields(WordVectorConfig)}
     return train_sgns(list(map(list, sentences)), SGNSConfig(**shared, negative=config.negative,
                                                              threads=config.threads), progress=False)
 

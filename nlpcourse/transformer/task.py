@@ -88,6 +88,7 @@ class NumberTask:
         self.pad, self.bos, self.eos = self.stoi[PAD], self.stoi[BOS], self.stoi[EOS]
         self.src_len = max(len(english(n)) for n in range(1, 1000))
         self.tgt_len = max(len(german(n)) for n in range(1, 1000)) + 1  # + </s> (or <s> in front)
+        self.english_words = {w for n in range(1, 1000) for w in english(n)}
 
     def __len__(self) -> int:
         return len(self.itos)

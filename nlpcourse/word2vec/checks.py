@@ -1,23 +1,27 @@
-"""Notebook 01's exercise checks: the student writes the naive-softmax and the negative-sampling loss with
-their gradients (checked by ``exercise.check_function`` against the package's reference on inputs the student
-has not seen, torch autograd agreeing with that reference in the tests), and the noise distribution.
+"""Notebook 01's exercise checks: the naive-softmax and negative-sampling losses with their gradients, the
+window loss over a skip-gram window and plain SGD (CS224n's pair), each run by ``exercise.check_function`` on
+inputs the student has not seen against the package's reference.
 
-Every typical mistake is a wrong implementation in ``NAIVE_SOFTMAX_MISTAKES`` / ``NEG_SAMPLING_MISTAKES``; the
-check compares the student's outputs with each one's, so every hint is reachable by exactly the mistake it
-names (``tests/test_word2vec.py`` passes each wrong version and asserts its own hint is printed).
+Every typical mistake is a wrong implementation in a ``*_MISTAKES`` list: its hint fires when the student's
+outputs equal that wrong version's (``tests/test_word2vec.py`` passes each one and asserts its own hint).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..corpus import unigram_noise
-from ..exercise import check_against, check_function, matches
+from ..exercise import check_function
 from ..functional import log_sigmoid, logsumexp, sigmoid, softmax
-from . import naive_softmax_loss_and_grad, neg_sampling_loss_and_grad
+from . import naive_softmax_loss_and_grad, neg_sampling_loss_and_grad, sgd, skipgram_window
 
-__all__ = ["check_naive_softmax", "check_neg_sampling", "check_noise_alpha_half",
-           "naive_softmax_cases", "neg_sampling_cases", "NAIVE_SOFTMAX_MISTAKES", "NEG_SAMPLING_MISTAKES"]
+__all__ = ["check_naive_softmax", "check_neg_sampling", "check_skipgram", "check_sgd", "naive_softmax_cases",
+           "neg_sampling_cases", "skipgram_cases", "sgd_cases", "NAIVE_SOFTMAX_MISTAKES", "NEG_SAMPLING_MISTAKES",
+           "SKIPGRAM_MISTAKES", "SGD_MISTAKES"]
+
+
+def _check(student: object, name: str, reference: object, cases: list, mistakes: list, names: tuple, **kw):
+    """``check_function`` with a verdict per output ("loss ✓, grad_w ✗: <hint>")."""
+    return check_function(student, name, reference, cases, mistakes, output_names=names, **kw)
 
 
 # ---------------------------------------------------------------- exercise 01.1: the naive softmax as a function
@@ -111,10 +115,10 @@ def check_naive_softmax(naive_softmax: object) -> bool:
 
     Run on ``naive_softmax_cases()`` (never shown in the notebook) against ``naive_softmax_loss_and_grad``.
     """
-    return check_function(naive_softmax, "naive_softmax", naive_softmax_loss_and_grad, naive_softmax_cases(),
-                          NAIVE_SOFTMAX_MISTAKES, atol=1e-8, rtol=1e-6,
-                          success="loss and both gradients agree with the reference on 4 unseen inputs, "
-                                  "scores of ±1000 included.")
+    return _check(naive_softmax, "naive_softmax", naive_softmax_loss_and_grad, naive_softmax_cases(),
+                  NAIVE_SOFTMAX_MISTAKES, ("loss", "grad_center", "grad_U"), atol=1e-8, rtol=1e-6,
+                  success="loss and both gradients agree with the reference on 4 unseen inputs, scores of ±1000 "
+                          "included.")
 
 
 # ---------------------------------------------------------------- exercise 01.2: negative sampling as a function
@@ -217,25 +221,141 @@ def check_neg_sampling(neg_sampling: object) -> bool:
 
     Run on ``neg_sampling_cases()`` (never shown in the notebook) against ``neg_sampling_loss_and_grad``.
     """
-    return check_function(neg_sampling, "neg_sampling", neg_sampling_loss_and_grad, neg_sampling_cases(),
-                          NEG_SAMPLING_MISTAKES, atol=1e-8, rtol=1e-6,
-                          success="loss and both gradients agree with the reference on 4 unseen inputs "
-                                  "(a repeated negative and scores of ±1000 included).")
+    return _check(neg_sampling, "neg_sampling", neg_sampling_loss_and_grad, neg_sampling_cases(),
+                  NEG_SAMPLING_MISTAKES, ("loss", "grad_center", "grad_U"), atol=1e-8, rtol=1e-6,
+                  success="loss and both gradients agree with the reference on 4 unseen inputs (a repeated "
+                          "negative and scores of ±1000 included).")
 
 
-# ---------------------------------------------------------------- exercise 01.3: another α
-def check_noise_alpha_half(p_noise: object) -> bool:
-    """Exercise 01.3: the noise distribution for frequencies (0.9, 0.09, 0.01) with α = 0.5, normalised."""
-    f = np.array([0.9, 0.09, 0.01])
-    expected = unigram_noise(f, 0.5)
+# ---------------------------------------------------------------- exercise 01.3: the window loss (CS224n's skipgram)
+def skipgram_cases() -> list[tuple]:
+    """Unseen inputs (center, outside_ids, θ_W, θ_C, pair_loss): a repeated context word, the center in its own
+    window, and a window of one."""
+    rng = np.random.default_rng(1403)
+    cases = []
+    for V, D, center, outside in ((6, 3, 2, [0, 1, 3, 4]), (5, 4, 1, [3, 0, 3]), (7, 2, 0, [0, 5, 6, 2]),
+                                  (4, 3, 3, [1])):
+        cases.append((center, np.array(outside), rng.normal(size=(V, D)), rng.normal(size=(V, D)),
+                      naive_softmax_loss_and_grad))
+    return cases
 
-    wrong = [
-        (matches(f**0.5, atol=1e-4), "these are f^α, not yet a distribution: divide by their sum."),
-        (matches(unigram_noise(f, 0.75), atol=1e-4),
-         "that is α = 0.75 (the lecture's numbers); this exercise asks for α = 0.5."),
-        (matches(f, atol=1e-4), "that is the unigram distribution itself (α = 1)."),
-        (matches(np.full(3, 1 / 3), atol=1e-4), "that is α = 0 (uniform)."),
-        (lambda a: not np.isclose(a.sum(), 1.0, atol=1e-4), "a probability distribution sums to 1."),
-    ]
-    return check_against(p_noise, "p_noise", expected, wrong, atol=1e-4,
-                         success="√f, normalised: the rare word's share grows from 1% to about 7%.")
+
+def _sk_mean(center, outside, W, C, pair_loss):
+    loss, g_w, g_c = skipgram_window(center, outside, W, C, pair_loss)
+    return loss / len(outside), g_w / len(outside), g_c / len(outside)
+
+
+def _sk_overwrite(center, outside, W, C, pair_loss):
+    loss, g_w, g_c = 0.0, np.zeros_like(W), np.zeros_like(C)
+    for o in outside:
+        pair, g_center, g_c = pair_loss(W[center], C, int(o))
+        loss += pair
+        g_w[center] = g_center
+    return loss, g_w, g_c
+
+
+def _sk_every_row(center, outside, W, C, pair_loss):
+    loss, g_w, g_c = skipgram_window(center, outside, W, C, pair_loss)
+    return loss, np.broadcast_to(g_w[center], W.shape).copy(), g_c
+
+
+def _sk_context_rows(center, outside, W, C, pair_loss):
+    loss, g_w, g_c = 0.0, np.zeros_like(W), np.zeros_like(C)
+    for o in outside:
+        pair, g_center, g_outside = pair_loss(W[center], C, int(o))
+        loss, g_c = loss + pair, g_c + g_outside
+        g_w[o] += g_center
+    return loss, g_w, g_c
+
+
+def _sk_matrices_swapped(center, outside, W, C, pair_loss):
+    loss, g_c, g_w = skipgram_window(center, outside, C, W, pair_loss)
+    return loss, g_w, g_c
+
+
+def _sk_last_loss(center, outside, W, C, pair_loss):
+    _, g_w, g_c = skipgram_window(center, outside, W, C, pair_loss)
+    return pair_loss(W[center], C, int(outside[-1]))[0], g_w, g_c
+
+
+#: (wrong implementation, hint) pairs of exercise 3, tried in this order.
+SKIPGRAM_MISTAKES = [
+    (_sk_mean, "the window's loss is the SUM of its pairs' losses (and so are the gradients), not their mean."),
+    (_sk_overwrite, "accumulate over the window: every context word adds its gradient (+=); assigning keeps only "
+                    "the last word's."),
+    (_sk_every_row, "grad_w: only the center's row θ_W[center] appears in the loss, so every other row of grad_w "
+                    "is zero."),
+    (_sk_context_rows, "grad_w: the gradient with respect to the center vector belongs in row `center`, not in the "
+                       "context word's row."),
+    (_sk_matrices_swapped, "pair_loss takes the center's row of θ_W and the whole context matrix θ_C, in that "
+                           "order."),
+    (_sk_last_loss, "loss: add up every context word's pair loss, not only the last one."),
+]
+
+
+def check_skipgram(skipgram: object) -> bool:
+    """Exercise 01.3: ``skipgram(center, outside_ids, theta_w, theta_c, pair_loss) -> (loss, grad_w, grad_c)``,
+    against ``skipgram_window`` on ``skipgram_cases()``."""
+    return _check(skipgram, "skipgram", skipgram_window, skipgram_cases(), SKIPGRAM_MISTAKES,
+                  ("loss", "grad_w", "grad_c"), atol=1e-8, rtol=1e-6,
+                  success="the window loss and both gradients agree with the reference on 4 unseen windows (a "
+                          "repeated context word and the center in its own window included).")
+
+
+# ---------------------------------------------------------------- exercise 01.4: plain SGD
+def _quadratic(a: np.ndarray, b: np.ndarray):
+    """f(x) = ½ Σ a (x − b)², ∇f = a (x − b)."""
+    return lambda x: (float(0.5 * np.sum(a * (x - b) ** 2)), a * (x - b))
+
+
+def sgd_cases() -> list[tuple]:
+    """Unseen (f, x0, lr, steps): quadratics of a vector and of a matrix."""
+    rng = np.random.default_rng(1404)
+    cases = []
+    for shape, lr, steps in (((3,), 0.1, 5), ((2, 3), 0.05, 7), ((4,), 0.3, 3)):
+        a, b = rng.uniform(0.5, 2.0, size=shape), rng.normal(size=shape)
+        cases.append((_quadratic(a, b), rng.normal(size=shape), lr, steps))
+    return cases
+
+
+def _sgd_uphill(f, x, lr, steps):
+    losses = []
+    for _ in range(steps):
+        loss, grad = f(x)
+        losses.append(loss)
+        x = x + lr * grad
+    return x, np.array(losses)
+
+
+def _sgd_loss_after_step(f, x, lr, steps):
+    losses = []
+    for _ in range(steps):
+        x = x - lr * f(x)[1]
+        losses.append(f(x)[0])
+    return x, np.array(losses)
+
+
+def _sgd_no_update(f, x, lr, steps):
+    return x, np.array([f(x)[0]] * steps)
+
+
+def _sgd_no_lr(f, x, lr, steps):
+    return sgd(f, x, 1.0, steps)
+
+
+#: (wrong implementation, hint) pairs of exercise 4.
+SGD_MISTAKES = [
+    (_sgd_uphill, "x moves against the gradient, x ← x − lr·∇f(x): adding it climbs uphill."),
+    (_sgd_no_update, "x never changes: assign the update back to x inside the loop."),
+    (_sgd_no_lr, "scale the step by the learning rate lr."),
+    (_sgd_loss_after_step, "losses[t] is f(x) BEFORE step t (the first is the starting loss): record the loss, "
+                           "then step."),
+]
+
+
+def check_sgd(sgd_fn: object) -> bool:
+    """Exercise 01.4: ``sgd(f, x0, lr, steps) -> (x, losses)``, against ``word2vec.sgd`` on ``sgd_cases()``."""
+    return _check(sgd_fn, "sgd", sgd, sgd_cases(), SGD_MISTAKES,
+                  ("x", "losses"), atol=1e-10, rtol=1e-8,
+                  success="your SGD takes the same steps and records the same losses as the reference on 3 unseen "
+                          "problems.")

@@ -23,13 +23,17 @@ __all__ = ["draw_cost_curve", "draw_sgd_step", "draw_noise_distribution", "draw_
 
 
 def draw_cost_curve(timings: pd.DataFrame, ax: Axes | None = None) -> Figure:
-    """Plot ``time_naive_softmax``'s result: milliseconds per example against |V| (linear axes)."""
+    """``time_naive_softmax``'s medians, ms per pair against |V| on log–log axes, beside a line ∝ |V| (slope 1)
+    through the smallest |V|: a cost that grows linearly runs parallel to it."""
     if ax is None:
-        ax = Figure(figsize=(5.0, 3.2)).add_subplot()
-    ax.plot(timings["vocab_size"], timings["ms_per_example"], "o-")
-    ax.set_xlabel("vocabulary size |V|")
-    ax.set_ylabel("ms per (center, context) pair")
-    ax.set_title("naive softmax: one loss + gradient costs O(|V|·d)")
+        ax = Figure(figsize=(6.0, 3.6), layout="constrained").add_subplot()
+    v, ms = timings["vocab_size"].to_numpy(float), timings["ms_per_pair"].to_numpy(float)
+    ax.loglog(v, ms, "o-", label="measured (median)")
+    ax.loglog(v, ms[0] * v / v[0], "--", color="0.5", label="∝ |V| (slope 1)")
+    ax.set_xlabel("vocabulary size |V|", fontsize=10)
+    ax.set_ylabel("ms per (center, context) pair", fontsize=10)
+    ax.set_title("naive softmax: one loss + gradient costs O(|V|·D)", fontsize=10)
+    ax.legend(fontsize=9)
     return ax.figure
 
 
@@ -145,10 +149,10 @@ def draw_embedding_pca(emb: Embeddings, groups: dict[str, Sequence[str]] | Seque
     span = xy.max(axis=0) - xy.min(axis=0)
     ax.set_xlim(xy[:, 0].min() - 0.25 * span[0], xy[:, 0].max() + 0.3 * span[0])  # room for the labels
     ax.set_ylim(xy[:, 1].min() - 0.15 * span[1], xy[:, 1].max() + 0.15 * span[1])
-    label_points(ax, xy, words, colors=colors, fontsize=8.0)
+    label_points(ax, xy, words, colors=colors, fontsize=9.0)
     if len(groups) > 1:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False, title="topic",
-                  title_fontsize=8)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9, frameon=False, title="topic",
+                  title_fontsize=9)
     ax.set_title("2-D PCA of the trained θ_W: does each topic's words sit together, apart from the others?",
                  fontsize=9)
     ax.set_xticks([])

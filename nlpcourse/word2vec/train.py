@@ -1,13 +1,13 @@
-"""word2vec's trainers (notebook 01): batched SGNS in torch, gensim's as the reference, and probes of the result.
+"""word2vec's trainer (notebook 01): batched SGNS in torch, gensim's as the reference, and probes of the result.
 
-``train_sgns`` takes one ``SGNSConfig`` (nanoGPT's ``GPTConfig`` style) — or its fields as keywords — and runs
-the shared pipeline of ``nlpcourse.corpus`` (encode, subsample, epoch pairs, noise sampler, linear lr, init)
-with a hand-written batched update (``sgns_batch_step`` / ``sgns_pool_step``, equal to the numpy loss of the
-topic's ``__init__`` on small inputs). ``compare_with_gensim`` trains both on the same tokens.
+Sections in the notebook's order: the batched step (``sgns_batch_loss``, the check; ``sgns_step``, the update),
+``SGNSConfig`` and ``train_sgns``; gensim on the same tokens, each trainer at its own best learning rate; probes
+of trained vectors (OOV by cut-off, a bias direction).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Sequence
@@ -16,12 +16,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import torch
+from scipy import stats
 from tqdm.auto import tqdm
 
 from .. import torch_threads, validate
 from ..corpus import (
     NegativeSampler,
-    TrainConfig,
+    WordVectorConfig,
     encode_corpus,
     epoch_pairs,
     init_embeddings,
@@ -34,127 +35,66 @@ from ..evaluation import Embeddings, word_similarity
 from ..perturb import nudge
 
 __all__ = [
-    "sgns_batch_loss", "sgns_batch_step", "sgns_pool_step", "SGNSConfig", "train_sgns",
-    "train_gensim", "compare_with_gensim", "lr_sweep", "best_lrs", "compare_at_best_lr", "format_sweep",
-    "comparison_verdict", "oov_by_min_count", "gender_direction",
+    "SGNSConfig", "train_sgns", "train_gensim", "evaluation_sets",
+    "compare_with_gensim", "lr_sweep", "best_lrs", "compare_at_best_lr", "format_sweep", "comparison_verdict",
+    "oov_by_min_count", "topic_cohesion", "gender_direction",
 ]
 
 
 # ---------------------------------------------------------------- one batched step (torch)
 def sgns_batch_loss(W: torch.Tensor, C: torch.Tensor, centers: torch.Tensor, contexts: torch.Tensor,
                     negatives: torch.Tensor) -> torch.Tensor:
-    """Summed SGNS loss of a batch of B pairs (layer 3; equals the sum of ``neg_sampling_loss_and_grad``).
-
-    Args:
-        W: (V, d) target embeddings.  C: (V, d) context embeddings.
-        centers: (B,) ids.  contexts: (B,) ids.  negatives: (B, K) ids.
-    Returns:
-        a scalar tensor.
-    """
-    w = W[centers]
-    pos = (w * C[contexts]).sum(-1)
-    neg = torch.bmm(C[negatives], w.unsqueeze(-1)).squeeze(-1)
+    """Σ_b [−log σ(C[o_b]·W[i_b]) − Σ_k log σ(−C[n_bk]·W[i_b])]: B pairs (B,), their negatives (B, K); a scalar."""
+    w = W[centers]  # (B, D)
+    pos = (w * C[contexts]).sum(-1)  # (B,)
+    neg = torch.bmm(C[negatives], w.unsqueeze(-1)).squeeze(-1)  # (B, K)
     return -torch.nn.functional.logsigmoid(pos).sum() - torch.nn.functional.logsigmoid(-neg).sum()
 
 
 @torch.no_grad()
-def sgns_batch_step(W: torch.Tensor, C: torch.Tensor, centers: torch.Tensor, contexts: torch.Tensor,
-                    negatives: torch.Tensor, lr: float) -> float:
-    """One SGD step on a batch, in place, with the hand-derived gradients (no autograd: ~3x faster).
+def sgns_step(theta: torch.Tensor, centers: torch.Tensor, contexts: torch.Tensor, pool: torch.Tensor, lr: float,
+              negative: int, loss: bool = False) -> float:
+    """One SGD step on B pairs, in place on θ = [θ_W; θ_C] (2V, D), with the hand-derived gradients.
 
-    All B pairs read the same parameters and their updates are summed (``index_add_``), as the
-    word2vec threads do (Hogwild). A negative equal to its pair's positive is ignored (gensim skips it).
-
-    Args:
-        W, C: (V, d) float32 parameters, updated in place.  centers, contexts: (B,).  negatives: (B, K).
-        lr: the learning rate.
-    Returns:
-        the batch's summed loss before the step (float).
+    ``centers`` (B,) are rows of θ_W, ``contexts`` (B,) and ``pool`` (P,) rows of θ_C (ids + V). Pooled
+    negatives: each pair meets every pool word with weight K/P — the expected value of drawing its K negatives
+    from the pool — and skips a pool word equal to its context. All B pairs read the same θ and their updates
+    add up in one ``index_add_`` (word2vec's threads do the same, Hogwild). Returns the summed loss (NaN unless
+    ``loss``).
     """
-    batch, dim = len(centers), W.shape[1]
-    w = W.index_select(0, centers)  # (B, d); index_select is ~3x faster than W[centers] on CPU
-    ids = torch.cat([contexts.unsqueeze(1), negatives], dim=1)  # (B, 1+K)
-    c = C.index_select(0, ids.view(-1)).view(batch, -1, dim)  # (B, 1+K, d)
-    scores = torch.bmm(c, w.unsqueeze(-1)).squeeze(-1)  # (B, 1+K)
-    labels = torch.zeros_like(scores)
-    labels[:, 0] = 1.0
-    valid = torch.ones_like(scores)
-    valid[:, 1:] = (negatives != contexts.unsqueeze(1)).to(scores.dtype)
-    # loss = −log σ(s) for the positive, −log σ(−s) for the negatives
-    loss = -(torch.nn.functional.logsigmoid(scores * (2.0 * labels - 1.0)) * valid).sum().item()
-    g = (labels - torch.sigmoid(scores)) * valid * lr  # −lr · dL/dscore, (B, 1+K)
-    W.index_add_(0, centers, torch.bmm(g.unsqueeze(1), c).squeeze(1))
-    C.index_add_(0, ids.view(-1), (g.unsqueeze(-1) * w.unsqueeze(1)).view(-1, dim))
-    return loss
-
-
-@torch.no_grad()
-def sgns_pool_step(W: torch.Tensor, C: torch.Tensor, centers: torch.Tensor, contexts: torch.Tensor,
-                   pool: torch.Tensor, picks: torch.Tensor, lr: float, compute_loss: bool = True) -> float:
-    """One SGD step where the batch's negatives come from a shared pool (what the trainer uses).
-
-    Pair b's negatives are ``pool[picks[b]]``: the same loss as ``sgns_batch_step`` with
-    ``negatives = pool[picks]``, but the negative part becomes three small dense products
-    (B, d) × (d, P) instead of B·K scattered rows, ~1.7x faster on a CPU. With the pool drawn from the noise
-    distribution and the picks uniform, each pair's negatives are still draws from the noise distribution.
-
-    Args:
-        W, C: (V, d) parameters, updated in place.  centers, contexts: (B,) ids.
-        pool: (P,) noise word ids.  picks: (B, K) indices into ``pool``.  lr: the learning rate.
-        compute_loss: False skips the loss (NaN is returned), ~10% faster.
-    Returns:
-        the batch's summed loss before the step.
-    """
-    w = W.index_select(0, centers)  # (B, d)
-    c_pos = C.index_select(0, contexts)  # (B, d)
-    c_pool = C.index_select(0, pool)  # (P, d)
-    s_pos = (w * c_pos).sum(1)  # (B,)
-    s_pool = w @ c_pool.T  # (B, P): every pair against every pool word
-    counts = torch.zeros_like(s_pool).scatter_add_(1, picks, torch.ones(picks.shape, dtype=s_pool.dtype))
-    counts *= pool.unsqueeze(0) != contexts.unsqueeze(1)  # a negative equal to the positive is skipped
-    loss = math.nan
-    if compute_loss:
-        loss = -(torch.nn.functional.logsigmoid(s_pos).sum()
-                 + (torch.nn.functional.logsigmoid(-s_pool) * counts).sum()).item()
-    g_pos = (1.0 - torch.sigmoid(s_pos)) * lr  # −lr · dL/ds_pos
-    g_pool = -torch.sigmoid(s_pool) * counts * lr  # −lr · dL/ds_pool
-    grad_w = g_pos.unsqueeze(1) * c_pos + g_pool @ c_pool
-    C.index_add_(0, contexts, g_pos.unsqueeze(1) * w)
-    C.index_add_(0, pool, g_pool.T @ w)
-    W.index_add_(0, centers, grad_w)
-    return loss
+    B, P = len(centers), len(pool)
+    rows = torch.cat([centers, contexts, pool])  # (2B + P,)
+    x = theta.index_select(0, rows)  # (2B + P, D)
+    w, c, c_pool = x[:B], x[B:2 * B], x[2 * B:]  # (B, D), (B, D), (P, D)
+    s_pos = (w * c).sum(1)  # (B,)
+    s_neg = w @ c_pool.T  # (B, P)
+    weight = (pool != contexts.unsqueeze(1)) * (negative / P)  # (B, P): K/P, 0 where a pool word is the context
+    g_pos = (lr * torch.sigmoid(-s_pos)).unsqueeze(1)  # (B, 1): −lr·dL/ds_pos = lr·(1 − σ(s_pos))
+    g_neg = torch.sigmoid(s_neg).mul_(weight).mul_(-lr)  # (B, P): −lr·dL/ds_neg
+    update = torch.cat([torch.addmm(g_pos * c, g_neg, c_pool), g_pos * w, g_neg.T @ w])  # (2B + P, D)
+    theta.index_add_(0, rows, update)
+    if not loss:
+        return math.nan
+    logsig = torch.nn.functional.logsigmoid
+    return -(logsig(s_pos).sum() + (weight * logsig(-s_neg)).sum()).item()
 
 
 # ---------------------------------------------------------------- the trainer
 @dataclass(frozen=True)
-class SGNSConfig(TrainConfig):
-    """The hyperparameters of ``train_sgns`` (and of ``train_gensim``, the reference), checked on creation.
+class SGNSConfig(WordVectorConfig):
+    """``train_sgns``'s hyperparameters (and ``train_gensim``'s): ``WordVectorConfig``'s and these."""
 
-    Attributes (beyond ``corpus.TrainConfig``'s dim, window, epochs, min_count, sample, lr, min_lr,
-    batch_size, seed):
-        negative: K >= 1 noise words per pair.  pool_size: noise words drawn per batch (0 = K per pair).
-        alpha: the noise exponent (unigram^α).
-        threads: torch CPU threads for the call only (None keeps torch's setting; the benchmark passes 1
-            to compare with gensim's ``workers=1``).
-        device: "cpu" (reproducible stored results) or e.g. ``nlpcourse.device()`` for a GPU.
-        dtype: ``torch.float32`` (fast) or ``torch.float64``: the same initial vectors, but rounding differences
-            between CPUs' float kernels stay ~1e-16 instead of ~1e-7, so results computed downstream (a count
-            of correct predictions) cannot flip on another machine. About 1.5x slower.
-    """
-
-    negative: int = 5
-    pool_size: int = 32
-    alpha: float = 0.75
-    threads: int | None = None
-    device: str = "cpu"
-    dtype: torch.dtype = torch.float32
+    negative: int = 5  # K noise words per pair
+    pool_size: int = 32  # P noise words drawn per batch, shared by its pairs
+    alpha: float = 0.75  # noise ∝ count^α
+    threads: int | None = None  # torch CPU threads for the call (None: torch's setting)
+    device: str = "cpu"  # or e.g. nlpcourse.device() for a GPU
+    dtype: torch.dtype = torch.float32  # float64: rounding ~1e-16, results that no CPU's kernels flip; ~1.5x slower
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self._set("negative", validate.positive_int(self.negative, "negative"))
-        if validate.integer(self.pool_size, "pool_size") < 0:
-            raise ValueError(f"pool_size: expected an int >= 0 (0 = negatives per pair), got {self.pool_size!r}")
-        self._set("pool_size", int(self.pool_size))
+        self._set("pool_size", validate.positive_int(self.pool_size, "pool_size"))
         self._set("alpha", validate.probability(self.alpha, "alpha"))
         if self.threads is not None:
             self._set("threads", validate.positive_int(self.threads, "threads"))
@@ -165,26 +105,12 @@ class SGNSConfig(TrainConfig):
 
 def train_sgns(sentences: list[list[str]], config: SGNSConfig | None = None, *, progress: bool = True,
                history: list[float] | None = None, **overrides: object) -> Embeddings:
-    """Train skip-gram with negative sampling on tokenised sentences (batched, torch, CPU or GPU).
+    """Skip-gram with negative sampling, word2vec's recipe batched in torch; returns θ_W (V, D) as Embeddings.
 
-    The recipe of word2vec/gensim: vocabulary with ``min_count``, frequent-word subsampling (``sample``),
-    a window drawn uniformly in 1..``window`` per center, ``negative`` noise words per pair from
-    unigram^``alpha``, SGD whose learning rate decays linearly from ``lr`` to ``min_lr``; θ_W starts
-    uniform in ±0.5/d, θ_C at zero (``corpus.init_embeddings``). Pairs are shuffled within each epoch and
-    updated ``batch_size`` at a time (all pairs of a batch read the same parameters, their updates add up,
-    like word2vec's threads). Each batch draws ``pool_size`` noise words and every pair picks its ``negative``
-    negatives among them (``sgns_pool_step``; the same expected gradient, ~1.7x faster on a CPU);
-    ``pool_size=0`` draws K negatives per pair instead (``sgns_batch_step``, word2vec's way). Deterministic for
-    a fixed ``seed`` and thread count.
-
-    Args:
-        sentences: list of token lists (non-empty).
-        config: the hyperparameters (``SGNSConfig``; default ``SGNSConfig()``).
-        progress: tqdm bar over the epochs.
-        history: if a list is given, the mean loss per pair of each batch is appended to it.
-        overrides: config fields to change for this call, e.g. ``train_sgns(s, dim=50, epochs=3)``.
-    Returns:
-        ``Embeddings`` of the target vectors θ_W (V, dim) over the vocabulary.
+    Vocabulary (``min_count``), subsampling (``sample``), a reach drawn in 1..``window`` per center, θ_W uniform
+    in ±0.5/D and θ_C at zero, the rate decaying linearly from ``lr`` to ``min_lr``, ``batch_size`` shuffled
+    pairs per ``sgns_step`` with a pool of ``pool_size`` noise words from unigram^``alpha``. ``history``: a list
+    that receives each batch's mean loss per pair. ``overrides``: config fields, e.g. ``dim=50``.
     """
     if not isinstance(sentences, (list, tuple)) or not any(len(s) for s in sentences):
         n = len(sentences) if hasattr(sentences, "__len__") else "?"
@@ -196,168 +122,139 @@ def train_sgns(sentences: list[list[str]], config: SGNSConfig | None = None, *, 
                          f"lower min_count or give a larger corpus")
     corpus, sentence_id = encode_corpus(sentences, vocab)
     keep = keep_probabilities(vocab.counts, c.sample).astype(np.float32)
-    rng = np.random.default_rng(c.seed)
     sampler = NegativeSampler(unigram_noise(vocab.counts, c.alpha), seed=c.seed + 1)
-    W, C = init_embeddings(len(vocab), len(vocab), c.dim, c.seed, c.device, c.dtype)
+    theta = torch.cat(init_embeddings(len(vocab), len(vocab), c.dim, c.seed, c.device, c.dtype))  # (2V, D)
     with torch_threads(c.threads):
-        _sgns_epochs(W, C, corpus, sentence_id, keep, sampler, rng, c, progress, history)
-    return Embeddings(W.cpu().numpy().astype(np.float64), vocab)
+        _sgns_epochs(theta, corpus, sentence_id, keep, sampler, np.random.default_rng(c.seed), c, progress, history)
+    return Embeddings(theta[:len(vocab)].cpu().numpy().astype(np.float64), vocab)
 
 
-def _sgns_epochs(W: torch.Tensor, C: torch.Tensor, corpus: np.ndarray, sentence_id: np.ndarray,
-                 keep: np.ndarray, sampler: NegativeSampler, rng: np.random.Generator, c: SGNSConfig,
-                 progress: bool, history: list[float] | None) -> None:
-    """``train_sgns``'s loop: each epoch's pairs (``corpus.epoch_pairs``), then SGD batch after batch."""
-    dev = W.device
-    bar = tqdm(total=c.epochs, desc="SGNS epochs", disable=not progress)
-    for epoch in range(c.epochs):
+def _sgns_epochs(theta: torch.Tensor, corpus: np.ndarray, sentence_id: np.ndarray, keep: np.ndarray,
+                 sampler: NegativeSampler, rng: np.random.Generator, c: SGNSConfig, progress: bool,
+                 history: list[float] | None) -> None:
+    """``train_sgns``'s loop: each epoch's pairs (``corpus.epoch_pairs``), then ``sgns_step`` batch after batch."""
+    V, dev = len(theta) // 2, theta.device
+    for epoch in tqdm(range(c.epochs), desc="SGNS epochs", disable=not progress):
         centers, contexts = epoch_pairs(corpus, sentence_id, keep, c.window, rng)
         n_batches = math.ceil(len(centers) / c.batch_size)
-        # int64 on the torch side: index_add_ is 2x slower with int32 indices
-        centers, contexts = torch.from_numpy(centers).long().to(dev), torch.from_numpy(contexts).long().to(dev)
-        if c.pool_size:
-            pools = torch.from_numpy(sampler.draw((n_batches, c.pool_size), np.int32)).long().to(dev)
-            picks = torch.from_numpy(rng.integers(0, c.pool_size, (len(centers), c.negative))).to(dev)
-        else:
-            negs = torch.from_numpy(sampler.draw((len(centers), c.negative), np.int32)).long().to(dev)
+        # int64 on the torch side (index_add_ is 2x slower with int32); θ_C's rows start at V
+        centers = torch.from_numpy(centers).long().to(dev)
+        contexts = (torch.from_numpy(contexts).long() + V).to(dev)
+        pools = (torch.from_numpy(sampler.draw((n_batches, c.pool_size))) + V).to(dev)
         for b in range(n_batches):
-            step_lr = linear_lr(c.lr, c.min_lr, (epoch + b / n_batches) / c.epochs)
+            lr = linear_lr(c.lr, c.min_lr, (epoch + b / n_batches) / c.epochs)
             sl = slice(b * c.batch_size, (b + 1) * c.batch_size)
-            if c.pool_size:
-                loss = sgns_pool_step(W, C, centers[sl], contexts[sl], pools[b], picks[sl], step_lr,
-                                      compute_loss=history is not None)
-            else:
-                loss = sgns_batch_step(W, C, centers[sl], contexts[sl], negs[sl], step_lr)
+            loss = sgns_step(theta, centers[sl], contexts[sl], pools[b], lr, c.negative, history is not None)
             if history is not None:
                 history.append(loss / len(centers[sl]))
-        bar.update(1)
-    bar.close()
+        if not torch.isfinite(theta).all():
+            raise ValueError(f"lr: training diverged at lr = {c.lr:g} (NaN or inf vectors after epoch {epoch + 1})")
 
 
 # ---------------------------------------------------------------- against the reference: gensim
 def train_gensim(sentences: list[list[str]], config: SGNSConfig | None = None, *, workers: int = 1,
                  **overrides: object) -> Embeddings:
-    """gensim's skip-gram with negative sampling with ``train_sgns``'s hyperparameters (the reference).
+    """gensim's ``Word2Vec`` (skip-gram, negative sampling) with ``train_sgns``'s hyperparameters: θ_W (V, D).
 
-    ``workers=1`` and a fixed ``seed`` (with PYTHONHASHSEED=0) make it bit-reproducible; more workers are not.
-    gensim draws negatives per pair and has no batches: ``batch_size``, ``pool_size``, ``threads`` and
-    ``device`` of the config do not apply.
-
-    Args:
-        sentences: token lists.  config: the hyperparameters (default ``SGNSConfig()``).
-        workers: gensim's worker threads (>= 1).  overrides: config fields to change, e.g. ``dim=50``.
-    Returns:
-        ``Embeddings`` of gensim's input vectors (V, dim).
+    Per-pair updates, so ``batch_size``, ``pool_size``, ``threads`` and ``device`` do not apply; ``workers=1``
+    and a fixed ``seed`` (with PYTHONHASHSEED=0) make it bit-reproducible.
     """
     from gensim.models import Word2Vec
 
     c = SGNSConfig.make(config, **overrides)
     workers = validate.positive_int(workers, "workers")
-    model = Word2Vec(vector_size=c.dim, window=c.window, negative=c.negative, hs=0, sg=1,
-                     epochs=c.epochs, min_count=c.min_count, sample=c.sample, alpha=c.lr, min_alpha=c.min_lr,
-                     ns_exponent=c.alpha, seed=c.seed, workers=workers)
+    model = Word2Vec(vector_size=c.dim, window=c.window, negative=c.negative, hs=0, sg=1, min_count=c.min_count,
+                     sample=c.sample, alpha=c.lr, min_alpha=c.min_lr, ns_exponent=c.alpha, seed=c.seed,
+                     workers=workers)
     model.build_vocab(sentences)  # what Word2Vec(sentences, ...) does, split to nudge the starting vectors
     nudge(model)
-    model.train(sentences, total_examples=model.corpus_count, epochs=model.epochs)
+    model.train(sentences, total_examples=model.corpus_count, epochs=c.epochs)
     return Embeddings.from_gensim(model.wv)
 
 
+def evaluation_sets(seed: int = 0) -> dict[str, pd.DataFrame]:
+    """WordSim353 split in two random halves — ``ws353_tune`` to choose a learning rate on, ``ws353_test`` to
+    report on — and SimLex-999 (``simlex999``, never tuned on)."""
+    ws = load_similarity("wordsim353")
+    order = np.random.default_rng(validate.non_negative_int(seed, "seed")).permutation(len(ws))
+    half = len(ws) // 2
+    return {"ws353_tune": ws.iloc[np.sort(order[:half])].reset_index(drop=True),
+            "ws353_test": ws.iloc[np.sort(order[half:])].reset_index(drop=True),
+            "simlex999": load_similarity("simlex999")}
+
+
+METRICS = ("ws353_tune", "ws353_test", "simlex999")
+_sets = functools.cache(evaluation_sets)
+
+
 def _train_and_evaluate(trainer: str, sentences: list[list[str]], seed: int, threads: int, fn: object,
-                        sets: dict[str, pd.DataFrame], setting: dict) -> tuple[dict, Embeddings | None]:
-    """One run of ``trainer`` ("ours" or "gensim") and its evaluation row; a diverged run gets NaN scores."""
-    t0 = time.perf_counter()
+                        setting: dict) -> tuple[dict, Embeddings | None]:
+    """One run of ``trainer`` ("ours" or "gensim") and its row: Spearman per set (NaN if it diverged), CPU time."""
+    t0 = time.process_time()
     try:
         if trainer == "ours":
             emb = train_sgns(sentences, seed=seed, threads=threads, progress=False, **setting)
         else:
             emb = train_gensim(sentences, seed=seed, workers=threads, **setting)
-    except ValueError as error:  # NaN or inf vectors: the learning rate is too large for this trainer
+    except ValueError as error:  # the learning rate is too large for this trainer
         if "NaN or inf" not in str(error):
             raise
         emb = None
-    seconds = time.perf_counter() - t0
-    row = {"trainer": trainer, "seed": seed, "lr": float(setting.get("lr", SGNSConfig.lr)),
-           "diverged": emb is None}
-    results = {name: None if emb is None else word_similarity(emb, df, transform=fn) for name, df in sets.items()}
+    seconds = time.process_time() - t0
+    row = {"trainer": trainer, "seed": seed, "lr": float(setting.get("lr", SGNSConfig.lr)), "diverged": emb is None}
+    results = {name: None if emb is None else word_similarity(emb, df, transform=fn)
+               for name, df in _sets().items()}
     row |= {name: np.nan if r is None else r.spearman for name, r in results.items()}
     row |= {f"oov_{name}": np.nan if r is None else r.oov_ratio for name, r in results.items()}
-    n_tokens = sum(len(s) for s in sentences)
-    row |= {"seconds": seconds, "tokens_per_s": n_tokens * int(setting.get("epochs", SGNSConfig.epochs)) / seconds}
-    return row, emb
+    n_tokens = sum(len(s) for s in sentences) * int(setting.get("epochs", SGNSConfig.epochs))
+    return row | {"cpu_seconds": seconds, "tokens_per_cpu_s": n_tokens / seconds}, emb
 
 
 def compare_with_gensim(sentences: list[list[str]], seeds: Sequence[int] = (0, 1, 2), threads: int = 1,
                         transform: object = "porter_stem", progress: bool = True,
                         lrs: dict[str, float] | None = None,
                         **setting: object) -> tuple[pd.DataFrame, dict[tuple[str, int], Embeddings]]:
-    """Train ours and gensim on the same tokens with the same ``setting`` for each seed; evaluate both.
+    """Ours and gensim on the same tokens and ``setting`` (``SGNSConfig`` fields), one run each per seed.
 
-    Args:
-        sentences: the corpus.  seeds: one run of each trainer per seed.
-        threads: gensim ``workers`` = our torch threads.
-        transform: applied to evaluation words before lookup: "porter_stem" (for a stemmed corpus) or None.
-        progress: a tqdm bar over the runs.
-        lrs: each trainer's own learning rate, e.g. ``best_lrs(lr_sweep(...)[0])``; None: ``setting``'s lr
-            (or the default) for both.
-        setting: fields of ``SGNSConfig`` (dim, window, negative, epochs, min_count, sample, lr, ...).
-    Returns:
-        DataFrame[trainer, seed, lr, diverged, wordsim353, simlex999, oov_wordsim353, oov_simlex999, seconds,
-        tokens_per_s] (Spearman correlations, NaN for a diverged run; the last two columns are timings of
-        this machine), and the trained embeddings by (trainer, seed).
+    ``lrs``: each trainer's own rate ({"ours": lr, "gensim": lr}); ``transform`` maps evaluation words to the
+    corpus's ("porter_stem" or None). Returns a DataFrame[trainer, seed, lr, diverged, ws353_tune, ws353_test,
+    simlex999, oov_…, cpu_seconds, tokens_per_cpu_s] and the embeddings by (trainer, seed).
     """
     fn = porter_stem if transform == "porter_stem" else transform
     seeds = [validate.non_negative_int(s, "seeds") for s in validate.non_empty(seeds, "seeds", what="seeds")]
     if lrs is not None:
         validate.keys(lrs, "lrs", ("ours", "gensim"))
-    sets = {name: load_similarity(name) for name in ("wordsim353", "simlex999")}
     rows, embeddings = [], {}
     runs = [(seed, trainer) for seed in seeds for trainer in ("ours", "gensim")]
     for seed, trainer in tqdm(runs, desc="ours vs gensim", disable=not progress):
         run_setting = setting if lrs is None else setting | {"lr": lrs[trainer]}
-        row, emb = _train_and_evaluate(trainer, sentences, seed, threads, fn, sets, run_setting)
+        row, embeddings[trainer, seed] = _train_and_evaluate(trainer, sentences, seed, threads, fn, run_setting)
         rows.append(row)
-        embeddings[trainer, seed] = emb
     return pd.DataFrame(rows), embeddings
 
 
 def lr_sweep(sentences: list[list[str]], lrs: Sequence[float] = (0.025, 0.05, 0.1, 0.2), seed: int = 0,
              threads: int = 1, transform: object = "porter_stem", progress: bool = True,
              **setting: object) -> tuple[pd.DataFrame, dict[tuple[str, float], Embeddings]]:
-    """Both trainers at each learning rate (one seed): the small sweep that finds each one's own best lr.
-
-    Args:
-        sentences: the corpus.  lrs: the starting learning rates to try (each decays linearly to ``min_lr``).
-        seed: the seed of every run.  threads, transform, progress: as ``compare_with_gensim``.
-        setting: the other ``SGNSConfig`` fields (not ``lr``).
-    Returns:
-        ``compare_with_gensim``'s DataFrame with one row per (lr, trainer) (a diverged run: ``diverged`` True,
-        NaN scores), and the embeddings by (trainer, lr) (None where it diverged).
-    """
+    """Both trainers at each starting rate, one seed: ``compare_with_gensim``'s rows, embeddings by (trainer, lr)."""
     lrs = [validate.number(lr, "lrs", low=0.0, low_open=True, what="a learning rate")
            for lr in validate.non_empty(lrs, "lrs", what="learning rates")]
     if "lr" in setting:
         raise ValueError(f"setting: lr is what the sweep varies; got lr={setting['lr']!r} as well")
     fn = porter_stem if transform == "porter_stem" else transform
     seed, threads = validate.non_negative_int(seed, "seed"), validate.positive_int(threads, "threads")
-    sets = {name: load_similarity(name) for name in ("wordsim353", "simlex999")}
     rows, embeddings = [], {}
     runs = [(lr, trainer) for lr in lrs for trainer in ("ours", "gensim")]
     for lr, trainer in tqdm(runs, desc="learning-rate sweep", disable=not progress):
-        row, emb = _train_and_evaluate(trainer, sentences, seed, threads, fn, sets, setting | {"lr": lr})
+        row, embeddings[trainer, float(lr)] = _train_and_evaluate(trainer, sentences, seed, threads, fn,
+                                                                  setting | {"lr": lr})
         rows.append(row)
-        embeddings[trainer, float(lr)] = emb
     return pd.DataFrame(rows), embeddings
 
 
-def best_lrs(sweep: pd.DataFrame, metric: str = "wordsim353") -> dict[str, float]:
-    """Each trainer's learning rate with the highest ``metric`` in an ``lr_sweep`` table (diverged runs excluded).
-
-    Args:
-        sweep: ``lr_sweep``'s DataFrame.  metric: the column to maximise.
-    Returns:
-        {"ours": lr, "gensim": lr}.
-    """
-    metric = validate.one_of(metric, "metric", ("wordsim353", "simlex999"))
+def best_lrs(sweep: pd.DataFrame, metric: str = "ws353_tune") -> dict[str, float]:
+    """Each trainer's rate with the highest ``metric`` in an ``lr_sweep`` table (diverged runs excluded)."""
+    metric = validate.one_of(metric, "metric", METRICS)
     ok = sweep[~sweep["diverged"]]
     missing = {"ours", "gensim"} - set(ok["trainer"])
     if missing:
@@ -366,29 +263,21 @@ def best_lrs(sweep: pd.DataFrame, metric: str = "wordsim353") -> dict[str, float
 
 
 def compare_at_best_lr(sentences: list[list[str]], lrs: Sequence[float] = (0.025, 0.05, 0.1, 0.2),
-                       seeds: Sequence[int] = (0, 1, 2), threads: int = 1, metric: str = "wordsim353",
+                       seeds: Sequence[int] = (0, 1, 2), threads: int = 1, metric: str = "ws353_tune",
                        transform: object = "porter_stem", progress: bool = True, **setting: object
                        ) -> tuple[pd.DataFrame, pd.DataFrame, dict[tuple[str, int], Embeddings], dict[str, float]]:
-    """Ours vs gensim, each at its own best learning rate: ``lr_sweep`` on the first seed, then the other seeds.
+    """Ours vs gensim, each at its own best rate: ``lr_sweep`` on the first seed (tuned on ``metric``), then the
+    other seeds. The first seed's runs at the chosen rates are the sweep's own (not trained twice).
 
-    The first seed's runs at the chosen rates are the sweep's own (not trained twice).
-
-    Args:
-        sentences: the corpus.  lrs: the sweep's learning rates.  seeds: the runs per trainer (>= 1).
-        threads, transform, progress: as ``compare_with_gensim``.  metric: what "best" maximises.
-        setting: the other ``SGNSConfig`` fields (not ``lr``).
-    Returns:
-        (sweep table, runs table — ``compare_with_gensim``'s columns, one row per trainer and seed —, the runs'
-        embeddings by (trainer, seed), the best rates {"ours": lr, "gensim": lr}).
+    Returns (sweep table, runs table — one row per trainer and seed —, their embeddings by (trainer, seed),
+    the best rates {"ours": lr, "gensim": lr}).
     """
     seeds = [validate.non_negative_int(s, "seeds") for s in validate.non_empty(seeds, "seeds", what="seeds")]
-    threads = validate.positive_int(threads, "threads")
     sweep, sweep_emb = lr_sweep(sentences, lrs, seed=seeds[0], threads=threads, transform=transform,
                                 progress=progress, **setting)
     best = best_lrs(sweep, metric)
-    first = pd.concat([sweep[(sweep["trainer"] == t) & (sweep["lr"] == best[t])] for t in ("ours", "gensim")])
+    runs = [pd.concat([sweep[(sweep["trainer"] == t) & (sweep["lr"] == best[t])] for t in ("ours", "gensim")])]
     embeddings = {(t, seeds[0]): sweep_emb[t, best[t]] for t in ("ours", "gensim")}
-    runs = [first]
     if len(seeds) > 1:
         more, more_emb = compare_with_gensim(sentences, seeds=seeds[1:], threads=threads, transform=transform,
                                              progress=progress, lrs=best, **setting)
@@ -397,59 +286,40 @@ def compare_at_best_lr(sentences: list[list[str]], lrs: Sequence[float] = (0.025
     return sweep, pd.concat(runs, ignore_index=True), embeddings, best
 
 
-def format_sweep(sweep: pd.DataFrame, metrics: Sequence[str] = ("wordsim353", "simlex999")) -> pd.DataFrame:
-    """``lr_sweep``'s table for reading: one row per lr, one column per (metric, trainer), 2 decimals or
-    "diverged" (a float32 Spearman after training moves in the 3rd decimal between CPUs' float kernels)."""
-    out = {}
+def format_sweep(sweep: pd.DataFrame, metrics: Sequence[str] = ("ws353_tune",), decimals: int = 2) -> pd.DataFrame:
+    """``lr_sweep``'s table for reading: one row per lr, a column per (metric, trainer), ``decimals`` decimals or
+    "diverged"."""
+    decimals, out = validate.non_negative_int(decimals, "decimals"), {}
     for metric in metrics:
         for trainer in ("ours", "gensim"):
             rows = sweep[sweep["trainer"] == trainer].set_index("lr")
-            out[f"{metric} {trainer}"] = ["diverged" if d else f"{v:.2f}"
+            out[f"{metric} {trainer}"] = ["diverged" if d else f"{v:.{decimals}f}"
                                           for v, d in zip(rows[metric], rows["diverged"], strict=True)]
-            index = rows.index
-    return pd.DataFrame(out, index=pd.Index(index, name="lr"))
+    return pd.DataFrame(out, index=pd.Index(rows.index, name="lr"))
 
 
-def comparison_verdict(runs: pd.DataFrame, metric: str = "wordsim353", numbers: bool = True) -> str:
-    """One line: the mean difference ours − gensim of ``metric`` over seeds, the seed-to-seed noise of that
-    difference (√(sd_ours² + sd_gensim²)), and what they support: ahead / behind only beyond twice the noise.
-
-    Args:
-        runs: ``compare_with_gensim``'s table (>= 2 seeds per trainer).  metric: the benchmark column.
-        numbers: include the difference and the noise (2 decimals); False gives the conclusion alone, which
-            no float-kernel change flips unless the difference sits at twice the noise.
-    """
-    metric = validate.one_of(metric, "metric", ("wordsim353", "simlex999"))
-    col = runs.groupby("trainer")[metric]
-    mean, sd = col.mean(), col.std()
-    if col.count().min() < 2:
-        raise ValueError(f"runs: expected at least 2 seeds per trainer to estimate the noise, got {col.count().min()}")
-    diff, noise = float(mean["ours"] - mean["gensim"]), float(np.hypot(sd["ours"], sd["gensim"]))
-    if abs(diff) <= 2 * noise:
-        verdict = "within the seed-to-seed noise: neither trainer is measurably better"
+def comparison_verdict(runs: pd.DataFrame, metric: str = "ws353_test") -> str:
+    """ours − gensim of the seeds' mean ``metric``, its standard error √(s²_a/n_a + s²_b/n_b) and Welch's test:
+    "ahead" only at p < 0.05, else "can't tell them apart with n seeds" (p to one decimal: a last-bit change of
+    the training moves it in the second)."""
+    metric = validate.one_of(metric, "metric", METRICS)
+    a, b = (runs.loc[runs["trainer"] == t, metric].to_numpy() for t in ("ours", "gensim"))
+    if min(len(a), len(b)) < 2:
+        raise ValueError(f"runs: expected at least 2 seeds per trainer, got {len(a)} and {len(b)}")
+    diff, se = a.mean() - b.mean(), math.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
+    p = stats.ttest_ind(a, b, equal_var=False).pvalue
+    if p < 0.05:
+        verdict = "ours ahead" if diff > 0 else "gensim ahead"
     else:
-        verdict = "ours measurably ahead" if diff > 0 else "gensim measurably ahead"
-    if not numbers:
-        return f"{metric}: {verdict} (|difference of means| {'≤' if abs(diff) <= 2 * noise else '>'} 2 × noise)"
-    return f"{metric}: ours − gensim = {diff:+.2f}, noise of the difference ≈ {noise:.2f} → {verdict}"
+        verdict = f"can't tell them apart with {min(len(a), len(b))} seeds"
+    return f"{metric}: ours − gensim = {diff:+.2f} ± {se:.2f} (standard error), Welch's p = {p:.1f} → {verdict}"
 
 
 # ---------------------------------------------------------------- looking at trained vectors
 def oov_by_min_count(sentences: Sequence[Sequence[str]], pairs: pd.DataFrame,
                      min_counts: Sequence[int] = (1, 2, 3, 5)) -> pd.DataFrame:
-    """How much of a word-similarity set a corpus can evaluate, for several vocabulary cut-offs.
-
-    A pair is out of vocabulary when one of its words occurs fewer than ``min_count`` times (the rule of
-    ``evaluation.word_similarity`` on vectors trained with that ``min_count``): the OOV ratio is a property
-    of the corpus *and* of the cut-off, not of the vectors.
-
-    Args:
-        sentences: the corpus (token lists).
-        pairs: DataFrame with columns word1, word2 (n rows), e.g. ``load_similarity("wordsim353")``.
-        min_counts: the cut-offs to tabulate (each >= 1).
-    Returns:
-        DataFrame[min_count, vocab_size, pairs_in_vocabulary, oov_ratio], one row per cut-off.
-    """
+    """How many ``pairs`` (word1, word2) a corpus can evaluate at each vocabulary cut-off: a DataFrame[min_count,
+    vocab_size, pairs_in_vocabulary, oov_ratio] — a property of the corpus and the cut-off, not of the vectors."""
     missing = [c for c in ("word1", "word2") if c not in getattr(pairs, "columns", ())]
     if missing:
         raise KeyError(f"pairs: expected a DataFrame with columns word1, word2, got {type(pairs).__name__} "
@@ -468,23 +338,29 @@ def oov_by_min_count(sentences: Sequence[Sequence[str]], pairs: pd.DataFrame,
     return pd.DataFrame(rows)
 
 
-def gender_direction(emb: Embeddings, words: Sequence[str], pair: tuple[str, str] = ("he", "she")) -> pd.DataFrame:
-    """A bias probe: cos(w, he) − cos(w, she) for each word (positive = closer to the first of ``pair``).
+def topic_cohesion(emb: Embeddings, groups: dict[str, Sequence[str]]) -> pd.DataFrame:
+    """Per topic, the mean cosine between its own words and the mean cosine to the other topics' words, in all D
+    dimensions: DataFrame[within, to_others, margin] indexed by topic (what a 2-D picture only suggests)."""
+    words = [w for ws in groups.values() for w in ws]
+    missing = [w for w in words if w not in emb]
+    if missing:
+        raise KeyError(f"groups: words not in the vocabulary: {missing}")
+    unit = np.stack([emb[w] / np.linalg.norm(emb[w]) for w in words])
+    cos, topic = unit @ unit.T, np.repeat(list(groups), [len(ws) for ws in groups.values()])  # (n, n), (n,)
+    rows = []
+    for name in groups:
+        own = topic == name
+        within = cos[np.ix_(own, own)][~np.eye(own.sum(), dtype=bool)].mean()
+        rows.append((name, within, cos[np.ix_(own, ~own)].mean()))
+    df = pd.DataFrame(rows, columns=["topic", "within", "to_others"]).set_index("topic")
+    return df.assign(margin=df["within"] - df["to_others"])
 
-    Args:
-        emb: embeddings.  words: words to probe (unknown ones are skipped and listed as NaN).
-        pair: the two anchor words, both in ``emb``.
-    Returns:
-        DataFrame indexed by word with columns cos_first, cos_second, difference (NaN if not in vocabulary).
-    """
+
+def gender_direction(emb: Embeddings, words: Sequence[str], pair: tuple[str, str] = ("he", "she")) -> pd.DataFrame:
+    """cos(w, pair[0]) − cos(w, pair[1]) per word (NaN if unknown): a DataFrame indexed by word, with both cosines."""
     for w in pair:
         if w not in emb:
             raise KeyError(f"pair: {w!r} is not in the vocabulary")
-    rows = []
-    for w in words:
-        if w in emb:
-            a, b = emb.similarity(w, pair[0]), emb.similarity(w, pair[1])
-            rows.append((w, a, b, a - b))
-        else:
-            rows.append((w, np.nan, np.nan, np.nan))
-    return pd.DataFrame(rows, columns=["word", f"cos({pair[0]})", f"cos({pair[1]})", "difference"]).set_index("word")
+    rows = [(w, *(emb.similarity(w, p) for p in pair)) if w in emb else (w, np.nan, np.nan) for w in words]
+    df = pd.DataFrame(rows, columns=["word", f"cos({pair[0]})", f"cos({pair[1]})"]).set_index("word")
+    return df.assign(difference=df.iloc[:, 0] - df.iloc[:, 1])

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import ipywidgets as W
+import numpy as np
+from matplotlib.figure import Figure
 
+from ..corpus import unigram_noise
 from ..ui import interactive_figure, make_buttons, show_in
 from . import SGDStepDemo
 from .figures import draw_noise_distribution, draw_sgd_step
 
-__all__ = ["sgd_step_explorer", "noise_alpha_explorer"]
+__all__ = ["sgd_step_explorer", "noise_alpha_explorer", "update_noise_distribution"]
 
 
 def sgd_step_explorer(lr: float = 0.3) -> W.Widget:
@@ -44,11 +47,31 @@ def sgd_step_explorer(lr: float = 0.3) -> W.Widget:
     return W.VBox([W.HBox([slider, *buttons.values()]), out])
 
 
+def update_noise_distribution(fig: Figure, counts: object, alpha: float) -> None:
+    """Turn ``draw_noise_distribution``'s figure into the one for ``alpha`` (same words, counts and top): the
+    α bars' heights, their legend entry, the title and the y limits; the widget's redraw."""
+    counts = np.asarray(counts, dtype=float)
+    ax = fig.axes[0]
+    unigram, noise = unigram_noise(counts, 1.0), unigram_noise(counts, alpha)
+    bars = ax.containers[1]
+    shown = len(bars)
+    for bar, height in zip(bars, noise[:shown], strict=True):
+        bar.set_height(height)
+    ax.get_legend().get_texts()[1].set_text(f"unigram^α, α = {alpha:.2f}")
+    rest = 1.0 - noise[:shown].sum()
+    ax.title.set_text(f"noise distribution; the other {len(counts) - shown} words share {rest:.1%} "
+                      f"(unigram: {1.0 - unigram[:shown].sum():.1%})")
+    ax.relim()
+    ax.autoscale_view()
+
+
 def noise_alpha_explorer(words: list[str], counts: object, top: int = 12) -> W.Widget:
     """Notebook 01: a slider for α reshaping the noise distribution unigram^α over the top words.
 
-    Redraws ``figures.draw_noise_distribution(words, counts, alpha, top)``.
+    Redraws ``figures.draw_noise_distribution(words, counts, alpha, top)`` (moving its bars:
+    ``update_noise_distribution``).
     """
     controls = {"alpha": W.FloatSlider(value=0.75, min=0.0, max=1.0, step=0.05, description="α",
                                        continuous_update=False)}
-    return interactive_figure(lambda alpha: draw_noise_distribution(words, counts, alpha, top=top), controls)
+    return interactive_figure(lambda alpha: draw_noise_distribution(words, counts, alpha, top=top), controls,
+                              update=lambda fig, alpha: update_noise_distribution(fig, counts, alpha))

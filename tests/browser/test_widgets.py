@@ -71,9 +71,21 @@ def _redraw_summary() -> object:
     yield
     times = [t for ts in REDRAWS_MS.values() for t in ts]
     if times:
-        print(f"\nwidget redraws in the browser (control change → new image decoded): {len(times)} over "
-              f"{len(REDRAWS_MS)} notebooks, median {statistics.median(times):.0f} ms (target ≤ 100 ms); "
-              + ", ".join(f"{nb} {statistics.median(ts):.0f} ms" for nb, ts in REDRAWS_MS.items()))
+        rows = [(nb, f"{len(ts)}", f"{statistics.median(ts):.0f}") for nb, ts in REDRAWS_MS.items()]
+        print("\n\nwidget redraws in the browser (control change → new image decoded; target median ≤ 100 ms)\n"
+              + _table(("notebook", "redraws", "median ms"), rows)
+              + f"\noverall: {len(times)} redraws over {len(REDRAWS_MS)} notebooks, median "
+                f"{statistics.median(times):.0f} ms")
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    """A plain-text table: the first column left-aligned, the others right-aligned."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(row: tuple[str, ...]) -> str:
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
+
+    return "\n".join([line(header), line(tuple("-" * w for w in widths)), *map(line, rows)])
 
 
 def test_token_is_required(lab: Lab) -> None:
@@ -97,6 +109,13 @@ def _differ(a: object, b: object) -> bool:
     from PIL import ImageChops
 
     return a.size != b.size or ImageChops.difference(a, b).getbbox() is not None
+
+
+def _widget_name(widget: object, w: int) -> str:
+    """The function the widget cell calls last (``linear_map_explorer``), else "widget <w>"."""
+    source = widget.locator(".jp-Cell-inputArea").first.inner_text()
+    calls = re.findall(r"(\w+)\(", source.strip().splitlines()[-1] if source.strip() else "")
+    return calls[0] if calls else f"widget {w}"
 
 
 def _has_explorer(path: Path) -> bool:
@@ -218,6 +237,7 @@ def test_notebook_widgets(browser: object, lab: Lab, path: Path) -> None:
             widget.locator(".widget-output img").first.wait_for(timeout=REDRAW_TIMEOUT_S * 1000)
             figure = widget.locator(".widget-output").first
             controls = _controls(widget)
+            title = _widget_name(widget, w)
             assert controls, f"{path.name}: widget {w} has no control"
             # a widget with a step button may have sliders that act from the next step on (05's lr, momentum)
             step = next((c for c in controls if c[0] == "button" and c[2].lower() != "reset"), None)
@@ -236,17 +256,18 @@ def test_notebook_widgets(browser: object, lab: Lab, path: Path) -> None:
                     if not _changes(figure, before, REDRAW_TIMEOUT_S):
                         pytest.fail(f"{path.name}: {name}, then {step[2]!r}: the figure did not change")
                     name += f" (acts on the next {step[2]!r})"
+                    label = f"{label} (then {step[2]!r})"
                 ms = _redraw_ms(page)
                 if ms is not None:
-                    timings.append((name, ms))
+                    timings.append((title, f"{kind} {label}", ms))
                 figure.locator("img").first.wait_for(timeout=REDRAW_TIMEOUT_S * 1000)
         assert "Error displaying widget" not in page.locator(".jp-Notebook").inner_text()
         assert not errors.errors, f"{path.name}: errors on the page: {errors.errors}"
         if timings:
-            REDRAWS_MS[path.stem] = [t for _, t in timings]
+            REDRAWS_MS[path.stem] = [t for *_, t in timings]
             print(f"\n{path.name}: run all {ran:.1f} s; {len(timings)} redraws (control change → new image "
-                  f"decoded), median {statistics.median(REDRAWS_MS[path.stem]):.0f} ms: "
-                  + ", ".join(f"{n} {t:.0f} ms" for n, t in timings))
+                  f"decoded), median {statistics.median(REDRAWS_MS[path.stem]):.0f} ms\n"
+                  + _table(("widget", "control", "ms"), [(w_, c, f"{t:.0f}") for w_, c, t in timings]))
         else:
             print(f"\n{path.name}: run all {ran:.1f} s; no widget")
     except BaseException:

@@ -1,0 +1,78 @@
+"""Notebook 08's widget: step the trained decoder through a source sentence (controls only).
+
+Type English number words (or pick an example); a slider steps through the greedy decoding. A new sentence is
+``figures.draw_step`` on a ``translate.trace`` computed once (a few milliseconds); moving the slider only moves the
+kept figure's artists (``update_step``: the heatmap's data and numbers, the bars, the labels): one render.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as W
+import numpy as np
+from matplotlib.figure import Figure
+
+from ..ui import pin_titles, show_in
+from .figures import draw_step, step_view
+from .translate import Trace, trace
+
+__all__ = ["decoder_stepper", "update_step"]
+
+
+def update_step(fig: Figure, trace: Trace, t: int, itos: list[str], top: int = 8) -> None:
+    """Turn ``draw_step(trace, t0, itos, top)``'s figure into the one for step ``t`` (same trace)."""
+    rows, best, probs, title = step_view(trace, t, itos, top)
+    heat, bars = fig.axes[0], fig.axes[1]
+    heat.images[0].set_data(rows)
+    mid = 0.5  # draw_step's heatmap: vmin 0, vmax 1
+    for text, (_, v) in zip(heat.texts, np.ndenumerate(rows), strict=True):
+        text.set_text(f"{v:.2f}")
+        text.set_color("black" if v > mid else "white")
+    for bar, p, i in zip(bars.patches, probs, best, strict=True):
+        bar.set_width(p)
+        bar.set_color("C2" if i == best[0] else "0.6")
+    bars.set_yticks(range(len(best))[::-1], [itos[i] for i in best], fontsize=9)
+    fig._suptitle.set_text(title)
+
+
+def decoder_stepper(model, task, text: str = "three hundred twenty one") -> W.Widget:
+    """A text box (the English source), a step slider and the figure of that step."""
+    box = W.Text(value=text, description="English", continuous_update=False)
+    examples = W.Dropdown(options=["three hundred twenty one", "forty seven", "nine hundred eighty five",
+                                   "one hundred twelve"], value=None, description="examples")
+    step = W.IntSlider(value=0, min=0, max=0, description="step")
+    message = W.HTML()
+    out = W.Output()
+    state: dict = {}
+
+    def redraw(_change: object = None) -> None:
+        if "trace" not in state:
+            return
+        t = min(step.value, len(state["trace"].output) - 1)
+        if state.get("fig") is None:
+            state["fig"] = draw_step(state["trace"], t, task.itos)
+            show_in(out, state["fig"])
+            pin_titles(state["fig"])
+        else:
+            update_step(state["fig"], state["trace"], t, task.itos)
+            show_in(out, state["fig"])
+
+    def retrace(_change: object = None) -> None:
+        try:
+            state["trace"] = trace(model, task, box.value)
+        except ValueError as e:
+            message.value = f"<span style='color:#b00'>{e}</span>"
+            return
+        message.value = ""
+        state["fig"] = None  # a new sentence: a new figure (its source may have another length)
+        step.max = len(state["trace"].output) - 1
+        redraw()
+
+    def pick(change: dict) -> None:
+        if change["new"]:
+            box.value = change["new"]
+
+    box.observe(retrace, names="value")
+    examples.observe(pick, names="value")
+    step.observe(redraw, names="value")
+    retrace()
+    return W.VBox([W.HBox([box, examples]), step, message, out])
