@@ -222,7 +222,7 @@ def test_relative_links():
 
 # Notebooks with an untagged cell whose stored output shows a solution's line (the build clears it and says so;
 # the owner tags it reveals-answer or shows something else), not strict: it passes once they do.
-KNOWN_UNTAGGED = {"06_attention": "cells 9 and 49 show lines of the attention_backward / split_heads solutions"}
+KNOWN_UNTAGGED: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("path", [pytest.param(p, marks=[pytest.mark.xfail(reason=KNOWN_UNTAGGED[p.stem])]

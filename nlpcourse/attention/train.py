@@ -230,7 +230,7 @@ def layer_heads(model: TinyTransformer, tokens: torch.Tensor | list[int],
     return q, k, v
 
 
-def gradient_through_depth(layers: int = 12, embed_dim: int = 32, num_heads: int = 4,
+def gradient_through_depth(layers: int = 8, embed_dim: int = 32, num_heads: int = 4,
                            seed: int = 0) -> pd.DataFrame:
     """‖∂L/∂x_l‖ at the input x_l of each of ``layers`` stacked ``nn.TransformerEncoderLayer``s (torch's
     initialisation, float64), relative to the top's, post-norm and pre-norm (``norm_first``); L = Σ out ⊙ g for

@@ -79,11 +79,11 @@ def _redraw_summary() -> object:
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
-    """A plain-text table: the first column left-aligned, the others right-aligned."""
+    """A plain-text table: numbers right-aligned, words left-aligned."""
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
 
     def line(row: tuple[str, ...]) -> str:
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
+        return "  ".join(c.rjust(w) if c.isdigit() else c.ljust(w) for c, w in zip(row, widths, strict=True))
 
     return "\n".join([line(header), line(tuple("-" * w for w in widths)), *map(line, rows)])
 
