@@ -103,22 +103,23 @@ def subword_sgns_step(W: torch.Tensor, C: torch.Tensor, bag_rows: torch.Tensor, 
     negatives (B, K). Returns the batch's summed loss before the step.
     """
     words, n_pairs = torch.unique_consecutive(centers, return_counts=True)  # (U,) runs of one center
-    start, length = bag_offsets[words], bag_offsets[words + 1] - bag_offsets[words]  # (U,) the runs' bags
+    start = bag_offsets[words]
+    length = bag_offsets[words + 1] - start  # (U,) the runs' bag sizes
     first = torch.cumsum(length, 0) - length  # where each bag starts in the batch's rows
-    rows = bag_rows[torch.repeat_interleave(start - first, length) + torch.arange(int(first[-1] + length[-1]))]
+    rows = bag_rows[torch.repeat_interleave(start - first, length) + torch.arange(int(length.sum()))]  # (T,)
     h = torch.nn.functional.embedding_bag(rows, W, first, mode="mean").repeat_interleave(n_pairs, 0)  # (B, d)
     ids = torch.cat([contexts.unsqueeze(1), negatives], dim=1)  # (B, 1 + K)
     c = C[ids]  # (B, 1 + K, d)
-    scores = (c * h.unsqueeze(1)).sum(-1)  # (B, 1 + K)
-    scores[:, 1:].neg_()  # the context counts with +score, a negative with −score
-    keep = torch.cat([torch.ones_like(contexts.unsqueeze(1)), negatives != contexts.unsqueeze(1)], 1).to(W.dtype)
-    loss = -(torch.nn.functional.logsigmoid(scores) * keep).sum().item()
-    g = torch.sigmoid(-scores) * keep * lr  # −lr·dL/dscore, up to the sign ...
-    g[:, 1:].neg_()  # ... flipped back for the negatives
+    sign = torch.ones(ids.shape[1], dtype=W.dtype)
+    sign[1:] = -1.0  # the context counts with +score, a negative with −score
+    keep = (ids != contexts.unsqueeze(1)).to(W.dtype)
+    keep[:, 0] = 1.0  # a negative equal to the context is skipped
+    s = (c * h.unsqueeze(1)).sum(-1) * sign  # (B, 1 + K) signed scores
+    loss = -(torch.nn.functional.logsigmoid(s) * keep).sum().item()
+    g = torch.sigmoid(-s) * keep * (sign * lr)  # −lr·dL/dscore
     grad_h = (g.unsqueeze(-1) * c).sum(1)  # −lr·dL/dh, (B, d)
     C.index_add_(0, ids.view(-1), (g.unsqueeze(-1) * h.unsqueeze(1)).view(-1, W.shape[1]))
-    run = torch.repeat_interleave(torch.arange(len(words)), n_pairs)  # (B,) each pair's run
-    grad_run = torch.zeros(len(words), W.shape[1], dtype=W.dtype).index_add_(0, run, grad_h)  # (U, d)
+    grad_run = torch.segment_reduce(grad_h, "sum", lengths=n_pairs)  # (U, d): a run's pairs added up
     W.index_add_(0, rows, grad_run.repeat_interleave(length, 0))  # fastText: to every row, undivided
     return loss
 
