@@ -370,7 +370,7 @@ def test_backprop_stepper_widget_buttons_and_inputs(capsys):
     assert capsys.readouterr().out.strip().endswith("ValueError: exp: input 997 is too large, e**997 overflows a "
                                                     "float (inputs above about 709.78 do)")
     box.children[1].children[0].value = 2.0  # a valid input: a graph again
-    assert "Figure" in capsys.readouterr().out
+    assert "Image" in capsys.readouterr().out  # ui.show_in displays the figure as one PNG (ui.figure_png)
 
 
 # ---------------------------------------------------------------- the notebook's checks
