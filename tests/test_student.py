@@ -225,7 +225,7 @@ def test_relative_links():
 KNOWN_UNTAGGED: dict[str, str] = {}
 
 
-@pytest.mark.parametrize("path", [pytest.param(p, marks=[pytest.mark.xfail(reason=KNOWN_UNTAGGED[p.stem])]
+@pytest.mark.parametrize("path", [pytest.param(p, marks=[pytest.mark.xfail(reason=KNOWN_UNTAGGED[p.stem], strict=True)]
                                                if p.stem in KNOWN_UNTAGGED else [], id=p.stem) for p in NOTEBOOKS])
 def test_notebook_follows_the_exercise_convention(path):
     _, exercises, problems, notes = st.student_edition(path)
@@ -271,10 +271,10 @@ def test_no_solution_in_the_student_edition(path, edition):
 
 JARGON = re.compile(r"\bnbval\b|#\s*noqa|\bpytest\b", re.IGNORECASE)
 # Notebooks whose student-facing code still names the test machinery (their owners reword those comments).
-KNOWN_JARGON = {"01_word2vec": "a widget/timing cell's comment names nbval"}
+KNOWN_JARGON: dict[str, str] = {}
 
 
-@pytest.mark.parametrize("path", [pytest.param(p, marks=[pytest.mark.xfail(reason=KNOWN_JARGON[p.stem])]
+@pytest.mark.parametrize("path", [pytest.param(p, marks=[pytest.mark.xfail(reason=KNOWN_JARGON[p.stem], strict=True)]
                                                if p.stem in KNOWN_JARGON else [], id=p.stem) for p in NOTEBOOKS])
 def test_no_test_machinery_where_students_read(path, edition):
     student = read(edition / path.name)
