@@ -209,7 +209,8 @@ def deck_notebook(nb: nbformat.NotebookNode, budget: int = BUDGET) -> nbformat.N
         if used + height > budget and used > 0:
             previous = nb.cells[k - 1]
             intro = (previous.cell_type == "markdown" and _slide_type(previous) in ("-", "fragment")
-                     and estimate(previous) < 150 and cell.cell_type == "code" and used - estimate(previous) > 0)
+                     and estimate(previous) < 150 and cell.cell_type == "code" and used - estimate(previous) > 0
+                     and estimate(previous) + height <= budget)  # the intro and its code fit one slide together
             if intro:
                 _set_slide_type(previous, "subslide")
                 used = estimate(previous) + height

@@ -139,9 +139,14 @@ def test_deck_fits_the_frame_and_hides_solutions(browser: object, decks: list[Pa
             page.evaluate(f"() => Reveal.slide({where['h']}, {where['v'] - 1})")
             page.wait_for_timeout(50)
             assert not page.evaluate(SHOWN, k), f"solution {k} is visible with its exercise"
-            page.keyboard.press("ArrowDown")
-            page.wait_for_function("(w) => Reveal.getIndices().v === w.v && Reveal.getIndices().h === w.h",
-                                   arg=where, timeout=10_000)
+            # ↓ steps through the stub slide's fragments first (reveal.js's navigateDown), then to the solution
+            arrived = "(w) => Reveal.getIndices().v === w.v && Reveal.getIndices().h === w.h"
+            for _ in range(12):
+                page.keyboard.press("ArrowDown")
+                page.wait_for_timeout(50)
+                if page.evaluate(arrived, where):
+                    break
+            page.wait_for_function(arrived, arg=where, timeout=10_000)
             page.wait_for_timeout(50)
             assert page.evaluate(SHOWN, k), f"↓ does not reveal solution {k}"
         assert blocked == [], f"the deck tried the network: {blocked}"
