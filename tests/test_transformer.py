@@ -263,6 +263,19 @@ def test_widget_builds_and_survives_a_bad_sentence():
     assert message.value == ""
 
 
+def test_widget_examples_list_follows_the_box():
+    # picking any other example must change the sentence (the browser test picks the next one in the list)
+    from nlpcourse.transformer.widgets import decoder_stepper
+
+    w = decoder_stepper(_small(), tk.number_task())
+    box, examples = w.children[0].children
+    assert examples.value == box.value
+    examples.value = examples.options[1]
+    assert box.value == examples.options[1]
+    box.value = "seven"
+    assert examples.value is None
+
+
 def test_update_step_draws_what_draw_step_draws():
     import io
 

@@ -37,8 +37,9 @@ def update_step(fig: Figure, trace: Trace, t: int, itos: list[str], top: int = 8
 def decoder_stepper(model, task, text: str = "three hundred twenty one") -> W.Widget:
     """A text box (the English source), a step slider and the figure of that step."""
     box = W.Text(value=text, description="English", continuous_update=False)
-    examples = W.Dropdown(options=["three hundred twenty one", "forty seven", "nine hundred eighty five",
-                                   "one hundred twelve"], value=None, description="examples")
+    options = ["three hundred twenty one", "forty seven", "nine hundred eighty five", "one hundred twelve"]
+    # the list shows the sentence in the box when it is one of them, so that picking another one always changes it
+    examples = W.Dropdown(options=options, value=text if text in options else None, description="examples")
     step = W.IntSlider(value=0, min=0, max=0, description="step")
     message = W.HTML()
     out = W.Output()
@@ -71,7 +72,11 @@ def decoder_stepper(model, task, text: str = "three hundred twenty one") -> W.Wi
         if change["new"]:
             box.value = change["new"]
 
+    def typed(change: dict) -> None:
+        examples.value = change["new"] if change["new"] in options else None
+
     box.observe(retrace, names="value")
+    box.observe(typed, names="value")
     examples.observe(pick, names="value")
     step.observe(redraw, names="value")
     retrace()
