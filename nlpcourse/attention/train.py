@@ -19,7 +19,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .. import torch_threads
+from .. import torch_threads, validate
 from ..perturb import nudge
 from ..validate import index, non_negative_int, one_of, positive_float, positive_int
 from . import positional_encoding
@@ -97,34 +97,34 @@ class EncoderBlock(nn.Module):
         return self.norm2(h + self.linear2(torch.relu(self.linear1(h)))), weights
 
 
-@dataclass
-class TinyConfig:
+@dataclass(frozen=True)
+class TinyConfig(validate.Config):
     """Everything about the toy model, its task and its training."""
 
     task: str = "reverse"  # "reverse", "copy" or "sort"
-    length: int = 8  # tokens per sequence
+    length: int = 8  # T tokens per sequence
     vocab: int = 10  # token ids 0 … vocab − 1
-    embed_dim: int = 32
-    num_heads: int = 2
-    layers: int = 2
-    dim_feedforward: int = 64
-    steps: int = 500
-    batch_size: int = 64
-    lr: float = 1e-2
+    embed_dim: int = 32  # E
+    num_heads: int = 2  # H, each of size E / H
+    layers: int = 2  # encoder blocks
+    dim_feedforward: int = 64  # the feed-forward's hidden size
+    steps: int = 500  # Adam steps
+    batch_size: int = 64  # sequences per step
+    lr: float = 1e-2  # Adam's learning rate
     train_size: int = 4000  # sequences drawn once; the test set is drawn separately
-    test_size: int = 200
-    seed: int = 0
+    test_size: int = 200  # test sequences
+    seed: int = 0  # the data's, the initialisation's and the batches'
     threads: int | None = 1  # one thread: reproducible float sums, and faster for these small ops
 
     def __post_init__(self) -> None:
         one_of(self.task, "task", ("reverse", "copy", "sort"))
         for name in ("length", "vocab", "embed_dim", "num_heads", "layers", "dim_feedforward", "steps",
                      "batch_size", "train_size", "test_size"):
-            setattr(self, name, positive_int(getattr(self, name), name))  # a numpy int becomes an int
-        self.seed = non_negative_int(self.seed, "seed")
-        self.lr = positive_float(self.lr, "lr")
+            self._set(name, positive_int(getattr(self, name), name))  # a numpy int becomes an int
+        self._set("seed", non_negative_int(self.seed, "seed"))
+        self._set("lr", positive_float(self.lr, "lr"))
         if self.threads is not None:
-            self.threads = positive_int(self.threads, "threads")
+            self._set("threads", positive_int(self.threads, "threads"))
         if self.embed_dim % self.num_heads:
             raise ValueError(f"num_heads: embed_dim {self.embed_dim} is not divisible by num_heads "
                              f"{self.num_heads}")

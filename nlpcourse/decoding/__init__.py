@@ -162,7 +162,7 @@ def prune(beam_scores: np.ndarray, logp: np.ndarray, n: int) -> tuple[np.ndarray
 
 
 @dataclass(frozen=True)
-class BeamConfig:
+class BeamConfig(validate.Config):
     """One beam search's settings, with ``model.generate``'s names and meaning."""
 
     num_beams: int  # k

@@ -32,7 +32,7 @@ __all__ = ["SamplingConfig", "apply_temperature", "top_k_filter", "top_p_filter"
 
 
 @dataclass(frozen=True)
-class SamplingConfig:
+class SamplingConfig(validate.Config):
     """The three knobs, with ``model.generate``'s names; None switches a filter off."""
 
     temperature: float = 1.0  # τ > 0
@@ -40,11 +40,11 @@ class SamplingConfig:
     top_p: float | None = None  # nucleus: drop the least probable tokens holding ≤ 1 − p of the mass (p in [0, 1])
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "temperature", validate.positive_float(self.temperature, "temperature"))
+        self._set("temperature", validate.positive_float(self.temperature, "temperature"))
         if self.top_k is not None:
-            object.__setattr__(self, "top_k", validate.integer(self.top_k, "top_k", low=1))
+            self._set("top_k", validate.integer(self.top_k, "top_k", low=1))
         if self.top_p is not None:
-            object.__setattr__(self, "top_p", validate.number(self.top_p, "top_p", low=0.0, high=1.0))
+            self._set("top_p", validate.number(self.top_p, "top_p", low=0.0, high=1.0))
 
 
 def _check_scores(scores: object):

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .. import torch_threads
+from .. import torch_threads, validate
 from ..attention import positional_encoding
 from ..attention.train import MultiHeadAttention
 from ..perturb import nudge
@@ -155,16 +155,16 @@ class EncoderDecoder(nn.Module):
 # ---------------------------------------------------------------- the translation model
 
 
-@dataclass
-class Seq2SeqConfig:
-    """The translation model's size (nanoGPT's GPTConfig style)."""
+@dataclass(frozen=True)
+class Seq2SeqConfig(validate.Config):
+    """The translation model's size."""
 
     vocab: int = 61  # the shared vocabulary (both languages + specials)
-    d_model: int = 32
-    num_heads: int = 2
-    encoder_layers: int = 1
-    decoder_layers: int = 2
-    dim_feedforward: int = 64
+    d_model: int = 32  # E
+    num_heads: int = 2  # H, each of size E / H
+    encoder_layers: int = 1  # N_enc
+    decoder_layers: int = 2  # N_dec
+    dim_feedforward: int = 64  # the feed-forward's hidden size
     norm_first: bool = False  # post-LN (the paper) or pre-LN
     causal: bool = True  # False: the decoder's self-attention sees the future (the broken model)
     pad: int = 0  # the padding id: never attended to, never a target
@@ -174,8 +174,9 @@ class Seq2SeqConfig:
     def __post_init__(self) -> None:
         for name in ("vocab", "d_model", "num_heads", "encoder_layers", "decoder_layers", "dim_feedforward",
                      "max_len"):
-            setattr(self, name, positive_int(getattr(self, name), name))
-        self.pad, self.seed = non_negative_int(self.pad, "pad"), non_negative_int(self.seed, "seed")
+            self._set(name, positive_int(getattr(self, name), name))  # a numpy int becomes an int
+        self._set("pad", non_negative_int(self.pad, "pad"))
+        self._set("seed", non_negative_int(self.seed, "seed"))
         if self.d_model % self.num_heads:
             raise ValueError(f"num_heads: d_model {self.d_model} is not divisible by num_heads {self.num_heads}")
 
@@ -245,26 +246,27 @@ def smoothed_kl(logits: torch.Tensor, targets: torch.Tensor, smoothing: float = 
     return kl[keep].mean()
 
 
-@dataclass
-class TrainConfig:
+@dataclass(frozen=True)
+class TrainConfig(validate.Config):
     """Training: Adam on mini-batches, teacher forcing, early stopping on the validation loss."""
 
     epochs: int = 40  # at most
-    batch_size: int = 64
-    lr: float = 8e-3
+    batch_size: int = 64  # sentence pairs per Adam step
+    lr: float = 8e-3  # Adam's learning rate
     label_smoothing: float = 0.0  # ε of smoothed_kl
     patience: int = 3  # stop after this many epochs without a better validation loss
     seed: int = 0  # the batches' order
-    threads: int | None = 1
+    threads: int | None = 1  # torch's CPU threads (None: torch's setting)
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size", "patience"):
-            setattr(self, name, positive_int(getattr(self, name), name))
-        self.lr = positive_float(self.lr, "lr")
-        self.label_smoothing = number(self.label_smoothing, "label_smoothing", low=0.0, high=1.0, high_open=True)
-        self.seed = non_negative_int(self.seed, "seed")
+            self._set(name, positive_int(getattr(self, name), name))
+        self._set("lr", positive_float(self.lr, "lr"))
+        self._set("label_smoothing", number(self.label_smoothing, "label_smoothing", low=0.0, high=1.0,
+                                            high_open=True))
+        self._set("seed", non_negative_int(self.seed, "seed"))
         if self.threads is not None:
-            self.threads = positive_int(self.threads, "threads")
+            self._set("threads", positive_int(self.threads, "threads"))
 
 
 @dataclass
