@@ -134,9 +134,7 @@ class TinyConfig(validate.Config):
 
 def toy_task(task: str, n: int, length: int, vocab: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """n random sequences and their targets: reversed, copied or sorted. Both int64 (n, length)."""
-    one_of(task, "task", ("reverse", "copy", "sort"))
-    n, length, vocab = positive_int(n, "n"), positive_int(length, "length"), positive_int(vocab, "vocab")
-    rng = np.random.default_rng(non_negative_int(seed, "seed"))
+    rng = np.random.default_rng(seed)
     x = rng.integers(0, vocab, size=(n, length))
     y = {"reverse": x[:, ::-1], "copy": x, "sort": np.sort(x, axis=1)}[task]
     return torch.from_numpy(x.copy()), torch.from_numpy(y.copy())
