@@ -324,7 +324,6 @@ STUDENT_API = (
     "nlpcourse.transformer.task.number_task",
     "nlpcourse.transformer.train.DecoderLayer",
     "nlpcourse.transformer.train.EncoderDecoder",
-    "nlpcourse.transformer.train.EncoderLayer",
     "nlpcourse.transformer.train.Seq2Seq",
     "nlpcourse.transformer.train.Seq2SeqConfig",
     "nlpcourse.transformer.train.Stack",
@@ -742,7 +741,6 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.transformer.task.german": lambda: {"n": 21},
     "nlpcourse.transformer.task.alignment": lambda: {"n": 21},
     "nlpcourse.transformer.task.NumberTask": None,  # built by number_task
-    "nlpcourse.transformer.train.EncoderLayer": lambda: {"embed_dim": 8, "num_heads": 2, "dim_feedforward": 16},
     "nlpcourse.transformer.train.DecoderLayer": lambda: {"embed_dim": 8, "num_heads": 2, "dim_feedforward": 16},
     "nlpcourse.transformer.train.Stack": lambda: {"layers": [], "embed_dim": 8},
     "nlpcourse.transformer.train.EncoderDecoder": lambda: {"d_model": 8, "nhead": 2, "num_encoder_layers": 1,

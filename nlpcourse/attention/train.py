@@ -2,7 +2,7 @@
 
 ``multi_head_attention`` here is the numpy one of ``nlpcourse.attention`` written with torch ops (same
 parameter layout as ``torch.nn.MultiheadAttention``, so autograd and a GPU apply); ``EncoderBlock`` is
-``torch.nn.TransformerEncoderLayer`` (post-norm, ReLU) built on it, with the same ``state_dict`` keys.
+``torch.nn.TransformerEncoderLayer`` (ReLU, post-norm or pre-norm) built on it, with the same ``state_dict`` keys.
 ``TinyTransformer`` stacks them over token embeddings plus the sinusoidal positional encoding, and
 ``train`` teaches it a toy task whose right attention pattern is known: reversing a sequence (output
 position i must read input position L − 1 − i, an anti-diagonal).
@@ -76,25 +76,36 @@ class MultiHeadAttention(nn.Module):
 
 
 class EncoderBlock(nn.Module):
-    """``nn.TransformerEncoderLayer(E, H, F, dropout=0.0, batch_first=True)``: same maths, same state_dict keys.
+    """``nn.TransformerEncoderLayer(E, H, F, dropout=0.0, batch_first=True, norm_first=...)``: same maths, same
+    state_dict keys. Post-norm x -> LN(x + SA(x)) -> LN(· + FF(·)); pre-norm x -> x + SA(LN(x)) -> · + FF(LN(·))."""
 
-    x -> LayerNorm(x + SelfAttention(x)) -> LayerNorm(· + Linear(ReLU(Linear(·)))).
-    """
-
-    def __init__(self, embed_dim: int, num_heads: int, dim_feedforward: int) -> None:
+    def __init__(self, embed_dim: int, num_heads: int, dim_feedforward: int, norm_first: bool = False) -> None:
         super().__init__()
         embed_dim = positive_int(embed_dim, "embed_dim")
         dim_feedforward = positive_int(dim_feedforward, "dim_feedforward")
+        self.norm_first = bool(norm_first)
         self.self_attn = MultiHeadAttention(embed_dim, num_heads)
         self.linear1 = nn.Linear(embed_dim, dim_feedforward)
         self.linear2 = nn.Linear(dim_feedforward, embed_dim)
         self.norm1, self.norm2 = nn.LayerNorm(embed_dim), nn.LayerNorm(embed_dim)
 
+    def _sublayer(self, x: torch.Tensor, f, norm: nn.LayerNorm) -> torch.Tensor:
+        return x + f(norm(x)) if self.norm_first else norm(x + f(x))  # pre-LN / post-LN
+
+    def _ff(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear2(torch.relu(self.linear1(x)))  # (N, L, F) inside
+
     def forward(self, x: torch.Tensor, bias: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """x (N, L, E) -> (out (N, L, E), the self-attention's weights (N, H, L, L))."""
-        sa, weights = self.self_attn(x, x, x, bias)
-        h = self.norm1(x + sa)
-        return self.norm2(h + self.linear2(torch.relu(self.linear1(h)))), weights
+        weights = None
+
+        def attend(h: torch.Tensor) -> torch.Tensor:
+            nonlocal weights
+            sa, weights = self.self_attn(h, h, h, bias)
+            return sa
+
+        x = self._sublayer(x, attend, self.norm1)
+        return self._sublayer(x, self._ff, self.norm2), weights
 
 
 @dataclass(frozen=True)
