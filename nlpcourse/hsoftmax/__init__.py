@@ -235,7 +235,7 @@ def branch_probabilities(tree: HuffmanTree, word: str | int, center: np.ndarray,
     """
     center, inner = _check_vectors(tree, center, inner)
     nodes, codes = tree.path(word)
-    s = sigmoid(inner[nodes] @ center)
+    s = sigmoid(inner[nodes] @ center)  # (L_w,) p(left) at each node on the path
     return np.where(codes == 0, s, 1.0 - s)
 
 
@@ -278,7 +278,7 @@ def path_loss_and_grad(center: np.ndarray, rows: np.ndarray, codes: np.ndarray) 
 def path_loss_torch(center: torch.Tensor, rows: torch.Tensor, codes: np.ndarray) -> torch.Tensor:
     """−Σ_k log σ(±x_k) (+ left) in torch, the autograd reference: log-sigmoid form, finite at any score
     (log(1 − σ(x)) would be log 0 = −inf for x ≳ 17 in float32, 37 in float64)."""
-    x = rows @ center
+    x = rows @ center  # (L,)
     sign = torch.as_tensor(1.0 - 2.0 * np.asarray(codes), dtype=x.dtype)  # +1 left, −1 right
     return -torch.nn.functional.logsigmoid(sign * x).sum()
 
@@ -330,9 +330,9 @@ def skipgram_hs_loss_and_grad(params: dict[str, np.ndarray], pairs: np.ndarray,
     loss = (np.logaddexp(0.0, -(2 * t - 1) * x) * mask).sum() / N
     g = (sigmoid(x) - t) * mask / N                        # (N, L), zero on padding
     grad_W = np.zeros_like(W_in)
-    np.add.at(grad_W, pairs[:, 0], np.einsum("nl,nld->nd", g, rows))
+    np.add.at(grad_W, pairs[:, 0], np.einsum("nl,nld->nd", g, rows))  # (N, d) into the centers' rows
     grad_inner = np.zeros_like(inner)
-    np.add.at(grad_inner, nodes.ravel(), (g[:, :, None] * h[:, None, :]).reshape(-1, h.shape[1]))
+    np.add.at(grad_inner, nodes.ravel(), (g[:, :, None] * h[:, None, :]).reshape(-1, h.shape[1]))  # (N·L, d)
     return float(loss), {"W_in": grad_W, "inner": grad_inner}
 
 
@@ -344,7 +344,7 @@ def skipgram_hs_loss_torch(params: dict[str, torch.Tensor], pairs: np.ndarray, t
     total = W_in.new_zeros(())
     for c, o in pairs.tolist():
         nodes, codes = tree.path(o)
-        x = inner[torch.as_tensor(nodes)] @ W_in[c]
+        x = inner[torch.as_tensor(nodes)] @ W_in[c]  # (L_o,)
         sign = torch.as_tensor(1.0 - 2.0 * codes, dtype=x.dtype)  # +1 left, −1 right
         total = total - torch.nn.functional.logsigmoid(sign * x).sum()
     return total / len(pairs)

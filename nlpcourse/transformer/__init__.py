@@ -59,7 +59,7 @@ def feed_forward(x: np.ndarray, state_dict: Mapping[str, object]) -> np.ndarray:
     b1 = float_array(state_dict["linear1.bias"], "state_dict['linear1.bias']", shape=(F,))
     w2 = float_array(state_dict["linear2.weight"], "state_dict['linear2.weight']", shape=(E, F))
     b2 = float_array(state_dict["linear2.bias"], "state_dict['linear2.bias']", shape=(E,))
-    return np.maximum(x @ w1.T + b1, 0.0) @ w2.T + b2
+    return np.maximum(x @ w1.T + b1, 0.0) @ w2.T + b2  # (..., F) inside
 
 
 # ---------------------------------------------------------------- 2. cross-attention, one decoder step
@@ -83,10 +83,10 @@ def cross_attention_step(query: np.ndarray, memory: np.ndarray, p: Mapping[str, 
             raise ValueError(f"pad: expected a bool array (N, S) = {memory.shape[:2]}, got {pad.dtype} {pad.shape}")
     q = split_heads(query[:, None] @ p["W_q"].T + p["b_q"], H)  # (N, H, 1, D)
     k = split_heads(memory @ p["W_k"].T + p["b_k"], H)  # (N, H, S, D)
-    v = split_heads(memory @ p["W_v"].T + p["b_v"], H)
+    v = split_heads(memory @ p["W_v"].T + p["b_v"], H)  # (N, H, S, D)
     mask = None if pad is None else pad[:, None, None, :]  # (N, 1, 1, S)
     heads, weights = scaled_dot_product_attention(q, k, v, mask)  # (N, H, 1, D), (N, H, 1, S)
-    return merge_heads(heads)[:, 0] @ p["W_o"].T + p["b_o"], weights[:, :, 0]
+    return merge_heads(heads)[:, 0] @ p["W_o"].T + p["b_o"], weights[:, :, 0]  # (N, E), (N, H, S)
 
 
 # ---------------------------------------------------------------- 3. the decoder layer (the encoder layer: 06's)
