@@ -326,7 +326,7 @@ def test_draw_graph_layout_and_figure():
     fig = figures.draw_graph(f, title="done")
     assert isinstance(fig, Figure)
     texts = [t.get_text() for t in fig.axes[0].texts]
-    assert "f [**-1]\n0.7311" in texts and "grad -0.1966" in texts
+    assert {"f [**-1]", "0.7311", "grad -0.1966"} <= set(texts)
     other = Figure()
     ax = other.add_subplot()
     assert figures.draw_graph(f, ax=ax) is other
@@ -337,7 +337,7 @@ def test_draw_graph_layout_and_figure():
 def test_stepper_draw_marks_unknown_values_and_the_current_node():
     st = BackpropStepper(A.lecture_example())
     texts = [t.get_text() for t in st.draw().axes[0].texts]
-    assert "q [+]\n?" in texts and texts.count("grad ?") == 5
+    assert "q [+]" in texts and texts.count("?") == 2 and texts.count("grad ?") == 5  # q and L not yet known
     st.forward_step()
     orange = (1.0, 127 / 255, 14 / 255)
 
