@@ -157,8 +157,9 @@ def test_build_the_course_site(tmp_path: Path) -> None:
         html = (tmp_path / f"{path.stem}.html").read_text(encoding="utf-8")
         assert html.count("data:image/png;base64,") >= pngs, f"{path.stem}: a stored figure is missing"
         assert 'href="index.html"' in html
-        notes = [c.source for c in nb.cells if c.metadata.get("slideshow", {}).get("slide_type") == "notes"]
-        assert not [n for n in notes if n.splitlines()[-1] in html], f"{path.stem}: a speaker note is on the site"
+        notes = [c.id for c in nb.cells if c.metadata.get("slideshow", {}).get("slide_type") == "notes"]
+        assert f'id="cell-id={nb.cells[-1].id}"' in html, "the page's cells carry their ids"
+        assert not [n for n in notes if f'id="cell-id={n}"' in html], f"{path.stem}: a speaker note is on the site"
     for page in pages:  # every link between pages lands on a page of the site
         html = page.read_text(encoding="utf-8")
         for href in re.findall(r'<a\s[^>]*?href="([^"#:]+)', html):

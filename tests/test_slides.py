@@ -8,6 +8,7 @@ there); without npm and without that install the build tests are skipped. The br
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import re
 import shutil
@@ -175,6 +176,21 @@ def test_notes_take_no_room_on_the_slide() -> None:
     assert slides.estimate(nb.cells[0]) + slides.estimate(nb.cells[1]) > slides.BUDGET
     kinds = [c.metadata.slideshow.slide_type for c in slides.deck_notebook(nb).cells]
     assert kinds == ["slide", "subslide", "notes", "subslide", "notes", "-"], "a note starts no slide, parts no intro"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_a_decks_slides_are_the_same_with_or_without_its_notes(path: Path) -> None:
+    """The course's speaker notes change no slide: the deck laid out without them is the deck laid out with them,
+    less the notes."""
+    nb = nbformat.read(path, as_version=4)
+    bare = nbformat.from_dict(copy.deepcopy(dict(nb)))
+    bare.cells = [c for c in bare.cells if c.metadata.get("slideshow", {}).get("slide_type") != "notes"]
+
+    def layout(deck: nbformat.NotebookNode) -> list[tuple[str, str]]:
+        return [(c.source, c.metadata.get("slideshow", {}).get("slide_type", "-")) for c in deck.cells
+                if c.metadata.get("slideshow", {}).get("slide_type") != "notes"]
+
+    assert layout(slides.deck_notebook(nb)) == layout(slides.deck_notebook(bare))
 
 
 def test_notebooks_and_deck_names(tmp_path: Path) -> None:
