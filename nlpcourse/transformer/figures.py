@@ -103,6 +103,7 @@ def draw_step(trace: Trace, t: int, itos: Sequence[str], top: int = 8) -> Figure
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.2, top=0.82, wspace=0.35)
     heatmap(axes[0], rows, [f"head {h + 1}" for h in range(len(rows))], trace.source, vmax=1.0,
             title="cross-attention of this step (top layer)", annotate=True, colorbar=True)
+    fig.axes[-1].set_yticks([0.0, 0.5, 1.0])  # the colour bar: few labels, a quick redraw
     axes[1].barh(range(len(best))[::-1], probs, color=["C2" if i == best[0] else "0.6" for i in best])
     axes[1].set_yticks(range(len(best))[::-1], [itos[i] for i in best], fontsize=9)
     axes[1].set(xlim=(0, 1), xlabel="probability", title="next word")
