@@ -74,8 +74,8 @@ def draw_alignment(trace: Trace, human: np.ndarray, layer: int | None = None, he
     fig, axes = new_figure(2, size=(9.0, 3.9))
     heatmap(axes[0], w, trace.output[:-1], trace.source, vmax=1.0, colorbar=True,
             title=f"model: decoder layer {layer + 1}, head {head + 1}")
-    heatmap(axes[1], human, trace.output[:-1], trace.source, title="a person's alignment", cmap="Greens",
-            vmax=1.0, fmt="{:.0f}", colorbar=True)
+    heatmap(axes[1], human, trace.output[:-1], trace.source, title="a person's alignment (green: aligned)",
+            cmap="Greens", vmax=1.0, annotate=False, colorbar=True)  # 0/1: the colour says it
     for ax in axes:
         ax.set_xlabel("English (source)")
     axes[0].set_ylabel("German word being generated")
