@@ -43,8 +43,9 @@ def training_stepper(dataset: str = "moons") -> W.Widget:
     """Notebook 05: train a one-hidden-layer MLP on a 2-D dataset a step or an epoch at a time.
 
     Buttons call ``stepper.TrainingStepper.step / epoch / reset`` and redraw ``TrainingStepper.draw`` (decision
-    boundary and loss curve; after a step, its figure moved by ``update_training``); the lr and momentum sliders act from the next step on (the figure shows them at once);
-    changing the hidden size or the dataset starts again from fresh weights.
+    boundary and loss curve; after a step, its figure moved by ``update_training``); the lr and momentum sliders
+    act from the next step on (the figure shows them at once); changing the hidden size or the dataset starts again
+    from fresh weights.
     """
     view = FigureView()
     state = {"s": TrainingStepper(dataset), "fig": None}  # the stepper and the figure shown
