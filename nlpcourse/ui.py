@@ -33,7 +33,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from PIL import Image as PILImage
 
-__all__ = ["FigureView", "figure_png", "pin_titles", "make_buttons", "interactive_figure"]
+__all__ = ["FigureView", "figure_png", "pin_titles", "clear_artists", "make_buttons", "interactive_figure"]
 
 PAD_INCHES = 0.1  # matplotlib's pad around a "tight" box
 KEEP, CONTENTS, WHOLE = 0, 1, 2  # what a redraw draws again of an axes: nothing, its contents, all of it
@@ -69,6 +69,17 @@ def pin_titles(fig: Figure) -> None:
         if title.get_text():
             ax.set_title(title.get_text(), y=title.get_position()[1], fontsize=title.get_fontsize(),
                          fontweight=title.get_fontweight(), color=title.get_color())
+
+
+def clear_artists(ax: Axes) -> None:
+    """Remove what was drawn into ``ax`` (lines, texts, patches, collections, images, its legend) and restart its
+    colour cycle, keeping the axes and its ticks: a draw function can draw into it again, for a kept figure
+    (``Axes.clear`` would also drop the ticks, and a new figure builds everything)."""
+    for artist in [*ax.lines, *ax.texts, *ax.patches, *ax.collections, *ax.images, *ax.tables]:
+        artist.remove()
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    ax.set_prop_cycle(None)
 
 
 def _contents(ax: Axes) -> list[Artist]:

@@ -97,3 +97,18 @@ def test_training_update_draws_what_the_stepper_draws(dataset):
         assert_same_picture(view.png(fig), stepper.draw())
     stepper.reset()  # no step yet: the loss panel has no curve, a new figure
     assert not update_training(fig, stepper)
+
+
+def test_sgd_step_update_draws_what_draw_sgd_step_draws():
+    from nlpcourse.word2vec import SGDStepDemo
+    from nlpcourse.word2vec.figures import draw_sgd_step
+    from nlpcourse.word2vec.widgets import update_sgd_step
+
+    state = SGDStepDemo(lr=0.3)
+    fig = draw_sgd_step(state)
+    view = FigureView()
+    view.png(fig)
+    for action in (lambda: state.step(1), lambda: state.step(5), state.reset, lambda: state.step(30)):
+        action()
+        update_sgd_step(fig, state)
+        assert_same_picture(view.png(fig), draw_sgd_step(state))
