@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from .. import validate
 from ..functional import sigmoid
 from ..plotting import new_figure
-from . import LECTURE_BRANCHES, HuffmanTree, _check_vectors, branch_probabilities, leaf_probabilities
+from . import LECTURE_BRANCHES, HuffmanTree, branch_probabilities, leaf_probabilities
 
 __all__ = ["draw_tree", "draw_lecture_path", "draw_speed", "TOY_COUNTS", "ToyExample", "toy_example"]
 
@@ -62,9 +62,8 @@ def draw_tree(tree: HuffmanTree, word: str | int | None = None, center: np.ndarr
     V = tree.n_leaves
     probs = leaves = None
     if center is not None:
-        center, inner = _check_vectors(tree, center, inner)
-        probs = sigmoid(inner @ center)                # p(left) at every inner node
-        leaves = leaf_probabilities(tree, center, inner)
+        leaves = leaf_probabilities(tree, center, inner)  # checks center (d,) and inner (V-1, d)
+        probs = sigmoid(np.asarray(inner, dtype=float) @ np.asarray(center, dtype=float))  # p(left) per inner node
     on_path: set[int] = set()
     target = None
     if word is not None:
