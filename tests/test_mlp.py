@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 import torch
+from matplotlib.figure import Figure
 
 from nlpcourse.functional import sigmoid
 from nlpcourse.gradcheck import check_gradients
@@ -401,7 +402,8 @@ def test_training_stepper_widget_steps_and_rebuilds(monkeypatch):
 
     drawn = []  # (dataset, hidden, steps, lr) of the stepper each redraw showed
     monkeypatch.setattr(widgets.TrainingStepper, "draw", lambda self: drawn.append(
-        (self.dataset, self.hidden, self.steps, self.optimizer.lr)))
+        (self.dataset, self.hidden, self.steps, self.optimizer.lr)) or Figure())
+    monkeypatch.setattr(widgets, "update_training", lambda fig, stepper: False)  # every redraw draws (spied)
     box = widgets.training_stepper()
     data, hidden, step, epoch, reset = box.children[0].children
     lr, alpha = box.children[1].children
