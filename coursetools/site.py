@@ -1,16 +1,16 @@
 """``make site``: the whole course as static HTML in ``build/site/`` — what a student opens without a kernel.
 
-Every executed notebook is rendered with its stored outputs, figures and widget states by nbconvert's HTML
-exporter (the same renderer as ``jupyter nbconvert --to html``). The site is the student's: it shows what the
-student edition shows (``student.student_view``: solutions removed, the outputs of checks and of cells tagged
+Every executed notebook is rendered with its stored outputs, figures and widget states by nbconvert's HTML exporter
+(the same renderer as ``jupyter nbconvert --to html``). The site is the student's: it shows what the student edition
+shows (``student.student_view``: solutions and speaker notes removed, the outputs of checks and of cells tagged
 ``reveals-answer`` cleared and their code left out, prompts renumbered, lint comments stripped), widgets with a
 "live in JupyterLab" badge (their stored state does not run on a static page), with a bar linking the index, the
-notation page and the previous / next notebook. ``index.html`` is the README's title, opening paragraph and
-notebook table, each notebook linked (notebooks not yet in the table get a row of their own). Markdown pages in
+notation page and the previous / next notebook. ``index.html`` is the README's title, opening paragraph and notebook
+table, each notebook linked (notebooks not yet in the table get a row of their own). Markdown pages in
 ``notebooks/`` (the notation page) are rendered too. Links between pages are rewritten (``NN_x.ipynb`` ->
-``NN_x.html``, ``X.md`` -> ``X.html``); a link to another file of the repository (a module) gets a copy of that
-file under ``_source/``; a link that resolves to nothing fails the build. MathJax and the widget renderer come
-from npm (``offline``), so the site works from ``file://`` with no network.
+``NN_x.html``, ``X.md`` -> ``X.html``); a link to another file of the repository (a module) gets a copy of that file
+under ``_source/``; a link that resolves to nothing fails the build. MathJax and the widget renderer come from npm
+(``offline``), so the site works from ``file://`` with no network.
 
 Why nbconvert and not Jupyter Book: the site must show the *stored* outputs exactly as nbval checks them and
 work offline. nbconvert is already pinned in requirements.txt and renders stored outputs as they are;

@@ -203,11 +203,13 @@ def deck_notebook(nb: nbformat.NotebookNode, budget: int = BUDGET) -> nbformat.N
     used = 0
     for k, cell in enumerate(nb.cells):
         kind, height = _slide_type(cell), estimate(cell)
+        if kind in ("skip", "notes"):  # not on the slide: never starts one (a note stays with the slide it follows)
+            continue
         if kind in ("slide", "subslide") or k == 0:
             used = height
             continue
         if used + height > budget and used > 0:
-            previous = nb.cells[k - 1]
+            previous = nb.cells[max((j for j in range(k) if _slide_type(nb.cells[j]) != "notes"), default=k - 1)]
             intro = (previous.cell_type == "markdown" and _slide_type(previous) in ("-", "fragment")
                      and estimate(previous) < 150 and cell.cell_type == "code" and used - estimate(previous) > 0
                      and estimate(previous) + height <= budget)  # the intro and its code fit one slide together

@@ -9,7 +9,9 @@ answer away: a derivation, a table of the values, ``show_source`` of the referen
 
 1. ``ExercisePreprocessor`` (ours) reads the tags, stamps ``metadata["nlpcourse"]`` on stubs and checks (the
    exercise's id, its names and points, which the grader uses), folds ``reveals-answer`` markdown into an
-   "open after you try" block, strips lint comments (``# noqa``) and lists what breaks the convention.
+   "open after you try" block, strips lint comments (``# noqa``) and lists what breaks the convention;
+   ``NotesPreprocessor`` removes the speaker notes (markdown cells of ``slideshow.slide_type`` "notes": the
+   instructor's, shown in the decks' speaker view).
 2. nbconvert's ``TagRemovePreprocessor`` removes the ``solution`` cells and clears the outputs of the
    ``exercise``, ``check`` and ``reveals-answer`` cells; prompt numbers are renumbered 1, 2, ... over what
    is left. Every other output stays as in the instructor version. A stored output that shows a line of a
@@ -40,6 +42,7 @@ from nbconvert.exporters import NotebookExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
 EXERCISE, SOLUTION, CHECK, REVEALS = "exercise", "solution", "check", "reveals-answer"
+NOTES = "notes"  # the slideshow.slide_type of a speaker note: the instructor's, left out of the student's editions
 META = "nlpcourse"  # the key of our cell and notebook metadata
 MANIFEST = ".manifest.json"
 UPDATED = ".updated.ipynb"
@@ -48,6 +51,11 @@ UPDATED = ".updated.ipynb"
 def tags(cell: dict) -> list[str]:
     """The cell's ``metadata.tags`` (an empty list when it has none)."""
     return list(cell.get("metadata", {}).get("tags", []))
+
+
+def is_notes(cell: dict) -> bool:
+    """True for a speaker-notes cell (``metadata.slideshow.slide_type == "notes"``)."""
+    return cell.get("metadata", {}).get("slideshow", {}).get("slide_type") == NOTES
 
 
 def output_texts(cell: dict) -> list[str]:
@@ -281,9 +289,10 @@ def renumber(nb: nbformat.NotebookNode) -> None:
 
 def student_view(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
     """What a student may see of an instructor notebook (a copy): the student edition's cells and outputs
-    (``prepare``, solutions removed, answers' outputs cleared, prompts renumbered); for the site."""
+    (``prepare``, solutions and speaker notes removed, answers' outputs cleared, prompts renumbered); for the site."""
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))
     prepare(nb, name)
+    nb, _ = NotesPreprocessor().preprocess(nb, {})
     nb, _ = remover().preprocess(nb, {})
     renumber(nb)
     return nb
@@ -296,6 +305,15 @@ class ExercisePreprocessor(Preprocessor):
     def preprocess(self, nb: nbformat.NotebookNode, resources: dict) -> tuple[nbformat.NotebookNode, dict]:
         name = resources.get("metadata", {}).get("name", "notebook")
         resources["exercises"], resources["problems"], resources["notes"] = prepare(nb, name)
+        return nb, resources
+
+
+class NotesPreprocessor(Preprocessor):
+    """Remove the speaker notes (``is_notes``): what the instructor says in class (timing, the question to ask the
+    room, the mistake to expect) is for the decks and the instructor's notebooks, not for the student."""
+
+    def preprocess(self, nb: nbformat.NotebookNode, resources: dict) -> tuple[nbformat.NotebookNode, dict]:
+        nb.cells = [cell for cell in nb.cells if not is_notes(cell)]
         return nb, resources
 
 
@@ -315,7 +333,7 @@ def remover() -> TagRemovePreprocessor:
 def exporter() -> NotebookExporter:
     """The nbconvert exporter of the student edition: ours to mark, TagRemove to remove and clear, renumber."""
     exp = NotebookExporter()
-    for pre in (ExercisePreprocessor(), remover(), RenumberPreprocessor()):
+    for pre in (ExercisePreprocessor(), NotesPreprocessor(), remover(), RenumberPreprocessor()):
         exp.register_preprocessor(pre, enabled=True)
     return exp
 

@@ -40,20 +40,10 @@ def beam_search(
     beam_size: int,
     max_steps: int = 1000,
 ) -> list[Hypothesis[S]]:
-    """Beam search from ``start``; return the finished hypotheses, best first.
+    """Up to ``beam_size`` finished hypotheses from ``start``, best score first (ties: first found first).
 
-    Args:
-        start: the start state.
-        expand: state -> iterable of (next state, log-probability of that step); called on non-final states.
-        is_final: whether a state ends a hypothesis (a leaf of a tree, an end-of-sentence token).
-        beam_size: how many hypotheses survive each step (>= 1); 1 is greedy search.
-        max_steps: stop after this many expansions (hypotheses still unfinished are then dropped,
-            unless none finished, in which case the beam is returned as it stands).
-    Returns:
-        up to ``beam_size`` hypotheses sorted by descending score (ties: first found first).
-    Raises:
-        TypeError: ``beam_size`` or ``max_steps`` is not an int (numpy ints are accepted, bools and floats not).
-        ValueError: either is below 1.
+    ``expand(state)`` lists (next state, log p of the step) for a state that is not ``is_final``; after
+    ``max_steps`` expansions the unfinished hypotheses are dropped (the beam as it stands if none finished).
     """
     beam_size = validate.positive_int(beam_size, "beam_size")
     max_steps = validate.positive_int(max_steps, "max_steps")

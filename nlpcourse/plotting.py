@@ -12,8 +12,12 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import TextToPath
 
 from . import validate
+
+TEXT_TO_PATH = TextToPath()  # measures a label's width in points without a renderer
 
 
 def new_figure(ncols: int = 1, nrows: int = 1, size: tuple[float, float] | None = None,
@@ -110,8 +114,9 @@ def label_points(ax: Axes, xy: np.ndarray, labels: Sequence[str], colors: Sequen
     pts = ax.transData.transform(xy) * 72.0 / ax.figure.dpi  # in points
     prefer = np.ones_like(pts) if prefer is None else np.where(np.asarray(prefer) < 0, -1.0, 1.0)
     h, placed = 1.25 * fontsize, []
+    font = FontProperties(size=fontsize)
     for k, ((px, py), label) in enumerate(zip(pts, labels, strict=True)):
-        w = 0.6 * fontsize * len(label)
+        w = 1.05 * TEXT_TO_PATH.get_text_width_height_descent(label, font, ismath=False)[0] + 2.0  # points
         sx, sy = prefer[k]
         slots = [(dx, dy + j * h * (1 if dy > 0 else -1)) for j in range(4)
                  for dx in (4.0 if sx > 0 else -w - 4, -w - 4 if sx > 0 else 4.0)
@@ -128,11 +133,13 @@ def label_points(ax: Axes, xy: np.ndarray, labels: Sequence[str], colors: Sequen
 
 def layout_problems(fig: Figure, min_points: float = 9.0, display_px: float = 1000.0) -> list[str]:
     """What makes ``fig`` hard to read on a 1366×768 laptop: text outside the figure, two texts overlapping,
-    text under ``min_points`` at display size (a figure wider than ``display_px`` is shown scaled down).
+    text under ``min_points`` at display size (a figure wider than ``display_px`` is shown scaled down), a
+    line, marker, patch or image that the axes limits cut off.
 
     Returns one line per problem (empty: the figure is fine); the figure tests assert it is empty.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
 
     renderer = FigureCanvasAgg(fig).get_renderer()
     fig.draw(renderer)
@@ -147,7 +154,7 @@ def layout_problems(fig: Figure, min_points: float = 9.0, display_px: float = 10
                     hidden |= {id(tick.label1), id(tick.label2)}
     texts = [t for t in fig.findobj(lambda a: hasattr(a, "get_text") and hasattr(a, "get_fontsize"))
              if t.get_visible() and t.get_text().strip() and id(t) not in hidden]
-    boxes = [(t, t.get_window_extent(renderer)) for t in texts]
+    boxes = [(t, Text.get_window_extent(t, renderer)) for t in texts]  # the words only, not an annotation's arrow
     problems = []
     for t, b in boxes:
         if b.x0 < frame.x0 - 1 or b.y0 < frame.y0 - 1 or b.x1 > frame.x1 + 1 or b.y1 > frame.y1 + 1:
@@ -156,4 +163,15 @@ def layout_problems(fig: Figure, min_points: float = 9.0, display_px: float = 10
             problems.append(f"{t.get_fontsize() * scale:.1f} pt at display size: {t.get_text()!r}")
     for i, (t, b) in enumerate(boxes):
         problems += [f"overlap: {t.get_text()!r} and {u.get_text()!r}" for u, c in boxes[:i] if b.overlaps(c)]
+    for ax in fig.axes:  # what the axes clip: its unclipped extent reaches past the axes box
+        box = ax.bbox
+        for a in [*ax.lines, *ax.collections, *ax.patches, *ax.images]:
+            if not a.get_visible() or not a.get_clip_on():
+                continue
+            e = a.get_window_extent(renderer)
+            if not np.all(np.isfinite(e.get_points())) or e.width == e.height == 0:
+                continue
+            if e.x0 < box.x0 - 1 or e.y0 < box.y0 - 1 or e.x1 > box.x1 + 1 or e.y1 > box.y1 + 1:
+                name = a.get_label() if not a.get_label().startswith("_") else type(a).__name__
+                problems.append(f"cut off by the axes {ax.get_title() or ax.get_label()!r}: {name}")
     return problems

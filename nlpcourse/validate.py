@@ -43,14 +43,8 @@ def is_int(value: object) -> bool:
 
 def integer(value: object, name: str, *, low: int | None = None, high: int | None = None,
             what: str = "an int") -> int:
-    """``value`` as a Python int with ``low <= value <= high`` (either bound optional).
-
-    ``what`` names the expected thing in the message ("an int", "a vocabulary size", ...).
-
-    Raises:
-        TypeError: not an int (bools and floats are refused, numpy ints accepted).
-        ValueError: outside the bounds.
-    """
+    """``value`` as a Python int with ``low <= value <= high`` (either bound optional); TypeError for a non-int
+    (bools and floats too, numpy ints accepted), ValueError outside. ``what`` names it ("an int", "a size")."""
     if low is None and high is None:
         want = what
     elif high is None:
@@ -180,12 +174,8 @@ def int_array(value: object, name: str, *, shape: Sequence[int | str | None] | N
 
 def ids_in_range(value: object, name: str, size: int, *, what: str = "ids", ndim: int | None = 1,
                  allow_empty: bool = False) -> np.ndarray:
-    """``value`` as an int64 array of ids in [0, size).
-
-    Raises:
-        TypeError: not integers.
-        ValueError: wrong ndim, empty (unless ``allow_empty``), or an id out of range (the first one is named).
-    """
+    """``value`` as an int64 array of ids in [0, size); TypeError for non-integers, ValueError for a wrong ndim,
+    an empty array (unless ``allow_empty``) or an id out of range (the first one is named)."""
     arr = int_array(value, name, ndim=ndim)
     if arr.size == 0 and not allow_empty:
         raise ValueError(f"{name}: expected at least one of the {what}, got an empty array")
@@ -239,10 +229,9 @@ C = TypeVar("C", bound="Config")
 
 
 class Config:
-    """Base of the trainers' config dataclasses (nanoGPT's ``GPTConfig`` style): checked fields, one ``make``.
-
-    A subclass is a ``@dataclass(frozen=True)`` whose ``__post_init__`` checks each field with this module's
-    functions and stores the cleaned value with ``self._set(name, value)`` (a numpy int becomes an int).
+    """Base of every config (nanoGPT's ``GPTConfig`` style): a ``@dataclass(frozen=True)``, a field a line with a
+    short comment, whose ``__post_init__`` checks each field with this module's functions and stores the cleaned
+    value with ``self._set(name, value)`` (a numpy int becomes an int); ``make`` applies a trainer's overrides.
     """
 
     def _set(self, name: str, value: object) -> None:
@@ -251,11 +240,8 @@ class Config:
 
     @classmethod
     def make(cls: type[C], config: C | None = None, **overrides: object) -> C:
-        """``config`` (default ``cls()``) with the fields in ``overrides`` replaced (and checked again).
-
-        Raises:
-            TypeError: ``config`` is not a ``cls``, or an override is not one of its fields (named).
-        """
+        """``config`` (default ``cls()``) with the fields in ``overrides`` replaced (and checked again); TypeError
+        when ``config`` is not a ``cls`` or an override is not one of its fields."""
         if config is not None and not isinstance(config, cls):
             raise TypeError(f"config: expected a {cls.__name__}, got {_got(config)}")
         names = [f.name for f in fields(cls)]

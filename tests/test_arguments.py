@@ -309,7 +309,6 @@ STUDENT_API = (
     "nlpcourse.transformer.decode",
     "nlpcourse.transformer.decoder_layer",
     "nlpcourse.transformer.encode",
-    "nlpcourse.transformer.encoder_layer",
     "nlpcourse.transformer.feed_forward",
     "nlpcourse.transformer.figures.draw_alignment",
     "nlpcourse.transformer.figures.draw_causal_mask",
@@ -325,7 +324,6 @@ STUDENT_API = (
     "nlpcourse.transformer.task.number_task",
     "nlpcourse.transformer.train.DecoderLayer",
     "nlpcourse.transformer.train.EncoderDecoder",
-    "nlpcourse.transformer.train.EncoderLayer",
     "nlpcourse.transformer.train.Seq2Seq",
     "nlpcourse.transformer.train.Seq2SeqConfig",
     "nlpcourse.transformer.train.Stack",
@@ -730,8 +728,6 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.transformer.cross_attention_step": lambda: {
         "query": np.zeros((2, 8)), "memory": np.zeros((2, 3, 8)),
         "p": nlpcourse.attention.mha_weights(_state_dict(), 8), "num_heads": 2, "pad": np.zeros((2, 3), bool)},
-    "nlpcourse.transformer.encoder_layer": lambda: {"x": np.zeros((2, 3, 8)), "state_dict": _encoder_state_dict(),
-                                                    "num_heads": 2},
     "nlpcourse.transformer.decoder_layer": lambda: {"y": np.zeros((2, 3, 8)), "memory": np.zeros((2, 4, 8)),
                                                     "state_dict": _decoder_state_dict(), "num_heads": 2},
     "nlpcourse.transformer.layer_count": lambda: {"state_dict": _nn_transformer_state_dict(), "stack": "encoder"},
@@ -745,7 +741,6 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.transformer.task.german": lambda: {"n": 21},
     "nlpcourse.transformer.task.alignment": lambda: {"n": 21},
     "nlpcourse.transformer.task.NumberTask": None,  # built by number_task
-    "nlpcourse.transformer.train.EncoderLayer": lambda: {"embed_dim": 8, "num_heads": 2, "dim_feedforward": 16},
     "nlpcourse.transformer.train.DecoderLayer": lambda: {"embed_dim": 8, "num_heads": 2, "dim_feedforward": 16},
     "nlpcourse.transformer.train.Stack": lambda: {"layers": [], "embed_dim": 8},
     "nlpcourse.transformer.train.EncoderDecoder": lambda: {"d_model": 8, "nhead": 2, "num_encoder_layers": 1,
@@ -801,8 +796,8 @@ WRONG_SHAPE: dict = {
        # key_padding_mask); renaming them would change encoder_layer's source, shown in notebook 06
        ("nlpcourse.attention.encoder_layer", "src_mask"): None,
        ("nlpcourse.attention.encoder_layer", "src_key_padding_mask"): None,
-       # likewise, 08's layers and stacks: their masks go to multi_head_attention as attn_mask, key_padding_mask
-       **{(f"nlpcourse.transformer.{f}", m): None for f in ("encoder_layer", "encode", "transformer")
+       # likewise, 08's stacks: their masks go to 06's encoder_layer, then multi_head_attention
+       **{(f"nlpcourse.transformer.{f}", m): None for f in ("encode", "transformer")
           for m in ("src_mask", "src_key_padding_mask")},
        ("nlpcourse.transformer.feed_forward", "x"): None,  # (..., E): any shape whose last axis is E
        ("nlpcourse.transformer.sublayer", "x"): None,  # (..., d): any shape whose last axis is d

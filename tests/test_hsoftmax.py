@@ -132,7 +132,7 @@ def test_tree_queries_table_and_from_vocab():
     ([3, -2], "> 0, got -2"), ([[1, 2], [3, 4]], "1-D"), ([1.0, np.nan], "finite"), (["a", "b"], "numbers"),
 ])
 def test_bad_counts(counts, match):
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises((ValueError, TypeError), match=match):  # TypeError: not numbers
         hs.HuffmanTree.build(counts)
 
 
@@ -161,13 +161,13 @@ def test_bad_symbols_words_and_vectors():
         hs.skipgram_hs_loss_and_grad({"W": p["W_in"]}, np.zeros((1, 2), int), tree)
     with pytest.raises(ValueError, match=r"pairs: expected word ids in \[0, 16\)"):
         hs.skipgram_hs_loss_and_grad(p, np.array([[0, 16]]), tree)
-    with pytest.raises(ValueError, match="codes: expected shape"):
+    with pytest.raises(ValueError, match="codes: expected 0/1 turns"):
         hs.path_loss_and_grad(np.zeros(2), np.zeros((3, 2)), np.array([0, 2, 1]))
-    with pytest.raises(ValueError, match=r"rows: expected shape \(L, d\) with d=2, got \(3, 4\)"):
+    with pytest.raises(ValueError, match=r"rows: expected shape \(L, d\) with d = 2, got \(3, 4\)"):
         hs.path_loss_and_grad(np.zeros(2), np.zeros((3, 4)), np.array([0, 1, 1]))
     with pytest.raises(ValueError, match=r"center: expected shape \(d,\), got \(1, 2\)"):
         hs.path_loss_and_grad(np.zeros((1, 2)), np.zeros((3, 2)), np.array([0, 1, 1]))
-    with pytest.raises(ValueError, match=r"params\['W_in'\]: expected shape \(V, d\) = \(16, d\), got \(15, 4\)"):
+    with pytest.raises(ValueError, match=r"params\['W_in'\]: expected shape \(V, d\) with V = 16, got \(15, 4\)"):
         hs.skipgram_hs_loss_and_grad({"W_in": p["W_in"][:15], "inner": p["inner"]}, np.zeros((1, 2), int), tree)
     with pytest.raises(ValueError, match=r"pairs: expected an int array of shape \(N, 2\)"):
         hs.skipgram_hs_loss_and_grad(p, np.zeros((2, 3), int), tree)

@@ -262,4 +262,4 @@ def test_linear_map_explorer_builds_and_redraws_through_draw_layer(monkeypatch):
     # later changes move the kept figure's artists (update_layer: the same picture, tests/test_widget_updates.py)
     assert len(calls) == 1 and len(updates) == 2
     assert updates[-1] == ([[1.2, 0.5], [0.5, -1.0]], [0.3, 0.2], "tanh")
-    assert isinstance(box.children[-1], W.Output)
+    assert isinstance(box.children[-1], W.Image) and box.children[-1].value[:4] == b"\x89PNG"

@@ -45,3 +45,26 @@ def test_label_points_keeps_labels_apart():
     boxes = [t.get_window_extent() for t in ax.texts]
     assert len(boxes) == 4
     assert not any(boxes[i].overlaps(boxes[j]) for i in range(4) for j in range(i))
+
+
+def test_layout_problems_flags_what_the_axes_cut_off_and_small_or_overlapping_text():
+    fig, ax = plotting.new_figure()
+    ax.plot([0, 1], [0, 1], "o-")
+    assert plotting.layout_problems(fig) == []
+    ax.set_xlim(0, 0.5)  # the line runs past the right edge
+    assert any(p.startswith("cut off by the axes") for p in plotting.layout_problems(fig))
+    fig, ax = plotting.new_figure()
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 10)
+    ax.text(5, 5, "tiny", fontsize=6)
+    ax.text(5, 5, "twin")
+    assert set(plotting.layout_problems(fig)) == {"6.0 pt at display size: 'tiny'", "overlap: 'twin' and 'tiny'"}
+
+
+def test_an_annotations_leader_line_is_not_text():
+    fig, ax = plotting.new_figure()
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 10)
+    ax.text(5, 5, "here")
+    ax.annotate("label", (5.2, 5.2), xytext=(6, 8), arrowprops={"arrowstyle": "-"})  # the line crosses "here"
+    assert plotting.layout_problems(fig) == []

@@ -96,6 +96,8 @@ def _small_course(folder: Path) -> list[Path]:
                 _code("fig", "", 3))
     first.cells[-1].outputs = [nbformat.v4.new_output("display_data", data={"image/png": png, "text/plain": "F"})]
     second = _nb(nbformat.v4.new_markdown_cell("# 01 · Second\n\n## Part 2\nBack to [the first](00_a.ipynb)."),
+                 nbformat.v4.new_markdown_cell("SPEAKER NOTE: ask the room first.",
+                                               metadata={"slideshow": {"slide_type": "notes"}}),
                  _code("print(1)", "1\n", 1))
     paths = [folder / "00_a.ipynb", folder / "01_b.ipynb"]
     for nb, path in zip((first, second), paths, strict=True):
@@ -119,6 +121,7 @@ def test_build_site_small_course(tmp_path: Path) -> None:
     assert 'href="_source/nlpcourse/validate.py"' in first
     assert (out / "_source" / "nlpcourse" / "validate.py").read_text() == (ROOT / "nlpcourse/validate.py").read_text()
     assert 'href="00_a.html"' in (out / "NOTATION.html").read_text(encoding="utf-8")
+    assert "SPEAKER NOTE" not in (out / "01_b.html").read_text(encoding="utf-8"), "speaker notes are the instructor's"
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="00_a.html"' in index and 'href="01_b.html"' in index and 'href="NOTATION.html"' in index
     assert "<title>nlpcourse</title>" in index
@@ -154,6 +157,8 @@ def test_build_the_course_site(tmp_path: Path) -> None:
         html = (tmp_path / f"{path.stem}.html").read_text(encoding="utf-8")
         assert html.count("data:image/png;base64,") >= pngs, f"{path.stem}: a stored figure is missing"
         assert 'href="index.html"' in html
+        notes = [c.source for c in nb.cells if c.metadata.get("slideshow", {}).get("slide_type") == "notes"]
+        assert not [n for n in notes if n.splitlines()[-1] in html], f"{path.stem}: a speaker note is on the site"
     for page in pages:  # every link between pages lands on a page of the site
         html = page.read_text(encoding="utf-8")
         for href in re.findall(r'<a\s[^>]*?href="([^"#:]+)', html):

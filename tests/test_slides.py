@@ -154,6 +154,29 @@ def test_notes_cells_become_speaker_notes() -> None:
     assert re.search(r'<aside class="notes">.*Say: the gradient flows back\..*?</aside>', body, re.S)
 
 
+def test_notes_take_no_room_on_the_slide() -> None:
+    """A speaker note is not on the slide (reveal.js hides ``aside.notes``): it adds no height and starts no
+    sub-slide, however long, and it stays on the slide it follows."""
+    long_note = "\n\n".join(["Ask the room which way the gradient flows before you run the cell."] * 40)
+    code = "\n".join(f"x{i} = {i}" for i in range(12))  # ~280 px
+    nb = _cells(("markdown", "## Section", "slide", []), ("code", code, "-", []), ("markdown", long_note, "notes", []),
+                ("code", code, "-", []))
+    assert slides.estimate(nb.cells[2]) == 0
+    deck = slides.deck_notebook(nb)
+    assert [c.metadata.slideshow.slide_type for c in deck.cells] == ["slide", "-", "notes", "-"]
+    body, _ = slides.exporter().from_notebook_node(deck)
+    sections = re.findall(r"<section.*?</section>", body, re.S)
+    assert len(sections) == 1 and sections[0].count('<aside class="notes">') == 1
+    nb = _cells(("markdown", "## Section", "slide", []), ("code", code, "-", []),
+                ("markdown", "Say this.", "notes", []), ("markdown", "The next one:", "-", []),
+                ("markdown", "And say that.", "notes", []),
+                ("code", code, "-", []))
+    nb.cells[1].outputs = [nbformat.v4.new_output("stream", text="line\n" * 40)]  # taller than the budget alone
+    assert slides.estimate(nb.cells[0]) + slides.estimate(nb.cells[1]) > slides.BUDGET
+    kinds = [c.metadata.slideshow.slide_type for c in slides.deck_notebook(nb).cells]
+    assert kinds == ["slide", "subslide", "notes", "subslide", "notes", "-"], "a note starts no slide, parts no intro"
+
+
 def test_notebooks_and_deck_names(tmp_path: Path) -> None:
     assert slides.notebooks() == NOTEBOOKS
     assert slides.deck_name(Path("notebooks/00_linear_maps.ipynb")) == "00_linear_maps.slides.html"
@@ -185,6 +208,7 @@ def test_build_slides(tmp_path: Path) -> None:
         kinds = [c.metadata.get("slideshow", {}).get("slide_type", "-") for c in nb.cells]
         assert html.count("<section") >= kinds.count("slide") + kinds.count("subslide")
         assert 'class="fragment"' in html or "fragment" not in kinds
+        assert html.count('<aside class="notes">') == kinds.count("notes"), "each notes cell a speaker note"
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert all(f'href="{d.name}"' in index for d in decks)
     mathjax = tmp_path / "_static" / "mathjax"

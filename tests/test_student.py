@@ -1,6 +1,8 @@
 """The student edition (coursetools.student): no answer leaks, the unanswered edition runs, the solved one
 passes, and a student's edits are never overwritten.
 
+``test_no_expected_value_anywhere_a_student_looks`` looks for every exercise's expected values (a value's answer;
+a function's reference outputs on its check's cases and shown example) in the student edition and on the site.
 Runs over whatever notebooks exist in notebooks/. Cost on 2 shared CPU cores: the static tests take seconds;
 ``test_solved_edition_passes`` / ``test_no_answer_printed_above_its_exercise`` execute each notebook up to its
 last check once (shared, ~1 min for all), ``test_unanswered_edition_runs_top_to_bottom`` executes every student
@@ -14,8 +16,10 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import NamedTuple
 
 import nbformat
+import numpy as np
 import pytest
 
 from coursetools import grade as gr
@@ -58,8 +62,8 @@ def plain(outputs: list) -> list:
 
 
 def instructor_index(path: Path, k: int) -> int:
-    """The index in notebooks/NN.ipynb of the student edition's cell ``k`` (solution cells are removed)."""
-    return [j for j, c in enumerate(read(path).cells) if st.SOLUTION not in st.tags(c)][k]
+    """The index in notebooks/NN.ipynb of the student edition's cell ``k`` (solution and notes cells are removed)."""
+    return [j for j, c in enumerate(read(path).cells) if st.SOLUTION not in st.tags(c) and not st.is_notes(c)][k]
 
 
 # --- the tags on hand-made notebooks ----------------------------------------------------------------------------------
@@ -169,6 +173,21 @@ def test_answers_outputs_are_cleared_and_prompts_renumbered(tmp_path):
     assert cells[3].source.startswith("<details><summary>Open after you try") and "Since a = 1" in cells[3].source
 
 
+def test_speaker_notes_are_the_instructors(tmp_path):
+    """A notes cell (slide_type "notes") is left out of the student edition and the site's view, wherever it is."""
+    nb = notebook(("markdown", "# Title", []), ("markdown", "Ask the room: which way does it turn?", []),
+                  ("code", "a = ...", ["exercise"]), ("code", "a = 1", ["solution"]), ("code", "check(a)", ["check"]),
+                  ("markdown", "Expect the sign mistake; give them 5 minutes.", []), ("code", "print(2)", []))
+    for k in (1, 5):
+        nb.cells[k].metadata["slideshow"] = {"slide_type": "notes"}
+    nbformat.write(nb, tmp_path / "99_test.ipynb")
+    edition = st.student_edition(tmp_path / "99_test.ipynb")
+    for cells in (nbformat.reads(edition.text, as_version=4).cells, st.student_view(nb, "99_test").cells):
+        assert [c.source for c in cells] == ["# Title", "a = ...", "check(a)", "print(2)"]
+    assert not edition.problems and [e.id for e in edition.exercises] == ["a"]
+    assert [st.is_notes(c) for c in nb.cells] == [False, True, False, False, False, True, False]
+
+
 def test_a_stored_output_showing_the_solution_is_cleared(tmp_path):
     nb = notebook(("code", "def f(x): ...", ["exercise"]), ("code", "def f(x):\n    return x * 2 + 1000", ["solution"]),
                   ("code", "check(f)", ["check"]), ("code", "show_source(package.f)", []), ("code", "print(3)", []))
@@ -239,8 +258,9 @@ def test_notebook_follows_the_exercise_convention(path):
 def test_no_solution_in_the_student_edition(path, edition):
     instructor, student = read(path), read(edition / path.name)
     exercises, _ = st.analyse(instructor, path.stem)
-    assert not any(st.SOLUTION in st.tags(c) for c in student.cells)
-    assert len(student.cells) == len(instructor.cells) - len(exercises)
+    assert not any(st.SOLUTION in st.tags(c) or st.is_notes(c) for c in student.cells)
+    notes = sum(map(st.is_notes, instructor.cells))
+    assert len(student.cells) == len(instructor.cells) - len(exercises) - notes
     # code and outputs (the task's prose may state what the code must do, e.g. a constant: not scanned here)
     # (a reveals-answer cell's code is collapsed, "open after you try", like its folded markdown)
     assert all(c.metadata.get("jupyter", {}).get("source_hidden") for c in student.cells
@@ -254,7 +274,7 @@ def test_no_solution_in_the_student_edition(path, edition):
     for k, cell in enumerate(student.cells):
         assert not verdicts(cell), f"{path.stem} student cell {k} stores a check's verdict"
     # the stubs, checks are cleared; every other cell keeps its instructor output
-    kept = [c for c in instructor.cells if st.SOLUTION not in st.tags(c)]
+    kept = [c for c in instructor.cells if st.SOLUTION not in st.tags(c) and not st.is_notes(c)]
     for before, after in zip(kept, student.cells, strict=True):
         if after.cell_type == "code":
             assert after.source == st.strip_lint(before.source)
@@ -300,16 +320,55 @@ def _plain(value):
 
 
 print("NLPCOURSE-ANSWERS", _json.dumps({n: _plain(globals().get(n)) for n in NAMES}))
+print("NLPCOURSE-REFERENCES", _json.dumps(_REFERENCE_OUTPUTS))
+_REFERENCE_OUTPUTS.clear()
 """
+
+# The first cell of the solved edition: every ``check_function`` call (the checks' modules import it after this cell)
+# also runs the reference on the check's cases and on the example the notebook shows (``example=``), and keeps
+# those outputs (flat lists, with their shapes) for the leak scan; the check itself runs as before.
+SPY = """\
+import copy as _copy
+from nlpcourse import exercise as _exercise
+
+_REFERENCE_OUTPUTS = []
+_check_function = _exercise.check_function
+
+
+def _reference_outputs(reference, args):
+    try:
+        return [{"shape": list(o.shape), "data": o.ravel().tolist()}
+                for o in _exercise.outputs(reference(*_copy.deepcopy(tuple(args))))]
+    except Exception:  # a reference that cannot run outside its check: nothing to look for
+        return None
+
+
+def _spy(student, name, reference, cases, mistakes=(), **options):
+    example = options.get("example")
+    _REFERENCE_OUTPUTS.append({"function": name, "cases": [_reference_outputs(reference, c) for c in cases],
+                               "example": None if example is None else _reference_outputs(reference, example)})
+    return _check_function(student, name, reference, cases, mistakes, **options)
+
+
+_exercise.check_function = _spy
+"""
+
+
+class Solved(NamedTuple):
+    """A notebook's solved edition, run up to its last check."""
+
+    executed: nbformat.NotebookNode
+    values: dict[str, dict[str, list[float] | None]]  # exercise id -> answer name -> flat floats (None: a function)
+    references: dict[str, list[dict]]  # exercise id -> its check_function calls: {"function", "cases", "example"}
 
 
 @pytest.fixture(scope="module")
 def solved(edition, tmp_path_factory):
     """Each student notebook with the instructor's answers filled in, run up to its last check (once per notebook).
 
-    Each check runs inside the grader's recorder (``coursetools.tap``); a cell printing the answers' values is
-    added after each check, for the leak scan. Returns a function
-    notebook name -> (executed notebook, {exercise id: {name: flat list of floats or None}}).
+    Each check runs inside the grader's recorder (``coursetools.tap``); a cell printing the answers' values and
+    the reference outputs of its ``check_function`` calls (``SPY``) is added after each check, for the leak scans.
+    Returns a function notebook name -> ``Solved``.
     """
     cache: dict[str, tuple] = {}
 
@@ -327,7 +386,7 @@ def solved(edition, tmp_path_factory):
             for ex, k in sorted(checks.items(), key=lambda item: -item[1]):
                 cells.insert(k + 1, nbformat.v4.new_code_cell(DUMP.replace("NAMES", repr(names[ex])),
                                                               metadata={"nlpcourse": {"dump": ex}}))
-            nb.cells = cells
+            nb.cells = [nbformat.v4.new_code_cell(SPY), *cells]
             work = tmp_path_factory.mktemp(f"solved-{path.stem}")
             shutil.copytree(edition, work, dirs_exist_ok=True)  # what earlier notebooks left (artifacts/)
             nbformat.write(nb, work / "solved.ipynb")
@@ -335,13 +394,14 @@ def solved(edition, tmp_path_factory):
                               cwd=work)
             assert stopped is None, f"{path.stem}: {stopped}"
             executed = read(work / "executed.ipynb")
-            values = {}
+            values, references = {}, {}
             for cell in executed.cells:
                 if "dump" in cell.metadata.get(st.META, {}):
                     printed = "".join(o.text for o in cell.outputs if o.output_type == "stream")
-                    line = next(ln for ln in printed.splitlines() if ln.startswith("NLPCOURSE"))
-                    values[cell.metadata[st.META]["dump"]] = json.loads(line.split(" ", 1)[1])
-            cache[path.stem] = executed, values
+                    lines = dict(ln.split(" ", 1) for ln in printed.splitlines() if ln.startswith("NLPCOURSE-"))
+                    values[cell.metadata[st.META]["dump"]] = json.loads(lines["NLPCOURSE-ANSWERS"])
+                    references[cell.metadata[st.META]["dump"]] = json.loads(lines["NLPCOURSE-REFERENCES"])
+            cache[path.stem] = Solved(executed, values, references)
         return cache[path.stem]
 
     return run
@@ -349,7 +409,7 @@ def solved(edition, tmp_path_factory):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_solved_edition_passes(path, solved):
-    executed, _ = solved(path)
+    executed = solved(path).executed
     errors = [(k, o.ename, o.evalue) for k, c in enumerate(executed.cells) for o in c.get("outputs", [])
               if o.output_type == "error"]
     assert not errors, f"{path.stem}: the solved edition raised {errors}"
@@ -365,7 +425,7 @@ def test_solved_edition_earns_full_marks_when_graded(path, solved, edition):
     """The grader's own judgment of the solved edition: every course check, re-run in this process on what the
     instructor's answers returned (``grade.classify``), passes. It fails for a check that calls the answer outside
     ``check_function`` (see ``exercise.replaying``) or whose inputs are not the same from one run to the next."""
-    executed, _ = solved(path)
+    executed = solved(path).executed
     template = read(edition / path.name)
     for cell in template.cells:
         if "exercise" in cell.metadata.get(st.META, {}):
@@ -438,7 +498,7 @@ def known(path: Path, listed: dict[str, str] | None = None) -> object:
 
 @pytest.mark.parametrize("path", [known(p) for p in NOTEBOOKS])
 def test_no_answer_printed_above_its_exercise(path, solved, edition):
-    _, values = solved(path)
+    values = solved(path).values
     student = read(edition / path.name)
     found = []
     for k, cell in enumerate(student.cells):
@@ -460,15 +520,26 @@ def test_no_answer_printed_above_its_exercise(path, solved, edition):
 
 
 @pytest.fixture(scope="module")
-def site_text(tmp_path_factory):
-    """The course site built once; returns notebook name -> the text a reader sees on its page."""
+def site_cells(tmp_path_factory) -> dict[str, list[tuple[str | None, str]]]:
+    """The course site built once; returns notebook name -> its page as (cell id, the text a reader sees of that
+    cell), the page's frame (before its first cell) with id None."""
     if shutil.which("npm") is None and not (ROOT / "build" / "npm").exists():
         pytest.skip("npm (or its install in build/npm) needed to build the site")
     from coursetools import site
 
     out = tmp_path_factory.mktemp("site")
     site.build_site(NOTEBOOKS, out)
-    return {p.stem: visible_text((out / f"{p.stem}.html").read_text(encoding="utf-8")) for p in NOTEBOOKS}
+    return {p.stem: page_cells((out / f"{p.stem}.html").read_text(encoding="utf-8")) for p in NOTEBOOKS}
+
+
+SITE_CELL = re.compile(r'<div class="jp-Cell [^"]*" id="cell-id=([^"]+)"[^>]*>')
+
+
+def page_cells(page: str) -> list[tuple[str | None, str]]:
+    """An nbconvert page cut at its cells (``id="cell-id=..."``): (cell id, visible text), the frame first."""
+    parts = SITE_CELL.split(page)
+    return [(None, visible_text(parts[0]))] + [(cid, visible_text(chunk)) for cid, chunk in
+                                               zip(parts[1::2], parts[2::2], strict=True)]
 
 
 def visible_text(page: str) -> str:
@@ -477,18 +548,135 @@ def visible_text(page: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", page))
 
 
+def test_page_cells():
+    page = ('<html><p>frame 1</p><div class="jp-Cell jp-MarkdownCell" id="cell-id=c000"><p>a &amp; b</p></div>'
+            '<div class="jp-Cell jp-CodeCell jp-mod-noOutputs" id="cell-id=c001"><pre>x = 2.50</pre></div></html>')
+    assert [(cid, " ".join(text.split())) for cid, text in page_cells(page)] == [
+        (None, "frame 1"), ("c000", "a & b"), ("c001", "x = 2.50")]
+
+
+class Place(NamedTuple):
+    """A text a student sees: where (for messages), the text, and the instructor cell it comes from (None: none)."""
+
+    where: str
+    text: str
+    cell: int | None
+
+
+def places(path: Path, edition: Path, site: list[tuple[str | None, str]]) -> list[Place]:
+    """Everything a student sees of notebook ``path``: each cell of its student edition (markdown, the code of a
+    cell not folded away as ``reveals-answer``, every text output) and each cell of its site page.
+
+    The decks (``make slides``) are not scanned: they are the instructor's, solutions on their own sub-slides."""
+    instructor = read(path)
+    index = {c.get("id"): k for k, c in enumerate(instructor.cells)}
+    found = []
+    for k, cell in enumerate(read(edition / path.name).cells):
+        j = instructor_index(path, k)
+        code = [cell.source] if cell.cell_type == "code" and st.REVEALS not in st.tags(cell) else []
+        found += [Place(f"cell {j} of the student edition", text, j) for text in [*code, *texts(cell)]]
+    found += [Place(f"the site's page {path.stem}.html" + (f", cell {index[cid]}" if cid in index else ""), text,
+                    index.get(cid)) for cid, text in site]
+    return found
+
+
+def posed(path: Path, exercise_cell: int) -> set[int]:
+    """Where an exercise is posed: its stub and the markdown cells right above it (instructor indices)."""
+    cells, k = read(path).cells, exercise_cell
+    where = {k}
+    while k > 0 and cells[k - 1].cell_type == "markdown":
+        k -= 1
+        where.add(k)
+    return where
+
+
+def distinctive(printed: tuple[float, int]) -> bool:
+    """A printed number that chance does not produce: 3 significant digits or more (not 0, 1, 0.5, 10, 2.0)."""
+    return significant_digits(printed[0]) >= 3
+
+
+def information(printed: tuple[float, int]) -> int:
+    """What a printed number tells: its significant digits, none for one digit (0, 1, 0.5, 7: chance prints those)."""
+    digits = significant_digits(printed[0])
+    return digits if digits >= 2 else 0
+
+
+RUN_DIGITS = 6  # a run of printed numbers shows an output when it carries this many digits of it
+
+
+def shown_output(output: list[float], numbers: list[tuple[float, int]]) -> str | None:
+    """Where the printed ``numbers`` show a function's expected ``output`` (flat, C order): one number, printed
+    distinctively; or a run of consecutive printed numbers equal (at their printed precision: any rounding, repr,
+    ``tolist``) to consecutive elements of it — a row, part of one, several — that carries ``RUN_DIGITS``
+    significant digits (``information``: two numbers of 3 digits, three of 2). A run of one-digit numbers
+    (0, 1, 0.5, small integers) is what chance prints: it never counts.
+    """
+    if len(output) == 1:
+        return next((f"{p[0]:g}" for p in numbers if distinctive(p) and shows(output[0], p)), None)
+    if len(numbers) < 2:
+        return None
+    value = np.array([p[0] for p in numbers])
+    tolerance = np.array([1e-9 if d == 0 else 0.5 * 10.0 ** -d + 1e-12 for _, d in numbers])
+    telling = np.array([information(p) for p in numbers], dtype=np.int64)
+    length = np.zeros(len(numbers), dtype=np.int64)  # the run of matches ending at each printed number
+    count = np.zeros(len(numbers), dtype=np.int64)  # the digits it carries
+    for x in output:
+        match = np.abs(value - x) <= tolerance
+        length = np.where(match, np.concatenate([[0], length[:-1]]) + 1, 0)
+        count = np.where(match, np.concatenate([[0], count[:-1]]) + telling, 0)
+        ends = np.flatnonzero(count >= RUN_DIGITS)
+        if ends.size:
+            end = int(ends[0])
+            return ", ".join(f"{p[0]:g}" for p in numbers[end - int(length[end]) + 1:end + 1])
+    return None
+
+
+def test_output_scan_catches_what_it_should():
+    import torch
+
+    out = np.array([[0.123456, -1.53125, 2.0], [3.25, 0.0, 1.875]])
+    flat = out.ravel().tolist()
+    for text in [repr(out), str(out.tolist()), np.array2string(out, precision=3), f"{out[0, 0]:.4f} {out[0, 1]:.3f}",
+                 repr(out[1]), "row: 3.250, 0.000, 1.875 (after 0.123)", str(torch.tensor(out)),
+                 str(np.round(out, 2).tolist())]:
+        assert shown_output(flat, printed_numbers(text)), text
+    for text in ["0.12 -1.5 2.0", "0.1 -1.5 2.0 3.2", "0.123 then 7 then -1.531", "−1.531 2.000 4.1",
+                 "-1.53 2.0 3.3 0.0"]:
+        assert shown_output(flat, printed_numbers(text)) is None, text
+    assert shown_output([-1.0, 2.0, -1.0, 5.0], printed_numbers("[-1, 2, -1, 5]")) is None  # small integers
+    assert shown_output([17.0, 42.0, 5.0, 23.0], printed_numbers("tokens [17, 42, 5, 23]")) == "17, 42, 5, 23"
+    assert shown_output([0.7071067], printed_numbers("cos 45° = 0.7071")) == "0.7071"
+    assert shown_output([0.5], printed_numbers("p = 0.500")) is None
+
+
 @pytest.mark.parametrize("path", [known(p, KNOWN_ANYWHERE) for p in NOTEBOOKS])
-def test_no_expected_value_anywhere_a_student_looks(path, solved, edition, site_text):
-    """Each exercise's expected values (the solved edition's answers: arrays and numbers; a function's answer is
-    covered by its source lines, above) appear nowhere in the student edition's outputs and text, nor on the site."""
-    _, values = solved(path)
-    student = read(edition / path.name)
-    places = [(f"cell {instructor_index(path, k)} of the student edition", text)
-              for k, cell in enumerate(student.cells) for text in texts(cell)]
-    places.append((f"the site's page {path.stem}.html", site_text[path.stem]))
-    found = [f"{path.stem}: the answer `{name}` of exercise {ex} is shown in {where}: {hit}"
-             for ex, answers in values.items() for name, answer in answers.items() if answer
-             for where, text in places if (hit := leaks(answer, text))]
+def test_no_expected_value_anywhere_a_student_looks(path, solved, edition, site_cells):
+    """No exercise's expected values in anything a student sees (``places``: the student edition's cells, code and
+    outputs, and the site's page, cell by cell).
+
+    - a value exercise: its answer (the solved edition's arrays and numbers), by ``leaks``;
+    - a function exercise: the reference's outputs on each of its check's cases, and on the example the
+      notebook shows with it (``check_function(example=...)``), by ``shown_output``: one distinctive number, or a
+      run of printed numbers equal to consecutive elements with two distinctive ones. Values chance prints
+      (0, 1, 0.5, small integers, numbers shown to one or two digits) never count; the example's outputs may be
+      shown where the exercise is posed (its stub and the markdown right above it: ``posed``), since the check
+      never uses the example (``check_function`` refuses it among the cases).
+    """
+    solution = solved(path)
+    seen = [(place, printed_numbers(place.text)) for place in places(path, edition, site_cells[path.stem])]
+    found = [f"{path.stem}: the answer `{name}` of exercise {ex} is shown in {place.where}: {hit}"
+             for ex, answers in solution.values.items() for name, answer in answers.items() if answer
+             for place, _ in seen if (hit := leaks(answer, place.text))]
+    stubs = {ex.id: ex.exercise_cell for ex in st.analyse(read(path), path.stem)[0]}
+    for ex, calls in solution.references.items():
+        for call in calls:
+            shown = [(f"case {i + 1}", outs, set()) for i, outs in enumerate(call["cases"])]
+            shown.append(("the example", call["example"], posed(path, stubs[ex])))
+            for case, outs, allowed in shown:
+                for k, out in enumerate(outs or []):
+                    found += [f"{path.stem}: output {k + 1} of `{call['function']}` on {case} of exercise {ex}'s "
+                              f"check is shown in {place.where}: {hit}" for place, numbers in seen
+                              if place.cell not in allowed and (hit := shown_output(out["data"], numbers))]
     assert not found, "\n".join(found)
 
 
@@ -646,3 +834,4 @@ def test_fill_replaces_stubs_and_names_unknown_ids(edition):
     assert stub in [c.source for c in nb.cells]  # the original is untouched
     with pytest.raises(KeyError, match="answers: expected exercise ids among"):
         st.fill(nb, {"nope": "x = 1"})
+

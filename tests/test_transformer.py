@@ -284,17 +284,17 @@ def test_update_step_draws_what_draw_step_draws():
     from nlpcourse.transformer.figures import draw_step
     from nlpcourse.transformer.translate import trace
     from nlpcourse.transformer.widgets import update_step
-    from nlpcourse.ui import figure_png, pin_titles
+    from nlpcourse.ui import FigureView, figure_png
 
-    def pixels(fig):
-        return np.asarray(Image.open(io.BytesIO(figure_png(fig))).convert("RGB"), dtype=float)
+    def pixels(png):
+        return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=float)
 
     task, model = tk.number_task(), _small()
     tr = trace(model, task, "three hundred twenty one", max_new_tokens=6)
     fig = draw_step(tr, 0, task.itos)
-    figure_png(fig)
-    pin_titles(fig)
+    view = FigureView()  # the widget's image path: it draws again only what changed
+    view.png(fig)
     for t in (2, 1, len(tr.output) - 1):
         update_step(fig, tr, t, task.itos)
-        a, b = pixels(fig), pixels(draw_step(tr, t, task.itos))
+        a, b = pixels(view.png(fig)), pixels(figure_png(draw_step(tr, t, task.itos)))
         assert a.shape == b.shape and (np.abs(a - b).max(axis=2) > 64).mean() < 0.002, t

@@ -1,6 +1,6 @@
 """The widget helpers (nlpcourse.ui): they build, and every control change redraws through the tested drawing function.
 
-(An ``Output`` only captures inside a running kernel, so the redraws are counted with a spy.)
+(The redraws are counted with a spy; ``FigureView``'s pictures are compared with full renders.)
 """
 
 import ipywidgets as W
@@ -23,20 +23,18 @@ def test_interactive_figure_redraws_on_every_change():
     assert calls == [(1.0, "x"), (2.0, "x"), (2.0, "y")]
 
 
-def test_make_buttons_and_show_in():
+def test_make_buttons():
     buttons = ui.make_buttons("step", "reset", width="90px")
     assert list(buttons) == ["step", "reset"]
     assert [b.description for b in buttons.values()] == ["step", "reset"]
     assert buttons["step"].layout.width == "90px"
-    out = W.Output()
-    ui.show_in(out, Figure())  # outside a kernel nothing is captured, but it must not fail
 
 
 def test_interactive_figure_lays_controls_out_in_rows():
     controls = {k: W.FloatSlider() for k in "abcde"}
     box = ui.interactive_figure(lambda **kw: Figure(), controls, columns=2)
     assert [len(row.children) for row in box.children[:-1]] == [2, 2, 1]
-    assert isinstance(box.children[-1], W.Output)
+    assert isinstance(box.children[-1], W.Image)
 
 
 def test_figure_png_is_one_render_cropped_to_what_is_drawn():
@@ -89,3 +87,52 @@ def test_interactive_figure_draws_afresh_where_update_declines():
     box.children[0].children[0].value = "y"  # update returns False: a new figure
     box.children[0].children[0].value = "x"  # update returns True: the kept one
     assert made == ["x", "y"]
+
+
+def _picture(png: bytes):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)
+
+
+def test_figure_view_draws_again_only_what_changed_and_the_picture_of_a_full_render(monkeypatch):
+    import numpy as np
+
+    def make(top: float = 1.0, shift: float = 0.0, title: str = "a") -> Figure:
+        fig = Figure(figsize=(6.0, 3.0), dpi=100)
+        left, right = fig.subplots(1, 2)
+        left.plot([0, 1], [0, 1])
+        left.set_ylim(0, top)
+        right.imshow(np.eye(4) + shift, vmin=0, vmax=2)
+        right.set_title(title)
+        return fig
+
+    def same(png: bytes, fresh: Figure) -> bool:
+        a, b = _picture(png), _picture(ui.figure_png(fresh))
+        return a.shape == b.shape and (np.abs(a - b).max(axis=2) > 64).mean() < 0.002
+
+    fig = make()
+    left, right = fig.axes
+    drawn = []
+    for ax in (left, right):  # which axes draw whole (Axes.draw), as opposed to their contents only
+        monkeypatch.setattr(ax, "draw", lambda renderer, ax=ax, real=ax.draw: drawn.append(ax) or real(renderer))
+    view = ui.FigureView()
+    assert same(view.png(fig), make())
+    right.images[0].set_data(np.eye(4) + 0.5)  # the image and the title change, not the ticks
+    right.set_title("b")
+    assert same(view.png(fig), make(shift=0.5, title="b"))
+    drawn.clear()
+    right.images[0].set_data(np.eye(4) + 1.0)
+    assert same(view.png(fig), make(shift=1.0, title="b"))
+    assert drawn == []  # the left axes is kept, the right one draws its contents over its kept ticks
+    left.set_ylim(0, 2.0)  # new ticks: the left axes draws whole (once the background is kept without it)
+    assert same(view.png(fig), make(top=2.0, shift=1.0, title="b"))
+    drawn.clear()
+    left.set_ylim(0, 3.0)
+    assert same(view.png(fig), make(top=3.0, shift=1.0, title="b"))
+    assert drawn == [left]
+    view.show(make())  # another figure: drawn afresh
+    assert same(view.widget.value, make())

@@ -1,7 +1,8 @@
 """Every widget's fast redraw (it moves the artists of a kept figure) draws what a fresh ``draw_*`` draws.
 
 For each widget: draw state A, update the figure to state B, and compare its pixels with a fresh draw of
-state B (the static cell's function), through ``ui.figure_png``, the widget's own image path.
+state B (the static cell's function, through ``ui.figure_png``), the updated one through ``ui.FigureView``: the
+widget's own image path, which draws again only what changed.
 """
 
 import io
@@ -10,11 +11,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from nlpcourse.ui import figure_png, pin_titles
+from nlpcourse.ui import FigureView, figure_png
 
 
-def pixels(fig) -> np.ndarray:
-    return np.asarray(Image.open(io.BytesIO(figure_png(fig))).convert("RGB"), dtype=float)
+def pixels(fig_or_png) -> np.ndarray:
+    png = fig_or_png if isinstance(fig_or_png, bytes) else figure_png(fig_or_png)
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=float)
 
 
 def assert_same_picture(updated, fresh) -> None:
@@ -30,11 +32,11 @@ def test_linear_map_update_draws_what_draw_layer_draws(activation):
     from nlpcourse.linear_maps.widgets import DEFAULT, update_layer
 
     fig = draw_layer(DEFAULT["A"], DEFAULT["b"], DEFAULT["activation"])
-    figure_png(fig)
-    pin_titles(fig)  # as ui.interactive_figure does after its first image
+    view = FigureView()
+    view.png(fig)  # the widget's first image (it pins the titles)
     for A, b in [([[0.2, -1.9], [1.1, 0.4]], [-1.5, 2.0]), ([[2.0, 0.0], [0.0, 0.1]], [0.0, 0.0])]:
         update_layer(fig, A, b, activation)
-        assert_same_picture(fig, draw_layer(A, b, activation))
+        assert_same_picture(view.png(fig), draw_layer(A, b, activation))
 
 
 def test_noise_alpha_update_draws_what_draw_noise_distribution_draws():
@@ -44,11 +46,11 @@ def test_noise_alpha_update_draws_what_draw_noise_distribution_draws():
 
     vocab = Vocab.build(load_corpus("lee_background.cor"), min_count=5)
     fig = draw_noise_distribution(vocab.itos, vocab.counts, 0.75)
-    figure_png(fig)
-    pin_titles(fig)
+    view = FigureView()
+    view.png(fig)
     for alpha in (0.0, 0.3, 1.0):
         update_noise_distribution(fig, vocab.counts, alpha)
-        assert_same_picture(fig, draw_noise_distribution(vocab.itos, vocab.counts, alpha))
+        assert_same_picture(view.png(fig), draw_noise_distribution(vocab.itos, vocab.counts, alpha))
 
 
 @pytest.mark.parametrize("name", ["Thinking Machines", "random weights"])
@@ -58,11 +60,11 @@ def test_attention_update_draws_what_draw_explorer_draws(name):
 
     example = explorer_examples()[name]
     fig = draw_explorer(example)
-    figure_png(fig)
-    pin_titles(fig)
+    view = FigureView()
+    view.png(fig)
     for settings in [(len(example.q) - 1, False, 1.0, False), (0, True, 0.1, True), (0, True, 10.0, False)]:
         update_explorer(fig, example, *settings)
-        assert_same_picture(fig, draw_explorer(example, *settings))
+        assert_same_picture(view.png(fig), draw_explorer(example, *settings))
 
 
 def test_hsoftmax_update_draws_what_a_fresh_toy_draw_draws():
@@ -71,8 +73,8 @@ def test_hsoftmax_update_draws_what_a_fresh_toy_draw_draws():
 
     toy = toy_example()
     fig = toy.draw("language", "natural", 0.0)
-    figure_png(fig)
-    pin_titles(fig)
+    view = FigureView()
+    view.png(fig)
     for state in [("the", "natural", 0.0), ("language", "the", 1.5), ("processing", "language", -3.0)]:
         update_path(fig, toy, *state)
-        assert_same_picture(fig, toy.draw(*state))
+        assert_same_picture(view.png(fig), toy.draw(*state))

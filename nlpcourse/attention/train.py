@@ -2,7 +2,7 @@
 
 ``multi_head_attention`` here is the numpy one of ``nlpcourse.attention`` written with torch ops (same
 parameter layout as ``torch.nn.MultiheadAttention``, so autograd and a GPU apply); ``EncoderBlock`` is
-``torch.nn.TransformerEncoderLayer`` (post-norm, ReLU) built on it, with the same ``state_dict`` keys.
+``torch.nn.TransformerEncoderLayer`` (ReLU, post-norm or pre-norm) built on it, with the same ``state_dict`` keys.
 ``TinyTransformer`` stacks them over token embeddings plus the sinusoidal positional encoding, and
 ``train`` teaches it a toy task whose right attention pattern is known: reversing a sequence (output
 position i must read input position L − 1 − i, an anti-diagonal).
@@ -19,7 +19,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .. import torch_threads
+from .. import torch_threads, validate
 from ..perturb import nudge
 from ..validate import index, non_negative_int, one_of, positive_float, positive_int
 from . import positional_encoding
@@ -76,55 +76,66 @@ class MultiHeadAttention(nn.Module):
 
 
 class EncoderBlock(nn.Module):
-    """``nn.TransformerEncoderLayer(E, H, F, dropout=0.0, batch_first=True)``: same maths, same state_dict keys.
+    """``nn.TransformerEncoderLayer(E, H, F, dropout=0.0, batch_first=True, norm_first=...)``: same maths, same
+    state_dict keys. Post-norm x -> LN(x + SA(x)) -> LN(· + FF(·)); pre-norm x -> x + SA(LN(x)) -> · + FF(LN(·))."""
 
-    x -> LayerNorm(x + SelfAttention(x)) -> LayerNorm(· + Linear(ReLU(Linear(·)))).
-    """
-
-    def __init__(self, embed_dim: int, num_heads: int, dim_feedforward: int) -> None:
+    def __init__(self, embed_dim: int, num_heads: int, dim_feedforward: int, norm_first: bool = False) -> None:
         super().__init__()
         embed_dim = positive_int(embed_dim, "embed_dim")
         dim_feedforward = positive_int(dim_feedforward, "dim_feedforward")
+        self.norm_first = bool(norm_first)
         self.self_attn = MultiHeadAttention(embed_dim, num_heads)
         self.linear1 = nn.Linear(embed_dim, dim_feedforward)
         self.linear2 = nn.Linear(dim_feedforward, embed_dim)
         self.norm1, self.norm2 = nn.LayerNorm(embed_dim), nn.LayerNorm(embed_dim)
 
+    def _sublayer(self, x: torch.Tensor, f, norm: nn.LayerNorm) -> torch.Tensor:
+        return x + f(norm(x)) if self.norm_first else norm(x + f(x))  # pre-LN / post-LN
+
+    def _ff(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear2(torch.relu(self.linear1(x)))  # (N, L, F) inside
+
     def forward(self, x: torch.Tensor, bias: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """x (N, L, E) -> (out (N, L, E), the self-attention's weights (N, H, L, L))."""
-        sa, weights = self.self_attn(x, x, x, bias)
-        h = self.norm1(x + sa)
-        return self.norm2(h + self.linear2(torch.relu(self.linear1(h)))), weights
+        weights = None
+
+        def attend(h: torch.Tensor) -> torch.Tensor:
+            nonlocal weights
+            sa, weights = self.self_attn(h, h, h, bias)
+            return sa
+
+        x = self._sublayer(x, attend, self.norm1)
+        return self._sublayer(x, self._ff, self.norm2), weights
 
 
-@dataclass
-class TinyConfig:
+@dataclass(frozen=True)
+class TinyConfig(validate.Config):
     """Everything about the toy model, its task and its training."""
 
     task: str = "reverse"  # "reverse", "copy" or "sort"
-    length: int = 8  # tokens per sequence
+    length: int = 8  # T tokens per sequence
     vocab: int = 10  # token ids 0 … vocab − 1
-    embed_dim: int = 32
-    num_heads: int = 2
-    layers: int = 2
-    dim_feedforward: int = 64
-    steps: int = 500
-    batch_size: int = 64
-    lr: float = 1e-2
+    embed_dim: int = 32  # E
+    num_heads: int = 2  # H, each of size E / H
+    layers: int = 2  # encoder blocks
+    dim_feedforward: int = 64  # the feed-forward's hidden size
+    steps: int = 500  # Adam steps
+    batch_size: int = 64  # sequences per step
+    lr: float = 1e-2  # Adam's learning rate
     train_size: int = 4000  # sequences drawn once; the test set is drawn separately
-    test_size: int = 200
-    seed: int = 0
+    test_size: int = 200  # test sequences
+    seed: int = 0  # the data's, the initialisation's and the batches'
     threads: int | None = 1  # one thread: reproducible float sums, and faster for these small ops
 
     def __post_init__(self) -> None:
         one_of(self.task, "task", ("reverse", "copy", "sort"))
         for name in ("length", "vocab", "embed_dim", "num_heads", "layers", "dim_feedforward", "steps",
                      "batch_size", "train_size", "test_size"):
-            setattr(self, name, positive_int(getattr(self, name), name))  # a numpy int becomes an int
-        self.seed = non_negative_int(self.seed, "seed")
-        self.lr = positive_float(self.lr, "lr")
+            self._set(name, positive_int(getattr(self, name), name))  # a numpy int becomes an int
+        self._set("seed", non_negative_int(self.seed, "seed"))
+        self._set("lr", positive_float(self.lr, "lr"))
         if self.threads is not None:
-            self.threads = positive_int(self.threads, "threads")
+            self._set("threads", positive_int(self.threads, "threads"))
         if self.embed_dim % self.num_heads:
             raise ValueError(f"num_heads: embed_dim {self.embed_dim} is not divisible by num_heads "
                              f"{self.num_heads}")
@@ -134,9 +145,7 @@ class TinyConfig:
 
 def toy_task(task: str, n: int, length: int, vocab: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """n random sequences and their targets: reversed, copied or sorted. Both int64 (n, length)."""
-    one_of(task, "task", ("reverse", "copy", "sort"))
-    n, length, vocab = positive_int(n, "n"), positive_int(length, "length"), positive_int(vocab, "vocab")
-    rng = np.random.default_rng(non_negative_int(seed, "seed"))
+    rng = np.random.default_rng(seed)
     x = rng.integers(0, vocab, size=(n, length))
     y = {"reverse": x[:, ::-1], "copy": x, "sort": np.sort(x, axis=1)}[task]
     return torch.from_numpy(x.copy()), torch.from_numpy(y.copy())

@@ -56,34 +56,25 @@ def _layout(root: Value) -> dict[int, tuple[float, float]]:
 def draw_graph(root: Value, values: dict[int, float] | None = None, grads: dict[int, float] | None = None,
                highlight: Value | None = None, gate: Value | None = None, title: str = "",
                ax: Axes | None = None) -> Figure:
-    """Draw the graph ending at ``root`` left to right, layered by depth: each node shows its name and
-    op, its value (black) and its gradient (red), like the lecture's circuit diagrams.
+    """Draw the graph ending at ``root`` left to right, layered by depth; each node shows its name and op, its
+    value (black) and its gradient (red), like the lecture's circuit diagrams.
 
-    Args:
-        root: the output Value.
-        values: id(node) -> value to show; None shows every node's ``data``; a missing node shows "?".
-        grads: id(node) -> gradient to show; None shows every node's ``grad``; a missing node shows "?".
-        highlight: a node drawn with a thick orange frame (the stepper's current node).
-        gate: a node whose edge to ``highlight`` is drawn in orange, its arrow pointing from ``gate`` back to
-            ``highlight``: the direction the gradient flows in the backward step (the stepper's current step).
-        title: a line above the graph.
-        ax: draw into this Axes; None makes a new Figure.
-    Returns:
-        the Figure.
-    """
+    ``values`` / ``grads``: id(node) -> number to show (None: every node's data / grad; a missing node "?").
+    ``highlight``: a node in a thick orange frame; ``gate``: the node whose edge to ``highlight`` is orange,
+    its arrow pointing back to ``highlight`` (the gradient's direction in the stepper's current step)."""
     topological_order(root)  # a ValueError naming root unless it is one Value
     pos = _layout(root)
     order = topological_order(root)
     n_cols = 1 + max(c for c, _ in pos.values())
     n_rows = 1 + max(r for _, r in pos.values())
-    if ax is None:
-        fig = Figure(figsize=(max(4.0, 1.3 * n_cols), max(2.0, 0.8 * n_rows + 0.5)))
+    if ax is None:  # ≤ 10 in wide: shown unscaled on a 1366-px screen, so 9 pt text stays 9 pt
+        fig = Figure(figsize=(min(10.0, max(4.0, 1.3 * n_cols)), max(2.0, 0.9 * n_rows + 0.5)))
         ax = fig.add_subplot()
         fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.99 - 0.4 / fig.get_figheight())
     ax.set_xlim(-0.55, n_cols - 0.45)
     ax.set_ylim(n_rows - 0.45, -0.6)  # row 0 at the top
     ax.set_axis_off()
-    w, h = 0.78, 0.74
+    w, h = 0.78, 0.8
     for n in order:
         for c in n.inputs:
             (x0, y0), (x1, y1) = pos[id(c)], pos[id(n)]
@@ -104,10 +95,10 @@ def draw_graph(root: Value, values: dict[int, float] | None = None, grads: dict[
         head = "const" if n._constant else n.label if not n.op else f"{n.label or ''} [{n.op}]".strip()
         v = n.data if values is None else values.get(id(n))
         g = n.grad if grads is None else grads.get(id(n))
-        ax.text(x, y - 0.08, f"{head}\n{'?' if v is None else f'{v:.4g}'}", ha="center", va="center",
-                fontsize=9, linespacing=1.4)
-        ax.text(x, y + 0.22, "grad ?" if g is None else f"grad {g:.4g}", ha="center", va="center", fontsize=9,
-                color="#d62728")
+        lines = (head, "?" if v is None else f"{v:.4g}", "grad ?" if g is None else f"grad {g:.4g}")
+        for line, dy, color in zip(lines, (13.0, 0.0, -13.0), ("black", "black", "#d62728"), strict=True):
+            ax.annotate(line, (x, y), xytext=(0, dy), textcoords="offset points", ha="center", va="center",
+                        fontsize=9, color=color)  # three lines 13 pt apart: a 9-pt line is ~12 pt tall
     if title:
         ax.set_title(title, fontsize=10, loc="left", y=1.0)  # a fixed y skips matplotlib's costly auto-placement
     return ax.figure

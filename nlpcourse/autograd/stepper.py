@@ -21,10 +21,8 @@ class BackpropStepper:
     and constants are known from the start; ``forward_step`` reveals the next gate's value (in
     topological order); once all values are shown, ``backward_step`` applies the next recorded Step.
     ``current`` is what the last step touched (a Value while going forward, a Step going backward), or
-    None after a reset or a press with nothing left to do; ``draw`` highlights it.
-
-    Args:
-        root: the output Value of a graph (``backward()`` is called on it here if it was not already).
+    None after a reset or a press with nothing left to do; ``draw`` highlights it. ``root``: the graph's output
+    (``backward()`` is called on it here if it was not already).
     """
 
     def __init__(self, root: Value) -> None:

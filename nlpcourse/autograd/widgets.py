@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 import ipywidgets as W
 
-from ..ui import make_buttons, show_in
+from ..ui import FigureView, make_buttons
 from . import EXAMPLES, build_example
 from .stepper import BackpropStepper
 
@@ -19,14 +20,15 @@ def backprop_stepper(example: str = "(x+y)z") -> W.Widget:
     A dropdown picks the graph (``autograd.EXAMPLES``), one box per input edits its value, and the buttons
     call ``stepper.BackpropStepper.forward_step / backward_step / reset`` and redraw its ``draw()``.
     """
-    out = W.Output()
+    view = FigureView()
+    message = W.HTML()
     choice = W.Dropdown(options=list(EXAMPLES), value=example, description="graph")
     inputs_box = W.HBox()
     buttons = make_buttons("forward", "backward", "run all", "reset")
     state: dict[str, BackpropStepper] = {}
 
     def redraw() -> None:
-        show_in(out, state["stepper"].draw())
+        view.show(state["stepper"].draw())
 
     def rebuild(_change: object = None) -> None:
         values = {box.description: box.value for box in inputs_box.children}
@@ -34,10 +36,11 @@ def backprop_stepper(example: str = "(x+y)z") -> W.Widget:
             state["stepper"] = BackpropStepper(build_example(choice.value, values))
         except ValueError as err:  # e.g. exp overflowing for a huge input: say so instead of a stale graph
             state.pop("stepper", None)
-            with out:
-                out.clear_output(wait=True)
-                print(f"ValueError: {err}")
+            message.value = f"<span style='color:#b00'>ValueError: {html.escape(str(err))}</span>"
+            view.widget.layout.display = "none"
             return
+        message.value = ""
+        view.widget.layout.display = None
         redraw()
 
     def new_graph(_change: object = None) -> None:
@@ -62,4 +65,4 @@ def backprop_stepper(example: str = "(x+y)z") -> W.Widget:
         button.on_click(press(name))
     choice.observe(new_graph, names="value")
     new_graph()
-    return W.VBox([W.HBox([choice, *buttons.values()]), inputs_box, out])
+    return W.VBox([W.HBox([choice, *buttons.values()]), inputs_box, message, view.widget])

@@ -162,7 +162,7 @@ def prune(beam_scores: np.ndarray, logp: np.ndarray, n: int) -> tuple[np.ndarray
 
 
 @dataclass(frozen=True)
-class BeamConfig:
+class BeamConfig(validate.Config):
     """One beam search's settings, with ``model.generate``'s names and meaning."""
 
     num_beams: int  # k
@@ -272,8 +272,6 @@ def advance(state: SearchState, logp: np.ndarray, cfg: BeamConfig) -> None:
 def expand(step: StepFunction, states: list[SearchState], cfg: BeamConfig, vocab_size: int | None = None) -> int:
     """One step of every unfinished search: ONE step call for all their open beams, then ``advance`` each;
     returns V (pass it back in, so later calls are checked against it)."""
-    if not all(isinstance(s, SearchState) for s in validate.non_empty(states, "states", what="search states")):
-        raise TypeError(f"states: expected a list of SearchState (from start), got {states!r:.60}")
     active = [s for s in states if not s.done]
     if not active:
         return vocab_size  # type: ignore[return-value]

@@ -27,21 +27,20 @@ __all__ = ["TinyGPT2", "tiny_gpt2", "hf_step", "hf_generate", "reference_problem
 
 
 @dataclass(frozen=True)
-class TinyGPT2:
-    """The tiny GPT-2's size. ``init`` is the weights' standard deviation: 0.5 (GPT-2 uses 0.02) makes the
-    random model's next-token distributions peaked, so beams differ and EOS gets chosen."""
+class TinyGPT2(validate.Config):
+    """The tiny GPT-2's size (``GPT2Config``'s names)."""
 
-    vocab_size: int = 48
-    n_positions: int = 64
-    n_embd: int = 32
-    n_layer: int = 2
-    n_head: int = 2
-    init: float = 0.5
+    vocab_size: int = 48  # V
+    n_positions: int = 64  # the longest sequence
+    n_embd: int = 32  # E
+    n_layer: int = 2  # decoder blocks
+    n_head: int = 2  # H, each of size E / H
+    init: float = 0.5  # the weights' std: 0.5 (GPT-2: 0.02) peaks the random model, so beams differ and EOS comes
 
     def __post_init__(self) -> None:
         for name in ("vocab_size", "n_positions", "n_embd", "n_layer", "n_head"):
-            object.__setattr__(self, name, validate.positive_int(getattr(self, name), name))
-        object.__setattr__(self, "init", validate.positive_float(self.init, "init"))
+            self._set(name, validate.positive_int(getattr(self, name), name))
+        self._set("init", validate.positive_float(self.init, "init"))
         if self.n_embd % self.n_head:
             raise ValueError(f"n_head: n_embd {self.n_embd} is not divisible by n_head {self.n_head}")
 

@@ -32,7 +32,7 @@ __all__ = ["SamplingConfig", "apply_temperature", "top_k_filter", "top_p_filter"
 
 
 @dataclass(frozen=True)
-class SamplingConfig:
+class SamplingConfig(validate.Config):
     """The three knobs, with ``model.generate``'s names; None switches a filter off."""
 
     temperature: float = 1.0  # τ > 0
@@ -40,11 +40,11 @@ class SamplingConfig:
     top_p: float | None = None  # nucleus: drop the least probable tokens holding ≤ 1 − p of the mass (p in [0, 1])
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "temperature", validate.positive_float(self.temperature, "temperature"))
+        self._set("temperature", validate.positive_float(self.temperature, "temperature"))
         if self.top_k is not None:
-            object.__setattr__(self, "top_k", validate.integer(self.top_k, "top_k", low=1))
+            self._set("top_k", validate.integer(self.top_k, "top_k", low=1))
         if self.top_p is not None:
-            object.__setattr__(self, "top_p", validate.number(self.top_p, "top_p", low=0.0, high=1.0))
+            self._set("top_p", validate.number(self.top_p, "top_p", low=0.0, high=1.0))
 
 
 def _check_scores(scores: object):
@@ -111,15 +111,11 @@ def filtered_distribution(logp: object, temperature: float = 1.0, top_k: int | N
 def sample(step: StepFunction, input_ids: object, *, max_new_tokens: int, eos_token_id: int | None, pad_token_id: int,
            temperature: float = 1.0, top_k: int | None = None,
            top_p: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Draw each next token from the filtered distribution, for every prompt, with torch's random stream.
+    """Draw each next token from the ``warp``-filtered distribution, for every prompt, with torch's random stream.
 
-    Args:
-        step: prefixes (N, t) -> (N, V) log-probabilities; input_ids: (B, P) prompts of equal length.
-        max_new_tokens: at most T new tokens; eos_token_id: ends a sequence (None: only T does);
-        pad_token_id: fills a sequence after its EOS. temperature, top_k, top_p: as in ``warp``.
-    Returns:
-        sequences (B, P + T') int64 (prompt included, padded after EOS; T' the longest generated part) and the
-        summed log-probabilities of the drawn tokens under the *unfiltered* model (B,) float64.
+    step: prefixes (N, t) -> log-probabilities (N, V); input_ids (B, P) -> sequences (B, P + T') int64 (padded
+    after EOS; T' ≤ max_new_tokens the longest generated part) and the drawn tokens' summed log-probabilities
+    under the *unfiltered* model (B,) float64.
     """
     import torch
 
@@ -257,11 +253,9 @@ def diversity_vs_likelihood(step: StepFunction, prompts: list[np.ndarray], setti
                             num_beams: int = 4, samples: int = 10, seed: int = 0, max_new_tokens: int = 15,
                             eos_token_id: int, pad_token_id: int) -> pd.DataFrame:
     """Beam search against sampling (each entry of ``settings``: name -> ``sample``'s knobs) on each prompt
-    (1, P_i): ``samples`` draws per prompt after ``torch.manual_seed(seed)``.
-
-    Returns:
-        one row per method: mean log-probability per generated token under the model (likelihood), mean number of
-        distinct outputs per prompt among the ``samples`` (diversity; beam search: 1), mean generated length.
+    (1, P_i): ``samples`` draws per prompt after ``torch.manual_seed(seed)``. A row per method: the mean
+    log-probability per generated token (likelihood), the mean number of distinct outputs per prompt among the
+    ``samples`` (diversity; beam search: 1), the mean generated length.
     """
     import torch
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import ipywidgets as W
 from matplotlib.figure import Figure
 
-from ..ui import make_buttons, show_in
+from ..ui import FigureView, make_buttons
 from . import BeamConfig, SearchState, expand, start
 from .figures import draw_beam_tree
 from .models import course_lm, encode_prompt, lm_step
@@ -93,10 +93,10 @@ def beam_stepper(model=None, prompt: str = "police said", num_beams: int = 3,
     alpha = W.FloatSlider(value=length_penalty, min=0.0, max=2.0, step=0.1, description="α",
                           continuous_update=False)
     buttons = make_buttons("step", "run", "reset")
-    out = W.Output()
+    view = FigureView()
 
     def redraw() -> None:
-        show_in(out, stepper.draw())
+        view.show(stepper.draw())
 
     def settings(change: dict) -> None:
         stepper.prompt, stepper.num_beams, stepper.length_penalty = text.value, k.value, alpha.value
@@ -110,4 +110,4 @@ def beam_stepper(model=None, prompt: str = "police said", num_beams: int = 3,
                          ("reset", lambda: stepper.reset("reset: the search restarted from the prompt"))):
         buttons[name].on_click(lambda _b, act=action: (act(), redraw()))
     redraw()
-    return W.VBox([W.HBox([text, k, alpha]), W.HBox(list(buttons.values())), out])
+    return W.VBox([W.HBox([text, k, alpha]), W.HBox(list(buttons.values())), view.widget])

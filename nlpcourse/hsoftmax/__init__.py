@@ -49,24 +49,16 @@ class HuffmanTree:
 
     Node ids: leaves are 0..V-1 (the symbol's position), inner node j has id V+j and row j of the
     inner-node matrix; the root is the last node merged, id 2V-2 (row V-2). Left child = code 0.
-
-    Attributes:
-        symbols: tuple of V labels.
-        counts: (V,) the counts the tree was built from.
-        children: (V-1, 2) int64 ids of the left and right child of every inner node.
-        nodes: (V, L) int64 inner-node rows on every leaf's path, root first, padded with 0 (L = max depth).
-        codes: (V, L) uint8 the turns (0 = left, 1 = right) along the same paths, padded with 0.
-        lengths: (V,) int64 path lengths (= code lengths = depths).
-        mask: (V, L) bool, True on the real (non-padding) positions.
     """
 
     def __init__(self, symbols: Sequence[str], counts: np.ndarray, children: np.ndarray) -> None:
-        self.symbols = tuple(symbols)
-        self.counts = counts
-        self.children = children
+        self.symbols = tuple(symbols)  # V labels
+        self.counts = counts  # (V,) what the tree was built from
+        self.children = children  # (V-1, 2) node ids of each inner node's left and right child
         self._stoi = {s: i for i, s in enumerate(self.symbols)}
+        # (V, L) inner-node rows on each leaf's path, root first; (V, L) turns, 0 = left; (V,) path lengths
         self.nodes, self.codes, self.lengths = _leaf_paths(children, len(self.symbols))
-        self.mask = np.arange(self.nodes.shape[1])[None, :] < self.lengths[:, None]
+        self.mask = np.arange(self.nodes.shape[1])[None, :] < self.lengths[:, None]  # (V, L) real positions
 
     # -- construction
     @classmethod
@@ -186,20 +178,12 @@ class HuffmanTree:
 
 
 def _check_counts(counts: Sequence[float] | np.ndarray) -> np.ndarray:
-    try:
-        arr = np.asarray(counts)
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"counts: expected a 1-D array of positive numbers, got {type(counts).__name__}") from e
-    if arr.ndim != 1:
-        raise ValueError(f"counts: expected a 1-D array of positive numbers, got shape {arr.shape}")
+    arr = np.asarray(counts)
+    validate.float_array(arr, "counts", ndim=1)  # numbers, 1-D, finite
     if arr.size == 0:
         raise ValueError("counts: expected at least 2 counts, got an empty array")
     if arr.size == 1:
         raise ValueError("counts: expected at least 2 counts (a tree with one leaf has no decisions), got 1")
-    if not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
-        raise ValueError(f"counts: expected numbers, got dtype {arr.dtype}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError("counts: expected finite numbers, got NaN or inf")
     bad = np.flatnonzero(arr <= 0)
     if bad.size:
         raise ValueError(f"counts: expected every count > 0, got {arr[bad[0]]} at position {bad[0]}")
@@ -251,7 +235,7 @@ def branch_probabilities(tree: HuffmanTree, word: str | int, center: np.ndarray,
     """
     center, inner = _check_vectors(tree, center, inner)
     nodes, codes = tree.path(word)
-    s = sigmoid(inner[nodes] @ center)
+    s = sigmoid(inner[nodes] @ center)  # (L_w,) p(left) at each node on the path
     return np.where(codes == 0, s, 1.0 - s)
 
 
@@ -278,15 +262,12 @@ def path_loss_and_grad(center: np.ndarray, rows: np.ndarray, codes: np.ndarray) 
     ∂/∂h = Σ_k (σ(x_k) − t_k)·θ_C[n_k] and ∂/∂θ_C[n_k] = (σ(x_k) − t_k)·h. center (d,), rows (L, d) root first,
     codes (L,) -> (loss, {"center": (d,), "rows": (L, d)}).
     """
-    center = validate.float_array(center, "center", finite=False)
-    rows = validate.float_array(rows, "rows", finite=False)
-    codes = np.asarray(codes)
-    if center.ndim != 1:
-        raise ValueError(f"center: expected shape (d,), got {center.shape}")
-    if rows.ndim != 2 or rows.shape[1] != center.shape[0]:
-        raise ValueError(f"rows: expected shape (L, d) with d={center.shape[0]}, got {rows.shape}")
-    if codes.shape != (rows.shape[0],) or not np.isin(codes, (0, 1)).all():
-        raise ValueError(f"codes: expected shape ({rows.shape[0]},) of 0/1 values, got {codes.shape} {codes}")
+    sizes: dict[str, int] = {}
+    center = validate.float_array(center, "center", shape=("d",), sizes=sizes, finite=False)
+    rows = validate.float_array(rows, "rows", shape=("L", "d"), sizes=sizes, finite=False)
+    codes = validate.array(codes, "codes", shape=("L",), sizes=sizes, dtype=None)
+    if not np.isin(codes, (0, 1)).all():
+        raise ValueError(f"codes: expected 0/1 turns, got {codes}")
     x = rows @ center                      # (L,) one dot product per inner node on the path
     t = 1.0 - codes                        # 1 = left turn (probability σ(x)), 0 = right turn
     loss = float(np.logaddexp(0.0, -(2 * t - 1) * x).sum())   # −log σ(±x), computed stably
@@ -297,7 +278,7 @@ def path_loss_and_grad(center: np.ndarray, rows: np.ndarray, codes: np.ndarray) 
 def path_loss_torch(center: torch.Tensor, rows: torch.Tensor, codes: np.ndarray) -> torch.Tensor:
     """−Σ_k log σ(±x_k) (+ left) in torch, the autograd reference: log-sigmoid form, finite at any score
     (log(1 − σ(x)) would be log 0 = −inf for x ≳ 17 in float32, 37 in float64)."""
-    x = rows @ center
+    x = rows @ center  # (L,)
     sign = torch.as_tensor(1.0 - 2.0 * np.asarray(codes), dtype=x.dtype)  # +1 left, −1 right
     return -torch.nn.functional.logsigmoid(sign * x).sum()
 
@@ -313,7 +294,6 @@ def gradient_exercise() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def hs_loss_and_grad(center: np.ndarray, inner: np.ndarray, tree: HuffmanTree,
                      word: str | int) -> tuple[float, dict[str, np.ndarray]]:
     """−log p(word | center) and its gradients: (loss, {"center": (d,), "inner": (V-1, d), zero off the path})."""
-    center, inner = _check_vectors(tree, center, inner)
     nodes, codes = tree.path(word)
     loss, g = path_loss_and_grad(center, inner[nodes], codes)
     grad_inner = np.zeros_like(inner)
@@ -321,27 +301,17 @@ def hs_loss_and_grad(center: np.ndarray, inner: np.ndarray, tree: HuffmanTree,
     return loss, {"center": g["center"], "inner": grad_inner}
 
 
-def _check_pairs(pairs: np.ndarray, V: int) -> np.ndarray:
-    pairs = np.asarray(pairs)
-    if pairs.ndim != 2 or pairs.shape[1] != 2 or not np.issubdtype(pairs.dtype, np.integer):
-        raise ValueError(f"pairs: expected an int array of shape (N, 2) (center, context), got "
-                         f"{pairs.dtype} {pairs.shape}")
-    if pairs.size and (pairs.min() < 0 or pairs.max() >= V):
-        raise ValueError(f"pairs: expected word ids in [0, {V}), got values in [{pairs.min()}, {pairs.max()}]")
-    return pairs
-
-
-def _check_params(params: dict, tree: HuffmanTree) -> tuple[object, object]:
-    if "W_in" not in params or "inner" not in params:
-        raise KeyError(f"params: expected keys 'W_in' and 'inner', got {sorted(params)}")
-    W_in, inner = params["W_in"], params["inner"]
+def _check_batch(params: dict, pairs: np.ndarray, tree: HuffmanTree) -> tuple[object, object, np.ndarray]:
+    """θ_W (V, d) and θ_C (V-1, d) from ``params`` (numpy or torch), and ``pairs`` (N, 2) of word ids < V."""
+    validate.keys(params, "params", ("W_in", "inner"))
     V = tree.n_leaves
-    if W_in.ndim != 2 or W_in.shape[0] != V:
-        raise ValueError(f"params['W_in']: expected shape (V, d) = ({V}, d), got {tuple(W_in.shape)}")
-    if tuple(inner.shape) != (V - 1, W_in.shape[1]):
-        raise ValueError(f"params['inner']: expected shape (V-1, d) = ({V - 1}, {W_in.shape[1]}), "
-                         f"got {tuple(inner.shape)}")
-    return W_in, inner
+    sizes = {"V": V, "V-1": V - 1}
+    for key, shape in (("W_in", ("V", "d")), ("inner", ("V-1", "d"))):
+        validate.array(params[key], f"params[{key!r}]", shape=shape, sizes=sizes, dtype=None)
+    pairs = validate.ids_in_range(pairs, "pairs", V, what="word ids", ndim=2, allow_empty=True)
+    if pairs.shape[1] != 2:
+        raise ValueError(f"pairs: expected an int array of shape (N, 2) (center, context), got {pairs.shape}")
+    return params["W_in"], params["inner"], pairs
 
 
 def skipgram_hs_loss_and_grad(params: dict[str, np.ndarray], pairs: np.ndarray,
@@ -350,8 +320,7 @@ def skipgram_hs_loss_and_grad(params: dict[str, np.ndarray], pairs: np.ndarray,
 
     params {"W_in": θ_W (V, d), "inner": θ_C (V-1, d)} -> (mean loss, gradients of the same shapes).
     """
-    W_in, inner = _check_params(params, tree)
-    pairs = _check_pairs(pairs, tree.n_leaves)
+    W_in, inner, pairs = _check_batch(params, pairs, tree)
     N = len(pairs)
     h = W_in[pairs[:, 0]]                                  # (N, d)
     nodes, codes, mask = tree.nodes[pairs[:, 1]], tree.codes[pairs[:, 1]], tree.mask[pairs[:, 1]]
@@ -361,9 +330,9 @@ def skipgram_hs_loss_and_grad(params: dict[str, np.ndarray], pairs: np.ndarray,
     loss = (np.logaddexp(0.0, -(2 * t - 1) * x) * mask).sum() / N
     g = (sigmoid(x) - t) * mask / N                        # (N, L), zero on padding
     grad_W = np.zeros_like(W_in)
-    np.add.at(grad_W, pairs[:, 0], np.einsum("nl,nld->nd", g, rows))
+    np.add.at(grad_W, pairs[:, 0], np.einsum("nl,nld->nd", g, rows))  # (N, d) into the centers' rows
     grad_inner = np.zeros_like(inner)
-    np.add.at(grad_inner, nodes.ravel(), (g[:, :, None] * h[:, None, :]).reshape(-1, h.shape[1]))
+    np.add.at(grad_inner, nodes.ravel(), (g[:, :, None] * h[:, None, :]).reshape(-1, h.shape[1]))  # (N·L, d)
     return float(loss), {"W_in": grad_W, "inner": grad_inner}
 
 
@@ -371,12 +340,11 @@ def skipgram_hs_loss_and_grad(params: dict[str, np.ndarray], pairs: np.ndarray,
 
 def skipgram_hs_loss_torch(params: dict[str, torch.Tensor], pairs: np.ndarray, tree: HuffmanTree) -> torch.Tensor:
     """``skipgram_hs_loss_and_grad``'s mean loss written plainly in torch, pair by pair (the autograd reference)."""
-    W_in, inner = _check_params(params, tree)
-    pairs = _check_pairs(pairs, tree.n_leaves)
+    W_in, inner, pairs = _check_batch(params, pairs, tree)
     total = W_in.new_zeros(())
     for c, o in pairs.tolist():
         nodes, codes = tree.path(o)
-        x = inner[torch.as_tensor(nodes)] @ W_in[c]
+        x = inner[torch.as_tensor(nodes)] @ W_in[c]  # (L_o,)
         sign = torch.as_tensor(1.0 - 2.0 * codes, dtype=x.dtype)  # +1 left, −1 right
         total = total - torch.nn.functional.logsigmoid(sign * x).sum()
     return total / len(pairs)

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from .. import validate
 from ..functional import sigmoid
 from ..plotting import new_figure
-from . import LECTURE_BRANCHES, HuffmanTree, _check_vectors, branch_probabilities, leaf_probabilities
+from . import LECTURE_BRANCHES, HuffmanTree, branch_probabilities, leaf_probabilities
 
 __all__ = ["draw_tree", "draw_lecture_path", "draw_speed", "TOY_COUNTS", "ToyExample", "toy_example"]
 
@@ -52,27 +52,18 @@ def _label(symbol: str) -> str:
 def draw_tree(tree: HuffmanTree, word: str | int | None = None, center: np.ndarray | None = None,
               inner: np.ndarray | None = None, ax: Axes | None = None, show_counts: bool = True,
               center_label: str = "center") -> Figure:
-    """Draw the tree: edges labelled with their code bit, or with branch probabilities given vectors.
+    """Draw a small tree (≤ ~20 leaves stays readable at 9 pt), each edge labelled with its code bit, or, given
+    ``center`` (d,) and ``inner`` (V-1, d), with its branch probability and each leaf with p(leaf | center).
 
-    Args:
-        tree: a small tree (up to ~40 leaves stays readable).
-        word: a leaf whose path is highlighted (its code, or its running product, in the title).
-        center, inner: (d,) and (V-1, d); when given, each edge shows its branch probability and
-            each leaf p(leaf | center).
-        ax: draw into this Axes, else a new Figure.
-        show_counts: write each leaf's count under it (when no vectors are given).
-        center_label: how the title names the center vector.
-    Returns:
-        the Figure.
-    """
+    ``word``: a leaf whose path is highlighted (its code, or its running product, in the title);
+    ``show_counts``: each leaf's count under it (without vectors); ``center_label``: the title's name for it."""
     if (center is None) != (inner is None):
         raise ValueError("center, inner: give both (to show probabilities) or neither")
     V = tree.n_leaves
     probs = leaves = None
     if center is not None:
-        center, inner = _check_vectors(tree, center, inner)
-        probs = sigmoid(inner @ center)                # p(left) at every inner node
-        leaves = leaf_probabilities(tree, center, inner)
+        leaves = leaf_probabilities(tree, center, inner)  # checks center (d,) and inner (V-1, d)
+        probs = sigmoid(np.asarray(inner, dtype=float) @ np.asarray(center, dtype=float))  # p(left) per inner node
     on_path: set[int] = set()
     target = None
     if word is not None:
@@ -81,7 +72,8 @@ def draw_tree(tree: HuffmanTree, word: str | int | None = None, center: np.ndarr
         on_path = {int(n) + V for n in nodes} | {target}
     if ax is None:
         # fixed margins instead of constrained layout (the axes are off): the widget redraws within 100 ms
-        fig, ax = new_figure(size=(min(1.0 + 0.7 * V, 14.0), 0.9 + 0.75 * (tree.max_depth + 1)), layout=None)
+        # at most 10 in wide: a laptop shows a wider figure scaled down, and 9 pt text then reads as 7
+        fig, ax = new_figure(size=(min(1.0 + 0.7 * V, 10.0), 0.9 + 0.75 * (tree.max_depth + 1)), layout=None)
         fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.9)
     x, y = _layout(tree)
     edges: dict[bool, list] = {False: [], True: []}  # one LineCollection per style: fast to render
@@ -128,13 +120,7 @@ def draw_lecture_path(branches: Sequence[float] = LECTURE_BRANCHES, word: str = 
 
     The branch taken at each node (red) has the probability given, the other branch (grey, to a subtree of
     other words drawn as "…") the rest, 1 − p; the product is left to the reader (the exercise asks for it).
-
-    Args:
-        branches: the probabilities of the turns taken, root first (each in [0, 1]).
-        word: the target leaf.  center: the center word (named in the title).  ax: Axes or None.
-    Returns:
-        the Figure.
-    """
+    ``branches``: the probabilities of the turns taken, root first."""
     branches = [validate.probability(b, "branches") for b in validate.non_empty(branches, "branches",
                                                                                what="branch probabilities")]
     n = len(branches)
@@ -160,14 +146,8 @@ def draw_lecture_path(branches: Sequence[float] = LECTURE_BRANCHES, word: str = 
     return ax.figure
 
 def draw_speed(timings: pd.DataFrame, ax: Axes | None = None) -> Figure:
-    """Plot ``measure_speed``'s result: ms per batched loss + gradient against |V| (log-log), both methods.
-
-    Args:
-        timings: DataFrame[V, softmax_ms, hs_ms, speedup, ...] from ``measure_speed``.
-        ax: draw into this Axes, else a new Figure.
-    Returns:
-        the Figure.
-    """
+    """``measure_speed``'s DataFrame[V, softmax_ms, hs_ms, speedup, ...]: ms per batched loss + gradient against
+    |V| (log–log), both methods."""
     missing = {"V", "softmax_ms", "hs_ms", "speedup"} - set(timings.columns)
     if missing:
         raise ValueError(f"timings: expected measure_speed's columns, missing {sorted(missing)}")

@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import validate
 from ..beams import beam_search
-from . import HuffmanTree, _check_vectors, leaf_probabilities
+from . import HuffmanTree, leaf_probabilities
 
 __all__ = ["tree_search", "exhaustive_search"]
 
@@ -19,8 +19,6 @@ def tree_search(tree: HuffmanTree, center: np.ndarray, inner: np.ndarray,
 
     At inner node n: "left" with log σ(θ_C[n]·h), "right" with log σ(−θ_C[n]·h). center h (d,), inner θ_C (V-1, d).
     """
-    center, inner = _check_vectors(tree, center, inner)
-    beam_size = validate.positive_int(beam_size, "beam_size")
     V = tree.n_leaves
 
     def expand(node: int) -> list[tuple[int, float]]:

@@ -150,13 +150,8 @@ def _hs_epoch(W_in: torch.Tensor, inner: torch.Tensor, corpus: np.ndarray, sente
 # ---------------------------------------------------------------- how often the tree search finds the best word
 def search_agreement(model: HSModel, centers: Sequence[str], beam_sizes: Sequence[int] = (1, 2, 4, 8)
                      ) -> pd.DataFrame:
-    """How often tree search finds the exhaustive argmax, per beam size, over ``centers``.
-
-    Args:
-        model: a trained ``HSModel`` (θ_W (V, d), θ_C (V-1, d)); centers: center words; beam_sizes: 1 = greedy.
-    Returns:
-        DataFrame[beam_size, found_best (fraction of centers), mean_ratio (p(found) / p(best))].
-    """
+    """How often tree search (beam size 1: greedy) finds the exhaustive argmax over ``centers``: a DataFrame
+    [beam_size, found_best (fraction of centers), mean_ratio (p(found) / p(best))]."""
     if not isinstance(model, HSModel):
         raise TypeError(f"model: expected an HSModel (from train_hs), got {type(model).__name__}")
     beam_sizes = [validate.positive_int(b, "beam_sizes") for b in validate.non_empty(beam_sizes, "beam_sizes")]
@@ -200,10 +195,8 @@ def measure_speed(sizes: Sequence[int], dim: int = 100, batch: int = 128, repeat
     Both are hand-written torch (``softmax_batch_loss_and_grad``, ``hs_batch_loss_and_grad``) on the same
     center vectors and targets drawn from Zipfian counts; best of ``repeats`` after a warm-up. By default
     on one torch thread (restored afterwards): a like-for-like comparison that scheduling noise on a busy
-    machine hardly disturbs; ``threads=None`` keeps torch's setting.
-
-    Returns:
-        DataFrame[V, avg_path, softmax_ms, hs_ms, speedup] (speedup = softmax time / hs time).
+    machine hardly disturbs; ``threads=None`` keeps torch's setting. DataFrame[V, avg_path, softmax_ms, hs_ms,
+    speedup = softmax time / hs time].
     """
     dim, batch = validate.positive_int(dim, "dim"), validate.positive_int(batch, "batch")
     repeats, seed = validate.positive_int(repeats, "repeats"), validate.non_negative_int(seed, "seed")
@@ -239,11 +232,8 @@ def _measure_one(V: int, dim: int, batch: int, repeats: int, seed: int) -> dict[
 # ---------------------------------------------------------------- our tree vs gensim's
 
 def gensim_tree_comparison(sentences: Sequence[Sequence[str]], min_count: int = 1) -> pd.DataFrame:
-    """Build our Huffman tree and gensim's (Word2Vec(hs=1, negative=0).build_vocab) on the same tokens.
-
-    Returns:
-        DataFrame[word, count, ours, gensim] with each word's code length in both trees, in our vocab order.
-    """
+    """Each word's code length in our Huffman tree and in gensim's (``Word2Vec(hs=1, negative=0).build_vocab``) on
+    the same tokens: DataFrame[word, count, ours, gensim], in our vocab order."""
     from gensim.models import Word2Vec
 
     min_count = validate.positive_int(min_count, "min_count")

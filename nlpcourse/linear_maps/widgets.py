@@ -17,11 +17,12 @@ DEFAULT = {"A": [[1.5, 0.5], [0.5, -1.0]], "b": [0.3, 0.2], "activation": "relu"
 
 def update_layer(fig: Figure, A: object, b: object, activation: str) -> None:
     """Turn ``draw_layer``'s figure into ``draw_layer(A, b, activation)``'s, moving its artists (grid lines,
-    points, limits, titles) instead of building a new figure: the widget's redraw."""
+    points, limits, titles) instead of building a new figure: the widget's redraw. The first panel, the input grid,
+    is the same for every layer: it is left as it is (a redraw then draws two panels, ``ui.FigureView``)."""
     xs, ys = make_grid(2.0, 11)
-    panels = [(xs, ys), layer(A, b, xs, ys, "identity"), layer(A, b, xs, ys, activation)]
-    titles = ["input grid", f"A·p + b   (det A = {det_label(A)})", f"{activation}(A·p + b)"]
-    for ax, (gx, gy), title in zip(fig.axes, panels, titles, strict=True):
+    panels = [layer(A, b, xs, ys, "identity"), layer(A, b, xs, ys, activation)]
+    titles = [f"A·p + b   (det A = {det_label(A)})", f"{activation}(A·p + b)"]
+    for ax, (gx, gy), title in zip(fig.axes[1:], panels, titles, strict=True):
         for line in list(ax.lines):  # fit_axes draws the axes through the origin again where they are in view
             line.remove()
         fit_axes(ax, gx, gy, title=title)

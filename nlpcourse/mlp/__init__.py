@@ -302,9 +302,9 @@ def torch_loss(model: Sequential, params: dict[str, torch.Tensor], X: np.ndarray
     for i, layer in enumerate(model.layers):
         p = {k: params.get(f"{i}.{k}") for k in ("W", "b", "gamma", "beta", "E")}
         if isinstance(layer, Linear):
-            h = h @ p["W"].T + p["b"]
+            h = h @ p["W"].T + p["b"]  # (N, d_out)
         elif isinstance(layer, MeanPool):
-            h = h @ (p["E"] if layer.trainable else torch.as_tensor(layer.E))
+            h = h @ (p["E"] if layer.trainable else torch.as_tensor(layer.E))  # (N, V) @ (V, D): mean vectors
         elif isinstance(layer, BatchNorm):
             stats = (None, None) if layer.training else (torch.as_tensor(layer.running_mean),
                                                          torch.as_tensor(layer.running_var))

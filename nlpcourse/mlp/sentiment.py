@@ -43,9 +43,6 @@ def stratified_folds(y: np.ndarray, folds: int = 10, seed: int = 0) -> list[np.n
     Each class's examples are shuffled (fixed seed) and dealt round-robin, so every fold holds each class in
     proportion; every example is tested exactly once.
     """
-    y = validate.int_array(y, "y", ndim=1)
-    folds = validate.integer(folds, "folds", low=2, high=len(y))
-    seed = validate.non_negative_int(seed, "seed")
     rng = np.random.default_rng(seed)
     parts: list[list[np.ndarray]] = [[] for _ in range(folds)]
     for c in np.unique(y):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipywidgets as W
 
-from ..ui import make_buttons, show_in
+from ..ui import FigureView, make_buttons
 from .stepper import ALPHA_CHOICES, LR_CHOICES, TrainingStepper
 
 __all__ = ["training_stepper"]
@@ -17,7 +17,7 @@ def training_stepper(dataset: str = "moons") -> W.Widget:
     boundary and loss curve); the lr and momentum sliders act from the next step on (the figure shows them at once);
     changing the hidden size or the dataset starts again from fresh weights.
     """
-    out = W.Output()
+    view = FigureView()
     state = {"s": TrainingStepper(dataset)}
     start = state["s"]
     wide = {"style": {"description_width": "initial"}, "layout": W.Layout(width="320px")}  # labels in full
@@ -31,7 +31,7 @@ def training_stepper(dataset: str = "moons") -> W.Widget:
     buttons = make_buttons("step", "epoch", "reset", width="90px")
 
     def redraw() -> None:
-        show_in(out, state["s"].draw())
+        view.show(state["s"].draw())
 
     def on_click(button: W.Button) -> None:
         s = state["s"]
@@ -54,4 +54,4 @@ def training_stepper(dataset: str = "moons") -> W.Widget:
     hidden.observe(on_model, names="value")
     data.observe(on_model, names="value")
     redraw()
-    return W.VBox([W.HBox([data, hidden, *buttons.values()]), W.HBox([lr, alpha]), out])
+    return W.VBox([W.HBox([data, hidden, *buttons.values()]), W.HBox([lr, alpha]), view.widget])

@@ -47,13 +47,10 @@ BOW, EOW = "<", ">"  # fastText's word boundaries: "where" is seen as "<where>"
 
 # ---------------------------------------------------------------------------------------- 1. the n-grams
 def check_word(word: object, name: str = "word") -> str:
-    """``word`` if it is a non-empty str that UTF-8 can encode and that holds no NUL.
+    """``word`` if it is a non-empty str that UTF-8 can encode and that holds no NUL (the position is named).
 
     fastText reads words from UTF-8 text split on whitespace and NUL, so a NUL cannot be inside a word, and a
     lone surrogate (``"\\ud800"``) has no UTF-8 encoding at all.
-
-    Raises:
-        TypeError: not a str.  ValueError: empty, a NUL, or a lone surrogate (its position is named).
     """
     word = validate.string(word, name)
     if "\0" in word:
@@ -221,11 +218,8 @@ class SubwordVectors:
 
     ``vector(word)`` is the *mean* of the word's rows (:func:`subword_rows`), which is what fastText's
     ``get_word_vector`` and gensim's ``FastText.wv[word]`` return; the lecture writes the sum. The two differ by
-    the factor 1/n_rows, so cosine similarities (what every evaluation uses) are the same.
-
-    Attributes:
-        vocab: the V words with their own row.  matrix: (V + bucket, d) float array (rows 0..V-1 the words).
-        minn, maxn, bucket: the n-gram settings.
+    the factor 1/n_rows, so cosine similarities (what every evaluation uses) are the same. ``matrix`` (V + bucket,
+    d): rows 0..V-1 are ``vocab``'s words.
     """
 
     def __init__(self, matrix: np.ndarray, vocab: Vocab, minn: int = 3, maxn: int = 6,
@@ -248,11 +242,8 @@ class SubwordVectors:
         return subword_rows(word, self.vocab, self.minn, self.maxn, self.bucket)
 
     def vector(self, word: str, mode: str = "mean") -> np.ndarray:
-        """The vector of any word, seen in training or not: (d,) float64 (zero when it has no rows at all).
-
-        Args:
-            word: a non-empty str.  mode: "mean" (fastText, gensim) or "sum" (the lecture's formula).
-        """
+        """The vector of any word, seen in training or not: (d,) float64, the "mean" of its rows (fastText,
+        gensim) or their "sum" (the lecture's formula); zero when it has no rows at all."""
         validate.one_of(mode, "mode", ("mean", "sum"))
         rows = self.rows(word)
         if len(rows) == 0:

@@ -203,9 +203,7 @@ def train_fasttext(sentences: Sequence[Sequence[str]], config: SubwordConfig = S
     The training runs in a fresh Python process, which saves the model for this one to load: inside a process
     that has already allocated and freed memory, the bindings' training is not reproducible (two runs on the same
     file differ, and small corpora sometimes end in "Encountered NaN"), while fresh processes agree bit for bit.
-
-    Returns:
-        the ``fasttext`` model (``get_subwords``, ``get_word_vector``, ``get_input_matrix``, ...).
+    Returns the ``fasttext`` model (``get_subwords``, ``get_word_vector``, ``get_input_matrix``, ...).
     """
     import fasttext
 

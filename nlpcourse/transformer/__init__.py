@@ -2,8 +2,9 @@
 
 In the notebook's order: the causal mask (from 06), the residual + LayerNorm wrapper in both placements (post-LN
 as in the paper, pre-LN), the feed-forward sublayer, one cross-attention step (queries from the decoder, keys
-and values from the encoder's output — the exercise), the encoder and decoder layers, and the whole
-``torch.nn.Transformer`` forward from its ``state_dict`` (both ``norm_first`` settings, every mask). The torch
+and values from the encoder's output — the exercise), the decoder layer (the encoder layer is 06's
+``attention.encoder_layer``), and the whole ``torch.nn.Transformer`` forward from its ``state_dict`` (both
+``norm_first`` settings, every mask). The torch
 model that trains lives in ``.train``, the task in ``.task``, decoding it in ``.translate``.
 
 Conventions are 06's and torch's: batch first; a bool mask's True = *may not attend*; a float mask is added.
@@ -17,6 +18,7 @@ import numpy as np
 
 from ..attention import (
     causal_mask,
+    encoder_layer,
     layer_norm,
     merge_heads,
     mha_weights,
@@ -26,12 +28,11 @@ from ..attention import (
 )
 from ..validate import float_array, keys, positive_int
 
-__all__ = ["causal_mask", "sublayer", "feed_forward", "cross_attention_step", "encoder_layer", "decoder_layer",
-           "layer_count", "encode", "decode", "transformer"]
+__all__ = ["causal_mask", "sublayer", "feed_forward", "cross_attention_step", "decoder_layer", "layer_count",
+           "encode", "decode", "transformer"]
 
 FEED_FORWARD_KEYS = ("linear1.weight", "linear1.bias", "linear2.weight", "linear2.bias")
-ENCODER_KEYS = FEED_FORWARD_KEYS + ("norm1.weight", "norm1.bias", "norm2.weight", "norm2.bias")
-DECODER_KEYS = ENCODER_KEYS + ("norm3.weight", "norm3.bias")
+DECODER_KEYS = FEED_FORWARD_KEYS + tuple(f"norm{i}.{w}" for i in (1, 2, 3) for w in ("weight", "bias"))
 
 # ---------------------------------------------------------------- 1. the residual + LayerNorm wrapper
 
@@ -58,7 +59,7 @@ def feed_forward(x: np.ndarray, state_dict: Mapping[str, object]) -> np.ndarray:
     b1 = float_array(state_dict["linear1.bias"], "state_dict['linear1.bias']", shape=(F,))
     w2 = float_array(state_dict["linear2.weight"], "state_dict['linear2.weight']", shape=(E, F))
     b2 = float_array(state_dict["linear2.bias"], "state_dict['linear2.bias']", shape=(E,))
-    return np.maximum(x @ w1.T + b1, 0.0) @ w2.T + b2
+    return np.maximum(x @ w1.T + b1, 0.0) @ w2.T + b2  # (..., F) inside
 
 
 # ---------------------------------------------------------------- 2. cross-attention, one decoder step
@@ -66,18 +67,11 @@ def feed_forward(x: np.ndarray, state_dict: Mapping[str, object]) -> np.ndarray:
 
 def cross_attention_step(query: np.ndarray, memory: np.ndarray, p: Mapping[str, np.ndarray], num_heads: int,
                          pad: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The decoder's position t attends over the source: queries from the decoder, keys and values from the
-    encoder's output ("memory"), padded source positions masked.
+    """The decoder's position t attends over the source: queries from the decoder's states ``query`` (N, E), keys
+    and values from the encoder's output ``memory`` (N, S, E), ``pad`` (N, S) True = a masked source position.
 
     out = concat_h softmax(q_h K_hᵀ/√D + mask) V_h · W_oᵀ + b_o, with q = W_q y + b_q, K = memory W_kᵀ + b_k,
-    V = memory W_vᵀ + b_v, split into num_heads heads of D = E / num_heads features.
-
-    Args:
-        query: the decoder's states at this step (N, E); memory: the encoder's output (N, S, E).
-        p: ``attention.mha_weights`` of the cross-attention (``W_q`` … ``b_o``); num_heads: H.
-        pad: None or (N, S) bool, True = a padding position of the source.
-    Returns:
-        (out (N, E), weights (N, H, S)).
+    V = memory W_vᵀ + b_v (``p``: ``attention.mha_weights``), H heads of D = E / H: (out (N, E), weights (N, H, S)).
     """
     sizes: dict[str, int] = {}
     query = float_array(query, "query", shape=("N", "E"), sizes=sizes)
@@ -89,13 +83,13 @@ def cross_attention_step(query: np.ndarray, memory: np.ndarray, p: Mapping[str, 
             raise ValueError(f"pad: expected a bool array (N, S) = {memory.shape[:2]}, got {pad.dtype} {pad.shape}")
     q = split_heads(query[:, None] @ p["W_q"].T + p["b_q"], H)  # (N, H, 1, D)
     k = split_heads(memory @ p["W_k"].T + p["b_k"], H)  # (N, H, S, D)
-    v = split_heads(memory @ p["W_v"].T + p["b_v"], H)
+    v = split_heads(memory @ p["W_v"].T + p["b_v"], H)  # (N, H, S, D)
     mask = None if pad is None else pad[:, None, None, :]  # (N, 1, 1, S)
     heads, weights = scaled_dot_product_attention(q, k, v, mask)  # (N, H, 1, D), (N, H, 1, S)
-    return merge_heads(heads)[:, 0] @ p["W_o"].T + p["b_o"], weights[:, :, 0]
+    return merge_heads(heads)[:, 0] @ p["W_o"].T + p["b_o"], weights[:, :, 0]  # (N, E), (N, H, S)
 
 
-# ---------------------------------------------------------------- 3. the encoder and decoder layers
+# ---------------------------------------------------------------- 3. the decoder layer (the encoder layer: 06's)
 
 
 def _attention(state_dict: Mapping[str, object], prefix: str) -> dict[str, object]:
@@ -106,39 +100,14 @@ def _norm(state_dict: Mapping[str, object], i: int) -> tuple[object, object]:
     return state_dict[f"norm{i}.weight"], state_dict[f"norm{i}.bias"]
 
 
-
-def encoder_layer(x: np.ndarray, state_dict: Mapping[str, object], num_heads: int, *, norm_first: bool = False,
-                  src_mask: np.ndarray | None = None, src_key_padding_mask: np.ndarray | None = None,
-                  eps: float = 1e-5) -> np.ndarray:
-    """``nn.TransformerEncoderLayer(E, H, F, dropout=0, batch_first=True, norm_first=...)``: self-attention,
-    then feed-forward, each in :func:`sublayer`. x (N, S, E) -> (N, S, E)."""
-    x = float_array(x, "x", ndim=3)
-    keys(state_dict, "state_dict", ENCODER_KEYS)
-    mha_weights(state_dict, x.shape[-1], prefix="self_attn.")
-    sa = _attention(state_dict, "self_attn.")
-
-    def attend(h: np.ndarray) -> np.ndarray:
-        return multi_head_attention(h, h, h, sa, num_heads, attn_mask=src_mask,
-                                    key_padding_mask=src_key_padding_mask)[0]
-
-    x = sublayer(x, attend, *_norm(state_dict, 1), norm_first=norm_first, eps=eps)
-    return sublayer(x, lambda h: feed_forward(h, state_dict), *_norm(state_dict, 2), norm_first=norm_first, eps=eps)
-
-
 def decoder_layer(y: np.ndarray, memory: np.ndarray, state_dict: Mapping[str, object], num_heads: int, *,
                   norm_first: bool = False, tgt_mask: np.ndarray | None = None,
                   memory_mask: np.ndarray | None = None, tgt_key_padding_mask: np.ndarray | None = None,
                   memory_key_padding_mask: np.ndarray | None = None,
                   eps: float = 1e-5) -> tuple[np.ndarray, np.ndarray]:
     """``nn.TransformerDecoderLayer(..., batch_first=True, norm_first=...)``: masked self-attention over the
-    target so far, cross-attention over the encoder's output, feed-forward — each in :func:`sublayer`.
-
-    Args:
-        y: the target side (N, T, E); memory: the encoder's output (N, S, E).
-        tgt_mask: the causal mask (T, T) (``causal_mask(T)``); the other masks as in torch.
-    Returns:
-        (out (N, T, E), the cross-attention weights per head (N, H, T, S)).
-    """
+    target so far y (N, T, E) (tgt_mask: ``causal_mask(T)``), cross-attention over the encoder's output memory
+    (N, S, E), feed-forward — each in :func:`sublayer`: (out (N, T, E), cross-attention weights (N, H, T, S))."""
     sizes: dict[str, int] = {}
     y = float_array(y, "y", shape=("N", "T", "E"), sizes=sizes)
     memory = float_array(memory, "memory", shape=("N", "S", "E"), sizes=sizes)
@@ -190,11 +159,8 @@ def decode(tgt: np.ndarray, memory: np.ndarray, state_dict: Mapping[str, object]
            norm_first: bool = False, tgt_mask: np.ndarray | None = None, memory_mask: np.ndarray | None = None,
            tgt_key_padding_mask: np.ndarray | None = None, memory_key_padding_mask: np.ndarray | None = None,
            eps: float = 1e-5) -> tuple[np.ndarray, list[np.ndarray]]:
-    """``nn.Transformer``'s decoder: its layers, then ``decoder.norm``.
-
-    Returns:
-        (out (N, T, E), per layer the cross-attention weights (N, H, T, S)).
-    """
+    """``nn.Transformer``'s decoder: its layers, then ``decoder.norm``: (out (N, T, E), per layer the
+    cross-attention weights (N, H, T, S))."""
     y = float_array(tgt, "tgt", ndim=3)
     maps = []
     for i in range(layer_count(state_dict, "decoder")):

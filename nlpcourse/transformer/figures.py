@@ -43,7 +43,7 @@ def draw_curves(curves: Mapping[str, Curves], log: bool = True) -> Figure:
     if log:
         ax.set_yscale("log")
     ax.set(xlabel="epoch", ylabel="loss (nats per token)", title="learning curves (dot: the epoch kept)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return fig
 
 
@@ -60,7 +60,7 @@ def draw_gradient_norms(norms: Mapping[str, np.ndarray]) -> Figure:
         ax.plot(layers, n.mean(axis=0), color=colour, lw=2.5, marker="o", label=f"{name} (mean of {len(n)} seeds)")
     ax.set(xlabel="decoder layer (1 = bottom)", ylabel="gradient norm of the layer", yscale="log",
            title="gradient reaching each layer at initialisation")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return fig
 
 
@@ -72,10 +72,10 @@ def draw_alignment(trace: Trace, human: np.ndarray, layer: int | None = None, he
     head = validate.index(head, "head", trace.cross.shape[1], what="a head")
     w = trace.cross[layer, head, : len(trace.output) - 1]  # the </s> step left out: a person aligns words
     fig, axes = new_figure(2, size=(9.0, 3.9))
-    heatmap(axes[0], w, trace.output[:-1], trace.source,
+    heatmap(axes[0], w, trace.output[:-1], trace.source, vmax=1.0, colorbar=True,
             title=f"model: decoder layer {layer + 1}, head {head + 1}")
     heatmap(axes[1], human, trace.output[:-1], trace.source, title="a person's alignment", cmap="Greens",
-            fmt="{:.0f}")
+            vmax=1.0, fmt="{:.0f}", colorbar=True)
     for ax in axes:
         ax.set_xlabel("English (source)")
     axes[0].set_ylabel("German word being generated")
@@ -102,7 +102,7 @@ def draw_step(trace: Trace, t: int, itos: Sequence[str], top: int = 8) -> Figure
     fig, axes = new_figure(2, size=(9.0, 3.4), layout=None)
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.2, top=0.82, wspace=0.35)
     heatmap(axes[0], rows, [f"head {h + 1}" for h in range(len(rows))], trace.source, vmax=1.0,
-            title="cross-attention of this step (top layer)", annotate=True)
+            title="cross-attention of this step (top layer)", annotate=True, colorbar=True)
     axes[1].barh(range(len(best))[::-1], probs, color=["C2" if i == best[0] else "0.6" for i in best])
     axes[1].set_yticks(range(len(best))[::-1], [itos[i] for i in best], fontsize=9)
     axes[1].set(xlim=(0, 1), xlabel="probability", title="next word")

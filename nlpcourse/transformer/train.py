@@ -1,4 +1,4 @@
-"""Notebook 08, the torch layer: the encoder–decoder built from 06's ``MultiHeadAttention``, equal to
+"""Notebook 08, the torch layer: the encoder–decoder built from 06's ``EncoderBlock``, equal to
 ``torch.nn.Transformer`` (same ``state_dict`` keys: copy the weights over and the outputs and gradients agree),
 a small translation model on top, and its training (teacher forcing, label smoothing as a KL divergence, early
 stopping on the validation loss).
@@ -18,13 +18,13 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .. import torch_threads
+from .. import torch_threads, validate
 from ..attention import positional_encoding
-from ..attention.train import MultiHeadAttention
+from ..attention.train import EncoderBlock, MultiHeadAttention
 from ..perturb import nudge
 from ..validate import non_negative_int, number, positive_float, positive_int
 
-__all__ = ["EncoderLayer", "DecoderLayer", "Stack", "EncoderDecoder", "Seq2SeqConfig",
+__all__ = ["DecoderLayer", "Stack", "EncoderDecoder", "Seq2SeqConfig",
            "Seq2Seq", "smoothed_kl", "TrainConfig", "Curves", "train", "overfit_batch", "batch_arrays",
            "layer_gradient_norms", "teacher_forced", "torch_agreement"]
 
@@ -50,32 +50,9 @@ def _bias(attn_mask: torch.Tensor | None, key_padding_mask: torch.Tensor | None,
     return bias
 
 
-class EncoderLayer(nn.Module):
-    """``nn.TransformerEncoderLayer(E, H, F, dropout=0, batch_first=True, norm_first=...)``, same state_dict keys."""
-
-    def __init__(self, embed_dim: int, num_heads: int, dim_feedforward: int, norm_first: bool = False) -> None:
-        super().__init__()
-        dim_feedforward = positive_int(dim_feedforward, "dim_feedforward")
-        self.norm_first = bool(norm_first)
-        self.self_attn = MultiHeadAttention(embed_dim, num_heads)
-        self.linear1, self.linear2 = nn.Linear(embed_dim, dim_feedforward), nn.Linear(dim_feedforward, embed_dim)
-        self.norm1, self.norm2 = nn.LayerNorm(embed_dim), nn.LayerNorm(embed_dim)
-
-    def _sublayer(self, x: torch.Tensor, f, norm: nn.LayerNorm) -> torch.Tensor:
-        return x + f(norm(x)) if self.norm_first else norm(x + f(x))  # pre-LN / post-LN
-
-    def _ff(self, x: torch.Tensor) -> torch.Tensor:
-        return self.linear2(torch.relu(self.linear1(x)))
-
-    def forward(self, x: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
-        """x (N, S, E) -> (N, S, E); bias: the self-attention's additive mask."""
-        x = self._sublayer(x, lambda h: self.self_attn(h, h, h, bias)[0], self.norm1)
-        return self._sublayer(x, self._ff, self.norm2)
-
-
-class DecoderLayer(EncoderLayer):
-    """``nn.TransformerDecoderLayer(E, H, F, dropout=0, batch_first=True, norm_first=...)``, same keys:
-    masked self-attention, cross-attention (``multihead_attn``), feed-forward."""
+class DecoderLayer(EncoderBlock):
+    """``nn.TransformerDecoderLayer(E, H, F, dropout=0, batch_first=True, norm_first=...)``, same keys: 06's
+    encoder block (masked self-attention, feed-forward) with a cross-attention (``multihead_attn``) between."""
 
     def __init__(self, embed_dim: int, num_heads: int, dim_feedforward: int, norm_first: bool = False) -> None:
         super().__init__(embed_dim, num_heads, dim_feedforward, norm_first)
@@ -115,7 +92,7 @@ class EncoderDecoder(nn.Module):
         super().__init__()
         d_model, dim_feedforward = positive_int(d_model, "d_model"), positive_int(dim_feedforward, "dim_feedforward")
         self.nhead = positive_int(nhead, "nhead")
-        self.encoder = Stack([EncoderLayer(d_model, nhead, dim_feedforward, norm_first)
+        self.encoder = Stack([EncoderBlock(d_model, nhead, dim_feedforward, norm_first)
                               for _ in range(positive_int(num_encoder_layers, "num_encoder_layers"))], d_model)
         self.decoder = Stack([DecoderLayer(d_model, nhead, dim_feedforward, norm_first)
                               for _ in range(positive_int(num_decoder_layers, "num_decoder_layers"))], d_model)
@@ -125,7 +102,7 @@ class EncoderDecoder(nn.Module):
         """src (N, S, E) -> memory (N, S, E)."""
         bias = _bias(src_mask, src_key_padding_mask, len(src), self.nhead, src.dtype)
         for layer in self.encoder.layers:
-            src = layer(src, bias)
+            src = layer(src, bias)[0]  # (N, S, E); [1]: the weights
         return self.encoder.norm(src)
 
     def decode(self, tgt: torch.Tensor, memory: torch.Tensor, tgt_mask: torch.Tensor | None = None,
@@ -155,16 +132,16 @@ class EncoderDecoder(nn.Module):
 # ---------------------------------------------------------------- the translation model
 
 
-@dataclass
-class Seq2SeqConfig:
-    """The translation model's size (nanoGPT's GPTConfig style)."""
+@dataclass(frozen=True)
+class Seq2SeqConfig(validate.Config):
+    """The translation model's size."""
 
     vocab: int = 61  # the shared vocabulary (both languages + specials)
-    d_model: int = 32
-    num_heads: int = 2
-    encoder_layers: int = 1
-    decoder_layers: int = 2
-    dim_feedforward: int = 64
+    d_model: int = 32  # E
+    num_heads: int = 2  # H, each of size E / H
+    encoder_layers: int = 1  # N_enc
+    decoder_layers: int = 2  # N_dec
+    dim_feedforward: int = 64  # the feed-forward's hidden size
     norm_first: bool = False  # post-LN (the paper) or pre-LN
     causal: bool = True  # False: the decoder's self-attention sees the future (the broken model)
     pad: int = 0  # the padding id: never attended to, never a target
@@ -174,8 +151,9 @@ class Seq2SeqConfig:
     def __post_init__(self) -> None:
         for name in ("vocab", "d_model", "num_heads", "encoder_layers", "decoder_layers", "dim_feedforward",
                      "max_len"):
-            setattr(self, name, positive_int(getattr(self, name), name))
-        self.pad, self.seed = non_negative_int(self.pad, "pad"), non_negative_int(self.seed, "seed")
+            self._set(name, positive_int(getattr(self, name), name))  # a numpy int becomes an int
+        self._set("pad", non_negative_int(self.pad, "pad"))
+        self._set("seed", non_negative_int(self.seed, "seed"))
         if self.d_model % self.num_heads:
             raise ValueError(f"num_heads: d_model {self.d_model} is not divisible by num_heads {self.num_heads}")
 
@@ -245,26 +223,27 @@ def smoothed_kl(logits: torch.Tensor, targets: torch.Tensor, smoothing: float = 
     return kl[keep].mean()
 
 
-@dataclass
-class TrainConfig:
+@dataclass(frozen=True)
+class TrainConfig(validate.Config):
     """Training: Adam on mini-batches, teacher forcing, early stopping on the validation loss."""
 
     epochs: int = 40  # at most
-    batch_size: int = 64
-    lr: float = 8e-3
+    batch_size: int = 64  # sentence pairs per Adam step
+    lr: float = 8e-3  # Adam's learning rate
     label_smoothing: float = 0.0  # ε of smoothed_kl
     patience: int = 3  # stop after this many epochs without a better validation loss
     seed: int = 0  # the batches' order
-    threads: int | None = 1
+    threads: int | None = 1  # torch's CPU threads (None: torch's setting)
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size", "patience"):
-            setattr(self, name, positive_int(getattr(self, name), name))
-        self.lr = positive_float(self.lr, "lr")
-        self.label_smoothing = number(self.label_smoothing, "label_smoothing", low=0.0, high=1.0, high_open=True)
-        self.seed = non_negative_int(self.seed, "seed")
+            self._set(name, positive_int(getattr(self, name), name))
+        self._set("lr", positive_float(self.lr, "lr"))
+        self._set("label_smoothing", number(self.label_smoothing, "label_smoothing", low=0.0, high=1.0,
+                                            high_open=True))
+        self._set("seed", non_negative_int(self.seed, "seed"))
         if self.threads is not None:
-            self.threads = positive_int(self.threads, "threads")
+            self._set("threads", positive_int(self.threads, "threads"))
 
 
 @dataclass

@@ -11,7 +11,7 @@ import ipywidgets as W
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..ui import pin_titles, show_in
+from ..ui import FigureView
 from .figures import draw_step, step_view
 from .translate import Trace, trace
 
@@ -42,7 +42,7 @@ def decoder_stepper(model, task, text: str = "three hundred twenty one") -> W.Wi
     examples = W.Dropdown(options=options, value=text if text in options else None, description="examples")
     step = W.IntSlider(value=0, min=0, max=0, description="step")
     message = W.HTML()
-    out = W.Output()
+    view = FigureView()
     state: dict = {}
 
     def redraw(_change: object = None) -> None:
@@ -51,11 +51,9 @@ def decoder_stepper(model, task, text: str = "three hundred twenty one") -> W.Wi
         t = min(step.value, len(state["trace"].output) - 1)
         if state.get("fig") is None:
             state["fig"] = draw_step(state["trace"], t, task.itos)
-            show_in(out, state["fig"])
-            pin_titles(state["fig"])
         else:
             update_step(state["fig"], state["trace"], t, task.itos)
-            show_in(out, state["fig"])
+        view.show(state["fig"])
 
     def retrace(_change: object = None) -> None:
         try:
@@ -80,4 +78,4 @@ def decoder_stepper(model, task, text: str = "three hundred twenty one") -> W.Wi
     examples.observe(pick, names="value")
     step.observe(redraw, names="value")
     retrace()
-    return W.VBox([W.HBox([box, examples]), step, message, out])
+    return W.VBox([W.HBox([box, examples]), step, message, view.widget])

@@ -125,7 +125,7 @@ def naive_softmax_loss_and_grad(center_vec: np.ndarray, outside_vectors: np.ndar
 
 def naive_softmax_loss_torch(center_vec: torch.Tensor, outside_vectors: torch.Tensor, target: int) -> torch.Tensor:
     """The same loss in torch, for autograd: logsumexp(z) − z_o."""
-    z = outside_vectors @ center_vec
+    z = outside_vectors @ center_vec  # (V,)
     return torch.logsumexp(z, dim=0) - z[target]
 
 
@@ -235,7 +235,7 @@ def neg_sampling_loss_torch(center_vec: torch.Tensor, outside_vectors: torch.Ten
                             negatives: torch.Tensor | np.ndarray) -> torch.Tensor:
     """The negative-sampling loss in torch: −log σ(pos) − Σ log σ(−neg)."""
     negatives = torch.as_tensor(np.asarray(negatives), dtype=torch.long)
-    pos, neg = outside_vectors[target] @ center_vec, outside_vectors[negatives] @ center_vec
+    pos, neg = outside_vectors[target] @ center_vec, outside_vectors[negatives] @ center_vec  # (), (K,)
     return -torch.nn.functional.logsigmoid(pos) - torch.nn.functional.logsigmoid(-neg).sum()
 
 

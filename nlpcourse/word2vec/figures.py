@@ -38,17 +38,12 @@ def draw_cost_curve(timings: pd.DataFrame, ax: Axes | None = None) -> Figure:
 
 
 def draw_sgd_step(state: SGDStepDemo, ax: Sequence[Axes] | None = None) -> Figure:
-    """Left: the 2-D vectors and the update −lr·gradient of the last step as arrows; right: the loss curve.
-
-    Args:
-        state: an ``SGDStepDemo``.
-        ax: None, or a pair of Axes to draw into.
-    Returns:
-        the Figure.
-    """
-    if ax is None:
+    """Left: an ``SGDStepDemo``'s 2-D vectors and the last step's update −lr·gradient as arrows; right: the loss
+    curve. ``ax``: None, or a pair of Axes to draw into."""
+    if ax is None:  # fixed margins (no constrained layout): a click redraws within 100 ms
         fig = Figure(figsize=(9.0, 3.8))
         ax = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.2, 1.0]})
+        fig.subplots_adjust(left=0.02, right=0.98, bottom=0.14, top=0.86, wspace=0.18)
     ax_vec, ax_loss = ax
     colors = ["#1f77b4", "#2ca02c"] + ["#d62728"] * (len(state.outside) - 1)
     vectors = [state.center, *state.outside]
@@ -76,7 +71,7 @@ def draw_sgd_step(state: SGDStepDemo, ax: Sequence[Axes] | None = None) -> Figur
     ax_loss.set_xlabel("SGD step")
     ax_loss.set_ylabel("SGNS loss")
     ax_loss.set_title(f"loss (lr = {state.lr:g})")
-    ax_loss.set_ylim(bottom=0)
+    ax_loss.set_ylim(-0.04 * max(state.losses), 1.08 * max(state.losses))  # a loss at 0 keeps its whole marker
     return ax_vec.figure
 
 
@@ -85,21 +80,17 @@ def draw_noise_distribution(words: Sequence[str], counts: np.ndarray, alpha: flo
     """Bars of the unigram distribution (α = 1) and of unigram^α over the ``top`` most frequent words.
 
     The probabilities are normalised over the whole vocabulary (all of ``counts``), so the mass that α < 1
-    takes from the frequent words and gives to the rare ones is visible.
-
-    Args:
-        words: (V,) words, most frequent first (a Vocab's itos).  counts: (V,) their counts.
-        alpha: the exponent in [0, 1].  top: how many words to show.  ax: Axes or None.
-    Returns:
-        the Figure.
-    """
+    takes from the frequent words and gives to the rare ones is visible. ``words`` (V,): most frequent first (a
+    Vocab's itos); ``counts`` (V,): their counts."""
     counts = validate.float_array(counts, "counts", ndim=1)
     top = validate.positive_int(top, "top")
     if len(words) != len(counts):
         raise ValueError(f"words: expected {len(counts)} words (one per count), got {len(words)}")
     unigram, noise = unigram_noise(counts, 1.0), unigram_noise(counts, alpha)
-    if ax is None:
-        ax = Figure(figsize=(8.0, 3.4)).add_subplot()
+    if ax is None:  # fixed margins (no constrained layout): the α slider redraws within 100 ms
+        fig = Figure(figsize=(8.0, 3.6))
+        fig.subplots_adjust(left=0.1, right=0.98, bottom=0.24, top=0.9)
+        ax = fig.add_subplot()
     x = np.arange(min(top, len(words)))
     ax.bar(x - 0.2, unigram[x], width=0.4, label="unigram (α = 1)", color="0.6")
     ax.bar(x + 0.2, noise[x], width=0.4, label=f"unigram^α, α = {alpha:.2f}", color="#d62728")
@@ -118,15 +109,8 @@ def draw_embedding_pca(emb: Embeddings, groups: dict[str, Sequence[str]] | Seque
     """Scatter the 2-D PCA projection (fitted on the shown words only) of the words' vectors, by group.
 
     Each group (a topic: countries, weekdays, ...) gets its own colour and a legend entry, so the figure shows
-    what to look for: whether the words of one topic sit together, away from the other topics.
-
-    Args:
-        emb: trained embeddings.
-        groups: {topic name: words}, or a plain list of words (one group). Every word must be in ``emb``.
-        ax: Axes or None.
-    Returns:
-        the Figure.
-    """
+    what to look for: whether the words of one topic sit together, away from the other topics. ``groups``:
+    {topic name: words}, or a plain list of words (one group); every word must be in ``emb``."""
     if not isinstance(groups, dict):
         groups = {"words": list(groups)}
     words = [w for ws in groups.values() for w in ws]

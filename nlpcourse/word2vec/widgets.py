@@ -7,7 +7,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..corpus import unigram_noise
-from ..ui import interactive_figure, make_buttons, show_in
+from ..ui import FigureView, interactive_figure, make_buttons
 from . import SGDStepDemo
 from .figures import draw_noise_distribution, draw_sgd_step
 
@@ -20,13 +20,13 @@ def sgd_step_explorer(lr: float = 0.3) -> W.Widget:
     Buttons call ``word2vec.SGDStepDemo.step / reset`` and redraw ``figures.draw_sgd_step``; the slider sets
     the learning rate (changing it starts again from the initial vectors).
     """
-    out = W.Output()
+    view = FigureView()
     state = SGDStepDemo(lr=lr)
     slider = W.FloatSlider(value=lr, min=0.05, max=2.0, step=0.05, description="lr", continuous_update=False)
     buttons = make_buttons("step", "5 steps", "reset")
 
     def redraw() -> None:
-        show_in(out, draw_sgd_step(state))
+        view.show(draw_sgd_step(state))
 
     def on_click(button: W.Button) -> None:
         if button.description == "reset":
@@ -44,7 +44,7 @@ def sgd_step_explorer(lr: float = 0.3) -> W.Widget:
         button.on_click(on_click)
     slider.observe(on_lr, names="value")
     redraw()
-    return W.VBox([W.HBox([slider, *buttons.values()]), out])
+    return W.VBox([W.HBox([slider, *buttons.values()]), view.widget])
 
 
 def update_noise_distribution(fig: Figure, counts: object, alpha: float) -> None:

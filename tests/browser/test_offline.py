@@ -168,7 +168,9 @@ def test_site_offline(browser: object, tmp_path: Path) -> None:
         math = _typeset(page)
         assert math["errors"] == 0 and math["untypeset"] == 0 and math["formulas"] > 0, math
         # the widgets come back from their saved state, with the figure they showed
-        page.wait_for_selector(".jupyter-widgets .widget-output img", timeout=30_000)
+        # (an image widget, ui.FigureView; an Output in a notebook stored before the widgets showed images)
+        page.wait_for_selector(".jupyter-widgets .widget-output img, .jupyter-widgets img.widget-image",
+                               timeout=30_000)
         assert "Error displaying widget" not in page.locator("body").inner_text()
         if len(NOTEBOOKS) > 1:  # the bar's "next" link
             page.locator(f'a[href="{NOTEBOOKS[1].stem}.html"]').first.click()
