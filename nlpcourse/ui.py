@@ -33,7 +33,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from PIL import Image as PILImage
 
-__all__ = ["FigureView", "figure_png", "pin_titles", "make_buttons", "interactive_figure"]
+__all__ = ["FigureView", "figure_png", "pin_titles", "clear_artists", "make_buttons", "interactive_figure"]
 
 PAD_INCHES = 0.1  # matplotlib's pad around a "tight" box
 KEEP, CONTENTS, WHOLE = 0, 1, 2  # what a redraw draws again of an axes: nothing, its contents, all of it
@@ -71,6 +71,17 @@ def pin_titles(fig: Figure) -> None:
                          fontweight=title.get_fontweight(), color=title.get_color())
 
 
+def clear_artists(ax: Axes) -> None:
+    """Remove what was drawn into ``ax`` (lines, texts, patches, collections, images, its legend) and restart its
+    colour cycle, keeping the axes and its ticks: a draw function can draw into it again, for a kept figure
+    (``Axes.clear`` would also drop the ticks, and a new figure builds everything)."""
+    for artist in [*ax.lines, *ax.texts, *ax.patches, *ax.collections, *ax.images, *ax.tables]:
+        artist.remove()
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    ax.set_prop_cycle(None)
+
+
 def _contents(ax: Axes) -> list[Artist]:
     """What ``Axes.draw`` draws of ``ax`` besides its x and y axis (ticks, tick labels, axis labels), in its order."""
     axes = {ax.xaxis, ax.yaxis}
@@ -84,15 +95,16 @@ def _signature(ax: Axes) -> tuple | None:
     """What the axes' x and y axis draw depends on (position, limits, ticks and their labels, axis labels);
     None where they draw inside the axes (grid lines, ticks pointing in), so its contents cannot be redrawn alone."""
     parts: list[object] = [ax.get_position().bounds, ax.get_xlim(), ax.get_ylim(), ax.axison]
+    if not ax.axison:  # (axis off: no ticks drawn)
+        return tuple(parts)
     for axis in (ax.xaxis, ax.yaxis):
         default = mpl.rcParams[f"{axis.axis_name}tick.direction"]
         direction = axis.get_tick_params(which="major").get("direction", default)
-        if ax.axison and (direction != "out" or any(line.get_visible() for line in axis.get_gridlines())):
+        if direction != "out" or any(line.get_visible() for line in axis.get_gridlines()):
             return None
         for locs, ticker in ((axis.get_majorticklocs(), axis.major), (axis.get_minorticklocs(), axis.minor)):
             parts += [tuple(locs), tuple(ticker.formatter.format_ticks(locs))]
-        label = axis.get_ticklabels()[:1]  # their font and colour
-        parts += [axis.label.get_text(), tuple((t.get_fontsize(), t.get_color()) for t in label)]
+        parts.append(axis.label.get_text())
     return tuple(parts)
 
 
@@ -122,9 +134,9 @@ class FigureView:
         if not isinstance(fig, Figure):
             raise TypeError(f"fig: expected a matplotlib Figure, got {type(fig).__name__}")
         if fig is not self._fig or fig.canvas is not self._canvas:  # (another canvas drew it since)
-            self._fig, self._canvas, self._background = fig, FigureCanvasAgg(fig), None
+            self._fig, self._canvas, self._background, self._plan = fig, FigureCanvasAgg(fig), None, {}
             self._canvas.draw()
-            self._signatures = {ax: _signature(ax) for ax in fig.axes}
+            self._signatures = {}  # (taken at its first redraw: a stepper's figure may never have one)
             if fig.get_layout_engine() is not None:
                 fig.set_layout_engine("none")  # the positions the first render found
             pin_titles(fig)
@@ -133,6 +145,10 @@ class FigureView:
         return _png(fig, np.asarray(self._canvas.buffer_rgba()))
 
     def _redraw(self, fig: Figure) -> None:
+        if not self._signatures:  # the figure's first redraw: all of it, and what its axes show is noted
+            self._canvas.draw()
+            self._signatures = {ax: _signature(ax) for ax in fig.axes}
+            return
         need = {ax: self._need(ax) for ax in fig.axes}
         if (self._background is not None and self._plan.keys() == need.keys() and not fig.patch.stale
                 and all(need[ax] <= self._plan[ax] for ax in need)):
