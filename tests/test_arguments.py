@@ -327,7 +327,7 @@ STUDENT_API = (
     "nlpcourse.transformer.train.Seq2Seq",
     "nlpcourse.transformer.train.Seq2SeqConfig",
     "nlpcourse.transformer.train.Stack",
-    "nlpcourse.transformer.train.TrainConfig",
+    "nlpcourse.transformer.train.Seq2SeqTrainConfig",
     "nlpcourse.transformer.train.layer_gradient_norms",
     "nlpcourse.transformer.train.overfit_batch",
     "nlpcourse.transformer.train.smoothed_kl",

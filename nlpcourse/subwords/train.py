@@ -43,7 +43,7 @@ from nlpcourse.corpus import (
 from nlpcourse.data import Vocab, load_similarity
 from nlpcourse.evaluation import Embeddings, word_similarity
 from nlpcourse.perturb import nudge
-from nlpcourse.subwords import SubwordVectors, _check_n, ngram_ids_batch
+from nlpcourse.subwords import SubwordVectors, ngram_ids_batch
 from nlpcourse.word2vec.train import SGNSConfig, train_sgns  # notebook 01's trainer: the row without subwords
 
 __all__ = [
@@ -68,11 +68,10 @@ class SubwordConfig(WordVectorConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        for name in ("negative", "bucket", "threads"):
+        for name in ("negative", "bucket", "threads", "minn", "maxn"):
             self._set(name, validate.positive_int(getattr(self, name), name))
-        minn, maxn = _check_n(self.minn, self.maxn)
-        self._set("minn", minn)
-        self._set("maxn", maxn)
+        if self.maxn < self.minn:
+            raise ValueError(f"minn, maxn: expected minn <= maxn, got minn={self.minn} > maxn={self.maxn}")
         self._set("sample", validate.probability(self.sample, "sample"))
         validate.number(self.min_lr, "min_lr", high=self.lr)
 
