@@ -114,16 +114,20 @@ class FigureView:
     Showing the same Figure again, after its artists moved (set_data, set_text, ...), draws again only what
     changed: per axes, its contents over a kept background where its ticks, limits and labels are unchanged, all of
     it where they changed, nothing where no artist of it changed (matplotlib's ``stale`` flags). The first image of
-    a figure is a full render; the layout (constrained or not) and titles are then frozen (``pin_titles``).
+    a figure is a full render; the layout (constrained or not) and titles are then frozen (``pin_titles``), and,
+    with ``kept`` (the figure will be moved and shown again), the background is prepared at once (one more render
+    of the axes without their contents), so that the first move is as fast as the next ones. ``kept=False``: a
+    widget that draws a new figure every time.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, kept: bool = True) -> None:
         self.widget = W.Image(format="png")
+        self.kept = kept
         self._fig: Figure | None = None
         self._canvas: FigureCanvasAgg | None = None
         self._background: object = None  # the kept pixels: all but what ``_plan`` draws again
         self._plan: dict[Axes, int] = {}
-        self._signatures: dict[Axes, tuple | None] = {}
+        self._signatures: dict[Axes, tuple | None] = {}  # what each axes' x and y axis drew in the background
 
     def show(self, fig: Figure) -> None:
         """Send ``fig``'s picture to the widget."""
@@ -136,16 +140,22 @@ class FigureView:
         if fig is not self._fig or fig.canvas is not self._canvas:  # (another canvas drew it since)
             self._fig, self._canvas, self._background, self._plan = fig, FigureCanvasAgg(fig), None, {}
             self._canvas.draw()
-            self._signatures = {}  # (taken at its first redraw: a stepper's figure may never have one)
             if fig.get_layout_engine() is not None:
                 fig.set_layout_engine("none")  # the positions the first render found
             pin_titles(fig)
+            self._signatures = {}
+            if self.kept:
+                self._signatures = {ax: _signature(ax) for ax in fig.axes}
+                plan = {ax: WHOLE if sig is None else CONTENTS for ax, sig in self._signatures.items()}
+                if CONTENTS in plan.values():
+                    self._keep_background(fig, plan)
+                    self._draw_plan(fig)
         else:
             self._redraw(fig)
         return _png(fig, np.asarray(self._canvas.buffer_rgba()))
 
     def _redraw(self, fig: Figure) -> None:
-        if not self._signatures:  # the figure's first redraw: all of it, and what its axes show is noted
+        if not self._signatures:  # a figure not prepared (``kept=False``): all of it, and what its axes show is noted
             self._canvas.draw()
             self._signatures = {ax: _signature(ax) for ax in fig.axes}
             return
@@ -160,6 +170,11 @@ class FigureView:
                 self._background, self._plan = None, plan
                 return
             self._keep_background(fig, plan)
+        self._draw_plan(fig)
+
+    def _draw_plan(self, fig: Figure) -> None:
+        """Draw over the kept background what it lacks: per ``_plan``, whole axes or their contents, then the
+        figure's own texts and legends."""
         renderer = self._canvas.get_renderer()
         for ax in sorted(fig.axes, key=lambda a: a.get_zorder()):
             if self._plan[ax] == WHOLE:

@@ -112,3 +112,20 @@ def test_sgd_step_update_draws_what_draw_sgd_step_draws():
         action()
         update_sgd_step(fig, state)
         assert_same_picture(view.png(fig), draw_sgd_step(state))
+
+
+@pytest.mark.parametrize("trained", [False, True])
+def test_ngram_table_update_draws_what_draw_ngrams_draws(trained):
+    from nlpcourse.data import load_corpus
+    from nlpcourse.subwords import train
+    from nlpcourse.subwords.widgets import safe_draw_ngrams, update_ngram_table
+
+    model = train.train_subword_sgns(load_corpus()[:30], train.SubwordConfig(dim=8, epochs=1, bucket=1000),
+                                     progress=False) if trained else None
+    fig = safe_draw_ngrams("where", 3, 6, 1000, model)
+    view = FigureView()
+    view.png(fig)
+    for minn, maxn in [(4, 6), (4, 7), (1, 8), (3, 3)]:
+        assert update_ngram_table(fig, safe_draw_ngrams("where", minn, maxn, 1000, model))
+        assert_same_picture(view.png(fig), safe_draw_ngrams("where", minn, maxn, 1000, model))
+    assert not update_ngram_table(fig, safe_draw_ngrams("where", 6, 3, 1000, model))  # an error figure

@@ -109,7 +109,7 @@ def subword_sgns_step(W: torch.Tensor, C: torch.Tensor, bag_rows: torch.Tensor, 
     first = torch.cumsum(length, 0) - length  # where each bag starts in the batch's rows
     at = torch.repeat_interleave(start - first, length) + torch.arange(int(length.sum()))
     rows = bag_rows.index_select(0, at)  # (T,) the runs' bags, one after the other
-    h_run = torch.nn.functional.embedding_bag(rows, W, first, mode="mean")  # (U, d)
+    h_run = torch.nn.functional.embedding_bag(rows, W, first, mode="sum") / length.unsqueeze(1)  # (U, d) means
     h = h_run.index_select(0, run)  # (B, d) each pair's center
     ids = torch.cat([contexts.unsqueeze(1), negatives], dim=1)  # (B, 1 + K): the context, then its negatives
     c = C.index_select(0, ids.view(-1)).view(B, 1 + K, -1)  # (B, 1 + K, d)
