@@ -73,7 +73,7 @@ test-portable: install
 execute: install
 	cd notebooks && for nb in [0-9]*.ipynb; do \
 	  echo "executing $$nb"; \
-	  ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	  ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace --coalesce-streams \
 	    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.record_timing=False "$$nb" || exit 1; \
 	done
 

@@ -54,7 +54,7 @@ import pandas as pd
 from nbconvert.preprocessors import ClearOutputPreprocessor
 
 from coursetools import tap
-from coursetools.sandbox import DEFAULT_LIMITS, Limits, _environment, _kill, run_sandboxed, sandbox_problem
+from coursetools.sandbox import DEFAULT_LIMITS, Limits, course_environment, kill_group, run_sandboxed, sandbox_problem
 from coursetools.student import META, analyse, course_notebooks, exit_code, student_edition
 from nlpcourse import exercise
 from nlpcourse.exercise import MISSING, RIGHT, WRONG
@@ -147,7 +147,7 @@ def execute(src: Path, dest: Path, *, timeout: int, cell_timeout: int, cwd: Path
 
     Returns None when the notebook ran to its end, else why it stopped (timeout, dead kernel, worker failure).
     """
-    env = {**os.environ, **_environment()}
+    env = {**os.environ, **course_environment()}
     worker = subprocess.Popen([sys.executable, "-m", "coursetools.worker", str(src), str(dest),
                                "--cell-timeout", str(cell_timeout), "--cwd", str(cwd)],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True, env=env)
@@ -156,12 +156,12 @@ def execute(src: Path, dest: Path, *, timeout: int, cell_timeout: int, cwd: Path
         log, _ = worker.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         status = json.loads(status_path.read_text()) if status_path.exists() else {}
-        _kill(status.get("kernel_pgid"))  # the kernel first (its own session: killing the worker would orphan it)
-        _kill(worker.pid)
+        kill_group(status.get("kernel_pgid"))  # the kernel first (its own session: killing the worker would orphan it)
+        kill_group(worker.pid)
         worker.communicate()
         return f"the notebook ran longer than {timeout} s and was stopped"
     status = json.loads(status_path.read_text()) if status_path.exists() else {}
-    _kill(status.get("kernel_pgid"))  # normally gone already; a kernel that outlived its worker is not left running
+    kill_group(status.get("kernel_pgid"))  # normally gone already; a kernel outliving its worker is not left running
     if "error" in status:
         return str(status["error"])
     if worker.returncode != 0 or not dest.exists():

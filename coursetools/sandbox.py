@@ -44,7 +44,8 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
-def _kill(pgid: object) -> None:
+def kill_group(pgid: object) -> None:
+    """SIGKILL process group ``pgid`` if it is one and still there."""
     if isinstance(pgid, int) and pgid > 0:
         try:
             os.killpg(pgid, signal.SIGKILL)
@@ -52,7 +53,8 @@ def _kill(pgid: object) -> None:
             pass
 
 
-def _environment() -> dict[str, str]:
+def course_environment() -> dict[str, str]:
+    """The environment every graded run gets: fixed hash seed, offline, one thread."""
     return {"PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0"), "HF_HUB_OFFLINE": "1",
             "TRANSFORMERS_OFFLINE": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
             "OPENBLAS_NUM_THREADS": "1"}
@@ -96,7 +98,7 @@ def sandbox_command(run: Path, uid: int, argv: list[str], limits: Limits) -> lis
     args += ["--bind", str(run), "/grading", "--perms", "1777", "--size", str(limits.tmp), "--tmpfs", "/tmp",
              "--proc", "/proc", "--dev", "/dev", "--chdir", "/grading/cwd", "--clearenv"]
     python_bin = "/venv/bin" if sys.prefix != sys.base_prefix else str(Path(sys.executable).parent)
-    env = {**_environment(), "PYTHONPATH": "/course", "HOME": "/tmp", "PATH": f"{python_bin}:/usr/bin:/bin",
+    env = {**course_environment(), "PYTHONPATH": "/course", "HOME": "/tmp", "PATH": f"{python_bin}:/usr/bin:/bin",
            "MPLCONFIGDIR": "/grading/mplconfig", "JUPYTER_RUNTIME_DIR": "/tmp/jupyter", "IPYTHONDIR": "/tmp/ipython",
            "MPLBACKEND": "agg", "LANG": "C.UTF-8"}
     for key, value in env.items():
@@ -235,7 +237,7 @@ def run_sandboxed(src: Path, run: Path, *, timeout: int, cell_timeout: int, limi
     else:
         cmd = [sys.executable, "-m", "coursetools.worker", str(run / "graded.ipynb"),
                str(run / "executed.ipynb"), "--cell-timeout", str(cell_timeout), "--cwd", str(run / "cwd")]
-        env = {**os.environ, **_environment()}
+        env = {**os.environ, **course_environment()}
     group = Cgroup(f"nlpcourse-grade-{os.getpid()}-{uid}", limits) if sandbox else None
 
     def confine() -> None:  # in the child, before exec: limits that every process of the sandbox inherits
@@ -256,7 +258,7 @@ def run_sandboxed(src: Path, run: Path, *, timeout: int, cell_timeout: int, limi
     try:
         worker.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        _kill(worker.pid)  # bwrap: its PID namespace, and every process in it, dies with it
+        kill_group(worker.pid)  # bwrap: its PID namespace, and every process in it, dies with it
         worker.wait()
         stopped = f"the notebook ran longer than {timeout} s and was stopped"
     finally:
@@ -265,7 +267,7 @@ def run_sandboxed(src: Path, run: Path, *, timeout: int, cell_timeout: int, limi
         if not sandbox:
             status = run / "executed.status.json"
             try:
-                _kill(json.loads(status.read_text()).get("kernel_pgid"))
+                kill_group(json.loads(status.read_text()).get("kernel_pgid"))
             except (OSError, ValueError, AttributeError):
                 pass
     executed = _read_back(run / "executed.ipynb")

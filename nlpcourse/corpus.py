@@ -3,8 +3,9 @@
 From tokenised sentences to one epoch's (center, context) pairs, the word2vec/gensim way, in the order a trainer
 uses it: ``WordVectorConfig`` (the shared hyperparameters, checked once), ``encode_corpus``,
 ``keep_probabilities`` (subsampling), ``unigram_noise`` and ``NegativeSampler``, ``init_embeddings``,
-``epoch_pairs``, ``linear_lr``. The trainers' helpers trust their callers (the config has checked the values);
-what a notebook calls checks its arguments.
+``epoch_pairs`` (shuffled pairs) or ``epoch_windows`` (the same pairs, each center's window together),
+``linear_lr``. The trainers' helpers trust their callers (the config has checked the values); what a notebook
+calls checks its arguments.
 """
 
 from __future__ import annotations
@@ -158,6 +159,26 @@ def epoch_pairs(corpus: np.ndarray, sentence_id: np.ndarray, keep: np.ndarray, w
     centers, contexts = np.concatenate(centers), np.concatenate(contexts)
     order = rng.permutation(len(centers))
     return centers[order], contexts[order]
+
+
+def epoch_windows(corpus: np.ndarray, sentence_id: np.ndarray, keep: np.ndarray, window: int,
+                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """One epoch's skip-gram pairs grouped by center: (centers (P,), contexts (P,)) int32.
+
+    ``epoch_pairs``'s pairs (subsampling, a reach in 1..``window`` per center, within a sentence), but each
+    center's window stays together — the centers in random order, a window's contexts left to right — so a
+    trainer can read a center's vector once for its whole window (as word2vec does).
+    """
+    kept = rng.random(len(corpus), dtype=np.float32) < keep[corpus]
+    tok, sid = corpus[kept], sentence_id[kept]
+    reach = rng.integers(1, window + 1, size=len(tok), dtype=np.int32)
+    center = rng.permutation(len(tok)).astype(np.int32)  # (N,) positions, in random order
+    offset = np.concatenate([np.arange(-window, 0), np.arange(1, window + 1)]).astype(np.int32)  # (2m,)
+    at = center[:, None] + offset  # (N, 2m) the positions a window could reach
+    inside = (at >= 0) & (at < len(tok))
+    at[~inside] = 0
+    ok = inside & (np.abs(offset) <= reach[center, None]) & (sid[at] == sid[center, None])  # (N, 2m)
+    return np.repeat(tok[center], ok.sum(1)), tok[at[ok]]
 
 
 def linear_lr(lr: float, min_lr: float, progress: float) -> float:

@@ -33,7 +33,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from PIL import Image as PILImage
 
-__all__ = ["FigureView", "figure_png", "pin_titles", "make_buttons", "interactive_figure"]
+__all__ = ["FigureView", "figure_png", "pin_titles", "clear_artists", "make_buttons", "interactive_figure"]
 
 PAD_INCHES = 0.1  # matplotlib's pad around a "tight" box
 KEEP, CONTENTS, WHOLE = 0, 1, 2  # what a redraw draws again of an axes: nothing, its contents, all of it
@@ -71,6 +71,17 @@ def pin_titles(fig: Figure) -> None:
                          fontweight=title.get_fontweight(), color=title.get_color())
 
 
+def clear_artists(ax: Axes) -> None:
+    """Remove what was drawn into ``ax`` (lines, texts, patches, collections, images, its legend) and restart its
+    colour cycle, keeping the axes and its ticks: a draw function can draw into it again, for a kept figure
+    (``Axes.clear`` would also drop the ticks, and a new figure builds everything)."""
+    for artist in [*ax.lines, *ax.texts, *ax.patches, *ax.collections, *ax.images, *ax.tables]:
+        artist.remove()
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    ax.set_prop_cycle(None)
+
+
 def _contents(ax: Axes) -> list[Artist]:
     """What ``Axes.draw`` draws of ``ax`` besides its x and y axis (ticks, tick labels, axis labels), in its order."""
     axes = {ax.xaxis, ax.yaxis}
@@ -84,15 +95,16 @@ def _signature(ax: Axes) -> tuple | None:
     """What the axes' x and y axis draw depends on (position, limits, ticks and their labels, axis labels);
     None where they draw inside the axes (grid lines, ticks pointing in), so its contents cannot be redrawn alone."""
     parts: list[object] = [ax.get_position().bounds, ax.get_xlim(), ax.get_ylim(), ax.axison]
+    if not ax.axison:  # (axis off: no ticks drawn)
+        return tuple(parts)
     for axis in (ax.xaxis, ax.yaxis):
         default = mpl.rcParams[f"{axis.axis_name}tick.direction"]
         direction = axis.get_tick_params(which="major").get("direction", default)
-        if ax.axison and (direction != "out" or any(line.get_visible() for line in axis.get_gridlines())):
+        if direction != "out" or any(line.get_visible() for line in axis.get_gridlines()):
             return None
         for locs, ticker in ((axis.get_majorticklocs(), axis.major), (axis.get_minorticklocs(), axis.minor)):
             parts += [tuple(locs), tuple(ticker.formatter.format_ticks(locs))]
-        label = axis.get_ticklabels()[:1]  # their font and colour
-        parts += [axis.label.get_text(), tuple((t.get_fontsize(), t.get_color()) for t in label)]
+        parts.append(axis.label.get_text())
     return tuple(parts)
 
 
@@ -102,16 +114,20 @@ class FigureView:
     Showing the same Figure again, after its artists moved (set_data, set_text, ...), draws again only what
     changed: per axes, its contents over a kept background where its ticks, limits and labels are unchanged, all of
     it where they changed, nothing where no artist of it changed (matplotlib's ``stale`` flags). The first image of
-    a figure is a full render; the layout (constrained or not) and titles are then frozen (``pin_titles``).
+    a figure is a full render; the layout (constrained or not) and titles are then frozen (``pin_titles``), and,
+    with ``kept`` (the figure will be moved and shown again), the background is prepared at once (one more render
+    of the axes without their contents), so that the first move is as fast as the next ones. ``kept=False``: a
+    widget that draws a new figure every time.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, kept: bool = True) -> None:
         self.widget = W.Image(format="png")
+        self.kept = kept
         self._fig: Figure | None = None
         self._canvas: FigureCanvasAgg | None = None
         self._background: object = None  # the kept pixels: all but what ``_plan`` draws again
         self._plan: dict[Axes, int] = {}
-        self._signatures: dict[Axes, tuple | None] = {}
+        self._signatures: dict[Axes, tuple | None] = {}  # what each axes' x and y axis drew in the background
 
     def show(self, fig: Figure) -> None:
         """Send ``fig``'s picture to the widget."""
@@ -122,17 +138,27 @@ class FigureView:
         if not isinstance(fig, Figure):
             raise TypeError(f"fig: expected a matplotlib Figure, got {type(fig).__name__}")
         if fig is not self._fig or fig.canvas is not self._canvas:  # (another canvas drew it since)
-            self._fig, self._canvas, self._background = fig, FigureCanvasAgg(fig), None
+            self._fig, self._canvas, self._background, self._plan = fig, FigureCanvasAgg(fig), None, {}
             self._canvas.draw()
-            self._signatures = {ax: _signature(ax) for ax in fig.axes}
             if fig.get_layout_engine() is not None:
                 fig.set_layout_engine("none")  # the positions the first render found
             pin_titles(fig)
+            self._signatures = {}
+            if self.kept:
+                self._signatures = {ax: _signature(ax) for ax in fig.axes}
+                plan = {ax: WHOLE if sig is None else CONTENTS for ax, sig in self._signatures.items()}
+                if CONTENTS in plan.values():
+                    self._keep_background(fig, plan)
+                    self._draw_plan(fig)
         else:
             self._redraw(fig)
         return _png(fig, np.asarray(self._canvas.buffer_rgba()))
 
     def _redraw(self, fig: Figure) -> None:
+        if not self._signatures:  # a figure not prepared (``kept=False``): all of it, and what its axes show is noted
+            self._canvas.draw()
+            self._signatures = {ax: _signature(ax) for ax in fig.axes}
+            return
         need = {ax: self._need(ax) for ax in fig.axes}
         if (self._background is not None and self._plan.keys() == need.keys() and not fig.patch.stale
                 and all(need[ax] <= self._plan[ax] for ax in need)):
@@ -144,6 +170,11 @@ class FigureView:
                 self._background, self._plan = None, plan
                 return
             self._keep_background(fig, plan)
+        self._draw_plan(fig)
+
+    def _draw_plan(self, fig: Figure) -> None:
+        """Draw over the kept background what it lacks: per ``_plan``, whole axes or their contents, then the
+        figure's own texts and legends."""
         renderer = self._canvas.get_renderer()
         for ax in sorted(fig.axes, key=lambda a: a.get_zorder()):
             if self._plan[ax] == WHOLE:

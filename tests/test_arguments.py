@@ -327,7 +327,7 @@ STUDENT_API = (
     "nlpcourse.transformer.train.Seq2Seq",
     "nlpcourse.transformer.train.Seq2SeqConfig",
     "nlpcourse.transformer.train.Stack",
-    "nlpcourse.transformer.train.TrainConfig",
+    "nlpcourse.transformer.train.Seq2SeqTrainConfig",
     "nlpcourse.transformer.train.layer_gradient_norms",
     "nlpcourse.transformer.train.overfit_batch",
     "nlpcourse.transformer.train.smoothed_kl",
@@ -995,3 +995,20 @@ def test_numpy_ints_are_sizes_in_attention_and_decoding():
     for bad, error in [(2.5, TypeError), (True, TypeError), (0, ValueError)]:
         with pytest.raises(error, match="beam_size: expected an int >= 1"):
             dec.beam_search(**{**_states_problem(), "beam_size": bad})
+
+
+def test_every_config_is_one_style():
+    """nanoGPT's GPTConfig style, one for all: a frozen dataclass on validate.Config whose __post_init__ stores the
+    cleaned values (a numpy int becomes an int)."""
+    import dataclasses
+
+    from nlpcourse import validate
+
+    configs = [q for q in STUDENT_API if q.endswith("Config") or q == "nlpcourse.decoding.hf.TinyGPT2"]
+    assert len(configs) >= 11, configs
+    for qual in configs:
+        cls = _resolve(qual)
+        assert dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen, qual
+        assert issubclass(cls, validate.Config), qual
+    beam = nlpcourse.decoding.BeamConfig(np.int64(2), np.int64(3), np.int64(1), np.int64(0))
+    assert all(type(getattr(beam, f)) is int for f in ("num_beams", "max_new_tokens", "eos_token_id", "pad_token_id"))

@@ -3,6 +3,8 @@
 gensim is the reference for the subsampling and the noise distribution; the sampler is checked by a χ² test.
 """
 
+import itertools
+
 import numpy as np
 import pytest
 import torch
@@ -87,6 +89,24 @@ def test_encode_corpus_and_epoch_pairs_follow_gensims_reduced_window():
     assert counts[1] > 2 * counts[3]
     # subsampling: keep nothing -> no pairs
     c, _ = corpus.epoch_pairs(ids, sid, np.zeros(len(vocab), dtype=np.float32), 2, rng)
+    assert len(c) == 0
+
+
+def test_epoch_windows_are_epoch_pairs_grouped_by_center():
+    """The same draws give the same pairs as epoch_pairs; each center's window is one run, in random order."""
+    sentences = [[f"w{i}" for i in range(j, j + 9)] for j in range(0, 60, 10)]  # distinct words: a center = a position
+    vocab = Vocab.build(sentences)
+    ids, sid = corpus.encode_corpus(sentences, vocab)
+    keep = np.full(len(vocab), 0.8, dtype=np.float32)
+    for seed in range(5):
+        c, o = corpus.epoch_windows(ids, sid, keep, 3, np.random.default_rng(seed))
+        c2, o2 = corpus.epoch_pairs(ids, sid, keep, 3, np.random.default_rng(seed))
+        assert c.dtype == o.dtype == np.int32
+        assert sorted(zip(c.tolist(), o.tolist(), strict=True)) == sorted(zip(c2.tolist(), o2.tolist(), strict=True))
+        runs = [int(x) for x, _ in itertools.groupby(c.tolist())]
+        assert len(runs) == len(set(runs))  # one run per center
+    assert runs != sorted(runs)  # the windows are shuffled
+    c, _ = corpus.epoch_windows(ids, sid, np.zeros(len(vocab), dtype=np.float32), 2, np.random.default_rng(0))
     assert len(c) == 0
 
 

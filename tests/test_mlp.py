@@ -403,6 +403,7 @@ def test_training_stepper_widget_steps_and_rebuilds(monkeypatch):
     drawn = []  # (dataset, hidden, steps, lr) of the stepper each redraw showed
     monkeypatch.setattr(widgets.TrainingStepper, "draw", lambda self: drawn.append(
         (self.dataset, self.hidden, self.steps, self.optimizer.lr)) or Figure())
+    monkeypatch.setattr(widgets, "update_training", lambda fig, stepper: False)  # every redraw draws (spied)
     box = widgets.training_stepper()
     data, hidden, step, epoch, reset = box.children[0].children
     lr, alpha = box.children[1].children

@@ -184,12 +184,12 @@ def _small():
 
 
 def test_training_recipe_pieces():
-    from nlpcourse.transformer.train import TrainConfig, layer_gradient_norms, overfit_batch, train
+    from nlpcourse.transformer.train import Seq2SeqTrainConfig, layer_gradient_norms, overfit_batch, train
 
     task = tk.number_task()
     losses = overfit_batch(_small(), task, task.train[:8], steps=60, lr=1e-2)
     assert losses[-1] < 0.2 * losses[0]
-    model, curves = train(_small(), task, TrainConfig(epochs=3, patience=1), progress=False)
+    model, curves = train(_small(), task, Seq2SeqTrainConfig(epochs=3, patience=1), progress=False)
     assert 1 <= len(curves.val) <= 3 and curves.best_epoch == int(np.argmin(curves.val)) + 1
     assert abs(curves.init_loss - np.log(len(task))) < 1.0  # ≈ log |V| at initialisation
     norms = layer_gradient_norms(Seq2SeqConfig(vocab=len(task), encoder_layers=3, decoder_layers=2), task,

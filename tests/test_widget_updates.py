@@ -78,3 +78,54 @@ def test_hsoftmax_update_draws_what_a_fresh_toy_draw_draws():
     for state in [("the", "natural", 0.0), ("language", "the", 1.5), ("processing", "language", -3.0)]:
         update_path(fig, toy, *state)
         assert_same_picture(view.png(fig), toy.draw(*state))
+
+
+@pytest.mark.parametrize("dataset", ["moons", "spirals"])
+def test_training_update_draws_what_the_stepper_draws(dataset):
+    from nlpcourse.mlp.stepper import TrainingStepper
+    from nlpcourse.mlp.widgets import update_training
+
+    stepper = TrainingStepper(dataset)
+    stepper.step()
+    fig = stepper.draw()
+    view = FigureView()
+    view.png(fig)
+    for action in (stepper.step, stepper.epoch, lambda: stepper.set(lr=0.1), stepper.step,
+                   lambda: stepper.set(alpha=0.5), stepper.epoch):
+        action()
+        assert update_training(fig, stepper)
+        assert_same_picture(view.png(fig), stepper.draw())
+    stepper.reset()  # no step yet: the loss panel has no curve, a new figure
+    assert not update_training(fig, stepper)
+
+
+def test_sgd_step_update_draws_what_draw_sgd_step_draws():
+    from nlpcourse.word2vec import SGDStepDemo
+    from nlpcourse.word2vec.figures import draw_sgd_step
+    from nlpcourse.word2vec.widgets import update_sgd_step
+
+    state = SGDStepDemo(lr=0.3)
+    fig = draw_sgd_step(state)
+    view = FigureView()
+    view.png(fig)
+    for action in (lambda: state.step(1), lambda: state.step(5), state.reset, lambda: state.step(30)):
+        action()
+        update_sgd_step(fig, state)
+        assert_same_picture(view.png(fig), draw_sgd_step(state))
+
+
+@pytest.mark.parametrize("trained", [False, True])
+def test_ngram_table_update_draws_what_draw_ngrams_draws(trained):
+    from nlpcourse.data import load_corpus
+    from nlpcourse.subwords import train
+    from nlpcourse.subwords.widgets import safe_draw_ngrams, update_ngram_table
+
+    model = train.train_subword_sgns(load_corpus()[:30], train.SubwordConfig(dim=8, epochs=1, bucket=1000),
+                                     progress=False) if trained else None
+    fig = safe_draw_ngrams("where", 3, 6, 1000, model)
+    view = FigureView()
+    view.png(fig)
+    for minn, maxn in [(4, 6), (4, 7), (1, 8), (3, 3)]:
+        assert update_ngram_table(fig, safe_draw_ngrams("where", minn, maxn, 1000, model))
+        assert_same_picture(view.png(fig), safe_draw_ngrams("where", minn, maxn, 1000, model))
+    assert not update_ngram_table(fig, safe_draw_ngrams("where", 6, 3, 1000, model))  # an error figure

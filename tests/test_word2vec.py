@@ -452,7 +452,7 @@ def test_skipgram_window_sums_the_pair_losses():
 def test_widgets_build_and_step(monkeypatch):
     drawn = []  # (steps taken, lr) of the state each redraw showed
     monkeypatch.setattr(widgets, "draw_sgd_step",
-                        lambda state: drawn.append((len(state.losses) - 1, state.lr)) or Figure())
+                        lambda state, ax=None: drawn.append((len(state.losses) - 1, state.lr)) or Figure())
     box = widgets.sgd_step_explorer(lr=0.3)
     slider, step, five, reset = box.children[0].children
     assert [b.description for b in (step, five, reset)] == ["step", "5 steps", "reset"]

@@ -19,8 +19,7 @@ import torch
 from ..exercise import Verdict, check_function
 from . import sdpa_backward
 
-__all__ = ["check_attention_backward", "check_self_attention_backward", "check_split_heads",
-           "ATTENTION_BACKWARD_MISTAKES", "SELF_ATTENTION_MISTAKES", "SPLIT_HEADS_MISTAKES"]
+__all__ = ["check_attention_backward", "check_self_attention_backward", "check_split_heads"]
 
 
 # ---------------------------------------------------------------- 06.1 the attention backward

@@ -13,8 +13,7 @@ import torch
 from ..exercise import MISSING, check_against, check_function, is_stub, reject, replaying, report
 from . import Value, topological_order
 
-__all__ = ["check_gate_patterns", "check_fork_gradient", "check_neuron_gradients", "check_tanh_gate",
-           "check_backward", "TANH_EXPRESSIONS", "TANH_MISTAKES", "BACKWARD_MISTAKES", "tanh_gate_with_local"]
+__all__ = ["check_gate_patterns", "check_fork_gradient", "check_neuron_gradients", "check_tanh_gate", "check_backward"]
 
 
 def check_gate_patterns(grads_patterns: object) -> bool:

@@ -8,6 +8,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.transforms import offset_copy
 
 from ..plotting import new_figure
 from . import Value, topological_order
@@ -85,6 +86,8 @@ def draw_graph(root: Value, values: dict[int, float] | None = None, grads: dict[
             ax.add_artist(FancyArrowPatch(tail, head, arrowstyle="-|>", mutation_scale=14 if hot else 10,
                                          color="#ff7f0e" if hot else "#888888", lw=2.5 if hot else 1.0,
                                          shrinkA=0, shrinkB=0, zorder=3 if hot else 1))
+    # name, value and gradient: three lines 13 pt apart (a 9-pt line is ~12 pt tall), whatever the figure's size
+    shifts = [offset_copy(ax.transData, fig=ax.figure, y=dy, units="points") for dy in (13.0, 0.0, -13.0)]
     for n in order:
         x, y = pos[id(n)]
         hot = n is highlight
@@ -96,9 +99,8 @@ def draw_graph(root: Value, values: dict[int, float] | None = None, grads: dict[
         v = n.data if values is None else values.get(id(n))
         g = n.grad if grads is None else grads.get(id(n))
         lines = (head, "?" if v is None else f"{v:.4g}", "grad ?" if g is None else f"grad {g:.4g}")
-        for line, dy, color in zip(lines, (13.0, 0.0, -13.0), ("black", "black", "#d62728"), strict=True):
-            ax.annotate(line, (x, y), xytext=(0, dy), textcoords="offset points", ha="center", va="center",
-                        fontsize=9, color=color)  # three lines 13 pt apart: a 9-pt line is ~12 pt tall
+        for line, shift, color in zip(lines, shifts, ("black", "black", "#d62728"), strict=True):
+            ax.text(x, y, line, ha="center", va="center", fontsize=9, color=color, transform=shift)
     if title:
         ax.set_title(title, fontsize=10, loc="left", y=1.0)  # a fixed y skips matplotlib's costly auto-placement
     return ax.figure

@@ -20,7 +20,7 @@ def backprop_stepper(example: str = "(x+y)z") -> W.Widget:
     A dropdown picks the graph (``autograd.EXAMPLES``), one box per input edits its value, and the buttons
     call ``stepper.BackpropStepper.forward_step / backward_step / reset`` and redraw its ``draw()``.
     """
-    view = FigureView()
+    view = FigureView(kept=False)  # a new figure every time: no background to prepare
     message = W.HTML()
     choice = W.Dropdown(options=list(EXAMPLES), value=example, description="graph")
     inputs_box = W.HBox()

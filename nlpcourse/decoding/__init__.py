@@ -175,12 +175,16 @@ class BeamConfig(validate.Config):
 
     def __post_init__(self) -> None:
         k = validate.positive_int(self.num_beams, "num_beams")
-        _settings(self.max_new_tokens, self.eos_token_id, self.pad_token_id)
-        validate.number(self.length_penalty, "length_penalty")
+        self._set("num_beams", k)
+        for name, value in zip(("max_new_tokens", "eos_token_id", "pad_token_id"),
+                               _settings(self.max_new_tokens, self.eos_token_id, self.pad_token_id), strict=True):
+            self._set(name, value)
+        self._set("length_penalty", validate.number(self.length_penalty, "length_penalty"))
         if not (isinstance(self.early_stopping, bool) or self.early_stopping == "never"):
             validate.one_of(self.early_stopping, "early_stopping", (True, False, "never"))
             raise TypeError(f"early_stopping: expected True, False or 'never', got {self.early_stopping!r}")
         n = validate.positive_int(self.num_return_sequences, "num_return_sequences")
+        self._set("num_return_sequences", n)
         if n > k:
             raise ValueError(f"num_return_sequences: expected at most num_beams = {k} (the beam keeps only "
                              f"{k} finished hypotheses), got {n}")

@@ -15,8 +15,7 @@ from .. import validate
 from ..exercise import Verdict, check_function
 from . import Beam, BeamConfig, SearchState, advance, greedy_decode, length_normalised, prune, random_step
 
-__all__ = ["check_greedy", "check_beam_step", "check_normalised", "GREEDY_MISTAKES", "BEAM_STEP_MISTAKES",
-           "NORMALISED_MISTAKES", "reference_greedy", "reference_normalised"]
+__all__ = ["check_greedy", "check_beam_step", "check_normalised"]
 
 EOS = 1  # the end token of the check's random models
 

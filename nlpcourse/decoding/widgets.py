@@ -93,7 +93,7 @@ def beam_stepper(model=None, prompt: str = "police said", num_beams: int = 3,
     alpha = W.FloatSlider(value=length_penalty, min=0.0, max=2.0, step=0.1, description="α",
                           continuous_update=False)
     buttons = make_buttons("step", "run", "reset")
-    view = FigureView()
+    view = FigureView(kept=False)  # a new figure every time: no background to prepare
 
     def redraw() -> None:
         view.show(stepper.draw())

@@ -14,8 +14,7 @@ from ..exercise import check_against, check_function
 from ..functional import log_sigmoid, sigmoid
 from . import HuffmanTree, gradient_exercise, path_loss_torch
 
-__all__ = ["HUFFMAN_CASES", "HUFFMAN_MISTAKES", "huffman_reference", "check_huffman", "path_walk_reference",
-           "path_walk_cases", "PATH_WALK_MISTAKES", "check_path_walk", "check_hs_gradient"]
+__all__ = ["check_huffman", "check_path_walk", "check_hs_gradient"]
 
 
 # ---------------------------------------------------------------- exercise 02.1: Huffman's code from counts

@@ -99,13 +99,9 @@ class HSConfig(WordVectorConfig):
 
 def train_hs(sentences: Sequence[Sequence[str]], config: HSConfig | None = None, *, progress: bool = True,
              **overrides: object) -> HSModel:
-    """Skip-gram with hierarchical softmax, trained by batched SGD in torch with hand-written gradients.
-
-    The word2vec recipe, as in ``word2vec.train.train_sgns`` but with the tree instead of negative samples:
-    vocabulary with ``min_count``, frequent-word subsampling (``corpus.keep_probabilities``), each epoch's
-    pairs from ``corpus.epoch_pairs`` (gensim's reduced window), θ_W uniform in ±0.5/d, θ_C at zero, a learning
-    rate decaying linearly from ``lr`` to ``min_lr``; each batch's summed gradients update only the rows
-    they touch (``index_add_``, as word2vec's threads do). ``overrides``: config fields for this call.
+    """Skip-gram with hierarchical softmax: ``train_sgns``'s recipe (``corpus``'s pipeline, θ_C at zero, the rate
+    decaying linearly) with the Huffman tree instead of negatives; each batch's hand-written gradients
+    (``hs_batch_loss_and_grad``) update only the rows they touch. ``overrides``: HSConfig fields for this call.
     """
     c = HSConfig.make(config, **overrides)
     vocab = Vocab.build(sentences, min_count=c.min_count)
@@ -190,14 +186,9 @@ def _time(fn, repeats: int) -> float:
 
 def measure_speed(sizes: Sequence[int], dim: int = 100, batch: int = 128, repeats: int = 5, seed: int = 0,
                   threads: int | None = 1, progress: bool = False) -> pd.DataFrame:
-    """Time one batched loss + gradient, full softmax vs hierarchical softmax, side by side, per |V|.
-
-    Both are hand-written torch (``softmax_batch_loss_and_grad``, ``hs_batch_loss_and_grad``) on the same
-    center vectors and targets drawn from Zipfian counts; best of ``repeats`` after a warm-up. By default
-    on one torch thread (restored afterwards): a like-for-like comparison that scheduling noise on a busy
-    machine hardly disturbs; ``threads=None`` keeps torch's setting. DataFrame[V, avg_path, softmax_ms, hs_ms,
-    speedup = softmax time / hs time].
-    """
+    """One batched loss + gradient timed side by side per |V|, full softmax vs hierarchical softmax (both by hand
+    in torch, same centers, Zipfian targets; best of ``repeats`` after a warm-up, on ``threads`` torch threads):
+    DataFrame[V, avg_path, softmax_ms, hs_ms, speedup = softmax time / hs time]."""
     dim, batch = validate.positive_int(dim, "dim"), validate.positive_int(batch, "batch")
     repeats, seed = validate.positive_int(repeats, "repeats"), validate.non_negative_int(seed, "seed")
     sizes = [validate.integer(V, "sizes", low=2) for V in validate.non_empty(sizes, "sizes", what="sizes")]

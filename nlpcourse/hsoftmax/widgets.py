@@ -5,16 +5,17 @@ from __future__ import annotations
 import ipywidgets as W
 from matplotlib.figure import Figure
 
-from ..ui import interactive_figure
+from ..ui import clear_artists, interactive_figure
 from .figures import ToyExample, toy_example
 
 __all__ = ["hsoftmax_path_explorer", "update_path"]
 
 
 def update_path(fig: Figure, toy: ToyExample, word: str, center: str, perturb: float) -> None:
-    """Redraw ``toy.draw``'s figure for a new state into its one (cleared) axes: no new figure."""
+    """Redraw ``toy.draw``'s figure for a new state into its one axes, emptied (``ui.clear_artists``): no new
+    figure or axes."""
     ax = fig.axes[0]
-    ax.clear()
+    clear_artists(ax)
     toy.draw(word, center, perturb, ax=ax)
 
 

@@ -9,7 +9,7 @@ import numpy as np
 from ..exercise import MISSING, as_array, check_function, is_stub, reject, report
 from . import ACTIVATIONS, map_points, rotation, separating_line, stripe
 
-__all__ = ["check_rotation_matrix", "check_separating_layer", "ROTATION_MISTAKES"]
+__all__ = ["check_rotation_matrix", "check_separating_layer"]
 
 
 def _rotation_from_radians(t: float) -> np.ndarray:

@@ -33,9 +33,7 @@ def draw_decision_boundary(model: Sequential, X: np.ndarray, y: np.ndarray, ax: 
     y = validate.int_array(y, "y", shape=(len(X),))
     resolution = validate.integer(resolution, "resolution", low=2)
     ax = _ax(ax)
-    lo, hi = X.min(axis=0) - 0.5, X.max(axis=0) + 0.5
-    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
-    pred = model.predict(np.c_[gx.ravel(), gy.ravel()]).reshape(gx.shape)
+    pred, (lo, hi) = decision_grid(model, X, resolution)
     k = int(max(y.max(), pred.max())) + 1
     colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd"][:k]
     from matplotlib.colors import ListedColormap
@@ -45,6 +43,13 @@ def draw_decision_boundary(model: Sequential, X: np.ndarray, y: np.ndarray, ax: 
     ax.scatter(X[:, 0], X[:, 1], c=[colors[c] for c in y], s=12, edgecolors="k", linewidths=0.3)
     ax.set(title=title, xticks=[], yticks=[])
     return ax.figure
+
+
+def decision_grid(model: Sequential, X: np.ndarray, resolution: int) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    """The model's predicted class on a ``resolution``² grid over X's box + 0.5: (pred (R, R), (lo (2,), hi (2,)))."""
+    lo, hi = X.min(axis=0) - 0.5, X.max(axis=0) + 0.5
+    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    return model.predict(np.c_[gx.ravel(), gy.ravel()]).reshape(gx.shape), (lo, hi)
 
 
 def draw_decision_boundaries(panels: Sequence[tuple[Sequence, np.ndarray, np.ndarray, str]], ncols: int = 2,

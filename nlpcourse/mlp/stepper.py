@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .. import validate
@@ -15,6 +16,7 @@ __all__ = ["LR_CHOICES", "ALPHA_CHOICES", "TrainingStepper"]
 # The widget's slider positions: 1-2-5 steps, so every default (lr 0.5, α 0.9) is a position it can return to.
 LR_CHOICES = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 ALPHA_CHOICES = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99)
+GRID = 80  # the boundary panel's grid (coarser than draw_decision_boundary's default: a fast redraw)
 
 
 class TrainingStepper:
@@ -103,6 +105,18 @@ class TrainingStepper:
             self.step()
         return evaluate(self.model, self.X, self.y)[0]
 
+    def boundary_title(self) -> str:
+        """The boundary panel's title: steps, epochs and the training accuracy."""
+        acc = accuracy(self.model, self.X, self.y)
+        return f"after {self.steps} steps ({self.epochs:.1f} epochs), train acc {acc:.2f}"
+
+    def mark_changes(self, ax: Axes) -> None:
+        """A dotted line and a label in the loss panel ``ax`` at each step where lr or α changed."""
+        for step, lr, alpha in self.changes:
+            ax.axvline(step + 0.5, color="gray", ls=":", lw=1)
+            ax.annotate(f"lr {lr:g}, α {alpha:g}", (step + 0.5, 1.0), xycoords=("data", "axes fraction"),
+                        fontsize=9, rotation=90, ha="right", va="top", color="gray")
+
     def loss_title(self) -> str:
         """The loss panel's title: the settings of the next step, e.g. "next step: lr 0.5, momentum α 0.9"."""
         return f"next step: lr {self.lr:g}, momentum α {self.alpha:g}"
@@ -112,15 +126,10 @@ class TrainingStepper:
         step where they were changed. Before the first step the loss panel says so, without axes ticks."""
         fig = Figure(figsize=(9, 3.8))
         ax1, ax2 = fig.subplots(1, 2)
-        acc = accuracy(self.model, self.X, self.y)
-        draw_decision_boundary(self.model, self.X, self.y, ax=ax1, resolution=80,  # coarser grid: a fast redraw
-                               title=f"after {self.steps} steps ({self.epochs:.1f} epochs), train acc {acc:.2f}")
+        draw_decision_boundary(self.model, self.X, self.y, ax=ax1, resolution=GRID, title=self.boundary_title())
         if self.steps:
             draw_loss_curves({"batch loss": self.history.step_loss}, ax=ax2, xlabel="step", title=self.loss_title())
-            for step, lr, alpha in self.changes:
-                ax2.axvline(step + 0.5, color="gray", ls=":", lw=1)
-                ax2.annotate(f"lr {lr:g}, α {alpha:g}", (step + 0.5, 1.0), xycoords=("data", "axes fraction"),
-                             fontsize=9, rotation=90, ha="right", va="top", color="gray")
+            self.mark_changes(ax2)
         else:
             ax2.set(xticks=[], yticks=[], title=self.loss_title())
             ax2.text(0.5, 0.5, "no step yet:\npress step or epoch", ha="center", va="center",

@@ -3,22 +3,52 @@
 from __future__ import annotations
 
 import ipywidgets as W
+import numpy as np
+from matplotlib.figure import Figure
 
 from ..ui import FigureView, make_buttons
-from .stepper import ALPHA_CHOICES, LR_CHOICES, TrainingStepper
+from .figures import decision_grid
+from .stepper import ALPHA_CHOICES, GRID, LR_CHOICES, TrainingStepper
 
-__all__ = ["training_stepper"]
+__all__ = ["training_stepper", "update_training"]
+
+
+def update_training(fig: Figure, stepper: TrainingStepper) -> bool:
+    """Turn ``stepper.draw()``'s figure of an earlier state of the same stepper into the current one's: the
+    predicted classes and the boundary title, the loss curve, the marks of setting changes, the loss title (the
+    widget's redraw). False where the loss panel changes kind (no step yet, or the loss diverged) or the classes
+    shown change: then draw anew."""
+    left, right = fig.axes
+    loss = np.asarray(stepper.history.step_loss, dtype=np.float64)
+    if not len(loss) or not right.lines or not np.isfinite(loss).all():
+        return False
+    image = left.images[0]
+    pred, _ = decision_grid(stepper.model, stepper.X, GRID)
+    if int(max(stepper.y.max(), pred.max())) + 1 != image.get_cmap().N:
+        return False
+    image.set_data(pred)
+    left.title.set_text(stepper.boundary_title())
+    curve, *marks = right.lines
+    curve.set_data(np.arange(1, len(loss) + 1), loss)
+    for artist in [*marks, *right.texts]:  # the old marks of setting changes
+        artist.remove()
+    right.relim()  # the limits of the curve alone, as draw_loss_curves finds them before the marks come
+    right.autoscale_view()
+    stepper.mark_changes(right)
+    right.title.set_text(stepper.loss_title())
+    return True
 
 
 def training_stepper(dataset: str = "moons") -> W.Widget:
     """Notebook 05: train a one-hidden-layer MLP on a 2-D dataset a step or an epoch at a time.
 
     Buttons call ``stepper.TrainingStepper.step / epoch / reset`` and redraw ``TrainingStepper.draw`` (decision
-    boundary and loss curve); the lr and momentum sliders act from the next step on (the figure shows them at once);
-    changing the hidden size or the dataset starts again from fresh weights.
+    boundary and loss curve; after a step, its figure moved by ``update_training``); the lr and momentum sliders
+    act from the next step on (the figure shows them at once); changing the hidden size or the dataset starts again
+    from fresh weights.
     """
     view = FigureView()
-    state = {"s": TrainingStepper(dataset)}
+    state = {"s": TrainingStepper(dataset), "fig": None}  # the stepper and the figure shown
     start = state["s"]
     wide = {"style": {"description_width": "initial"}, "layout": W.Layout(width="320px")}  # labels in full
     # selection sliders over fixed positions: the start values are positions, so the sliders can return there
@@ -31,7 +61,9 @@ def training_stepper(dataset: str = "moons") -> W.Widget:
     buttons = make_buttons("step", "epoch", "reset", width="90px")
 
     def redraw() -> None:
-        view.show(state["s"].draw())
+        if state["fig"] is None or not update_training(state["fig"], state["s"]):
+            state["fig"] = state["s"].draw()
+        view.show(state["fig"])
 
     def on_click(button: W.Button) -> None:
         s = state["s"]
@@ -45,6 +77,7 @@ def training_stepper(dataset: str = "moons") -> W.Widget:
 
     def on_model(_change: dict) -> None:
         state["s"] = TrainingStepper(data.value, hidden=hidden.value, lr=lr.value, alpha=alpha.value)
+        state["fig"] = None  # another dataset or model: a new figure
         redraw()
 
     for button in buttons.values():

@@ -15,8 +15,7 @@ from nlpcourse.data import Vocab
 from nlpcourse.exercise import check_function
 from nlpcourse.subwords import BOW, EOW, fnv1a_32, subword_rows
 
-__all__ = ["NGRAM_CASES", "NGRAM_MISTAKES", "check_char_ngrams", "STEP_CASES", "STEP_MISTAKES", "step_reference",
-           "check_fasttext_step"]
+__all__ = ["check_char_ngrams", "check_fasttext_step"]
 
 #: (word, minn, maxn) the student has not seen: ASCII and not, short and long (minn >= 2: the special case of
 #: fastText's lone "<" / ">" at minn = 1 is not asked for).

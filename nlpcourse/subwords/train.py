@@ -34,7 +34,7 @@ from nlpcourse.corpus import (
     NegativeSampler,
     WordVectorConfig,
     encode_corpus,
-    epoch_pairs,
+    epoch_windows,
     init_embeddings,
     keep_probabilities,
     linear_lr,
@@ -43,7 +43,7 @@ from nlpcourse.corpus import (
 from nlpcourse.data import Vocab, load_similarity
 from nlpcourse.evaluation import Embeddings, word_similarity
 from nlpcourse.perturb import nudge
-from nlpcourse.subwords import SubwordVectors, _check_n, ngram_ids_batch
+from nlpcourse.subwords import SubwordVectors, ngram_ids_batch
 from nlpcourse.word2vec.train import SGNSConfig, train_sgns  # notebook 01's trainer: the row without subwords
 
 __all__ = [
@@ -68,11 +68,10 @@ class SubwordConfig(WordVectorConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        for name in ("negative", "bucket", "threads"):
+        for name in ("negative", "bucket", "threads", "minn", "maxn"):
             self._set(name, validate.positive_int(getattr(self, name), name))
-        minn, maxn = _check_n(self.minn, self.maxn)
-        self._set("minn", minn)
-        self._set("maxn", maxn)
+        if self.maxn < self.minn:
+            raise ValueError(f"minn, maxn: expected minn <= maxn, got minn={self.minn} > maxn={self.maxn}")
         self._set("sample", validate.probability(self.sample, "sample"))
         validate.number(self.min_lr, "min_lr", high=self.lr)
 
@@ -92,36 +91,42 @@ def subword_bags(vocab: Vocab, minn: int, maxn: int, bucket: int) -> tuple[np.nd
 
 @torch.no_grad()
 def subword_sgns_step(W: torch.Tensor, C: torch.Tensor, bag_rows: torch.Tensor, bag_offsets: torch.Tensor,
-                      centers: torch.Tensor, contexts: torch.Tensor, negatives: torch.Tensor, lr: float) -> float:
+                      centers: torch.Tensor, contexts: torch.Tensor, negatives: torch.Tensor, lr: float,
+                      loss: bool = True) -> float:
     """One SGD step on B pairs, in place: h_b = mean of W over center b's bag, word2vec's loss on h_b.
 
     fastText's update (``Model::update``; gensim's too): every row of the bag gets the whole −lr·dL/dh_b, not
     the exact gradient of the mean (that divided by the bag's size). All B pairs read the same parameters and
-    their updates add up. A run of pairs with one center (its window) gathers its bag once and adds up its
-    pairs' dL/dh before they reach the rows: one ``embedding_bag`` and one ``index_add_`` on W per batch.
-    A negative equal to its pair's context is skipped. W (V + bucket, d), C (V, d); centers, contexts (B,);
-    negatives (B, K). Returns the batch's summed loss before the step.
+    their updates add up. A run of pairs with one center (its window, ``corpus.epoch_windows``) gathers its bag
+    once and adds up its pairs' dL/dh before they reach the rows: one ``embedding_bag`` and one ``index_add_``
+    on W per batch. A negative equal to its pair's context is skipped. W (V + bucket, d), C (V, d); centers,
+    contexts (B,); negatives (B, K). Returns the batch's summed loss before the step (NaN unless ``loss``).
     """
-    words, n_pairs = torch.unique_consecutive(centers, return_counts=True)  # (U,) runs of one center
-    start = bag_offsets[words]
-    length = bag_offsets[words + 1] - start  # (U,) the runs' bag sizes
+    B, K = negatives.shape
+    words, run = torch.unique_consecutive(centers, return_inverse=True)  # (U,) runs of one center, (B,) each pair's
+    start = bag_offsets.index_select(0, words)
+    length = bag_offsets.index_select(0, words + 1) - start  # (U,) the runs' bag sizes
     first = torch.cumsum(length, 0) - length  # where each bag starts in the batch's rows
-    rows = bag_rows[torch.repeat_interleave(start - first, length) + torch.arange(int(length.sum()))]  # (T,)
-    h = torch.nn.functional.embedding_bag(rows, W, first, mode="mean").repeat_interleave(n_pairs, 0)  # (B, d)
-    ids = torch.cat([contexts.unsqueeze(1), negatives], dim=1)  # (B, 1 + K)
-    c = C[ids]  # (B, 1 + K, d)
-    sign = torch.ones(ids.shape[1], dtype=W.dtype)
-    sign[1:] = -1.0  # the context counts with +score, a negative with −score
-    keep = (ids != contexts.unsqueeze(1)).to(W.dtype)
-    keep[:, 0] = 1.0  # a negative equal to the context is skipped
-    s = (c * h.unsqueeze(1)).sum(-1) * sign  # (B, 1 + K) signed scores
-    loss = -(torch.nn.functional.logsigmoid(s) * keep).sum().item()
-    g = torch.sigmoid(-s) * keep * (sign * lr)  # −lr·dL/dscore
-    grad_h = (g.unsqueeze(-1) * c).sum(1)  # −lr·dL/dh, (B, d)
-    C.index_add_(0, ids.view(-1), (g.unsqueeze(-1) * h.unsqueeze(1)).view(-1, W.shape[1]))
-    grad_run = torch.segment_reduce(grad_h, "sum", lengths=n_pairs)  # (U, d): a run's pairs added up
+    at = torch.repeat_interleave(start - first, length) + torch.arange(int(length.sum()))
+    rows = bag_rows.index_select(0, at)  # (T,) the runs' bags, one after the other
+    h_run = torch.nn.functional.embedding_bag(rows, W, first, mode="sum") / length.unsqueeze(1)  # (U, d) means
+    h = h_run.index_select(0, run)  # (B, d) each pair's center
+    ids = torch.cat([contexts.unsqueeze(1), negatives], dim=1)  # (B, 1 + K): the context, then its negatives
+    c = C.index_select(0, ids.view(-1)).view(B, 1 + K, -1)  # (B, 1 + K, d)
+    s = torch.linalg.vecdot(c, h.unsqueeze(1))  # (B, 1 + K) scores: the context's, then the negatives'
+    keep = negatives != contexts.unsqueeze(1)  # (B, K): a negative equal to the context is skipped
+    g = torch.sigmoid(s)  # dL/ds of a negative's −log σ(−s); the context's −log σ(s) has σ(s) − 1
+    g[:, 0] -= 1
+    g[:, 1:] *= keep
+    g *= -lr  # (B, 1 + K) −lr·dL/ds
+    C.index_add_(0, ids.view(-1), (g.unsqueeze(-1) * h.unsqueeze(1)).view(B * (1 + K), -1))
+    grad_h = (g.unsqueeze(-1) * c).sum(1)  # (B, d) −lr·dL/dh
+    grad_run = torch.zeros_like(h_run).index_add_(0, run, grad_h)  # (U, d): a run's pairs added up
     W.index_add_(0, rows, grad_run.repeat_interleave(length, 0))  # fastText: to every row, undivided
-    return loss
+    if not loss:
+        return math.nan
+    logsig = torch.nn.functional.logsigmoid
+    return -(logsig(s[:, 0]).sum() + (logsig(-s[:, 1:]) * keep).sum()).item()
 
 
 def train_subword_sgns(sentences: Sequence[Sequence[str]], config: SubwordConfig = SubwordConfig(),
@@ -141,7 +146,6 @@ def train_subword_sgns(sentences: Sequence[Sequence[str]], config: SubwordConfig
     if len(vocab) < 2:
         raise ValueError(f"min_count: only {len(vocab)} word(s) occur >= {cfg.min_count} times; lower it")
     corpus, sentence_id = encode_corpus(sentences, vocab)
-    positions = np.arange(len(corpus), dtype=np.int32)
     keep = keep_probabilities(vocab.counts, cfg.sample).astype(np.float32)
     rng = np.random.default_rng(cfg.seed)
     sampler = NegativeSampler(unigram_noise(vocab.counts, 0.75), seed=cfg.seed + 1)
@@ -150,17 +154,15 @@ def train_subword_sgns(sentences: Sequence[Sequence[str]], config: SubwordConfig
     W *= 2.0  # fastText's and gensim's ±1/d (word2vec's, corpus.init_embeddings, is ±0.5/d)
     with torch_threads(cfg.threads):
         for epoch in tqdm(range(cfg.epochs), desc="subword SGNS epochs", disable=not progress):
-            # word2vec's pairs over token positions, then each center's window kept together (centers in random
-            # order): a center's pairs then share one gather of its bag and one update of its rows
-            at, to = epoch_pairs(positions, sentence_id, keep[corpus], cfg.window, rng)
-            grouped = np.argsort(rng.permutation(len(corpus))[at], kind="stable")
-            centers, contexts = (torch.from_numpy(corpus[a[grouped]]).long() for a in (at, to))
+            centers, contexts = (torch.from_numpy(a).long()
+                                 for a in epoch_windows(corpus, sentence_id, keep, cfg.window, rng))
             negatives = torch.from_numpy(sampler.draw((len(centers), cfg.negative)))
             n_batches = math.ceil(len(centers) / cfg.batch_size)
             for b in range(n_batches):
                 lr = linear_lr(cfg.lr, cfg.min_lr, (epoch + b / n_batches) / cfg.epochs)
                 sl = slice(b * cfg.batch_size, (b + 1) * cfg.batch_size)
-                loss = subword_sgns_step(W, C, bag_rows, bag_offsets, centers[sl], contexts[sl], negatives[sl], lr)
+                loss = subword_sgns_step(W, C, bag_rows, bag_offsets, centers[sl], contexts[sl], negatives[sl], lr,
+                                         history is not None)
                 if history is not None:
                     history.append(loss / len(centers[sl]))
     if not (torch.isfinite(W).all() and torch.isfinite(C).all()):

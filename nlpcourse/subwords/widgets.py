@@ -6,7 +6,9 @@ The view is :func:`nlpcourse.subwords.figures.draw_ngrams`; this module only lay
 from __future__ import annotations
 
 import ipywidgets as W
+import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from nlpcourse import validate
 from nlpcourse.plotting import new_figure
@@ -14,7 +16,7 @@ from nlpcourse.subwords import SubwordVectors
 from nlpcourse.subwords.figures import draw_ngrams
 from nlpcourse.ui import interactive_figure
 
-__all__ = ["safe_draw_ngrams", "ngram_explorer"]
+__all__ = ["safe_draw_ngrams", "ngram_explorer", "update_ngram_table"]
 
 
 def safe_draw_ngrams(word: str, minn: int, maxn: int, bucket: int, model: SubwordVectors | None = None) -> Figure:
@@ -34,6 +36,24 @@ def safe_draw_ngrams(word: str, minn: int, maxn: int, bucket: int, model: Subwor
         return fig
 
 
+def update_ngram_table(fig: Figure, fresh: Figure) -> bool:
+    """Turn ``draw_ngrams``'s figure into ``fresh`` (a ``draw_ngrams`` of the same word and model, never rendered)
+    by taking its n-gram table and title: the neighbours panel stays as it is (the widget's redraw when only minn
+    or maxn moved). False where the two figures differ in more than that (an error figure, another size)."""
+    if (len(fig.axes) != len(fresh.axes) or not np.array_equal(fig.get_size_inches(), fresh.get_size_inches())
+            or len(fig.axes[0].texts) != 1 or len(fresh.axes[0].texts) != 1):
+        return False
+    for old, new in ((fig.axes[0].texts[0], fresh.axes[0].texts[0]), (_title(fig), _title(fresh))):
+        old.set_text(new.get_text())
+    return True
+
+
+def _title(fig: Figure) -> Text:
+    """The n-gram panel's title (on the left)."""
+    ax = fig.axes[0]
+    return next(t for t in ax.get_children() if isinstance(t, Text) and t.get_text() == ax.get_title(loc="left"))
+
+
 def ngram_explorer(model: SubwordVectors | None = None, word: str = "where", bucket: int | None = None) -> W.Widget:
     """A text box for any word and sliders for minn / maxn; the figure shows its n-grams by n with their bucket
     ids and, given a trained ``model``, its nearest in-vocabulary neighbours (the model's own n-gram settings
@@ -48,4 +68,13 @@ def ngram_explorer(model: SubwordVectors | None = None, word: str = "where", buc
         "minn": W.IntSlider(value=3, min=1, max=8, description="minn", continuous_update=False),
         "maxn": W.IntSlider(value=6, min=1, max=8, description="maxn", continuous_update=False),
     }
-    return interactive_figure(lambda word, minn, maxn: safe_draw_ngrams(word, minn, maxn, bucket, model), controls)
+    shown = {}  # the word the kept figure shows: for it, a minn / maxn change moves the n-gram table only
+
+    def draw(word: str, minn: int, maxn: int) -> Figure:
+        shown["word"] = word
+        return safe_draw_ngrams(word, minn, maxn, bucket, model)
+
+    def update(fig: Figure, word: str, minn: int, maxn: int) -> bool:
+        return word == shown["word"] and update_ngram_table(fig, safe_draw_ngrams(word, minn, maxn, bucket, model))
+
+    return interactive_figure(draw, controls, update=update)

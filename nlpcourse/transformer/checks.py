@@ -17,7 +17,7 @@ from ..attention import mha_weights
 from ..exercise import check_function
 from . import cross_attention_step
 
-__all__ = ["check_cross_attention_step", "CROSS_ATTENTION_MISTAKES", "EXAMPLE"]
+__all__ = ["check_cross_attention_step", "EXAMPLE"]  # EXAMPLE: the exercise's example input
 
 
 def _cases(seed: int = 1808) -> list[tuple]:

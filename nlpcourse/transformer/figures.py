@@ -74,8 +74,8 @@ def draw_alignment(trace: Trace, human: np.ndarray, layer: int | None = None, he
     fig, axes = new_figure(2, size=(9.0, 3.9))
     heatmap(axes[0], w, trace.output[:-1], trace.source, vmax=1.0, colorbar=True,
             title=f"model: decoder layer {layer + 1}, head {head + 1}")
-    heatmap(axes[1], human, trace.output[:-1], trace.source, title="a person's alignment", cmap="Greens",
-            vmax=1.0, fmt="{:.0f}", colorbar=True)
+    heatmap(axes[1], human, trace.output[:-1], trace.source, title="a person's alignment (green: aligned)",
+            cmap="Greens", vmax=1.0, annotate=False, colorbar=True)  # 0/1: the colour says it
     for ax in axes:
         ax.set_xlabel("English (source)")
     axes[0].set_ylabel("German word being generated")
@@ -103,6 +103,7 @@ def draw_step(trace: Trace, t: int, itos: Sequence[str], top: int = 8) -> Figure
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.2, top=0.82, wspace=0.35)
     heatmap(axes[0], rows, [f"head {h + 1}" for h in range(len(rows))], trace.source, vmax=1.0,
             title="cross-attention of this step (top layer)", annotate=True, colorbar=True)
+    fig.axes[-1].set_yticks([0.0, 0.5, 1.0])  # the colour bar: few labels, a quick redraw
     axes[1].barh(range(len(best))[::-1], probs, color=["C2" if i == best[0] else "0.6" for i in best])
     axes[1].set_yticks(range(len(best))[::-1], [itos[i] for i in best], fontsize=9)
     axes[1].set(xlim=(0, 1), xlabel="probability", title="next word")

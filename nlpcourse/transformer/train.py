@@ -25,7 +25,7 @@ from ..perturb import nudge
 from ..validate import non_negative_int, number, positive_float, positive_int
 
 __all__ = ["DecoderLayer", "Stack", "EncoderDecoder", "Seq2SeqConfig",
-           "Seq2Seq", "smoothed_kl", "TrainConfig", "Curves", "train", "overfit_batch", "batch_arrays",
+           "Seq2Seq", "smoothed_kl", "Seq2SeqTrainConfig", "Curves", "train", "overfit_batch", "batch_arrays",
            "layer_gradient_norms", "teacher_forced", "torch_agreement"]
 
 
@@ -224,7 +224,7 @@ def smoothed_kl(logits: torch.Tensor, targets: torch.Tensor, smoothing: float = 
 
 
 @dataclass(frozen=True)
-class TrainConfig(validate.Config):
+class Seq2SeqTrainConfig(validate.Config):
     """Training: Adam on mini-batches, teacher forcing, early stopping on the validation loss."""
 
     epochs: int = 40  # at most
@@ -268,11 +268,11 @@ def _val_loss(model: Seq2Seq, data: tuple[torch.Tensor, ...], pad: int) -> float
         return float(smoothed_kl(model(data[0], data[1]), data[2], 0.0, pad))
 
 
-def train(model: Seq2Seq, task, config: TrainConfig | None = None, *,
+def train(model: Seq2Seq, task, config: Seq2SeqTrainConfig | None = None, *,
           progress: bool = True) -> tuple[Seq2Seq, Curves]:
     """Train ``model`` on ``task.train`` with early stopping on ``task.val``; returns it (best epoch's parameters
     restored, eval mode) and its curves."""
-    c = config or TrainConfig()
+    c = config or Seq2SeqTrainConfig()
     pad = model.config.pad
     train_data, val_data = batch_arrays(task, task.train), batch_arrays(task, task.val)
     opt = torch.optim.Adam(model.parameters(), lr=c.lr)

@@ -14,9 +14,7 @@ from ..exercise import check_function
 from ..functional import log_sigmoid, logsumexp, sigmoid, softmax
 from . import naive_softmax_loss_and_grad, neg_sampling_loss_and_grad, sgd, skipgram_window
 
-__all__ = ["check_naive_softmax", "check_neg_sampling", "check_skipgram", "check_sgd", "naive_softmax_cases",
-           "neg_sampling_cases", "skipgram_cases", "sgd_cases", "NAIVE_SOFTMAX_MISTAKES", "NEG_SAMPLING_MISTAKES",
-           "SKIPGRAM_MISTAKES", "SGD_MISTAKES"]
+__all__ = ["check_naive_softmax", "check_neg_sampling", "check_skipgram", "check_sgd"]
 
 
 def _check(student: object, name: str, reference: object, cases: list, mistakes: list, names: tuple, **kw):
