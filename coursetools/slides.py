@@ -46,6 +46,7 @@ __all__ = ["notebooks", "deck_name", "estimate", "deck_notebook", "live_badge", 
 
 WIDTH, HEIGHT = 1280, 720  # the frame every slide must fit (a projector's 720p)
 BUDGET = 650  # px of content a slide holds: the frame less reveal's margins and the slide number
+WIDGET_IMAGE_MAX = 400  # a widget's figure (an ipywidgets Image) is capped lower: controls and badge share the slide
 IMAGE_MAX, BOX_MAX = 500, 500  # the template caps an image's height, and scrolls a code/output box, at these
 LIVE = "nlpcourse-live"
 WIDGET = "application/vnd.jupyter.widget-view+json"
@@ -118,7 +119,7 @@ def _output_height(out: dict) -> int:
         return min(len(out.get("traceback", [])) * OUT_LINE * 3, BOX_MAX) + 12
     data = out.get("data", {})
     if WIDGET in data:
-        return 470  # controls and the figure they redraw
+        return 470  # controls, badge and the figure they redraw (an image ≤ WIDGET_IMAGE_MAX)
     if "image/png" in data:
         width, height = _png_size(data["image/png"])
         meta = out.get("metadata", {}).get("image/png", {})
@@ -250,6 +251,7 @@ def build_slides(paths: list[Path], out: Path) -> list[Path]:
     for path in paths:
         body, _ = export.from_notebook_node(deck_notebook(nbformat.read(path, as_version=4)),
                                             resources={"nlpcourse_image_max": IMAGE_MAX, "nlpcourse_box_max": BOX_MAX,
+                                                       "nlpcourse_widget_image_max": WIDGET_IMAGE_MAX,
                                                        "nlpcourse_width": WIDTH, "nlpcourse_height": HEIGHT})
         deck = out / deck_name(path)
         deck.write_text(body, encoding="utf-8")
