@@ -138,6 +138,15 @@ def init_embeddings(n_words: int, n_outputs: int, dim: int, seed: int = 0, devic
     return W, torch.zeros(n_outputs, dim, dtype=dtype, device=device)
 
 
+def _subsample_and_reach(corpus: np.ndarray, sentence_id: np.ndarray, keep: np.ndarray, window: int,
+                         rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The epoch's surviving tokens (each kept with probability ``keep[token]``), their sentence ids, and each
+    one's reach in 1..``window`` (gensim's reduced window): (N,) each."""
+    kept = rng.random(len(corpus), dtype=np.float32) < keep[corpus]
+    tok, sid = corpus[kept], sentence_id[kept]
+    return tok, sid, rng.integers(1, window + 1, size=len(tok), dtype=np.int32)
+
+
 def epoch_pairs(corpus: np.ndarray, sentence_id: np.ndarray, keep: np.ndarray, window: int,
                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """One epoch's skip-gram pairs, shuffled: (centers (P,), contexts (P,)) int32.
@@ -146,9 +155,7 @@ def epoch_pairs(corpus: np.ndarray, sentence_id: np.ndarray, keep: np.ndarray, w
     1..``window`` (gensim's reduced window: near words count more often) and pairs with the surviving words that
     close to it in the same sentence.
     """
-    kept = rng.random(len(corpus), dtype=np.float32) < keep[corpus]
-    tok, sid = corpus[kept], sentence_id[kept]
-    reach = rng.integers(1, window + 1, size=len(tok), dtype=np.int32)
+    tok, sid, reach = _subsample_and_reach(corpus, sentence_id, keep, window, rng)
     centers, contexts = [], []
     for off in range(1, window + 1):
         same = sid[off:] == sid[:-off]
@@ -169,9 +176,7 @@ def epoch_windows(corpus: np.ndarray, sentence_id: np.ndarray, keep: np.ndarray,
     center's window stays together — the centers in random order, a window's contexts left to right — so a
     trainer can read a center's vector once for its whole window (as word2vec does).
     """
-    kept = rng.random(len(corpus), dtype=np.float32) < keep[corpus]
-    tok, sid = corpus[kept], sentence_id[kept]
-    reach = rng.integers(1, window + 1, size=len(tok), dtype=np.int32)
+    tok, sid, reach = _subsample_and_reach(corpus, sentence_id, keep, window, rng)
     center = rng.permutation(len(tok)).astype(np.int32)  # (N,) positions, in random order
     offset = np.concatenate([np.arange(-window, 0), np.arange(1, window + 1)]).astype(np.int32)  # (2m,)
     at = center[:, None] + offset  # (N, 2m) the positions a window could reach
