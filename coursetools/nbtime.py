@@ -30,7 +30,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-__all__ = ["BUDGET_S", "COURSE_TARGET_S", "REFERENCE_CALIBRATION_S", "target_seconds", "NotebookTime", "NotebookTooSlow", "budget_scale",
+__all__ = ["BUDGET_S", "COURSE_TARGET_S", "REFERENCE_CALIBRATION_S", "target_seconds",
+           "NotebookTime", "NotebookTooSlow", "budget_scale",
            "calibration_seconds", "enforced", "kernel_cpu_seconds"]  # + the pytest hooks
 
 BUDGET_S = 60.0
