@@ -138,3 +138,17 @@ def test_figure_view_draws_again_only_what_changed_and_the_picture_of_a_full_ren
     assert same(once.png(make(shift=0.2)), make(shift=0.2))
     view.show(make())  # another figure: drawn afresh
     assert same(view.widget.value, make())
+
+
+def test_png_bytes_decodes_to_the_pixels_it_was_given():
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    rgba = rng.integers(0, 256, size=(7, 9, 4), dtype=np.uint8)
+    for image in (rgba, rgba[1:-2, 2:-3]):  # whole, and a crop (rows not contiguous)
+        png = Image.open(io.BytesIO(ui.png_bytes(image)))
+        assert png.format == "PNG" and png.mode == "RGBA" and png.size == image.shape[1::-1]
+        assert np.array_equal(np.asarray(png), image)
