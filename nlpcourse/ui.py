@@ -131,8 +131,9 @@ class FigureView:
     changed: per axes, its contents over a kept background where its ticks, limits and labels are unchanged, all of
     it where they changed, nothing where no artist of it changed (matplotlib's ``stale`` flags). The first image of
     a figure is a full render; the layout (constrained or not) and titles are then frozen (``pin_titles``), and,
-    with ``kept`` (the figure will be moved and shown again), the background is prepared at once (one more render
-    of the axes without their contents), so that the first move is as fast as the next ones. ``kept=False``: a
+    with ``kept`` (the figure will be moved and shown again), the background is prepared (one more render, of the
+    axes without their contents) once the picture is sent (``show``; a ``png`` call prepares it first), so that
+    the first move is as fast as the next ones and a new figure is on screen after one render. ``kept=False``: a
     widget that draws a new figure every time.
     """
 
@@ -144,10 +145,19 @@ class FigureView:
         self._background: object = None  # the kept pixels: all but what ``_plan`` draws again
         self._plan: dict[Axes, int] = {}
         self._signatures: dict[Axes, tuple | None] = {}  # what each axes' x and y axis drew in the background
+        self._pending: dict[Axes, int] | None = None  # the plan of a background still to prepare
 
     def show(self, fig: Figure) -> None:
-        """Send ``fig``'s picture to the widget."""
+        """Send ``fig``'s picture to the widget, then prepare what its next move needs (``prepare``)."""
         self.widget.value = self.png(fig)
+        self.prepare()
+
+    def prepare(self) -> None:
+        """Keep the background that the last figure's first picture left to prepare, if any (its next move then
+        draws only what changed). ``show`` calls it once the picture is on its way."""
+        if self._pending is not None:
+            plan, self._pending = self._pending, None
+            self._keep_background(self._fig, plan)
 
     def png(self, fig: Figure) -> bytes:
         """``fig``'s picture as ``figure_png`` draws it, drawing again only what changed since the last call."""
@@ -155,6 +165,7 @@ class FigureView:
             raise TypeError(f"fig: expected a matplotlib Figure, got {type(fig).__name__}")
         if fig is not self._fig or fig.canvas is not self._canvas:  # (another canvas drew it since)
             self._fig, self._canvas, self._background, self._plan = fig, FigureCanvasAgg(fig), None, {}
+            self._pending = None
             self._canvas.draw()
             if fig.get_layout_engine() is not None:
                 fig.set_layout_engine("none")  # the positions the first render found
@@ -164,9 +175,9 @@ class FigureView:
                 self._signatures = {ax: _signature(ax) for ax in fig.axes}
                 plan = {ax: WHOLE if sig is None else CONTENTS for ax, sig in self._signatures.items()}
                 if CONTENTS in plan.values():
-                    self._keep_background(fig, plan)
-                    self._draw_plan(fig)
+                    self._pending = plan
         else:
+            self.prepare()
             self._redraw(fig)
         return _png(fig, np.asarray(self._canvas.buffer_rgba()))
 
