@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 
 from .. import validate
 from . import make_moons, make_spirals, mlp
-from .figures import draw_decision_boundary, draw_loss_curves
+from .figures import decision_grid, draw_decision_boundary, draw_loss_curves
 from .train import History, Momentum, accuracy, evaluate
 
 __all__ = ["LR_CHOICES", "ALPHA_CHOICES", "TrainingStepper"]
@@ -59,6 +59,7 @@ class TrainingStepper:
         self.changes: list[tuple[int, float, float]] = []  # (step, lr, α) where the settings changed
         self._order: list[int] = []
         self.rng = np.random.default_rng(self.seed)
+        self._grid: tuple | None = None  # (model, steps, predicted classes): ``grid_classes``'s last answer
 
     @property
     def steps(self) -> int:
@@ -105,6 +106,13 @@ class TrainingStepper:
             self.step()
         return evaluate(self.model, self.X, self.y)[0]
 
+    def grid_classes(self) -> np.ndarray:
+        """The model's predicted class on the boundary panel's ``GRID``² grid (``figures.decision_grid``), computed
+        once per model state (a new model or a step): a redraw for an lr or α change does not predict again."""
+        if self._grid is None or self._grid[0] is not self.model or self._grid[1] != self.steps:
+            self._grid = (self.model, self.steps, decision_grid(self.model, self.X, GRID)[0])
+        return self._grid[2]
+
     def boundary_title(self) -> str:
         """The boundary panel's title: steps, epochs and the training accuracy."""
         acc = accuracy(self.model, self.X, self.y)
@@ -121,18 +129,23 @@ class TrainingStepper:
         """The loss panel's title: the settings of the next step, e.g. "next step: lr 0.5, momentum α 0.9"."""
         return f"next step: lr {self.lr:g}, momentum α {self.alpha:g}"
 
+    def draw_loss_panel(self, ax: Axes) -> None:
+        """``draw``'s right panel into the empty axes ``ax``: the loss per step with the marks of setting changes,
+        or, before the first step, a note saying so (no ticks)."""
+        if self.steps:
+            draw_loss_curves({"batch loss": self.history.step_loss}, ax=ax, xlabel="step", title=self.loss_title())
+            self.mark_changes(ax)
+        else:
+            ax.set(xticks=[], yticks=[], title=self.loss_title())
+            ax.text(0.5, 0.5, "no step yet:\npress step or epoch", ha="center", va="center",
+                    transform=ax.transAxes, color="gray")
+
     def draw(self) -> Figure:
         """Decision boundary (left) and loss per step (right), titled with lr and α; a dotted line marks each
         step where they were changed. Before the first step the loss panel says so, without axes ticks."""
         fig = Figure(figsize=(9, 3.8))
         ax1, ax2 = fig.subplots(1, 2)
         draw_decision_boundary(self.model, self.X, self.y, ax=ax1, resolution=GRID, title=self.boundary_title())
-        if self.steps:
-            draw_loss_curves({"batch loss": self.history.step_loss}, ax=ax2, xlabel="step", title=self.loss_title())
-            self.mark_changes(ax2)
-        else:
-            ax2.set(xticks=[], yticks=[], title=self.loss_title())
-            ax2.text(0.5, 0.5, "no step yet:\npress step or epoch", ha="center", va="center",
-                     transform=ax2.transAxes, color="gray")
+        self.draw_loss_panel(ax2)
         fig.subplots_adjust(left=0.02, right=0.98, bottom=0.13, top=0.92, wspace=0.2)  # fixed: faster than tight
         return fig
