@@ -84,7 +84,8 @@ def main() -> None:
          ours="ngram_ids_batch (numpy)", reference="gensim ft_ngram_hashes (compiled)",
          meaning="gensim's time / ours: > 1 means ours is faster (the ids are identical)")
 
-    config = SubwordConfig(dim=args.dim, epochs=args.epochs, bucket=args.train_bucket, threads=1, batch_size=512)
+    config = SubwordConfig(dim=args.dim, epochs=args.epochs, bucket=args.train_bucket, threads=1, batch_size=512,
+                           pool_size=16)  # ours only: notebook 03's batches for Lee
     n_tokens = sum(len(s) for s in sentences)
     print(f"\ntraining on {n_tokens:,} tokens, {config}")
     times = {}

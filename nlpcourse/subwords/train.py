@@ -61,7 +61,7 @@ class SubwordConfig(WordVectorConfig):
     dim: int = 50  # d
     lr: float = 0.05  # fastText's default
     batch_size: int = 256  # ours only: a batch adds up its pairs' updates (a small vocabulary wants small batches)
-    pool_size: int = 32  # ours only: P noise words drawn per batch, shared by its pairs (notebook 01's pooling)
+    pool_size: int = 32  # ours only: P noise words per batch, shared by its pairs; a pool word adds up B·K/P updates
     negative: int = 5  # K noise words per pair
     minn: int = 3  # shortest n-gram
     maxn: int = 6  # longest n-gram
@@ -129,9 +129,9 @@ def subword_sgns_step(W: torch.Tensor, C: torch.Tensor, rows: torch.Tensor, offs
     c, c_pool = C.index_select(0, contexts), C.index_select(0, pool)  # (B, d), (P, d)
     s_pos = (h * c).sum(1)  # (B,)
     s_neg = h @ c_pool.T  # (B, P)
-    weight = (pool != contexts.unsqueeze(1)).to(h.dtype) * (negative / P)  # (B, P): K/P, 0 where it is the context
+    skip = pool == contexts.unsqueeze(1)  # (B, P): a pool word that is the pair's context weighs 0, the others K/P
     g_pos = (lr * torch.sigmoid(-s_pos)).unsqueeze(1)  # (B, 1): −lr·dL/ds_pos = lr·(1 − σ(s_pos))
-    g_neg = torch.sigmoid(s_neg).mul_(weight).mul_(-lr)  # (B, P): −lr·dL/ds_neg
+    g_neg = torch.sigmoid(s_neg).masked_fill_(skip, 0.0).mul_(-lr * negative / P)  # (B, P): −lr·dL/ds_neg
     grad_h = torch.addmm(g_pos * c, g_neg, c_pool)  # (B, d) −lr·dL/dh
     C.index_add_(0, contexts, g_pos * h)
     C.index_add_(0, pool, g_neg.T @ h)  # (P, d): a pool word's updates from all B pairs, added up
@@ -140,7 +140,7 @@ def subword_sgns_step(W: torch.Tensor, C: torch.Tensor, rows: torch.Tensor, offs
     if not loss:
         return math.nan
     logsig = torch.nn.functional.logsigmoid
-    return -(logsig(s_pos).sum() + (weight * logsig(-s_neg)).sum()).item()
+    return -(logsig(s_pos).sum() + logsig(-s_neg).masked_fill_(skip, 0.0).sum() * (negative / P)).item()
 
 
 def train_subword_sgns(sentences: Sequence[Sequence[str]], config: SubwordConfig = SubwordConfig(),
