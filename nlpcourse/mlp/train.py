@@ -186,9 +186,9 @@ def train(model: Sequential, X: np.ndarray, y: np.ndarray, optimizer: SGD, confi
     for epoch in tqdm(range(c.epochs), desc="epochs", disable=not c.progress):
         losses = []
         full = c.batch_size == n  # batch GD: one step on the whole set, in any order
-        for idx in [slice(None)] if full else minibatches(n, c.batch_size, rng, c.drop_last):
+        for idx in [None] if full else minibatches(n, c.batch_size, rng, c.drop_last):
             with np.errstate(all="ignore"):  # overflow is reported below, with the step number
-                loss, grads = model.loss_and_grad(X[idx], y[idx])
+                loss, grads = model.loss_and_grad(*((X, y) if idx is None else (X[idx], y[idx])))
             hist.step_loss.append(loss)
             if not loss <= c.max_loss:  # also true for NaN
                 hist.diverged_at = len(hist.step_loss)
