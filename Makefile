@@ -69,12 +69,14 @@ test-portable: install
 	  env $$settings $(BIN)/python -m pytest $(NOTEBOOKS) $(NBVAL) -q; \
 	done
 
-# For authors: re-execute every notebook in place from a fresh kernel, then commit them.
+# For authors: re-execute every notebook in place from a fresh kernel, then commit them. Streams are coalesced in
+# a second pass: nbconvert runs its CoalesceStreamsPreprocessor before the ExecutePreprocessor.
 execute: install
 	cd notebooks && for nb in [0-9]*.ipynb; do \
 	  echo "executing $$nb"; \
-	  ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace --coalesce-streams \
+	  ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.record_timing=False "$$nb" || exit 1; \
+	  ../$(BIN)/jupyter nbconvert --to notebook --inplace --coalesce-streams "$$nb" || exit 1; \
 	done
 
 # For instructors (README, "Teaching with it"). Everything lands in build/ and works with no network:

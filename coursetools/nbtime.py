@@ -30,10 +30,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-__all__ = ["BUDGET_S", "REFERENCE_CALIBRATION_S", "NotebookTime", "NotebookTooSlow", "budget_scale",
+__all__ = ["BUDGET_S", "COURSE_TARGET_S", "REFERENCE_CALIBRATION_S", "target_seconds",
+           "NotebookTime", "NotebookTooSlow", "budget_scale",
            "calibration_seconds", "enforced", "kernel_cpu_seconds"]  # + the pytest hooks
 
 BUDGET_S = 60.0
+TARGET_S, CORPUS_TARGET_S = 20.0, 30.0  # a notebook's target; one that trains on a real corpus (CORPUS_NOTEBOOKS)
+CORPUS_NOTEBOOKS = ("01_word2vec", "03_fasttext", "05_mlp")
+# the course's target: 120 s on the slower 2-core Xeon of issue 24, where the course took 1.65x as long as on the
+# reference machine (180 s vs 109 s), so 120 / 1.65 on the reference machine
+COURSE_TARGET_S = 73.0
 # calibration_seconds() on the developers' machine (2-core Intel Xeon, AVX-512; torch 2.13, numpy's OpenBLAS)
 REFERENCE_CALIBRATION_S = 0.07
 _times: dict[str, float] = defaultdict(float)
@@ -77,6 +83,11 @@ def calibration_seconds(repeat: int = 5) -> float:
 def budget_scale(seconds: float, reference: float = REFERENCE_CALIBRATION_S) -> float:
     """The budget's factor: how many times slower than the reference machine this one is, at least 1."""
     return max(1.0, seconds / reference)
+
+
+def target_seconds(notebook: str) -> float:
+    """A notebook's target on the reference machine: ``CORPUS_TARGET_S`` where it trains on a real corpus."""
+    return CORPUS_TARGET_S if Path(notebook).stem in CORPUS_NOTEBOOKS else TARGET_S
 
 
 def enforced() -> bool:
@@ -165,16 +176,24 @@ def pytest_terminal_summary(terminalreporter: object, exitstatus: int, config: p
         return
     budget = _budget(config)
     terminalreporter.section("notebook execution times")
-    terminalreporter.write_line("   wall  kernel CPU  notebook")
+    factor = _scale.get("factor", 1.0)
+    terminalreporter.write_line(f"   wall  kernel CPU  target  notebook   (targets × {factor:.2f}, this machine's "
+                                "speed factor; the wall time is what counts)")
     for nb, took in sorted(_times.items()):
-        cpu = _cpu.get(nb)
+        cpu, target = _cpu.get(nb), target_seconds(nb) * factor
         over = took > budget and (cpu is None or cpu > budget)
-        flag = "  OVER BUDGET" if over else "  (wall over budget: a busy machine, CPU within)" if took > budget else ""
+        flag = ("  OVER BUDGET" if over else "  (wall over budget: a busy machine, CPU within)" if took > budget
+                else "  over target" if took > target else "")
         cpu_text = "       ?" if cpu is None else f"{cpu:8.1f}"
-        terminalreporter.write_line(f"{took:7.1f} s {cpu_text} s  {nb}{flag}")
+        terminalreporter.write_line(f"{took:7.1f} s {cpu_text} s  {'✓' if took <= target else '✗'} {target:3.0f} s  "
+                                    f"{nb}{flag}")
+    total, course = sum(_times.values()), COURSE_TARGET_S * factor
+    terminalreporter.write_line(f"{total:7.1f} s in all ({len(_times)} notebooks); the whole course's target: "
+                                f"≤ {course:.0f} s here for all of them (120 s on issue 24's slower machine)")
     base = config.getoption("--notebook-budget")
     how = (f"calibration workload {_scale['calibration_s']:.2f} s here, {REFERENCE_CALIBRATION_S:.2f} s on the "
            f"reference machine" if "calibration_s" in _scale else "--notebook-budget-scale")
     where = "a test fails over it (CI is set)" if enforced() else "reported only: it fails tests only where CI is set"
-    terminalreporter.write_line(f"budget {budget:.0f} s per notebook = {base:g} s × {_scale.get('factor', 1.0):.2f} "
-                                f"({how}); {where}. Targets ≤ 20 s, ≤ 30 s on a real corpus")
+    terminalreporter.write_line(f"budget {budget:.0f} s per notebook = {base:g} s × {factor:.2f} "
+                                f"({how}); {where}. Targets ≤ {TARGET_S:.0f} s, ≤ {CORPUS_TARGET_S:.0f} s on a real "
+                                "corpus, never enforced")

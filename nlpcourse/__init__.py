@@ -10,8 +10,12 @@ which seeds python, numpy and torch, and applies the course's matplotlib style.
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import os
 import random
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -54,10 +58,41 @@ def seed_everything(seed: int = 0) -> None:
     random.seed(seed)
     np.random.seed(seed)
     os.environ.setdefault("PYTHONHASHSEED", str(seed))  # for subprocesses; this process's hash is fixed
-    import torch
-
-    torch.manual_seed(seed)  # also seeds every CUDA device
+    _seed_torch(seed)
     set_style()
+
+
+class _SeedTorchOnImport(importlib.abc.MetaPathFinder):
+    """Seeds torch right after its first import: a notebook that never uses torch does not pay its ~1.7 s import."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+
+    def find_spec(self, name: str, path: object, target: object = None) -> importlib.machinery.ModuleSpec | None:
+        if name != "torch":
+            return None
+        sys.meta_path.remove(self)  # one import; the finders below find torch
+        spec = importlib.util.find_spec("torch")
+        if spec is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        exec_module, seed = spec.loader.exec_module, self.seed
+
+        def exec_and_seed(module: object) -> None:
+            exec_module(module)
+            module.manual_seed(seed)
+
+        spec.loader.exec_module = exec_and_seed
+        return spec
+
+
+def _seed_torch(seed: int) -> None:
+    """torch.manual_seed(seed) (also every CUDA device's), now if torch is imported, else right after its import."""
+    for finder in [f for f in sys.meta_path if isinstance(f, _SeedTorchOnImport)]:
+        sys.meta_path.remove(finder)  # an earlier seed_everything's, not yet used
+    if "torch" in sys.modules:
+        sys.modules["torch"].manual_seed(seed)
+    else:
+        sys.meta_path.insert(0, _SeedTorchOnImport(seed))
 
 
 def device() -> str:

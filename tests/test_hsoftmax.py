@@ -268,7 +268,8 @@ def test_batched_torch_equals_numpy():
                                                  torch.as_tensor(tree.mask[o]))
     assert float(l_t) / len(pairs) == pytest.approx(loss)
     gw = torch.zeros_like(W).index_add_(0, torch.as_tensor(c), g_h) / len(pairs)
-    gi = torch.zeros_like(inner).index_add_(0, nodes.reshape(-1), g_rows.reshape(-1, 5)) / len(pairs)
+    steps = torch.as_tensor(tree.mask[o])
+    gi = torch.zeros_like(inner).index_add_(0, nodes[steps], g_rows) / len(pairs)
     assert np.allclose(gw.numpy(), grads["W_in"]) and np.allclose(gi.numpy(), grads["inner"])
 
 

@@ -39,6 +39,7 @@ def test_budget_and_times_in_ci(pytester: pytest.Pytester, monkeypatch: pytest.M
     assert "notebook execution times" in out and "a test fails over it (CI is set)" in out
     lines = [ln for ln in out.splitlines() if ln.strip().endswith(("00_fast.ipynb", "01_slow.ipynb  OVER BUDGET"))]
     assert len(lines) == 2, out
+    assert "in all (3 notebooks); the whole course's target" in out and "✓  20 s  00_fast.ipynb" in out
 
 
 def test_outside_ci_a_slow_notebook_is_reported_not_failed(pytester: pytest.Pytester,
@@ -51,6 +52,13 @@ def test_outside_ci_a_slow_notebook_is_reported_not_failed(pytester: pytest.Pyte
     result.assert_outcomes(passed=3)
     out = result.stdout.str()
     assert "01_slow.ipynb  OVER BUDGET" in out and "reported only: it fails tests only where CI is set" in out
+
+
+def test_targets() -> None:
+    from coursetools.nbtime import COURSE_TARGET_S, target_seconds
+
+    assert target_seconds("notebooks/05_mlp.ipynb") == 30 and target_seconds("notebooks/06_attention.ipynb") == 20
+    assert 9 * 5 < COURSE_TARGET_S < 120  # the slower machine's 120 s, on the reference machine
 
 
 def test_the_budget_follows_the_machine() -> None:

@@ -1,4 +1,6 @@
 import random
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -12,6 +14,15 @@ def test_seed_everything_seeds_python_numpy_and_torch():
     a = (random.random(), np.random.rand(), torch.rand(1).item())
     nlpcourse.seed_everything(123)
     assert (random.random(), np.random.rand(), torch.rand(1).item()) == a
+
+
+def test_seed_everything_seeds_torch_imported_after_it():
+    """A notebook that never imports torch does not pay for it; one that imports it later gets the seed."""
+    code = ("import sys, nlpcourse; nlpcourse.seed_everything(7); nlpcourse.seed_everything(123); "
+            "assert 'torch' not in sys.modules; import torch; a = torch.rand(1).item(); "
+            "torch.manual_seed(123); assert torch.rand(1).item() == a; print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.stdout.strip() == "ok", out.stderr
 
 
 @pytest.mark.parametrize(("bad", "error"), [(-1, ValueError), (1.5, TypeError), ("0", TypeError),

@@ -120,7 +120,8 @@ def test_figure_view_draws_again_only_what_changed_and_the_picture_of_a_full_ren
     for ax in (left, right):  # which axes draw whole (Axes.draw), as opposed to their contents only
         monkeypatch.setattr(ax, "draw", lambda renderer, ax=ax, real=ax.draw: drawn.append(ax) or real(renderer))
     view = ui.FigureView()
-    assert same(view.png(fig), make())  # (a kept figure's first image also prepares the background)
+    assert same(view.png(fig), make())
+    view.prepare()  # (what ``show`` does once a kept figure's first picture is sent: its background)
     drawn.clear()
     right.images[0].set_data(np.eye(4) + 0.5)  # the image and the title change, not the ticks
     right.set_title("b")
@@ -138,3 +139,34 @@ def test_figure_view_draws_again_only_what_changed_and_the_picture_of_a_full_ren
     assert same(once.png(make(shift=0.2)), make(shift=0.2))
     view.show(make())  # another figure: drawn afresh
     assert same(view.widget.value, make())
+
+
+def test_png_bytes_decodes_to_the_pixels_it_was_given():
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    rgba = rng.integers(0, 256, size=(7, 9, 4), dtype=np.uint8)
+    for image in (rgba, rgba[1:-2, 2:-3]):  # whole, and a crop (rows not contiguous)
+        png = Image.open(io.BytesIO(ui.png_bytes(image)))
+        assert png.format == "PNG" and png.mode == "RGBA" and png.size == image.shape[1::-1]
+        assert np.array_equal(np.asarray(png), image)
+
+
+def test_figure_view_sends_a_new_figure_after_one_render_and_prepares_its_background_after(monkeypatch):
+    import numpy as np
+
+    fig = Figure(figsize=(4.0, 3.0), dpi=100)
+    fig.subplots().imshow(np.eye(3))
+    view = ui.FigureView()
+    renders, sent = [], []
+    real = ui.FigureCanvasAgg.draw
+    monkeypatch.setattr(ui.FigureCanvasAgg, "draw", lambda canvas: renders.append(len(sent)) or real(canvas))
+    view.widget.observe(lambda change: sent.append(change["new"]), names="value")
+    view.show(fig)
+    assert renders == [0, 1] and len(sent) == 1  # one render before the picture is sent, the background's after
+    fig.axes[0].images[0].set_data(np.eye(3)[::-1])
+    view.show(fig)
+    assert renders == [0, 1] and len(sent) == 2  # the move: over the kept background, no full render

@@ -86,17 +86,19 @@ def test_training_update_draws_what_the_stepper_draws(dataset):
     from nlpcourse.mlp.widgets import update_training
 
     stepper = TrainingStepper(dataset)
-    stepper.step()
-    fig = stepper.draw()
+    fig = stepper.draw()  # no step yet: a note in the loss panel
     view = FigureView()
     view.png(fig)
-    for action in (stepper.step, stepper.epoch, lambda: stepper.set(lr=0.1), stepper.step,
-                   lambda: stepper.set(alpha=0.5), stepper.epoch):
+    for action in (lambda: stepper.set(lr=0.1), stepper.step, stepper.epoch, lambda: stepper.set(lr=0.2),
+                   stepper.step, lambda: stepper.set(alpha=0.5), stepper.epoch, stepper.reset,
+                   stepper.step, lambda: stepper.history.step_loss.append(np.nan), stepper.step):  # (a divergence)
         action()
         assert update_training(fig, stepper)
         assert_same_picture(view.png(fig), stepper.draw())
-    stepper.reset()  # no step yet: the loss panel has no curve, a new figure
-    assert not update_training(fig, stepper)
+    other = TrainingStepper(dataset, hidden=4)  # another model on the same data: the same figure
+    assert update_training(fig, other)
+    assert_same_picture(view.png(fig), other.draw())
+    assert not update_training(fig, TrainingStepper("spirals" if dataset == "moons" else "moons"))  # other points
 
 
 def test_sgd_step_update_draws_what_draw_sgd_step_draws():

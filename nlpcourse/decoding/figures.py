@@ -106,7 +106,7 @@ def draw_beam_tree(state: SearchState, labels: Sequence[str] | None = None, *,
         best = state.finished[0] if state.finished else None
         title = f"after {state.steps} step(s)" + (
             f": best finished {' '.join(label(t) for t in best[1].tokens)} (score {best[0]:.2f})" if best else "")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title, fontsize=10, y=1.0)  # a fixed y (the axes are off): no costly search for the title's place
     handles = ax.get_legend_handles_labels()[0]
     legend = ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=len(handles), fontsize=9,
                        frameon=False, borderaxespad=0.2) if handles else None  # in one row below the tree

@@ -121,18 +121,23 @@ class TrainingStepper:
         """The loss panel's title: the settings of the next step, e.g. "next step: lr 0.5, momentum α 0.9"."""
         return f"next step: lr {self.lr:g}, momentum α {self.alpha:g}"
 
+    def draw_loss_panel(self, ax: Axes) -> None:
+        """``draw``'s right panel into the empty axes ``ax``: the loss per step with the marks of setting changes,
+        or, before the first step, a note saying so (no ticks)."""
+        if self.steps:
+            draw_loss_curves({"batch loss": self.history.step_loss}, ax=ax, xlabel="step", title=self.loss_title())
+            self.mark_changes(ax)
+        else:
+            ax.set(xticks=[], yticks=[], title=self.loss_title())
+            ax.text(0.5, 0.5, "no step yet:\npress step or epoch", ha="center", va="center",
+                    transform=ax.transAxes, color="gray")
+
     def draw(self) -> Figure:
         """Decision boundary (left) and loss per step (right), titled with lr and α; a dotted line marks each
         step where they were changed. Before the first step the loss panel says so, without axes ticks."""
         fig = Figure(figsize=(9, 3.8))
         ax1, ax2 = fig.subplots(1, 2)
         draw_decision_boundary(self.model, self.X, self.y, ax=ax1, resolution=GRID, title=self.boundary_title())
-        if self.steps:
-            draw_loss_curves({"batch loss": self.history.step_loss}, ax=ax2, xlabel="step", title=self.loss_title())
-            self.mark_changes(ax2)
-        else:
-            ax2.set(xticks=[], yticks=[], title=self.loss_title())
-            ax2.text(0.5, 0.5, "no step yet:\npress step or epoch", ha="center", va="center",
-                     transform=ax2.transAxes, color="gray")
+        self.draw_loss_panel(ax2)
         fig.subplots_adjust(left=0.02, right=0.98, bottom=0.13, top=0.92, wspace=0.2)  # fixed: faster than tight
         return fig

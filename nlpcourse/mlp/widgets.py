@@ -14,28 +14,34 @@ __all__ = ["training_stepper", "update_training"]
 
 
 def update_training(fig: Figure, stepper: TrainingStepper) -> bool:
-    """Turn ``stepper.draw()``'s figure of an earlier state of the same stepper into the current one's: the
-    predicted classes and the boundary title, the loss curve, the marks of setting changes, the loss title (the
-    widget's redraw). False where the loss panel changes kind (no step yet, or the loss diverged) or the classes
-    shown change: then draw anew."""
+    """Turn ``stepper.draw()``'s figure of another state on the same data into the current one's (the widget's
+    redraw): the predicted classes and the boundary title; in the loss panel, the curve, the marks of setting
+    changes and the title, or, where the panel changes kind (the first step, a reset, a diverged loss), that panel
+    drawn again into its cleared axes. False where the points or the classes shown differ: then draw anew."""
     left, right = fig.axes
-    loss = np.asarray(stepper.history.step_loss, dtype=np.float64)
-    if not len(loss) or not right.lines or not np.isfinite(loss).all():
-        return False
-    image = left.images[0]
+    image, points = left.images[0], left.collections[0]
     pred, _ = decision_grid(stepper.model, stepper.X, GRID)
-    if int(max(stepper.y.max(), pred.max())) + 1 != image.get_cmap().N:
+    if (int(max(stepper.y.max(), pred.max())) + 1 != image.get_cmap().N
+            or not np.array_equal(points.get_offsets(), stepper.X)):
         return False
-    image.set_data(pred)
+    if not np.array_equal(image.get_array(), pred):  # (a setting changed, not the model: the panel is left as it is)
+        image.set_data(pred)
     left.title.set_text(stepper.boundary_title())
-    curve, *marks = right.lines
-    curve.set_data(np.arange(1, len(loss) + 1), loss)
-    for artist in [*marks, *right.texts]:  # the old marks of setting changes
-        artist.remove()
-    right.relim()  # the limits of the curve alone, as draw_loss_curves finds them before the marks come
-    right.autoscale_view()
-    stepper.mark_changes(right)
-    right.title.set_text(stepper.loss_title())
+    loss = np.asarray(stepper.history.step_loss, dtype=np.float64)
+    if len(loss) and right.lines and np.isfinite(loss).all():  # a curve, and a curve before: move it
+        curve, *marks = right.lines
+        curve.set_data(np.arange(1, len(loss) + 1), loss)
+        for artist in [*marks, *right.texts]:  # the old marks of setting changes
+            artist.remove()
+        right.relim()  # the limits of the curve alone, as draw_loss_curves finds them before the marks come
+        right.autoscale_view()
+        stepper.mark_changes(right)
+        right.title.set_text(stepper.loss_title())
+    elif not len(loss) and not right.lines:  # no step yet, as before: the settings of the next step
+        right.title.set_text(stepper.loss_title())
+    else:
+        right.clear()
+        stepper.draw_loss_panel(right)
     return True
 
 
@@ -43,7 +49,7 @@ def training_stepper(dataset: str = "moons") -> W.Widget:
     """Notebook 05: train a one-hidden-layer MLP on a 2-D dataset a step or an epoch at a time.
 
     Buttons call ``stepper.TrainingStepper.step / epoch / reset`` and redraw ``TrainingStepper.draw`` (decision
-    boundary and loss curve; after a step, its figure moved by ``update_training``); the lr and momentum sliders
+    boundary and loss curve; the figure shown, moved by ``update_training``); the lr and momentum sliders
     act from the next step on (the figure shows them at once); changing the hidden size or the dataset starts again
     from fresh weights.
     """
@@ -77,8 +83,7 @@ def training_stepper(dataset: str = "moons") -> W.Widget:
 
     def on_model(_change: dict) -> None:
         state["s"] = TrainingStepper(data.value, hidden=hidden.value, lr=lr.value, alpha=alpha.value)
-        state["fig"] = None  # another dataset or model: a new figure
-        redraw()
+        redraw()  # another model on the same data: the kept figure (``update_training``), another dataset: a new one
 
     for button in buttons.values():
         button.on_click(on_click)

@@ -71,7 +71,10 @@ def sgns_step(theta: torch.Tensor, centers: torch.Tensor, contexts: torch.Tensor
     weight = (pool != contexts.unsqueeze(1)) * (negative / P)  # (B, P): K/P, 0 where a pool word is the context
     g_pos = (lr * torch.sigmoid(-s_pos)).unsqueeze(1)  # (B, 1): −lr·dL/ds_pos = lr·(1 − σ(s_pos))
     g_neg = torch.sigmoid(s_neg).mul_(weight).mul_(-lr)  # (B, P): −lr·dL/ds_neg
-    update = torch.cat([torch.addmm(g_pos * c, g_neg, c_pool), g_pos * w, g_neg.T @ w])  # (2B + P, D)
+    update = torch.empty_like(x)  # (2B + P, D): the rows' updates, each block written in place (no torch.cat)
+    torch.mul(g_pos, c, out=update[:B]).addmm_(g_neg, c_pool)  # centers: g_pos·c + g_neg @ c_pool
+    torch.mul(g_pos, w, out=update[B:2 * B])  # contexts: g_pos·w
+    torch.mm(g_neg.T, w, out=update[2 * B:])  # pool words: g_negᵀ @ w
     theta.index_add_(0, rows, update)
     if not loss:
         return math.nan
@@ -85,7 +88,7 @@ class SGNSConfig(WordVectorConfig):
     """``train_sgns``'s hyperparameters (and ``train_gensim``'s): ``WordVectorConfig``'s and these."""
 
     negative: int = 5  # K noise words per pair
-    pool_size: int = 32  # P noise words drawn per batch, shared by its pairs
+    pool_size: int = 16  # P noise words drawn per batch, shared by its pairs
     alpha: float = 0.75  # noise ∝ count^α
     threads: int | None = None  # torch CPU threads for the call (None: torch's setting)
     device: str = "cpu"  # or e.g. nlpcourse.device() for a GPU
@@ -141,12 +144,12 @@ def _sgns_epochs(theta: torch.Tensor, corpus: np.ndarray, sentence_id: np.ndarra
         centers = torch.from_numpy(centers).long().to(dev)
         contexts = (torch.from_numpy(contexts).long() + V).to(dev)
         pools = (torch.from_numpy(sampler.draw((n_batches, c.pool_size))) + V).to(dev)
-        for b in range(n_batches):
+        batches = zip(centers.split(c.batch_size), contexts.split(c.batch_size), pools, strict=True)
+        for b, (batch_centers, batch_contexts, pool) in enumerate(batches):
             lr = linear_lr(c.lr, c.min_lr, (epoch + b / n_batches) / c.epochs)
-            sl = slice(b * c.batch_size, (b + 1) * c.batch_size)
-            loss = sgns_step(theta, centers[sl], contexts[sl], pools[b], lr, c.negative, history is not None)
+            loss = sgns_step(theta, batch_centers, batch_contexts, pool, lr, c.negative, history is not None)
             if history is not None:
-                history.append(loss / len(centers[sl]))
+                history.append(loss / len(batch_centers))
         if not torch.isfinite(theta).all():
             raise ValueError(f"lr: training diverged at lr = {c.lr:g} (NaN or inf vectors after epoch {epoch + 1})")
 
