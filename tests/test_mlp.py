@@ -777,3 +777,18 @@ def test_figures_are_readable_on_a_laptop(name):
         for i, (a, box_a) in enumerate(labels):
             for b, box_b in labels[i + 1:]:
                 assert not box_a.overlaps(box_b), (a.get_text(), b.get_text())
+
+
+def test_stepper_grid_classes_are_the_models_and_computed_once_per_model_state(monkeypatch):
+    from nlpcourse.mlp import stepper as st
+    from nlpcourse.mlp.figures import decision_grid
+
+    s = TrainingStepper()
+    calls = []
+    monkeypatch.setattr(st, "decision_grid", lambda *a: calls.append(1) or decision_grid(*a))
+    for action, computed in ((lambda: None, 1), (lambda: s.set(lr=0.1), 0), (s.step, 1), (lambda: None, 0),
+                             (s.reset, 1), (lambda: s.set(alpha=0.5), 0), (s.epoch, 1)):
+        action()
+        calls.clear()
+        assert np.array_equal(s.grid_classes(), decision_grid(s.model, s.X, st.GRID)[0])
+        assert len(calls) == computed

@@ -82,3 +82,22 @@ def test_pyproject_declares_every_third_party_import_of_the_package():
                 imported.add(node.module.split(".")[0])
     undeclared = imported - modules - set(sys.stdlib_module_names) - {"nlpcourse", "__future__"}
     assert undeclared == set(), f"declare in pyproject.toml's dependencies: {sorted(undeclared)}"
+
+
+def test_a_figure_shows_as_one_cropped_png_in_ipython():
+    from IPython.core.interactiveshell import InteractiveShell
+    from matplotlib.figure import Figure
+
+    InteractiveShell.instance()
+    try:
+        nlpcourse._show_figures_as_png()
+        fig = Figure(figsize=(4, 3), dpi=100)
+        fig.add_axes((0.3, 0.3, 0.4, 0.4)).plot([0, 1], [1, 0])
+        data, _ = InteractiveShell.instance().display_formatter.format(fig)
+        png = data["image/png"]
+        png = png if isinstance(png, bytes) else __import__("base64").b64decode(png)
+        assert png.startswith(b"\x89PNG") and "image/svg+xml" not in data
+        width, height = np.frombuffer(png[16:24], dtype=">u4")
+        assert width < 400 and height < 300  # cropped to what is drawn + 0.1 in
+    finally:
+        InteractiveShell.clear_instance()

@@ -131,3 +131,25 @@ def test_ngram_table_update_draws_what_draw_ngrams_draws(trained):
         assert update_ngram_table(fig, safe_draw_ngrams("where", minn, maxn, 1000, model))
         assert_same_picture(view.png(fig), safe_draw_ngrams("where", minn, maxn, 1000, model))
     assert not update_ngram_table(fig, safe_draw_ngrams("where", 6, 3, 1000, model))  # an error figure
+
+
+def test_graph_update_draws_what_the_stepper_draws():
+    from nlpcourse.autograd import EXAMPLES, build_example
+    from nlpcourse.autograd.stepper import BackpropStepper
+    from nlpcourse.autograd.widgets import update_graph
+
+    name = next(iter(EXAMPLES))
+    stepper = BackpropStepper(build_example(name, EXAMPLES[name][1]))
+    fig = stepper.draw()
+    view = FigureView()
+    view.png(fig)
+    other = {k: v + 1.5 for k, v in EXAMPLES[name][1].items()}  # other inputs, the same graph
+    for action in (stepper.forward_step, stepper.forward_step, stepper.run_all, stepper.backward_step,
+                   lambda: None, stepper.reset):
+        action()
+        update_graph(fig, stepper)
+        assert_same_picture(view.png(fig), stepper.draw())
+    stepper = BackpropStepper(build_example(name, other))
+    stepper.run_all()
+    update_graph(fig, stepper)
+    assert_same_picture(view.png(fig), stepper.draw())

@@ -6,12 +6,20 @@ import html
 from collections.abc import Callable
 
 import ipywidgets as W
+from matplotlib.figure import Figure
 
-from ..ui import FigureView, make_buttons
+from ..ui import FigureView, clear_artists, make_buttons
 from . import EXAMPLES, build_example
 from .stepper import BackpropStepper
 
-__all__ = ["backprop_stepper"]
+__all__ = ["backprop_stepper", "update_graph"]
+
+
+def update_graph(fig: Figure, stepper: BackpropStepper) -> None:
+    """Turn ``stepper.draw()``'s figure of a stepper over the same graph (any inputs, any step) into the current
+    one's, drawing into its emptied axes (``ui.clear_artists``): no new figure (the widget's redraw)."""
+    clear_artists(fig.axes[0])
+    stepper.draw(ax=fig.axes[0])
 
 
 def backprop_stepper(example: str = "(x+y)z") -> W.Widget:
@@ -20,15 +28,19 @@ def backprop_stepper(example: str = "(x+y)z") -> W.Widget:
     A dropdown picks the graph (``autograd.EXAMPLES``), one box per input edits its value, and the buttons
     call ``stepper.BackpropStepper.forward_step / backward_step / reset`` and redraw its ``draw()``.
     """
-    view = FigureView(kept=False)  # a new figure every time: no background to prepare
+    view = FigureView()
     message = W.HTML()
     choice = W.Dropdown(options=list(EXAMPLES), value=example, description="graph")
     inputs_box = W.HBox()
     buttons = make_buttons("forward", "backward", "run all", "reset")
-    state: dict[str, BackpropStepper] = {}
+    state: dict = {}  # the stepper, and the figure shown ("fig") while the graph stays the same
 
     def redraw() -> None:
-        view.show(state["stepper"].draw())
+        if state.get("fig") is None:
+            state["fig"] = state["stepper"].draw()
+        else:
+            update_graph(state["fig"], state["stepper"])
+        view.show(state["fig"])
 
     def rebuild(_change: object = None) -> None:
         values = {box.description: box.value for box in inputs_box.children}
@@ -49,6 +61,7 @@ def backprop_stepper(example: str = "(x+y)z") -> W.Widget:
         for box in boxes:
             box.observe(rebuild, names="value")
         inputs_box.children = boxes
+        state["fig"] = None  # another graph: another layout, a new figure
         rebuild()
 
     def press(action: str) -> Callable[[W.Button], None]:

@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 
 from .. import validate
 from . import make_moons, make_spirals, mlp
-from .figures import draw_decision_boundary, draw_loss_curves
+from .figures import decision_grid, draw_decision_boundary, draw_loss_curves
 from .train import History, Momentum, accuracy, evaluate
 
 __all__ = ["LR_CHOICES", "ALPHA_CHOICES", "TrainingStepper"]
@@ -59,6 +59,7 @@ class TrainingStepper:
         self.changes: list[tuple[int, float, float]] = []  # (step, lr, α) where the settings changed
         self._order: list[int] = []
         self.rng = np.random.default_rng(self.seed)
+        self._grid: tuple | None = None  # (model, steps, predicted classes): ``grid_classes``'s last answer
 
     @property
     def steps(self) -> int:
@@ -104,6 +105,13 @@ class TrainingStepper:
         for _ in range(self.steps_per_epoch):
             self.step()
         return evaluate(self.model, self.X, self.y)[0]
+
+    def grid_classes(self) -> np.ndarray:
+        """The model's predicted class on the boundary panel's ``GRID``² grid (``figures.decision_grid``), computed
+        once per model state (a new model or a step): a redraw for an lr or α change does not predict again."""
+        if self._grid is None or self._grid[0] is not self.model or self._grid[1] != self.steps:
+            self._grid = (self.model, self.steps, decision_grid(self.model, self.X, GRID)[0])
+        return self._grid[2]
 
     def boundary_title(self) -> str:
         """The boundary panel's title: steps, epochs and the training accuracy."""

@@ -7,8 +7,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..ui import FigureView, make_buttons
-from .figures import decision_grid
-from .stepper import ALPHA_CHOICES, GRID, LR_CHOICES, TrainingStepper
+from .stepper import ALPHA_CHOICES, LR_CHOICES, TrainingStepper
 
 __all__ = ["training_stepper", "update_training"]
 
@@ -20,7 +19,7 @@ def update_training(fig: Figure, stepper: TrainingStepper) -> bool:
     drawn again into its cleared axes. False where the points or the classes shown differ: then draw anew."""
     left, right = fig.axes
     image, points = left.images[0], left.collections[0]
-    pred, _ = decision_grid(stepper.model, stepper.X, GRID)
+    pred = stepper.grid_classes()
     if (int(max(stepper.y.max(), pred.max())) + 1 != image.get_cmap().N
             or not np.array_equal(points.get_offsets(), stepper.X)):
         return False

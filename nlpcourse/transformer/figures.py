@@ -105,7 +105,13 @@ def draw_step(trace: Trace, t: int, itos: Sequence[str], top: int = 8) -> Figure
             title="cross-attention of this step (top layer)", annotate=True, colorbar=True)
     fig.axes[-1].set_yticks([0.0, 0.5, 1.0])  # the colour bar: few labels, a quick redraw
     axes[1].barh(range(len(best))[::-1], probs, color=["C2" if i == best[0] else "0.6" for i in best])
-    axes[1].set_yticks(range(len(best))[::-1], [itos[i] for i in best], fontsize=9)
+    # the words as texts where tick labels would be (7 pt left of the axes): a new step changes texts, not ticks,
+    # so the widget's redraw draws the panel's contents only (``ui.FigureView``)
+    axes[1].set_yticks(range(len(best))[::-1], [""] * len(best))
+    for y, i in zip(range(len(best))[::-1], best, strict=True):
+        axes[1].annotate(itos[i], (0, y), xycoords=("axes fraction", "data"), xytext=(-7, 0),
+                         textcoords="offset points",
+                         ha="right", va="center_baseline", fontsize=9)
     axes[1].set(xlim=(0, 1), xlabel="probability", title="next word")
     fig.suptitle(title, fontsize=10)
     return fig

@@ -231,7 +231,7 @@ class Seq2SeqTrainConfig(validate.Config):
     batch_size: int = 64  # sentence pairs per Adam step
     lr: float = 8e-3  # Adam's learning rate
     label_smoothing: float = 0.0  # ε of smoothed_kl
-    patience: int = 3  # stop after this many epochs without a better validation loss
+    patience: int = 2  # stop after this many epochs without a better validation loss
     seed: int = 0  # the batches' order
     threads: int | None = 1  # torch's CPU threads (None: torch's setting)
 
@@ -275,7 +275,7 @@ def train(model: Seq2Seq, task, config: Seq2SeqTrainConfig | None = None, *,
     c = config or Seq2SeqTrainConfig()
     pad = model.config.pad
     train_data, val_data = batch_arrays(task, task.train), batch_arrays(task, task.val)
-    opt = torch.optim.Adam(model.parameters(), lr=c.lr)
+    opt = torch.optim.Adam(model.parameters(), lr=c.lr, fused=True)  # fused: one kernel per step
     rng = np.random.default_rng(c.seed)
     curves = Curves(init_loss=_val_loss(model, val_data, pad))
     best, best_state, waited = math.inf, None, 0
@@ -312,7 +312,7 @@ def overfit_batch(model: Seq2Seq, task, numbers: object, steps: int = 100, lr: f
     """Notebook 05's sanity check: train on one small batch until the loss is ~0. Returns the loss per step."""
     steps, lr = positive_int(steps, "steps"), positive_float(lr, "lr")
     src, tgt_in, tgt_out = batch_arrays(task, numbers)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    opt = torch.optim.Adam(model.parameters(), lr=lr, fused=True)
     losses = []
     with torch_threads(1):
         model.train()
@@ -360,39 +360,40 @@ def torch_agreement(seeds: list[int] | range = range(3), norm_first: tuple[bool,
     from . import transformer as numpy_transformer  # the numpy layer (__init__)
 
     rows = []
-    for nf in norm_first:
-        for seed in seeds:
-            seed = non_negative_int(seed, "seeds")
-            torch.manual_seed(seed)
-            N, S, L, E, H = 3, 6, 5, 16, 4
-            with warnings.catch_warnings():  # "enable_nested_tensor is True, but ... norm_first": we train anyway
-                warnings.simplefilter("ignore", UserWarning)
-                ref = nn.Transformer(E, H, 2, 2, 32, dropout=0.0, batch_first=True, norm_first=nf).double().train()
-            with torch.no_grad():
-                for name, p in ref.named_parameters():
-                    if "norm" in name:
-                        p.add_(0.3 * torch.randn_like(p))
-            ours = EncoderDecoder(E, H, 2, 2, 32, nf).double()
-            ours.load_state_dict(ref.state_dict())
-            src, tgt = torch.randn(N, S, E, dtype=torch.float64), torch.randn(N, L, E, dtype=torch.float64)
-            pad = torch.arange(S)[None] >= torch.tensor([S, 4, 2])[:, None]
-            kw = dict(tgt_mask=torch.ones(L, L, dtype=torch.bool).triu(1), src_key_padding_mask=pad,
-                      memory_key_padding_mask=pad, tgt_key_padding_mask=torch.arange(L)[None] >= torch.tensor(
-                          [L, L, 3])[:, None])
-            upstream = torch.randn(N, L, E, dtype=torch.float64)
-            outs, grads = [], []
-            for model in (ref, ours):
-                s, t = src.clone().requires_grad_(), tgt.clone().requires_grad_()
-                out = model(s, t, **kw)
-                (out * upstream).sum().backward()
-                outs.append(out.detach())
-                grads.append({"src": s.grad, "tgt": t.grad, **{k: p.grad for k, p in model.named_parameters()}})
-            with torch.no_grad():
-                np_out = numpy_transformer(src.numpy(), tgt.numpy(), ref.state_dict(), H, norm_first=nf,
-                                           **{k: v.numpy() for k, v in kw.items()})
-            rows.append({"norm_first": nf, "seed": seed,
-                         "numpy forward": float(np.abs(np_out - outs[0].numpy()).max()),
-                         "torch forward": float((outs[0] - outs[1]).abs().max()),
-                         "gradients": max(float((g - grads[1][k]).abs().max()) for k, g in grads[0].items()),
-                         "tensors compared": len(grads[0])})
+    with torch_threads(1):  # small ops: one thread is faster
+        for nf in norm_first:
+            for seed in seeds:
+                seed = non_negative_int(seed, "seeds")
+                torch.manual_seed(seed)
+                N, S, L, E, H = 3, 6, 5, 16, 4
+                with warnings.catch_warnings():  # "enable_nested_tensor is True, but ... norm_first": we train anyway
+                    warnings.simplefilter("ignore", UserWarning)
+                    ref = nn.Transformer(E, H, 2, 2, 32, dropout=0.0, batch_first=True, norm_first=nf).double().train()
+                with torch.no_grad():
+                    for name, p in ref.named_parameters():
+                        if "norm" in name:
+                            p.add_(0.3 * torch.randn_like(p))
+                ours = EncoderDecoder(E, H, 2, 2, 32, nf).double()
+                ours.load_state_dict(ref.state_dict())
+                src, tgt = torch.randn(N, S, E, dtype=torch.float64), torch.randn(N, L, E, dtype=torch.float64)
+                pad = torch.arange(S)[None] >= torch.tensor([S, 4, 2])[:, None]
+                kw = dict(tgt_mask=torch.ones(L, L, dtype=torch.bool).triu(1), src_key_padding_mask=pad,
+                          memory_key_padding_mask=pad, tgt_key_padding_mask=torch.arange(L)[None] >= torch.tensor(
+                              [L, L, 3])[:, None])
+                upstream = torch.randn(N, L, E, dtype=torch.float64)
+                outs, grads = [], []
+                for model in (ref, ours):
+                    s, t = src.clone().requires_grad_(), tgt.clone().requires_grad_()
+                    out = model(s, t, **kw)
+                    (out * upstream).sum().backward()
+                    outs.append(out.detach())
+                    grads.append({"src": s.grad, "tgt": t.grad, **{k: p.grad for k, p in model.named_parameters()}})
+                with torch.no_grad():
+                    np_out = numpy_transformer(src.numpy(), tgt.numpy(), ref.state_dict(), H, norm_first=nf,
+                                               **{k: v.numpy() for k, v in kw.items()})
+                rows.append({"norm_first": nf, "seed": seed,
+                             "numpy forward": float(np.abs(np_out - outs[0].numpy()).max()),
+                             "torch forward": float((outs[0] - outs[1]).abs().max()),
+                             "gradients": max(float((g - grads[1][k]).abs().max()) for k, g in grads[0].items()),
+                             "tensors compared": len(grads[0])})
     return pd.DataFrame(rows)

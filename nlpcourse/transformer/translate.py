@@ -111,14 +111,13 @@ def alignment_agreement(model, task, numbers: object) -> np.ndarray:
     the word being generated (``task.alignment``), over every aligned German word of the numbers. (layers, H)."""
     from .task import alignment
 
-    total, count = 0.0, 0
-    for n in validate.int_array(numbers, "numbers", ndim=1).tolist():
-        src, tgt_in, _ = (torch.from_numpy(a) for a in (task.encode_source([n]), *task.encode_target([n])))
-        with torch.no_grad(), torch_threads(1):
-            model(src, tgt_in)
-        w = torch.stack([x[0] for x in model.core.cross_attention()]).numpy()  # (layers, H, T, S)
-        a = alignment(n)  # (T', S') German word i ↔ English word j
-        T, S = a.shape
-        total = total + np.einsum("lhts,ts->lh", w[:, :, :T, :S], a)
-        count += int(a.sum())
-    return total / count
+    numbers = validate.int_array(numbers, "numbers", ndim=1)
+    src, tgt_in, _ = (torch.from_numpy(a) for a in (task.encode_source(numbers), *task.encode_target(numbers)))
+    with torch.no_grad(), torch_threads(1):
+        model(src, tgt_in)  # all numbers in one batch: the causal mask keeps each word's row as if alone
+    w = torch.stack(model.core.cross_attention(), dim=1).numpy()  # (N, layers, H, T, S)
+    a = np.zeros((len(numbers), *w.shape[-2:]))  # (N, T, S) German word i ↔ English word j, zero-padded
+    for row, n in enumerate(numbers.tolist()):
+        a_n = alignment(n)
+        a[row, : a_n.shape[0], : a_n.shape[1]] = a_n
+    return np.einsum("nlhts,nts->lh", w, a) / a.sum()

@@ -19,7 +19,8 @@ __all__ = ["decoder_stepper", "update_step"]
 
 
 def update_step(fig: Figure, trace: Trace, t: int, itos: list[str], top: int = 8) -> None:
-    """Turn ``draw_step(trace, t0, itos, top)``'s figure into the one for step ``t`` (same trace)."""
+    """Turn ``draw_step(trace, t0, itos, top)``'s figure into the one for step ``t`` (same trace): the heatmap's data,
+    numbers and their colours, the bars and their words, the title: no tick changes (a redraw of contents only)."""
     rows, best, probs, title = step_view(trace, t, itos, top)
     heat, bars = fig.axes[0], fig.axes[1]
     heat.images[0].set_data(rows)
@@ -27,10 +28,10 @@ def update_step(fig: Figure, trace: Trace, t: int, itos: list[str], top: int = 8
     for text, (_, v) in zip(heat.texts, np.ndenumerate(rows), strict=True):
         text.set_text(f"{v:.2f}")
         text.set_color("black" if v > mid else "white")
-    for bar, p, i in zip(bars.patches, probs, best, strict=True):
+    for bar, label, p, i in zip(bars.patches, bars.texts, probs, best, strict=True):
         bar.set_width(p)
         bar.set_color("C2" if i == best[0] else "0.6")
-    bars.set_yticks(range(len(best))[::-1], [itos[i] for i in best], fontsize=9)
+        label.set_text(itos[i])
     fig._suptitle.set_text(title)
 
 
