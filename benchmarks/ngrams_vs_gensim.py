@@ -11,7 +11,9 @@
 2. **Training**: our subword SGNS (``train_subword_sgns``) vs gensim ``FastText`` vs fastText's
    ``train_unsupervised``, same corpus and ``SubwordConfig``, one thread each; the best of ``--seeds`` runs and
    the ratio to gensim, in CPU seconds (user + system, fastText's training process included): on a shared
-   machine the other processes inflate wall time, much less CPU time.
+   machine the other processes inflate wall time, much less CPU time. The same K = 5 negatives per pair:
+   gensim's and fastText's drawn per pair, ours the expected value of 5 draws from a pool of ``pool_size``
+   per batch (notebook 01's pooled negatives); ours gathers a window's center rows once for its pairs.
 
     PYTHONHASHSEED=0 .venv/bin/python benchmarks/ngrams_vs_gensim.py [--corpus lee_background.cor] [--epochs 5]
 

@@ -164,7 +164,9 @@ class FigureView:
         if not isinstance(fig, Figure):
             raise TypeError(f"fig: expected a matplotlib Figure, got {type(fig).__name__}")
         if fig is not self._fig or fig.canvas is not self._canvas:  # (another canvas drew it since)
-            self._fig, self._canvas, self._background, self._plan = fig, FigureCanvasAgg(fig), None, {}
+            # an Agg canvas that measured its texts already (say, to place labels) keeps their sizes for this render
+            canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+            self._fig, self._canvas, self._background, self._plan = fig, canvas, None, {}
             self._pending = None
             self._canvas.draw()
             if fig.get_layout_engine() is not None:

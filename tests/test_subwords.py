@@ -118,19 +118,46 @@ def test_gradients_against_autograd_and_the_batched_step():
     for word, target, negs in [("cats", 1, [2, 3]), ("a", 0, [4]), ("where", 2, [0, 1, 1])]:
         assert sw.check_subword_gradients(W, C, sw.subword_rows(word, vocab, 2, 4, bucket), target,
                                           np.array(negs)).ok
-    centers, contexts, negatives = np.array([0, 3, 1]), np.array([1, 2, 4]), np.array([[2, 3], [0, 1], [0, 2]])
+    # 3 windows (pairs with one center): word 0 twice, word 3 once, word 1 twice; a pool of P = 3 shared by all,
+    # each pool word weighted K/P = 2/3, skipped where it is the pair's context
+    centers, contexts, pool, K = np.array([0, 0, 3, 1, 1]), np.array([1, 2, 2, 4, 0]), np.array([2, 3, 0]), 2
     lr, dW, dC, total = 0.1, np.zeros_like(W), np.zeros_like(C), 0.0
-    for c, o, n in zip(centers, contexts, negatives, strict=True):
-        r = sw.subword_rows(vocab.itos[c], vocab, 2, 4, bucket)
-        loss, gW, gC = sw.subword_loss_and_grad(W, C, r, o, n)
+    for c, o in zip(centers, contexts, strict=True):
+        r, negs = sw.subword_rows(vocab.itos[c], vocab, 2, 4, bucket), pool[pool != o]
+        # the loss is linear in its negatives' terms: with them once (1) and twice (2), pos + w·neg from the two
+        (l1, gW1, gC1), (l2, gW2, gC2) = (sw.subword_loss_and_grad(W, C, r, o, n) for n in (negs, np.tile(negs, 2)))
+        w = K / len(pool)
+        loss, gW, gC = ((2 - w) * a + (w - 1) * b for a, b in [(l1, l2), (gW1, gW2), (gC1, gC2)])
         total, dW, dC = total + loss, dW + gW * len(r), dC + gC  # fastText: each row gets the whole dL/dh
+    bags = train.window_bags(torch.from_numpy(centers), torch.from_numpy(rows), torch.from_numpy(offsets))
+    bag_rows, row_start, owner, window, pair_start = bags
+    assert window.tolist() == [0, 0, 1, 2, 2] and pair_start.tolist() == [0, 2, 3, 5]
+    for u, word in enumerate([0, 3, 1]):
+        assert bag_rows[row_start[u] : row_start[u + 1]].tolist() == rows[offsets[word] : offsets[word + 1]].tolist()
+        assert owner[row_start[u] : row_start[u + 1]].eq(u).all()
     Wt, Ct = torch.tensor(W), torch.tensor(C)
-    got = train.subword_sgns_step(Wt, Ct, torch.from_numpy(rows), torch.from_numpy(offsets),
-                                  torch.from_numpy(centers), torch.from_numpy(contexts), torch.from_numpy(negatives),
-                                  lr)
+    got = train.subword_sgns_step(Wt, Ct, bag_rows, row_start[:-1], owner, window, torch.from_numpy(contexts),
+                                  torch.from_numpy(pool), lr, K, loss=True)
     assert got == pytest.approx(total, abs=1e-10)
     np.testing.assert_allclose(Wt.numpy(), W - lr * dW, atol=1e-12)
     np.testing.assert_allclose(Ct.numpy(), C - lr * dC, atol=1e-12)
+
+
+def test_batches_hold_whole_windows_and_every_pair_once(monkeypatch):
+    """The trainer cuts an epoch into batches of whole windows, about batch_size pairs each, every pair once."""
+    seen: list[tuple[int, int, int]] = []
+    step = train.subword_sgns_step
+
+    def spy(W, C, rows, offsets, owner, window, contexts, pool, *args, **kwargs):
+        seen.append((len(offsets), len(contexts), len(rows)))
+        assert window[0] == 0 and window[-1] == len(offsets) - 1 and owner[-1] == len(offsets) - 1
+        return step(W, C, rows, offsets, owner, window, contexts, pool, *args, **kwargs)
+
+    monkeypatch.setattr(train, "subword_sgns_step", spy)
+    config = train.SubwordConfig(dim=4, epochs=1, bucket=100, min_count=1, batch_size=64, sample=0.0)
+    train.train_subword_sgns(load_corpus()[:5], config, progress=False)
+    n_pairs = sum(b for _, b, _ in seen)  # a window holds <= 2·window pairs (more if one center follows itself)
+    assert len(seen) == -(-n_pairs // 64) and all(32 < b < 128 for _, b, _ in seen[:-1])
 
 
 def test_unseen_word_is_close_to_its_relatives_after_training():
@@ -248,8 +275,10 @@ def test_step_cases_repeat_a_row_and_the_update_matches_the_trainer():
     _, gW, _ = sw.subword_loss_and_grad(W, C, r, 1, np.array([2]))
     grad_h = gW[r[0]] * len(r)  # dL/dh (the exact gradient gives each row dL/dh / n)
     Wt = torch.tensor(W)
-    train.subword_sgns_step(Wt, torch.tensor(C), torch.from_numpy(rows), torch.from_numpy(offsets),
-                            torch.tensor([0]), torch.tensor([1]), torch.tensor([[2]]), 0.1)
+    bag_rows, row_start, owner, window, _ = train.window_bags(torch.tensor([0]), torch.from_numpy(rows),
+                                                              torch.from_numpy(offsets))
+    train.subword_sgns_step(Wt, torch.tensor(C), bag_rows, row_start[:-1], owner, window, torch.tensor([1]),
+                            torch.tensor([2]), 0.1, negative=1)
     np.testing.assert_allclose(Wt.numpy(), checks.step_reference(W, r, grad_h, 0.1)[1], atol=1e-12)
 
 

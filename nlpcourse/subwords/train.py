@@ -1,9 +1,9 @@
 """Training subword vectors: our batched torch trainer, and the two references (gensim ``FastText``, fastText).
 
-Our trainer is word2vec's skip-gram with negative sampling (the corpus pipeline of notebook 01: vocabulary,
-subsampling, reduced windows, unigram^0.75 noise, linear learning-rate decay) with one change: the center
-word's vector is the mean of its subword rows, an ``EmbeddingBag`` gather in torch, and its gradient is spread
-back over those rows. One :class:`SubwordConfig` sets the hyperparameters of all three trainers, so
+Our trainer is word2vec's skip-gram with negative sampling (notebook 01's: vocabulary, subsampling, reduced
+windows, unigram^0.75 noise pooled per batch, linear learning-rate decay) with one change: the center word's
+vector is the mean of its subword rows, an ``EmbeddingBag`` gather in torch, and its gradient is spread back
+over those rows. One :class:`SubwordConfig` sets the hyperparameters of all three trainers, so
 ``train_subword_sgns``, ``train_gensim_fasttext`` and ``train_fasttext`` run at equal settings.
 
 Typical use::
@@ -15,6 +15,7 @@ Typical use::
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -47,7 +48,7 @@ from nlpcourse.subwords import SubwordVectors, ngram_ids_batch
 from nlpcourse.word2vec.train import SGNSConfig, train_sgns  # notebook 01's trainer: the row without subwords
 
 __all__ = [
-    "SubwordConfig", "subword_bags", "subword_sgns_step", "train_subword_sgns", "train_gensim_fasttext",
+    "SubwordConfig", "subword_bags", "window_bags", "subword_sgns_step", "train_subword_sgns", "train_gensim_fasttext",
     "train_fasttext", "gensim_subword_vectors", "fasttext_subword_vectors", "train_word2vec", "TRAINERS",
     "compare_trainers",
 ]
@@ -60,6 +61,7 @@ class SubwordConfig(WordVectorConfig):
     dim: int = 50  # d
     lr: float = 0.05  # fastText's default
     batch_size: int = 256  # ours only: a batch adds up its pairs' updates (a small vocabulary wants small batches)
+    pool_size: int = 32  # ours only: P noise words drawn per batch, shared by its pairs (notebook 01's pooling)
     negative: int = 5  # K noise words per pair
     minn: int = 3  # shortest n-gram
     maxn: int = 6  # longest n-gram
@@ -68,7 +70,7 @@ class SubwordConfig(WordVectorConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        for name in ("negative", "bucket", "threads", "minn", "maxn"):
+        for name in ("negative", "pool_size", "bucket", "threads", "minn", "maxn"):
             self._set(name, validate.positive_int(getattr(self, name), name))
         if self.maxn < self.minn:
             raise ValueError(f"minn, maxn: expected minn <= maxn, got minn={self.minn} > maxn={self.maxn}")
@@ -89,44 +91,56 @@ def subword_bags(vocab: Vocab, minn: int, maxn: int, bucket: int) -> tuple[np.nd
     return rows, np.concatenate([[0], np.cumsum(n)]).astype(np.int64)
 
 
-@torch.no_grad()
-def subword_sgns_step(W: torch.Tensor, C: torch.Tensor, bag_rows: torch.Tensor, bag_offsets: torch.Tensor,
-                      centers: torch.Tensor, contexts: torch.Tensor, negatives: torch.Tensor, lr: float,
-                      loss: bool = True) -> float:
-    """One SGD step on B pairs, in place: h_b = mean of W over center b's bag, word2vec's loss on h_b.
+def window_bags(centers: torch.Tensor, bag_rows: torch.Tensor, bag_offsets: torch.Tensor,
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """An epoch's windows (runs of pairs with one center, ``corpus.epoch_windows``) and their centers' bags.
 
-    fastText's update (``Model::update``; gensim's too): every row of the bag gets the whole −lr·dL/dh_b, not
-    the exact gradient of the mean (that divided by the bag's size). All B pairs read the same parameters and
-    their updates add up. A run of pairs with one center (its window, ``corpus.epoch_windows``) gathers its bag
-    once and adds up its pairs' dL/dh before they reach the rows: one ``embedding_bag`` and one ``index_add_``
-    on W per batch. A negative equal to its pair's context is skipped. W (V + bucket, d), C (V, d); centers,
-    contexts (B,); negatives (B, K). Returns the batch's summed loss before the step (NaN unless ``loss``).
+    centers (P,) -> rows (T,): each window's center's ``subword_rows``, window after window; row_start (R + 1,):
+    where window r's rows start (T at the end); owner (T,): each row's window; window (P,): each pair's;
+    pair_start (R + 1,): where window r's pairs start (P at the end).
     """
-    B, K = negatives.shape
-    words, run = torch.unique_consecutive(centers, return_inverse=True)  # (U,) runs of one center, (B,) each pair's
+    words, window, pairs = torch.unique_consecutive(centers, return_inverse=True, return_counts=True)  # (R,)
     start = bag_offsets.index_select(0, words)
-    length = bag_offsets.index_select(0, words + 1) - start  # (U,) the runs' bag sizes
-    first = torch.cumsum(length, 0) - length  # where each bag starts in the batch's rows
-    at = torch.repeat_interleave(start - first, length) + torch.arange(int(length.sum()))
-    rows = bag_rows.index_select(0, at)  # (T,) the runs' bags, one after the other
-    h_run = torch.nn.functional.embedding_bag(rows, W, first, mode="sum") / length.unsqueeze(1)  # (U, d) means
-    h = h_run.index_select(0, run)  # (B, d) each pair's center
-    ids = torch.cat([contexts.unsqueeze(1), negatives], dim=1)  # (B, 1 + K): the context, then its negatives
-    c = C.index_select(0, ids.view(-1)).view(B, 1 + K, -1)  # (B, 1 + K, d)
-    s = torch.linalg.vecdot(c, h.unsqueeze(1))  # (B, 1 + K) scores: the context's, then the negatives'
-    keep = negatives != contexts.unsqueeze(1)  # (B, K): a negative equal to the context is skipped
-    g = torch.sigmoid(s)  # dL/ds of a negative's −log σ(−s); the context's −log σ(s) has σ(s) − 1
-    g[:, 0] -= 1
-    g[:, 1:] *= keep
-    g *= -lr  # (B, 1 + K) −lr·dL/ds
-    C.index_add_(0, ids.view(-1), (g.unsqueeze(-1) * h.unsqueeze(1)).view(B * (1 + K), -1))
-    grad_h = (g.unsqueeze(-1) * c).sum(1)  # (B, d) −lr·dL/dh
-    grad_run = torch.zeros_like(h_run).index_add_(0, run, grad_h)  # (U, d): a run's pairs added up
-    W.index_add_(0, rows, grad_run.repeat_interleave(length, 0))  # fastText: to every row, undivided
+    length = bag_offsets.index_select(0, words + 1) - start  # (R,) the windows' bag sizes
+    row_start = torch.cat([torch.zeros(1, dtype=torch.long), torch.cumsum(length, 0)])  # (R + 1,)
+    at = torch.repeat_interleave(start - row_start[:-1], length) + torch.arange(int(row_start[-1]))
+    owner = torch.repeat_interleave(torch.arange(len(words)), length)  # (T,)
+    pair_start = torch.cat([torch.zeros(1, dtype=torch.long), torch.cumsum(pairs, 0)])  # (R + 1,)
+    return bag_rows.index_select(0, at), row_start, owner, window, pair_start
+
+
+@torch.no_grad()
+def subword_sgns_step(W: torch.Tensor, C: torch.Tensor, rows: torch.Tensor, offsets: torch.Tensor,
+                      owner: torch.Tensor, window: torch.Tensor, contexts: torch.Tensor, pool: torch.Tensor,
+                      lr: float, negative: int, loss: bool = False) -> float:
+    """One SGD step on B pairs from U windows, in place: h_u = mean of W over window u's center bag, SGNS on h.
+
+    The U bags: ``rows`` (T,) one after the other, starting at ``offsets`` (U,); ``owner`` (T,) each row's window,
+    ``window`` (B,) each pair's. Pooled negatives (notebook 01's ``sgns_step``): each pair meets every word of
+    ``pool`` (P,) with weight K/P (the expected value of drawing its K negatives from the pool) and skips a pool
+    word equal to its context. fastText's update (``Model::update``; gensim's too): every row of a bag gets its
+    window's whole −lr·dL/dh, not the exact gradient of the mean (that divided by the bag's size). All pairs
+    read the same parameters and their updates add up. W (V + bucket, d), C (V, d). Returns the batch's summed
+    loss before the step (NaN unless ``loss``).
+    """
+    P = len(pool)
+    h_window = torch.nn.functional.embedding_bag(rows, W, offsets, mode="mean")  # (U, d) the centers' vectors
+    h = h_window.index_select(0, window)  # (B, d) each pair's center
+    c, c_pool = C.index_select(0, contexts), C.index_select(0, pool)  # (B, d), (P, d)
+    s_pos = (h * c).sum(1)  # (B,)
+    s_neg = h @ c_pool.T  # (B, P)
+    weight = (pool != contexts.unsqueeze(1)).to(h.dtype) * (negative / P)  # (B, P): K/P, 0 where it is the context
+    g_pos = (lr * torch.sigmoid(-s_pos)).unsqueeze(1)  # (B, 1): −lr·dL/ds_pos = lr·(1 − σ(s_pos))
+    g_neg = torch.sigmoid(s_neg).mul_(weight).mul_(-lr)  # (B, P): −lr·dL/ds_neg
+    grad_h = torch.addmm(g_pos * c, g_neg, c_pool)  # (B, d) −lr·dL/dh
+    C.index_add_(0, contexts, g_pos * h)
+    C.index_add_(0, pool, g_neg.T @ h)  # (P, d): a pool word's updates from all B pairs, added up
+    grad_window = torch.zeros_like(h_window).index_add_(0, window, grad_h)  # (U, d): a window's pairs added up
+    W.index_add_(0, rows, grad_window.index_select(0, owner))  # fastText: to every row, undivided
     if not loss:
         return math.nan
     logsig = torch.nn.functional.logsigmoid
-    return -(logsig(s[:, 0]).sum() + (logsig(-s[:, 1:]) * keep).sum()).item()
+    return -(logsig(s_pos).sum() + (weight * logsig(-s_neg)).sum()).item()
 
 
 def train_subword_sgns(sentences: Sequence[Sequence[str]], config: SubwordConfig = SubwordConfig(),
@@ -134,8 +148,9 @@ def train_subword_sgns(sentences: Sequence[Sequence[str]], config: SubwordConfig
     """Subword skip-gram with negative sampling (fastText's model): ``SubwordVectors`` over the words seen >= min_count.
 
     W (V + bucket, d) uniform in ±1/d (fastText's init), C (V, d) at zero; each epoch word2vec's subsampled,
-    reduced-window, shuffled pairs (``corpus``), K negatives ∝ count^0.75, ``subword_sgns_step`` on ``batch_size``
-    pairs at a time, the learning rate decayed linearly. ``history``: each batch's mean loss per pair is appended.
+    reduced-window pairs, window by window in random order (``corpus.epoch_windows``), K negatives ∝
+    count^0.75 pooled ``pool_size`` per batch, ``subword_sgns_step`` on batches of whole windows, about
+    ``batch_size`` pairs each, the learning rate decayed linearly. ``history``: each batch's mean loss per pair.
     """
     if not isinstance(config, SubwordConfig):
         raise TypeError(f"config: expected a SubwordConfig, got {type(config).__name__}")
@@ -156,15 +171,19 @@ def train_subword_sgns(sentences: Sequence[Sequence[str]], config: SubwordConfig
         for epoch in tqdm(range(cfg.epochs), desc="subword SGNS epochs", disable=not progress):
             centers, contexts = (torch.from_numpy(a).long()
                                  for a in epoch_windows(corpus, sentence_id, keep, cfg.window, rng))
-            negatives = torch.from_numpy(sampler.draw((len(centers), cfg.negative)))
-            n_batches = math.ceil(len(centers) / cfg.batch_size)
-            for b in range(n_batches):
-                lr = linear_lr(cfg.lr, cfg.min_lr, (epoch + b / n_batches) / cfg.epochs)
-                sl = slice(b * cfg.batch_size, (b + 1) * cfg.batch_size)
-                loss = subword_sgns_step(W, C, bag_rows, bag_offsets, centers[sl], contexts[sl], negatives[sl], lr,
+            rows, row_start, owner, window, pair_start = window_bags(centers, bag_rows, bag_offsets)
+            batch = pair_start[:-1].numpy() // cfg.batch_size  # (R,) the batch where each window's first pair falls
+            cuts = [*np.flatnonzero(np.diff(batch, prepend=-1)).tolist(), len(batch)]  # batch b: windows cuts[b]..
+            at_pair, at_row = pair_start.tolist(), row_start.tolist()
+            pools = torch.from_numpy(sampler.draw((len(cuts) - 1, cfg.pool_size)))  # (batches, P)
+            for b, (u0, u1) in enumerate(itertools.pairwise(cuts)):  # windows u0..u1-1: pairs p0..p1-1, rows t0..t1-1
+                (p0, p1), (t0, t1) = (at_pair[u0], at_pair[u1]), (at_row[u0], at_row[u1])
+                lr = linear_lr(cfg.lr, cfg.min_lr, (epoch + p0 / len(centers)) / cfg.epochs)
+                loss = subword_sgns_step(W, C, rows[t0:t1], row_start[u0:u1] - t0, owner[t0:t1] - u0,
+                                         window[p0:p1] - u0, contexts[p0:p1], pools[b], lr, cfg.negative,
                                          history is not None)
                 if history is not None:
-                    history.append(loss / len(centers[sl]))
+                    history.append(loss / (p1 - p0))
     if not (torch.isfinite(W).all() and torch.isfinite(C).all()):
         raise ValueError(f"lr, batch_size: training diverged (NaN or inf) with lr={cfg.lr}, "
                          f"batch_size={cfg.batch_size}; lower one of them (a batch adds up its pairs' updates)")
