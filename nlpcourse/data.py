@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import importlib.util
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -80,9 +81,11 @@ def corpus_path(name: str) -> Path:
         close = difflib.get_close_matches(str(name), CORPORA, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise KeyError(f"name: unknown corpus {name!r}; expected one of {sorted(CORPORA)}.{hint}")
-    from gensim.test.utils import datapath
-
-    path = Path(datapath(name))
+    # gensim.test.utils.datapath(name), found without importing gensim (its scipy.stats import takes seconds)
+    spec = importlib.util.find_spec("gensim")
+    if spec is None or spec.origin is None:  # pragma: no cover - gensim is a dependency
+        raise ModuleNotFoundError(f"{name}: gensim's test data needs gensim installed")
+    path = Path(spec.origin).parent / "test" / "test_data" / name
     if not path.is_file():  # pragma: no cover - a broken gensim install
         raise FileNotFoundError(f"{name}: expected gensim's test data at {path}, but it is missing")
     return path

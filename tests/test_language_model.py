@@ -236,3 +236,54 @@ def test_window_lm_loss_is_finite_and_equals_torch_for_huge_scores(scale):
     for k, g in grads.items():
         assert np.all(np.isfinite(g))
         np.testing.assert_allclose(g, tensors[k].grad.numpy(), atol=1e-9 * scale)
+
+
+
+def _dict_lm(contexts, targets, V, d=0.75, kneser_ney=False):
+    """The n-gram formulas with Counters, one window at a time: the reference for the numpy tables."""
+    from collections import Counter, defaultdict
+
+    n = contexts.shape[1]
+    grams = [(*map(int, c), int(t)) for c, t in zip(contexts, targets, strict=True)]
+    counts = [defaultdict(Counter) for _ in range(n + 1)]
+    if kneser_ney:
+        for g in grams:
+            counts[n][g[:-1]][g[-1]] += 1
+        for k in range(1, n):
+            for g in {g[n - k - 1 :] for g in set(grams)}:
+                counts[k][g[1:-1]][g[-1]] += 1
+        c = np.bincount([g[-1] for g in {g[n - 1 :] for g in grams}] if n else targets, minlength=V) * 1.0
+        bottom = np.maximum(c - d, 0) / c.sum() + d * np.count_nonzero(c) / c.sum() / V
+    else:
+        for g in grams:
+            for k in range(1, n + 1):
+                counts[k][g[n - k : -1]][g[-1]] += 1
+        bottom = (np.bincount(targets, minlength=V) + 1.0) / (len(targets) + V)
+
+    def logprob(context, w):
+        p = bottom[w]
+        for k in range(1, n + 1):
+            seen = counts[k].get(tuple(context[n - k :]))
+            if seen:
+                total = sum(seen.values())
+                p = max(seen.get(w, 0) - d, 0) / total + d * len(seen) / total * p
+        return float(np.log(p))
+
+    return logprob
+
+
+@pytest.mark.parametrize("LM", [NGramLM, KneserNeyLM])
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_ngram_tables_equal_counting_with_dictionaries(LM, n):
+    sentences = [s for d in load_documents()[:15] for s in d]
+    vocab = lm_vocab(sentences, min_count=2)
+    C, T = windows(encode(sentences, vocab), 3, vocab.stoi[BOS])
+    C = C[:, 3 - n :]
+    lm, reference = LM(C, T, len(vocab)), _dict_lm(C, T, len(vocab), kneser_ney=LM is KneserNeyLM)
+    rng = np.random.default_rng(n)
+    pairs = [(tuple(map(int, C[i])), int(T[i])) for i in rng.integers(0, len(C), 30)]  # seen windows, then unseen
+    pairs += [(tuple(map(int, rng.integers(0, len(vocab), n))), int(rng.integers(0, len(vocab)))) for _ in range(30)]
+    for ctx, w in pairs:
+        assert lm.logprob(ctx, w) == reference(list(ctx), w)
+    with pytest.raises(ValueError, match="contexts: 8 words of context over a vocabulary of 300"):
+        LM(np.zeros((2, 8), dtype=np.int64), np.zeros(2, dtype=np.int64), 300)  # 300⁹ n-gram keys: over 2⁶³

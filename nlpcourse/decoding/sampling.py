@@ -128,27 +128,28 @@ def sample(step: StepFunction, input_ids: object, *, max_new_tokens: int, eos_to
     logprob = np.zeros(len(seqs))
     open_ = np.ones(len(seqs), dtype=bool)
     V = None
-    for _ in range(T):
-        rows = np.flatnonzero(open_)
-        logp = check_step_output(step(seqs[rows]), len(rows), V)
-        if V is None:
-            V = logp.shape[1]
-            for name, value in (("input_ids", int(prompts.max())), ("eos_token_id", eos), ("pad_token_id", pad)):
-                if value is not None and value >= V:
-                    raise ValueError(f"{name}: expected token ids in [0, {V}) (the step function's vocabulary), "
-                                     f"got {value}")
-        # every sequence draws (finished ones from a placeholder), so the stream is used as generate uses it
-        scores = torch.zeros(len(seqs), V, dtype=torch.float32)
-        scores[torch.as_tensor(rows)] = torch.as_tensor(logp, dtype=torch.float32)
-        probs = torch.softmax(warp(scores, cfg.temperature, cfg.top_k, cfg.top_p), dim=-1)  # (B, V)
-        drawn = torch.multinomial(probs, num_samples=1)[:, 0].numpy()
-        nxt = np.where(open_, drawn, pad)
-        logprob[rows] += logp[np.arange(len(rows)), drawn[rows]]
-        seqs = np.concatenate([seqs, nxt[:, None]], axis=1)
-        if eos is not None:
-            open_ &= nxt != eos
-        if not open_.any():
-            break
+    with torch_threads(1):  # small (B, V) ops: one thread is faster (no hand-off to a thread pool)
+        for _ in range(T):
+            rows = np.flatnonzero(open_)
+            logp = check_step_output(step(seqs[rows]), len(rows), V)
+            if V is None:
+                V = logp.shape[1]
+                for name, value in (("input_ids", int(prompts.max())), ("eos_token_id", eos), ("pad_token_id", pad)):
+                    if value is not None and value >= V:
+                        raise ValueError(f"{name}: expected token ids in [0, {V}) (the step function's vocabulary), "
+                                         f"got {value}")
+            # every sequence draws (finished ones from a placeholder), so the stream is used as generate uses it
+            scores = torch.zeros(len(seqs), V, dtype=torch.float32)
+            scores[torch.as_tensor(rows)] = torch.as_tensor(logp, dtype=torch.float32)
+            probs = torch.softmax(warp(scores, cfg.temperature, cfg.top_k, cfg.top_p), dim=-1)  # (B, V)
+            drawn = torch.multinomial(probs, num_samples=1)[:, 0].numpy()
+            nxt = np.where(open_, drawn, pad)
+            logprob[rows] += logp[np.arange(len(rows)), drawn[rows]]
+            seqs = np.concatenate([seqs, nxt[:, None]], axis=1)
+            if eos is not None:
+                open_ &= nxt != eos
+            if not open_.any():
+                break
     return seqs, logprob
 
 

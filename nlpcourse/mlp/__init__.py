@@ -167,6 +167,13 @@ class Sigmoid(Activation):
 class Tanh(Activation):
     name = "tanh"
 
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        self.h = super().forward(z)
+        return self.h
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return dout * (1 - self.h**2)  # tanh' = 1 − tanh², from the output kept by forward
+
 
 def check_labels(y: np.ndarray, k: int, n: int) -> np.ndarray:
     """y as int64 after checking it is (n,) ints in [0, k): the error names the first bad label."""
@@ -389,10 +396,11 @@ class MeanPool(Layer):
         self.E = vectors
 
     def forward(self, P: np.ndarray | scipy.sparse.spmatrix) -> np.ndarray:
-        self.P = P  # dense or scipy sparse
+        if P is not getattr(self, "P", None):  # full-batch training passes the same P every step
+            self.P, self.P_T = P, P.T  # dense or scipy sparse
         return np.asarray(P @ self.E)  # (N, D)
 
     def backward(self, dout: np.ndarray) -> None:
         """(N, D) -> None: P is data, nothing flows further."""
         if self.trainable:
-            self.grads = {"E": np.asarray(self.P.T @ dout)}  # (V, D)
+            self.grads = {"E": np.asarray(self.P_T @ dout)}  # (V, D)

@@ -18,7 +18,6 @@ precede an n-gram) instead of occurrences.
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,6 +111,9 @@ class NGramLM:
         P(w | h) = max(c(h, w) − d, 0) / c(h)  +  d · N₁₊(h •) / c(h) · P(w | h′)        (h′: h without its oldest word)
 
     and P(w | h) = P(w | h′) when the context h was never seen.
+
+    The counts are tables of numpy arrays, one per history length k = 1 … n: an n-gram (h, w) is one integer
+    (its ids as digits in base V), so counting is ``np.unique`` and looking up is ``np.searchsorted``.
     """
 
     def __init__(self, contexts: np.ndarray, targets: np.ndarray, vocab_size: int, discount: float = 0.75) -> None:
@@ -127,46 +129,76 @@ class NGramLM:
             if ids.size and (ids.min() < 0 or ids.max() >= vocab_size):
                 raise ValueError(f"{name}: expected ids in [0, {vocab_size}) (vocab_size), "
                                  f"got ids from {ids.min()} to {ids.max()}")
+        if vocab_size ** (contexts.shape[1] + 1) >= 2**63:
+            raise ValueError(f"contexts: {contexts.shape[1]} words of context over a vocabulary of {vocab_size} "
+                             f"do not fit the 64-bit n-gram keys; use a shorter context or a smaller vocabulary")
         self.n, self.V, self.d = contexts.shape[1], vocab_size, discount
-        # counts[k][history of the last k words] = Counter(next word); unigram: the (V,) bottom distribution
-        self.counts: list[dict[tuple, Counter]] = [defaultdict(Counter) for _ in range(self.n + 1)]
-        self.unigram = self._count(contexts, targets)
+        # tables[k] = (keys of (h, w) sorted, their counts, keys of h sorted, c(h), N₁₊(h •)) for k-word histories h
+        self.tables: list[tuple[np.ndarray, ...]] = [()]
+        self.unigram = self._count(np.column_stack([contexts, targets]).astype(np.int64))
 
-    def _count(self, contexts: np.ndarray, targets: np.ndarray) -> np.ndarray:
-        """Fill ``counts`` with occurrence counts; return the add-one unigram (V,)."""
-        for ctx, w in zip(map(tuple, contexts.tolist()), targets.tolist(), strict=True):
-            for k in range(1, self.n + 1):
-                self.counts[k][ctx[self.n - k :]][w] += 1
-        return (np.bincount(targets, minlength=self.V) + 1.0) / (len(targets) + self.V)
+    def _key(self, ids: np.ndarray) -> np.ndarray:
+        """Rows of ids (N, m) -> (N,) int64: the ids as the digits of one number in base V."""
+        key = np.zeros(len(ids), dtype=np.int64)
+        for column in ids.T:
+            key = key * self.V + column
+        return key
+
+    def _table(self, grams: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, ...]:
+        """One history length's table from its distinct (h, w) keys (sorted) and their counts."""
+        hist, start = np.unique(grams // self.V, return_index=True)
+        total = np.add.reduceat(counts, start) if len(grams) else counts
+        return grams, counts, hist, total, np.diff(np.append(start, len(grams)))
+
+    def _count(self, grams: np.ndarray) -> np.ndarray:
+        """Fill ``tables`` with occurrence counts from the windows (N, n + 1); return the add-one unigram (V,)."""
+        for k in range(1, self.n + 1):
+            self.tables.append(self._table(*np.unique(self._key(grams[:, self.n - k :]), return_counts=True)))
+        return (np.bincount(grams[:, -1], minlength=self.V) + 1.0) / (len(grams) + self.V)
+
+    def _lookup(self, k: int, context: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, ...]:
+        """For k-word histories, the last k of each row of context (N, ≥ k), and words w (N,):
+        (seen: h was a history, c(h, w), c(h), N₁₊(h •)), each (N,)."""
+        grams, counts, hist, total, types = self.tables[k]
+        h = self._key(context[:, context.shape[1] - k :])
+        i = np.minimum(np.searchsorted(hist, h), len(hist) - 1)
+        seen = hist[i] == h
+        j = np.minimum(np.searchsorted(grams, h * self.V + w), len(grams) - 1)
+        c = np.where(grams[j] == h * self.V + w, counts[j], 0)
+        return seen, c, np.where(seen, total[i], 1), types[i]
+
+    def logprobs_of(self, contexts: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        """log P(w | context) for every window: contexts (N, ≥ n) (the last n words count), targets (N,) -> (N,)."""
+        contexts, w = np.asarray(contexts, dtype=np.int64), np.asarray(targets)
+        p = self.unigram[w]
+        for k in range(1, min(self.n, contexts.shape[1]) + 1):
+            if not len(self.tables[k][2]):  # no windows counted
+                continue
+            seen, c, total, types = self._lookup(k, contexts, w)
+            p = np.where(seen, np.maximum(c - self.d, 0) / total + self.d * types / total * p, p)
+        return np.log(p)
 
     def next_token_logprobs(self, context_ids: Ids) -> np.ndarray:
         """log P(· | the last n ids of context_ids) over the vocabulary: (V,) float64."""
-        ctx = tuple(int(i) for i in context_ids)[-self.n :] if self.n else ()
+        ctx = np.array([int(i) for i in context_ids][-self.n :] if self.n else [], dtype=np.int64)
         p = self.unigram.copy()
         for k in range(1, len(ctx) + 1):
-            seen = self.counts[k].get(ctx[len(ctx) - k :])
-            if not seen:
+            grams, counts, hist, total, types = self.tables[k]
+            h = self._key(ctx[None, len(ctx) - k :])[0]
+            lo, hi = np.searchsorted(grams, [h * self.V, (h + 1) * self.V])  # the n-grams (h, ·)
+            if lo == hi:
                 continue
-            total = sum(seen.values())
-            ids, c = np.fromiter(seen.keys(), np.int64), np.fromiter(seen.values(), np.float64)
-            p = self.d * len(seen) / total * p
-            p[ids] += np.maximum(c - self.d, 0) / total
+            p = self.d * (hi - lo) / counts[lo:hi].sum() * p
+            p[grams[lo:hi] % self.V] += np.maximum(counts[lo:hi] - self.d, 0) / counts[lo:hi].sum()
         return np.log(p)
 
     def logprob(self, context: tuple[int, ...], w: int) -> float:
         """log P(w | context) for one word (same formula, without building the (V,) vector)."""
-        p = self.unigram[w]
-        for k in range(1, len(context) + 1):
-            seen = self.counts[k].get(context[len(context) - k :])
-            if seen:
-                total = sum(seen.values())
-                p = max(seen.get(w, 0) - self.d, 0) / total + self.d * len(seen) / total * p
-        return float(np.log(p))
+        return float(self.logprobs_of(np.array([context], dtype=np.int64), np.array([w]))[0])
 
     def perplexity(self, contexts: np.ndarray, targets: np.ndarray) -> float:
         """Perplexity on (contexts (N, n), targets (N,))."""
-        lp = [self.logprob(tuple(c), w) for c, w in zip(contexts.tolist(), targets.tolist(), strict=True)]
-        return perplexity(np.array(lp))
+        return perplexity(self.logprobs_of(contexts, targets))
 
 
 class KneserNeyLM(NGramLM):
@@ -183,20 +215,17 @@ class KneserNeyLM(NGramLM):
     ``windows`` pad sentence starts with <s>, so every n-gram has a preceding word (perhaps <s>).
     """
 
-    def _count(self, contexts: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    def _count(self, grams: np.ndarray) -> np.ndarray:
         """Occurrence counts at order n, continuation counts below; return the bottom distribution (V,)."""
         n, V = self.n, self.V
-        pairs = list(zip(map(tuple, contexts.tolist()), targets.tolist(), strict=True))
-        grams = {(*ctx, w) for ctx, w in pairs}  # distinct windows (w_{t−n}, …, w_{t−1}, w_t)
-        for ctx, w in pairs if n else ():
-            self.counts[n][ctx][w] += 1
-        for k in range(1, n):  # N₁₊(• h′ w) for the k-word histories h′: distinct (previous word, h′, w)
-            for g in {g[n - k - 1 :] for g in grams}:
-                self.counts[k][g[1:-1]][g[-1]] += 1
-        if n:  # N₁₊(• w): distinct (previous word, w)
-            bottom = np.bincount([g[-1] for g in {g[n - 1 :] for g in grams}], minlength=V).astype(np.float64)
+        for k in range(1, n):  # N₁₊(• h′ w) for the k-word histories h′: distinct (previous word, h′, w), counted
+            distinct = np.unique(self._key(grams[:, n - k - 1 :]))  # once per previous word
+            self.tables.append(self._table(*np.unique(distinct % V ** (k + 1), return_counts=True)))
+        if n:  # occurrences at the highest order; N₁₊(• w): distinct (previous word, w)
+            self.tables.append(self._table(*np.unique(self._key(grams), return_counts=True)))
+            bottom = np.bincount(np.unique(self._key(grams[:, n - 1 :])) % V, minlength=V).astype(np.float64)
         else:  # no context: the unigram is the highest order, occurrence counts
-            bottom = np.bincount(targets, minlength=V).astype(np.float64)
+            bottom = np.bincount(grams[:, -1], minlength=V).astype(np.float64)
         total, types = bottom.sum(), np.count_nonzero(bottom)
         return np.maximum(bottom - self.d, 0) / total + self.d * types / total / V
 
@@ -288,10 +317,17 @@ class FixedWindowLM:
         import torch
         import torch.nn.functional as F
 
-        ctx = torch.tensor(np.asarray(contexts, dtype=np.int64))
+        tgt = targets if isinstance(targets, torch.Tensor) else torch.tensor(np.asarray(targets, dtype=np.int64))
+        return F.cross_entropy(self.torch_scores(params, contexts), tgt)
+
+    @staticmethod
+    def torch_scores(params: dict[str, torch.Tensor], contexts: np.ndarray | torch.Tensor) -> torch.Tensor:
+        """``scores`` in torch from ``params`` (name -> tensor): contexts (N, n) -> (N, V)."""
+        import torch
+
+        ctx = contexts if isinstance(contexts, torch.Tensor) else torch.tensor(np.asarray(contexts, dtype=np.int64))
         x = params["E"][ctx].reshape(len(ctx), -1)
-        scores = torch.tanh(x @ params["W"].T + params["b"]) @ params["U"].T + params["c"]
-        return F.cross_entropy(scores, torch.tensor(np.asarray(targets, dtype=np.int64)))
+        return torch.tanh(x @ params["W"].T + params["b"]) @ params["U"].T + params["c"]
 
     def gradient_check_functions(self, contexts: np.ndarray, targets: np.ndarray) -> tuple[
             Callable[[dict[str, np.ndarray]], tuple[float, dict[str, np.ndarray]]],
@@ -351,6 +387,7 @@ def train_window_lm(model: FixedWindowLM, contexts: np.ndarray, targets: np.ndar
     and keeps the weights of its best epoch (1-based ``best_epoch``).
     """
     import torch
+    import torch.nn.functional as F
     from tqdm.auto import tqdm
 
     cfg = LMTrainConfig.make(config, **overrides)
@@ -369,6 +406,8 @@ def train_window_lm(model: FixedWindowLM, contexts: np.ndarray, targets: np.ndar
     params = {k: nudge(torch.tensor(v, dtype=torch.float32)).requires_grad_() for k, v in model.params.items()}
     opt = torch.optim.Adam(params.values(), lr=cfg.lr)
     ctx_t, tgt_t = torch.as_tensor(contexts), torch.tensor(np.asarray(targets, dtype=np.int64))
+    if val is not None:
+        val_t = torch.as_tensor(model._check_contexts(val[0])), torch.tensor(np.asarray(val[1], dtype=np.int64))
     history: dict = {"train_loss": [], "val_perplexity": [], "best_epoch": None}
     best: tuple[float, int, dict[str, np.ndarray]] | None = None  # (val perplexity, epoch, weights)
     n_batches = -(-len(targets) // cfg.batch_size)
@@ -386,18 +425,20 @@ def train_window_lm(model: FixedWindowLM, contexts: np.ndarray, targets: np.ndar
                 total += loss.item() * len(idx)
                 bar.update()
             history["train_loss"].append(total / len(targets))
-            model.params = {k: v.detach().double().numpy().copy() for k, v in params.items()}
+            weights = {k: v.detach().double().numpy().copy() for k, v in params.items()}
             if val is None:
                 continue
-            history["val_perplexity"].append(model.perplexity(*val))
+            with torch.no_grad():  # the same network in float32, summed per window in float64
+                nll = F.cross_entropy(model.torch_scores(params, val_t[0]), val_t[1], reduction="none")
+            history["val_perplexity"].append(perplexity(-nll.double().numpy()))
             if cfg.patience is not None:
                 if best is None or history["val_perplexity"][-1] < best[0]:
-                    best = (history["val_perplexity"][-1], epoch, model.params)
+                    best = (history["val_perplexity"][-1], epoch, weights)
                 elif epoch - best[1] >= cfg.patience:
                     break
     bar.close()
+    model.params = weights if best is None else best[2]
     if best is not None:
-        model.params = best[2]
         history["best_epoch"] = best[1]
     return history
 

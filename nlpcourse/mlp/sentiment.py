@@ -88,6 +88,8 @@ def sentiment_cv(P: np.ndarray | scipy.sparse.spmatrix, y: np.ndarray, vectors: 
     from tqdm.auto import tqdm
 
     X = P * 0.0 if zero_inputs else P
+    if not fine_tune:  # frozen vectors: every sentence's mean vector is fixed, so MeanPool's output is computed once
+        X = np.asarray(X @ vectors)  # (N, D), the same numbers MeanPool gives row by row
     d, k = vectors.shape[1], int(y.max()) + 1
     correct, train_acc = [], []
     bar = tqdm(total=len(seeds) * folds, desc=progress, disable=progress is None)
@@ -97,11 +99,18 @@ def sentiment_cv(P: np.ndarray | scipy.sparse.spmatrix, y: np.ndarray, vectors: 
             tr = np.setdiff1d(np.arange(len(y)), test)
             if train_size is not None:  # the first train_size of the fold's shuffled classes
                 tr = tr[_stratified_prefix(y[tr], train_size, seed + f)]
-            model = Sequential(MeanPool(vectors, trainable=fine_tune), Linear(d, hidden, seed=seed + f),
-                               Tanh(), Linear(hidden, k, seed=seed + f + 1))
-            train(model, X[tr], y[tr], Adam(lr), epochs=epochs, batch_size=len(tr))  # full batch
+            X_tr, pool = X[tr], []
+            if fine_tune:  # only rows of E that the training sentences use ever get a gradient: train just those
+                used = np.unique(X_tr.nonzero()[1])  # (the other rows' Adam steps would all be exactly 0)
+                X_tr, pool = X_tr[:, used], [MeanPool(vectors[used])]
+            model = Sequential(*pool, Linear(d, hidden, seed=seed + f), Tanh(), Linear(hidden, k, seed=seed + f + 1))
+            train(model, X_tr, y[tr], Adam(lr), epochs=epochs, batch_size=len(tr))  # full batch
+            train_acc.append(accuracy(model, X_tr, y[tr]))
+            if fine_tune:  # the held-out sentences read the whole table: the trained rows and the rest as they were
+                E = vectors.copy()
+                E[used] = pool[0].E
+                model.layers[0] = MeanPool(E, trainable=False)
             right += int((model.predict(X[test]) == y[test]).sum())
-            train_acc.append(accuracy(model, X[tr], y[tr]))
             bar.update()
         correct.append(right)
     bar.close()

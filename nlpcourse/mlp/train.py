@@ -72,10 +72,22 @@ class Adam(SGD):
         self.t += 1
         b1, b2 = self.betas
         for name, g in grads.items():
-            self.m[name] = b1 * self.m.get(name, 0.0) + (1 - b1) * g
-            self.v[name] = b2 * self.v.get(name, 0.0) + (1 - b2) * g * g
-            m_hat, v_hat = self.m[name] / (1 - b1**self.t), self.v[name] / (1 - b2**self.t)
-            params[name] -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+            if name not in self.m:
+                self.m[name], self.v[name] = np.zeros_like(g), np.zeros_like(g)
+            # in place (a fine-tuned embedding table is large), the same roundings as the formulas:
+            m, v, sq = self.m[name], self.v[name], (1 - b2) * g
+            m *= b1
+            m += (1 - b1) * g  # m = β₁m + (1 − β₁)g
+            sq *= g
+            v *= b2
+            v += sq  # v = β₂v + (1 − β₂)g²
+            np.divide(v, 1 - b2**self.t, out=sq)
+            np.sqrt(sq, out=sq)
+            sq += self.eps  # √v̂ + ε
+            step = m / (1 - b1**self.t)  # m̂
+            step *= self.lr
+            step /= sq
+            params[name] -= step  # θ −= lr·m̂/(√v̂ + ε)
 
 
 # ---------------------------------------------------------------- the training loop
@@ -174,9 +186,9 @@ def train(model: Sequential, X: np.ndarray, y: np.ndarray, optimizer: SGD, confi
     for epoch in tqdm(range(c.epochs), desc="epochs", disable=not c.progress):
         losses = []
         full = c.batch_size == n  # batch GD: one step on the whole set, in any order
-        for idx in [slice(None)] if full else minibatches(n, c.batch_size, rng, c.drop_last):
+        for idx in [None] if full else minibatches(n, c.batch_size, rng, c.drop_last):
             with np.errstate(all="ignore"):  # overflow is reported below, with the step number
-                loss, grads = model.loss_and_grad(X[idx], y[idx])
+                loss, grads = model.loss_and_grad(*((X, y) if idx is None else (X[idx], y[idx])))
             hist.step_loss.append(loss)
             if not loss <= c.max_loss:  # also true for NaN
                 hist.diverged_at = len(hist.step_loss)
