@@ -31,6 +31,12 @@ def test_corpus_path_known_and_unknown():
         corpus_path("lee_background.txt")
 
 
+@pytest.mark.parametrize("name", sorted(data.CORPORA))
+def test_corpus_path_is_gensims_datapath(name):
+    """corpus_path finds gensim's test data without importing gensim: the same file as gensim's own datapath."""
+    assert corpus_path(name).samefile(datapath(name))
+
+
 def test_data_file_verifies_hash(tmp_path, monkeypatch):
     path = data_file("toy_sentences.txt")
     assert path.read_text(encoding="utf-8").startswith("#")
