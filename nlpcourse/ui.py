@@ -24,6 +24,7 @@ from __future__ import annotations
 import struct
 import zlib
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 import ipywidgets as W
 import matplotlib as mpl
@@ -33,8 +34,10 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
+from threadpoolctl import ThreadpoolController
 
-__all__ = ["FigureView", "figure_png", "png_bytes", "pin_titles", "clear_artists", "make_buttons", "interactive_figure"]
+__all__ = ["FigureView", "figure_png", "png_bytes", "pin_titles", "clear_artists", "make_buttons", "interactive_figure",
+           "one_blas_thread"]
 
 PAD_INCHES = 0.1  # matplotlib's pad around a "tight" box
 KEEP, CONTENTS, WHOLE = 0, 1, 2  # what a redraw draws again of an axes: nothing, its contents, all of it
@@ -251,6 +254,18 @@ def _figure_artists(fig: Figure) -> list[Artist]:
     axes = set(fig.axes)
     return sorted((a for a in fig.get_children() if a is not fig.patch and a not in axes and a.get_visible()),
                   key=lambda a: a.get_zorder())
+
+
+_threadpools: list[ThreadpoolController] = []  # found once: finding them scans the loaded libraries
+
+
+def one_blas_thread() -> AbstractContextManager:
+    """A ``with`` block in which numpy's BLAS uses one thread (threadpoolctl). For a widget's callback: its
+    products are small, and after a multi-threaded one OpenBLAS's idle threads spin for a while on the other
+    cores, where the browser is drawing the last image (measured: 40–100 ms of CPU a redraw in notebook 05)."""
+    if not _threadpools:
+        _threadpools.append(ThreadpoolController())
+    return _threadpools[0].limit(limits=1, user_api="blas")
 
 
 def make_buttons(*names: str, width: str = "110px") -> dict[str, W.Button]:

@@ -170,3 +170,17 @@ def test_figure_view_sends_a_new_figure_after_one_render_and_prepares_its_backgr
     fig.axes[0].images[0].set_data(np.eye(3)[::-1])
     view.show(fig)
     assert renders == [0, 1] and len(sent) == 2  # the move: over the kept background, no full render
+
+
+def test_one_blas_thread_runs_numpy_blas_on_one_thread_inside_the_block_only():
+    from threadpoolctl import threadpool_info
+
+    from nlpcourse.ui import one_blas_thread
+
+    def blas_threads() -> set[int]:
+        return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+    before = blas_threads()
+    with one_blas_thread():
+        assert blas_threads() == {1}
+    assert blas_threads() == before
