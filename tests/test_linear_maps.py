@@ -263,3 +263,10 @@ def test_linear_map_explorer_builds_and_redraws_through_draw_layer(monkeypatch):
     assert len(calls) == 1 and len(updates) == 2
     assert updates[-1] == ([[1.2, 0.5], [0.5, -1.0]], [0.3, 0.2], "tanh")
     assert isinstance(box.children[-1], W.Image) and box.children[-1].value[:4] == b"\x89PNG"
+
+
+def test_draw_layer_shows_given_limits_and_names_a_wrong_count():
+    fig = figures.draw_layer(np.eye(2), (0.0, 0.0), "relu", limits=[None, (-5.0, 5.0, -5.0, 5.0), None])
+    assert fig.axes[1].get_xlim() == (-5.0, 5.0) and fig.axes[0].get_xlim() != (-5.0, 5.0)
+    with pytest.raises(ValueError, match="limits"):
+        figures.draw_layer(np.eye(2), (0.0, 0.0), "relu", limits=[None])

@@ -170,3 +170,52 @@ def test_figure_view_sends_a_new_figure_after_one_render_and_prepares_its_backgr
     fig.axes[0].images[0].set_data(np.eye(3)[::-1])
     view.show(fig)
     assert renders == [0, 1] and len(sent) == 2  # the move: over the kept background, no full render
+
+
+def test_one_blas_thread_runs_numpy_blas_on_one_thread_inside_the_block_only():
+    from threadpoolctl import threadpool_info
+
+    from nlpcourse.ui import one_blas_thread
+
+    def blas_threads() -> set[int]:
+        return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+    before = blas_threads()
+    with one_blas_thread():
+        assert blas_threads() == {1}
+    assert blas_threads() == before
+
+
+def test_a_figure_view_draws_texts_pixel_for_pixel_as_agg_also_when_it_pastes_them_again():
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from nlpcourse.ui import FigureView
+
+    fig = Figure(figsize=(4, 3))
+    ax = fig.add_subplot()
+    ax.set_title("a title, ∂L/∂x")
+    ax.set_xlabel("x label")
+    for i in range(12):  # sub-pixel positions of all kinds, and repeated strings
+        ax.text(0.03 + 0.0717 * i, 0.1 + 0.0613 * i, f"grad {i % 3:.4g}", fontsize=7 + i % 4, color="C1")
+    ax.text(0.5, 0.5, "rotated", rotation=30)
+    ax.text(0.2, 0.8, r"$\alpha^2$")
+
+    def agg() -> np.ndarray:
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        return np.asarray(canvas.buffer_rgba()).copy()
+
+    expected = agg()
+    view = FigureView(kept=False)
+    for _ in range(3):  # the first render lays the texts out; the next ones paste them
+        view.png(fig)
+        assert np.array_equal(np.asarray(view._canvas.buffer_rgba()), expected)
+    assert view._stamps  # texts were kept
+    for t in ax.texts:  # moved by a fraction of a pixel: laid out again, still Agg's pixels
+        t.set_x(t.get_position()[0] + 0.0031)
+    fig.stale = True
+    expected = agg()
+    view.png(fig)
+    assert np.array_equal(np.asarray(view._canvas.buffer_rgba()), expected)

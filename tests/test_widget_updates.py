@@ -34,9 +34,26 @@ def test_linear_map_update_draws_what_draw_layer_draws(activation):
     fig = draw_layer(DEFAULT["A"], DEFAULT["b"], DEFAULT["activation"])
     view = FigureView()
     view.png(fig)  # the widget's first image (it pins the titles)
-    for A, b in [([[0.2, -1.9], [1.1, 0.4]], [-1.5, 2.0]), ([[2.0, 0.0], [0.0, 0.1]], [0.0, 0.0])]:
+    held = 0
+    for A, b in [([[0.2, -1.9], [1.1, 0.4]], [-1.5, 2.0]), ([[2.0, 0.0], [0.0, 0.1]], [0.0, 0.0]),
+                 ([[2.0, 0.1], [0.0, 0.1]], [0.1, 0.0]), ([[2.0, 0.1], [0.0, 0.2]], [0.1, 0.1])]:
+        before = [(*ax.get_xlim(), *ax.get_ylim()) for ax in fig.axes]
         update_layer(fig, A, b, activation)
-        assert_same_picture(view.png(fig), draw_layer(A, b, activation))
+        limits = [(*ax.get_xlim(), *ax.get_ylim()) for ax in fig.axes]
+        held += sum(a == b for a, b in zip(before[1:], limits[1:], strict=True))
+        assert_same_picture(view.png(fig), draw_layer(A, b, activation, limits=[None, *limits[1:]]))
+    assert held >= 2  # a small step keeps the panels' view: the grid moves on screen
+
+
+def test_linear_map_update_refits_a_panel_its_grid_left_or_shrank_in():
+    from nlpcourse.linear_maps.figures import draw_layer
+    from nlpcourse.linear_maps.widgets import DEFAULT, update_layer
+
+    fig = draw_layer(DEFAULT["A"], DEFAULT["b"], DEFAULT["activation"])
+    for A, b in [([[1.5, 0.5], [0.5, -1.0]], [2.0, 2.0]), ([[0.2, 0.0], [0.0, 0.2]], [0.0, 0.0])]:
+        update_layer(fig, A, b, "identity")
+        fresh = draw_layer(A, b, "identity")
+        assert [ax.get_xlim() for ax in fig.axes] == [ax.get_xlim() for ax in fresh.axes]
 
 
 def test_noise_alpha_update_draws_what_draw_noise_distribution_draws():

@@ -6,7 +6,7 @@ that makes two interleaved classes separable. Every panel's limits fit what it d
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -28,19 +28,23 @@ from . import (
     separating_line,
 )
 
-__all__ = ["draw_linear_map", "draw_gallery", "draw_layer", "draw_separation", "fit_axes"]
+__all__ = ["draw_linear_map", "draw_gallery", "draw_layer", "draw_separation", "fit_axes", "still_fits"]
 
 CLASS_COLORS = ("#1f77b4", "#d62728")  # class 0 (outside the stripe), class 1 (inside)
 
 
-def fit_axes(ax: Axes, *coords: np.ndarray, title: str | None = None, pad: float = 0.08) -> tuple[float, ...]:
+def fit_axes(ax: Axes, *coords: np.ndarray, title: str | None = None, pad: float = 0.08,
+             limits: tuple[float, float, float, float] | None = None) -> tuple[float, ...]:
     """Equal-aspect square limits that hold every point of ``coords`` (pairs xs, ys, ...), padded by ``pad``
-    of the span; thin axes through the origin where it is in view. Returns (x0, x1, y0, y1)."""
-    xs = np.concatenate([np.ravel(c) for c in coords[0::2]])
-    ys = np.concatenate([np.ravel(c) for c in coords[1::2]])
-    cx, cy = (xs.min() + xs.max()) / 2, (ys.min() + ys.max()) / 2
-    half = max(xs.max() - xs.min(), ys.max() - ys.min(), 0.2) / 2 * (1 + 2 * pad)
-    x0, x1, y0, y1 = cx - half, cx + half, cy - half, cy + half
+    of the span (or the given ``limits``); thin axes through the origin where it is in view. Returns
+    (x0, x1, y0, y1)."""
+    if limits is None:
+        xs = np.concatenate([np.ravel(c) for c in coords[0::2]])
+        ys = np.concatenate([np.ravel(c) for c in coords[1::2]])
+        cx, cy = (xs.min() + xs.max()) / 2, (ys.min() + ys.max()) / 2
+        half = max(xs.max() - xs.min(), ys.max() - ys.min(), 0.2) / 2 * (1 + 2 * pad)
+        limits = (cx - half, cx + half, cy - half, cy + half)
+    x0, x1, y0, y1 = limits
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect("equal")
@@ -52,6 +56,17 @@ def fit_axes(ax: Axes, *coords: np.ndarray, title: str | None = None, pad: float
     if title:
         ax.set_title(title)
     return x0, x1, y0, y1
+
+
+def still_fits(ax: Axes, xs: np.ndarray, ys: np.ndarray, pad: float = 0.08) -> bool:
+    """Whether ``ax``'s square limits (from ``fit_axes``) still hold every point with a quarter of ``fit_axes``'s
+    margin, and the points still span at least half of them: a widget then keeps its view (the grid moves on screen)."""
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    margin = pad / 4 / (1 + 2 * pad) * (x1 - x0)
+    inside = (xs.min() >= x0 + margin and xs.max() <= x1 - margin and ys.min() >= y0 + margin
+              and ys.max() <= y1 - margin)
+    span = max(xs.max() - xs.min(), ys.max() - ys.min(), 0.2) * (1 + 2 * pad)
+    return bool(inside and span >= (x1 - x0) / 2)
 
 
 def draw_linear_map(A: ArrayLike2x2, ax: Axes | None = None, title: str | None = None,
@@ -100,17 +115,22 @@ def draw_gallery(maps: Mapping[str, ArrayLike2x2], show_eigenvectors: bool = Fal
     return fig
 
 
-def draw_layer(A: ArrayLike2x2, b: tuple[float, float] | np.ndarray = (0.0, 0.0), activation: str = "relu") -> Figure:
+def draw_layer(A: ArrayLike2x2, b: tuple[float, float] | np.ndarray = (0.0, 0.0), activation: str = "relu",
+               limits: Sequence[tuple[float, float, float, float] | None] | None = None) -> Figure:
     """Three panels: the input grid, after the linear part A·p + b, after the nonlinearity f(·); each panel
-    zoomed to what it holds. The widget's drawing function (notebook 00) and the static figure after it."""
+    zoomed to what it holds (or shown at ``limits``: one (x0, x1, y0, y1) or None per panel). The widget's
+    drawing function (notebook 00) and the static figure after it."""
+    limits = [None] * 3 if limits is None else list(limits)
+    if len(limits) != 3:
+        raise ValueError(f"limits: expected one (x0, x1, y0, y1) or None per panel (3), got {len(limits)}")
     xs, ys = make_grid(2.0, 11)
     lx, ly = layer(A, b, xs, ys, "identity")
     nx, ny = layer(A, b, xs, ys, activation)
     fig, axes = new_figure(ncols=3, size=(10.5, 3.8), layout=None)  # fixed margins: the widget redraws fast
     fig.subplots_adjust(left=0.05, right=0.99, bottom=0.08, top=0.9, wspace=0.22)
     titles = ["input grid", f"A·p + b   (det A = {det_label(A)})", f"{activation}(A·p + b)"]
-    for ax, (gx, gy), title in zip(axes, [(xs, ys), (lx, ly), (nx, ny)], titles, strict=True):
-        fit_axes(ax, gx, gy, title=title)
+    for ax, (gx, gy), title, lim in zip(axes, [(xs, ys), (lx, ly), (nx, ny)], titles, limits, strict=True):
+        fit_axes(ax, gx, gy, title=title, limits=lim)
         plot_grid(gx, gy, ax)
         plot_points(ax, gx, gy)
     return fig

@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 
 from ..ui import interactive_figure
 from . import ACTIVATIONS, det_label, layer, make_grid
-from .figures import draw_layer, fit_axes
+from .figures import draw_layer, fit_axes, still_fits
 
 __all__ = ["linear_map_explorer", "update_layer", "DEFAULT"]
 
@@ -17,15 +17,21 @@ DEFAULT = {"A": [[1.5, 0.5], [0.5, -1.0]], "b": [0.3, 0.2], "activation": "relu"
 
 def update_layer(fig: Figure, A: object, b: object, activation: str) -> None:
     """Turn ``draw_layer``'s figure into ``draw_layer(A, b, activation)``'s, moving its artists (grid lines,
-    points, limits, titles) instead of building a new figure: the widget's redraw. The first panel, the input grid,
-    is the same for every layer: it is left as it is (a redraw then draws two panels, ``ui.FigureView``)."""
+    points, titles) instead of building a new figure: the widget's redraw. A panel keeps its limits while its grid
+    still fits them (``figures.still_fits``): a step of a slider then moves the grid on screen, where a new fit
+    would move the ticks instead (and the redraw draws the panel's contents only, ``ui.FigureView``); it is fitted
+    again when the grid leaves the view or shrinks below half of it. The first panel, the input grid, is the same
+    for every layer: it is left as it is."""
     xs, ys = make_grid(2.0, 11)
     panels = [layer(A, b, xs, ys, "identity"), layer(A, b, xs, ys, activation)]
     titles = [f"A·p + b   (det A = {det_label(A)})", f"{activation}(A·p + b)"]
     for ax, (gx, gy), title in zip(fig.axes[1:], panels, titles, strict=True):
-        for line in list(ax.lines):  # fit_axes draws the axes through the origin again where they are in view
-            line.remove()
-        fit_axes(ax, gx, gy, title=title)
+        if still_fits(ax, gx, gy):
+            ax.title.set_text(title)  # (set_title would undo the title's pinned place, ui.pin_titles)
+        else:
+            for line in list(ax.lines):  # fit_axes draws the axes through the origin again where they are in view
+                line.remove()
+            fit_axes(ax, gx, gy, title=title)
         grid, points = ax.collections
         rows = np.stack([gx, gy], axis=-1)  # (rows, cols, 2), as plotting.plot_grid
         grid.set_segments([*rows, *rows.transpose(1, 0, 2)])

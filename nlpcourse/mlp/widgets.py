@@ -6,7 +6,7 @@ import ipywidgets as W
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..ui import FigureView, make_buttons
+from ..ui import FigureView, make_buttons, one_blas_thread
 from .stepper import ALPHA_CHOICES, LR_CHOICES, TrainingStepper
 
 __all__ = ["training_stepper", "update_training"]
@@ -73,16 +73,19 @@ def training_stepper(dataset: str = "moons") -> W.Widget:
     def on_click(button: W.Button) -> None:
         s = state["s"]
         s.set(lr=lr.value, alpha=alpha.value)
-        {"step": s.step, "epoch": s.epoch, "reset": s.reset}[button.description]()
-        redraw()
+        with one_blas_thread():
+            {"step": s.step, "epoch": s.epoch, "reset": s.reset}[button.description]()
+            redraw()
 
     def on_setting(_change: dict) -> None:  # the figure shows the lr and α of the next step at once
         state["s"].set(lr=lr.value, alpha=alpha.value)
-        redraw()
+        with one_blas_thread():
+            redraw()
 
     def on_model(_change: dict) -> None:
-        state["s"] = TrainingStepper(data.value, hidden=hidden.value, lr=lr.value, alpha=alpha.value)
-        redraw()  # another model on the same data: the kept figure (``update_training``), another dataset: a new one
+        with one_blas_thread():
+            state["s"] = TrainingStepper(data.value, hidden=hidden.value, lr=lr.value, alpha=alpha.value)
+            redraw()  # another model on the same data: the kept figure (update_training), another dataset: a new one
 
     for button in buttons.values():
         button.on_click(on_click)
