@@ -36,7 +36,7 @@ from nlpcourse.gradcheck import GradCheck, check_gradients
 from nlpcourse.word2vec import neg_sampling_loss_and_grad, neg_sampling_loss_torch
 
 __all__ = [
-    "BOW", "EOW", "check_word", "char_ngrams", "FNV_OFFSET", "FNV_PRIME", "fnv1a_32", "ngram_ids",
+    "BOW", "EOW", "check_word", "check_n", "char_ngrams", "FNV_OFFSET", "FNV_PRIME", "fnv1a_32", "ngram_ids",
     "ngram_ids_batch", "distinct_ngrams", "collision_rate", "collision_table", "expected_collision_rate",
     "subword_rows",
     "SubwordVectors", "subword_loss_and_grad", "subword_loss_torch", "check_subword_gradients",
@@ -63,7 +63,7 @@ def check_word(word: object, name: str = "word") -> str:
     return word
 
 
-def _check_n(minn: object, maxn: object) -> tuple[int, int]:
+def check_n(minn: object, maxn: object) -> tuple[int, int]:
     """(minn, maxn) as ints with 1 <= minn <= maxn (TypeError for a non-int, ValueError out of range)."""
     minn = validate.positive_int(minn, "minn")
     maxn = validate.positive_int(maxn, "maxn")
@@ -78,7 +78,7 @@ def char_ngrams(word: str, minn: int = 3, maxn: int = 6) -> list[str]:
     fastText's order; with ``minn = 1`` the lone "<" and ">" are left out, as fastText does.
     """
     word = check_word(word)
-    minn, maxn = _check_n(minn, maxn)
+    minn, maxn = check_n(minn, maxn)
     w = BOW + word + EOW
     grams = []
     for i in range(len(w)):
@@ -131,7 +131,7 @@ def ngram_ids_batch(words: Sequence[str], minn: int = 3, maxn: int = 6,
     if isinstance(words, str):
         raise TypeError("words: expected a list of str, got a single str (wrap it: [word])")
     validate.non_empty(words, "words", what="words")
-    minn, maxn = _check_n(minn, maxn)
+    minn, maxn = check_n(minn, maxn)
     bucket = validate.positive_int(bucket, "bucket")
     encoded = [(BOW + check_word(w, f"words[{i}]") + EOW).encode("utf-8") for i, w in enumerate(words)]
     buf = np.frombuffer(b"".join(encoded), dtype=np.uint8)
@@ -226,7 +226,7 @@ class SubwordVectors:
                  bucket: int = 2_000_000) -> None:
         if not isinstance(vocab, Vocab):
             raise TypeError(f"vocab: expected an nlpcourse.data.Vocab, got {type(vocab).__name__}")
-        self.minn, self.maxn = _check_n(minn, maxn)
+        self.minn, self.maxn = check_n(minn, maxn)
         self.bucket = validate.positive_int(bucket, "bucket")
         matrix = np.asarray(validate.array(matrix, "matrix", shape=(len(vocab) + self.bucket, None), dtype=None))
         self.matrix, self.vocab = matrix, vocab

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
 import os
 import subprocess
 import sys
@@ -44,8 +43,12 @@ from nlpcourse.corpus import (
 from nlpcourse.data import Vocab, load_similarity
 from nlpcourse.evaluation import Embeddings, word_similarity
 from nlpcourse.perturb import nudge
-from nlpcourse.subwords import SubwordVectors, ngram_ids_batch
-from nlpcourse.word2vec.train import SGNSConfig, train_sgns  # notebook 01's trainer: the row without subwords
+from nlpcourse.subwords import SubwordVectors, check_n, ngram_ids_batch
+from nlpcourse.word2vec.train import (  # notebook 01's trainer: the row without subwords, and its pooled negatives
+    SGNSConfig,
+    pooled_coefficients,
+    train_sgns,
+)
 
 __all__ = [
     "SubwordConfig", "subword_bags", "window_bags", "subword_sgns_step", "train_subword_sgns", "train_gensim_fasttext",
@@ -70,10 +73,11 @@ class SubwordConfig(WordVectorConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        for name in ("negative", "pool_size", "bucket", "threads", "minn", "maxn"):
+        for name in ("negative", "pool_size", "bucket", "threads"):
             self._set(name, validate.positive_int(getattr(self, name), name))
-        if self.maxn < self.minn:
-            raise ValueError(f"minn, maxn: expected minn <= maxn, got minn={self.minn} > maxn={self.maxn}")
+        minn, maxn = check_n(self.minn, self.maxn)  # 1 <= minn <= maxn
+        self._set("minn", minn)
+        self._set("maxn", maxn)
         self._set("sample", validate.probability(self.sample, "sample"))
         validate.number(self.min_lr, "min_lr", high=self.lr)
 
@@ -116,31 +120,23 @@ def subword_sgns_step(W: torch.Tensor, C: torch.Tensor, rows: torch.Tensor, offs
     """One SGD step on B pairs from U windows, in place: h_u = mean of W over window u's center bag, SGNS on h.
 
     The U bags: ``rows`` (T,) one after the other, starting at ``offsets`` (U,); ``owner`` (T,) each row's window,
-    ``window`` (B,) each pair's. Pooled negatives (notebook 01's ``sgns_step``): each pair meets every word of
-    ``pool`` (P,) with weight K/P (the expected value of drawing its K negatives from the pool) and skips a pool
-    word equal to its context. fastText's update (``Model::update``; gensim's too): every row of a bag gets its
+    ``window`` (B,) each pair's. Pooled negatives (notebook 01's ``pooled_coefficients``): each pair meets every
+    word of ``pool`` (P,) with weight K/P (the expected value of drawing its K negatives from the pool) and skips a
+    pool word equal to its context. fastText's update (``Model::update``; gensim's too): every row of a bag gets its
     window's whole −lr·dL/dh, not the exact gradient of the mean (that divided by the bag's size). All pairs
     read the same parameters and their updates add up. W (V + bucket, d), C (V, d). Returns the batch's summed
     loss before the step (NaN unless ``loss``).
     """
-    P = len(pool)
     h_window = torch.nn.functional.embedding_bag(rows, W, offsets, mode="mean")  # (U, d) the centers' vectors
     h = h_window.index_select(0, window)  # (B, d) each pair's center
     c, c_pool = C.index_select(0, contexts), C.index_select(0, pool)  # (B, d), (P, d)
-    s_pos = (h * c).sum(1)  # (B,)
-    s_neg = h @ c_pool.T  # (B, P)
-    skip = pool == contexts.unsqueeze(1)  # (B, P): a pool word that is the pair's context weighs 0, the others K/P
-    g_pos = (lr * torch.sigmoid(-s_pos)).unsqueeze(1)  # (B, 1): −lr·dL/ds_pos = lr·(1 − σ(s_pos))
-    g_neg = torch.sigmoid(s_neg).masked_fill_(skip, 0.0).mul_(-lr * negative / P)  # (B, P): −lr·dL/ds_neg
+    g_pos, g_neg, total = pooled_coefficients(h, c, c_pool, contexts, pool, lr, negative, loss)
     grad_h = torch.addmm(g_pos * c, g_neg, c_pool)  # (B, d) −lr·dL/dh
     C.index_add_(0, contexts, g_pos * h)
     C.index_add_(0, pool, g_neg.T @ h)  # (P, d): a pool word's updates from all B pairs, added up
     grad_window = torch.zeros_like(h_window).index_add_(0, window, grad_h)  # (U, d): a window's pairs added up
     W.index_add_(0, rows, grad_window.index_select(0, owner))  # fastText: to every row, undivided
-    if not loss:
-        return math.nan
-    logsig = torch.nn.functional.logsigmoid
-    return -(logsig(s_pos).sum() + logsig(-s_neg).masked_fill_(skip, 0.0).sum() * (negative / P)).item()
+    return total
 
 
 def train_subword_sgns(sentences: Sequence[Sequence[str]], config: SubwordConfig = SubwordConfig(),

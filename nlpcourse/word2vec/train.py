@@ -1,6 +1,7 @@
 """word2vec's trainer (notebook 01): batched SGNS in torch, gensim's as the reference, and probes of the result.
 
-Sections in the notebook's order: the batched step (``sgns_batch_loss``, the check; ``sgns_step``, the update),
+Sections in the notebook's order: the batched step (``sgns_batch_loss``, the check; ``sgns_step``, the update, and
+``pooled_coefficients``, its pooled negatives, which notebook 03's subword step shares),
 ``SGNSConfig`` and ``train_sgns``; gensim on the same tokens, each trainer at its own best learning rate; probes
 of trained vectors (OOV by cut-off, a bias direction).
 """
@@ -35,7 +36,7 @@ from ..evaluation import Embeddings, word_similarity
 from ..perturb import nudge
 
 __all__ = [
-    "SGNSConfig", "train_sgns", "train_gensim", "evaluation_sets",
+    "pooled_coefficients", "SGNSConfig", "train_sgns", "train_gensim", "evaluation_sets",
     "compare_with_gensim", "lr_sweep", "best_lrs", "compare_at_best_lr", "format_sweep", "comparison_verdict",
     "oov_by_min_count", "topic_cohesion", "gender_direction",
 ]
@@ -52,34 +53,49 @@ def sgns_batch_loss(W: torch.Tensor, C: torch.Tensor, centers: torch.Tensor, con
 
 
 @torch.no_grad()
+def pooled_coefficients(w: torch.Tensor, c: torch.Tensor, c_pool: torch.Tensor, contexts: torch.Tensor,
+                        pool: torch.Tensor, lr: float, negative: int, loss: bool = False,
+                        ) -> tuple[torch.Tensor, torch.Tensor, float]:
+    """The pooled-negative SGNS step's coefficients: g_pos (B, 1) = −lr·dL/ds_pos, g_neg (B, P) = −lr·dL/ds_neg.
+
+    B pairs (centers' vectors ``w`` (B, D), contexts' ``c`` (B, D)) and a pool ``c_pool`` (P, D): each pair meets
+    every pool word with weight K/P (the expected value of drawing its K negatives from the pool), 0 where the
+    pool word is its context. Then −lr·dL/dw = g_pos·c + g_neg @ c_pool, −lr·dL/dc = g_pos·w and
+    −lr·dL/dc_pool = g_negᵀ @ w. Also the summed loss (NaN unless ``loss``).
+    """
+    s_pos = (w * c).sum(1)  # (B,)
+    s_neg = w @ c_pool.T  # (B, P)
+    skip = pool == contexts.unsqueeze(1)  # (B, P): a pool word that is the pair's context weighs 0, the others K/P
+    g_pos = (lr * torch.sigmoid(-s_pos)).unsqueeze(1)  # (B, 1): lr·(1 − σ(s_pos))
+    g_neg = torch.sigmoid(s_neg).masked_fill_(skip, 0.0).mul_(negative / len(pool)).mul_(-lr)  # (B, P)
+    if not loss:
+        return g_pos, g_neg, math.nan
+    logsig = torch.nn.functional.logsigmoid
+    neg = logsig(-s_neg).masked_fill_(skip, 0.0).mul_(negative / len(pool))
+    return g_pos, g_neg, -(logsig(s_pos).sum() + neg.sum()).item()
+
+
+@torch.no_grad()
 def sgns_step(theta: torch.Tensor, centers: torch.Tensor, contexts: torch.Tensor, pool: torch.Tensor, lr: float,
               negative: int, loss: bool = False) -> float:
     """One SGD step on B pairs, in place on θ = [θ_W; θ_C] (2V, D), with the hand-derived gradients.
 
     ``centers`` (B,) are rows of θ_W, ``contexts`` (B,) and ``pool`` (P,) rows of θ_C (ids + V). Pooled
-    negatives: each pair meets every pool word with weight K/P — the expected value of drawing its K negatives
-    from the pool — and skips a pool word equal to its context. All B pairs read the same θ and their updates
-    add up in one ``index_add_`` (word2vec's threads do the same, Hogwild). Returns the summed loss (NaN unless
-    ``loss``).
+    negatives (``pooled_coefficients``): each pair meets every pool word with weight K/P and skips a pool word
+    equal to its context. All B pairs read the same θ and their updates add up in one ``index_add_`` (word2vec's
+    threads do the same, Hogwild). Returns the summed loss before the step (NaN unless ``loss``).
     """
-    B, P = len(centers), len(pool)
+    B = len(centers)
     rows = torch.cat([centers, contexts, pool])  # (2B + P,)
     x = theta.index_select(0, rows)  # (2B + P, D)
     w, c, c_pool = x[:B], x[B:2 * B], x[2 * B:]  # (B, D), (B, D), (P, D)
-    s_pos = (w * c).sum(1)  # (B,)
-    s_neg = w @ c_pool.T  # (B, P)
-    weight = (pool != contexts.unsqueeze(1)) * (negative / P)  # (B, P): K/P, 0 where a pool word is the context
-    g_pos = (lr * torch.sigmoid(-s_pos)).unsqueeze(1)  # (B, 1): −lr·dL/ds_pos = lr·(1 − σ(s_pos))
-    g_neg = torch.sigmoid(s_neg).mul_(weight).mul_(-lr)  # (B, P): −lr·dL/ds_neg
+    g_pos, g_neg, total = pooled_coefficients(w, c, c_pool, contexts, pool, lr, negative, loss)
     update = torch.empty_like(x)  # (2B + P, D): the rows' updates, each block written in place (no torch.cat)
     torch.mul(g_pos, c, out=update[:B]).addmm_(g_neg, c_pool)  # centers: g_pos·c + g_neg @ c_pool
     torch.mul(g_pos, w, out=update[B:2 * B])  # contexts: g_pos·w
     torch.mm(g_neg.T, w, out=update[2 * B:])  # pool words: g_negᵀ @ w
     theta.index_add_(0, rows, update)
-    if not loss:
-        return math.nan
-    logsig = torch.nn.functional.logsigmoid
-    return -(logsig(s_pos).sum() + (weight * logsig(-s_neg)).sum()).item()
+    return total
 
 
 # ---------------------------------------------------------------- the trainer
