@@ -358,6 +358,7 @@ STUDENT_API = (
     "nlpcourse.functional.sigmoid",
     "nlpcourse.functional.softmax",
     "nlpcourse.gradcheck.check_gradients",
+    "nlpcourse.validate.Config.make",
     "nlpcourse.gradcheck.error_bound",
     "nlpcourse.gradcheck.finite_difference",
     "nlpcourse.plotting.new_figure",
@@ -383,7 +384,10 @@ SKIP_CALLABLES = {"nlpcourse.torch_threads",  # a context manager: checks on ent
                   "nlpcourse.decoding.hf.hf_generate",
                   # likewise (its checks are SamplingConfig's, walked; tests/test_sampling.py runs it)
                   "nlpcourse.decoding.sampling.hf_sample",
-                  "nlpcourse.transformer.train.Curves"}  # a training run's result
+                  "nlpcourse.transformer.train.Curves",  # a training run's result
+                  # every config's copy with overrides: its checks are the config's own (each config is walked);
+                  # a wrong config or override name is tested in tests/test_validate.py
+                  "nlpcourse.validate.Config.make"}
 # (callable, argument) pairs where the generic bad value is valid there
 VALUE_OK = {("nlpcourse.mlp.stepper.TrainingStepper", "hidden"),  # 0 hidden units: the linear classifier
             ("nlpcourse.mlp.train.TrainConfig", "epochs"),  # 0 epochs: nothing to do

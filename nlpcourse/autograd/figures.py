@@ -13,7 +13,9 @@ from matplotlib.transforms import offset_copy
 from ..plotting import new_figure
 from . import Value, topological_order
 
-__all__ = ["draw_graph", "draw_training"]
+__all__ = ["draw_graph", "paint_graph", "draw_training"]
+
+BOX_W, BOX_H = 0.78, 0.8  # a node's box, in data units (columns and rows are 1 apart)
 
 
 def _layout(root: Value) -> dict[int, tuple[float, float]]:
@@ -75,35 +77,52 @@ def draw_graph(root: Value, values: dict[int, float] | None = None, grads: dict[
     ax.set_xlim(-0.55, n_cols - 0.45)
     ax.set_ylim(n_rows - 0.45, -0.6)  # row 0 at the top
     ax.set_axis_off()
-    w, h = 0.78, 0.8
-    for n in order:
-        for c in n.inputs:
-            (x0, y0), (x1, y1) = pos[id(c)], pos[id(n)]
-            hot = highlight is c and gate is n  # the edge a backward step sends its gradient along
-            tail, head = (x0 + w / 2, y0), (x1 - w / 2, y1)  # forward: from the input into the gate
-            if hot:
-                tail, head = head, tail  # the gradient flows backward: from the gate to its input
-            ax.add_artist(FancyArrowPatch(tail, head, arrowstyle="-|>", mutation_scale=14 if hot else 10,
-                                         color="#ff7f0e" if hot else "#888888", lw=2.5 if hot else 1.0,
-                                         shrinkA=0, shrinkB=0, zorder=3 if hot else 1))
+    for i, n in enumerate(order):  # one arrow per edge, placed and styled by paint_graph
+        for j in range(len(n.inputs)):
+            ax.add_artist(FancyArrowPatch((0, 0), (0, 0), arrowstyle="-|>", shrinkA=0, shrinkB=0, gid=f"edge {i} {j}"))
     # name, value and gradient: three lines 13 pt apart (a 9-pt line is ~12 pt tall), whatever the figure's size
     shifts = [offset_copy(ax.transData, fig=ax.figure, y=dy, units="points") for dy in (13.0, 0.0, -13.0)]
-    for n in order:
+    for i, n in enumerate(order):
         x, y = pos[id(n)]
-        hot = n is highlight
-        ax.add_artist(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02",
-                                    facecolor="#fff3e0" if hot else ("#f2f2f2" if n._constant else "white"),
-                                    edgecolor="#ff7f0e" if hot else ("#1f77b4" if n is gate else "#555555"),
-                                    lw=2.5 if hot else 1.0))
+        ax.add_artist(FancyBboxPatch((x - BOX_W / 2, y - BOX_H / 2), BOX_W, BOX_H, boxstyle="round,pad=0.02",
+                                     gid=f"box {i}"))
         head = "const" if n._constant else n.label if not n.op else f"{n.label or ''} [{n.op}]".strip()
+        for kind, shift, color in zip(("name", "value", "grad"), shifts, ("black", "black", "#d62728"), strict=True):
+            ax.text(x, y, head if kind == "name" else "", ha="center", va="center", fontsize=9, color=color,
+                    transform=shift, gid=f"{kind} {i}")  # (value and grad: paint_graph writes them)
+    paint_graph(ax, root, values, grads, highlight, gate, title)
+    return ax.figure
+
+
+def paint_graph(ax: Axes, root: Value, values: dict[int, float] | None = None, grads: dict[int, float] | None = None,
+                highlight: Value | None = None, gate: Value | None = None, title: str = "") -> None:
+    """Show other values, gradients, highlight, gate and title in ``draw_graph``'s drawing of the same graph
+    (``ax``): its texts, frames and arrows change, nothing is drawn anew (the widget's redraw)."""
+    pos, order = _layout(root), topological_order(root)
+    parts = {a.get_gid(): a for a in ax.get_children() if a.get_gid()}
+    for i, n in enumerate(order):
+        for j, c in enumerate(n.inputs):
+            (x0, y0), (x1, y1) = pos[id(c)], pos[id(n)]
+            hot = highlight is c and gate is n  # the edge a backward step sends its gradient along
+            tail, head = (x0 + BOX_W / 2, y0), (x1 - BOX_W / 2, y1)  # forward: from the input into the gate
+            if hot:
+                tail, head = head, tail  # the gradient flows backward: from the gate to its input
+            arrow = parts[f"edge {i} {j}"]
+            arrow.set_positions(tail, head)
+            arrow.set_mutation_scale(14 if hot else 10)
+            arrow.set_color("#ff7f0e" if hot else "#888888")
+            arrow.set_linewidth(2.5 if hot else 1.0)
+            arrow.set_zorder(3 if hot else 1)
+        hot = n is highlight
+        box = parts[f"box {i}"]
+        box.set_facecolor("#fff3e0" if hot else ("#f2f2f2" if n._constant else "white"))
+        box.set_edgecolor("#ff7f0e" if hot else ("#1f77b4" if n is gate else "#555555"))
+        box.set_linewidth(2.5 if hot else 1.0)
         v = n.data if values is None else values.get(id(n))
         g = n.grad if grads is None else grads.get(id(n))
-        lines = (head, "?" if v is None else f"{v:.4g}", "grad ?" if g is None else f"grad {g:.4g}")
-        for line, shift, color in zip(lines, shifts, ("black", "black", "#d62728"), strict=True):
-            ax.text(x, y, line, ha="center", va="center", fontsize=9, color=color, transform=shift)
-    if title:
-        ax.set_title(title, fontsize=10, loc="left", y=1.0)  # a fixed y skips matplotlib's costly auto-placement
-    return ax.figure
+        parts[f"value {i}"].set_text("?" if v is None else f"{v:.4g}")
+        parts[f"grad {i}"].set_text("grad ?" if g is None else f"grad {g:.4g}")
+    ax.set_title(title, fontsize=10, loc="left", y=1.0)  # a fixed y skips matplotlib's costly auto-placement
 
 
 def draw_training(losses: list[float], predictions: list[float], targets: list[float]) -> Figure:

@@ -9,7 +9,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from . import Step, Value, describe_step, node_name, topological_order
-from .figures import draw_graph
+from .figures import draw_graph, paint_graph
 
 __all__ = ["BackpropStepper"]
 
@@ -100,10 +100,14 @@ class BackpropStepper:
 
     def draw(self, ax: Axes | None = None) -> Figure:
         """The graph with the values and gradients known at this point, the current node highlighted."""
+        return draw_graph(self.root, **self._shown(), ax=ax)
+
+    def paint(self, ax: Axes) -> None:
+        """Show this point's values, gradients and highlight in ``draw``'s drawing of the same graph (``ax``)."""
+        paint_graph(ax, self.root, **self._shown())
+
+    def _shown(self) -> dict:
         cur = self.current
-        if isinstance(cur, Step):
-            highlight, gate = cur.target, cur.gate
-        else:
-            highlight, gate = cur, None
-        return draw_graph(self.root, values=self.shown_values(), grads=self.shown_grads(),
-                          highlight=highlight, gate=gate, title=self.message, ax=ax)
+        highlight, gate = (cur.target, cur.gate) if isinstance(cur, Step) else (cur, None)
+        return {"values": self.shown_values(), "grads": self.shown_grads(), "highlight": highlight, "gate": gate,
+                "title": self.message}

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import ipywidgets as W
 from matplotlib.figure import Figure
 
-from ..ui import FigureView, clear_artists, make_buttons
+from ..ui import FigureView, make_buttons
 from . import EXAMPLES, build_example
 from .stepper import BackpropStepper
 
@@ -17,9 +17,8 @@ __all__ = ["backprop_stepper", "update_graph"]
 
 def update_graph(fig: Figure, stepper: BackpropStepper) -> None:
     """Turn ``stepper.draw()``'s figure of a stepper over the same graph (any inputs, any step) into the current
-    one's, drawing into its emptied axes (``ui.clear_artists``): no new figure (the widget's redraw)."""
-    clear_artists(fig.axes[0])
-    stepper.draw(ax=fig.axes[0])
+    one's, changing its texts, frames and arrows (``BackpropStepper.paint``): no new artist (the widget's redraw)."""
+    stepper.paint(fig.axes[0])
 
 
 def backprop_stepper(example: str = "(x+y)z") -> W.Widget:
