@@ -204,7 +204,8 @@ class FigureView:
 
     Showing the same Figure again, after its artists moved (set_data, set_text, ...), draws again only what
     changed: per axes, its contents over a kept background where its ticks, limits and labels are unchanged, all of
-    it where they changed, nothing where no artist of it changed (matplotlib's ``stale`` flags). The first image of
+    it where they changed (until they stay put for a redraw: then the background is kept again, with them, once the
+    picture is sent), nothing where no artist of it changed (matplotlib's ``stale`` flags). The first image of
     a figure is a full render; the layout (constrained or not) and titles are then frozen (``pin_titles``), and,
     with ``kept`` (the figure will be moved and shown again), the background is prepared (one more render, of the
     axes without their contents) once the picture is sent (``show``; a ``png`` call prepares it first), so that
@@ -221,6 +222,7 @@ class FigureView:
         self._plan: dict[Axes, int] = {}
         self._signatures: dict[Axes, tuple | None] = {}  # what each axes' x and y axis drew in the background
         self._pending: dict[Axes, int] | None = None  # the plan of a background still to prepare
+        self._settled: set[Axes] = set()  # axes drawn whole whose ticks did not move in this redraw
         self._stamps: dict = {}  # the texts drawn so far, as glyph images (``_StampRenderer``), for every figure shown
 
     def show(self, fig: Figure) -> None:
@@ -264,18 +266,22 @@ class FigureView:
             self._canvas.draw()
             self._signatures = {ax: _signature(ax) for ax in fig.axes}
             return
+        self._settled = set()
         need = {ax: self._need(ax) for ax in fig.axes}
         if (self._background is not None and self._plan.keys() == need.keys() and not fig.patch.stale
                 and all(need[ax] <= self._plan[ax] for ax in need)):
             self._canvas.restore_region(self._background)
+            self._draw_plan(fig)
         else:
             plan = {ax: max(what, self._plan.get(ax, KEEP)) for ax, what in need.items()}
             if fig.patch.stale or all(what == WHOLE for what in plan.values()):
                 self._canvas.draw()  # nothing to keep
                 self._background, self._plan = None, plan
-                return
-            self._keep_background(fig, plan)
-        self._draw_plan(fig)
+            else:
+                self._keep_background(fig, plan)
+                self._draw_plan(fig)
+        if self._settled:  # an axes drawn whole kept its ticks: a background with them, prepared once this is sent
+            self._pending = {ax: CONTENTS if ax in self._settled else what for ax, what in self._plan.items()}
 
     def _draw_plan(self, fig: Figure) -> None:
         """Draw over the kept background what it lacks: per ``_plan``, whole axes or their contents, then the
@@ -296,10 +302,16 @@ class FigureView:
         draw what the kept background shows, else all of it."""
         if not ax.stale:
             return KEEP
-        if self._plan.get(ax) == WHOLE:  # its ticks moved before: they will again (no signature to compute)
-            return WHOLE
         signature = _signature(ax)
-        return CONTENTS if signature is not None and signature == self._signatures.get(ax) else WHOLE
+        if self._plan.get(ax) == WHOLE:  # not in the background: all of it, and if its ticks stayed, it can join it
+            if signature is not None and signature == self._signatures.get(ax):
+                self._settled.add(ax)
+            self._signatures[ax] = signature
+            return WHOLE
+        if signature is not None and signature == self._signatures.get(ax):
+            return CONTENTS
+        self._signatures[ax] = signature  # (drawn whole from now on: the next redraw compares its ticks with these)
+        return WHOLE
 
     def _keep_background(self, fig: Figure, plan: dict[Axes, int]) -> None:
         """Render everything but what ``plan`` draws again (and the figure's own texts, legends, ...) and keep it."""

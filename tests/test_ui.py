@@ -219,3 +219,29 @@ def test_a_figure_view_draws_texts_pixel_for_pixel_as_agg_also_when_it_pastes_th
     expected = agg()
     view.png(fig)
     assert np.array_equal(np.asarray(view._canvas.buffer_rgba()), expected)
+
+
+def test_an_axes_whose_ticks_moved_once_is_kept_in_the_background_again_once_they_stay():
+    from matplotlib.figure import Figure
+
+    from nlpcourse.ui import CONTENTS, WHOLE, FigureView
+
+    fig = Figure(figsize=(4, 3))
+    ax = fig.add_subplot()
+    (line,) = ax.plot([0, 1], [0, 1])
+    view = FigureView()
+    view.show(fig)
+    ax.set_xlim(0, 5)  # the ticks move: the axes is drawn whole
+    view.show(fig)
+    assert view._plan[ax] == WHOLE
+    line.set_ydata([1, 0])  # the ticks stay: drawn whole once more, then it joins the background
+    view.show(fig)
+    assert view._plan[ax] == CONTENTS
+    line.set_ydata([0.5, 0])
+    fresh = Figure(figsize=(4, 3))
+    fresh.add_subplot().plot([0, 1], [0.5, 0])
+    fresh.axes[0].set_xlim(0, 5)
+    fresh.axes[0].set_ylim(ax.get_ylim())
+    from tests.test_widget_updates import assert_same_picture
+
+    assert_same_picture(view.png(fig), fresh)

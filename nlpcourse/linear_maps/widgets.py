@@ -13,6 +13,7 @@ from .figures import draw_layer, fit_axes, still_fits
 __all__ = ["linear_map_explorer", "update_layer", "DEFAULT"]
 
 DEFAULT = {"A": [[1.5, 0.5], [0.5, -1.0]], "b": [0.3, 0.2], "activation": "relu"}
+ROOM = 0.2  # a panel fitted again leaves this much of its span free on each side: the next steps fit in it
 
 
 def update_layer(fig: Figure, A: object, b: object, activation: str) -> None:
@@ -20,8 +21,8 @@ def update_layer(fig: Figure, A: object, b: object, activation: str) -> None:
     points, titles) instead of building a new figure: the widget's redraw. A panel keeps its limits while its grid
     still fits them (``figures.still_fits``): a step of a slider then moves the grid on screen, where a new fit
     would move the ticks instead (and the redraw draws the panel's contents only, ``ui.FigureView``); it is fitted
-    again when the grid leaves the view or shrinks below half of it. The first panel, the input grid, is the same
-    for every layer: it is left as it is."""
+    again, with room to move (``ROOM``), when the grid leaves the view or shrinks below half of it. The first
+    panel, the input grid, is the same for every layer: it is left as it is."""
     xs, ys = make_grid(2.0, 11)
     panels = [layer(A, b, xs, ys, "identity"), layer(A, b, xs, ys, activation)]
     titles = [f"A·p + b   (det A = {det_label(A)})", f"{activation}(A·p + b)"]
@@ -31,7 +32,7 @@ def update_layer(fig: Figure, A: object, b: object, activation: str) -> None:
         else:
             for line in list(ax.lines):  # fit_axes draws the axes through the origin again where they are in view
                 line.remove()
-            fit_axes(ax, gx, gy, title=title)
+            fit_axes(ax, gx, gy, title=title, pad=ROOM)
         grid, points = ax.collections
         rows = np.stack([gx, gy], axis=-1)  # (rows, cols, 2), as plotting.plot_grid
         grid.set_segments([*rows, *rows.transpose(1, 0, 2)])
