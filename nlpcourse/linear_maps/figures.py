@@ -42,7 +42,7 @@ def fit_axes(ax: Axes, *coords: np.ndarray, title: str | None = None, pad: float
         xs = np.concatenate([np.ravel(c) for c in coords[0::2]])
         ys = np.concatenate([np.ravel(c) for c in coords[1::2]])
         cx, cy = (xs.min() + xs.max()) / 2, (ys.min() + ys.max()) / 2
-        half = max(xs.max() - xs.min(), ys.max() - ys.min(), 0.2) / 2 * (1 + 2 * pad)
+        half = _half_width(xs, ys, pad)
         limits = (cx - half, cx + half, cy - half, cy + half)
     x0, x1, y0, y1 = limits
     ax.set_xlim(x0, x1)
@@ -65,8 +65,12 @@ def still_fits(ax: Axes, xs: np.ndarray, ys: np.ndarray, pad: float = 0.08) -> b
     margin = pad / 4 / (1 + 2 * pad) * (x1 - x0)
     inside = (xs.min() >= x0 + margin and xs.max() <= x1 - margin and ys.min() >= y0 + margin
               and ys.max() <= y1 - margin)
-    span = max(xs.max() - xs.min(), ys.max() - ys.min(), 0.2) * (1 + 2 * pad)
-    return bool(inside and span >= (x1 - x0) / 2)
+    return bool(inside and 2 * _half_width(xs, ys, pad) >= (x1 - x0) / 2)
+
+
+def _half_width(xs: np.ndarray, ys: np.ndarray, pad: float) -> float:
+    """Half the side of ``fit_axes``'s square: the larger span (at least 0.2), padded by ``pad`` on each side."""
+    return max(xs.max() - xs.min(), ys.max() - ys.min(), 0.2) / 2 * (1 + 2 * pad)
 
 
 def draw_linear_map(A: ArrayLike2x2, ax: Axes | None = None, title: str | None = None,
