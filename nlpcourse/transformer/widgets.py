@@ -28,7 +28,8 @@ def update_step(fig: Figure, trace: Trace, t: int, itos: list[str], top: int = 8
     heat, bars = fig.axes[0], fig.axes[1]
     image = heat.images[0]
     mid = 0.5  # draw_step's heatmap: vmin 0, vmax 1
-    if image.get_array().shape != rows.shape or [x.get_text() for x in heat.get_xticklabels()] != trace.source:
+    words = heat.xaxis.get_major_formatter().format_ticks(heat.xaxis.get_majorticklocs())  # (not laid out: cheap)
+    if image.get_array().shape != rows.shape or list(words) != list(trace.source):
         H, S = rows.shape  # another sentence: heatmap's columns, as ``heatmap`` draws them
         image.set_extent((-0.5, S - 0.5, H - 0.5, -0.5))
         heat.set(xlim=(-0.5, S - 0.5), ylim=(H - 0.5, -0.5))
