@@ -94,9 +94,25 @@ def test_hsoftmax_update_draws_what_a_fresh_toy_draw_draws():
     fig = toy.draw("language", "natural", 0.0)
     view = FigureView()
     view.png(fig)
-    for state in [("the", "natural", 0.0), ("language", "the", 1.5), ("processing", "language", -3.0)]:
+    for state in [("the", "natural", 0.0), ("language", "the", 1.5), ("processing", "language", -3.0),
+                  ("processing", "language", -2.75)]:
         update_path(fig, toy, *state)
         assert_same_picture(view.png(fig), toy.draw(*state))
+    texts = {t: t.get_text() for t in fig.axes[0].texts}
+    update_path(fig, toy, "processing", "language", -2.75)
+    assert not fig.axes[0].stale and {t: t.get_text() for t in fig.axes[0].texts} == texts  # nothing to redraw
+
+
+def test_tree_update_draws_what_draw_tree_draws_also_with_codes():
+    from nlpcourse.hsoftmax.figures import draw_tree, toy_example, update_tree
+
+    tree = toy_example().tree
+    fig = draw_tree(tree, word="the")
+    view = FigureView()
+    view.png(fig)
+    for word in ("huffman", "model"):
+        update_tree(fig.axes[0], tree, word)
+        assert_same_picture(view.png(fig), draw_tree(tree, word=word))
 
 
 @pytest.mark.parametrize("dataset", ["moons", "spirals"])
@@ -147,9 +163,11 @@ def test_ngram_table_update_draws_what_draw_ngrams_draws(trained):
     view = FigureView()
     view.png(fig)
     for minn, maxn in [(4, 6), (4, 7), (1, 8), (3, 3)]:
-        assert update_ngram_table(fig, safe_draw_ngrams("where", minn, maxn, 1000, model))
+        assert update_ngram_table(fig, "where", minn, maxn, 1000, model)
         assert_same_picture(view.png(fig), safe_draw_ngrams("where", minn, maxn, 1000, model))
-    assert not update_ngram_table(fig, safe_draw_ngrams("where", 6, 3, 1000, model))  # an error figure
+    assert not update_ngram_table(fig, "where", 6, 3, 1000, model)  # minn > maxn: drawn as an error
+    error = safe_draw_ngrams("where", 6, 3, 1000, model)
+    assert not update_ngram_table(error, "where", 3, 6, 1000, model)  # an error figure shown: a new one
 
 
 def test_graph_update_draws_what_the_stepper_draws():
