@@ -7,26 +7,24 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..corpus import unigram_noise
-from ..ui import FigureView, clear_artists, interactive_figure, make_buttons
+from ..ui import FigureView, interactive_figure, make_buttons
 from . import SGDStepDemo
-from .figures import draw_noise_distribution, draw_sgd_step
+from .figures import draw_noise_distribution, draw_sgd_step, update_sgd_axes
 
 __all__ = ["sgd_step_explorer", "update_sgd_step", "noise_alpha_explorer", "update_noise_distribution"]
 
 
 def update_sgd_step(fig: Figure, state: SGDStepDemo) -> None:
-    """Turn ``draw_sgd_step``'s figure (of any state) into ``draw_sgd_step(state)``'s, drawing into its axes
-    again: no new figure, axes or ticks (the widget's redraw)."""
-    for ax in fig.axes:
-        clear_artists(ax)
-    draw_sgd_step(state, ax=fig.axes)
+    """Turn ``draw_sgd_step``'s figure (of any state of the same words) into ``draw_sgd_step(state)``'s by moving
+    its arrows, labels, curve and titles (``figures.update_sgd_axes``): the widget's redraw."""
+    update_sgd_axes(fig.axes, state)
 
 
 def sgd_step_explorer(lr: float = 0.3) -> W.Widget:
     """Notebook 01: the lecture's "one SGD step" picture; each click takes one SGNS step.
 
-    Buttons call ``word2vec.SGDStepDemo.step / reset`` and redraw ``figures.draw_sgd_step`` (into the kept
-    figure: ``update_sgd_step``); the slider sets
+    Buttons call ``word2vec.SGDStepDemo.step / reset`` and redraw ``figures.draw_sgd_step`` (moving the kept
+    figure's artists: ``update_sgd_step``); the slider sets
     the learning rate (changing it starts again from the initial vectors).
     """
     view = FigureView()
