@@ -63,20 +63,24 @@ def sgd_step_explorer(lr: float = 0.3) -> W.Widget:
 
 def update_noise_distribution(fig: Figure, counts: object, alpha: float) -> None:
     """Turn ``draw_noise_distribution``'s figure into the one for ``alpha`` (same words, counts and top): the
-    α bars' heights, their legend entry, the title and the y limits; the widget's redraw."""
+    α bars' heights, their legend entry, the title and the y limits; the widget's redraw. With the words most
+    frequent first the unigram bars (α = 1) are the tallest (unigram^α, α ≤ 1, takes mass from the frequent
+    words), so the limits stay put and the axes' ticks stay in the kept background."""
     counts = np.asarray(counts, dtype=float)
     ax = fig.axes[0]
     unigram, noise = unigram_noise(counts, 1.0), unigram_noise(counts, alpha)
     bars = ax.containers[1]
     shown = len(bars)
+    before = max(bar.get_height() for bar in bars)
     for bar, height in zip(bars, noise[:shown], strict=True):
         bar.set_height(height)
     ax.get_legend().get_texts()[1].set_text(f"unigram^α, α = {alpha:.2f}")
     rest = 1.0 - noise[:shown].sum()
     ax.title.set_text(f"noise distribution; the other {len(counts) - shown} words share {rest:.1%} "
                       f"(unigram: {1.0 - unigram[:shown].sum():.1%})")
-    ax.relim()
-    ax.autoscale_view()
+    if max(before, noise[:shown].max()) > unigram[:shown].max():  # (words not most frequent first): refit
+        ax.relim()
+        ax.autoscale_view()
 
 
 def noise_alpha_explorer(words: list[str], counts: object, top: int = 12) -> W.Widget:
