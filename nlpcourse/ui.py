@@ -273,13 +273,13 @@ class FigureView:
             self._canvas.restore_region(self._background)
             self._draw_plan(fig)
         else:
+            # all of it (a background and the plan over it would be two renders before the picture is sent);
+            # the background for the next move is prepared once this is sent, unless there is nothing to keep
             plan = {ax: max(what, self._plan.get(ax, KEEP)) for ax, what in need.items()}
-            if fig.patch.stale or all(what == WHOLE for what in plan.values()):
-                self._canvas.draw()  # nothing to keep
-                self._background, self._plan = None, plan
-            else:
-                self._keep_background(fig, plan)
-                self._draw_plan(fig)
+            self._canvas.draw()
+            self._background, self._plan = None, plan
+            if not (fig.patch.stale or all(what == WHOLE for what in plan.values())):
+                self._pending = plan
         if self._settled:  # an axes drawn whole kept its ticks: a background with them, prepared once this is sent
             self._pending = {ax: CONTENTS if ax in self._settled else what for ax, what in self._plan.items()}
 

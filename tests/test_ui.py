@@ -133,8 +133,10 @@ def test_figure_view_draws_again_only_what_changed_and_the_picture_of_a_full_ren
     right.images[0].set_data(np.eye(4) + 1.0)
     assert _same(view.png(fig), make(shift=1.0, title="b"))
     assert drawn == []  # each axes draws its contents over its kept ticks
-    left.set_ylim(0, 2.0)  # new ticks: the left axes draws whole (once the background is kept without it)
+    left.set_ylim(0, 2.0)  # new ticks: the figure draws whole, and its background is kept without the left axes
     assert _same(view.png(fig), make(top=2.0, shift=1.0, title="b"))
+    assert drawn == [left, right]  # one render before the picture is sent, not a background and then the plan
+    view.prepare()
     drawn.clear()
     left.set_ylim(0, 3.0)
     assert _same(view.png(fig), make(top=3.0, shift=1.0, title="b"))
