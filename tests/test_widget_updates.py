@@ -138,6 +138,7 @@ def test_training_update_draws_what_the_stepper_draws(dataset):
     other = TrainingStepper("spirals" if dataset == "moons" else "moons")  # other points, classes and box
     other.epoch()
     update_training(fig, other)
+    assert fig.axes[0].get_xlim() == fig.axes[0].get_ylim() == (0, 1)  # the box's coordinates: the limits stay
     assert_same_picture(view.png(fig), other.draw())
 
 

@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 
 from .. import validate
 from . import make_moons, make_spirals, mlp
-from .figures import decision_grid, draw_decision_boundary, draw_loss_curves
+from .figures import decision_grid, draw_decision_boundary, draw_loss_curves, grid_box
 from .train import History, Momentum, accuracy, evaluate
 
 __all__ = ["LR_CHOICES", "ALPHA_CHOICES", "TrainingStepper"]
@@ -125,6 +125,12 @@ class TrainingStepper:
             self._grid = (self.model, self.steps, decision_grid(self.model, self.X, GRID)[0])
         return self._grid[2]
 
+    def box_points(self) -> np.ndarray:
+        """The points X (N, 2) in the boundary panel's coordinates: its box (``figures.grid_box``) as 0…1 each way.
+        The panel has no ticks, so this is the same picture; another dataset then keeps the panel's limits."""
+        lo, hi = grid_box(self.X)
+        return (self.X - lo) / (hi - lo)
+
     def boundary_title(self) -> str:
         """The boundary panel's title: steps, epochs and the training accuracy."""
         acc = accuracy(self.model, self.X, self.y)
@@ -174,6 +180,9 @@ class TrainingStepper:
         fig = Figure(figsize=(9, 3.8))
         ax1, ax2 = fig.subplots(1, 2)
         draw_decision_boundary(self.model, self.X, self.y, ax=ax1, resolution=GRID, title=self.boundary_title())
+        ax1.images[0].set_extent((0, 1, 0, 1))  # the panel in its box's coordinates (``box_points``)
+        ax1.collections[0].set_offsets(self.box_points())
+        ax1.set(xlim=(0, 1), ylim=(0, 1))
         self.draw_loss_panel(ax2)
         fig.subplots_adjust(left=0.02, right=0.98, bottom=0.13, top=0.92, wspace=0.2)  # fixed: faster than tight
         return fig

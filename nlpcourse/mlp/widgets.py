@@ -8,7 +8,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 from ..ui import FigureView, make_buttons, one_blas_thread
-from .figures import CLASS_COLORS, grid_box
+from .figures import CLASS_COLORS
 from .stepper import ALPHA_CHOICES, LR_CHOICES, TrainingStepper
 
 __all__ = ["training_stepper", "update_training"]
@@ -16,10 +16,10 @@ __all__ = ["training_stepper", "update_training"]
 
 def update_training(fig: Figure, stepper: TrainingStepper) -> None:
     """Turn ``stepper.draw()``'s figure of another state into the current one's (the widget's redraw). Left: the
-    predicted classes, their colours, the points and their box where the data changed, the title. Right: the curve,
-    its round limits (``TrainingStepper.loss_limits``: they move seldom, so the axes' ticks are drawn again seldom),
-    the marks of setting changes, the note and the title; where the panel changes kind (a diverged loss, or back),
-    that panel drawn again into its cleared axes."""
+    predicted classes, their colours, the points where the data changed (in the panel's box coordinates: its limits
+    stay), the title. Right: the curve, its round limits (``TrainingStepper.loss_limits``: they move seldom, so the
+    axes' ticks are drawn again seldom), the marks of setting changes, the note and the title; where the panel
+    changes kind (a diverged loss, or back), that panel drawn again into its cleared axes."""
     left, right = fig.axes
     image, points = left.images[0], left.collections[0]
     pred = stepper.grid_classes()
@@ -27,12 +27,9 @@ def update_training(fig: Figure, stepper: TrainingStepper) -> None:
     if k != image.get_cmap().N:  # another number of classes: their colours, as draw_decision_boundary maps them
         image.set_cmap(ListedColormap(list(CLASS_COLORS[:k])))
         image.set_clim(-0.5, k - 0.5)
-    if not np.array_equal(points.get_offsets(), stepper.X):  # another dataset: its points and its box
-        (x0, y0), (x1, y1) = grid_box(stepper.X)
-        points.set_offsets(stepper.X)
+    if not np.array_equal(points.get_offsets(), stepper.box_points()):  # another dataset: its points (same box)
+        points.set_offsets(stepper.box_points())
         points.set_facecolor([CLASS_COLORS[c] for c in stepper.y])
-        image.set_extent((x0, x1, y0, y1))
-        left.set(xlim=(x0, x1), ylim=(y0, y1))
     if not np.array_equal(image.get_array(), pred):  # (a setting changed, not the model: the panel is left as it is)
         image.set_data(pred)
     left.title.set_text(stepper.boundary_title())
