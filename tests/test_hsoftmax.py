@@ -407,9 +407,11 @@ def test_train_hs_bad_input():
 
 def test_widget_builds_and_redraws(monkeypatch):
     drawn = []
-    monkeypatch.setattr(figures.ToyExample, "draw",  # a later redraw draws into the kept figure's axes
+    monkeypatch.setattr(figures.ToyExample, "draw",  # the first image: a new figure
                         lambda self, word, center, perturb, ax=None: drawn.append((word, center, perturb))
-                        or (ax.figure if ax is not None else Figure().add_subplot().figure))
+                        or Figure().add_subplot().figure)
+    monkeypatch.setattr(figures.ToyExample, "update",  # a later redraw moves the kept figure's artists
+                        lambda self, ax, word, center, perturb: drawn.append((word, center, perturb)))
     w = widgets.hsoftmax_path_explorer()
     word, center, perturb = w.children[0].children
     assert (word.value, center.value) == ("language", "natural")

@@ -58,18 +58,20 @@ def test_linear_map_update_refits_a_panel_its_grid_left_or_shrank_in():
         assert fig.axes[1].get_xlim() != before and still_fits(fig.axes[1], *layer(A, b, xs, ys, "identity"))
 
 
-def test_noise_alpha_update_draws_what_draw_noise_distribution_draws():
+@pytest.mark.parametrize("order", [1, -1])  # -1: the rarest words first, so the α bars can outgrow the unigram's
+def test_noise_alpha_update_draws_what_draw_noise_distribution_draws(order):
     from nlpcourse.data import Vocab, load_corpus
     from nlpcourse.word2vec.figures import draw_noise_distribution
     from nlpcourse.word2vec.widgets import update_noise_distribution
 
     vocab = Vocab.build(load_corpus("lee_background.cor"), min_count=5)
-    fig = draw_noise_distribution(vocab.itos, vocab.counts, 0.75)
+    words, counts = vocab.itos[::order], vocab.counts[::order]
+    fig = draw_noise_distribution(words, counts, 0.75)
     view = FigureView()
     view.png(fig)
-    for alpha in (0.0, 0.3, 1.0):
-        update_noise_distribution(fig, vocab.counts, alpha)
-        assert_same_picture(view.png(fig), draw_noise_distribution(vocab.itos, vocab.counts, alpha))
+    for alpha in (0.0, 0.3, 1.0, 0.5):
+        update_noise_distribution(fig, counts, alpha)
+        assert_same_picture(view.png(fig), draw_noise_distribution(words, counts, alpha))
 
 
 @pytest.mark.parametrize("name", ["Thinking Machines", "random weights"])
@@ -94,9 +96,25 @@ def test_hsoftmax_update_draws_what_a_fresh_toy_draw_draws():
     fig = toy.draw("language", "natural", 0.0)
     view = FigureView()
     view.png(fig)
-    for state in [("the", "natural", 0.0), ("language", "the", 1.5), ("processing", "language", -3.0)]:
+    for state in [("the", "natural", 0.0), ("language", "the", 1.5), ("processing", "language", -3.0),
+                  ("processing", "language", -2.75)]:
         update_path(fig, toy, *state)
         assert_same_picture(view.png(fig), toy.draw(*state))
+    texts = {t: t.get_text() for t in fig.axes[0].texts}
+    update_path(fig, toy, "processing", "language", -2.75)
+    assert not fig.axes[0].stale and {t: t.get_text() for t in fig.axes[0].texts} == texts  # nothing to redraw
+
+
+def test_tree_update_draws_what_draw_tree_draws_also_with_codes():
+    from nlpcourse.hsoftmax.figures import draw_tree, toy_example, update_tree
+
+    tree = toy_example().tree
+    fig = draw_tree(tree, word="the")
+    view = FigureView()
+    view.png(fig)
+    for word in ("huffman", "model"):
+        update_tree(fig.axes[0], tree, word)
+        assert_same_picture(view.png(fig), draw_tree(tree, word=word))
 
 
 @pytest.mark.parametrize("dataset", ["moons", "spirals"])
@@ -147,9 +165,11 @@ def test_ngram_table_update_draws_what_draw_ngrams_draws(trained):
     view = FigureView()
     view.png(fig)
     for minn, maxn in [(4, 6), (4, 7), (1, 8), (3, 3)]:
-        assert update_ngram_table(fig, safe_draw_ngrams("where", minn, maxn, 1000, model))
+        assert update_ngram_table(fig, "where", minn, maxn, 1000, model)
         assert_same_picture(view.png(fig), safe_draw_ngrams("where", minn, maxn, 1000, model))
-    assert not update_ngram_table(fig, safe_draw_ngrams("where", 6, 3, 1000, model))  # an error figure
+    assert not update_ngram_table(fig, "where", 6, 3, 1000, model)  # minn > maxn: drawn as an error
+    error = safe_draw_ngrams("where", 6, 3, 1000, model)
+    assert not update_ngram_table(error, "where", 3, 6, 1000, model)  # an error figure shown: a new one
 
 
 def test_graph_update_draws_what_the_stepper_draws():

@@ -324,7 +324,7 @@ def test_sgd_step_demo_pulls_the_positive_and_pushes_the_negatives():
     assert len(fig.axes) == 2
     assert fig.axes[0].get_title().startswith("step 5:")
     assert [t.get_text() for t in fig.axes[0].texts if t.get_text()] == demo.words  # every vector labelled
-    assert len([a for a in fig.axes[0].texts if not a.get_text()]) == 8  # 4 vectors + 4 dashed update arrows
+    assert sum(a.get_visible() for a in fig.axes[0].patches) == 8  # 4 vectors + 4 dashed update arrows
     np.testing.assert_allclose(fig.axes[1].lines[0].get_ydata(), demo.losses)
     demo.reset()
     assert len(demo.losses) == 1
@@ -450,9 +450,11 @@ def test_skipgram_window_sums_the_pair_losses():
 
 
 def test_widgets_build_and_step(monkeypatch):
-    drawn = []  # (steps taken, lr) of the state each redraw showed
+    drawn = []  # (steps taken, lr) of the state each redraw showed: drawn first, then moved
     monkeypatch.setattr(widgets, "draw_sgd_step",
                         lambda state, ax=None: drawn.append((len(state.losses) - 1, state.lr)) or Figure())
+    monkeypatch.setattr(widgets, "update_sgd_axes",
+                        lambda ax, state: drawn.append((len(state.losses) - 1, state.lr)))
     box = widgets.sgd_step_explorer(lr=0.3)
     slider, step, five, reset = box.children[0].children
     assert [b.description for b in (step, five, reset)] == ["step", "5 steps", "reset"]

@@ -13,14 +13,16 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from .. import validate
 from ..functional import sigmoid
 from ..plotting import new_figure
 from . import LECTURE_BRANCHES, HuffmanTree, branch_probabilities, leaf_probabilities
 
-__all__ = ["draw_tree", "draw_lecture_path", "draw_speed", "TOY_COUNTS", "ToyExample", "toy_example"]
+__all__ = ["draw_tree", "update_tree", "draw_lecture_path", "draw_speed", "TOY_COUNTS", "ToyExample", "toy_example"]
 
 
 
@@ -60,9 +62,48 @@ def draw_tree(tree: HuffmanTree, word: str | int | None = None, center: np.ndarr
     if (center is None) != (inner is None):
         raise ValueError("center, inner: give both (to show probabilities) or neither")
     V = tree.n_leaves
+    if center is not None:
+        leaf_probabilities(tree, center, inner)  # checks center (d,) and inner (V-1, d)
+    if word is not None:
+        tree.index(word)  # checks the word before anything is drawn
+    if ax is None:
+        # fixed margins instead of constrained layout (the axes are off): the widget redraws within 100 ms
+        # at most 10 in wide: a laptop shows a wider figure scaled down, and 9 pt text then reads as 7
+        fig, ax = new_figure(size=(min(1.0 + 0.7 * V, 10.0), 0.9 + 0.75 * (tree.max_depth + 1)), layout=None)
+        fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.9)
+    x, y = _layout(tree)
+    for j, (left, right) in enumerate(tree.children):  # the edges' labels: texts and colours by update_tree
+        parent = V + j
+        for child, bit in ((int(left), 0), (int(right), 1)):
+            ax.text((x[parent] + x[child]) / 2, (y[parent] + y[child]) / 2, "", fontsize=9,
+                    ha="right" if bit == 0 else "left", va="bottom", zorder=3)
+    # one LineCollection per style (the other edges, the path's): fast to render; segments by update_tree
+    ax.add_collection(LineCollection([], colors="0.6", linewidths=1.0, zorder=1))
+    ax.add_collection(LineCollection([], colors="#d62728", linewidths=2.5, zorder=1))
+    inner_ids = np.arange(V, 2 * V - 1)
+    ax.scatter(x[inner_ids], y[inner_ids], s=18, color="0.3", zorder=2)
+    for i in range(V):
+        ax.text(x[i], y[i], _label(tree.symbols[i]), ha="center", va="center", fontsize=9, zorder=4,
+                bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": "0.5"})
+        ax.text(x[i], y[i] - 0.35, "", ha="center", va="top", fontsize=9, color="0.35")
+    ax.set_xlim(x.min() - 0.8, x.max() + 0.8)
+    ax.set_ylim(y.min() - 0.9, 0.4)
+    ax.axis("off")
+    if word is not None:
+        ax.set_title("", **({} if center is None else {"fontsize": 9}))
+    update_tree(ax, tree, word, center, inner, show_counts, center_label)
+    return ax.figure
+
+
+def update_tree(ax: Axes, tree: HuffmanTree, word: str | int | None = None, center: np.ndarray | None = None,
+                inner: np.ndarray | None = None, show_counts: bool = True, center_label: str = "center") -> None:
+    """Set the texts and colours of ``draw_tree``'s artists in ``ax`` (of the same tree, with or without vectors
+    as drawn) to those of ``draw_tree(tree, word, center, inner, ...)``, touching only what changed: the widget's
+    redraw moves them instead of drawing a new tree."""
+    V = tree.n_leaves
     probs = leaves = None
     if center is not None:
-        leaves = leaf_probabilities(tree, center, inner)  # checks center (d,) and inner (V-1, d)
+        leaves = leaf_probabilities(tree, center, inner)
         probs = sigmoid(np.asarray(inner, dtype=float) @ np.asarray(center, dtype=float))  # p(left) per inner node
     on_path: set[int] = set()
     target = None
@@ -70,48 +111,41 @@ def draw_tree(tree: HuffmanTree, word: str | int | None = None, center: np.ndarr
         target = tree.index(word)
         nodes, _ = tree.path(target)
         on_path = {int(n) + V for n in nodes} | {target}
-    if ax is None:
-        # fixed margins instead of constrained layout (the axes are off): the widget redraws within 100 ms
-        # at most 10 in wide: a laptop shows a wider figure scaled down, and 9 pt text then reads as 7
-        fig, ax = new_figure(size=(min(1.0 + 0.7 * V, 10.0), 0.9 + 0.75 * (tree.max_depth + 1)), layout=None)
-        fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.9)
     x, y = _layout(tree)
-    edges: dict[bool, list] = {False: [], True: []}  # one LineCollection per style: fast to render
+    edges: dict[bool, list] = {False: [], True: []}
+    texts = iter(ax.texts)
     for j, (left, right) in enumerate(tree.children):
         parent = V + j
         for child, bit in ((int(left), 0), (int(right), 1)):
             hot = parent in on_path and child in on_path
             edges[hot].append([(x[parent], y[parent]), (x[child], y[child])])
-            if probs is None:
-                text = str(bit)
-            else:
-                text = f"{probs[j] if bit == 0 else 1 - probs[j]:.2f}"
-            ax.text((x[parent] + x[child]) / 2, (y[parent] + y[child]) / 2, text, fontsize=9,
-                    ha="right" if bit == 0 else "left", va="bottom",
-                    color="#d62728" if hot else "0.25", zorder=3)
-    ax.add_collection(LineCollection(edges[False], colors="0.6", linewidths=1.0, zorder=1))
-    ax.add_collection(LineCollection(edges[True], colors="#d62728", linewidths=2.5, zorder=1))
-    inner_ids = np.arange(V, 2 * V - 1)
-    ax.scatter(x[inner_ids], y[inner_ids], s=18, color="0.3", zorder=2)
+            _set(next(texts), str(bit) if probs is None else f"{probs[j] if bit == 0 else 1 - probs[j]:.2f}",
+                 "#d62728" if hot else "0.25")
+    for collection, hot in zip(ax.collections[:2], (False, True), strict=True):
+        if [s.tolist() for s in collection.get_segments()] != [np.asarray(e).tolist() for e in edges[hot]]:
+            collection.set_segments(edges[hot])
     for i in range(V):
-        ax.text(x[i], y[i], _label(tree.symbols[i]), ha="center", va="center", fontsize=9, zorder=4,
-                bbox={"boxstyle": "round,pad=0.25", "fc": "#fde0dd" if i == target else "white",
-                      "ec": "#d62728" if i == target else "0.5"})
-        below = f"{leaves[i]:.3f}" if leaves is not None else (f"{tree.counts[i]}" if show_counts else "")
-        ax.text(x[i], y[i] - 0.35, below, ha="center", va="top", fontsize=9, color="0.35")
-    ax.set_xlim(x.min() - 0.8, x.max() + 0.8)
-    ax.set_ylim(y.min() - 0.9, 0.4)
-    ax.axis("off")
+        box = next(texts).get_bbox_patch()
+        fc, ec = ("#fde0dd", "#d62728") if i == target else ("white", "0.5")
+        if box.get_facecolor() != to_rgba(fc) or box.get_edgecolor() != to_rgba(ec):
+            box.set_facecolor(fc)
+            box.set_edgecolor(ec)
+        _set(next(texts), f"{leaves[i]:.3f}" if leaves is not None else (f"{tree.counts[i]}" if show_counts else ""))
     if target is not None:
         name = _label(tree.symbols[target])
         if center is None:
-            ax.set_title(f"'{name}': code {tree.code(target)} (length {tree.lengths[target]})")
+            ax.title.set_text(f"'{name}': code {tree.code(target)} (length {tree.lengths[target]})")
         else:
             bp = branch_probabilities(tree, target, center, inner)
             factors = " × ".join(f"{p:.2f}" for p in bp)
-            ax.set_title(f"p('{name}' | {center_label}) = {factors} = {np.prod(bp):.4f}", fontsize=9)
-    return ax.figure
+            ax.title.set_text(f"p('{name}' | {center_label}) = {factors} = {np.prod(bp):.4f}")
 
+
+def _set(text: Text, string: str, color: str | None = None) -> None:
+    """Set a text's string (and colour), marking it changed (stale) only where it changed."""
+    text.set_text(string)  # (stale only if the string changed)
+    if color is not None and text.get_color() != color:
+        text.set_color(color)
 
 
 def draw_lecture_path(branches: Sequence[float] = LECTURE_BRANCHES, word: str = "language",
@@ -188,7 +222,16 @@ class ToyExample:
              ax: Axes | None = None) -> Figure:
         """The tree with ``word``'s path, branch probabilities and running product for the (moved) center."""
         return draw_tree(self.tree, word, self.center_at(center, perturb), self.inner, ax=ax,
-                         center_label=f"'{center}'" if perturb == 0 else f"'{center}' {perturb:+.2f}·u")
+                         center_label=self._center_label(center, perturb))
+
+    def update(self, ax: Axes, word: str = "language", center: str = "natural", perturb: float = 0.0) -> None:
+        """Turn ``draw``'s tree in ``ax`` (of any state) into ``draw(word, center, perturb)``'s (``update_tree``)."""
+        update_tree(ax, self.tree, word, self.center_at(center, perturb), self.inner,
+                    center_label=self._center_label(center, perturb))
+
+    @staticmethod
+    def _center_label(center: str, perturb: float) -> str:
+        return f"'{center}'" if perturb == 0 else f"'{center}' {perturb:+.2f}·u"
 
 
 def toy_example(dim: int = 4, seed: int = 0) -> ToyExample:

@@ -5,26 +5,24 @@ from __future__ import annotations
 import ipywidgets as W
 from matplotlib.figure import Figure
 
-from ..ui import clear_artists, interactive_figure
+from ..ui import interactive_figure
 from .figures import ToyExample, toy_example
 
 __all__ = ["hsoftmax_path_explorer", "update_path"]
 
 
 def update_path(fig: Figure, toy: ToyExample, word: str, center: str, perturb: float) -> None:
-    """Redraw ``toy.draw``'s figure for a new state into its one axes, emptied (``ui.clear_artists``): no new
-    figure or axes."""
-    ax = fig.axes[0]
-    clear_artists(ax)
-    toy.draw(word, center, perturb, ax=ax)
+    """Turn ``toy.draw``'s figure into the one for a new state: its texts, colours and highlighted path change in
+    place (``ToyExample.update``), nothing is drawn anew."""
+    toy.update(fig.axes[0], word, center, perturb)
 
 
 def hsoftmax_path_explorer() -> W.Widget:
     """Notebook 02: pick a target and a center word, move the center vector; the tree shows the branch probabilities.
 
     Redraws ``figures.toy_example().draw(word, center, perturb)``: the word's path highlighted, every edge labelled
-    with its branch probability for the current center vector, the running product in the title (into the kept
-    figure's axes: no new figure a redraw).
+    with its branch probability for the current center vector, the running product in the title (moving the kept
+    figure's texts and colours: ``update_path``).
     """
     toy = toy_example()
     words = list(toy.tree.symbols)

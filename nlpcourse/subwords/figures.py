@@ -16,7 +16,7 @@ from nlpcourse import validate
 from nlpcourse.plotting import TEXT_TO_PATH, new_figure
 from nlpcourse.subwords import SubwordVectors, char_ngrams, ngram_ids
 
-__all__ = ["ngram_groups", "draw_ngrams", "draw_collisions", "draw_trainers", "draw_neighbours"]
+__all__ = ["ngram_groups", "ngram_panel", "draw_ngrams", "draw_collisions", "draw_trainers", "draw_neighbours"]
 
 
 def ngram_groups(word: str, minn: int = 3, maxn: int = 6, bucket: int = 2_000_000) -> pd.DataFrame:
@@ -27,23 +27,15 @@ def ngram_groups(word: str, minn: int = 3, maxn: int = 6, bucket: int = 2_000_00
                          "bucket_id": ngram_ids(word, minn, maxn, bucket)})
 
 
-def draw_ngrams(word: str, minn: int = 3, maxn: int = 6, bucket: int = 2_000_000,
-                model: SubwordVectors | None = None, k: int = 6) -> Figure:
-    """The widget's view: the word's n-grams grouped by n with their bucket ids, and (given a trained model)
-    its nearest in-vocabulary neighbours as bars of cosine similarity.
-
-    Fixed margins (no constrained layout): a redraw takes a few tens of ms.
-    """
+def ngram_panel(word: str, minn: int = 3, maxn: int = 6, bucket: int = 2_000_000,
+                model: SubwordVectors | None = None) -> tuple[str, str]:
+    """``draw_ngrams``'s left panel as (title, table): the word's n-grams grouped by n with their bucket ids, a
+    line of text per (up to 4) n-grams, at most 15 lines; the title says how many and, given a model, whether
+    the word was seen in training."""
     table = ngram_groups(word, minn, maxn, bucket)
-    k = validate.positive_int(k, "k")
-    fig, axes = new_figure(2 if model is not None else 1, size=(10.0 if model is not None else 7.0, 4.2),
-                           layout=None, squeeze=False)
-    ax = axes[0, 0]
-    ax.axis("off")
     seen = model is not None and word in model.vocab
-    ax.set_title(f'"<{word}>": {len(table)} n-grams, n = {minn}..{maxn}, bucket = {bucket:,}'
-                 + ("" if model is None else (" · in vocabulary" if seen else " · never seen in training")),
-                 fontsize=10, loc="left")
+    title = (f'"<{word}>": {len(table)} n-grams, n = {minn}..{maxn}, bucket = {bucket:,}'
+             + ("" if model is None else (" · in vocabulary" if seen else " · never seen in training")))
     lines, per_line = [], 4 if maxn <= 6 else 3  # n-grams per line: longer ones, fewer (the panel's width)
     for n, group in table.groupby("n", sort=True):
         cells = [f"{g} {i}" for g, i in zip(group["ngram"], group["bucket_id"], strict=True)]
@@ -51,9 +43,26 @@ def draw_ngrams(word: str, minn: int = 3, maxn: int = 6, bucket: int = 2_000_000
             lines.append(f"{f'n={n}' if start == 0 else '':5s}" + "   ".join(cells[start : start + per_line]))
     if len(lines) > 15:  # what the figure's height holds
         lines = [*lines[:15], f"      ... {len(lines) - 15} more lines"]
+    return title, "\n".join(lines) or "(no n-gram of these lengths)"
+
+
+def draw_ngrams(word: str, minn: int = 3, maxn: int = 6, bucket: int = 2_000_000,
+                model: SubwordVectors | None = None, k: int = 6) -> Figure:
+    """The widget's view: the word's n-grams grouped by n with their bucket ids (``ngram_panel``), and (given a
+    trained model) its nearest in-vocabulary neighbours as bars of cosine similarity.
+
+    Fixed margins (no constrained layout): a redraw takes a few tens of ms.
+    """
+    title, table = ngram_panel(word, minn, maxn, bucket, model)
+    k = validate.positive_int(k, "k")
+    fig, axes = new_figure(2 if model is not None else 1, size=(10.0 if model is not None else 7.0, 4.2),
+                           layout=None, squeeze=False)
+    ax = axes[0, 0]
+    ax.axis("off")
+    ax.set_title(title, fontsize=10, loc="left")
     # one text artist for the whole table: a redraw stays well under 100 ms
-    ax.text(0.0, 0.97, "\n".join(lines) or "(no n-gram of these lengths)", fontsize=9, family="DejaVu Sans Mono",
-            transform=ax.transAxes, va="top", linespacing=1.35)
+    ax.text(0.0, 0.97, table, fontsize=9, family="DejaVu Sans Mono", transform=ax.transAxes, va="top",
+            linespacing=1.35)
     if model is not None:
         ax2 = axes[0, 1]
         neighbours = model.most_similar(word, k=k)

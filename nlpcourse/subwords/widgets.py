@@ -6,14 +6,13 @@ The view is :func:`nlpcourse.subwords.figures.draw_ngrams`; this module only lay
 from __future__ import annotations
 
 import ipywidgets as W
-import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from nlpcourse import validate
 from nlpcourse.plotting import new_figure
 from nlpcourse.subwords import SubwordVectors
-from nlpcourse.subwords.figures import draw_ngrams
+from nlpcourse.subwords.figures import draw_ngrams, ngram_panel
 from nlpcourse.ui import interactive_figure
 
 __all__ = ["safe_draw_ngrams", "ngram_explorer", "update_ngram_table"]
@@ -36,22 +35,24 @@ def safe_draw_ngrams(word: str, minn: int, maxn: int, bucket: int, model: Subwor
         return fig
 
 
-def update_ngram_table(fig: Figure, fresh: Figure) -> bool:
-    """Turn ``draw_ngrams``'s figure into ``fresh`` (a ``draw_ngrams`` of the same word and model, never rendered)
-    by taking its n-gram table and title: the neighbours panel stays as it is (the widget's redraw when only minn
-    or maxn moved). False where the two figures differ in more than that (an error figure, another size)."""
-    if (len(fig.axes) != len(fresh.axes) or not np.array_equal(fig.get_size_inches(), fresh.get_size_inches())
-            or len(fig.axes[0].texts) != 1 or len(fresh.axes[0].texts) != 1):
-        return False
-    for old, new in ((fig.axes[0].texts[0], fresh.axes[0].texts[0]), (_title(fig), _title(fresh))):
-        old.set_text(new.get_text())
-    return True
-
-
-def _title(fig: Figure) -> Text:
-    """The n-gram panel's title (on the left)."""
+def update_ngram_table(fig: Figure, word: str, minn: int, maxn: int, bucket: int,
+                       model: SubwordVectors | None = None) -> bool:
+    """Turn ``draw_ngrams(word, ...)``'s figure (of the same word, bucket and model) into the one for ``minn`` and
+    ``maxn``: its n-gram table and title (``figures.ngram_panel``); the neighbours panel stays as it is (the
+    widget's redraw when only minn or maxn moved). False where it cannot: an error figure shown, or settings
+    that ``safe_draw_ngrams`` draws as an error."""
     ax = fig.axes[0]
-    return next(t for t in ax.get_children() if isinstance(t, Text) and t.get_text() == ax.get_title(loc="left"))
+    title = next((t for t in ax.get_children() if isinstance(t, Text) and t.get_text()
+                  and t.get_text() == ax.get_title(loc="left")), None)
+    if title is None or len(ax.texts) != 1:  # (an error figure: no title)
+        return False
+    try:
+        title_text, table = ngram_panel(word, minn, maxn, bucket, model)
+    except (TypeError, ValueError):
+        return False
+    title.set_text(title_text)
+    ax.texts[0].set_text(table)
+    return True
 
 
 def ngram_explorer(model: SubwordVectors | None = None, word: str = "where", bucket: int | None = None) -> W.Widget:
@@ -75,6 +76,6 @@ def ngram_explorer(model: SubwordVectors | None = None, word: str = "where", buc
         return safe_draw_ngrams(word, minn, maxn, bucket, model)
 
     def update(fig: Figure, word: str, minn: int, maxn: int) -> bool:
-        return word == shown["word"] and update_ngram_table(fig, safe_draw_ngrams(word, minn, maxn, bucket, model))
+        return word == shown["word"] and update_ngram_table(fig, word, minn, maxn, bucket, model)
 
     return interactive_figure(draw, controls, update=update)

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.patches import FancyArrowPatch
 from matplotlib.ticker import MaxNLocator
 
 from .. import validate
@@ -19,7 +21,7 @@ from ..evaluation import Embeddings, pca_2d
 from ..plotting import label_points
 from . import SGDStepDemo
 
-__all__ = ["draw_cost_curve", "draw_sgd_step", "draw_noise_distribution", "draw_embedding_pca"]
+__all__ = ["draw_cost_curve", "draw_sgd_step", "update_sgd_axes", "draw_noise_distribution", "draw_embedding_pca"]
 
 
 def draw_cost_curve(timings: pd.DataFrame, ax: Axes | None = None) -> Figure:
@@ -37,6 +39,9 @@ def draw_cost_curve(timings: pd.DataFrame, ax: Axes | None = None) -> Figure:
     return ax.figure
 
 
+_STEP_BLOCK = 8  # the loss panel's steps axis: 0..8, then 0..16, ...
+
+
 def draw_sgd_step(state: SGDStepDemo, ax: Sequence[Axes] | None = None) -> Figure:
     """Left: an ``SGDStepDemo``'s 2-D vectors and the last step's update −lr·gradient as arrows; right: the loss
     curve. ``ax``: None, or a pair of Axes to draw into."""
@@ -45,34 +50,64 @@ def draw_sgd_step(state: SGDStepDemo, ax: Sequence[Axes] | None = None) -> Figur
         ax = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.2, 1.0]})
         fig.subplots_adjust(left=0.02, right=0.98, bottom=0.14, top=0.86, wspace=0.18)
     ax_vec, ax_loss = ax
-    colors = ["#1f77b4", "#2ca02c"] + ["#d62728"] * (len(state.outside) - 1)
-    vectors = [state.center, *state.outside]
-    updates = [-state.lr * state.grad_center, *(-state.lr * state.grad_outside)]
-    for vec, upd, color in zip(vectors, updates, colors, strict=True):
-        ax_vec.annotate("", xy=vec, xytext=(0, 0), arrowprops={"arrowstyle": "->", "color": color, "lw": 2})
-        if np.any(upd != 0):
-            ax_vec.annotate("", xy=vec, xytext=vec - upd,
-                            arrowprops={"arrowstyle": "->", "color": color, "lw": 1, "ls": "--"})
-    lim = 1.5 * max(1.2, max(float(np.abs(v).max()) for v in vectors))  # room for the labels
-    ax_vec.set_xlim(-lim, lim)
-    ax_vec.set_ylim(-lim, lim)
+    scale = FontProperties().get_size_in_points()  # (an arrow's head scales with it, as annotate's does)
+    for color in _sgd_colors(state):  # each vector, then its last update (dashed): placed by update_sgd_axes
+        for lw, ls in ((2, "-"), (1, "--")):
+            ax_vec.add_patch(FancyArrowPatch((0, 0), (0, 0), arrowstyle="->", color=color, lw=lw, ls=ls,
+                                             mutation_scale=scale, zorder=3, clip_on=False))
     ax_vec.set_aspect("equal")
-    label_points(ax_vec, np.array(vectors), state.words, colors, prefer=np.array(vectors), fontsize=10)
     ax_vec.axhline(0, color="0.85", lw=0.8)
     ax_vec.axvline(0, color="0.85", lw=0.8)
     ax_vec.set_xticks([])  # the coordinates of a 2-D toy mean nothing; fewer labels also redraw faster
     ax_vec.set_yticks([])
-    ax_vec.set_title(f"step {len(state.losses) - 1}: blue = target θ_W, green = positive, red = negatives\n"
-                     "dashed: the last update −lr·∇", fontsize=9)
-    ax_loss.plot(range(len(state.losses)), state.losses, "o-", ms=3)
-    ax_loss.set_xlim(-0.3, max(5, len(state.losses) - 1) + 0.3)
+    ax_vec.set_title("", fontsize=9)
+    ax_loss.plot([], [], "o-", ms=3)
     ax_loss.xaxis.set_major_locator(MaxNLocator(5, integer=True))
     ax_loss.yaxis.set_major_locator(MaxNLocator(5))
     ax_loss.set_xlabel("SGD step")
     ax_loss.set_ylabel("SGNS loss")
-    ax_loss.set_title(f"loss (lr = {state.lr:g})")
-    ax_loss.set_ylim(-0.04 * max(state.losses), 1.08 * max(state.losses))  # a loss at 0 keeps its whole marker
+    ax_loss.set_title("")
+    update_sgd_axes((ax_vec, ax_loss), state)
     return ax_vec.figure
+
+
+def update_sgd_axes(ax: Sequence[Axes], state: SGDStepDemo) -> None:
+    """Move ``draw_sgd_step``'s artists in its pair of axes (of a demo with as many words) to ``state``: the
+    arrows, the word labels (placed again), the loss curve, the titles, and the limits where they changed."""
+    ax_vec, ax_loss = ax
+    vectors = [state.center, *state.outside]
+    updates = [-state.lr * state.grad_center, *(-state.lr * state.grad_outside)]
+    arrows = iter(ax_vec.patches)
+    for vec, upd in zip(vectors, updates, strict=True):
+        next(arrows).set_positions((0, 0), tuple(vec))
+        dashed = next(arrows)
+        dashed.set_visible(bool(np.any(upd != 0)))
+        dashed.set_positions(tuple(vec - upd), tuple(vec))
+    lim = 1.5 * max(1.2, max(float(np.abs(v).max()) for v in vectors))  # room for the labels
+    _set_limits(ax_vec, (-lim, lim), (-lim, lim))
+    for label in list(ax_vec.texts):
+        label.remove()
+    label_points(ax_vec, np.array(vectors), state.words, _sgd_colors(state), prefer=np.array(vectors), fontsize=10)
+    ax_vec.title.set_text(f"step {len(state.losses) - 1}: blue = target θ_W, green = positive, red = negatives\n"
+                          "dashed: the last update −lr·∇")
+    steps = len(state.losses) - 1
+    ax_loss.lines[0].set_data(range(steps + 1), state.losses)
+    # the steps axis grows 8 steps at a time: its ticks (and the kept background with them) stay put in between
+    _set_limits(ax_loss, (-0.3, _STEP_BLOCK * max(1, -(-steps // _STEP_BLOCK)) + 0.3),
+                (-0.04 * max(state.losses), 1.08 * max(state.losses)))  # a loss at 0 keeps its whole marker
+    ax_loss.title.set_text(f"loss (lr = {state.lr:g})")
+
+
+def _sgd_colors(state: SGDStepDemo) -> list[str]:
+    return ["#1f77b4", "#2ca02c"] + ["#d62728"] * (len(state.outside) - 1)
+
+
+def _set_limits(ax: Axes, xlim: tuple[float, float], ylim: tuple[float, float]) -> None:
+    """Set the axes' limits where they differ (setting them marks the axes changed, ticks and all)."""
+    if ax.get_xlim() != xlim:
+        ax.set_xlim(*xlim)
+    if ax.get_ylim() != ylim:
+        ax.set_ylim(*ylim)
 
 
 def draw_noise_distribution(words: Sequence[str], counts: np.ndarray, alpha: float = 0.75, top: int = 12,
@@ -100,7 +135,7 @@ def draw_noise_distribution(words: Sequence[str], counts: np.ndarray, alpha: flo
     rest = 1.0 - noise[x].sum()
     ax.set_title(f"noise distribution; the other {len(words) - len(x)} words share {rest:.1%} "
                  f"(unigram: {1.0 - unigram[x].sum():.1%})", fontsize=10)
-    ax.legend()
+    ax.legend(loc="upper right")  # (most frequent first: the bars fall to the right; no search for the best place)
     return ax.figure
 
 

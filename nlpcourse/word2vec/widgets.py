@@ -7,26 +7,24 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..corpus import unigram_noise
-from ..ui import FigureView, clear_artists, interactive_figure, make_buttons
+from ..ui import FigureView, interactive_figure, make_buttons
 from . import SGDStepDemo
-from .figures import draw_noise_distribution, draw_sgd_step
+from .figures import draw_noise_distribution, draw_sgd_step, update_sgd_axes
 
 __all__ = ["sgd_step_explorer", "update_sgd_step", "noise_alpha_explorer", "update_noise_distribution"]
 
 
 def update_sgd_step(fig: Figure, state: SGDStepDemo) -> None:
-    """Turn ``draw_sgd_step``'s figure (of any state) into ``draw_sgd_step(state)``'s, drawing into its axes
-    again: no new figure, axes or ticks (the widget's redraw)."""
-    for ax in fig.axes:
-        clear_artists(ax)
-    draw_sgd_step(state, ax=fig.axes)
+    """Turn ``draw_sgd_step``'s figure (of any state of the same words) into ``draw_sgd_step(state)``'s by moving
+    its arrows, labels, curve and titles (``figures.update_sgd_axes``): the widget's redraw."""
+    update_sgd_axes(fig.axes, state)
 
 
 def sgd_step_explorer(lr: float = 0.3) -> W.Widget:
     """Notebook 01: the lecture's "one SGD step" picture; each click takes one SGNS step.
 
-    Buttons call ``word2vec.SGDStepDemo.step / reset`` and redraw ``figures.draw_sgd_step`` (into the kept
-    figure: ``update_sgd_step``); the slider sets
+    Buttons call ``word2vec.SGDStepDemo.step / reset`` and redraw ``figures.draw_sgd_step`` (moving the kept
+    figure's artists: ``update_sgd_step``); the slider sets
     the learning rate (changing it starts again from the initial vectors).
     """
     view = FigureView()
@@ -63,20 +61,24 @@ def sgd_step_explorer(lr: float = 0.3) -> W.Widget:
 
 def update_noise_distribution(fig: Figure, counts: object, alpha: float) -> None:
     """Turn ``draw_noise_distribution``'s figure into the one for ``alpha`` (same words, counts and top): the
-    α bars' heights, their legend entry, the title and the y limits; the widget's redraw."""
+    α bars' heights, their legend entry, the title and the y limits; the widget's redraw. With the words most
+    frequent first the unigram bars (α = 1) are the tallest (unigram^α, α ≤ 1, takes mass from the frequent
+    words), so the limits stay put and the axes' ticks stay in the kept background."""
     counts = np.asarray(counts, dtype=float)
     ax = fig.axes[0]
     unigram, noise = unigram_noise(counts, 1.0), unigram_noise(counts, alpha)
     bars = ax.containers[1]
     shown = len(bars)
+    before = max(bar.get_height() for bar in bars)
     for bar, height in zip(bars, noise[:shown], strict=True):
         bar.set_height(height)
     ax.get_legend().get_texts()[1].set_text(f"unigram^α, α = {alpha:.2f}")
     rest = 1.0 - noise[:shown].sum()
     ax.title.set_text(f"noise distribution; the other {len(counts) - shown} words share {rest:.1%} "
                       f"(unigram: {1.0 - unigram[:shown].sum():.1%})")
-    ax.relim()
-    ax.autoscale_view()
+    if max(before, noise[:shown].max()) > unigram[:shown].max():  # (words not most frequent first): refit
+        ax.relim()
+        ax.autoscale_view()
 
 
 def noise_alpha_explorer(words: list[str], counts: object, top: int = 12) -> W.Widget:

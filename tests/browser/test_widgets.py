@@ -3,8 +3,9 @@
 For each widget cell: every slider is moved one step (keyboard on its handle), every dropdown set to another
 option, every number box changed, every checkbox ticked or cleared, every button clicked ("reset" last) — and
 after each action the widget's figure (its image widget, ``nlpcourse.ui.FigureView``) must change (pixels of
-before/after screenshots differ). A slider that sets something for the next step (05's learning rate) is followed
-by the widget's first step button, and then the figure must change; the report names such sliders. No "Error
+before/after screenshots differ; the after one is taken once the redraw's clock has stopped, as a screenshot taken
+during a redraw competes with it for the CPU). A slider that sets something for the next step (05's learning rate)
+is followed by the widget's first step button, and then the figure must change; the report names such sliders. No "Error
 displaying widget", no error output, no uncaught JS exception or console error on the page. Also: the server
 refuses requests without its token.
 
