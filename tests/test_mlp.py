@@ -403,7 +403,8 @@ def test_training_stepper_widget_steps_and_rebuilds(monkeypatch):
     drawn = []  # (dataset, hidden, steps, lr) of the stepper each redraw showed
     monkeypatch.setattr(widgets.TrainingStepper, "draw", lambda self: drawn.append(
         (self.dataset, self.hidden, self.steps, self.optimizer.lr)) or Figure())
-    monkeypatch.setattr(widgets, "update_training", lambda fig, stepper: False)  # every redraw draws (spied)
+    monkeypatch.setattr(widgets, "update_training", lambda fig, stepper: drawn.append(  # the kept figure, moved
+        (stepper.dataset, stepper.hidden, stepper.steps, stepper.optimizer.lr)))
     box = widgets.training_stepper()
     data, hidden, step, epoch, reset = box.children[0].children
     lr, alpha = box.children[1].children
@@ -595,9 +596,15 @@ def test_widget_sliders_can_return_to_their_start_and_the_figure_shows_lr_and_al
     lr.value = s.lr  # back to the start
     assert lr.value == 0.5
     assert alpha.style.description_width == "initial" and "α" in alpha.description  # the label in full
-    empty = s.draw().axes[1]  # step 0: no curve, no meaningless ticks, says why
-    assert len(empty.lines) == 0 and list(empty.get_xticks()) == [] and list(empty.get_yticks()) == []
-    assert "no step yet" in empty.texts[0].get_text()
+    t = TrainingStepper()
+    empty = t.draw().axes[1]  # step 0: no curve yet, says why; the frame the first steps draw into
+    assert len(empty.lines[0].get_xdata()) == 0 and "no step yet" in empty.texts[0].get_text()
+    assert t.loss_limits() == ((0, 20), (0, 0.8))  # two epochs (14 steps), a guess's loss for 2 classes (ln 2 ≈ 0.69)
+    t.step()
+    stepped = t.draw().axes[1]
+    assert (empty.get_xlim(), empty.get_ylim()) == (stepped.get_xlim(), stepped.get_ylim()) == t.loss_limits()
+    t.history.step_loss += [0.5] * 20 + [2.1]  # round limits that grow with the curve
+    assert t.loss_limits() == ((0, 50), (0, 3))
     assert "lr 0.5" in empty.get_title() and "α 0.9" in empty.get_title()
     s.step()
     s.set(lr=0.1)

@@ -294,7 +294,8 @@ def test_update_step_draws_what_draw_step_draws():
     fig = draw_step(tr, 0, task.itos)
     view = FigureView()  # the widget's image path: it draws again only what changed
     view.png(fig)
-    for t in (2, 1, len(tr.output) - 1):
-        update_step(fig, tr, t, task.itos)
-        a, b = pixels(view.png(fig)), pixels(figure_png(draw_step(tr, t, task.itos)))
-        assert a.shape == b.shape and (np.abs(a - b).max(axis=2) > 64).mean() < 0.002, t
+    other = trace(model, task, "forty seven", max_new_tokens=6)  # another sentence: other columns
+    for shown, t in ((tr, 2), (tr, 1), (tr, len(tr.output) - 1), (other, 1), (other, 0), (tr, 1)):
+        update_step(fig, shown, t, task.itos)
+        a, b = pixels(view.png(fig)), pixels(figure_png(draw_step(shown, t, task.itos)))
+        assert a.shape == b.shape and (np.abs(a - b).max(axis=2) > 64).mean() < 0.002, (shown.source, t)

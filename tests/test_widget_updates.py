@@ -136,12 +136,15 @@ def test_training_update_draws_what_the_stepper_draws(dataset):
                    stepper.step, lambda: stepper.set(alpha=0.5), stepper.epoch, stepper.reset,
                    stepper.step, lambda: stepper.history.step_loss.append(np.nan), stepper.step):  # (a divergence)
         action()
-        assert update_training(fig, stepper)
+        update_training(fig, stepper)
         assert_same_picture(view.png(fig), stepper.draw())
     other = TrainingStepper(dataset, hidden=4)  # another model on the same data: the same figure
-    assert update_training(fig, other)
+    update_training(fig, other)
     assert_same_picture(view.png(fig), other.draw())
-    assert not update_training(fig, TrainingStepper("spirals" if dataset == "moons" else "moons"))  # other points
+    other = TrainingStepper("spirals" if dataset == "moons" else "moons")  # other points, classes and box
+    other.epoch()
+    update_training(fig, other)
+    assert_same_picture(view.png(fig), other.draw())
 
 
 def test_sgd_step_update_draws_what_draw_sgd_step_draws():

@@ -18,7 +18,7 @@ from ..plotting import new_figure
 from ..validate import float_array, index, positive_float
 from . import causal_mask, masked_softmax, thinking_machines
 
-__all__ = ["heatmap", "draw_attention", "draw_attention_panels", "draw_decoder_step", "draw_scaling",
+__all__ = ["heatmap", "annotate_cells", "draw_attention", "draw_attention_panels", "draw_decoder_step", "draw_scaling",
            "draw_positional_encoding", "draw_norms", "draw_gradient_through_depth", "draw_loss",
            "draw_attention_maps", "AttentionExample", "attention_view", "draw_explorer", "explorer_examples",
            "SENTENCE"]
@@ -37,17 +37,22 @@ def heatmap(ax: Axes, values: np.ndarray, rows: Sequence[str] | None = None, col
         ticks(range(n))
         setter(list(labels) if labels is not None else [str(i) for i in range(n)], fontsize=9)
     if annotate if annotate is not None else R * C <= 100:
-        hi = np.nanmax(values) if vmax is None else vmax
-        lo = np.nanmin(values) if vmin is None else vmin
-        for (i, j), v in np.ndenumerate(values):
-            ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=9,
-                    color="black" if v > (hi + lo) / 2 else "white")
+        annotate_cells(ax, values, np.nanmin(values) if vmin is None else vmin,
+                       np.nanmax(values) if vmax is None else vmax, fmt)
     ax.spines[:].set_visible(False)
     if colorbar:
         ax.figure.colorbar(im, ax=ax, fraction=0.05, pad=0.03).ax.tick_params(labelsize=9)
     if title:
         ax.set_title(title, fontsize=10)
     return ax
+
+
+def annotate_cells(ax: Axes, values: np.ndarray, lo: float, hi: float, fmt: str = "{:.2f}") -> None:
+    """``heatmap``'s numbers: each cell's value (R, C) written in it, black above the colour scale's middle
+    (lo … hi), else white."""
+    for (i, j), v in np.ndenumerate(values):
+        ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=9,
+                color="black" if v > (hi + lo) / 2 else "white")
 
 
 def draw_attention(weights: np.ndarray, queries: Sequence[str] | None = None, keys: Sequence[str] | None = None,

@@ -20,7 +20,8 @@ from .. import validate
 from ..plotting import new_figure
 from . import BeamConfig, SearchState, StepFunction, count_sequences, expand, start
 
-__all__ = ["STYLE", "tree_layout", "draw_beam_tree", "search_tree", "draw_search_cost", "draw_filtered"]
+__all__ = ["STYLE", "tree_layout", "frame_tree_figure", "draw_beam_tree", "search_tree", "draw_search_cost",
+           "draw_filtered"]
 
 # status -> (edge colour, edge width, marker, marker colour)
 STYLE = {"kept": ("0.1", 2.2, "o", "0.1"), "pruned": ("0.72", 1.0, "o", "0.72"),
@@ -49,6 +50,15 @@ def tree_layout(state: SearchState) -> np.ndarray:
     return np.column_stack([[n.depth for n in state.nodes], y])
 
 
+def frame_tree_figure(fig: Figure, nodes: Sequence, n_leaves: int) -> None:
+    """The size and margins of ``draw_beam_tree``'s figure for a tree of these nodes and leaves: one column per
+    step, one row per leaf, at most 10 × 4.4 inches (a widget's controls stay on a 768-pixel screen)."""
+    depth = max(n.depth for n in nodes)
+    fig.set_size_inches(min(2.6 + 1.5 * (depth + 1), 10.0), min(1.6 + 0.3 * n_leaves, 4.4))
+    height = fig.get_figheight()
+    fig.subplots_adjust(left=0.02, right=0.98, top=1 - 0.55 / height, bottom=0.4 / height)
+
+
 def _path_nodes(state: SearchState, tokens: Sequence[int]) -> list[int]:
     """The node ids along ``tokens`` (generated tokens) from the start node, as far as the tree has them."""
     path, node = [0], 0
@@ -63,19 +73,23 @@ def _path_nodes(state: SearchState, tokens: Sequence[int]) -> list[int]:
 
 def draw_beam_tree(state: SearchState, labels: Sequence[str] | None = None, *,
                    highlight: Mapping[str, Sequence[int]] | None = None, title: str | None = None,
-                   max_nodes: int = 400, ax: Axes | None = None) -> Figure:
+                   max_nodes: int = 400, ax: Axes | None = None, fig: Figure | None = None) -> Figure:
     """The tree of hypotheses a beam search looked at, one column per step: kept beams bold, pruned grey,
     finished green squares, each labelled "token score" where its label has room (finished first, then kept,
-    then pruned); ``highlight``: name -> generated tokens, paths drawn in colour; at most ``max_nodes`` nodes."""
+    then pruned); ``highlight``: name -> generated tokens, paths drawn in colour; at most ``max_nodes`` nodes.
+    ``fig``: a figure this function drew before, with its axes emptied (``ui.clear_artists``), drawn into again
+    (a widget's kept figure: resized and framed as a new one, ``frame_tree_figure``)."""
     nodes = state.nodes[:validate.positive_int(max_nodes, "max_nodes")]
     sub = SearchState(state.prompt, [], nodes=nodes)
     xy = tree_layout(sub)
     n_leaves = int(-xy[:, 1].min()) + 1
     depth = max(n.depth for n in nodes)
-    if ax is None:  # at most 4.4 inches high: a widget's controls stay on a 768-pixel screen
-        fig, ax = new_figure(size=(min(2.6 + 1.5 * (depth + 1), 10.0), min(1.6 + 0.3 * n_leaves, 4.4)), layout=None)
-        height = fig.get_figheight()
-        fig.subplots_adjust(left=0.02, right=0.98, top=1 - 0.55 / height, bottom=0.4 / height)
+    if ax is None:
+        if fig is None:
+            fig, ax = new_figure(size=(1.0, 1.0), layout=None)
+        else:
+            ax = fig.axes[0]
+        frame_tree_figure(fig, nodes, n_leaves)
     fig = ax.figure
     label = (lambda t: str(t)) if labels is None else (lambda t: labels[t])
     prompt = " ".join(label(t) for t in state.prompt)
@@ -118,7 +132,8 @@ def _make_room(texts: list, ax: Axes, legend: object | None) -> None:
     """Hide every label that would overlap a label placed before it, the legend, or leave the axes."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    renderer = FigureCanvasAgg(ax.figure).get_renderer()
+    canvas = ax.figure.canvas  # an Agg canvas (a widget's): the renderer that will draw, and the sizes it measured
+    renderer = (canvas if isinstance(canvas, FigureCanvasAgg) else FigureCanvasAgg(ax.figure)).get_renderer()
     frame = ax.get_window_extent(renderer)
     taken = [legend.get_window_extent(renderer)] if legend is not None else []
     for t in texts:

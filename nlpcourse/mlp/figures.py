@@ -14,8 +14,10 @@ from .. import validate
 from . import ACTIVATION_PAIRS, Sequential
 from .train import History, valley
 
-__all__ = ["draw_decision_boundary", "draw_decision_boundaries", "draw_activations", "draw_loss_curves",
-           "draw_paths", "draw_early_stopping"]
+__all__ = ["CLASS_COLORS", "draw_decision_boundary", "decision_grid", "grid_box", "draw_decision_boundaries",
+           "draw_activations", "draw_loss_curves", "draw_paths", "draw_early_stopping"]
+
+CLASS_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd")  # class c's colour in a boundary panel
 
 
 def _ax(ax: Axes | None, figsize: tuple[float, float] = (5, 4)) -> Axes:
@@ -35,7 +37,7 @@ def draw_decision_boundary(model: Sequential, X: np.ndarray, y: np.ndarray, ax: 
     ax = _ax(ax)
     pred, (lo, hi) = decision_grid(model, X, resolution)
     k = int(max(y.max(), pred.max())) + 1
-    colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd"][:k]
+    colors = list(CLASS_COLORS[:k])
     from matplotlib.colors import ListedColormap
 
     ax.imshow(pred, origin="lower", extent=(lo[0], hi[0], lo[1], hi[1]), aspect="auto", interpolation="nearest",
@@ -47,9 +49,14 @@ def draw_decision_boundary(model: Sequential, X: np.ndarray, y: np.ndarray, ax: 
 
 def decision_grid(model: Sequential, X: np.ndarray, resolution: int) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
     """The model's predicted class on a ``resolution``² grid over X's box + 0.5: (pred (R, R), (lo (2,), hi (2,)))."""
-    lo, hi = X.min(axis=0) - 0.5, X.max(axis=0) + 0.5
+    lo, hi = grid_box(X)
     gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
     return model.predict(np.c_[gx.ravel(), gy.ravel()]).reshape(gx.shape), (lo, hi)
+
+
+def grid_box(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The box a boundary panel shades: X's (N, 2) bounding box + 0.5 on every side, (lo (2,), hi (2,))."""
+    return X.min(axis=0) - 0.5, X.max(axis=0) + 0.5
 
 
 def draw_decision_boundaries(panels: Sequence[tuple[Sequence, np.ndarray, np.ndarray, str]], ncols: int = 2,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -17,6 +19,16 @@ __all__ = ["LR_CHOICES", "ALPHA_CHOICES", "TrainingStepper"]
 LR_CHOICES = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 ALPHA_CHOICES = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99)
 GRID = 80  # the boundary panel's grid (coarser than draw_decision_boundary's default: a fast redraw)
+# The loss panel's limits grow to round values (``TrainingStepper.loss_limits``): its ticks move only when the curve
+# outgrows them, so a step redraws the curve, not the axes (``ui.FigureView``).
+STEP_CEILINGS = (1, 2, 5)
+LOSS_CEILINGS = (1, 1.5, 2, 3, 4, 5, 6, 8)
+
+
+def _ceiling(x: float, mantissas: tuple[float, ...]) -> float:
+    """The smallest m·10^e ≥ x > 0, m one of ``mantissas`` (ascending, in [1, 10))."""
+    e = math.floor(math.log10(x))
+    return next(c for c in (round(m * 10.0**e, 12) for m in (*mantissas, 10)) if c >= x)
 
 
 class TrainingStepper:
@@ -125,24 +137,40 @@ class TrainingStepper:
             ax.annotate(f"lr {lr:g}, α {alpha:g}", (step + 0.5, 1.0), xycoords=("data", "axes fraction"),
                         fontsize=9, rotation=90, ha="right", va="top", color="gray")
 
+    def loss_limits(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """The loss panel's (xlim, ylim): steps from 0 to a round number ≥ the steps and ≥ two epochs' (room for the
+        first clicks), loss from 0 to a round
+        number ≥ the highest loss drawn and ≥ ln(classes) (a guess's loss: the panel before the first step)."""
+        loss = np.asarray(self.history.step_loss, dtype=np.float64)
+        finite = np.isfinite(loss)
+        drawn = loss if finite.all() else loss[: int(np.argmin(finite))]  # (draw_loss_curves cuts at a NaN/inf)
+        top = max(math.log(int(self.y.max()) + 1), float(drawn.max()) if len(drawn) else 0.0)
+        right = _ceiling(max(self.steps, 2 * self.steps_per_epoch), STEP_CEILINGS)
+        return (0.0, right), (0.0, _ceiling(top, LOSS_CEILINGS))
+
+    def dress_loss_panel(self, ax: Axes) -> None:
+        """The loss panel's limits (``loss_limits``), title, marks of setting changes and, before the first step, a
+        note saying so: what changes in it besides the curve."""
+        xlim, ylim = self.loss_limits()
+        ax.set(xlim=xlim, ylim=ylim, title=self.loss_title())
+        self.mark_changes(ax)
+        if not self.steps:
+            ax.text(0.5, 0.5, "no step yet:\npress step or epoch", ha="center", va="center", transform=ax.transAxes,
+                    color="gray")
+
     def loss_title(self) -> str:
         """The loss panel's title: the settings of the next step, e.g. "next step: lr 0.5, momentum α 0.9"."""
         return f"next step: lr {self.lr:g}, momentum α {self.alpha:g}"
 
     def draw_loss_panel(self, ax: Axes) -> None:
-        """``draw``'s right panel into the empty axes ``ax``: the loss per step with the marks of setting changes,
-        or, before the first step, a note saying so (no ticks)."""
-        if self.steps:
-            draw_loss_curves({"batch loss": self.history.step_loss}, ax=ax, xlabel="step", title=self.loss_title())
-            self.mark_changes(ax)
-        else:
-            ax.set(xticks=[], yticks=[], title=self.loss_title())
-            ax.text(0.5, 0.5, "no step yet:\npress step or epoch", ha="center", va="center",
-                    transform=ax.transAxes, color="gray")
+        """``draw``'s right panel into the empty axes ``ax``: the loss per step (``dress_loss_panel``: round limits,
+        the marks of setting changes, a note before the first step)."""
+        draw_loss_curves({"batch loss": self.history.step_loss}, ax=ax, xlabel="step")
+        self.dress_loss_panel(ax)
 
     def draw(self) -> Figure:
         """Decision boundary (left) and loss per step (right), titled with lr and α; a dotted line marks each
-        step where they were changed. Before the first step the loss panel says so, without axes ticks."""
+        step where they were changed. Before the first step the loss panel says so."""
         fig = Figure(figsize=(9, 3.8))
         ax1, ax2 = fig.subplots(1, 2)
         draw_decision_boundary(self.model, self.X, self.y, ax=ax1, resolution=GRID, title=self.boundary_title())

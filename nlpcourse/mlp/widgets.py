@@ -4,44 +4,48 @@ from __future__ import annotations
 
 import ipywidgets as W
 import numpy as np
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 from ..ui import FigureView, make_buttons, one_blas_thread
+from .figures import CLASS_COLORS, grid_box
 from .stepper import ALPHA_CHOICES, LR_CHOICES, TrainingStepper
 
 __all__ = ["training_stepper", "update_training"]
 
 
-def update_training(fig: Figure, stepper: TrainingStepper) -> bool:
-    """Turn ``stepper.draw()``'s figure of another state on the same data into the current one's (the widget's
-    redraw): the predicted classes and the boundary title; in the loss panel, the curve, the marks of setting
-    changes and the title, or, where the panel changes kind (the first step, a reset, a diverged loss), that panel
-    drawn again into its cleared axes. False where the points or the classes shown differ: then draw anew."""
+def update_training(fig: Figure, stepper: TrainingStepper) -> None:
+    """Turn ``stepper.draw()``'s figure of another state into the current one's (the widget's redraw). Left: the
+    predicted classes, their colours, the points and their box where the data changed, the title. Right: the curve,
+    its round limits (``TrainingStepper.loss_limits``: they move seldom, so the axes' ticks are drawn again seldom),
+    the marks of setting changes, the note and the title; where the panel changes kind (a diverged loss, or back),
+    that panel drawn again into its cleared axes."""
     left, right = fig.axes
     image, points = left.images[0], left.collections[0]
     pred = stepper.grid_classes()
-    if (int(max(stepper.y.max(), pred.max())) + 1 != image.get_cmap().N
-            or not np.array_equal(points.get_offsets(), stepper.X)):
-        return False
+    k = int(max(stepper.y.max(), pred.max())) + 1
+    if k != image.get_cmap().N:  # another number of classes: their colours, as draw_decision_boundary maps them
+        image.set_cmap(ListedColormap(list(CLASS_COLORS[:k])))
+        image.set_clim(-0.5, k - 0.5)
+    if not np.array_equal(points.get_offsets(), stepper.X):  # another dataset: its points and its box
+        (x0, y0), (x1, y1) = grid_box(stepper.X)
+        points.set_offsets(stepper.X)
+        points.set_facecolor([CLASS_COLORS[c] for c in stepper.y])
+        image.set_extent((x0, x1, y0, y1))
+        left.set(xlim=(x0, x1), ylim=(y0, y1))
     if not np.array_equal(image.get_array(), pred):  # (a setting changed, not the model: the panel is left as it is)
         image.set_data(pred)
     left.title.set_text(stepper.boundary_title())
     loss = np.asarray(stepper.history.step_loss, dtype=np.float64)
-    if len(loss) and right.lines and np.isfinite(loss).all():  # a curve, and a curve before: move it
+    if right.lines and right.lines[0].get_label() == "batch loss" and np.isfinite(loss).all():  # the same kind
         curve, *marks = right.lines
         curve.set_data(np.arange(1, len(loss) + 1), loss)
-        for artist in [*marks, *right.texts]:  # the old marks of setting changes
+        for artist in [*marks, *right.texts]:  # the old marks of setting changes (and the note before a step)
             artist.remove()
-        right.relim()  # the limits of the curve alone, as draw_loss_curves finds them before the marks come
-        right.autoscale_view()
-        stepper.mark_changes(right)
-        right.title.set_text(stepper.loss_title())
-    elif not len(loss) and not right.lines:  # no step yet, as before: the settings of the next step
-        right.title.set_text(stepper.loss_title())
-    else:
+        stepper.dress_loss_panel(right)
+    else:  # the panel changes kind (a diverged loss, or back from one): drawn again into its cleared axes
         right.clear()
         stepper.draw_loss_panel(right)
-    return True
 
 
 def training_stepper(dataset: str = "moons") -> W.Widget:
@@ -66,8 +70,10 @@ def training_stepper(dataset: str = "moons") -> W.Widget:
     buttons = make_buttons("step", "epoch", "reset", width="90px")
 
     def redraw() -> None:
-        if state["fig"] is None or not update_training(state["fig"], state["s"]):
+        if state["fig"] is None:
             state["fig"] = state["s"].draw()
+        else:
+            update_training(state["fig"], state["s"])
         view.show(state["fig"])
 
     def on_click(button: W.Button) -> None:
@@ -85,7 +91,7 @@ def training_stepper(dataset: str = "moons") -> W.Widget:
     def on_model(_change: dict) -> None:
         with one_blas_thread():
             state["s"] = TrainingStepper(data.value, hidden=hidden.value, lr=lr.value, alpha=alpha.value)
-            redraw()  # another model on the same data: the kept figure (update_training), another dataset: a new one
+            redraw()  # another model or dataset: the kept figure, moved (update_training)
 
     for button in buttons.values():
         button.on_click(on_click)
@@ -93,5 +99,6 @@ def training_stepper(dataset: str = "moons") -> W.Widget:
     alpha.observe(on_setting, names="value")
     hidden.observe(on_model, names="value")
     data.observe(on_model, names="value")
-    redraw()
+    with one_blas_thread():  # (its first call finds the BLAS libraries: not in a click's time)
+        redraw()
     return W.VBox([W.HBox([data, hidden, *buttons.values()]), W.HBox([lr, alpha]), view.widget])
