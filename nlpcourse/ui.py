@@ -121,10 +121,17 @@ def _contents(ax: Axes) -> list[Artist]:
 
 def _signature(ax: Axes) -> tuple | None:
     """What the axes' x and y axis draw depends on (position, limits, ticks and their labels, axis labels);
-    None where they draw inside the axes (grid lines, ticks pointing in), so its contents cannot be redrawn alone."""
-    parts: list[object] = [ax.get_position().bounds, ax.get_xlim(), ax.get_ylim(), ax.axison]
+    None where they draw inside the axes (grid lines, ticks pointing in), so its contents cannot be redrawn alone.
+    The limits count only where something the axes draw depends on them (ticks, a spine placed at a data value):
+    a view without ticks that zooms keeps its background."""
+    parts: list[object] = [ax.get_position().bounds, ax.axison]
     if not ax.axison:  # (axis off: no ticks drawn)
         return tuple(parts)
+    ticks = any(len(axis.get_majorticklocs()) or len(axis.get_minorticklocs()) for axis in (ax.xaxis, ax.yaxis))
+    at_data = any(s.get_position() == "zero" or s.get_position()[0] == "data" for s in ax.spines.values()
+                  if s.spine_type in ("left", "right", "bottom", "top"))  # (a colorbar's outline has no position)
+    if ticks or at_data:
+        parts += [ax.get_xlim(), ax.get_ylim()]
     for axis in (ax.xaxis, ax.yaxis):
         default = mpl.rcParams[f"{axis.axis_name}tick.direction"]
         direction = axis.get_tick_params(which="major").get("direction", default)
