@@ -14,7 +14,9 @@ widget's round trip (``clear_output`` + ``display_data`` as base64, framed by tw
 - a figure shown again (its artists moved by an ``update``) is drawn again only where it changed: the parts that
   did not change come from a kept background image (matplotlib's blitting, ``restore_region``), per axes —
   an axes whose limits, ticks and labels are unchanged redraws its contents only (its tick labels stay in the
-  background), an axes whose ticks moved redraws whole, an untouched axes not at all (``FigureView``);
+  background), an axes whose ticks moved redraws whole, an untouched axes not at all (``FigureView``); a
+  background is prepared after the picture is sent (in a kernel a tenth of a second later: on a 2-core machine a
+  render at once would compete with the browser drawing the picture and delay the picture's message by ~5 ms);
 - the PNG is the drawn pixels cropped + 0.1 in, unfiltered, zlib level 1 (``figure_png``, ``png_bytes``): ~5 ms
   for a 1050 × 380 figure where Pillow's encoder (five row filters tried on each row) takes ~13 ms;
 - a text drawn before (the same string and font at the same sub-pixel offset) is pasted from its kept glyph images
@@ -25,6 +27,7 @@ widget's round trip (``clear_output`` + ``display_data`` as base64, framed by tw
 
 from __future__ import annotations
 
+import asyncio
 import math
 import struct
 import zlib
@@ -45,6 +48,7 @@ __all__ = ["FigureView", "figure_png", "png_bytes", "pin_titles", "clear_artists
            "one_blas_thread"]
 
 PAD_INCHES = 0.1  # matplotlib's pad around a "tight" box
+PREPARE_AFTER_S = 0.1  # a kept figure's background is prepared this long after its picture is sent (``show``)
 KEEP, CONTENTS, WHOLE = 0, 1, 2  # what a redraw draws again of an axes: nothing, its contents, all of it
 
 
@@ -117,10 +121,17 @@ def _contents(ax: Axes) -> list[Artist]:
 
 def _signature(ax: Axes) -> tuple | None:
     """What the axes' x and y axis draw depends on (position, limits, ticks and their labels, axis labels);
-    None where they draw inside the axes (grid lines, ticks pointing in), so its contents cannot be redrawn alone."""
-    parts: list[object] = [ax.get_position().bounds, ax.get_xlim(), ax.get_ylim(), ax.axison]
+    None where they draw inside the axes (grid lines, ticks pointing in), so its contents cannot be redrawn alone.
+    The limits count only where something the axes draw depends on them (ticks, a spine placed at a data value):
+    a view without ticks that zooms keeps its background."""
+    parts: list[object] = [ax.get_position().bounds, ax.axison]
     if not ax.axison:  # (axis off: no ticks drawn)
         return tuple(parts)
+    ticks = any(len(axis.get_majorticklocs()) or len(axis.get_minorticklocs()) for axis in (ax.xaxis, ax.yaxis))
+    at_data = any(s.get_position() == "zero" or s.get_position()[0] == "data" for s in ax.spines.values()
+                  if s.spine_type in ("left", "right", "bottom", "top"))  # (a colorbar's outline has no position)
+    if ticks or at_data:
+        parts += [ax.get_xlim(), ax.get_ylim()]
     for axis in (ax.xaxis, ax.yaxis):
         default = mpl.rcParams[f"{axis.axis_name}tick.direction"]
         direction = axis.get_tick_params(which="major").get("direction", default)
@@ -226,9 +237,14 @@ class FigureView:
         self._stamps: dict = {}  # the texts drawn so far, as glyph images (``_StampRenderer``), for every figure shown
 
     def show(self, fig: Figure) -> None:
-        """Send ``fig``'s picture to the widget, then prepare what its next move needs (``prepare``)."""
+        """Send ``fig``'s picture to the widget, then prepare what its next move needs (``prepare``): in a kernel,
+        ``PREPARE_AFTER_S`` later (the browser draws the picture meanwhile; a move before then prepares it first)."""
         self.widget.value = self.png(fig)
-        self.prepare()
+        if self._pending is not None:
+            try:
+                asyncio.get_running_loop().call_later(PREPARE_AFTER_S, self.prepare)
+            except RuntimeError:  # no event loop (a script, a test): now
+                self.prepare()
 
     def prepare(self) -> None:
         """Keep the background that the last figure's first picture left to prepare, if any (its next move then

@@ -161,6 +161,35 @@ def test_png_bytes_decodes_to_the_pixels_it_was_given():
         assert np.array_equal(np.asarray(png), image)
 
 
+def test_figure_view_keeps_the_background_of_an_axes_without_ticks_whose_view_moves(monkeypatch):
+    def make(right: float = 1.0, spine: str | None = None) -> Figure:
+        fig = Figure(figsize=(3.0, 3.0), dpi=100)
+        ax = fig.subplots()
+        ax.plot([0, 1], [0, 1])
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_xlabel("x")
+        if spine is not None:
+            ax.spines["left"].set_position(spine)
+        ax.set_xlim(-1, right)
+        return fig
+
+    for spine, whole in ((None, False), ("zero", True), (("data", 0.5), True)):
+        fig = make(spine=spine)
+        (ax,) = fig.axes
+        drawn: list[int] = []
+        monkeypatch.setattr(ax, "draw", lambda renderer, real=ax.draw, drawn=drawn: drawn.append(1) or real(renderer))
+        view = ui.FigureView()
+        view.png(fig)
+        view.prepare()
+        for right in (2.0, 3.0):  # a zoom: limits move, no tick or label does, unless a spine sits at a data value
+            drawn.clear()
+            ax.set_xlim(-1, right)
+            assert _same(view.png(fig), make(right, spine))
+            assert bool(drawn) == whole, spine
+            view.prepare()
+
+
 def test_figure_view_sends_a_new_figure_after_one_render_and_prepares_its_background_after(monkeypatch):
     import numpy as np
 

@@ -9,6 +9,7 @@ import io
 
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
 from PIL import Image
 
 from nlpcourse.ui import FigureView, figure_png
@@ -115,6 +116,11 @@ def test_tree_update_draws_what_draw_tree_draws_also_with_codes():
     for word in ("huffman", "model"):
         update_tree(fig.axes[0], tree, word)
         assert_same_picture(view.png(fig), draw_tree(tree, word=word))
+    ax = Figure(figsize=(8, 5)).subplots()  # an axes of the caller's: the tree drawn into it, then moved
+    draw_tree(tree, word="the", ax=ax)
+    update_tree(ax, tree, "model")
+    fresh = Figure(figsize=(8, 5)).subplots()
+    assert_same_picture(ax.figure, draw_tree(tree, word="model", ax=fresh))
 
 
 @pytest.mark.parametrize("dataset", ["moons", "spirals"])
