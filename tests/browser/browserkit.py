@@ -94,8 +94,9 @@ def write_settings(folder: Path) -> None:
     for plugin, values in {
         "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
         "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
-        # every cell in the DOM (JupyterLab 4 otherwise renders only those near the viewport)
-        "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+        # JupyterLab's default, as a student has it: every cell in the DOM, the browser skips drawing those out of
+        # view (CSS content-visibility); "full" would attach only the cells near the viewport
+        "@jupyterlab/notebook-extension/tracker": {"windowingMode": "contentVisibility"},
     }.items():
         path = folder / f"{plugin}.jupyterlab-settings"
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -202,7 +202,9 @@ def _differ(a: object, b: object) -> bool:
 
 def _widget_name(widget: object, w: int) -> str:
     """The function the widget cell calls last (``linear_map_explorer``), else "widget <w>"."""
-    source = widget.locator(".jp-Cell-inputArea").first.inner_text()
+    # its editor's lines (textContent: a cell out of view is not laid out, and innerText would be empty)
+    source = widget.locator(".jp-Cell-inputArea").first.evaluate(
+        "e => [...e.querySelectorAll('.cm-line')].map(line => line.textContent).join('\\n')")
     calls = re.findall(r"(\w+)\(", source.strip().splitlines()[-1] if source.strip() else "")
     return calls[0] if calls else f"widget {w}"
 
@@ -363,7 +365,8 @@ def test_notebook_widgets(browser: object, lab: Lab, path: Path) -> None:
                     used = {KERNEL_CPU: _cpu_ms(kernel) - cpu} if kernel is not None else {}
                     timings.append((title, f"{kind} {label}", {"ms": ms, **used, **(page.evaluate(STAGES) or {})}))
                 figure.wait_for(timeout=REDRAW_TIMEOUT_S * 1000)
-        assert "Error displaying widget" not in page.locator(".jp-Notebook").inner_text()
+        # (textContent: the cells out of view are not laid out, and innerText would leave them out)
+        assert "Error displaying widget" not in page.locator(".jp-Notebook").text_content()
         assert not errors.errors, f"{path.name}: errors on the page: {errors.errors}"
         if timings:
             REDRAWS_MS[path.stem] = [t for *_, t in timings]
