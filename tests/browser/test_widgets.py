@@ -289,12 +289,19 @@ CONTROLS = {
 }
 
 
+# Two animation frames: what the page had to paint (a scroll, a focus ring, a hover) is on screen.
+SETTLE = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
 def _act(widget: object, kind: str, i: int) -> None:
+    """Operate the control as a hand would: reach it (scroll, focus or hover), let the page paint that, then the
+    key, selection or click that changes it (the redraw's clock starts at that event)."""
     control = widget.locator(CONTROLS[kind]).nth(i)
     control.scroll_into_view_if_needed()
     if kind == "slider":
         now = control.get_attribute("aria-valuenow")
         control.focus()
+        control.page.evaluate(SETTLE)
         control.press("ArrowRight")
         if control.get_attribute("aria-valuenow") == now:  # already at its maximum
             control.press("ArrowLeft")
@@ -302,12 +309,16 @@ def _act(widget: object, kind: str, i: int) -> None:
     elif kind == "dropdown":
         options = control.locator("option").all_inner_texts()
         current = control.evaluate("e => e.selectedIndex")
+        control.page.evaluate(SETTLE)
         control.select_option(index=(current + 1) % len(options))
     elif kind == "number":
         value = float(control.input_value() or 0)
         control.fill(f"{value + 1:g}")
+        control.page.evaluate(SETTLE)
         control.press("Enter")
     else:
+        control.hover()
+        control.page.evaluate(SETTLE)
         control.click()
 
 
