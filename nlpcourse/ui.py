@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import math
 import struct
+import sys
 import zlib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -357,16 +358,20 @@ def _figure_artists(fig: Figure) -> list[Artist]:
                   key=lambda a: a.get_zorder())
 
 
-_threadpools: list[ThreadpoolController] = []  # found once: finding them scans the loaded libraries
+# the thread pools found (a scan of the loaded libraries, ~2 ms), by the number of modules imported when scanned:
+# an import since may have loaded another BLAS
+_threadpools: dict[int, ThreadpoolController] = {}
 
 
 def one_blas_thread() -> AbstractContextManager:
     """A ``with`` block in which numpy's BLAS uses one thread (threadpoolctl). For a widget's callback: its
     products are small, and after a multi-threaded one OpenBLAS's idle threads spin for a while on the other
     cores, where the browser is drawing the last image (measured: 40–100 ms of CPU a redraw in notebook 05)."""
-    if not _threadpools:
-        _threadpools.append(ThreadpoolController())
-    return _threadpools[0].limit(limits=1, user_api="blas")
+    imported = len(sys.modules)
+    if imported not in _threadpools:
+        _threadpools.clear()
+        _threadpools[imported] = ThreadpoolController()
+    return _threadpools[imported].limit(limits=1, user_api="blas")
 
 
 def make_buttons(*names: str, width: str = "110px") -> dict[str, W.Button]:

@@ -221,6 +221,32 @@ def test_one_blas_thread_runs_numpy_blas_on_one_thread_inside_the_block_only():
     assert blas_threads() == before
 
 
+def test_one_blas_thread_looks_for_thread_pools_again_after_an_import(monkeypatch):
+    import contextlib
+    import sys
+    import types
+
+    scans = []
+
+    class Pools:  # stands in for threadpoolctl's controller: counts the scans of the loaded libraries
+        def __init__(self) -> None:
+            scans.append(1)
+
+        def limit(self, **_: object) -> contextlib.AbstractContextManager:
+            return contextlib.nullcontext()
+
+    monkeypatch.setattr(ui, "ThreadpoolController", Pools)
+    monkeypatch.setattr(ui, "_threadpools", {})
+    for _ in range(2):
+        with ui.one_blas_thread():
+            pass
+    assert len(scans) == 1  # found once
+    monkeypatch.setitem(sys.modules, "a_module_with_a_blas_of_its_own", types.ModuleType("m"))
+    with ui.one_blas_thread():
+        pass
+    assert len(scans) == 2  # an import since may have loaded another BLAS
+
+
 def test_a_figure_view_draws_texts_pixel_for_pixel_as_agg_also_when_it_pastes_them_again():
     import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
