@@ -191,6 +191,8 @@ def test_figure_view_keeps_the_background_of_an_axes_without_ticks_whose_view_mo
 
 
 def test_figure_view_sends_a_new_figure_after_one_render_and_prepares_its_background_after(monkeypatch):
+    import asyncio
+
     import numpy as np
 
     fig = Figure(figsize=(4.0, 3.0), dpi=100)
@@ -205,6 +207,18 @@ def test_figure_view_sends_a_new_figure_after_one_render_and_prepares_its_backgr
     fig.axes[0].images[0].set_data(np.eye(3)[::-1])
     view.show(fig)
     assert renders == [0, 1] and len(sent) == 2  # the move: over the kept background, no full render
+
+    async def in_a_kernel() -> None:  # (a kernel's event loop: the background a tenth of a second later)
+        renders.clear()
+        sent.clear()
+        other = Figure(figsize=(4.0, 3.0), dpi=100)
+        other.subplots().imshow(np.eye(3))
+        view.show(other)
+        assert renders == [0] and len(sent) == 1  # sent; the background not yet
+        await asyncio.sleep(2 * ui.PREPARE_AFTER_S)
+        assert renders == [0, 1]
+
+    asyncio.run(in_a_kernel())
 
 
 def test_one_blas_thread_runs_numpy_blas_on_one_thread_inside_the_block_only():
