@@ -274,28 +274,3 @@ def test_widget_examples_list_follows_the_box():
     assert box.value == examples.options[1]
     box.value = "seven"
     assert examples.value is None
-
-
-def test_update_step_draws_what_draw_step_draws():
-    import io
-
-    from PIL import Image
-
-    from nlpcourse.transformer.figures import draw_step
-    from nlpcourse.transformer.translate import trace
-    from nlpcourse.transformer.widgets import update_step
-    from nlpcourse.ui import FigureView, figure_png
-
-    def pixels(png):
-        return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=float)
-
-    task, model = tk.number_task(), _small()
-    tr = trace(model, task, "three hundred twenty one", max_new_tokens=6)
-    fig = draw_step(tr, 0, task.itos)
-    view = FigureView()  # the widget's image path: it draws again only what changed
-    view.png(fig)
-    other = trace(model, task, "forty seven", max_new_tokens=6)  # another sentence: other columns
-    for shown, t in ((tr, 2), (tr, 1), (tr, len(tr.output) - 1), (other, 1), (other, 0), (tr, 1)):
-        update_step(fig, shown, t, task.itos)
-        a, b = pixels(view.png(fig)), pixels(figure_png(draw_step(shown, t, task.itos)))
-        assert a.shape == b.shape and (np.abs(a - b).max(axis=2) > 64).mean() < 0.002, (shown.source, t)

@@ -202,3 +202,37 @@ def test_graph_update_draws_what_the_stepper_draws():
     stepper.run_all()
     update_graph(fig, stepper)
     assert_same_picture(view.png(fig), stepper.draw())
+
+
+def test_beam_tree_drawn_into_the_kept_figure_draws_what_a_new_one_draws():
+    """07's widget draws each tree into the figure it showed (emptied, resized): the pixels of a new figure."""
+    from nlpcourse.decoding import models
+    from nlpcourse.decoding.widgets import BeamStepper
+
+    s = BeamStepper(models.course_lm(), prompt="police said", num_beams=3)
+    view = FigureView(kept=False)  # the widget's image path
+    fig = s.draw()
+    view.png(fig)
+    for action in (s.step, s.step, lambda: None, s.run, s.reset, s.step):
+        action()
+        assert s.draw(fig) is fig
+        assert_same_picture(view.png(fig), s.draw())
+
+
+def test_decoder_step_update_draws_what_draw_step_draws():
+    from nlpcourse.transformer.figures import draw_step
+    from nlpcourse.transformer.task import number_task
+    from nlpcourse.transformer.train import Seq2Seq, Seq2SeqConfig
+    from nlpcourse.transformer.translate import trace
+    from nlpcourse.transformer.widgets import update_step
+
+    task = number_task()
+    model = Seq2Seq(Seq2SeqConfig(vocab=len(task), d_model=8, num_heads=2, dim_feedforward=16))
+    tr = trace(model, task, "three hundred twenty one", max_new_tokens=6)
+    fig = draw_step(tr, 0, task.itos)
+    view = FigureView()
+    view.png(fig)
+    other = trace(model, task, "forty seven", max_new_tokens=6)  # another sentence: other columns
+    for shown, t in ((tr, 2), (tr, 1), (tr, len(tr.output) - 1), (other, 1), (other, 0), (tr, 1)):
+        update_step(fig, shown, t, task.itos)
+        assert_same_picture(view.png(fig), draw_step(shown, t, task.itos))
