@@ -28,9 +28,10 @@ class Adam:
                  eps: float = 1e-8) -> None:
         self.params = validate.non_empty(list(params), "params", what="tensors to train")
         for p in self.params:
-            if not isinstance(p, torch.Tensor) or not p.requires_grad:
-                what = f"a tensor with requires_grad={p.requires_grad}" if isinstance(p, torch.Tensor) else type(p).__name__
-                raise TypeError(f"params: expected tensors that require grad, got {what}")
+            if not isinstance(p, torch.Tensor):
+                raise TypeError(f"params: expected tensors that require grad, got a {type(p).__name__}")
+            if not p.requires_grad:
+                raise TypeError("params: expected tensors that require grad, got one with requires_grad=False")
         kinds = {(p.dtype, p.device) for p in self.params}
         if len(kinds) > 1:
             raise ValueError(f"params: expected one dtype and device for all tensors, got {sorted(map(str, kinds))}")
