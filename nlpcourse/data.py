@@ -354,4 +354,10 @@ def porter_stem(word: str) -> str:
     head500.noblanks.cor)."""
     if not isinstance(word, str):
         raise ValueError(f"word: expected a str, got {type(word).__name__}")
+    return _stem(word)
+
+
+@cache
+def _stem(word: str) -> str:
+    """``porter_stem`` without the check, remembered: an evaluation stems the same few thousand words each run."""
     return _stemmer().stem(word)

@@ -202,7 +202,8 @@ def test_search_state_records_the_tree():
 
 def test_same_as_hf_generate_over_a_grid():
     df = hf.agreement(seeds=range(3), widths=(1, 2, 4), length_penalties=(-0.5, 0.0, 1.5), max_new_tokens=5)
-    assert len(df) == 3 * 3 * 3 * 3
+    assert len(df) == 3 * (1 + 2 * 3 * 3)  # k = 1 (greedy) once per seed: α and early_stopping do not apply
+    assert df[df.num_beams == 1].length_penalty.isna().all() and (df[df.num_beams == 1].early_stopping == "—").all()
     assert df.same_sequences.all(), df[~df.same_sequences]
     beams = df[df.num_beams > 1]
     assert (beams.max_score_diff < 2e-5).all()  # float32 (HF) vs float64 (ours) sums of ~5 log-probs

@@ -709,6 +709,13 @@ def test_compare_at_best_lr_reuses_the_sweep_runs():
                                                       transform=None, progress=False, **setting)
     assert len(sweep) == 4 and len(runs) == 4 and set(emb) == {("ours", 0), ("gensim", 0), ("ours", 1), ("gensim", 1)}
     assert set(runs["lr"][runs["trainer"] == "ours"]) == {best["ours"]}
+    # the runs share the vocabularies and the encoded corpus: each equals a fresh call of its trainer, bit for bit
+    for seed in (0, 1):
+        fresh = {"ours": train.train_sgns(sentences, seed=seed, lr=best["ours"], threads=1, progress=False, **setting),
+                 "gensim": train.train_gensim(sentences, seed=seed, lr=best["gensim"], **setting)}
+        for trainer, e in fresh.items():
+            assert emb[trainer, seed].words == e.words
+            np.testing.assert_array_equal(emb[trainer, seed].vectors, e.vectors)
     with pytest.raises(ValueError, match="lr is what the sweep varies"):
         train.lr_sweep(sentences, lr=0.1, **setting)
 

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 __all__ = ["TinyGPT2", "tiny_gpt2", "hf_step", "hf_generate", "reference_problem", "agreement"]
 
 
+GREEDY = "—"  # agreement's early_stopping for k = 1: greedy search has no beams to stop
+
+
 @dataclass(frozen=True)
 class TinyGPT2(validate.Config):
     """The tiny GPT-2's size (``GPT2Config``'s names)."""
@@ -165,7 +168,8 @@ def agreement(seeds: Iterable[int] = range(3), widths: Iterable[int] = (2, 3, 4)
     """Our ``generate`` vs ``model.generate`` on tiny GPT-2s, one row per (seed, k, α, early_stopping).
 
     For each seed the EOS token is the model's most probable token after the first prompt's first token
-    (so hypotheses do end, at different lengths); n = k return sequences; k = 1 compares with HF's greedy.
+    (so hypotheses do end, at different lengths); n = k return sequences; k = 1 compares with HF's greedy search,
+    once per seed (α and early_stopping do not apply to it: its row has length_penalty NaN, early_stopping "—").
     Columns: seed, num_beams, length_penalty, early_stopping, same_sequences, max_score_diff (NaN for k = 1),
     eos_ended (returned hypotheses that end with EOS), rows.
     """
@@ -176,7 +180,11 @@ def agreement(seeds: Iterable[int] = range(3), widths: Iterable[int] = (2, 3, 4)
     prompt_length = validate.positive_int(prompt_length, "prompt_length")
     seeds = [validate.non_negative_int(s, "seeds") for s in seeds]
     widths = [validate.positive_int(k, "widths") for k in widths]
-    grid = list(itertools.product(seeds, widths, length_penalties, early_stopping))
+    length_penalties, early_stopping = list(length_penalties), list(early_stopping)
+    grid = []  # (seed, k, α, early_stopping)
+    for seed, k in itertools.product(seeds, widths):
+        settings = itertools.product(length_penalties, early_stopping) if k > 1 else [(np.nan, GREEDY)]
+        grid += [(seed, k, alpha, es) for alpha, es in settings]
     rows, models = [], {}
     with torch_threads(1):  # tiny matrices: one thread is faster, and both sides get the same kernels
         for seed, k, alpha, es in tqdm(grid, desc="ours vs model.generate", disable=not progress):
@@ -190,8 +198,9 @@ def _compare(models: dict, seed: int, k: int, alpha: float, es: bool | str, max_
     if seed not in models:
         models[seed] = reference_problem(seed, batch, prompt_length, size)
     model, step, prompts, eos, pad = models[seed]
-    kw = dict(num_beams=k, max_new_tokens=max_new_tokens, eos_token_id=eos, pad_token_id=pad,
-              length_penalty=alpha, early_stopping=es, num_return_sequences=k)
+    kw = dict(num_beams=k, max_new_tokens=max_new_tokens, eos_token_id=eos, pad_token_id=pad, num_return_sequences=k)
+    if k > 1:
+        kw.update(length_penalty=alpha, early_stopping=es)
     ref_seqs, ref_scores = hf_generate(model, prompts, **kw)
     if k == 1:
         seqs, _ = greedy_decode(step, prompts, max_new_tokens=max_new_tokens, eos_token_id=eos,

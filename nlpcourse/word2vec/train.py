@@ -131,15 +131,30 @@ def train_sgns(sentences: list[list[str]], config: SGNSConfig | None = None, *, 
     pairs per ``sgns_step`` with a pool of ``pool_size`` noise words from unigram^``alpha``. ``history``: a list
     that receives each batch's mean loss per pair. ``overrides``: config fields, e.g. ``dim=50``.
     """
+    _check_sentences(sentences)
+    c = SGNSConfig.make(config, **overrides)
+    return _train_sgns_encoded(*_encode(sentences, c.min_count), c, progress, history)
+
+
+def _check_sentences(sentences: object) -> None:
     if not isinstance(sentences, (list, tuple)) or not any(len(s) for s in sentences):
         n = len(sentences) if hasattr(sentences, "__len__") else "?"
         raise ValueError(f"sentences: expected a non-empty list of token lists, got {n} sentences with no tokens")
-    c = SGNSConfig.make(config, **overrides)
-    vocab = Vocab.build(sentences, min_count=c.min_count)
+
+
+def _encode(sentences: list[list[str]], min_count: int) -> tuple[Vocab, np.ndarray, np.ndarray]:
+    """``train_sgns``'s vocabulary and the corpus as ids (``corpus.encode_corpus``): what every run on the same
+    sentences and ``min_count`` shares, whatever its seed and rate."""
+    vocab = Vocab.build(sentences, min_count=min_count)
     if len(vocab) < 2:
-        raise ValueError(f"min_count: only {len(vocab)} word(s) occur >= {c.min_count} times; "
+        raise ValueError(f"min_count: only {len(vocab)} word(s) occur >= {min_count} times; "
                          f"lower min_count or give a larger corpus")
-    corpus, sentence_id = encode_corpus(sentences, vocab)
+    return vocab, *encode_corpus(sentences, vocab)
+
+
+def _train_sgns_encoded(vocab: Vocab, corpus: np.ndarray, sentence_id: np.ndarray, c: SGNSConfig, progress: bool,
+                        history: list[float] | None) -> Embeddings:
+    """``train_sgns`` from ``_encode``'s output."""
     keep = keep_probabilities(vocab.counts, c.sample).astype(np.float32)
     sampler = NegativeSampler(unigram_noise(vocab.counts, c.alpha), seed=c.seed + 1)
     theta = torch.cat(init_embeddings(len(vocab), len(vocab), c.dim, c.seed, c.device, c.dtype))  # (2V, D)
@@ -178,17 +193,53 @@ def train_gensim(sentences: list[list[str]], config: SGNSConfig | None = None, *
     Per-pair updates, so ``batch_size``, ``pool_size``, ``threads`` and ``device`` do not apply; ``workers=1``
     and a fixed ``seed`` (with PYTHONHASHSEED=0) make it bit-reproducible.
     """
+    c = SGNSConfig.make(config, **overrides)
+    model = _gensim_model(c, validate.positive_int(workers, "workers"))
+    model.build_vocab(sentences)  # what Word2Vec(sentences, ...) does, split to nudge the starting vectors
+    return _train_gensim_built(model, sentences, c)
+
+
+def _gensim_model(c: SGNSConfig, workers: int) -> object:
+    """gensim's ``Word2Vec`` at ``c``'s settings, before its vocabulary."""
     from gensim.models import Word2Vec
 
-    c = SGNSConfig.make(config, **overrides)
-    workers = validate.positive_int(workers, "workers")
-    model = Word2Vec(vector_size=c.dim, window=c.window, negative=c.negative, hs=0, sg=1, min_count=c.min_count,
-                     sample=c.sample, alpha=c.lr, min_alpha=c.min_lr, ns_exponent=c.alpha, seed=c.seed,
-                     workers=workers)
-    model.build_vocab(sentences)  # what Word2Vec(sentences, ...) does, split to nudge the starting vectors
+    return Word2Vec(vector_size=c.dim, window=c.window, negative=c.negative, hs=0, sg=1, min_count=c.min_count,
+                    sample=c.sample, alpha=c.lr, min_alpha=c.min_lr, ns_exponent=c.alpha, seed=c.seed,
+                    workers=workers)
+
+
+def _train_gensim_built(model: object, sentences: list[list[str]], c: SGNSConfig) -> Embeddings:
+    """``train_gensim`` after ``build_vocab``: nudge the starting vectors, train, return θ_W."""
     nudge(model)
     model.train(sentences, total_examples=model.corpus_count, epochs=c.epochs)
     return Embeddings.from_gensim(model.wv)
+
+
+class _SharedVocabularies:
+    """What all runs of a comparison on one corpus share, each built on first use: our vocabulary and encoded
+    corpus (``_encode``) and gensim's vocabulary (a model after ``build_vocab``: counts, subsampling thresholds,
+    noise table). None of it depends on the seed or the rate — gensim's seed only draws the starting vectors and
+    the training's random numbers — so each run trains exactly as a fresh ``train_sgns`` / ``train_gensim`` does
+    (a unit test checks it), without counting the corpus again."""
+
+    def __init__(self, sentences: list[list[str]]) -> None:
+        self.sentences, self.ours, self.gensim = sentences, {}, {}
+
+    def train_sgns(self, c: SGNSConfig) -> Embeddings:
+        if c.min_count not in self.ours:
+            self.ours[c.min_count] = _encode(self.sentences, c.min_count)
+        return _train_sgns_encoded(*self.ours[c.min_count], c, False, None)
+
+    def train_gensim(self, c: SGNSConfig, workers: int) -> Embeddings:
+        key = (c.min_count, c.sample, c.alpha)  # what build_vocab reads
+        model = _gensim_model(c, workers)
+        if key not in self.gensim:
+            model.build_vocab(self.sentences)
+            self.gensim[key] = model
+        else:
+            model.reset_from(self.gensim[key])  # gensim's own way to share a vocabulary; new starting vectors
+            model.wv.vectors_lockf = np.ones(1, dtype=np.float32)  # reset_from's new KeyedVectors lacks it (4.4)
+        return _train_gensim_built(model, self.sentences, c)
 
 
 def evaluation_sets(seed: int = 0) -> dict[str, pd.DataFrame]:
@@ -206,15 +257,15 @@ METRICS = ("ws353_tune", "ws353_test", "simlex999")
 _sets = functools.cache(evaluation_sets)
 
 
-def _train_and_evaluate(trainer: str, sentences: list[list[str]], seed: int, threads: int, fn: object,
+def _train_and_evaluate(trainer: str, shared: _SharedVocabularies, seed: int, threads: int, fn: object,
                         setting: dict) -> tuple[dict, Embeddings | None]:
     """One run of ``trainer`` ("ours" or "gensim") and its row: Spearman per set (NaN if it diverged), CPU time."""
     t0 = time.process_time()
     try:
         if trainer == "ours":
-            emb = train_sgns(sentences, seed=seed, threads=threads, progress=False, **setting)
+            emb = shared.train_sgns(SGNSConfig.make(None, seed=seed, threads=threads, **setting))
         else:
-            emb = train_gensim(sentences, seed=seed, workers=threads, **setting)
+            emb = shared.train_gensim(SGNSConfig.make(None, seed=seed, **setting), workers=threads)
     except ValueError as error:  # the learning rate is too large for this trainer
         if "NaN or inf" not in str(error):
             raise
@@ -225,7 +276,7 @@ def _train_and_evaluate(trainer: str, sentences: list[list[str]], seed: int, thr
                for name, df in _sets().items()}
     row |= {name: np.nan if r is None else r.spearman for name, r in results.items()}
     row |= {f"oov_{name}": np.nan if r is None else r.oov_ratio for name, r in results.items()}
-    n_tokens = sum(len(s) for s in sentences) * int(setting.get("epochs", SGNSConfig.epochs))
+    n_tokens = sum(len(s) for s in shared.sentences) * int(setting.get("epochs", SGNSConfig.epochs))
     return row | {"cpu_seconds": seconds, "tokens_per_cpu_s": n_tokens / seconds}, emb
 
 
@@ -239,6 +290,13 @@ def compare_with_gensim(sentences: list[list[str]], seeds: Sequence[int] = (0, 1
     corpus's ("porter_stem" or None). Returns a DataFrame[trainer, seed, lr, diverged, ws353_tune, ws353_test,
     simlex999, oov_…, cpu_seconds, tokens_per_cpu_s] and the embeddings by (trainer, seed).
     """
+    _check_sentences(sentences)
+    return _compare(_SharedVocabularies(sentences), seeds, threads, transform, progress, lrs, setting)
+
+
+def _compare(shared: _SharedVocabularies, seeds: Sequence[int], threads: int, transform: object, progress: bool,
+             lrs: dict[str, float] | None, setting: dict) -> tuple[pd.DataFrame, dict[tuple[str, int], Embeddings]]:
+    """``compare_with_gensim`` on ``shared``'s corpus."""
     fn = porter_stem if transform == "porter_stem" else transform
     seeds = [validate.non_negative_int(s, "seeds") for s in validate.non_empty(seeds, "seeds", what="seeds")]
     if lrs is not None:
@@ -247,7 +305,7 @@ def compare_with_gensim(sentences: list[list[str]], seeds: Sequence[int] = (0, 1
     runs = [(seed, trainer) for seed in seeds for trainer in ("ours", "gensim")]
     for seed, trainer in tqdm(runs, desc="ours vs gensim", disable=not progress):
         run_setting = setting if lrs is None else setting | {"lr": lrs[trainer]}
-        row, embeddings[trainer, seed] = _train_and_evaluate(trainer, sentences, seed, threads, fn, run_setting)
+        row, embeddings[trainer, seed] = _train_and_evaluate(trainer, shared, seed, threads, fn, run_setting)
         rows.append(row)
     return pd.DataFrame(rows), embeddings
 
@@ -256,6 +314,13 @@ def lr_sweep(sentences: list[list[str]], lrs: Sequence[float] = (0.025, 0.05, 0.
              threads: int = 1, transform: object = "porter_stem", progress: bool = True,
              **setting: object) -> tuple[pd.DataFrame, dict[tuple[str, float], Embeddings]]:
     """Both trainers at each starting rate, one seed: ``compare_with_gensim``'s rows, embeddings by (trainer, lr)."""
+    _check_sentences(sentences)
+    return _sweep(_SharedVocabularies(sentences), lrs, seed, threads, transform, progress, setting)
+
+
+def _sweep(shared: _SharedVocabularies, lrs: Sequence[float], seed: int, threads: int, transform: object,
+           progress: bool, setting: dict) -> tuple[pd.DataFrame, dict[tuple[str, float], Embeddings]]:
+    """``lr_sweep`` on ``shared``'s corpus."""
     lrs = [validate.number(lr, "lrs", low=0.0, low_open=True, what="a learning rate")
            for lr in validate.non_empty(lrs, "lrs", what="learning rates")]
     if "lr" in setting:
@@ -265,7 +330,7 @@ def lr_sweep(sentences: list[list[str]], lrs: Sequence[float] = (0.025, 0.05, 0.
     rows, embeddings = [], {}
     runs = [(lr, trainer) for lr in lrs for trainer in ("ours", "gensim")]
     for lr, trainer in tqdm(runs, desc="learning-rate sweep", disable=not progress):
-        row, embeddings[trainer, float(lr)] = _train_and_evaluate(trainer, sentences, seed, threads, fn,
+        row, embeddings[trainer, float(lr)] = _train_and_evaluate(trainer, shared, seed, threads, fn,
                                                                   setting | {"lr": lr})
         rows.append(row)
     return pd.DataFrame(rows), embeddings
@@ -291,15 +356,15 @@ def compare_at_best_lr(sentences: list[list[str]], lrs: Sequence[float] = (0.025
     Returns (sweep table, runs table — one row per trainer and seed —, their embeddings by (trainer, seed),
     the best rates {"ours": lr, "gensim": lr}).
     """
+    _check_sentences(sentences)
     seeds = [validate.non_negative_int(s, "seeds") for s in validate.non_empty(seeds, "seeds", what="seeds")]
-    sweep, sweep_emb = lr_sweep(sentences, lrs, seed=seeds[0], threads=threads, transform=transform,
-                                progress=progress, **setting)
+    shared = _SharedVocabularies(sentences)  # the vocabularies and encoded corpus, for all runs
+    sweep, sweep_emb = _sweep(shared, lrs, seeds[0], threads, transform, progress, setting)
     best = best_lrs(sweep, metric)
     runs = [pd.concat([sweep[(sweep["trainer"] == t) & (sweep["lr"] == best[t])] for t in ("ours", "gensim")])]
     embeddings = {(t, seeds[0]): sweep_emb[t, best[t]] for t in ("ours", "gensim")}
     if len(seeds) > 1:
-        more, more_emb = compare_with_gensim(sentences, seeds=seeds[1:], threads=threads, transform=transform,
-                                             progress=progress, lrs=best, **setting)
+        more, more_emb = _compare(shared, seeds[1:], threads, transform, progress, best, setting)
         runs.append(more)
         embeddings |= more_emb
     return sweep, pd.concat(runs, ignore_index=True), embeddings, best
