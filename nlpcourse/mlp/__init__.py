@@ -180,11 +180,14 @@ def check_labels(y: np.ndarray, k: int, n: int) -> np.ndarray:
     y = np.asarray(y)
     if y.shape != (n,):
         raise ValueError(f"y: expected shape ({n},), one label per row of scores, got {y.shape}")
-    bad = np.flatnonzero((y < 0) | (y >= k) | (y != np.round(y))) if y.dtype.kind in "iufb" else [0]
+    if y.dtype.kind in "iu":  # integers (a trainer's every batch): only the range can be wrong
+        bad = np.flatnonzero((y < 0) | (y >= k)) if n and (y.min() < 0 or y.max() >= k) else ()
+    else:
+        bad = np.flatnonzero((y < 0) | (y >= k) | (y != np.round(y))) if y.dtype.kind in "fb" else [0]
     if len(bad):
         i = int(bad[0])
         raise ValueError(f"y: labels must be integers in [0, {k}) for {k} classes, got {y[i].item()!r} at index {i}")
-    return y.astype(np.int64)
+    return y.astype(np.int64, copy=False)
 
 
 class SoftmaxCrossEntropy:
@@ -196,7 +199,7 @@ class SoftmaxCrossEntropy:
         self.y = check_labels(y, scores.shape[1], len(scores))
         log_p = log_softmax(scores, axis=1)  # (N, k), stable for any score
         self.p = np.exp(log_p)
-        return float(-log_p[np.arange(len(self.y)), self.y].mean())
+        return float(-(log_p[np.arange(len(self.y)), self.y].sum() / len(self.y)))  # the mean, as np.mean computes it
 
     def backward(self, dloss: float = 1.0) -> np.ndarray:
         """dloss = ∂L/∂L = 1 (the base case) -> (N, k)."""

@@ -66,6 +66,7 @@ class Adam(SGD):
         self.eps = validate.positive_float(eps, "eps")
         self.m: dict[str, np.ndarray] = {}
         self.v: dict[str, np.ndarray] = {}
+        self.work: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # two scratch arrays per parameter
         self.t = 0
 
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
@@ -74,17 +75,20 @@ class Adam(SGD):
         for name, g in grads.items():
             if name not in self.m:
                 self.m[name], self.v[name] = np.zeros_like(g), np.zeros_like(g)
-            # in place (a fine-tuned embedding table is large), the same roundings as the formulas:
-            m, v, sq = self.m[name], self.v[name], (1 - b2) * g
+                self.work[name] = np.empty_like(g), np.empty_like(g)
+            # in place, into buffers kept from step to step (a fine-tuned embedding table is large: a new array
+            # per operation would cost more than the arithmetic), the same roundings as the formulas:
+            m, v, (sq, step) = self.m[name], self.v[name], self.work[name]
             m *= b1
-            m += (1 - b1) * g  # m = β₁m + (1 − β₁)g
+            m += np.multiply(g, 1 - b1, out=step)  # m = β₁m + (1 − β₁)g
+            np.multiply(g, 1 - b2, out=sq)
             sq *= g
             v *= b2
             v += sq  # v = β₂v + (1 − β₂)g²
             np.divide(v, 1 - b2**self.t, out=sq)
             np.sqrt(sq, out=sq)
             sq += self.eps  # √v̂ + ε
-            step = m / (1 - b1**self.t)  # m̂
+            np.divide(m, 1 - b1**self.t, out=step)  # m̂
             step *= self.lr
             step /= sq
             params[name] -= step  # θ −= lr·m̂/(√v̂ + ε)
