@@ -49,8 +49,9 @@ def main() -> None:
     setting = dict(dim=args.dim, window=args.window, negative=args.negative, epochs=args.epochs,
                    min_count=args.min_count, sample=args.sample)
     print(f"{args.corpus}: {sum(len(s) for s in sentences)} tokens; {setting}; threads={args.threads}")
+    # parallel=False: one run at a time, so that neither trainer's CPU seconds share the machine with the other's
     sweep, df, _, best = compare_at_best_lr(sentences, lrs=args.lrs, seeds=args.seeds, threads=args.threads,
-                                            **setting)
+                                            parallel=False, **setting)
     print(f"learning-rate sweep, seed {args.seeds[0]}:")
     print(format_sweep(sweep, ("ws353_tune", "ws353_test", "simlex999")).to_string())
     print(f"each trainer's best starting lr (ws353_tune): ours {best['ours']:g}, gensim {best['gensim']:g}\n")

@@ -2,6 +2,7 @@
 sampler, the batched trainer (equal to the numpy math on small inputs; learns a planted structure)."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from matplotlib.figure import Figure
@@ -716,6 +717,13 @@ def test_compare_at_best_lr_reuses_the_sweep_runs():
         for trainer, e in fresh.items():
             assert emb[trainer, seed].words == e.words
             np.testing.assert_array_equal(emb[trainer, seed].vectors, e.vectors)
+    # gensim's runs went to a second process (parallel=True, the default); in this one: the same sweep
+    again, again_emb = train.lr_sweep(sentences, lrs=(0.025, 0.05), transform=None, progress=False, parallel=False,
+                                      **setting)
+    columns = ["trainer", "lr", "ws353_tune", "ws353_test", "simlex999"]
+    pd.testing.assert_frame_equal(again[columns], sweep[columns])
+    for trainer in ("ours", "gensim"):
+        np.testing.assert_array_equal(again_emb[trainer, best[trainer]].vectors, emb[trainer, 0].vectors)
     with pytest.raises(ValueError, match="lr is what the sweep varies"):
         train.lr_sweep(sentences, lr=0.1, **setting)
 

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import functools
 import math
+import multiprocessing
+import os
 import time
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -215,24 +218,75 @@ def _train_gensim_built(model: object, sentences: list[list[str]], c: SGNSConfig
     return Embeddings.from_gensim(model.wv)
 
 
-class _SharedVocabularies:
-    """What all runs of a comparison on one corpus share, each built on first use: our vocabulary and encoded
+class _Runs:
+    """The training runs of one comparison on one corpus (``lr_sweep``, ``compare_with_gensim``,
+    ``compare_at_best_lr``): ``train`` runs a list of (trainer, seed, setting) and returns each one's embeddings
+    (None if it diverged) and CPU seconds.
+
+    The runs share what depends on neither the seed nor the rate, built on first use: our vocabulary and encoded
     corpus (``_encode``) and gensim's vocabulary (a model after ``build_vocab``: counts, subsampling thresholds,
-    noise table). None of it depends on the seed or the rate — gensim's seed only draws the starting vectors and
-    the training's random numbers — so each run trains exactly as a fresh ``train_sgns`` / ``train_gensim`` does
-    (a unit test checks it), without counting the corpus again."""
+    noise table, lent to the later runs by gensim's ``reset_from``; gensim's seed only draws the starting vectors
+    and the training's random numbers). So each run trains exactly as a fresh ``train_sgns`` / ``train_gensim``
+    call (a unit test checks it). With ``parallel`` (and more than one CPU core) gensim's runs go to a second
+    process while ours train in this one: independent runs, the same results, each run's CPU time measured in
+    the process that trains it. Use it in a ``with`` block (it closes that process).
+    """
 
-    def __init__(self, sentences: list[list[str]]) -> None:
-        self.sentences, self.ours, self.gensim = sentences, {}, {}
+    def __init__(self, sentences: list[list[str]], threads: int, parallel: bool) -> None:
+        self.sentences, self.threads, self.ours, self.gensim, self.pool = sentences, threads, {}, {}, None
+        if parallel and (os.cpu_count() or 1) > 1:
+            methods = multiprocessing.get_all_start_methods()  # fork: no import, no copy of the sentences
+            context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            self.pool = ProcessPoolExecutor(1, mp_context=context, initializer=_start_runs,
+                                            initargs=(sentences, threads))
 
-    def train_sgns(self, c: SGNSConfig) -> Embeddings:
+    def __enter__(self) -> _Runs:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+
+    def train(self, jobs: list[tuple[str, int, dict]], progress: bool, desc: str
+              ) -> list[tuple[Embeddings | None, float]]:
+        """Each job's (embeddings or None, CPU seconds), in the jobs' order."""
+        with tqdm(total=len(jobs), desc=desc, disable=not progress) as bar:
+            elsewhere = {i: self.pool.submit(_run_in_pool, *job) for i, job in enumerate(jobs)
+                         if self.pool is not None and job[0] == "gensim"}
+            done = {}
+            for i, job in enumerate(jobs):
+                if i not in elsewhere:
+                    done[i] = self.run(*job)
+                    bar.update()
+            for i, future in elsewhere.items():
+                emb, seconds = future.result()
+                done[i] = (None if emb is None else Embeddings(emb.vectors, emb.vocab), seconds)
+                bar.update()
+        return [done[i] for i in range(len(jobs))]
+
+    def run(self, trainer: str, seed: int, setting: dict) -> tuple[Embeddings | None, float]:
+        """One run of ``trainer`` ("ours" or "gensim") in this process: its embeddings (None if it diverged), CPU
+        seconds."""
+        t0 = time.process_time()
+        try:
+            if trainer == "ours":
+                emb = self._train_sgns(SGNSConfig.make(None, seed=seed, threads=self.threads, **setting))
+            else:
+                emb = self._train_gensim(SGNSConfig.make(None, seed=seed, **setting))
+        except ValueError as error:  # the learning rate is too large for this trainer
+            if "NaN or inf" not in str(error):
+                raise
+            emb = None
+        return emb, time.process_time() - t0
+
+    def _train_sgns(self, c: SGNSConfig) -> Embeddings:
         if c.min_count not in self.ours:
             self.ours[c.min_count] = _encode(self.sentences, c.min_count)
         return _train_sgns_encoded(*self.ours[c.min_count], c, False, None)
 
-    def train_gensim(self, c: SGNSConfig, workers: int) -> Embeddings:
+    def _train_gensim(self, c: SGNSConfig) -> Embeddings:
         key = (c.min_count, c.sample, c.alpha)  # what build_vocab reads
-        model = _gensim_model(c, workers)
+        model = _gensim_model(c, self.threads)
         if key not in self.gensim:
             model.build_vocab(self.sentences)
             self.gensim[key] = model
@@ -240,6 +294,18 @@ class _SharedVocabularies:
             model.reset_from(self.gensim[key])  # gensim's own way to share a vocabulary; new starting vectors
             model.wv.vectors_lockf = np.ones(1, dtype=np.float32)  # reset_from's new KeyedVectors lacks it (4.4)
         return _train_gensim_built(model, self.sentences, c)
+
+
+_pool_runs: _Runs | None = None  # in the second process: its own _Runs (no pool of its own)
+
+
+def _start_runs(sentences: list[list[str]], threads: int) -> None:
+    global _pool_runs
+    _pool_runs = _Runs(sentences, threads, parallel=False)
+
+
+def _run_in_pool(trainer: str, seed: int, setting: dict) -> tuple[Embeddings | None, float]:
+    return _pool_runs.run(trainer, seed, setting)
 
 
 def evaluation_sets(seed: int = 0) -> dict[str, pd.DataFrame]:
@@ -257,83 +323,76 @@ METRICS = ("ws353_tune", "ws353_test", "simlex999")
 _sets = functools.cache(evaluation_sets)
 
 
-def _train_and_evaluate(trainer: str, shared: _SharedVocabularies, seed: int, threads: int, fn: object,
-                        setting: dict) -> tuple[dict, Embeddings | None]:
-    """One run of ``trainer`` ("ours" or "gensim") and its row: Spearman per set (NaN if it diverged), CPU time."""
-    t0 = time.process_time()
-    try:
-        if trainer == "ours":
-            emb = shared.train_sgns(SGNSConfig.make(None, seed=seed, threads=threads, **setting))
-        else:
-            emb = shared.train_gensim(SGNSConfig.make(None, seed=seed, **setting), workers=threads)
-    except ValueError as error:  # the learning rate is too large for this trainer
-        if "NaN or inf" not in str(error):
-            raise
-        emb = None
-    seconds = time.process_time() - t0
-    row = {"trainer": trainer, "seed": seed, "lr": float(setting.get("lr", SGNSConfig.lr)), "diverged": emb is None}
-    results = {name: None if emb is None else word_similarity(emb, df, transform=fn)
-               for name, df in _sets().items()}
-    row |= {name: np.nan if r is None else r.spearman for name, r in results.items()}
-    row |= {f"oov_{name}": np.nan if r is None else r.oov_ratio for name, r in results.items()}
-    n_tokens = sum(len(s) for s in shared.sentences) * int(setting.get("epochs", SGNSConfig.epochs))
-    return row | {"cpu_seconds": seconds, "tokens_per_cpu_s": n_tokens / seconds}, emb
+def _train_and_evaluate(runs: _Runs, jobs: list[tuple[str, int, dict]], fn: object, progress: bool, desc: str
+                        ) -> tuple[list[dict], list[Embeddings | None]]:
+    """The jobs' runs (``_Runs.train``) and a row each: Spearman per set (NaN if it diverged), CPU time."""
+    rows, embeddings = [], []
+    n_tokens = sum(len(s) for s in runs.sentences)
+    for (trainer, seed, setting), (emb, seconds) in zip(jobs, runs.train(jobs, progress, desc), strict=True):
+        row = {"trainer": trainer, "seed": seed, "lr": float(setting.get("lr", SGNSConfig.lr)),
+               "diverged": emb is None}
+        results = {name: None if emb is None else word_similarity(emb, df, transform=fn)
+                   for name, df in _sets().items()}
+        row |= {name: np.nan if r is None else r.spearman for name, r in results.items()}
+        row |= {f"oov_{name}": np.nan if r is None else r.oov_ratio for name, r in results.items()}
+        epochs = int(setting.get("epochs", SGNSConfig.epochs))
+        rows.append(row | {"cpu_seconds": seconds, "tokens_per_cpu_s": n_tokens * epochs / seconds})
+        embeddings.append(emb)
+    return rows, embeddings
 
 
 def compare_with_gensim(sentences: list[list[str]], seeds: Sequence[int] = (0, 1, 2), threads: int = 1,
                         transform: object = "porter_stem", progress: bool = True,
-                        lrs: dict[str, float] | None = None,
+                        lrs: dict[str, float] | None = None, parallel: bool = True,
                         **setting: object) -> tuple[pd.DataFrame, dict[tuple[str, int], Embeddings]]:
     """Ours and gensim on the same tokens and ``setting`` (``SGNSConfig`` fields), one run each per seed.
 
     ``lrs``: each trainer's own rate ({"ours": lr, "gensim": lr}); ``transform`` maps evaluation words to the
-    corpus's ("porter_stem" or None). Returns a DataFrame[trainer, seed, lr, diverged, ws353_tune, ws353_test,
-    simlex999, oov_…, cpu_seconds, tokens_per_cpu_s] and the embeddings by (trainer, seed).
+    corpus's ("porter_stem" or None); ``parallel``: gensim's runs in a second process, beside ours (the same
+    results). Returns a DataFrame[trainer, seed, lr, diverged, ws353_tune, ws353_test, simlex999, oov_…,
+    cpu_seconds, tokens_per_cpu_s] and the embeddings by (trainer, seed).
     """
     _check_sentences(sentences)
-    return _compare(_SharedVocabularies(sentences), seeds, threads, transform, progress, lrs, setting)
+    threads = validate.positive_int(threads, "threads")
+    with _Runs(sentences, threads, parallel) as runs:
+        return _compare(runs, seeds, transform, progress, lrs, setting)
 
 
-def _compare(shared: _SharedVocabularies, seeds: Sequence[int], threads: int, transform: object, progress: bool,
-             lrs: dict[str, float] | None, setting: dict) -> tuple[pd.DataFrame, dict[tuple[str, int], Embeddings]]:
-    """``compare_with_gensim`` on ``shared``'s corpus."""
+def _compare(runs: _Runs, seeds: Sequence[int], transform: object, progress: bool, lrs: dict[str, float] | None,
+             setting: dict) -> tuple[pd.DataFrame, dict[tuple[str, int], Embeddings]]:
+    """``compare_with_gensim`` with ``runs``."""
     fn = porter_stem if transform == "porter_stem" else transform
     seeds = [validate.non_negative_int(s, "seeds") for s in validate.non_empty(seeds, "seeds", what="seeds")]
     if lrs is not None:
         validate.keys(lrs, "lrs", ("ours", "gensim"))
-    rows, embeddings = [], {}
-    runs = [(seed, trainer) for seed in seeds for trainer in ("ours", "gensim")]
-    for seed, trainer in tqdm(runs, desc="ours vs gensim", disable=not progress):
-        run_setting = setting if lrs is None else setting | {"lr": lrs[trainer]}
-        row, embeddings[trainer, seed] = _train_and_evaluate(trainer, shared, seed, threads, fn, run_setting)
-        rows.append(row)
-    return pd.DataFrame(rows), embeddings
+    jobs = [(trainer, seed, setting if lrs is None else setting | {"lr": lrs[trainer]})
+            for seed in seeds for trainer in ("ours", "gensim")]
+    rows, embeddings = _train_and_evaluate(runs, jobs, fn, progress, "ours vs gensim")
+    return pd.DataFrame(rows), {(t, seed): e for (t, seed, _), e in zip(jobs, embeddings, strict=True)}
 
 
 def lr_sweep(sentences: list[list[str]], lrs: Sequence[float] = (0.025, 0.05, 0.1, 0.2), seed: int = 0,
-             threads: int = 1, transform: object = "porter_stem", progress: bool = True,
+             threads: int = 1, transform: object = "porter_stem", progress: bool = True, parallel: bool = True,
              **setting: object) -> tuple[pd.DataFrame, dict[tuple[str, float], Embeddings]]:
     """Both trainers at each starting rate, one seed: ``compare_with_gensim``'s rows, embeddings by (trainer, lr)."""
     _check_sentences(sentences)
-    return _sweep(_SharedVocabularies(sentences), lrs, seed, threads, transform, progress, setting)
+    threads = validate.positive_int(threads, "threads")
+    with _Runs(sentences, threads, parallel) as runs:
+        return _sweep(runs, lrs, seed, transform, progress, setting)
 
 
-def _sweep(shared: _SharedVocabularies, lrs: Sequence[float], seed: int, threads: int, transform: object,
-           progress: bool, setting: dict) -> tuple[pd.DataFrame, dict[tuple[str, float], Embeddings]]:
-    """``lr_sweep`` on ``shared``'s corpus."""
+def _sweep(runs: _Runs, lrs: Sequence[float], seed: int, transform: object, progress: bool, setting: dict
+           ) -> tuple[pd.DataFrame, dict[tuple[str, float], Embeddings]]:
+    """``lr_sweep`` with ``runs``."""
     lrs = [validate.number(lr, "lrs", low=0.0, low_open=True, what="a learning rate")
            for lr in validate.non_empty(lrs, "lrs", what="learning rates")]
     if "lr" in setting:
         raise ValueError(f"setting: lr is what the sweep varies; got lr={setting['lr']!r} as well")
     fn = porter_stem if transform == "porter_stem" else transform
-    seed, threads = validate.non_negative_int(seed, "seed"), validate.positive_int(threads, "threads")
-    rows, embeddings = [], {}
-    runs = [(lr, trainer) for lr in lrs for trainer in ("ours", "gensim")]
-    for lr, trainer in tqdm(runs, desc="learning-rate sweep", disable=not progress):
-        row, embeddings[trainer, float(lr)] = _train_and_evaluate(trainer, shared, seed, threads, fn,
-                                                                  setting | {"lr": lr})
-        rows.append(row)
-    return pd.DataFrame(rows), embeddings
+    seed = validate.non_negative_int(seed, "seed")
+    jobs = [(trainer, seed, setting | {"lr": lr}) for lr in lrs for trainer in ("ours", "gensim")]
+    rows, embeddings = _train_and_evaluate(runs, jobs, fn, progress, "learning-rate sweep")
+    return pd.DataFrame(rows), {(t, float(s["lr"])): e for (t, _, s), e in zip(jobs, embeddings, strict=True)}
 
 
 def best_lrs(sweep: pd.DataFrame, metric: str = "ws353_tune") -> dict[str, float]:
@@ -348,25 +407,28 @@ def best_lrs(sweep: pd.DataFrame, metric: str = "ws353_tune") -> dict[str, float
 
 def compare_at_best_lr(sentences: list[list[str]], lrs: Sequence[float] = (0.025, 0.05, 0.1, 0.2),
                        seeds: Sequence[int] = (0, 1, 2), threads: int = 1, metric: str = "ws353_tune",
-                       transform: object = "porter_stem", progress: bool = True, **setting: object
+                       transform: object = "porter_stem", progress: bool = True, parallel: bool = True,
+                       **setting: object
                        ) -> tuple[pd.DataFrame, pd.DataFrame, dict[tuple[str, int], Embeddings], dict[str, float]]:
     """Ours vs gensim, each at its own best rate: ``lr_sweep`` on the first seed (tuned on ``metric``), then the
-    other seeds. The first seed's runs at the chosen rates are the sweep's own (not trained twice).
+    other seeds. The first seed's runs at the chosen rates are the sweep's own (not trained twice). All the runs
+    share one vocabulary per trainer; ``parallel``: gensim's runs in a second process, beside ours (``_Runs``).
 
     Returns (sweep table, runs table — one row per trainer and seed —, their embeddings by (trainer, seed),
     the best rates {"ours": lr, "gensim": lr}).
     """
     _check_sentences(sentences)
     seeds = [validate.non_negative_int(s, "seeds") for s in validate.non_empty(seeds, "seeds", what="seeds")]
-    shared = _SharedVocabularies(sentences)  # the vocabularies and encoded corpus, for all runs
-    sweep, sweep_emb = _sweep(shared, lrs, seeds[0], threads, transform, progress, setting)
-    best = best_lrs(sweep, metric)
-    runs = [pd.concat([sweep[(sweep["trainer"] == t) & (sweep["lr"] == best[t])] for t in ("ours", "gensim")])]
-    embeddings = {(t, seeds[0]): sweep_emb[t, best[t]] for t in ("ours", "gensim")}
-    if len(seeds) > 1:
-        more, more_emb = _compare(shared, seeds[1:], threads, transform, progress, best, setting)
-        runs.append(more)
-        embeddings |= more_emb
+    threads = validate.positive_int(threads, "threads")
+    with _Runs(sentences, threads, parallel) as shared:  # one vocabulary per trainer for all the runs
+        sweep, sweep_emb = _sweep(shared, lrs, seeds[0], transform, progress, setting)
+        best = best_lrs(sweep, metric)
+        runs = [pd.concat([sweep[(sweep["trainer"] == t) & (sweep["lr"] == best[t])] for t in ("ours", "gensim")])]
+        embeddings = {(t, seeds[0]): sweep_emb[t, best[t]] for t in ("ours", "gensim")}
+        if len(seeds) > 1:
+            more, more_emb = _compare(shared, seeds[1:], transform, progress, best, setting)
+            runs.append(more)
+            embeddings |= more_emb
     return sweep, pd.concat(runs, ignore_index=True), embeddings, best
 
 
