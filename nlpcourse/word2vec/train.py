@@ -12,9 +12,11 @@ import functools
 import math
 import multiprocessing
 import os
+import sys
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import numpy as np
@@ -235,10 +237,13 @@ class _Runs:
     def __init__(self, sentences: list[list[str]], threads: int, parallel: bool) -> None:
         self.sentences, self.threads, self.ours, self.gensim, self.pool = sentences, threads, {}, {}, None
         if parallel and (os.cpu_count() or 1) > 1:
-            methods = multiprocessing.get_all_start_methods()  # fork: no import, no copy of the sentences
-            context = multiprocessing.get_context("fork" if "fork" in methods else None)
-            self.pool = ProcessPoolExecutor(1, mp_context=context, initializer=_start_runs,
-                                            initargs=(sentences, threads))
+            # Linux forks (no imports, no copy of the sentences); elsewhere Python's default start method
+            context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else None)
+            try:
+                self.pool = ProcessPoolExecutor(1, mp_context=context, initializer=_start_runs,
+                                                initargs=(sentences, threads))
+            except OSError:  # no second process here (e.g. no semaphores): every run in this one
+                self.pool = None
 
     def __enter__(self) -> _Runs:
         return self
@@ -251,16 +256,22 @@ class _Runs:
               ) -> list[tuple[Embeddings | None, float]]:
         """Each job's (embeddings or None, CPU seconds), in the jobs' order."""
         with tqdm(total=len(jobs), desc=desc, disable=not progress) as bar:
-            elsewhere = {i: self.pool.submit(_run_in_pool, *job) for i, job in enumerate(jobs)
-                         if self.pool is not None and job[0] == "gensim"}
+            try:
+                elsewhere = {i: self.pool.submit(_run_in_pool, *job) for i, job in enumerate(jobs)
+                             if self.pool is not None and job[0] == "gensim"}
+            except (OSError, BrokenProcessPool):  # the second process could not start: every run here
+                elsewhere = {}
             done = {}
             for i, job in enumerate(jobs):
                 if i not in elsewhere:
                     done[i] = self.run(*job)
                     bar.update()
             for i, future in elsewhere.items():
-                emb, seconds = future.result()
-                done[i] = (None if emb is None else Embeddings(emb.vectors, emb.vocab), seconds)
+                try:
+                    emb, seconds = future.result()
+                    done[i] = (None if emb is None else Embeddings(emb.vectors, emb.vocab), seconds)
+                except BrokenProcessPool:  # the second process could not start or died: this run here
+                    done[i] = self.run(*jobs[i])
                 bar.update()
         return [done[i] for i in range(len(jobs))]
 
