@@ -20,6 +20,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .. import torch_threads, validate
+from ..optim import Adam
 from ..perturb import nudge
 from ..validate import index, non_negative_int, one_of, positive_float, positive_int
 from . import positional_encoding
@@ -119,7 +120,7 @@ class TinyConfig(validate.Config):
     num_heads: int = 2  # H, each of size E / H
     layers: int = 2  # encoder blocks
     dim_feedforward: int = 64  # the feed-forward's hidden size
-    steps: int = 400  # Adam steps: every test sequence right by a margin > 5 also on scalar kernels
+    steps: int = 350  # Adam steps: every test sequence right by a margin > 5, also on scalar kernels and nudged
     batch_size: int = 64  # sequences per step
     lr: float = 1e-2  # Adam's learning rate
     train_size: int = 4000  # sequences drawn once; the test set is drawn separately
@@ -197,7 +198,7 @@ def train(config: TinyConfig | None = None, *, progress: bool = True) -> tuple[T
     x, y = toy_task(c.task, c.train_size, c.length, c.vocab, c.seed)
     test_x, test_y = toy_task(c.task, c.test_size, c.length, c.vocab, c.seed + 1)
     model = nudge(TinyTransformer(c))
-    opt = torch.optim.Adam(model.parameters(), lr=c.lr, fused=True)  # fused: one kernel per step
+    opt = Adam(model.parameters(), lr=c.lr)  # torch.optim.Adam's steps, without importing torch's compiler
     gen = torch.Generator().manual_seed(c.seed)
     history = TrainLog(test_x=test_x, test_y=test_y)
     with torch_threads(c.threads):

@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 from .. import torch_threads, validate
 from ..attention import positional_encoding
 from ..attention.train import EncoderBlock, MultiHeadAttention
+from ..optim import Adam
 from ..perturb import nudge
 from ..validate import non_negative_int, number, positive_float, positive_int
 
@@ -277,7 +278,7 @@ def train(model: Seq2Seq, task, config: Seq2SeqTrainConfig | None = None, *,
     c = config or Seq2SeqTrainConfig()
     pad = model.config.pad
     train_data, val_data = batch_arrays(task, task.train), batch_arrays(task, task.val)
-    opt = torch.optim.Adam(model.parameters(), lr=c.lr, fused=True)  # fused: one kernel per step
+    opt = Adam(model.parameters(), lr=c.lr)  # torch.optim.Adam's steps, without importing torch's compiler
     rng = np.random.default_rng(c.seed)
     curves = Curves(init_loss=_val_loss(model, val_data, pad))
     best, best_state, waited = math.inf, None, 0
@@ -314,7 +315,7 @@ def overfit_batch(model: Seq2Seq, task, numbers: object, steps: int = 100, lr: f
     """Notebook 05's sanity check: train on one small batch until the loss is ~0. Returns the loss per step."""
     steps, lr = positive_int(steps, "steps"), positive_float(lr, "lr")
     src, tgt_in, tgt_out = batch_arrays(task, numbers)
-    opt = torch.optim.Adam(model.parameters(), lr=lr, fused=True)
+    opt = Adam(model.parameters(), lr=lr)
     losses = []
     with torch_threads(1):
         model.train()
