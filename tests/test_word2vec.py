@@ -1,6 +1,8 @@
 """Tests of nlpcourse.word2vec: pairs, losses, gradients (vs autograd and finite differences), the noise
 sampler, the batched trainer (equal to the numpy math on small inputs; learns a planted structure)."""
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -726,6 +728,16 @@ def test_compare_at_best_lr_reuses_the_sweep_runs():
         np.testing.assert_array_equal(again_emb[trainer, best[trainer]].vectors, emb[trainer, 0].vectors)
     with pytest.raises(ValueError, match="lr is what the sweep varies"):
         train.lr_sweep(sentences, lr=0.1, **setting)
+
+
+def test_comparison_runs_here_when_the_second_process_fails(monkeypatch):
+    sentences = load_corpus("lee_background.cor")
+    setting = dict(dim=8, epochs=1, min_count=5, lr=0.05)
+    expected = train.train_gensim(sentences, seed=0, **setting)
+    monkeypatch.setattr(train, "_start_runs", lambda *args: os._exit(1))  # the forked process dies at once
+    runs, emb = train.compare_with_gensim(sentences, seeds=(0,), transform=None, progress=False, **setting)
+    assert list(runs["trainer"]) == ["ours", "gensim"]
+    np.testing.assert_array_equal(emb["gensim", 0].vectors, expected.vectors)
 
 
 def test_pca_by_topic_colours_each_group_and_says_what_to_look_for():

@@ -12,9 +12,11 @@ import functools
 import math
 import multiprocessing
 import os
+import sys
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import numpy as np
@@ -223,22 +225,19 @@ class _Runs:
     ``compare_at_best_lr``): ``train`` runs a list of (trainer, seed, setting) and returns each one's embeddings
     (None if it diverged) and CPU seconds.
 
-    The runs share what depends on neither the seed nor the rate, built on first use: our vocabulary and encoded
-    corpus (``_encode``) and gensim's vocabulary (a model after ``build_vocab``: counts, subsampling thresholds,
-    noise table, lent to the later runs by gensim's ``reset_from``; gensim's seed only draws the starting vectors
-    and the training's random numbers). So each run trains exactly as a fresh ``train_sgns`` / ``train_gensim``
-    call (a unit test checks it). With ``parallel`` (and more than one CPU core) gensim's runs go to a second
-    process while ours train in this one: independent runs, the same results, each run's CPU time measured in
-    the process that trains it. Use it in a ``with`` block (it closes that process).
+    The runs share what depends on neither the seed nor the rate, built once: our vocabulary and encoded corpus
+    (``_encode``) and gensim's vocabulary (a model after ``build_vocab``: counts, subsampling thresholds, noise
+    table), which each gensim run borrows with gensim's ``reset_from`` (gensim's seed only draws the starting
+    vectors and the training's random numbers). So each run trains exactly as a fresh ``train_sgns`` /
+    ``train_gensim`` call (a unit test checks it). With ``parallel`` (and more than one CPU core) gensim's runs go
+    to a second process while ours train in this one: independent runs, the same results, each run's CPU time
+    measured in the process that trains it; where that process cannot start, every run trains here. Use it in a
+    ``with`` block (it closes that process).
     """
 
     def __init__(self, sentences: list[list[str]], threads: int, parallel: bool) -> None:
         self.sentences, self.threads, self.ours, self.gensim, self.pool = sentences, threads, {}, {}, None
-        if parallel and (os.cpu_count() or 1) > 1:
-            methods = multiprocessing.get_all_start_methods()  # fork: no import, no copy of the sentences
-            context = multiprocessing.get_context("fork" if "fork" in methods else None)
-            self.pool = ProcessPoolExecutor(1, mp_context=context, initializer=_start_runs,
-                                            initargs=(sentences, threads))
+        self.parallel = parallel and (os.cpu_count() or 1) > 1
 
     def __enter__(self) -> _Runs:
         return self
@@ -247,20 +246,41 @@ class _Runs:
         if self.pool is not None:
             self.pool.shutdown()
 
+    def _start_pool(self) -> None:
+        """The second process. On Linux a fork: it inherits the sentences and gensim's vocabularies built so far
+        (no import, no copy); elsewhere Python's default start method (macOS's fork is unsafe after torch)."""
+        fork = sys.platform.startswith("linux")
+        try:
+            self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork" if fork else None),
+                                            initializer=_start_runs,
+                                            initargs=(self.sentences, self.threads, self.gensim if fork else {}))
+        except OSError:  # no second process here (e.g. no semaphores): every run in this one
+            self.parallel = False
+
     def train(self, jobs: list[tuple[str, int, dict]], progress: bool, desc: str
               ) -> list[tuple[Embeddings | None, float]]:
         """Each job's (embeddings or None, CPU seconds), in the jobs' order."""
+        there = [i for i, (trainer, _, _) in enumerate(jobs) if trainer == "gensim"] if self.parallel else []
+        if there and self.pool is None:
+            for i in there:  # gensim's vocabularies first, for the second process to inherit
+                self._vocabulary(SGNSConfig.make(None, **jobs[i][2]))
+            self._start_pool()
         with tqdm(total=len(jobs), desc=desc, disable=not progress) as bar:
-            elsewhere = {i: self.pool.submit(_run_in_pool, *job) for i, job in enumerate(jobs)
-                         if self.pool is not None and job[0] == "gensim"}
+            try:
+                elsewhere = {i: self.pool.submit(_run_in_pool, *jobs[i]) for i in there if self.pool is not None}
+            except (OSError, BrokenProcessPool):  # the second process could not start: every run here
+                elsewhere = {}
             done = {}
             for i, job in enumerate(jobs):
                 if i not in elsewhere:
                     done[i] = self.run(*job)
                     bar.update()
             for i, future in elsewhere.items():
-                emb, seconds = future.result()
-                done[i] = (None if emb is None else Embeddings(emb.vectors, emb.vocab), seconds)
+                try:
+                    emb, seconds = future.result()
+                    done[i] = (None if emb is None else Embeddings(emb.vectors, emb.vocab), seconds)
+                except BrokenProcessPool:  # the second process could not start or died: this run here
+                    done[i] = self.run(*jobs[i])
                 bar.update()
         return [done[i] for i in range(len(jobs))]
 
@@ -284,24 +304,28 @@ class _Runs:
             self.ours[c.min_count] = _encode(self.sentences, c.min_count)
         return _train_sgns_encoded(*self.ours[c.min_count], c, False, None)
 
-    def _train_gensim(self, c: SGNSConfig) -> Embeddings:
-        key = (c.min_count, c.sample, c.alpha)  # what build_vocab reads
-        model = _gensim_model(c, self.threads)
+    def _vocabulary(self, c: SGNSConfig) -> object:
+        """gensim's vocabulary for ``c``'s min_count, sample and alpha (what ``build_vocab`` reads): a model."""
+        key = (c.min_count, c.sample, c.alpha)
         if key not in self.gensim:
-            model.build_vocab(self.sentences)
-            self.gensim[key] = model
-        else:
-            model.reset_from(self.gensim[key])  # gensim's own way to share a vocabulary; new starting vectors
-            model.wv.vectors_lockf = np.ones(1, dtype=np.float32)  # reset_from's new KeyedVectors lacks it (4.4)
+            self.gensim[key] = _gensim_model(c, self.threads)
+            self.gensim[key].build_vocab(self.sentences)
+        return self.gensim[key]
+
+    def _train_gensim(self, c: SGNSConfig) -> Embeddings:
+        model = _gensim_model(c, self.threads)
+        model.reset_from(self._vocabulary(c))  # gensim's own way to share a vocabulary; new starting vectors
+        model.wv.vectors_lockf = np.ones(1, dtype=np.float32)  # reset_from's new KeyedVectors lacks it (gensim 4.4)
         return _train_gensim_built(model, self.sentences, c)
 
 
 _pool_runs: _Runs | None = None  # in the second process: its own _Runs (no pool of its own)
 
 
-def _start_runs(sentences: list[list[str]], threads: int) -> None:
+def _start_runs(sentences: list[list[str]], threads: int, vocabularies: dict) -> None:
     global _pool_runs
     _pool_runs = _Runs(sentences, threads, parallel=False)
+    _pool_runs.gensim = vocabularies
 
 
 def _run_in_pool(trainer: str, seed: int, setting: dict) -> tuple[Embeddings | None, float]:
