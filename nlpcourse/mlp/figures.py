@@ -21,8 +21,10 @@ CLASS_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd")  # class 
 
 
 def _ax(ax: Axes | None, figsize: tuple[float, float] = (5, 4)) -> Axes:
-    if ax is None:
-        ax = Figure(figsize=figsize, layout="constrained").add_subplot()  # labels inside the figure
+    if ax is None:  # fixed margins wide enough for the labels (the PNG is cropped to what is drawn): one render,
+        fig = Figure(figsize=figsize)  # where constrained layout first measures every label (~1/3 of a render)
+        fig.subplots_adjust(left=0.9 / figsize[0], right=0.97, bottom=0.55 / figsize[1], top=1 - 0.45 / figsize[1])
+        ax = fig.add_subplot()
     return ax
 
 

@@ -34,7 +34,8 @@ def draw_curves(curves: Mapping[str, Curves], log: bool = True) -> Figure:
     """Training objective and validation cross-entropy per epoch for each run; a dot marks the epoch kept."""
     if not curves or not all(isinstance(c, Curves) for c in curves.values()):
         raise TypeError(f"curves: expected a dict name -> Curves, got {curves!r:.60}")
-    fig, ax = new_figure(size=(6.4, 3.8))
+    fig, ax = new_figure(size=(6.4, 3.8), layout=None)  # fixed margins: one render (the PNG is cropped)
+    fig.subplots_adjust(left=0.13, right=0.97, bottom=0.14, top=0.9)
     for (name, c), colour in zip(curves.items(), ("C0", "C1", "C2", "C3"), strict=False):
         epochs = np.arange(1, len(c.val) + 1)
         ax.plot(epochs, c.train, color=colour, ls="--", label=f"{name}: training")
@@ -51,7 +52,8 @@ def draw_gradient_norms(norms: Mapping[str, np.ndarray]) -> Figure:
     """‖∂L/∂θ‖ per layer (bottom = 1) for each setting: name -> (seeds, layers)."""
     if not norms:
         raise ValueError("norms: expected at least one setting, got none")
-    fig, ax = new_figure(size=(5.6, 3.6))
+    fig, ax = new_figure(size=(5.6, 3.6), layout=None)  # fixed margins: one render (the PNG is cropped)
+    fig.subplots_adjust(left=0.17, right=0.97, bottom=0.15, top=0.9)
     for (name, n), colour in zip(norms.items(), ("C0", "C1", "C2", "C3"), strict=False):
         n = validate.float_array(n, f"norms[{name!r}]", ndim=2)
         layers = np.arange(1, n.shape[1] + 1)
@@ -71,7 +73,8 @@ def draw_alignment(trace: Trace, human: np.ndarray, layer: int | None = None, he
     layer = len(trace.cross) - 1 if layer is None else validate.index(layer, "layer", len(trace.cross), what="a layer")
     head = validate.index(head, "head", trace.cross.shape[1], what="a head")
     w = trace.cross[layer, head, : len(trace.output) - 1]  # the </s> step left out: a person aligns words
-    fig, axes = new_figure(2, size=(9.0, 3.9))
+    fig, axes = new_figure(2, size=(9.0, 3.9), layout=None)  # fixed margins: one render (the PNG is cropped)
+    fig.subplots_adjust(left=0.12, right=0.97, bottom=0.15, top=0.9, wspace=0.3)
     heatmap(axes[0], w, trace.output[:-1], trace.source, vmax=1.0, colorbar=True,
             title=f"model: decoder layer {layer + 1}, head {head + 1}")
     heatmap(axes[1], human, trace.output[:-1], trace.source, title="a person's alignment (green: aligned)",
