@@ -192,14 +192,19 @@ class Embeddings:
 def binomial_interval(correct: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
     """Wilson score interval of ``correct`` successes in ``n`` trials -> (low, high) in [0, 1]
     (``scipy.stats.binomtest(...).proportion_ci(method="wilson")``); unlike p ± z·√(p(1−p)/n) it never
-    leaves [0, 1] and keeps its coverage for small n or p near 0 or 1."""
-    from scipy.stats import binomtest
+    leaves [0, 1] and keeps its coverage for small n or p near 0 or 1.
+
+    scipy's own formula (Newcombe 1998), not its call: importing ``scipy.stats`` takes ~1.5 s, ``scipy.special``'s
+    normal quantile a fifth of that (the same numbers to the last bit: tests/test_evaluation.py)."""
+    from scipy.special import ndtri
 
     n = validate.integer(n, "n", low=1)
     correct = validate.integer(correct, "correct", low=0, high=n)
     confidence = validate.number(confidence, "confidence", low=0.0, high=1.0, low_open=True, high_open=True)
-    ci = binomtest(correct, n).proportion_ci(confidence_level=confidence, method="wilson")
-    return float(ci.low), float(ci.high)
+    p, z = correct / n, ndtri(0.5 + 0.5 * confidence)
+    denom = 2 * (n + z**2)
+    center, delta = (2 * n * p + z**2) / denom, z / denom * np.sqrt(4 * n * p * (1 - p) + z**2)
+    return 0.0 if correct == 0 else float(center - delta), 1.0 if correct == n else float(center + delta)
 
 
 def spearman(x: np.ndarray, y: np.ndarray) -> float:

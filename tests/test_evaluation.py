@@ -249,6 +249,11 @@ def test_binomial_interval_is_wilsons_and_stays_in_0_1():
         ci = binomtest(correct, n).proportion_ci(0.95, method="wilson")
         assert np.isclose(lo, ci.low, atol=1e-12) and np.isclose(hi, ci.high, atol=1e-12)
         assert 0.0 <= lo <= correct / n <= hi <= 1.0
+    rng = np.random.default_rng(0)  # scipy's formula without its import: the same numbers to the last bit
+    for n, confidence in zip(rng.integers(1, 5000, 300), rng.uniform(0.01, 0.999, 300), strict=True):
+        for correct in (0, 1, int(rng.integers(0, n + 1)), int(n) - 1, int(n)):
+            ci = binomtest(max(correct, 0), int(n)).proportion_ci(float(confidence), method="wilson")
+            assert binomial_interval(max(correct, 0), int(n), float(confidence)) == (ci.low, ci.high)
     with pytest.raises(ValueError, match="correct"):
         binomial_interval(21, 20)
     with pytest.raises(TypeError, match="n"):

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
 from ..plotting import new_figure
 from ..validate import float_array, index, positive_float
@@ -23,6 +24,16 @@ __all__ = ["heatmap", "annotate_cells", "draw_attention", "draw_attention_panels
            "draw_attention_maps", "AttentionExample", "attention_view", "draw_explorer", "explorer_examples",
            "SENTENCE"]
 
+# Fixed margins (a figure's PNG is cropped to what is drawn, so generous ones cost nothing): one render, where
+# matplotlib's constrained layout first measures every label (~40% of a render of these label-heavy figures).
+FIXED = {"left": 0.08, "right": 0.97, "bottom": 0.15, "top": 0.9}
+
+
+def _plain_log_labels(ax: Axes, axis: str = "y") -> None:
+    """A log axis labelled 4, 8, 16 or 0.01, 0.1, 1 (not 2², 10⁻²: no math text to lay out), minor ticks unlabelled."""
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_formatter(FormatStrFormatter("%g"))
+    target.set_minor_formatter(NullFormatter())
 
 def heatmap(ax: Axes, values: np.ndarray, rows: Sequence[str] | None = None, cols: Sequence[str] | None = None,
             title: str = "", annotate: bool | None = None, cmap: str = "viridis", vmin: float | None = 0.0,
@@ -69,6 +80,7 @@ def draw_attention(weights: np.ndarray, queries: Sequence[str] | None = None, ke
 
 def draw_attention_panels(panels: dict[str, tuple[np.ndarray, Sequence[str], Sequence[str]]]) -> Figure:
     """Several attention matrices side by side: title -> (weights (L, S), query labels, key labels)."""
+    # constrained layout: three label-heavy panels side by side leave no room for fixed margins
     fig, axes = new_figure(len(panels), size=(min(3.4 * len(panels), 10.0), 3.6), squeeze=False)
     for ax, (title, (weights, rows, cols)) in zip(axes[0], panels.items(), strict=True):
         draw_attention(weights, rows, cols, title, ax)
@@ -86,7 +98,8 @@ def draw_decoder_step(words: Sequence[str], scores: np.ndarray, weights: np.ndar
     weights = float_array(weights, "weights", shape=("T",), sizes=sizes)
     states = float_array(states, "states", shape=("T", "d"), sizes=sizes)
     context = float_array(context, "context", shape=("d",), sizes=sizes)
-    fig, axes = new_figure(3, size=(10.0, 3.4))
+    fig, axes = new_figure(3, size=(10.0, 3.4), layout=None)
+    fig.subplots_adjust(**{**FIXED, "bottom": 0.2}, wspace=0.4)
     T = len(words)
     axes[0].bar(range(T), scores, color="#7f7f7f")
     axes[0].set_title("scores  s_t = h_t · q")
@@ -104,13 +117,16 @@ def draw_decoder_step(words: Sequence[str], scores: np.ndarray, weights: np.ndar
 
 def draw_scaling(variance: pd.DataFrame, saturation: pd.DataFrame) -> Figure:
     """Why √d_k: ``dot_product_variance``'s table (left), ``softmax_saturation``'s (right)."""
-    fig, (a, b) = new_figure(2, size=(10.0, 3.6))
+    fig, (a, b) = new_figure(2, size=(10.0, 3.6), layout=None)
+    fig.subplots_adjust(**FIXED, wspace=0.2)
     d = variance.index.to_numpy()
     a.plot(d, variance["var q·k"], "o-", label="var(q·k)")
     a.plot(d, variance["var q·k/√d"], "s-", label="var(q·k / √d)")
     a.plot(d, d, ":", color="0.5", label="d")
     a.set_xscale("log", base=2)
     a.set_yscale("log", base=2)
+    _plain_log_labels(a, "x")
+    _plain_log_labels(a, "y")
     a.set_xlabel("d_k")
     a.set_title("the scores' variance grows like d_k")
     a.legend(fontsize=9)
@@ -120,6 +136,7 @@ def draw_scaling(variance: pd.DataFrame, saturation: pd.DataFrame) -> Figure:
     b.plot(d, saturation["‖J‖ (raw)"], "s--", color="#d62728", label="‖softmax Jacobian‖, raw")
     b.plot(d, saturation["‖J‖ (÷√d)"], "s--", color="#1f77b4", label="‖softmax Jacobian‖, ÷√d")
     b.set_xscale("log", base=2)
+    _plain_log_labels(b, "x")
     b.set_xlabel("d_k")
     b.set_ylim(0, 1.05)
     b.set_title("raw scores saturate the softmax")
@@ -130,7 +147,8 @@ def draw_scaling(variance: pd.DataFrame, saturation: pd.DataFrame) -> Figure:
 def draw_positional_encoding(pe: np.ndarray) -> Figure:
     """The sinusoidal encoding (positions × dimensions) as a heatmap, and four of its columns as curves."""
     pe = float_array(pe, "pe", ndim=2)
-    fig, (a, b) = new_figure(2, size=(10.0, 3.6))
+    fig, (a, b) = new_figure(2, size=(10.0, 3.6), layout=None)
+    fig.subplots_adjust(**FIXED, wspace=0.22)
     im = a.imshow(pe, aspect="auto", cmap="coolwarm", vmin=-1, vmax=1, interpolation="nearest")
     a.set_xlabel("dimension")
     a.set_ylabel("position")
@@ -147,7 +165,8 @@ def draw_positional_encoding(pe: np.ndarray) -> Figure:
 
 def draw_norms(x: np.ndarray, batch_normed: np.ndarray, layer_normed: np.ndarray) -> Figure:
     """One batch (N, d) before and after BatchNorm (columns normalised) and LayerNorm (rows normalised)."""
-    fig, axes = new_figure(3, size=(10.0, 3.4))
+    fig, axes = new_figure(3, size=(10.0, 3.4), layout=None)
+    fig.subplots_adjust(**FIXED, wspace=0.3)
     for ax, m, title in zip(axes, (x, batch_normed, layer_normed),
                             ("the batch (rows: examples)", "BatchNorm: each column mean 0, var 1",
                              "LayerNorm: each row mean 0, var 1"), strict=True):
@@ -159,7 +178,8 @@ def draw_norms(x: np.ndarray, batch_normed: np.ndarray, layer_normed: np.ndarray
 
 def draw_gradient_through_depth(norms: pd.DataFrame) -> Figure:
     """``train.gradient_through_depth``'s table: the gradient's size at each layer's input, post- and pre-LN."""
-    fig, ax = new_figure(size=(5.5, 3.4))
+    fig, ax = new_figure(size=(5.5, 3.4), layout=None)
+    fig.subplots_adjust(**{**FIXED, "left": 0.16})
     for name, style in (("post-LN", "o-"), ("pre-LN", "s-")):
         ax.plot(norms.index, norms[name], style, label=f"{name} blocks")
     ax.axhline(1.0, color="0.5", lw=0.8, ls=":")
@@ -172,9 +192,11 @@ def draw_gradient_through_depth(norms: pd.DataFrame) -> Figure:
 
 def draw_loss(losses: Sequence[float], title: str = "training loss") -> Figure:
     """A training loss curve (log scale), one point per step."""
-    fig, ax = new_figure(size=(5.0, 3.2))
+    fig, ax = new_figure(size=(5.0, 3.2), layout=None)
+    fig.subplots_adjust(**{**FIXED, "left": 0.16})
     ax.plot(np.arange(1, len(losses) + 1), losses, lw=1)
     ax.set_yscale("log")
+    _plain_log_labels(ax)
     ax.set_xlabel("step")
     ax.set_ylabel("cross-entropy per token")
     ax.set_title(title)
@@ -186,7 +208,8 @@ def draw_attention_maps(maps: Sequence[np.ndarray], inputs: Sequence[str], outpu
     """Every layer × head of a model's self-attention on one sequence: per layer the weights (H, L, L); the L
     ``inputs`` label the keys, ``outputs`` the queries (default: the inputs)."""
     layers, H = len(maps), np.shape(maps[0])[0]
-    fig, axes = new_figure(H, layers, size=(3.4 * H, 3.1 * layers), squeeze=False)
+    fig, axes = new_figure(H, layers, size=(3.4 * H, 3.1 * layers), squeeze=False, layout=None)
+    fig.subplots_adjust(**{**FIXED, "left": 0.13, "top": 0.9 if title else 0.94}, wspace=0.3, hspace=0.45)
     for layer, m in enumerate(maps):
         for h in range(H):
             ax = axes[layer, h]
