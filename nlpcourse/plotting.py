@@ -14,6 +14,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextToPath
+from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
 from . import validate
 
@@ -31,6 +32,14 @@ def new_figure(ncols: int = 1, nrows: int = 1, size: tuple[float, float] | None 
         raise ValueError(f"ncols, nrows: expected ≥ 1, got ncols={ncols}, nrows={nrows}")
     fig = Figure(figsize=size or (4.0 * ncols, 3.6 * nrows), layout=layout)
     return fig, fig.subplots(nrows, ncols, **subplot_kw)
+
+
+def plain_log_labels(ax: Axes, axis: str = "y") -> None:
+    """Label a log axis 0.01, 0.1, 1 (or 4, 8, 16), not 10⁻², 2²: no math text to lay out, so the figure renders
+    faster; minor ticks unlabelled. For axes spanning a few decades (beyond, keep matplotlib's powers)."""
+    for target in (ax.xaxis,) if axis == "x" else (ax.yaxis,) if axis == "y" else (ax.xaxis, ax.yaxis):
+        target.set_major_formatter(FormatStrFormatter("%g"))
+        target.set_minor_formatter(NullFormatter())
 
 
 def square_axes(ax: Axes, lim: float = 3.0, title: str | None = None) -> Axes:

@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.transforms import offset_copy
 
-from ..plotting import new_figure
+from ..plotting import new_figure, plain_log_labels
 from . import Value, topological_order
 
 __all__ = ["draw_graph", "paint_graph", "draw_training"]
@@ -127,9 +127,11 @@ def paint_graph(ax: Axes, root: Value, values: dict[int, float] | None = None, g
 
 def draw_training(losses: list[float], predictions: list[float], targets: list[float]) -> Figure:
     """Two panels: the loss per SGD step (log scale), and each example's prediction next to its target."""
-    fig, (ax1, ax2) = new_figure(ncols=2, size=(9.0, 3.4))
+    fig, (ax1, ax2) = new_figure(ncols=2, size=(9.0, 3.4), layout=None)  # fixed margins: a faster render
+    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.14, top=0.9, wspace=0.25)
     ax1.plot(range(len(losses)), losses, marker="o", ms=3)
     ax1.set_yscale("log")
+    plain_log_labels(ax1)
     ax1.set_xlabel("SGD step")
     ax1.set_ylabel("loss Σ (ŷ − y)²")
     ax1.set_title("the loss falls")

@@ -38,11 +38,11 @@ def hs_batch_loss_and_grad(h: torch.Tensor, inner: torch.Tensor, nodes: torch.Te
     h (B, d), inner (V-1, d), nodes/codes/mask (B, L) padded paths -> (loss, dL/dh (B, d), dL/d inner[nodes[mask]]
     (N, d)), N = mask.sum(), in ``nodes[mask]``'s order (row by row).
     """
-    pair, step = mask.nonzero(as_tuple=True)               # (N,), (N,): the batch's path steps, padding left out
-    rows = inner.index_select(0, nodes[pair, step])        # (N, d)
+    pair = mask.nonzero(as_tuple=True)[0]                  # (N,): each real path step's pair, padding left out
+    rows = inner.index_select(0, nodes.masked_select(mask))  # (N, d): the steps' nodes, row by row
     h_rows = h.index_select(0, pair)                       # (N, d): each step's center vector
     x = (rows * h_rows).sum(1)                             # (N,)
-    t = 1.0 - codes[pair, step].to(h.dtype)                # 1 where the path goes left
+    t = 1.0 - codes.masked_select(mask).to(h.dtype)        # 1 where the path goes left
     loss = torch.nn.functional.softplus(-(2 * t - 1) * x).sum()
     g = (torch.sigmoid(x) - t).unsqueeze(1)                # (N, 1): dL/dx
     grad_h = torch.zeros_like(h).index_add_(0, pair, g * rows)
@@ -134,10 +134,10 @@ def _hs_epoch(W_in: torch.Tensor, inner: torch.Tensor, corpus: np.ndarray, sente
         step_lr = linear_lr(c.lr, c.min_lr, (epoch + b / n_batches) / c.epochs)
         sl = slice(b * c.batch_size, (b + 1) * c.batch_size)
         ctr, o = centers[sl], contexts[sl]
-        n_b, m_b = nodes[o], mask[o]  # (B, L) the batch's paths
-        loss, grad_h, grad_rows = hs_batch_loss_and_grad(W_in[ctr], inner, n_b, codes[o], m_b)
+        n_b, c_b, m_b = (a.index_select(0, o) for a in (nodes, codes, mask))  # (B, L) the batch's paths
+        loss, grad_h, grad_rows = hs_batch_loss_and_grad(W_in.index_select(0, ctr), inner, n_b, c_b, m_b)
         W_in.index_add_(0, ctr, grad_h.mul_(-step_lr))  # (index_add_'s alpha= is 2x slower than a multiply)
-        inner.index_add_(0, n_b[m_b], grad_rows.mul_(-step_lr))
+        inner.index_add_(0, n_b.masked_select(m_b), grad_rows.mul_(-step_lr))  # rows in nodes[mask]'s order
         total += float(loss)
     return total / max(1, len(centers))
 

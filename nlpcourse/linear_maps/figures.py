@@ -79,7 +79,8 @@ def draw_linear_map(A: ArrayLike2x2, ax: Axes | None = None, title: str | None =
     and optionally the real eigen-directions (dashed) with their λ."""
     A = as_matrix(A)
     if ax is None:
-        _, ax = new_figure(size=(4.0, 4.0))
+        fig, ax = new_figure(size=(4.0, 4.0), layout=None)  # fixed margins (a faster render; the PNG is cropped)
+        fig.subplots_adjust(left=0.12, right=0.97, bottom=0.08, top=0.9)
     xs, ys = make_grid(2.0, validate.integer(n, "n", low=2))
     mx, my = linear_map(A, xs, ys)
     square = A @ UNIT_SQUARE                                  # (2, 4)
@@ -113,7 +114,8 @@ def draw_gallery(maps: Mapping[str, ArrayLike2x2], show_eigenvectors: bool = Fal
     """One panel per named (2, 2) matrix, side by side (1 to 6; titles: name and det)."""
     if not 1 <= len(maps) <= 6:
         raise ValueError(f"maps: expected 1 to 6 matrices, got {len(maps)}")
-    fig, axes = new_figure(ncols=len(maps), size=(3.3 * len(maps), 3.6), squeeze=False)
+    fig, axes = new_figure(ncols=len(maps), size=(3.3 * len(maps), 3.6), squeeze=False, layout=None)
+    fig.subplots_adjust(left=0.25 / len(maps), right=1 - 0.05 / len(maps), bottom=0.08, top=0.84, wspace=0.3)
     for ax, (name, A) in zip(axes[0], maps.items(), strict=True):
         draw_linear_map(A, ax=ax, title=f"{name}\ndet = {det_label(A)}", show_eigenvectors=show_eigenvectors)
     return fig
@@ -145,7 +147,8 @@ def draw_separation(W: ArrayLike2x2, b: np.ndarray, activation: str, points: np.
     """Two panels: the two classes in the plane, and after the layer f(W p + b) with the widest separating line
     (``separating_line``) when there is one."""
     H = map_points(W, validate.float_array(b, "b"), points, activation)   # (n, 2)
-    fig, axes = new_figure(ncols=2, size=(8.0, 4.0))
+    fig, axes = new_figure(ncols=2, size=(8.0, 4.0), layout=None)
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.08, top=0.9, wspace=0.2)
     before = "a line separates them" if separating_line(points, labels) else "no line separates them"
     for ax, P, title in ((axes[0], points, f"the plane: {before}"), (axes[1], H, f"after {activation}(W p + b)")):
         x0, x1, y0, y1 = fit_axes(ax, P[:, 0], P[:, 1], title=title)
