@@ -13,9 +13,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
-from ..plotting import new_figure
+from ..plotting import new_figure, plain_log_labels
 from ..validate import float_array, index, positive_float
 from . import causal_mask, masked_softmax, thinking_machines
 
@@ -28,12 +27,6 @@ __all__ = ["heatmap", "annotate_cells", "draw_attention", "draw_attention_panels
 # matplotlib's constrained layout first measures every label (~40% of a render of these label-heavy figures).
 FIXED = {"left": 0.08, "right": 0.97, "bottom": 0.15, "top": 0.9}
 
-
-def _plain_log_labels(ax: Axes, axis: str = "y") -> None:
-    """A log axis labelled 4, 8, 16 or 0.01, 0.1, 1 (not 2², 10⁻²: no math text to lay out), minor ticks unlabelled."""
-    target = ax.xaxis if axis == "x" else ax.yaxis
-    target.set_major_formatter(FormatStrFormatter("%g"))
-    target.set_minor_formatter(NullFormatter())
 
 def heatmap(ax: Axes, values: np.ndarray, rows: Sequence[str] | None = None, cols: Sequence[str] | None = None,
             title: str = "", annotate: bool | None = None, cmap: str = "viridis", vmin: float | None = 0.0,
@@ -125,8 +118,7 @@ def draw_scaling(variance: pd.DataFrame, saturation: pd.DataFrame) -> Figure:
     a.plot(d, d, ":", color="0.5", label="d")
     a.set_xscale("log", base=2)
     a.set_yscale("log", base=2)
-    _plain_log_labels(a, "x")
-    _plain_log_labels(a, "y")
+    plain_log_labels(a, "both")
     a.set_xlabel("d_k")
     a.set_title("the scores' variance grows like d_k")
     a.legend(fontsize=9)
@@ -136,7 +128,7 @@ def draw_scaling(variance: pd.DataFrame, saturation: pd.DataFrame) -> Figure:
     b.plot(d, saturation["‖J‖ (raw)"], "s--", color="#d62728", label="‖softmax Jacobian‖, raw")
     b.plot(d, saturation["‖J‖ (÷√d)"], "s--", color="#1f77b4", label="‖softmax Jacobian‖, ÷√d")
     b.set_xscale("log", base=2)
-    _plain_log_labels(b, "x")
+    plain_log_labels(b, "x")
     b.set_xlabel("d_k")
     b.set_ylim(0, 1.05)
     b.set_title("raw scores saturate the softmax")
@@ -196,7 +188,7 @@ def draw_loss(losses: Sequence[float], title: str = "training loss") -> Figure:
     fig.subplots_adjust(**{**FIXED, "left": 0.16})
     ax.plot(np.arange(1, len(losses) + 1), losses, lw=1)
     ax.set_yscale("log")
-    _plain_log_labels(ax)
+    plain_log_labels(ax)
     ax.set_xlabel("step")
     ax.set_ylabel("cross-entropy per token")
     ax.set_title(title)
