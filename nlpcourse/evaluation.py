@@ -194,8 +194,8 @@ def binomial_interval(correct: int, n: int, confidence: float = 0.95) -> tuple[f
     (``scipy.stats.binomtest(...).proportion_ci(method="wilson")``); unlike p ± z·√(p(1−p)/n) it never
     leaves [0, 1] and keeps its coverage for small n or p near 0 or 1.
 
-    scipy's own formula (Newcombe 1998), not its call: importing ``scipy.stats`` takes ~1.5 s, ``scipy.special``'s
-    normal quantile a fifth of that (the same numbers to the last bit: tests/test_evaluation.py)."""
+    scipy's own formula (Newcombe 1998), not its call: importing ``scipy.stats`` takes ~0.5–1.5 s, ``scipy.special``'s
+    normal quantile about a quarter of that (the same numbers to the last bit: tests/test_evaluation.py)."""
     from scipy.special import ndtri
 
     n = validate.integer(n, "n", low=1)
