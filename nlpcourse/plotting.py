@@ -36,7 +36,9 @@ def new_figure(ncols: int = 1, nrows: int = 1, size: tuple[float, float] | None 
 
 def plain_log_labels(ax: Axes, axis: str = "y") -> None:
     """Label a log axis 0.01, 0.1, 1 (or 4, 8, 16), not 10⁻², 2²: no math text to lay out, so the figure renders
-    faster; minor ticks unlabelled. For axes spanning a few decades (beyond, keep matplotlib's powers)."""
+    faster; minor ticks unlabelled. For axes spanning a few decades (beyond, keep matplotlib's powers).
+    ``axis``: "x", "y" or "both"."""
+    axis = validate.one_of(axis, "axis", ("x", "y", "both"))
     for target in (ax.xaxis,) if axis == "x" else (ax.yaxis,) if axis == "y" else (ax.xaxis, ax.yaxis):
         target.set_major_formatter(FormatStrFormatter("%g"))
         target.set_minor_formatter(NullFormatter())

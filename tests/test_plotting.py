@@ -68,3 +68,17 @@ def test_an_annotations_leader_line_is_not_text():
     ax.text(5, 5, "here")
     ax.annotate("label", (5.2, 5.2), xytext=(6, 8), arrowprops={"arrowstyle": "-"})  # the line crosses "here"
     assert plotting.layout_problems(fig) == []
+
+
+def test_plain_log_labels_are_plain_numbers():
+    fig, ax = plotting.new_figure(size=(4.0, 3.0), layout=None)
+    ax.plot([1, 10, 100], [0.001, 0.1, 10])
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    plotting.plain_log_labels(ax, "both")
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert "0.01" in labels and "10" in labels and not any("$" in t for t in labels)
+    assert {"1", "10", "100"} <= {t.get_text() for t in ax.get_xticklabels()}
+    with pytest.raises(ValueError, match="axis"):
+        plotting.plain_log_labels(ax, "z")
