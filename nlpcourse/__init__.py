@@ -110,10 +110,13 @@ def torch_threads(threads: int | None) -> Iterator[None]:
     reductions, hence stored results, the same on every machine. ``None`` leaves torch's setting alone."""
     import torch
 
+    from .parallel import in_second_process
     from .validate import positive_int
 
     if threads is not None:
         threads = positive_int(threads, "threads")
+        if in_second_process():
+            threads = 1  # parallel.starmap's second process: torch's OpenMP threads do not survive a fork
     saved = torch.get_num_threads()
     if threads is not None:
         torch.set_num_threads(int(threads))

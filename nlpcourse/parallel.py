@@ -1,0 +1,120 @@
+"""Independent runs side by side on two CPU cores: ``starmap(fn, jobs)`` returns ``[fn(*job) for job in jobs]``.
+
+Many of the course's cells train the same small model several times (seeds, folds, settings). Each run uses one
+core; a laptop has at least two. On Linux with a spare core, ``starmap`` forks one second process, which inherits
+everything built so far (data, models: nothing is copied or re-imported), and gives it every other job while this
+process trains the rest; the results come back in the jobs' order. Where no second process can start (one core,
+no ``fork``, no semaphores) every job runs here. Either way the results are the same, bit for bit, provided that:
+
+- each job is a function of its arguments alone: it seeds what it draws (a config's ``seed``), and reads no
+  random state left by an earlier job;
+- it trains on one torch thread (the second process is held to one: torch's OpenMP threads do not survive a
+  fork, and a fixed thread count keeps float sums identical);
+- its result pickles (numbers, arrays, tensors, ``nn.Module``s, dataclasses of those);
+- it is quiet (no print, no progress bar): what the second process writes would land in the cell's output.
+
+The kernel's CPU time is unchanged (the second process's counts as its child's); the wall time falls by up to
+half. ``NLPCOURSE_PARALLEL=0`` in the environment turns it off (e.g. to profile a run).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+__all__ = ["starmap", "available", "in_second_process"]
+
+_work: tuple[Callable, list[tuple]] | None = None  # what a forked second process inherits
+_in_second_process = False
+
+
+def in_second_process() -> bool:
+    """Whether this is ``starmap``'s second process (where torch keeps to one thread: ``torch_threads``)."""
+    return _in_second_process
+
+
+def available() -> bool:
+    """Whether ``starmap`` can use a second process here: Linux (fork), two or more usable cores, not already
+    inside the second process, and not turned off with ``NLPCOURSE_PARALLEL=0``."""
+    if _in_second_process or os.environ.get("NLPCOURSE_PARALLEL", "1").strip() in ("0", "false", "no"):
+        return False
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return sys.platform.startswith("linux") and cores > 1
+
+
+def starmap(fn: Callable, jobs: Iterable[Sequence], *, progress: str | None = None) -> list:
+    """``[fn(*job) for job in jobs]``, with every other job in a second process where ``available()``.
+
+    ``progress``: a tqdm bar over the jobs with this label (None: no bar).
+    """
+    if not callable(fn):
+        raise TypeError(f"fn: expected a function, got a {type(fn).__name__}")
+    jobs = list(jobs)
+    for job in jobs:
+        if not isinstance(job, (tuple, list)):
+            raise TypeError(f"jobs: expected a tuple of arguments per job, got a {type(job).__name__}")
+    jobs = [tuple(job) for job in jobs]
+    from tqdm.auto import tqdm
+
+    with tqdm(total=len(jobs), desc=progress, disable=progress is None) as bar:
+        if len(jobs) < 2 or not available():
+            return [_step(bar, fn(*job)) for job in jobs]
+        return _side_by_side(fn, jobs, bar)
+
+
+def _step(bar: object, result: object) -> object:
+    bar.update()
+    return result
+
+
+def _side_by_side(fn: Callable, jobs: list[tuple], bar: object) -> list:
+    """Jobs 1, 3, 5, … go to a forked process; this one runs 0, 2, 4, …, then takes back the odd jobs that
+    process has not started (it may be slower, or busy)."""
+    global _work
+    _work = (fn, jobs)
+    try:
+        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=_start_second)
+        there: dict[int, Future] = {i: pool.submit(_run_job, i) for i in range(1, len(jobs), 2)}
+    except (OSError, BrokenProcessPool):  # no second process here: every job in this one
+        _work = None
+        return [_step(bar, fn(*job)) for job in jobs]
+    done: dict[int, object] = {}
+    try:
+        for i in range(0, len(jobs), 2):
+            done[i] = _step(bar, fn(*jobs[i]))
+            for j in [j for j, f in there.items() if f.done()]:
+                done[j] = _step(bar, _result(there.pop(j), fn, jobs[j]))
+        for j in sorted(there, reverse=True):  # not started there yet: here, from the last one
+            if there[j].cancel():
+                del there[j]
+                done[j] = _step(bar, fn(*jobs[j]))
+        for j, future in sorted(there.items()):
+            done[j] = _step(bar, _result(future, fn, jobs[j]))
+    finally:
+        pool.shutdown(cancel_futures=True)
+        _work = None
+    return [done[i] for i in range(len(jobs))]
+
+
+def _result(future: Future, fn: Callable, job: tuple) -> object:
+    """The second process's result, or the job run here if that process died."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return fn(*job)
+
+
+def _start_second() -> None:
+    global _in_second_process
+    _in_second_process = True
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(1)  # OpenMP's thread pool does not survive a fork: one thread
+
+
+def _run_job(i: int) -> object:
+    fn, jobs = _work
+    return fn(*jobs[i])

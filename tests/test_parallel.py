@@ -1,0 +1,91 @@
+"""parallel.starmap: the same results as a loop, in order, with or without a second process."""
+
+import os
+
+import numpy as np
+import pytest
+import torch
+
+import nlpcourse
+from nlpcourse import parallel
+
+
+def _train(seed: int, steps: int) -> tuple[int, float, np.ndarray]:
+    """A small seeded torch training: a function of its arguments alone."""
+    with nlpcourse.torch_threads(1):
+        g = torch.Generator().manual_seed(seed)
+        w = torch.randn(8, 4, generator=g, dtype=torch.float64, requires_grad=True)
+        x = torch.randn(32, 8, generator=g, dtype=torch.float64)
+        for _ in range(steps):
+            loss = (x @ w).tanh().pow(2).mean()
+            (grad,) = torch.autograd.grad(loss, w)
+            w = (w - 0.1 * grad).detach().requires_grad_()
+        return seed, float(loss.detach()), w.detach().numpy()
+
+
+def _pid(_: int) -> int:
+    return os.getpid()
+
+
+def _fails(i: int) -> int:
+    if i == 3:
+        raise ValueError("job 3 fails")
+    return i
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 5, 8])
+def test_starmap_equals_a_loop_bit_for_bit(n):
+    jobs = [(seed, 5 + seed) for seed in range(n)]
+    loop = [_train(*job) for job in jobs]
+    got = parallel.starmap(_train, jobs)
+    assert [r[:2] for r in got] == [r[:2] for r in loop]
+    assert all(np.array_equal(a[2], b[2]) for a, b in zip(got, loop, strict=True))
+
+
+def test_a_second_process_shares_the_work_where_available():
+    pids = set(parallel.starmap(_pid, [(i,) for i in range(6)]))
+    assert os.getpid() in pids
+    assert len(pids) == (2 if parallel.available() else 1)
+
+
+def test_turned_off_by_the_environment(monkeypatch):
+    monkeypatch.setenv("NLPCOURSE_PARALLEL", "0")
+    assert not parallel.available()
+    assert set(parallel.starmap(_pid, [(i,) for i in range(4)])) == {os.getpid()}
+
+
+def test_no_second_process_falls_back_to_this_one(monkeypatch):
+    def no_process(*args, **kwargs):
+        raise OSError("no semaphores here")
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", no_process)
+    assert parallel.starmap(_pid, [(i,) for i in range(4)]) == [os.getpid()] * 4
+
+
+def test_a_job_s_error_reaches_the_caller():
+    with pytest.raises(ValueError, match="job 3 fails"):
+        parallel.starmap(_fails, [(i,) for i in range(6)])
+
+
+def test_closures_run_too():  # the second process inherits the job list: nothing is pickled on the way there
+    data = np.arange(10.0)
+    assert parallel.starmap(lambda k: float(data[:k].sum()), [(k,) for k in range(6)]) == [0, 0, 1, 3, 6, 10]
+
+
+def test_the_second_process_keeps_torch_to_one_thread():
+    def threads(k: int) -> int:
+        with nlpcourse.torch_threads(k):
+            return torch.get_num_threads()
+
+    with nlpcourse.torch_threads(2):
+        a = torch.randn(600, 600)
+        (a @ a).sum()  # OpenMP's threads busy here before the fork: the second process must not wait for them
+    got = parallel.starmap(threads, [(2,), (2,)])
+    assert got[0] == 2 and got[1] == (1 if parallel.available() else 2)
+
+
+def test_arguments_are_checked():
+    with pytest.raises(TypeError, match="fn: expected a function"):
+        parallel.starmap(3, [(1,)])
+    with pytest.raises(TypeError, match="jobs: expected a tuple of arguments per job, got a int"):
+        parallel.starmap(_pid, [1, 2])
