@@ -2,9 +2,10 @@
 
 Many of the course's cells train the same small model several times (seeds, folds, settings). Each run uses one
 core; a laptop has at least two. On Linux with a spare core, ``starmap`` forks one second process, which inherits
-everything built so far (data, models: nothing is copied or re-imported), and gives it every other job while this
-process trains the rest; the results come back in the jobs' order. Where no second process can start (one core,
-no ``fork``, no semaphores) every job runs here. Either way the results are the same, bit for bit, provided that:
+everything built so far (data, models: nothing is copied or re-imported) and takes jobs from the end of the list
+while this process takes them from the start, until they meet; the results come back in the jobs' order. Where
+no second process can start (one core, no ``fork``, no semaphores) every job runs here. Either way the results are
+the same, bit for bit, provided that:
 
 - each job is a function of its arguments alone: it seeds what it draws (a config's ``seed``), and reads no
   random state left by an earlier job;
@@ -47,7 +48,8 @@ def available() -> bool:
 
 
 def starmap(fn: Callable, jobs: Iterable[Sequence], *, progress: str | None = None) -> list:
-    """``[fn(*job) for job in jobs]``, with every other job in a second process where ``available()``.
+    """``[fn(*job) for job in jobs]``, shared with a second process where ``available()``: this one takes the
+    jobs from the front, the other from the back.
 
     ``progress``: a tqdm bar over the jobs with this label (None: no bar).
     """
@@ -72,27 +74,26 @@ def _step(bar: object, result: object) -> object:
 
 
 def _side_by_side(fn: Callable, jobs: list[tuple], bar: object) -> list:
-    """Jobs 1, 3, 5, … go to a forked process; this one runs 0, 2, 4, …, then takes back the odd jobs that
-    process has not started (it may be slower, or busy)."""
+    """The two processes work from both ends of the list: this one runs jobs 0, 1, 2, … and the forked one
+    n − 1, n − 2, …, until they meet (so a list whose jobs grow, or shrink, in cost still splits evenly)."""
     global _work
     _work = (fn, jobs)
     try:
         pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=_start_second)
-        there: dict[int, Future] = {i: pool.submit(_run_job, i) for i in range(1, len(jobs), 2)}
+        there: dict[int, Future] = {i: pool.submit(_run_job, i) for i in reversed(range(1, len(jobs)))}
     except (OSError, BrokenProcessPool):  # no second process here: every job in this one
         _work = None
         return [_step(bar, fn(*job)) for job in jobs]
     done: dict[int, object] = {}
     try:
-        for i in range(0, len(jobs), 2):
+        for i in range(len(jobs)):
+            if i in there and not there[i].cancel():
+                break  # the other process has reached job i: the rest are its own
+            there.pop(i, None)
             done[i] = _step(bar, fn(*jobs[i]))
             for j in [j for j, f in there.items() if f.done()]:
                 done[j] = _step(bar, _result(there.pop(j), fn, jobs[j]))
-        for j in sorted(there, reverse=True):  # not started there yet: here, from the last one
-            if there[j].cancel():
-                del there[j]
-                done[j] = _step(bar, fn(*jobs[j]))
-        for j, future in sorted(there.items()):
+        for j, future in sorted(there.items(), reverse=True):
             done[j] = _step(bar, _result(future, fn, jobs[j]))
     finally:
         pool.shutdown(cancel_futures=True)

@@ -1,6 +1,7 @@
 """parallel.starmap: the same results as a loop, in order, with or without a second process."""
 
 import os
+import time
 
 import numpy as np
 import pytest
@@ -24,6 +25,7 @@ def _train(seed: int, steps: int) -> tuple[int, float, np.ndarray]:
 
 
 def _pid(_: int) -> int:
+    time.sleep(0.05)  # long enough for the second process to start and take its share
     return os.getpid()
 
 
@@ -43,9 +45,13 @@ def test_starmap_equals_a_loop_bit_for_bit(n):
 
 
 def test_a_second_process_shares_the_work_where_available():
-    pids = set(parallel.starmap(_pid, [(i,) for i in range(6)]))
-    assert os.getpid() in pids
-    assert len(pids) == (2 if parallel.available() else 1)
+    pids = parallel.starmap(_pid, [(i,) for i in range(8)])
+    assert pids[0] == os.getpid()  # this process works from the front, the other from the back
+    if parallel.available():
+        assert pids[-1] != os.getpid() and pids.count(os.getpid()) >= 2
+        assert pids == sorted(pids, key=lambda pid: pid != os.getpid())  # one block each: they meet once
+    else:
+        assert set(pids) == {os.getpid()}
 
 
 def test_turned_off_by_the_environment(monkeypatch):
