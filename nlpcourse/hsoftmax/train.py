@@ -22,6 +22,7 @@ from .. import torch_threads, validate
 from ..corpus import WordVectorConfig, encode_corpus, epoch_pairs, init_embeddings, keep_probabilities, linear_lr
 from ..data import Vocab
 from ..evaluation import Embeddings
+from ..parallel import starmap
 from . import HuffmanTree
 from .search import exhaustive_search, tree_search
 
@@ -152,19 +153,20 @@ def search_agreement(model: HSModel, centers: Sequence[str], beam_sizes: Sequenc
     beam_sizes = [validate.positive_int(b, "beam_sizes") for b in validate.non_empty(beam_sizes, "beam_sizes")]
     validate.non_empty(centers, "centers", what="center words")
     inner = model.inner
-    rows = []
     best = {}
     for w in centers:
         h = model.W_in[model.vocab.index(w)]
         best[w] = (h, exhaustive_search(model.tree, h, inner)[0])
-    for b in beam_sizes:
+
+    def agreement(b: int) -> dict:
         hits, ratios = 0, []
-        for _w, (h, (best_word, best_p)) in best.items():
+        for h, (best_word, best_p) in best.values():
             word, p = tree_search(model.tree, h, inner, beam_size=b)[0]
             hits += word == best_word
             ratios.append(p / best_p)
-        rows.append({"beam_size": b, "found_best": hits / len(best), "mean_ratio": float(np.mean(ratios))})
-    return pd.DataFrame(rows)
+        return {"beam_size": b, "found_best": hits / len(best), "mean_ratio": float(np.mean(ratios))}
+
+    return pd.DataFrame(starmap(agreement, [(b,) for b in beam_sizes]))  # the beam sizes side by side
 
 
 # ---------------------------------------------------------------- cost: softmax vs hierarchical softmax
