@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import validate
+from ..parallel import starmap
 from . import Linear, MeanPool, Sequential, Tanh
 from .train import Adam, accuracy, train
 
@@ -85,33 +86,36 @@ def sentiment_cv(P: np.ndarray | scipy.sparse.spmatrix, y: np.ndarray, vectors: 
     lr = validate.positive_float(lr, "lr")
     if train_size is not None:
         train_size = validate.integer(train_size, "train_size", low=2, high=len(y) - -(-len(y) // folds))
-    from tqdm.auto import tqdm
-
     X = P * 0.0 if zero_inputs else P
     if not fine_tune:  # frozen vectors: every sentence's mean vector is fixed, so MeanPool's output is computed once
         X = np.asarray(X @ vectors)  # (N, D), the same numbers MeanPool gives row by row
-    d, k = vectors.shape[1], int(y.max()) + 1
-    correct, train_acc = [], []
-    bar = tqdm(total=len(seeds) * folds, desc=progress, disable=progress is None)
+    jobs = []
     for seed in seeds:
-        right = 0
         for f, test in enumerate(stratified_folds(y, folds, seed)):
             tr = np.setdiff1d(np.arange(len(y)), test)
             if train_size is not None:  # the first train_size of the fold's shuffled classes
                 tr = tr[_stratified_prefix(y[tr], train_size, seed + f)]
-            X_tr, pool = X[tr], []
-            if fine_tune:  # only rows of E that the training sentences use ever get a gradient: train just those
-                used = np.unique(X_tr.nonzero()[1])  # (the other rows' Adam steps would all be exactly 0)
-                X_tr, pool = X_tr[:, used], [MeanPool(vectors[used])]
-            model = Sequential(*pool, Linear(d, hidden, seed=seed + f), Tanh(), Linear(hidden, k, seed=seed + f + 1))
-            train(model, X_tr, y[tr], Adam(lr), epochs=epochs, batch_size=len(tr))  # full batch
-            train_acc.append(accuracy(model, X_tr, y[tr]))
-            if fine_tune:  # the held-out sentences read the whole table: the trained rows and the rest as they were
-                E = vectors.copy()
-                E[used] = pool[0].E
-                model.layers[0] = MeanPool(E, trainable=False)
-            right += int((model.predict(X[test]) == y[test]).sum())
-            bar.update()
-        correct.append(right)
-    bar.close()
-    return {"correct": correct, "n": len(y), "train": float(np.mean(train_acc))}
+            jobs.append((X, y, vectors, tr, test, fine_tune, hidden, epochs, lr, seed + f))
+    runs = starmap(_fold_model, jobs, progress=progress)  # each run seeds itself: two cores, the loop's results
+    correct = [sum(right for _, right in runs[s * folds : (s + 1) * folds]) for s in range(len(seeds))]
+    return {"correct": correct, "n": len(y), "train": float(np.mean([acc for acc, _ in runs]))}
+
+
+def _fold_model(X: np.ndarray | scipy.sparse.spmatrix, y: np.ndarray, vectors: np.ndarray, tr: np.ndarray,
+                test: np.ndarray, fine_tune: bool, hidden: int, epochs: int, lr: float, seed: int
+                ) -> tuple[float, int]:
+    """One fold's model (initial weights from ``seed``), trained on rows ``tr`` of X (pooled features, or P when
+    fine-tuning ``vectors``) -> (training accuracy, held-out rows ``test`` predicted right)."""
+    d, k = vectors.shape[1], int(y.max()) + 1
+    X_tr, pool = X[tr], []
+    if fine_tune:  # only rows of E that the training sentences use ever get a gradient: train just those
+        used = np.unique(X_tr.nonzero()[1])  # (the other rows' Adam steps would all be exactly 0)
+        X_tr, pool = X_tr[:, used], [MeanPool(vectors[used])]
+    model = Sequential(*pool, Linear(d, hidden, seed=seed), Tanh(), Linear(hidden, k, seed=seed + 1))
+    train(model, X_tr, y[tr], Adam(lr), epochs=epochs, batch_size=len(tr))  # full batch
+    train_acc = accuracy(model, X_tr, y[tr])
+    if fine_tune:  # the held-out sentences read the whole table: the trained rows and the rest as they were
+        E = vectors.copy()
+        E[used] = pool[0].E
+        model.layers[0] = MeanPool(E, trainable=False)
+    return train_acc, int((model.predict(X[test]) == y[test]).sum())
