@@ -740,6 +740,9 @@ def test_nudged_loss_curves_separate_a_stable_from_a_chaotic_learning_rate():
     chaotic = train_module.nudged_loss_curves((2, 64, 3), "tanh", X, y, 5.0, starts=3)
     assert stable.shape == (3, 20) and np.ptp(stable[:, -1]) < 1e-9
     assert np.ptp(chaotic[:, -1]) > 0.1
+    both = train_module.nudged_loss_curves((2, 64, 3), "tanh", X, y, [0.1, 5.0], starts=3, epochs=20)
+    assert both.shape == (2, 3, 20) and np.array_equal(both[0], stable)  # a list of rates: one array per rate
+    assert np.array_equal(both[1], chaotic[:, :20], equal_nan=True)
 
 
 def _texts(fig):

@@ -3,12 +3,13 @@ stopping, optimiser paths in a 2-D valley, and the nudged-start probe of chaotic
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .. import validate
+from ..parallel import starmap
 from . import ReLU, Sequential, SoftmaxCrossEntropy, evaluation_mode, mlp
 
 __all__ = [
@@ -262,20 +263,32 @@ def optimizer_path(optimizer: SGD, start: tuple[float, float] = (-4.0, 1.0), ste
 # ---------------------------------------------------------------- the learning rate: stable, or chaotic?
 
 
-def nudged_loss_curves(sizes: tuple[int, ...], activation: str, X: np.ndarray, y: np.ndarray, lr: float, *,
-                       starts: int = 3, nudge: float = 1e-12, epochs: int = 60, batch_size: int = 32,
-                       seed: int = 0) -> np.ndarray:
+def nudged_loss_curves(sizes: tuple[int, ...], activation: str, X: np.ndarray, y: np.ndarray,
+                       lr: float | Sequence[float], *, starts: int = 3, nudge: float = 1e-12, epochs: int = 60,
+                       batch_size: int = 32, seed: int = 0) -> np.ndarray:
     """Epoch losses (starts, epochs) of SGD runs from one init, run k's weights times (1 + nudge·noise_k) (run 0
-    as is; NaN after a divergence): the ends agree at a stable lr and scatter where training is chaotic."""
+    as is; NaN after a divergence): the ends agree at a stable lr and scatter where training is chaotic.
+
+    ``lr``: one rate, or a sequence of rates -> (rates, starts, epochs); the runs go side by side on two cores
+    (``parallel.starmap``), each seeded by its own arguments.
+    """
     starts, epochs = validate.positive_int(starts, "starts"), validate.positive_int(epochs, "epochs")
     nudge = validate.number(nudge, "nudge", low=0.0)
-    curves = np.full((starts, epochs), np.nan)
-    for k in range(starts):
-        model = mlp(sizes, activation, seed=seed)
-        if k:
-            noise = np.random.default_rng(k)
-            for value in model.parameters().values():
-                value *= 1.0 + nudge * noise.standard_normal(value.shape)
-        hist = train(model, X, y, SGD(lr), epochs=epochs, batch_size=batch_size, on_nan="stop", seed=seed)
-        curves[k, : len(hist.epoch_loss)] = hist.epoch_loss
-    return curves
+    rates = [validate.positive_float(r, "lr") for r in (lr if isinstance(lr, (list, tuple, np.ndarray)) else [lr])]
+    jobs = [(sizes, activation, X, y, r, k, nudge, epochs, batch_size, seed) for r in rates for k in range(starts)]
+    curves = np.array(starmap(_nudged_run, jobs)).reshape(len(rates), starts, epochs)
+    return curves if isinstance(lr, (list, tuple, np.ndarray)) else curves[0]
+
+
+def _nudged_run(sizes: tuple[int, ...], activation: str, X: np.ndarray, y: np.ndarray, lr: float, k: int,
+                nudge: float, epochs: int, batch_size: int, seed: int) -> np.ndarray:
+    """One run of ``nudged_loss_curves``: its epoch losses (epochs,), NaN after a divergence."""
+    model = mlp(sizes, activation, seed=seed)
+    if k:
+        noise = np.random.default_rng(k)
+        for value in model.parameters().values():
+            value *= 1.0 + nudge * noise.standard_normal(value.shape)
+    hist = train(model, X, y, SGD(lr), epochs=epochs, batch_size=batch_size, on_nan="stop", seed=seed)
+    curve = np.full(epochs, np.nan)
+    curve[: len(hist.epoch_loss)] = hist.epoch_loss
+    return curve
