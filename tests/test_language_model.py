@@ -15,6 +15,7 @@ from nlpcourse.mlp.language_model import (
     lm_vocab,
     load_documents,
     perplexity,
+    softmax_cross_entropy,
     train_val_split,
     train_window_lm,
     windows,
@@ -237,6 +238,25 @@ def test_window_lm_loss_is_finite_and_equals_torch_for_huge_scores(scale):
         assert np.all(np.isfinite(g))
         np.testing.assert_allclose(g, tensors[k].grad.numpy(), atol=1e-9 * scale)
 
+
+
+@pytest.mark.parametrize("scale", [1.0, 50.0, 1e4])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_training_loss_equals_torch_cross_entropy_with_its_gradient(scale, dtype):
+    g = torch.Generator().manual_seed(int(scale))
+    scores = (scale * torch.randn(40, 30, generator=g, dtype=dtype)).requires_grad_()
+    targets = torch.randint(0, 30, (40,), generator=g)
+    ours = softmax_cross_entropy(scores, targets)
+    (d_ours,) = torch.autograd.grad(3.0 * ours, scores)  # an upstream gradient other than 1
+    ref = torch.nn.functional.cross_entropy(scores, targets)
+    (d_ref,) = torch.autograd.grad(3.0 * ref, scores)
+    eps = torch.finfo(dtype).eps
+    assert torch.isfinite(ours) and abs(ours.item() - ref.item()) <= 10 * eps * max(1.0, ref.item())
+    assert torch.allclose(d_ours, d_ref, rtol=0, atol=10 * eps)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):  # backward reuses p's memory
+        loss = softmax_cross_entropy(scores, targets)
+        loss.backward(retain_graph=True)
+        loss.backward()
 
 
 def _dict_lm(contexts, targets, V, d=0.75, kneser_ney=False):
