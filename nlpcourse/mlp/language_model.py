@@ -364,8 +364,8 @@ class FixedWindowLM:
 def softmax_cross_entropy(scores: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """``F.cross_entropy(scores, targets)`` (scores (N, V), targets (N,) ids; the mean loss) for training, with
     the gradient of section 3, ∂L/∂scores = (p − onehot)/N, from the softmax p that the forward pass keeps:
-    one pass of exp over the (N, V) scores instead of three (the language model's largest array after its
-    three matrix products; a step ~15% cheaper)."""
+    one pass of exp over the (N, V) scores instead of two, and no (N, V) one-hot (measured at N = 1024,
+    V = 1631: forward and backward 6.1 ms instead of 8.0 ms, of a ~20 ms training step)."""
     return _softmax_cross_entropy_function().apply(scores, targets)
 
 
