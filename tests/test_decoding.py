@@ -118,6 +118,21 @@ def test_prune_takes_the_best_over_all_beams():
         assert np.allclose(s, np.sort(scores.ravel())[::-1][:5]) and np.allclose(scores[beam, token], s)
 
 
+def test_prune_is_a_stable_sort_of_all_candidates():
+    """prune partitions instead of sorting all k·V: the same n best, ties (and −inf) to the lower flat index."""
+    rng = np.random.default_rng(1)
+    for trial in range(500):
+        k, V = rng.integers(1, 5), rng.integers(1, 30)
+        logp = rng.integers(-3, 1, size=(k, V)).astype(float) if trial % 2 else rng.normal(size=(k, V))
+        logp[rng.random((k, V)) < 0.3] = -np.inf
+        beam_scores = np.full(k, -np.inf) if trial % 7 == 0 else rng.integers(-2, 1, size=k).astype(float)
+        n = int(rng.integers(1, k * V + 1))
+        scores = (beam_scores[:, None] + logp).ravel()
+        best = np.argsort(-scores, kind="stable")[:n]
+        beam, token, s = dec.prune(beam_scores, logp, n)
+        assert np.array_equal(beam * V + token, best) and np.array_equal(s, scores[best])
+
+
 def test_length_normalised_is_hf_formula():
     assert dec.length_normalised(-6.0, 3, 1.0) == -2.0 and dec.length_normalised(-6.0, 3, 0.0) == -6.0
     assert math.isclose(dec.length_normalised(-8.0, 4, 2.0), -0.5)
