@@ -550,3 +550,12 @@ def test_token_ids_are_ints_not_truncated_floats():
         dec.sequence_logprob(toy_step(), [BOS], [2.0])
     assert dec.start(np.array([BOS, A])).prompt == (BOS, A)
     assert np.isclose(dec.sequence_logprob(toy_step(), [BOS], [A, DOG, EOS]), np.log(0.4 * 0.9))
+
+
+def test_hf_agreement_side_by_side_equals_one_process(monkeypatch):
+    """agreement runs its seeds in two processes (parallel.starmap): the same table as in one."""
+    grid = dict(seeds=[1, 0], widths=(1, 3), length_penalties=(1.0,), early_stopping=(False, "never"),
+                max_new_tokens=4)
+    two = hf.agreement(**grid)
+    monkeypatch.setenv("NLPCOURSE_PARALLEL", "0")
+    assert two.equals(hf.agreement(**grid)) and list(two.seed) == [1] * 3 + [0] * 3
