@@ -22,7 +22,7 @@ from .. import torch_threads, validate
 from ..attention import positional_encoding
 from ..attention.train import EncoderBlock, MultiHeadAttention
 from ..optim import Adam
-from ..parallel import in_second_process, starmap
+from ..parallel import in_second_process
 from ..perturb import nudge
 from ..validate import non_negative_int, number, positive_float, positive_int
 
@@ -360,49 +360,46 @@ def teacher_forced(model: Seq2Seq, task, numbers: object) -> dict[str, float]:
 def torch_agreement(seeds: list[int] | range = range(3), norm_first: tuple[bool, ...] = (False, True)):
     """Our encoder–decoder (numpy and torch) vs ``nn.Transformer`` with the same weights, float64, on random
     inputs with the causal mask and source/target padding: one row per (norm_first, seed) with the largest
-    differences of the outputs and of every gradient (inputs and parameters). Torch's random stream is left as
-    it was."""
+    differences of the outputs and of every gradient (inputs and parameters)."""
     import pandas as pd
 
-    jobs = [(nf, non_negative_int(seed, "seeds")) for nf in norm_first for seed in seeds]
-    with torch.random.fork_rng(devices=[]):  # each run seeds its own draws: side by side on two cores
-        return pd.DataFrame(starmap(_agreement_row, jobs))
-
-
-def _agreement_row(nf: bool, seed: int) -> dict:
-    """One row of ``torch_agreement``: a random ``nn.Transformer`` (torch seeded with ``seed``) against ours."""
     from . import transformer as numpy_transformer  # the numpy layer (__init__)
 
+    rows = []
     with torch_threads(1):  # small ops: one thread is faster
-        torch.manual_seed(seed)
-        N, S, L, E, H = 3, 6, 5, 16, 4
-        with warnings.catch_warnings():  # "enable_nested_tensor is True, but ... norm_first": we train anyway
-            warnings.simplefilter("ignore", UserWarning)
-            ref = nn.Transformer(E, H, 2, 2, 32, dropout=0.0, batch_first=True, norm_first=nf).double().train()
-        with torch.no_grad():
-            for name, p in ref.named_parameters():
-                if "norm" in name:
-                    p.add_(0.3 * torch.randn_like(p))
-        ours = EncoderDecoder(E, H, 2, 2, 32, nf).double()
-        ours.load_state_dict(ref.state_dict())
-        src, tgt = torch.randn(N, S, E, dtype=torch.float64), torch.randn(N, L, E, dtype=torch.float64)
-        pad = torch.arange(S)[None] >= torch.tensor([S, 4, 2])[:, None]
-        kw = dict(tgt_mask=torch.ones(L, L, dtype=torch.bool).triu(1), src_key_padding_mask=pad,
-                  memory_key_padding_mask=pad, tgt_key_padding_mask=torch.arange(L)[None] >= torch.tensor(
-                      [L, L, 3])[:, None])
-        upstream = torch.randn(N, L, E, dtype=torch.float64)
-        outs, grads = [], []
-        for model in (ref, ours):
-            s, t = src.clone().requires_grad_(), tgt.clone().requires_grad_()
-            out = model(s, t, **kw)
-            (out * upstream).sum().backward()
-            outs.append(out.detach())
-            grads.append({"src": s.grad, "tgt": t.grad, **{k: p.grad for k, p in model.named_parameters()}})
-        with torch.no_grad():
-            np_out = numpy_transformer(src.numpy(), tgt.numpy(), ref.state_dict(), H, norm_first=nf,
-                                       **{k: v.numpy() for k, v in kw.items()})
-        return {"norm_first": nf, "seed": seed,
-                "numpy forward": float(np.abs(np_out - outs[0].numpy()).max()),
-                "torch forward": float((outs[0] - outs[1]).abs().max()),
-                "gradients": max(float((g - grads[1][k]).abs().max()) for k, g in grads[0].items()),
-                "tensors compared": len(grads[0])}
+        for nf in norm_first:
+            for seed in seeds:
+                seed = non_negative_int(seed, "seeds")
+                torch.manual_seed(seed)
+                N, S, L, E, H = 3, 6, 5, 16, 4
+                with warnings.catch_warnings():  # "enable_nested_tensor is True, but ... norm_first": we train anyway
+                    warnings.simplefilter("ignore", UserWarning)
+                    ref = nn.Transformer(E, H, 2, 2, 32, dropout=0.0, batch_first=True, norm_first=nf).double().train()
+                with torch.no_grad():
+                    for name, p in ref.named_parameters():
+                        if "norm" in name:
+                            p.add_(0.3 * torch.randn_like(p))
+                ours = EncoderDecoder(E, H, 2, 2, 32, nf).double()
+                ours.load_state_dict(ref.state_dict())
+                src, tgt = torch.randn(N, S, E, dtype=torch.float64), torch.randn(N, L, E, dtype=torch.float64)
+                pad = torch.arange(S)[None] >= torch.tensor([S, 4, 2])[:, None]
+                kw = dict(tgt_mask=torch.ones(L, L, dtype=torch.bool).triu(1), src_key_padding_mask=pad,
+                          memory_key_padding_mask=pad, tgt_key_padding_mask=torch.arange(L)[None] >= torch.tensor(
+                              [L, L, 3])[:, None])
+                upstream = torch.randn(N, L, E, dtype=torch.float64)
+                outs, grads = [], []
+                for model in (ref, ours):
+                    s, t = src.clone().requires_grad_(), tgt.clone().requires_grad_()
+                    out = model(s, t, **kw)
+                    (out * upstream).sum().backward()
+                    outs.append(out.detach())
+                    grads.append({"src": s.grad, "tgt": t.grad, **{k: p.grad for k, p in model.named_parameters()}})
+                with torch.no_grad():
+                    np_out = numpy_transformer(src.numpy(), tgt.numpy(), ref.state_dict(), H, norm_first=nf,
+                                               **{k: v.numpy() for k, v in kw.items()})
+                rows.append({"norm_first": nf, "seed": seed,
+                             "numpy forward": float(np.abs(np_out - outs[0].numpy()).max()),
+                             "torch forward": float((outs[0] - outs[1]).abs().max()),
+                             "gradients": max(float((g - grads[1][k]).abs().max()) for k, g in grads[0].items()),
+                             "tensors compared": len(grads[0])})
+    return pd.DataFrame(rows)
