@@ -14,6 +14,9 @@ the same, bit for bit, provided that:
 - its result pickles (numbers, arrays, tensors, ``nn.Module``s, dataclasses of those);
 - it is quiet (no print, no progress bar): what the second process writes would land in the cell's output.
 
+What the second process needs is best built before ``starmap``: a module a job imports on its first use, or a
+vocabulary it builds, would be imported or built again there (once per process, side by side).
+
 The kernel's CPU time is unchanged (the second process's counts as its child's); the wall time falls by up to
 half. ``NLPCOURSE_PARALLEL=0`` in the environment turns it off (e.g. to profile a run).
 """
