@@ -90,8 +90,8 @@ def _side_by_side(fn: Callable, jobs: list[tuple], bar: object) -> list:
     done: dict[int, object] = {}
     try:
         for i in range(len(jobs)):
-            if i in there and not there[i].cancel():
-                break  # the other process has reached job i: the rest are its own
+            if i in done or (i in there and not there[i].cancel()):
+                break  # the other process has reached job i (done or started): the rest are its own
             there.pop(i, None)
             done[i] = _step(bar, fn(*jobs[i]))
             for j in [j for j, f in there.items() if f.done()]:
