@@ -48,7 +48,7 @@ def test_a_second_process_shares_the_work_where_available():
     pids = parallel.starmap(_pid, [(i,) for i in range(8)])
     assert pids[0] == os.getpid()  # this process works from the front, the other from the back
     if parallel.available():
-        assert pids[-1] != os.getpid() and pids.count(os.getpid()) >= 2
+        assert pids[-1] != os.getpid() and abs(pids.count(os.getpid()) - 4) <= 1  # equal jobs: half each
         assert pids == sorted(pids, key=lambda pid: pid != os.getpid())  # one block each: they meet once
     else:
         assert set(pids) == {os.getpid()}
