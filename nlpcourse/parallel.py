@@ -59,7 +59,12 @@ def starmap(fn: Callable, jobs: Iterable[Sequence], *, progress: str | None = No
     """
     if not callable(fn):
         raise TypeError(f"fn: expected a function, got a {type(fn).__name__}")
-    jobs = list(jobs)
+    if progress is not None and not isinstance(progress, str):
+        raise TypeError(f"progress: expected a label (str) or None, got a {type(progress).__name__}")
+    try:
+        jobs = list(jobs)
+    except TypeError:
+        raise TypeError(f"jobs: expected a list of argument tuples, got a {type(jobs).__name__}") from None
     for job in jobs:
         if not isinstance(job, (tuple, list)):
             raise TypeError(f"jobs: expected a tuple of arguments per job, got a {type(job).__name__}")

@@ -107,3 +107,7 @@ def test_arguments_are_checked():
         parallel.starmap(3, [(1,)])
     with pytest.raises(TypeError, match="jobs: expected a tuple of arguments per job, got a int"):
         parallel.starmap(_pid, [1, 2])
+    with pytest.raises(TypeError, match="jobs: expected a list of argument tuples, got a int"):
+        parallel.starmap(_pid, 3)
+    with pytest.raises(TypeError, match="progress: expected a label"):
+        parallel.starmap(_pid, [(1,)], progress=True)
