@@ -14,6 +14,9 @@ the same, bit for bit, provided that:
 - its result pickles (numbers, arrays, tensors, ``nn.Module``s, dataclasses of those);
 - it is quiet (no print, no progress bar): what the second process writes would land in the cell's output.
 
+What the second process needs is best built before ``starmap``: a module a job imports on its first use, or a
+vocabulary it builds, would be imported or built again there (once per process, side by side).
+
 The kernel's CPU time is unchanged (the second process's counts as its child's); the wall time falls by up to
 half. ``NLPCOURSE_PARALLEL=0`` in the environment turns it off (e.g. to profile a run).
 """
@@ -23,6 +26,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -55,7 +59,12 @@ def starmap(fn: Callable, jobs: Iterable[Sequence], *, progress: str | None = No
     """
     if not callable(fn):
         raise TypeError(f"fn: expected a function, got a {type(fn).__name__}")
-    jobs = list(jobs)
+    if progress is not None and not isinstance(progress, str):
+        raise TypeError(f"progress: expected a label (str) or None, got a {type(progress).__name__}")
+    try:
+        jobs = list(jobs)
+    except TypeError:
+        raise TypeError(f"jobs: expected a list of argument tuples, got a {type(jobs).__name__}") from None
     for job in jobs:
         if not isinstance(job, (tuple, list)):
             raise TypeError(f"jobs: expected a tuple of arguments per job, got a {type(job).__name__}")
@@ -73,28 +82,62 @@ def _step(bar: object, result: object) -> object:
     return result
 
 
+class _Ends:
+    """The jobs nobody has taken yet, [lo, hi): this process takes them from the front, the second from the back."""
+
+    def __init__(self, n: int) -> None:
+        self.lo, self.hi, self.lock = 0, n, threading.Lock()
+
+    def front(self) -> int | None:
+        with self.lock:
+            if self.lo == self.hi:
+                return None
+            self.lo += 1
+            return self.lo - 1
+
+
 def _side_by_side(fn: Callable, jobs: list[tuple], bar: object) -> list:
-    """The two processes work from both ends of the list: this one runs jobs 0, 1, 2, … and the forked one
-    n − 1, n − 2, …, until they meet (so a list whose jobs grow, or shrink, in cost still splits evenly)."""
+    """The two processes take jobs from both ends of the list, one at a time, until they meet: this one 0, 1, 2, …,
+    the forked one n − 1, n − 2, … (so a list whose jobs grow, or shrink, in cost still splits evenly). The second
+    process holds one job at a time: it gets the next when it returns one."""
     global _work
     _work = (fn, jobs)
     try:
         pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=_start_second)
-        there: dict[int, Future] = {i: pool.submit(_run_job, i) for i in reversed(range(1, len(jobs)))}
-    except (OSError, BrokenProcessPool):  # no second process here: every job in this one
+    except OSError:  # no second process here (e.g. no semaphores): every job in this one
         _work = None
         return [_step(bar, fn(*job)) for job in jobs]
+    ends, there, counted = _Ends(len(jobs)), {}, set()
+
+    def send(previous: Future | None = None) -> None:  # runs in the pool's thread when a job comes back
+        if previous is not None and (previous.cancelled() or previous.exception() is not None):
+            return  # that process died, or a job raised: this process takes what is left
+        with ends.lock:
+            if ends.lo == ends.hi:
+                return
+            try:
+                future = pool.submit(_run_job, ends.hi - 1)
+            except (OSError, RuntimeError, BrokenProcessPool):  # no second process (any more)
+                return
+            ends.hi -= 1
+            there[ends.hi] = future
+        future.add_done_callback(send)
+
+    def count_returned() -> None:
+        with ends.lock:
+            returned = [j for j, f in there.items() if f.done() and j not in counted]
+        counted.update(returned)
+        bar.update(len(returned))
+
     done: dict[int, object] = {}
     try:
-        for i in range(len(jobs)):
-            if i in there and not there[i].cancel():
-                break  # the other process has reached job i: the rest are its own
-            there.pop(i, None)
+        send()
+        while (i := ends.front()) is not None:
             done[i] = _step(bar, fn(*jobs[i]))
-            for j in [j for j, f in there.items() if f.done()]:
-                done[j] = _step(bar, _result(there.pop(j), fn, jobs[j]))
-        for j, future in sorted(there.items(), reverse=True):
-            done[j] = _step(bar, _result(future, fn, jobs[j]))
+            count_returned()
+        for j, future in sorted(there.items()):  # every job is taken: none is added to `there` any more
+            done[j] = _result(future, fn, jobs[j])
+        count_returned()
     finally:
         pool.shutdown(cancel_futures=True)
         _work = None

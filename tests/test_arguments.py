@@ -358,6 +358,7 @@ STUDENT_API = (
     "nlpcourse.functional.sigmoid",
     "nlpcourse.functional.softmax",
     "nlpcourse.gradcheck.check_gradients",
+    "nlpcourse.parallel.starmap",
     "nlpcourse.validate.Config.make",
     "nlpcourse.gradcheck.error_bound",
     "nlpcourse.gradcheck.finite_difference",

@@ -118,6 +118,21 @@ def test_prune_takes_the_best_over_all_beams():
         assert np.allclose(s, np.sort(scores.ravel())[::-1][:5]) and np.allclose(scores[beam, token], s)
 
 
+def test_prune_is_a_stable_sort_of_all_candidates():
+    """prune partitions instead of sorting all k·V: the same n best, ties (and −inf) to the lower flat index."""
+    rng = np.random.default_rng(1)
+    for trial in range(500):
+        k, V = rng.integers(1, 5), rng.integers(1, 30)
+        logp = rng.integers(-3, 1, size=(k, V)).astype(float) if trial % 2 else rng.normal(size=(k, V))
+        logp[rng.random((k, V)) < 0.3] = -np.inf
+        beam_scores = np.full(k, -np.inf) if trial % 7 == 0 else rng.integers(-2, 1, size=k).astype(float)
+        n = int(rng.integers(1, k * V + 1))
+        scores = (beam_scores[:, None] + logp).ravel()
+        best = np.argsort(-scores, kind="stable")[:n]
+        beam, token, s = dec.prune(beam_scores, logp, n)
+        assert np.array_equal(beam * V + token, best) and np.array_equal(s, scores[best])
+
+
 def test_length_normalised_is_hf_formula():
     assert dec.length_normalised(-6.0, 3, 1.0) == -2.0 and dec.length_normalised(-6.0, 3, 0.0) == -6.0
     assert math.isclose(dec.length_normalised(-8.0, 4, 2.0), -0.5)
@@ -535,3 +550,12 @@ def test_token_ids_are_ints_not_truncated_floats():
         dec.sequence_logprob(toy_step(), [BOS], [2.0])
     assert dec.start(np.array([BOS, A])).prompt == (BOS, A)
     assert np.isclose(dec.sequence_logprob(toy_step(), [BOS], [A, DOG, EOS]), np.log(0.4 * 0.9))
+
+
+def test_hf_agreement_side_by_side_equals_one_process(monkeypatch):
+    """agreement runs its seeds in two processes (parallel.starmap): the same table as in one."""
+    grid = dict(seeds=[1, 0], widths=(1, 3), length_penalties=(1.0,), early_stopping=(False, "never"),
+                max_new_tokens=4)
+    two = hf.agreement(**grid)
+    monkeypatch.setenv("NLPCOURSE_PARALLEL", "0")
+    assert two.equals(hf.agreement(**grid)) and list(two.seed) == [1] * 3 + [0] * 3

@@ -128,3 +128,24 @@ def test_diversity_vs_likelihood_and_the_figure():
     logp = np.log(np.array([0.5, 0.3, 0.15, 0.05]))
     fig = draw_filtered(logp, list("abcd"), {"top-k = 2": {"top_k": 2}})
     assert isinstance(fig, matplotlib.figure.Figure) and len(fig.axes) == 2
+
+
+def test_side_by_side_equals_one_process(monkeypatch):
+    """The seeds (sampling_agreement) and the methods (diversity_vs_likelihood) run in two processes
+    (parallel.starmap): the same tables as in one, and torch's random stream is left as it was."""
+    from nlpcourse.decoding.sampling import diversity_vs_likelihood
+
+    def both():
+        torch.manual_seed(5)
+        agreement = sampling_agreement(seeds=range(2), temperatures=(1.5,), top_ks=(None, 3), top_ps=(0.9,))
+        dvl = diversity_vs_likelihood(random_step(6, seed=2), [np.array([[0, 1]]), np.array([[0]])],
+                                      {"τ = 1": {}, "top-p 0.5": {"top_p": 0.5}}, num_beams=2, samples=4,
+                                      max_new_tokens=4, eos_token_id=3, pad_token_id=5)
+        return agreement, dvl, torch.rand(3)
+
+    two = both()
+    monkeypatch.setenv("NLPCOURSE_PARALLEL", "0")
+    one = both()
+    torch.manual_seed(5)
+    assert two[0].equals(one[0]) and two[1].equals(one[1]) and torch.equal(two[2], one[2])
+    assert torch.equal(two[2], torch.rand(3))  # as if nothing had drawn

@@ -274,3 +274,27 @@ def test_widget_examples_list_follows_the_box():
     assert box.value == examples.options[1]
     box.value = "seven"
     assert examples.value is None
+
+
+def test_side_by_side_equals_one_process(monkeypatch):
+    """train and layer_gradient_norms depend on their arguments alone, so parallel.starmap runs them in two
+    processes with the same results, bit for bit (the notebook's cells 12 and 19)."""
+    from nlpcourse.parallel import starmap
+    from nlpcourse.transformer.train import Seq2SeqTrainConfig, layer_gradient_norms, train
+
+    task = tk.number_task()
+    configs = [Seq2SeqTrainConfig(epochs=2), Seq2SeqTrainConfig(epochs=2, label_smoothing=0.1, seed=1)]
+    layers = [Seq2SeqConfig(vocab=len(task), encoder_layers=2, decoder_layers=2, seed=s) for s in range(3)]
+
+    def run():
+        torch.manual_seed(3)
+        trained = starmap(train, [(_small(), task, c) for c in configs])
+        return trained, starmap(layer_gradient_norms, [(c, task, task.train[:8]) for c in layers]), torch.rand(2)
+
+    two = run()
+    monkeypatch.setenv("NLPCOURSE_PARALLEL", "0")
+    one = run()
+    for (m2, c2), (m1, c1) in zip(two[0], one[0], strict=True):
+        assert c2 == c1 and all(torch.equal(v, m1.state_dict()[k]) for k, v in m2.state_dict().items())
+    assert all(np.array_equal(a[s], b[s]) for a, b in zip(two[1], one[1], strict=True) for s in a)
+    assert torch.equal(two[2], one[2])  # the models' seeds leave torch's random stream alone

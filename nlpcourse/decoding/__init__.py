@@ -156,7 +156,9 @@ def prune(beam_scores: np.ndarray, logp: np.ndarray, n: int) -> tuple[np.ndarray
     """The n best continuations over *all* beams, best first: beam_scores (k,), logp (k, V) -> beam (n,),
     token (n,), score (n,) = beam score + log p(token | beam); ties to the lower flat index beam·V + token."""
     scores = (beam_scores[:, None] + logp).ravel()  # (k·V,)
-    best = np.argsort(-scores, kind="stable")[:n]
+    nth = np.partition(scores, scores.size - n)[scores.size - n]  # the n-th best, without sorting all k·V
+    candidates = np.flatnonzero(scores >= nth)  # the n best and any ties with the n-th, in flat order
+    best = candidates[np.argsort(-scores[candidates], kind="stable")[:n]]
     beam, token = np.divmod(best, logp.shape[1])
     return beam, token, scores[best]
 

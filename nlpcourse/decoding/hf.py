@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import torch_threads, validate
+from ..parallel import starmap
 from ..perturb import nudge
 from . import BeamConfig, StepFunction, check_prompts, generate, greedy_decode
 
@@ -54,8 +55,8 @@ def tiny_gpt2(seed: int = 0, size: TinyGPT2 = TinyGPT2()) -> PreTrainedModel:
     if not isinstance(size, TinyGPT2):
         raise TypeError(f"size: expected a TinyGPT2, got {size!r}")
     import torch
-    from transformers import GPT2Config, GPT2LMHeadModel
 
+    GPT2Config, GPT2LMHeadModel = _transformers()
     config = GPT2Config(vocab_size=size.vocab_size, n_positions=size.n_positions, n_embd=size.n_embd,
                         n_layer=size.n_layer, n_head=size.n_head, n_inner=2 * size.n_embd,
                         initializer_range=size.init, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
@@ -67,6 +68,13 @@ def tiny_gpt2(seed: int = 0, size: TinyGPT2 = TinyGPT2()) -> PreTrainedModel:
     finally:
         torch.random.set_rng_state(state)  # building a model does not disturb the caller's random stream
     return model
+
+
+def _transformers() -> tuple[type, type]:
+    """transformers' ``GPT2Config`` and ``GPT2LMHeadModel`` (the first import takes seconds)."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    return GPT2Config, GPT2LMHeadModel
 
 
 def hf_step(model: PreTrainedModel, cache: bool = True) -> StepFunction:
@@ -171,33 +179,38 @@ def agreement(seeds: Iterable[int] = range(3), widths: Iterable[int] = (2, 3, 4)
     (so hypotheses do end, at different lengths); n = k return sequences; k = 1 compares with HF's greedy search,
     once per seed (α and early_stopping do not apply to it: its row has length_penalty NaN, early_stopping "—").
     Columns: seed, num_beams, length_penalty, early_stopping, same_sequences, max_score_diff (NaN for k = 1),
-    eos_ended (returned hypotheses that end with EOS), rows.
+    eos_ended (returned hypotheses that end with EOS), rows. The seeds run side by side (``parallel.starmap``).
     """
-    from tqdm.auto import tqdm
-
     max_new_tokens = validate.positive_int(max_new_tokens, "max_new_tokens")
     batch = validate.positive_int(batch, "batch")
     prompt_length = validate.positive_int(prompt_length, "prompt_length")
     seeds = [validate.non_negative_int(s, "seeds") for s in seeds]
     widths = [validate.positive_int(k, "widths") for k in widths]
     length_penalties, early_stopping = list(length_penalties), list(early_stopping)
-    grid = []  # (seed, k, α, early_stopping)
-    for seed, k in itertools.product(seeds, widths):
-        settings = itertools.product(length_penalties, early_stopping) if k > 1 else [(np.nan, GREEDY)]
-        grid += [(seed, k, alpha, es) for alpha, es in settings]
-    rows, models = [], {}
+    settings = []  # (k, α, early_stopping), the same for every seed
+    for k in widths:
+        settings += ([(k, alpha, es) for alpha, es in itertools.product(length_penalties, early_stopping)] if k > 1
+                     else [(k, np.nan, GREEDY)])
+    jobs = [(seed, settings, max_new_tokens, batch, prompt_length, size) for seed in seeds] if settings else []
+    if jobs:
+        _transformers()  # imported here, so that starmap's second process inherits it
+    # one job per seed (its model, then its settings in order): independent, so side by side on two cores
+    per_seed = starmap(_compare_seed, jobs, progress="ours vs model.generate (seeds)" if progress else None)
+    return pd.DataFrame([row for rows in per_seed for row in rows])
+
+
+def _compare_seed(seed: int, settings: list[tuple], max_new_tokens: int, batch: int, prompt_length: int,
+                  size: TinyGPT2) -> list[dict]:
+    """``agreement``'s rows for one seed: its problem (model, prompts, EOS), then every (k, α, early_stopping)."""
     with torch_threads(1):  # tiny matrices: one thread is faster, and both sides get the same kernels
-        for seed, k, alpha, es in tqdm(grid, desc="ours vs model.generate", disable=not progress):
-            rows.append(_compare(models, seed, k, alpha, es, max_new_tokens, batch, prompt_length, size))
-    return pd.DataFrame(rows)
+        problem = reference_problem(seed, batch, prompt_length, size)
+        return [_compare(problem, seed, k, alpha, es, max_new_tokens, prompt_length) for k, alpha, es in settings]
 
 
-def _compare(models: dict, seed: int, k: int, alpha: float, es: bool | str, max_new_tokens: int, batch: int,
-             prompt_length: int, size: TinyGPT2) -> dict:
-    """One row of ``agreement`` (models: seed -> (model, step, prompts, eos, pad), filled on first use)."""
-    if seed not in models:
-        models[seed] = reference_problem(seed, batch, prompt_length, size)
-    model, step, prompts, eos, pad = models[seed]
+def _compare(problem: tuple, seed: int, k: int, alpha: float, es: bool | str, max_new_tokens: int,
+             prompt_length: int) -> dict:
+    """One row of ``agreement`` (problem: the seed's (model, step, prompts, eos, pad))."""
+    model, step, prompts, eos, pad = problem
     kw = dict(num_beams=k, max_new_tokens=max_new_tokens, eos_token_id=eos, pad_token_id=pad, num_return_sequences=k)
     if k > 1:
         kw.update(length_penalty=alpha, early_stopping=es)

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .. import torch_threads, validate
+from ..parallel import starmap
 from .step import StepFunction, check_prompts, check_step_output
 
 __all__ = ["SamplingConfig", "apply_temperature", "top_k_filter", "top_p_filter", "warp", "filtered_distribution",
@@ -179,14 +180,22 @@ def hf_sample(model, input_ids: object, *, seed: int, max_new_tokens: int, eos_t
     return out.cpu().numpy()
 
 
+def _gpt2() -> tuple[type, type]:
+    """transformers' ``GPT2Config`` and ``GPT2LMHeadModel`` (the first import takes seconds)."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    return GPT2Config, GPT2LMHeadModel
+
+
 def tied_gpt2(seed: int = 0, keep: int = 6):
     """A tiny GPT-2 whose output layer is zero except for ``keep`` tokens: all the others tie exactly (logit 0),
     so top-k and top-p cut through ties. Untied embeddings, eval mode, float32."""
     seed, keep = validate.non_negative_int(seed, "seed"), validate.positive_int(keep, "keep")
     import torch
-    from transformers import GPT2Config, GPT2LMHeadModel
 
     from .hf import TinyGPT2
+
+    GPT2Config, GPT2LMHeadModel = _gpt2()
 
     size = TinyGPT2()
     config = GPT2Config(vocab_size=size.vocab_size, n_positions=size.n_positions, n_embd=size.n_embd,
@@ -211,32 +220,43 @@ def sampling_agreement(seeds: Iterable[int] = range(4), temperatures: Iterable[f
                        *, tied: bool = False, max_new_tokens: int = 8, batch: int = 3,
                        prompt_length: int = 2) -> pd.DataFrame:
     """``sample`` vs ``model.generate(do_sample=True)`` after the same ``torch.manual_seed``, on a tiny GPT-2
-    (``tied``: on ``tied_gpt2``), one row per (seed, τ, k, p): same_sequences, eos_ended, rows."""
+    (``tied``: on ``tied_gpt2``), one row per (seed, τ, k, p): same_sequences, eos_ended, rows. The seeds run
+    side by side (``parallel.starmap``); torch's random stream is left as it was."""
     import torch
-
-    from .hf import hf_step, reference_problem
 
     max_new_tokens = validate.positive_int(max_new_tokens, "max_new_tokens")
     batch = validate.positive_int(batch, "batch")
     prompt_length = validate.positive_int(prompt_length, "prompt_length")
     seeds = [validate.non_negative_int(s, "seeds") for s in seeds]
-    grid = list(itertools.product(seeds, temperatures, top_ks, top_ps))
-    for _, t, k, p in grid:
+    settings = list(itertools.product(temperatures, top_ks, top_ps))  # (τ, k, p), the same for every seed
+    for t, k, p in settings:
         SamplingConfig(t, k, p)
-    rows = []
+    jobs = [(seed, settings, tied, max_new_tokens, batch, prompt_length) for seed in seeds] if settings else []
+    if jobs:
+        _gpt2()  # imported here, so that starmap's second process inherits it
+    # one job per seed (each draw is seeded): independent, so side by side on two cores
+    with torch.random.fork_rng(devices=[]):  # the caller's random stream stays as it was
+        per_seed = starmap(_sampling_agreement_seed, jobs)
+    return pd.DataFrame([row for rows in per_seed for row in rows])
+
+
+def _sampling_agreement_seed(seed: int, settings: list[tuple], tied: bool, max_new_tokens: int, batch: int,
+                             prompt_length: int) -> list[dict]:
+    """``sampling_agreement``'s rows for one seed: its model and prompts, then every (τ, k, p)."""
+    import torch
+
+    from .hf import hf_step, reference_problem
+
     with torch_threads(1):
-        problems = {}
-        for seed, t, k, p in grid:
-            if seed not in problems:
-                if tied:
-                    model = tied_gpt2(seed)
-                    step, eos, pad = hf_step(model), 0, 2
-                    allowed = np.setdiff1d(np.arange(model.config.vocab_size), [eos, pad])
-                    prompts = np.random.default_rng(seed).choice(allowed, size=(batch, prompt_length))
-                else:
-                    model, step, prompts, eos, pad = reference_problem(seed, batch, prompt_length)
-                problems[seed] = model, step, prompts, eos, pad
-            model, step, prompts, eos, pad = problems[seed]
+        if tied:
+            model = tied_gpt2(seed)
+            step, eos, pad = hf_step(model), 0, 2
+            allowed = np.setdiff1d(np.arange(model.config.vocab_size), [eos, pad])
+            prompts = np.random.default_rng(seed).choice(allowed, size=(batch, prompt_length))
+        else:
+            model, step, prompts, eos, pad = reference_problem(seed, batch, prompt_length)
+        rows = []
+        for t, k, p in settings:
             kw = dict(max_new_tokens=max_new_tokens, eos_token_id=eos, pad_token_id=pad, temperature=t, top_k=k,
                       top_p=p)
             ref = hf_sample(model, prompts, seed=seed, **kw)
@@ -245,7 +265,7 @@ def sampling_agreement(seeds: Iterable[int] = range(4), temperatures: Iterable[f
             same = ours.shape == ref.shape and bool(np.array_equal(ours, ref))
             rows.append({"seed": seed, "temperature": t, "top_k": k, "top_p": p, "same_sequences": same,
                          "eos_ended": int(sum(eos in s[prompt_length:] for s in ref.tolist())), "rows": len(ref)})
-    return pd.DataFrame(rows)
+    return rows
 
 
 # ---------------------------------------------------------------- sampling vs beam search
@@ -256,7 +276,8 @@ def diversity_vs_likelihood(step: StepFunction, prompts: list[np.ndarray], setti
     """Beam search against sampling (each entry of ``settings``: name -> ``sample``'s knobs) on each prompt
     (1, P_i): ``samples`` draws per prompt after ``torch.manual_seed(seed)``. A row per method: the mean
     log-probability per generated token (likelihood), the mean number of distinct outputs per prompt among the
-    ``samples`` (diversity; beam search: 1), the mean generated length.
+    ``samples`` (diversity; beam search: 1), the mean generated length. The methods run side by side
+    (``parallel.starmap``); torch's random stream is left as it was.
     """
     import torch
 
@@ -267,7 +288,6 @@ def diversity_vs_likelihood(step: StepFunction, prompts: list[np.ndarray], setti
     for knobs in settings.values():
         SamplingConfig(**knobs)
     kw = dict(max_new_tokens=max_new_tokens, eos_token_id=eos_token_id, pad_token_id=pad_token_id)
-    rows = {}
 
     def row(outputs: list[list[tuple[int, ...]]], logps: list[np.ndarray]) -> dict:
         lengths = np.array([len(o) for outs in outputs for o in outs])
@@ -283,20 +303,25 @@ def diversity_vs_likelihood(step: StepFunction, prompts: list[np.ndarray], setti
             out.append(tuple(s[:end]))
         return out
 
-    outs, logps = [], []
-    for prompt in prompts:
-        seqs, scores = generate(step, prompt, num_beams=num_beams, length_penalty=1.0, **kw)
-        gen = generated(seqs, prompt.shape[1])
-        outs.append(gen)
-        logps.append(scores * np.array([len(g) for g in gen]))  # α = 1: the score is log p / length
-    rows[f"beam search, k = {num_beams}"] = row(outs, logps)
-    for name, knobs in settings.items():
-        torch.manual_seed(seed)
+    def method(knobs: dict | None) -> dict:  # None: beam search; else one sampler's knobs (seeded)
         outs, logps = [], []
+        if knobs is None:
+            for prompt in prompts:
+                seqs, scores = generate(step, prompt, num_beams=num_beams, length_penalty=1.0, **kw)
+                gen = generated(seqs, prompt.shape[1])
+                outs.append(gen)
+                logps.append(scores * np.array([len(g) for g in gen]))  # α = 1: the score is log p / length
+            return row(outs, logps)
+        torch.manual_seed(seed)
         for prompt in prompts:
             seqs, lp = sample(step, np.repeat(prompt, samples, axis=0), **kw, **knobs)
             outs.append(generated(seqs, prompt.shape[1]))
             logps.append(lp)
-        rows[name] = row(outs, logps)
+        return row(outs, logps)
+
+    # the methods are independent (each sampler seeded): side by side on two cores
+    with torch.random.fork_rng(devices=[]):  # the caller's random stream stays as it was
+        results = starmap(method, [(None,), *((knobs,) for knobs in settings.values())])
+    rows = dict(zip([f"beam search, k = {num_beams}", *settings], results, strict=True))
     return pd.DataFrame(rows).T
 

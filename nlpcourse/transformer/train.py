@@ -22,6 +22,7 @@ from .. import torch_threads, validate
 from ..attention import positional_encoding
 from ..attention.train import EncoderBlock, MultiHeadAttention
 from ..optim import Adam
+from ..parallel import in_second_process
 from ..perturb import nudge
 from ..validate import non_negative_int, number, positive_float, positive_int
 
@@ -274,17 +275,19 @@ def _val_loss(model: Seq2Seq, data: tuple[torch.Tensor, ...], pad: int) -> float
 def train(model: Seq2Seq, task, config: Seq2SeqTrainConfig | None = None, *,
           progress: bool = True) -> tuple[Seq2Seq, Curves]:
     """Train ``model`` on ``task.train`` with early stopping on ``task.val``; returns it (best epoch's parameters
-    restored, eval mode) and its curves."""
+    restored, eval mode) and its curves. A function of its arguments alone (seeded by the model's and the training
+    config's seeds; one thread), so ``parallel.starmap`` can run several side by side; its progress bar shows in
+    this process only."""
     c = config or Seq2SeqTrainConfig()
     pad = model.config.pad
     train_data, val_data = batch_arrays(task, task.train), batch_arrays(task, task.val)
     opt = Adam(model.parameters(), lr=c.lr)  # torch.optim.Adam's steps, without importing torch's compiler
     rng = np.random.default_rng(c.seed)
-    curves = Curves(init_loss=_val_loss(model, val_data, pad))
     best, best_state, waited = math.inf, None, 0
     n = len(train_data[0])
     with torch_threads(c.threads):
-        bar = tqdm(range(c.epochs), desc="epochs", disable=not progress)
+        curves = Curves(init_loss=_val_loss(model, val_data, pad))
+        bar = tqdm(range(c.epochs), desc="epochs", disable=not progress or in_second_process())  # quiet there
         for epoch in bar:
             model.train()
             total = 0.0
@@ -336,8 +339,8 @@ def layer_gradient_norms(config: Seq2SeqConfig, task, numbers: object) -> dict[s
     src, tgt_in, tgt_out = batch_arrays(task, numbers)
     with torch_threads(1):
         smoothed_kl(model(src, tgt_in), tgt_out, 0.0, config.pad).backward()
-    return {stack: np.array([math.sqrt(sum(float((p.grad ** 2).sum()) for p in layer.parameters()))
-                             for layer in getattr(model.core, stack).layers]) for stack in ("encoder", "decoder")}
+        return {stack: np.array([math.sqrt(sum(float((p.grad ** 2).sum()) for p in layer.parameters()))
+                                 for layer in getattr(model.core, stack).layers]) for stack in ("encoder", "decoder")}
 
 
 def teacher_forced(model: Seq2Seq, task, numbers: object) -> dict[str, float]:
