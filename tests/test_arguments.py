@@ -208,6 +208,7 @@ STUDENT_API = (
     "nlpcourse.mlp.mlp",
     "nlpcourse.mlp.sentiment.pooling_matrix",
     "nlpcourse.mlp.sentiment.sentiment_cv",
+    "nlpcourse.mlp.sentiment.welch_pvalue",
     "nlpcourse.mlp.stepper.TrainingStepper",
     "nlpcourse.mlp.train.Adam",
     "nlpcourse.mlp.train.Momentum",
@@ -656,6 +657,7 @@ VALID: dict[str, Callable[[], dict]] = {
     "nlpcourse.plotting.new_figure": lambda: {},
     "nlpcourse.data.Vocab.build": lambda: {"sentences": _sentences()},
     "nlpcourse.mlp.sentiment.sentiment_cv": lambda: {**_pooled(), "fine_tune": False, "epochs": 1, "folds": 2},
+    "nlpcourse.mlp.sentiment.welch_pvalue": lambda: {"a": np.array([1.0, 2.0, 4.0]), "b": np.array([2.0, 5.0])},
     "nlpcourse.mlp.train.torch_sgd_arguments": lambda: {"lr": 0.1, "alpha": 0.9},
     "nlpcourse.mlp.train.nudged_loss_curves": lambda: dict(zip(("X", "y"), nlpcourse.mlp.make_moons(10), strict=True))
     | {"sizes": (2, 2), "activation": "tanh", "lr": 0.1, "starts": 2, "epochs": 1, "batch_size": 5},
