@@ -802,21 +802,3 @@ def test_stepper_grid_classes_are_the_models_and_computed_once_per_model_state(m
         calls.clear()
         assert np.array_equal(s.grid_classes(), decision_grid(s.model, s.X, st.GRID)[0])
         assert len(calls) == computed
-
-
-@pytest.mark.filterwarnings("ignore:Precision loss occurred")  # scipy, on samples without spread
-def test_welch_pvalue_equals_scipy():
-    from scipy.stats import ttest_ind
-
-    rng = np.random.default_rng(0)
-    for trial in range(200):
-        n_a, n_b = rng.integers(2, 12, size=2)
-        a = rng.normal(rng.normal(), rng.uniform(0.1, 3), n_a).round(int(trial % 3))  # ties and counts too
-        b = rng.normal(rng.normal(), rng.uniform(0.1, 3), n_b).round(int(trial % 3))
-        ref = ttest_ind(a, b, equal_var=False).pvalue
-        assert sentiment.welch_pvalue(a, b) == pytest.approx(ref, rel=1e-12, abs=1e-300, nan_ok=True)
-    counts = np.array([107, 119, 114, 118, 109]), np.array([98, 95, 96, 100, 100])  # 05's fine-tuned vs frozen
-    assert sentiment.welch_pvalue(*counts) == pytest.approx(ttest_ind(*counts, equal_var=False).pvalue, rel=1e-12)
-    assert np.isnan(sentiment.welch_pvalue([1, 1, 1], [1, 1]))  # no spread at all: undefined, like scipy's NaN
-    with pytest.raises(ValueError, match="b: expected at least 2"):
-        sentiment.welch_pvalue([1.0, 2.0], [3.0])

@@ -14,7 +14,7 @@ from .train import Adam, accuracy, train
 if TYPE_CHECKING:
     import scipy.sparse
 
-__all__ = ["pooling_matrix", "stratified_folds", "sentiment_cv", "welch_pvalue"]
+__all__ = ["pooling_matrix", "stratified_folds", "sentiment_cv"]
 
 
 def pooling_matrix(sentences: list[list[str]], words: list[str], vectors: np.ndarray
@@ -119,21 +119,3 @@ def _fold_model(X: np.ndarray | scipy.sparse.spmatrix, y: np.ndarray, vectors: n
         E[used] = pool[0].E
         model.layers[0] = MeanPool(E, trainable=False)
     return train_acc, int((model.predict(X[test]) == y[test]).sum())
-
-
-def welch_pvalue(a: np.ndarray, b: np.ndarray) -> float:
-    """Two-sided p-value of Welch's t-test for equal means of samples a (n_a,) and b (n_b,), each n >= 2:
-    t = (ā − b̄)/√(s²_a/n_a + s²_b/n_b) on the Welch–Satterthwaite degrees of freedom
-    (``scipy.stats.ttest_ind(a, b, equal_var=False).pvalue``, with scipy's formula from ``scipy.special``:
-    importing ``scipy.stats`` takes ~0.5–1 s, longer than the tests it would run here)."""
-    from scipy.special import stdtr
-
-    a, b = validate.float_array(a, "a", ndim=1), validate.float_array(b, "b", ndim=1)
-    for name, x in (("a", a), ("b", b)):
-        if len(x) < 2:
-            raise ValueError(f"{name}: expected at least 2 values (a sample variance), got {len(x)}")
-    va, vb = np.var(a, ddof=1) / len(a), np.var(b, ddof=1) / len(b)
-    with np.errstate(divide="ignore", invalid="ignore"):  # both variances 0: t = ±inf or NaN, as scipy gives
-        df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
-        t = (np.mean(a) - np.mean(b)) / np.sqrt(va + vb)
-    return float(2 * stdtr(1.0 if np.isnan(df) else df, -abs(t)))
