@@ -24,7 +24,7 @@ from . import BeamConfig, StepFunction, check_prompts, generate, greedy_decode
 if TYPE_CHECKING:
     from transformers import PreTrainedModel
 
-__all__ = ["TinyGPT2", "tiny_gpt2", "hf_step", "hf_generate", "reference_problem", "agreement"]
+__all__ = ["TinyGPT2", "tiny_gpt2", "gpt2_classes", "hf_step", "hf_generate", "reference_problem", "agreement"]
 
 
 GREEDY = "—"  # agreement's early_stopping for k = 1: greedy search has no beams to stop
@@ -56,7 +56,7 @@ def tiny_gpt2(seed: int = 0, size: TinyGPT2 = TinyGPT2()) -> PreTrainedModel:
         raise TypeError(f"size: expected a TinyGPT2, got {size!r}")
     import torch
 
-    GPT2Config, GPT2LMHeadModel = _transformers()
+    GPT2Config, GPT2LMHeadModel = gpt2_classes()
     config = GPT2Config(vocab_size=size.vocab_size, n_positions=size.n_positions, n_embd=size.n_embd,
                         n_layer=size.n_layer, n_head=size.n_head, n_inner=2 * size.n_embd,
                         initializer_range=size.init, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
@@ -70,7 +70,7 @@ def tiny_gpt2(seed: int = 0, size: TinyGPT2 = TinyGPT2()) -> PreTrainedModel:
     return model
 
 
-def _transformers() -> tuple[type, type]:
+def gpt2_classes() -> tuple[type, type]:
     """transformers' ``GPT2Config`` and ``GPT2LMHeadModel`` (the first import takes seconds)."""
     from transformers import GPT2Config, GPT2LMHeadModel
 
@@ -193,7 +193,7 @@ def agreement(seeds: Iterable[int] = range(3), widths: Iterable[int] = (2, 3, 4)
                      else [(k, np.nan, GREEDY)])
     jobs = [(seed, settings, max_new_tokens, batch, prompt_length, size) for seed in seeds] if settings else []
     if jobs:
-        _transformers()  # imported here, so that starmap's second process inherits it
+        gpt2_classes()  # imported here, so that starmap's second process inherits it
     # one job per seed (its model, then its settings in order): independent, so side by side on two cores
     per_seed = starmap(_compare_seed, jobs, progress="ours vs model.generate (seeds)" if progress else None)
     return pd.DataFrame([row for rows in per_seed for row in rows])

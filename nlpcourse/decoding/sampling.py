@@ -180,22 +180,15 @@ def hf_sample(model, input_ids: object, *, seed: int, max_new_tokens: int, eos_t
     return out.cpu().numpy()
 
 
-def _gpt2() -> tuple[type, type]:
-    """transformers' ``GPT2Config`` and ``GPT2LMHeadModel`` (the first import takes seconds)."""
-    from transformers import GPT2Config, GPT2LMHeadModel
-
-    return GPT2Config, GPT2LMHeadModel
-
-
 def tied_gpt2(seed: int = 0, keep: int = 6):
     """A tiny GPT-2 whose output layer is zero except for ``keep`` tokens: all the others tie exactly (logit 0),
     so top-k and top-p cut through ties. Untied embeddings, eval mode, float32."""
     seed, keep = validate.non_negative_int(seed, "seed"), validate.positive_int(keep, "keep")
     import torch
 
-    from .hf import TinyGPT2
+    from .hf import TinyGPT2, gpt2_classes
 
-    GPT2Config, GPT2LMHeadModel = _gpt2()
+    GPT2Config, GPT2LMHeadModel = gpt2_classes()
 
     size = TinyGPT2()
     config = GPT2Config(vocab_size=size.vocab_size, n_positions=size.n_positions, n_embd=size.n_embd,
@@ -233,7 +226,9 @@ def sampling_agreement(seeds: Iterable[int] = range(4), temperatures: Iterable[f
         SamplingConfig(t, k, p)
     jobs = [(seed, settings, tied, max_new_tokens, batch, prompt_length) for seed in seeds] if settings else []
     if jobs:
-        _gpt2()  # imported here, so that starmap's second process inherits it
+        from .hf import gpt2_classes
+
+        gpt2_classes()  # imported here, so that starmap's second process inherits it
     # one job per seed (each draw is seeded): independent, so side by side on two cores
     with torch.random.fork_rng(devices=[]):  # the caller's random stream stays as it was
         per_seed = starmap(_sampling_agreement_seed, jobs)
