@@ -274,10 +274,11 @@ def nudged_loss_curves(sizes: tuple[int, ...], activation: str, X: np.ndarray, y
     """
     starts, epochs = validate.positive_int(starts, "starts"), validate.positive_int(epochs, "epochs")
     nudge = validate.number(nudge, "nudge", low=0.0)
-    rates = [validate.positive_float(r, "lr") for r in (lr if isinstance(lr, (list, tuple, np.ndarray)) else [lr])]
+    many = isinstance(lr, (list, tuple, np.ndarray))
+    rates = [validate.positive_float(r, "lr") for r in (lr if many else [lr])]
     jobs = [(sizes, activation, X, y, r, k, nudge, epochs, batch_size, seed) for r in rates for k in range(starts)]
     curves = np.array(starmap(_nudged_run, jobs)).reshape(len(rates), starts, epochs)
-    return curves if isinstance(lr, (list, tuple, np.ndarray)) else curves[0]
+    return curves if many else curves[0]
 
 
 def _nudged_run(sizes: tuple[int, ...], activation: str, X: np.ndarray, y: np.ndarray, lr: float, k: int,
