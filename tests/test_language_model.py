@@ -171,6 +171,21 @@ def test_sizes_are_ints_and_the_trainer_takes_one_config():
         train_window_lm("lm", C, T, progress=False)
 
 
+def test_the_trainer_gives_the_same_weights_on_one_or_two_threads():
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(40)]
+    sents = [[words[i] for i in rng.integers(0, 40, size=20)] for _ in range(300)]  # 6,000 windows
+    vocab = lm_vocab(sents, min_count=1)
+    C, T = windows(encode(sents, vocab), 3, vocab.stoi[BOS])
+    weights = []
+    for threads in (1, 2):
+        lm = FixedWindowLM(vocab, n=3, dim=16, hidden=32, seed=0)
+        train_window_lm(lm, C, T, epochs=2, batch_size=2048, lr=1e-2, threads=threads, progress=False)
+        weights.append(lm.params)
+    for name in weights[0]:
+        np.testing.assert_array_equal(weights[0][name], weights[1][name], err_msg=name)
+
+
 def test_kneser_ney_tiny_corpus_by_hand():
     # ids: 0 = <s>, 1 = a, 2 = b, 3 = c; six bigram windows, d = 0.75
     C = np.array([[0], [1], [0], [1], [0], [3]])

@@ -329,7 +329,9 @@ class FixedWindowLM:
         import torch.nn.functional as F
 
         ctx = contexts if isinstance(contexts, torch.Tensor) else torch.tensor(np.asarray(contexts, dtype=np.int64))
-        x = params["E"][ctx].reshape(len(ctx), -1)
+        # E[ctx] as F.embedding: its backward adds up a word's gradients in a fixed order on any number of
+        # threads (indexing's backward does not: two threads gave other last bits run to run)
+        x = F.embedding(ctx, params["E"]).reshape(len(ctx), -1)
         return F.linear(torch.tanh(F.linear(x, params["W"], params["b"])), params["U"], params["c"])
 
     def gradient_check_functions(self, contexts: np.ndarray, targets: np.ndarray) -> tuple[
@@ -400,6 +402,7 @@ class LMTrainConfig(validate.Config):
     lr: float = 3e-3  # Adam's learning rate
     seed: int = 0  # the shuffling's seed
     patience: int | None = None  # early stopping: epochs without a lower validation perplexity before stopping
+    threads: int | None = None  # torch's CPU threads (None: torch's setting); the same results on any number
 
     def __post_init__(self) -> None:
         self._set("epochs", validate.positive_int(self.epochs, "epochs"))
@@ -408,6 +411,8 @@ class LMTrainConfig(validate.Config):
         self._set("seed", validate.non_negative_int(self.seed, "seed"))
         if self.patience is not None:
             self._set("patience", validate.positive_int(self.patience, "patience"))
+        if self.threads is not None:
+            self._set("threads", validate.positive_int(self.threads, "threads"))
 
 
 def train_window_lm(model: FixedWindowLM, contexts: np.ndarray, targets: np.ndarray,
@@ -445,7 +450,7 @@ def train_window_lm(model: FixedWindowLM, contexts: np.ndarray, targets: np.ndar
     best: tuple[float, int, dict[str, np.ndarray]] | None = None  # (val perplexity, epoch, weights)
     n_batches = -(-len(targets) // cfg.batch_size)
     bar = tqdm(total=cfg.epochs * n_batches, desc="training", disable=not progress)
-    with torch_threads(1):  # small matrices: one thread is as fast on 2 cores, and robust to a busy machine
+    with torch_threads(cfg.threads):
         for epoch in range(1, cfg.epochs + 1):
             order = torch.randperm(len(targets), generator=gen)
             total = 0.0
