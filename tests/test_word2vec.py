@@ -1,7 +1,6 @@
 """Tests of nlpcourse.word2vec: pairs, losses, gradients (vs autograd and finite differences), the noise
 sampler, the batched trainer (equal to the numpy math on small inputs; learns a planted structure)."""
 
-import os
 
 import numpy as np
 import pandas as pd
@@ -719,25 +718,27 @@ def test_compare_at_best_lr_reuses_the_sweep_runs():
         for trainer, e in fresh.items():
             assert emb[trainer, seed].words == e.words
             np.testing.assert_array_equal(emb[trainer, seed].vectors, e.vectors)
-    # gensim's runs went to a second process (parallel=True, the default); in this one: the same sweep
+    # the runs went side by side in two processes (parallel=True, the default); in this one: the same sweep
     again, again_emb = train.lr_sweep(sentences, lrs=(0.025, 0.05), transform=None, progress=False, parallel=False,
                                       **setting)
     columns = ["trainer", "lr", "ws353_tune", "ws353_test", "simlex999"]
     pd.testing.assert_frame_equal(again[columns], sweep[columns])
     for trainer in ("ours", "gensim"):
         np.testing.assert_array_equal(again_emb[trainer, best[trainer]].vectors, emb[trainer, 0].vectors)
+        assert not emb[trainer, 0].vectors.flags.writeable  # also those trained in the second process
     with pytest.raises(ValueError, match="lr is what the sweep varies"):
         train.lr_sweep(sentences, lr=0.1, **setting)
 
 
-def test_comparison_runs_here_when_the_second_process_fails(monkeypatch):
+def test_comparison_runs_here_where_no_second_process_is_allowed(monkeypatch):
     sentences = load_corpus("lee_background.cor")
     setting = dict(dim=8, epochs=1, min_count=5, lr=0.05)
     expected = train.train_gensim(sentences, seed=0, **setting)
-    monkeypatch.setattr(train, "_start_runs", lambda *args: os._exit(1))  # the forked process dies at once
+    monkeypatch.setenv("NLPCOURSE_PARALLEL", "0")  # parallel.starmap runs every job in this process
     runs, emb = train.compare_with_gensim(sentences, seeds=(0,), transform=None, progress=False, **setting)
     assert list(runs["trainer"]) == ["ours", "gensim"]
     np.testing.assert_array_equal(emb["gensim", 0].vectors, expected.vectors)
+    assert not emb["gensim", 0].vectors.flags.writeable
 
 
 def test_pca_by_topic_colours_each_group_and_says_what_to_look_for():

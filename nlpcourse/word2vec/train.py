@@ -10,13 +10,8 @@ from __future__ import annotations
 
 import functools
 import math
-import multiprocessing
-import os
-import sys
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +32,7 @@ from ..corpus import (
 )
 from ..data import Vocab, load_similarity, porter_stem
 from ..evaluation import Embeddings, welch_pvalue, word_similarity
+from ..parallel import starmap
 from ..perturb import nudge
 
 __all__ = [
@@ -228,60 +224,29 @@ class _Runs:
     (``_encode``) and gensim's vocabulary (a model after ``build_vocab``: counts, subsampling thresholds, noise
     table), which each gensim run borrows with gensim's ``reset_from`` (gensim's seed only draws the starting
     vectors and the training's random numbers). So each run trains exactly as a fresh ``train_sgns`` /
-    ``train_gensim`` call (a unit test checks it). With ``parallel`` (and more than one CPU core) gensim's runs go
-    to a second process while ours train in this one: independent runs, the same results, each run's CPU time
-    measured in the process that trains it; where that process cannot start, every run trains here. Use it in a
-    ``with`` block (it closes that process).
+    ``train_gensim`` call (a unit test checks it). With ``parallel`` the runs go side by side
+    (``parallel.starmap``: this process from the front of the list, a second one from the back, so ours and
+    gensim's mix on both cores): independent runs, the same results, each run's CPU time measured in the process
+    that trains it.
     """
 
     def __init__(self, sentences: list[list[str]], threads: int, parallel: bool) -> None:
-        self.sentences, self.threads, self.ours, self.gensim, self.pool = sentences, threads, {}, {}, None
-        self.parallel = parallel and (os.cpu_count() or 1) > 1
-
-    def __enter__(self) -> _Runs:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.pool is not None:
-            self.pool.shutdown()
-
-    def _start_pool(self) -> None:
-        """The second process. On Linux a fork: it inherits the sentences and gensim's vocabularies built so far
-        (no import, no copy); elsewhere Python's default start method (macOS's fork is unsafe after torch)."""
-        fork = sys.platform.startswith("linux")
-        try:
-            self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork" if fork else None),
-                                            initializer=_start_runs,
-                                            initargs=(self.sentences, self.threads, self.gensim if fork else {}))
-        except OSError:  # no second process here (e.g. no semaphores): every run in this one
-            self.parallel = False
+        self.sentences, self.threads, self.parallel, self.ours, self.gensim = sentences, threads, parallel, {}, {}
 
     def train(self, jobs: list[tuple[str, int, dict]], progress: bool, desc: str
               ) -> list[tuple[Embeddings | None, float]]:
         """Each job's (embeddings or None, CPU seconds), in the jobs' order."""
-        there = [i for i, (trainer, _, _) in enumerate(jobs) if trainer == "gensim"] if self.parallel else []
-        if there and self.pool is None:
-            for i in there:  # gensim's vocabularies first, for the second process to inherit
-                self._vocabulary(SGNSConfig.make(None, **jobs[i][2]))
-            self._start_pool()
-        with tqdm(total=len(jobs), desc=desc, disable=not progress) as bar:
-            try:
-                elsewhere = {i: self.pool.submit(_run_in_pool, *jobs[i]) for i in there if self.pool is not None}
-            except (OSError, BrokenProcessPool):  # the second process could not start: every run here
-                elsewhere = {}
-            done = {}
-            for i, job in enumerate(jobs):
-                if i not in elsewhere:
-                    done[i] = self.run(*job)
-                    bar.update()
-            for i, future in elsewhere.items():
-                try:
-                    emb, seconds = future.result()
-                    done[i] = (None if emb is None else Embeddings(emb.vectors, emb.vocab), seconds)
-                except BrokenProcessPool:  # the second process could not start or died: this run here
-                    done[i] = self.run(*jobs[i])
-                bar.update()
-        return [done[i] for i in range(len(jobs))]
+        for trainer, _, setting in jobs:  # the shared vocabularies first, for a second process to inherit
+            c = SGNSConfig.make(None, **setting)
+            if trainer == "ours":
+                self._encoded(c.min_count)
+            else:
+                self._vocabulary(c)
+        if not self.parallel:
+            return [self.run(*job) for job in tqdm(jobs, desc=desc, disable=not progress)]
+        results = starmap(self.run, jobs, progress=desc if progress else None)
+        # a result from the second process comes unpickled, its vectors writeable: wrapped again, read-only
+        return [(None if emb is None else Embeddings(emb.vectors, emb.vocab), seconds) for emb, seconds in results]
 
     def run(self, trainer: str, seed: int, setting: dict) -> tuple[Embeddings | None, float]:
         """One run of ``trainer`` ("ours" or "gensim") in this process: its embeddings (None if it diverged), CPU
@@ -298,10 +263,13 @@ class _Runs:
             emb = None
         return emb, time.process_time() - t0
 
+    def _encoded(self, min_count: int) -> tuple[Vocab, np.ndarray, np.ndarray]:
+        if min_count not in self.ours:
+            self.ours[min_count] = _encode(self.sentences, min_count)
+        return self.ours[min_count]
+
     def _train_sgns(self, c: SGNSConfig) -> Embeddings:
-        if c.min_count not in self.ours:
-            self.ours[c.min_count] = _encode(self.sentences, c.min_count)
-        return _train_sgns_encoded(*self.ours[c.min_count], c, False, None)
+        return _train_sgns_encoded(*self._encoded(c.min_count), c, False, None)
 
     def _vocabulary(self, c: SGNSConfig) -> object:
         """gensim's vocabulary for ``c``'s min_count, sample and alpha (what ``build_vocab`` reads): a model."""
@@ -316,19 +284,6 @@ class _Runs:
         model.reset_from(self._vocabulary(c))  # gensim's own way to share a vocabulary; new starting vectors
         model.wv.vectors_lockf = np.ones(1, dtype=np.float32)  # reset_from's new KeyedVectors lacks it (gensim 4.4)
         return _train_gensim_built(model, self.sentences, c)
-
-
-_pool_runs: _Runs | None = None  # in the second process: its own _Runs (no pool of its own)
-
-
-def _start_runs(sentences: list[list[str]], threads: int, vocabularies: dict) -> None:
-    global _pool_runs
-    _pool_runs = _Runs(sentences, threads, parallel=False)
-    _pool_runs.gensim = vocabularies
-
-
-def _run_in_pool(trainer: str, seed: int, setting: dict) -> tuple[Embeddings | None, float]:
-    return _pool_runs.run(trainer, seed, setting)
 
 
 def evaluation_sets(seed: int = 0) -> dict[str, pd.DataFrame]:
@@ -371,14 +326,13 @@ def compare_with_gensim(sentences: list[list[str]], seeds: Sequence[int] = (0, 1
     """Ours and gensim on the same tokens and ``setting`` (``SGNSConfig`` fields), one run each per seed.
 
     ``lrs``: each trainer's own rate ({"ours": lr, "gensim": lr}); ``transform`` maps evaluation words to the
-    corpus's ("porter_stem" or None); ``parallel``: gensim's runs in a second process, beside ours (the same
+    corpus's ("porter_stem" or None); ``parallel``: the runs side by side on two cores (the same
     results). Returns a DataFrame[trainer, seed, lr, diverged, ws353_tune, ws353_test, simlex999, oov_…,
     cpu_seconds, tokens_per_cpu_s] and the embeddings by (trainer, seed).
     """
     _check_sentences(sentences)
     threads = validate.positive_int(threads, "threads")
-    with _Runs(sentences, threads, parallel) as runs:
-        return _compare(runs, seeds, transform, progress, lrs, setting)
+    return _compare(_Runs(sentences, threads, parallel), seeds, transform, progress, lrs, setting)
 
 
 def _compare(runs: _Runs, seeds: Sequence[int], transform: object, progress: bool, lrs: dict[str, float] | None,
@@ -400,8 +354,7 @@ def lr_sweep(sentences: list[list[str]], lrs: Sequence[float] = (0.025, 0.05, 0.
     """Both trainers at each starting rate, one seed: ``compare_with_gensim``'s rows, embeddings by (trainer, lr)."""
     _check_sentences(sentences)
     threads = validate.positive_int(threads, "threads")
-    with _Runs(sentences, threads, parallel) as runs:
-        return _sweep(runs, lrs, seed, transform, progress, setting)
+    return _sweep(_Runs(sentences, threads, parallel), lrs, seed, transform, progress, setting)
 
 
 def _sweep(runs: _Runs, lrs: Sequence[float], seed: int, transform: object, progress: bool, setting: dict
@@ -435,7 +388,7 @@ def compare_at_best_lr(sentences: list[list[str]], lrs: Sequence[float] = (0.025
                        ) -> tuple[pd.DataFrame, pd.DataFrame, dict[tuple[str, int], Embeddings], dict[str, float]]:
     """Ours vs gensim, each at its own best rate: ``lr_sweep`` on the first seed (tuned on ``metric``), then the
     other seeds. The first seed's runs at the chosen rates are the sweep's own (not trained twice). All the runs
-    share one vocabulary per trainer; ``parallel``: gensim's runs in a second process, beside ours (``_Runs``).
+    share one vocabulary per trainer; ``parallel``: the runs side by side on two cores (``_Runs``).
 
     Returns (sweep table, runs table — one row per trainer and seed —, their embeddings by (trainer, seed),
     the best rates {"ours": lr, "gensim": lr}).
@@ -443,15 +396,15 @@ def compare_at_best_lr(sentences: list[list[str]], lrs: Sequence[float] = (0.025
     _check_sentences(sentences)
     seeds = [validate.non_negative_int(s, "seeds") for s in validate.non_empty(seeds, "seeds", what="seeds")]
     threads = validate.positive_int(threads, "threads")
-    with _Runs(sentences, threads, parallel) as shared:  # one vocabulary per trainer for all the runs
-        sweep, sweep_emb = _sweep(shared, lrs, seeds[0], transform, progress, setting)
-        best = best_lrs(sweep, metric)
-        runs = [pd.concat([sweep[(sweep["trainer"] == t) & (sweep["lr"] == best[t])] for t in ("ours", "gensim")])]
-        embeddings = {(t, seeds[0]): sweep_emb[t, best[t]] for t in ("ours", "gensim")}
-        if len(seeds) > 1:
-            more, more_emb = _compare(shared, seeds[1:], transform, progress, best, setting)
-            runs.append(more)
-            embeddings |= more_emb
+    shared = _Runs(sentences, threads, parallel)  # one vocabulary per trainer for all the runs
+    sweep, sweep_emb = _sweep(shared, lrs, seeds[0], transform, progress, setting)
+    best = best_lrs(sweep, metric)
+    runs = [pd.concat([sweep[(sweep["trainer"] == t) & (sweep["lr"] == best[t])] for t in ("ours", "gensim")])]
+    embeddings = {(t, seeds[0]): sweep_emb[t, best[t]] for t in ("ours", "gensim")}
+    if len(seeds) > 1:
+        more, more_emb = _compare(shared, seeds[1:], transform, progress, best, setting)
+        runs.append(more)
+        embeddings |= more_emb
     return sweep, pd.concat(runs, ignore_index=True), embeddings, best
 
 
