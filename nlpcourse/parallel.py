@@ -9,8 +9,9 @@ the same, bit for bit, provided that:
 
 - each job is a function of its arguments alone: it seeds what it draws (a config's ``seed``), and reads no
   random state left by an earlier job;
-- it trains on one torch thread (the second process is held to one: torch's OpenMP threads do not survive a
-  fork, and a fixed thread count keeps float sums identical);
+- it runs on one torch thread, as ``starmap`` sets in both processes (torch's OpenMP threads do not survive a
+  fork, and a fixed thread count keeps float sums identical); a job that asks for more with ``torch_threads``
+  gets them in this process only;
 - its result pickles (numbers, arrays, tensors, ``nn.Module``s, dataclasses of those);
 - it is quiet (no print, no progress bar): what the second process writes would land in the cell's output.
 
@@ -27,9 +28,10 @@ import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 
 __all__ = ["starmap", "available", "in_second_process"]
 
@@ -71,10 +73,24 @@ def starmap(fn: Callable, jobs: Iterable[Sequence], *, progress: str | None = No
     jobs = [tuple(job) for job in jobs]
     from tqdm.auto import tqdm
 
-    with tqdm(total=len(jobs), desc=progress, disable=progress is None) as bar:
+    with tqdm(total=len(jobs), desc=progress, disable=progress is None) as bar, _one_torch_thread():
         if len(jobs) < 2 or not available():
             return [_step(bar, fn(*job)) for job in jobs]
         return _side_by_side(fn, jobs, bar)
+
+
+@contextmanager
+def _one_torch_thread() -> Iterator[None]:
+    """torch on one CPU thread for the block (if torch is imported), then its previous setting."""
+    torch = sys.modules.get("torch")
+    saved = torch.get_num_threads() if torch is not None else None
+    if torch is not None:
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        if torch is not None:
+            torch.set_num_threads(saved)
 
 
 def _step(bar: object, result: object) -> object:

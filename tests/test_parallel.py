@@ -102,6 +102,15 @@ def test_the_second_process_keeps_torch_to_one_thread():
     assert got[0] == 2 and got[1] == (1 if parallel.available() else 2)
 
 
+@pytest.mark.parametrize("allowed", ["1", "0"])
+def test_every_job_runs_on_one_torch_thread(monkeypatch, allowed):
+    monkeypatch.setenv("NLPCOURSE_PARALLEL", allowed)  # with a second process, and all in this one
+    with nlpcourse.torch_threads(2):
+        got = parallel.starmap(lambda _: torch.get_num_threads(), [(0,), (1,), (2,)])
+        assert torch.get_num_threads() == 2  # the caller's setting is back afterwards
+    assert got == [1, 1, 1]
+
+
 def test_arguments_are_checked():
     with pytest.raises(TypeError, match="fn: expected a function"):
         parallel.starmap(3, [(1,)])
