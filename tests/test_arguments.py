@@ -148,6 +148,7 @@ STUDENT_API = (
     "nlpcourse.subwords.train.fasttext_subword_vectors",
     "nlpcourse.subwords.train.gensim_subword_vectors",
     "nlpcourse.subwords.train.train_fasttext",
+    "nlpcourse.subwords.train.train_fasttext_and_gensim",
     "nlpcourse.subwords.train.train_gensim_fasttext",
     "nlpcourse.subwords.train.train_subword_sgns",
     "nlpcourse.subwords.train.train_word2vec",
@@ -668,7 +669,8 @@ VALID: dict[str, Callable[[], dict]] = {
     | {"ax": __import__("matplotlib.figure").figure.Figure().add_subplot()},
     "nlpcourse.evaluation.binomial_interval": lambda: {"correct": 3, "n": 10},
     # subwords (notebook 03): tiny words, buckets and matrices (no trainer is walked: train_subword_sgns,
-    # train_gensim_fasttext, train_fasttext and compare_trainers take their ints through SubwordConfig, walked here)
+    # train_gensim_fasttext, train_fasttext(_and_gensim) and compare_trainers take their ints through SubwordConfig,
+    # walked here)
     "nlpcourse.subwords.char_ngrams": lambda: {"word": "where"},
     "nlpcourse.subwords.ngram_ids": lambda: {"word": "where", "bucket": 100},
     "nlpcourse.subwords.distinct_ngrams": lambda: {"words": ["where", "ok"]},

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -79,6 +81,27 @@ def test_fasttext_runs_reproduce():
     a = train.train_fasttext(load_corpus(), config).get_input_matrix()
     b = train.train_fasttext(load_corpus(), config).get_input_matrix()
     assert np.array_equal(a, b) and np.isfinite(a).all()
+
+
+def test_fasttext_and_gensim_side_by_side_are_the_two_calls():
+    sentences, config = load_corpus(), train.SubwordConfig(dim=8, epochs=1, bucket=2000)
+    ft, g = train.train_fasttext_and_gensim(sentences, config)
+    np.testing.assert_array_equal(ft.get_input_matrix(), train.train_fasttext(sentences, config).get_input_matrix())
+    np.testing.assert_array_equal(g.wv.vectors_ngrams, train.train_gensim_fasttext(sentences, config).wv.vectors_ngrams)
+
+
+def test_a_failed_side_by_side_run_leaves_no_folder_behind(monkeypatch):
+    def broken(*args):
+        raise ValueError("gensim failed")
+
+    def folders() -> set[Path]:
+        return set(Path(tempfile.gettempdir()).glob("nlpcourse-fasttext-*"))
+
+    before = folders()
+    monkeypatch.setattr(train, "train_gensim_fasttext", broken)
+    with pytest.raises(ValueError, match="gensim failed"):  # fastText's process is ended, its folder removed
+        train.train_fasttext_and_gensim(load_corpus(), train.SubwordConfig(dim=8, epochs=1, bucket=2000))
+    assert folders() == before
 
 
 def test_vectors_agree_with_fasttext_and_gensim(fasttext_model):

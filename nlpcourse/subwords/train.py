@@ -52,8 +52,8 @@ from nlpcourse.word2vec.train import (  # notebook 01's trainer: the row without
 
 __all__ = [
     "SubwordConfig", "subword_bags", "window_bags", "subword_sgns_step", "train_subword_sgns", "train_gensim_fasttext",
-    "train_fasttext", "gensim_subword_vectors", "fasttext_subword_vectors", "train_word2vec", "TRAINERS",
-    "compare_trainers",
+    "train_fasttext", "train_fasttext_and_gensim", "gensim_subword_vectors", "fasttext_subword_vectors",
+    "train_word2vec", "TRAINERS", "compare_trainers",
 ]
 
 
@@ -219,23 +219,56 @@ def train_fasttext(sentences: Sequence[Sequence[str]], config: SubwordConfig = S
     file differ, and small corpora sometimes end in "Encountered NaN"), while fresh processes agree bit for bit.
     Returns the ``fasttext`` model (``get_subwords``, ``get_word_vector``, ``get_input_matrix``, ...).
     """
-    import fasttext
+    return _FastTextProcess(sentences, config).model()
 
-    c = config
-    options = dict(model="skipgram", dim=c.dim, ws=c.window, neg=c.negative, epoch=c.epochs, minCount=c.min_count,
-                   t=c.sample, lr=c.lr, minn=c.minn, maxn=c.maxn, bucket=c.bucket, thread=c.threads, verbose=0,
-                   loss="ns")
-    with tempfile.TemporaryDirectory(prefix="nlpcourse-fasttext-") as folder:
-        text, model = os.path.join(folder, "tokens.txt"), os.path.join(folder, "model.bin")
+
+def train_fasttext_and_gensim(sentences: Sequence[Sequence[str]], config: SubwordConfig = SubwordConfig()
+                              ) -> tuple[object, object]:
+    """(``train_fasttext``, ``train_gensim_fasttext``) at ``config``'s settings, side by side: fastText trains in
+    its own process (as ``train_fasttext`` always does) while gensim trains in this one. The same two models."""
+    run = _FastTextProcess(sentences, config)
+    try:
+        gensim_model = train_gensim_fasttext(sentences, config)
+    except BaseException:
+        run.stop()
+        raise
+    return run.model(), gensim_model
+
+
+class _FastTextProcess:
+    """``train_fasttext``'s fresh process, started on creation (the tokens written to a temporary folder);
+    ``model()`` waits for it and loads the model, ``stop()`` ends it. Either removes the folder."""
+
+    def __init__(self, sentences: Sequence[Sequence[str]], c: SubwordConfig) -> None:
+        import fasttext  # noqa: F401 (here, so that a missing binding fails before any work)
+
+        options = dict(model="skipgram", dim=c.dim, ws=c.window, neg=c.negative, epoch=c.epochs,
+                       minCount=c.min_count, t=c.sample, lr=c.lr, minn=c.minn, maxn=c.maxn, bucket=c.bucket,
+                       thread=c.threads, verbose=0, loss="ns")
+        self.folder = tempfile.TemporaryDirectory(prefix="nlpcourse-fasttext-")
+        text, self.path = os.path.join(self.folder.name, "tokens.txt"), os.path.join(self.folder.name, "model.bin")
         with open(text, "w", encoding="utf-8") as f:
             f.writelines(" ".join(s) + "\n" for s in sentences)
         script = ("import json, sys, fasttext; "
                   "fasttext.train_unsupervised(sys.argv[1], **json.loads(sys.argv[2])).save_model(sys.argv[3])")
-        done = subprocess.run([sys.executable, "-c", script, text, json.dumps(options), model],
-                              capture_output=True, text=True)
-        if done.returncode != 0:
-            raise RuntimeError(f"fastText training failed: {done.stderr.strip().splitlines()[-1:]}")
-        return fasttext.load_model(model)
+        self.process = subprocess.Popen([sys.executable, "-c", script, text, json.dumps(options), self.path],
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def model(self) -> object:
+        import fasttext
+
+        try:
+            _, stderr = self.process.communicate()
+            if self.process.returncode != 0:
+                raise RuntimeError(f"fastText training failed: {stderr.strip().splitlines()[-1:]}")
+            return fasttext.load_model(self.path)
+        finally:
+            self.folder.cleanup()
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.communicate()
+        self.folder.cleanup()
 
 
 def gensim_subword_vectors(model: object) -> SubwordVectors:
