@@ -102,6 +102,9 @@ def test_a_failed_side_by_side_run_leaves_no_folder_behind(monkeypatch):
     with pytest.raises(ValueError, match="gensim failed"):  # fastText's process is ended, its folder removed
         train.train_fasttext_and_gensim(load_corpus(), train.SubwordConfig(dim=8, epochs=1, bucket=2000))
     assert folders() == before
+    with pytest.raises(TypeError):  # a token that is no string: fastText never starts, the folder goes
+        train.train_fasttext([["fire", 3]], train.SubwordConfig(dim=8, epochs=1, bucket=2000))
+    assert folders() == before
 
 
 def test_vectors_agree_with_fasttext_and_gensim(fasttext_model):

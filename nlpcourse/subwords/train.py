@@ -247,12 +247,16 @@ class _FastTextProcess:
                        thread=c.threads, verbose=0, loss="ns")
         self.folder = tempfile.TemporaryDirectory(prefix="nlpcourse-fasttext-")
         text, self.path = os.path.join(self.folder.name, "tokens.txt"), os.path.join(self.folder.name, "model.bin")
-        with open(text, "w", encoding="utf-8") as f:
-            f.writelines(" ".join(s) + "\n" for s in sentences)
         script = ("import json, sys, fasttext; "
                   "fasttext.train_unsupervised(sys.argv[1], **json.loads(sys.argv[2])).save_model(sys.argv[3])")
-        self.process = subprocess.Popen([sys.executable, "-c", script, text, json.dumps(options), self.path],
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            with open(text, "w", encoding="utf-8") as f:
+                f.writelines(" ".join(s) + "\n" for s in sentences)
+            self.process = subprocess.Popen([sys.executable, "-c", script, text, json.dumps(options), self.path],
+                                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        except BaseException:  # no process started: the folder goes now
+            self.folder.cleanup()
+            raise
 
     def model(self) -> object:
         import fasttext
