@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
 import tempfile
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -90,21 +90,26 @@ def test_fasttext_and_gensim_side_by_side_are_the_two_calls():
     np.testing.assert_array_equal(g.wv.vectors_ngrams, train.train_gensim_fasttext(sentences, config).wv.vectors_ngrams)
 
 
-def test_a_failed_side_by_side_run_leaves_no_folder_behind(monkeypatch):
+def test_a_failed_side_by_side_run_leaves_no_folder_behind(monkeypatch, tmp_path):
     def broken(*args):
         raise ValueError("gensim failed")
 
-    def folders() -> set[Path]:
-        return set(Path(tempfile.gettempdir()).glob("nlpcourse-fasttext-*"))
+    started, popen = [], subprocess.Popen
 
-    before = folders()
+    def recorded(*args, **kwargs):
+        started.append(popen(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(subprocess, "Popen", recorded)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # fastText's folders go here, and nothing else does
     monkeypatch.setattr(train, "train_gensim_fasttext", broken)
-    with pytest.raises(ValueError, match="gensim failed"):  # fastText's process is ended, its folder removed
+    with pytest.raises(ValueError, match="gensim failed"):
         train.train_fasttext_and_gensim(load_corpus(), train.SubwordConfig(dim=8, epochs=1, bucket=2000))
-    assert folders() == before
+    assert len(started) == 1 and started[0].poll() is not None  # fastText's process was ended, not left training
+    assert list(tmp_path.iterdir()) == []
     with pytest.raises(TypeError):  # a token that is no string: fastText never starts, the folder goes
         train.train_fasttext([["fire", 3]], train.SubwordConfig(dim=8, epochs=1, bucket=2000))
-    assert folders() == before
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_vectors_agree_with_fasttext_and_gensim(fasttext_model):
