@@ -28,10 +28,12 @@ import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import nullcontext
+
+from . import torch_threads
 
 __all__ = ["starmap", "available", "in_second_process"]
 
@@ -73,24 +75,12 @@ def starmap(fn: Callable, jobs: Iterable[Sequence], *, progress: str | None = No
     jobs = [tuple(job) for job in jobs]
     from tqdm.auto import tqdm
 
-    with tqdm(total=len(jobs), desc=progress, disable=progress is None) as bar, _one_torch_thread():
+    # every job on one torch thread, here too (torch_threads imports torch: only where it is imported already)
+    one_thread = torch_threads(1) if "torch" in sys.modules else nullcontext()
+    with tqdm(total=len(jobs), desc=progress, disable=progress is None) as bar, one_thread:
         if len(jobs) < 2 or not available():
             return [_step(bar, fn(*job)) for job in jobs]
         return _side_by_side(fn, jobs, bar)
-
-
-@contextmanager
-def _one_torch_thread() -> Iterator[None]:
-    """torch on one CPU thread for the block (if torch is imported), then its previous setting."""
-    torch = sys.modules.get("torch")
-    saved = torch.get_num_threads() if torch is not None else None
-    if torch is not None:
-        torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        if torch is not None:
-            torch.set_num_threads(saved)
 
 
 def _step(bar: object, result: object) -> object:
