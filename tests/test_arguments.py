@@ -223,7 +223,7 @@ STUDENT_API = (
     "nlpcourse.mlp.train.torch_sgd_arguments",
     "nlpcourse.mlp.train.train",
     "nlpcourse.mlp.train.valley",
-    "nlpcourse.mlp.train.zero_input_baseline",
+    "nlpcourse.mlp.train.train_runs",
     "nlpcourse.mlp.widgets.training_stepper",
     # ---- 06 attention (nb0607)
     "nlpcourse.attention.LayerNorm",

@@ -43,8 +43,8 @@ from nlpcourse.mlp.train import (
     optimizer_path,
     torch_sgd_arguments,
     train,
+    train_runs,
     valley,
-    zero_input_baseline,
 )
 
 
@@ -221,14 +221,40 @@ def test_trainer_overfits_a_tiny_batch_to_zero_loss():
     assert hist.step_loss[-1] < 1e-3 and accuracy(model, X[idx], y[idx]) == 1.0
 
 
-def test_zero_input_baseline_is_worse():
+def _spiral_runs():
+    """The zero-input baseline and the real model (05's section 7), as ``train_runs``' runs."""
     X, y = make_spirals(300)
     Xv, yv = make_spirals(300, seed=1)
-    _, base = zero_input_baseline(mlp((2, 32, 3), seed=0), X, y, Adam(1e-2), Xv, yv, epochs=30)
-    model = mlp((2, 32, 3), seed=0)
-    hist = train(model, X, y, Adam(1e-2), epochs=30, X_val=Xv, y_val=yv)
-    assert base <= 0.4 < hist.val_accuracy[-1]
+    adam = dict(optimizer=Adam(1e-2), epochs=30)  # one optimiser for both: train_runs copies it per run
+    return [dict(model=mlp((2, 32, 3), seed=0), X=np.zeros_like(X), y=y, **adam),
+            dict(model=mlp((2, 32, 3), seed=0), X=X, y=y, X_val=Xv, y_val=yv, **adam)], Xv, yv
+
+
+@pytest.mark.parametrize("parallel", ["1", "0"])
+def test_train_runs_equal_train_one_by_one_and_leave_the_callers_models(parallel, monkeypatch):
+    monkeypatch.setenv("NLPCOURSE_PARALLEL", parallel)  # "0": every run in this process
+    runs, Xv, yv = _spiral_runs()
+    start = [{k: v.copy() for k, v in run["model"].parameters().items()} for run in runs]
+    (base, base_hist), (model, hist) = train_runs(runs)
+    for run, before in zip(runs, start, strict=True):  # the caller's models are left as they were
+        assert all(np.array_equal(run["model"].parameters()[k], v) for k, v in before.items())
+        assert run["optimizer"].t == 0  # and their optimisers
+    one_by_one, _, _ = _spiral_runs()
+    for (trained, got), run in zip([(base, base_hist), (model, hist)], one_by_one, strict=True):
+        expected = train(**{**run, "optimizer": Adam(1e-2)})  # a fresh optimiser each, as train_runs gives
+        assert got.step_loss == expected.step_loss
+        assert all(np.array_equal(trained.parameters()[k], v) for k, v in run["model"].parameters().items())
+    assert accuracy(base, np.zeros_like(Xv), yv) <= 0.4 < hist.val_accuracy[-1]  # the baseline learns no input
     assert len(hist.val_loss) == 30 and evaluate(model, Xv, yv)[1] == hist.val_accuracy[-1]
+
+
+def test_train_runs_rejects_what_is_not_a_run():
+    with pytest.raises(ValueError, match="runs"):
+        train_runs([])
+    with pytest.raises(KeyError, match="runs.*optimizer"):
+        train_runs([dict(model=mlp((2, 3)), X=np.zeros((4, 2)), y=np.zeros(4, dtype=int))])
+    with pytest.raises(TypeError, match="runs.*Sequential"):
+        train_runs([dict(model="mlp", X=np.zeros((4, 2)), y=np.zeros(4, dtype=int), optimizer=SGD(0.1))])
 
 
 def test_batch_gd_sgd_minibatch_number_of_steps():

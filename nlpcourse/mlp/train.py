@@ -3,7 +3,8 @@ stopping, optimiser paths in a 2-D valley, and the nudged-start probe of chaotic
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import copy
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,7 +15,7 @@ from . import ReLU, Sequential, SoftmaxCrossEntropy, evaluation_mode, mlp
 
 __all__ = [
     "SGD", "Momentum", "torch_sgd_arguments", "Adam", "DivergedError", "History", "accuracy", "evaluate",
-    "TrainConfig", "minibatches", "train", "dead_relu_units", "zero_input_baseline", "valley", "optimizer_path",
+    "TrainConfig", "minibatches", "train", "dead_relu_units", "train_runs", "valley", "optimizer_path",
     "nudged_loss_curves",
 ]
 
@@ -233,11 +234,26 @@ def dead_relu_units(model: Sequential, X: np.ndarray) -> list[int]:
     return dead
 
 
-def zero_input_baseline(model: Sequential, X: np.ndarray, y: np.ndarray, optimizer: SGD,
-                        X_val: np.ndarray, y_val: np.ndarray, **kwargs: object) -> tuple[History, float]:
-    """Karpathy's input-independent baseline: ``model`` trained on all-zero inputs -> (History, val accuracy)."""
-    hist = train(model, np.zeros(np.shape(X)), y, optimizer, **kwargs)
-    return hist, accuracy(model, np.zeros(np.shape(X_val)), y_val)
+def train_runs(runs: Sequence[Mapping[str, object]]) -> list[tuple[Sequential, History]]:
+    """``train(**run)`` for every run (its keywords: model, X, y, optimizer and ``train``'s own), side by side on
+    two cores (``parallel.starmap``): [(the trained model, its History)] in the runs' order.
+
+    Each run trains a copy of its model and optimiser (the caller's stay as they were, whichever process ran it);
+    each is seeded (the model built with a seed, the trainer's ``seed``), so where it ran does not change it.
+    """
+    runs = list(validate.non_empty(runs, "runs", what="runs (dicts of train's keywords)"))
+    for run in runs:
+        validate.keys(run, "runs", ("model", "X", "y", "optimizer"))
+        if not isinstance(run["model"], Sequential):
+            raise TypeError(f"runs: expected each run's model to be an mlp.Sequential, got "
+                            f"{type(run['model']).__name__}")
+    return starmap(_train_run, [(dict(run),) for run in runs])
+
+
+def _train_run(run: dict[str, object]) -> tuple[Sequential, History]:
+    """One run of ``train_runs``: a copy of its model, trained, and the History."""
+    run["model"], run["optimizer"] = copy.deepcopy((run["model"], run["optimizer"]))
+    return run["model"], train(**run)
 
 
 # ---------------------------------------------------------------- a long narrow valley: optimiser paths
