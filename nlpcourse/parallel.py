@@ -13,7 +13,8 @@ the same, bit for bit, provided that:
   fork, and a fixed thread count keeps float sums identical); a job that asks for more with ``torch_threads``
   gets them in this process only;
 - its result pickles (numbers, arrays, tensors, ``nn.Module``s, dataclasses of those);
-- it is quiet (no print, no progress bar): what the second process writes would land in the cell's output.
+- it prints nothing: what the second process writes would land in the cell's output (its progress bars are
+  turned off there: ``in_second_process``).
 
 What the second process needs is best built before ``starmap``: a module a job imports on its first use, or a
 vocabulary it builds, would be imported or built again there (once per process, side by side).
@@ -42,7 +43,8 @@ _in_second_process = False
 
 
 def in_second_process() -> bool:
-    """Whether this is ``starmap``'s second process (where torch keeps to one thread: ``torch_threads``)."""
+    """Whether this is ``starmap``'s second process (where torch keeps to one thread, ``torch_threads``, and every
+    progress bar is off)."""
     return _in_second_process
 
 
@@ -163,6 +165,20 @@ def _start_second() -> None:
     _in_second_process = True
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(1)  # OpenMP's thread pool does not survive a fork: one thread
+    _quiet_progress_bars()
+
+
+def _quiet_progress_bars() -> None:
+    """Every tqdm bar made in this (second) process is disabled, whatever its caller asked: a notebook's bar is a
+    widget the kernel would have to send. (tqdm reads its ``TQDM_*`` variables at import: too late for those.)"""
+    from tqdm import std
+
+    init = std.tqdm.__init__
+
+    def quiet(self: object, *args: object, **kwargs: object) -> None:
+        init(self, *args, **{**kwargs, "disable": True})
+
+    std.tqdm.__init__ = quiet
 
 
 def _run_job(i: int) -> object:

@@ -111,6 +111,21 @@ def test_every_job_runs_on_one_torch_thread(monkeypatch, allowed):
     assert got == [1, 1, 1]
 
 
+def _bar_shown(_: int) -> tuple[int, bool]:
+    from tqdm.auto import tqdm
+
+    time.sleep(0.05)  # long enough for the second process to take a share
+    with tqdm(total=1, disable=False, file=open(os.devnull, "w")) as bar:  # asked for, explicitly
+        return os.getpid(), not bar.disable
+
+
+def test_the_second_process_shows_no_progress_bar():
+    results = parallel.starmap(_bar_shown, [(i,) for i in range(6)])
+    assert {shown for pid, shown in results if pid == os.getpid()} == {True}  # this process: as asked
+    there = [shown for pid, shown in results if pid != os.getpid()]
+    assert not any(there) and (bool(there) or not parallel.available())  # the second one: always off
+
+
 def test_arguments_are_checked():
     with pytest.raises(TypeError, match="fn: expected a function"):
         parallel.starmap(3, [(1,)])

@@ -22,7 +22,6 @@ from .. import torch_threads, validate
 from ..attention import positional_encoding
 from ..attention.train import EncoderBlock, MultiHeadAttention
 from ..optim import Adam
-from ..parallel import in_second_process
 from ..perturb import nudge
 from ..validate import non_negative_int, number, positive_float, positive_int
 
@@ -287,7 +286,7 @@ def train(model: Seq2Seq, task, config: Seq2SeqTrainConfig | None = None, *,
     n = len(train_data[0])
     with torch_threads(c.threads):
         curves = Curves(init_loss=_val_loss(model, val_data, pad))
-        bar = tqdm(range(c.epochs), desc="epochs", disable=not progress or in_second_process())  # quiet there
+        bar = tqdm(range(c.epochs), desc="epochs", disable=not progress)  # off in starmap's second process
         for epoch in bar:
             model.train()
             total = 0.0
