@@ -39,7 +39,7 @@ def prompts(task, numbers: object) -> np.ndarray:
     return np.concatenate([src, np.full((len(src), 1), task.bos)], axis=1)
 
 
-def translate(model, task, numbers: object, *, num_beams: int = 1, length_penalty: float = 1.0,
+def translate(model, task, numbers: object, num_beams: int = 1, length_penalty: float = 1.0, *,
               max_new_tokens: int | None = None) -> list[list[str]]:
     """German words for each number's English words: greedy (num_beams = 1) or beam search (07's ``generate``)."""
     num_beams = validate.positive_int(num_beams, "num_beams")
