@@ -374,6 +374,92 @@ def test_prompts_and_heldout_sentences_come_from_the_corpus():
     assert all(r[-1] == "</s>" and all(w in m.vocab for w in r) for _, r in held)
 
 
+def _generated(m, seq, prompt):  # notebook 07's former inline helper, the reference of models.continuation
+    return [t for t in seq[prompt.shape[1]:].tolist() if t != m.bos_id]
+
+
+def test_the_notebooks_lm_searches_equal_its_former_inline_code():
+    """continuation, best_hypotheses, diagnose_continuation and compare_searches: what cells 32, 44 and 47 of
+    notebook 07 computed inline, on the course LM."""
+    m = models.course_lm()
+    step = models.lm_step(m)
+    lm_kw = dict(max_new_tokens=15, eos_token_id=m.eos_id, pad_token_id=m.bos_id)
+    texts = models.PROMPTS[:2]
+    prompt = models.encode_prompt(m, "the united states")
+    seqs, _ = dec.generate(step, prompt, num_beams=5, num_return_sequences=5, **lm_kw)
+    assert [models.continuation(m, s, prompt) for s in seqs] == [_generated(m, s, prompt) for s in seqs]
+    # cell 32: each prompt's best hypothesis, its length and raw log-probability
+    for alpha in (0.0, 2.0):
+        cfg = dec.BeamConfig(num_beams=5, length_penalty=alpha, early_stopping="never", **lm_kw)
+        lengths, logps = [], []
+        for text in texts:
+            p = models.encode_prompt(m, text)
+            s, _ = dec.generate(step, p, num_beams=5, length_penalty=alpha, early_stopping="never", **lm_kw)
+            out = _generated(m, s[0], p)
+            lengths.append(len(out))
+            logps.append(dec.sequence_logprob(step, p[0], out))
+        assert models.best_hypotheses(m, texts, cfg, step) == (lengths, logps)
+    assert models.best_hypotheses(m, texts[:1], cfg) == (lengths[:1], logps[:1])  # step None: lm_step(model)
+    # cell 44: a held-out sentence's diagnosis
+    cfg = dec.BeamConfig(num_beams=5, length_penalty=0.0, early_stopping="never", **lm_kw)
+    text, ref_words = models.heldout_sentences(m, n=1)[0]
+    p = models.encode_prompt(m, text)
+    s, _ = dec.generate(step, p, num_beams=5, length_penalty=0.0, early_stopping="never", **lm_kw)
+    out, ref = _generated(m, s[0], p), [m.vocab.stoi[w] for w in ref_words]
+    assert models.diagnose_continuation(m, text, ref_words, cfg, step) == {
+        "prompt": text, "reference": " ".join(ref_words[:-1]), "log p(ref)": dec.sequence_logprob(step, p[0], ref),
+        "beam output": models.decode(m, out[:-1]), "log p(output)": dec.sequence_logprob(step, p[0], out),
+        "verdict": dec.diagnose(step, p[0], out, ref)}
+    # cell 47: greedy, then beams k = 1, 3 at α = 1
+    text = texts[1]
+    p = models.encode_prompt(m, text)
+    g, glp = dec.greedy_decode(step, p, **lm_kw)
+    out = _generated(m, g[0], p)
+    rows = [{"prompt": text, "search": "greedy", "continuation": models.decode(m, out), "log p": glp[0],
+             "score": dec.length_normalised(glp[0], len(out), 1.0)}]
+    for k in (1, 3):
+        s, scores = dec.generate(step, p, num_beams=k, **lm_kw)
+        out = _generated(m, s[0], p)
+        rows.append({"prompt": text, "search": f"beam k = {k}", "continuation": models.decode(m, out),
+                     "log p": dec.sequence_logprob(step, p[0], out), "score": scores[0]})
+    configs = [dec.BeamConfig(num_beams=k, length_penalty=1.0, **lm_kw) for k in (1, 3)]
+    assert models.compare_searches(m, text, configs, step) == rows
+
+
+def test_the_notebooks_lm_searches_name_their_bad_arguments():
+    m = models.course_lm()
+    step = models.lm_step(m)
+    lm_kw = dict(max_new_tokens=3, eos_token_id=m.eos_id, pad_token_id=m.bos_id)
+    cfg = dec.BeamConfig(num_beams=2, **lm_kw)
+    prompt = models.encode_prompt(m, "it is")
+    with pytest.raises(TypeError, match=r"sequence: expected an array of ints, got dtype float64"):
+        models.continuation(m, np.array([1.0, 2.0]), prompt)
+    with pytest.raises(ValueError, match=r"sequence: expected a 1-D array"):
+        models.continuation(m, prompt, prompt)
+    with pytest.raises(ValueError, match=r"prompt: expected shape \(1, \?\), got \(3,\)"):
+        models.continuation(m, prompt[0], prompt[0])
+    with pytest.raises(TypeError, match=r"cfg: expected a decoding.BeamConfig, got \{.*\(dict\)"):
+        models.best_hypotheses(m, ["it is"], dict(num_beams=2, **lm_kw), step)
+    with pytest.raises(TypeError, match="texts: expected a list of prompt texts, got a str"):
+        models.best_hypotheses(m, "it is", cfg, step)
+    with pytest.raises(ValueError, match="texts: expected at least one of the prompt texts"):
+        models.best_hypotheses(m, [], cfg, step)
+    with pytest.raises(KeyError, match="text: words not in the model's vocabulary"):
+        models.best_hypotheses(m, ["it zzzqqq"], cfg, step)
+    with pytest.raises(TypeError, match=r"cfg: expected a decoding.BeamConfig, got None \(NoneType\)"):
+        models.diagnose_continuation(m, "it is", ["a", "</s>"], None, step)
+    with pytest.raises(KeyError, match=r"reference: words not in the model's vocabulary: \['zzzqqq'\]"):
+        models.diagnose_continuation(m, "it is", ["zzzqqq", "</s>"], cfg, step)
+    with pytest.raises(ValueError, match="reference: expected at least one of the words"):
+        models.diagnose_continuation(m, "it is", [], cfg, step)
+    with pytest.raises(TypeError, match=r"configs: expected a decoding.BeamConfig, got 3 \(int\)"):
+        models.compare_searches(m, "it is", [cfg, 3], step)
+    with pytest.raises(ValueError, match="configs: expected at least one of the BeamConfigs"):
+        models.compare_searches(m, "it is", [], step)
+    with pytest.raises(ValueError, match="configs: expected the same max_new_tokens, .* in every config"):
+        models.compare_searches(m, "it is", [cfg, dec.BeamConfig(num_beams=3, length_penalty=0.0, **lm_kw)], step)
+
+
 def test_the_tree_as_a_step_function_finds_the_most_probable_leaves():
     from nlpcourse.hsoftmax import figures as hs_figures
     from nlpcourse.hsoftmax import search as hs

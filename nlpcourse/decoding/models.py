@@ -12,6 +12,7 @@ step function whose tokens are tree nodes, so the same ``generate`` answers the 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 
 import numpy as np
 import torch
@@ -20,10 +21,22 @@ from .. import torch_threads, validate
 from ..data import data_file, tokenize
 from ..functional import log_sigmoid
 from ..mlp import language_model
-from . import BeamConfig, StepFunction, ban, expand, start
+from . import (
+    BeamConfig,
+    StepFunction,
+    ban,
+    diagnose,
+    expand,
+    generate,
+    greedy_decode,
+    length_normalised,
+    sequence_logprob,
+    start,
+)
 
 __all__ = ["LM_FILE", "course_lm", "window_lm_step", "encode_prompt", "decode", "PROMPTS", "tree_step",
-           "tree_prompt", "tree_leaf", "lm_step", "lm_search", "heldout_sentences"]
+           "tree_prompt", "tree_leaf", "lm_step", "lm_search", "heldout_sentences", "continuation",
+           "best_hypotheses", "diagnose_continuation", "compare_searches"]
 
 LM_FILE = "window_lm.npz"
 
@@ -151,3 +164,85 @@ def lm_search(model, text: str, *, num_beams: int = 3, length_penalty: float = 1
     while not state.done and (steps is None or state.steps < steps):
         V = expand(step, [state], cfg, V)
     return state
+
+
+# ---------------------------------------------------------------- the notebook's searches with the LM
+
+def continuation(model, sequence: Sequence[int], prompt: np.ndarray) -> list[int]:
+    """The generated tokens of a search's output row: ``sequence`` after the prompt's P ids (``prompt`` (1, P), as
+    ``encode_prompt`` gives it), without padding (the <s> id)."""
+    sequence = validate.int_array(sequence, "sequence", ndim=1)
+    P = validate.int_array(prompt, "prompt", shape=(1, None)).shape[1]
+    return [t for t in sequence[P:].tolist() if t != model.bos_id]
+
+
+# The notebook's jobs for ``parallel.starmap`` (functions of their arguments alone, whose results pickle): the
+# search's settings come as a ``BeamConfig`` (``generate``'s keywords), the step function is built once by the
+# caller (None: ``lm_step(model)``).
+
+def _generate_kw(cfg: object, name: str = "cfg") -> dict:
+    """A ``BeamConfig`` as ``generate``'s keyword arguments (TypeError naming ``name`` for anything else)."""
+    if not isinstance(cfg, BeamConfig):
+        raise TypeError(f"{name}: expected a decoding.BeamConfig, got {cfg!r:.60} ({type(cfg).__name__})")
+    return asdict(cfg)
+
+
+def best_hypotheses(model, texts: Sequence[str], cfg: BeamConfig,
+                    step: StepFunction | None = None) -> tuple[list[int], list[float]]:
+    """Beam search (``cfg``) from each prompt text: the best hypothesis's length (generated tokens, EOS
+    included) and its raw log-probability Σ log p, a list each in the texts' order."""
+    kw = _generate_kw(cfg)
+    if isinstance(texts, str):
+        raise TypeError(f"texts: expected a list of prompt texts, got a str ({texts!r})")
+    step = lm_step(model) if step is None else step
+    lengths, logps = [], []
+    for text in validate.non_empty(texts, "texts", what="prompt texts"):
+        prompt = encode_prompt(model, text)
+        seqs, _ = generate(step, prompt, **kw)
+        out = continuation(model, seqs[0], prompt)
+        lengths.append(len(out))
+        logps.append(sequence_logprob(step, prompt[0], out))
+    return lengths, logps
+
+
+def diagnose_continuation(model, text: str, reference: Sequence[str], cfg: BeamConfig,
+                          step: StepFunction | None = None) -> dict:
+    """Beam search (``cfg``) continues ``text``; its output against the ``reference`` words (ending "</s>"): a
+    table row (prompt, reference, log p(ref), beam output, log p(output), verdict: ``diagnose``'s)."""
+    kw = _generate_kw(cfg)
+    unknown = [w for w in validate.non_empty(reference, "reference", what="words") if w not in model.vocab]
+    if unknown:
+        raise KeyError(f"reference: words not in the model's vocabulary: {unknown}")
+    step = lm_step(model) if step is None else step
+    prompt = encode_prompt(model, text)
+    seqs, _ = generate(step, prompt, **kw)
+    out, ref = continuation(model, seqs[0], prompt), [model.vocab.stoi[w] for w in reference]
+    return {"prompt": text, "reference": " ".join(reference[:-1]),
+            "log p(ref)": sequence_logprob(step, prompt[0], ref),
+            "beam output": decode(model, out[:-1]), "log p(output)": sequence_logprob(step, prompt[0], out),
+            "verdict": diagnose(step, prompt[0], out, ref)}
+
+
+def compare_searches(model, text: str, configs: Sequence[BeamConfig], step: StepFunction | None = None) -> list[dict]:
+    """Greedy search, then beam search with each config, from one prompt text: a row each (prompt, search,
+    continuation, log p: the raw Σ log p, score: ``length_normalised``). Greedy runs with the length limit, tokens
+    and α that the configs share."""
+    kws = [_generate_kw(c, "configs") for c in validate.non_empty(configs, "configs", what="BeamConfigs")]
+    names = ("max_new_tokens", "eos_token_id", "pad_token_id", "length_penalty")
+    shared = {tuple(kw[k] for k in names) for kw in kws}
+    if len(shared) > 1:
+        raise ValueError(f"configs: expected the same {', '.join(names)} in every config (greedy search runs with "
+                         f"them), got {sorted(shared, key=str)}")
+    T, eos, pad, alpha = shared.pop()
+    step = lm_step(model) if step is None else step
+    prompt = encode_prompt(model, text)
+    g, glp = greedy_decode(step, prompt, max_new_tokens=T, eos_token_id=eos, pad_token_id=pad)
+    out = continuation(model, g[0], prompt)
+    rows = [{"prompt": text, "search": "greedy", "continuation": decode(model, out), "log p": glp[0],
+             "score": length_normalised(glp[0], len(out), alpha)}]
+    for kw in kws:
+        seqs, scores = generate(step, prompt, **kw)
+        out = continuation(model, seqs[0], prompt)
+        rows.append({"prompt": text, "search": f"beam k = {kw['num_beams']}", "continuation": decode(model, out),
+                     "log p": sequence_logprob(step, prompt[0], out), "score": scores[0]})
+    return rows
