@@ -6,7 +6,9 @@ takes milliseconds and gives the same model on every machine, where retraining (
 training on another CPU's kernels drifts in the last bits, and a near-tie between two beams could flip.
 ``window_lm_step(model)`` decodes with it; ``tree_step(tree, center, inner)`` turns the Huffman tree into a
 step function whose tokens are tree nodes, so the same ``generate`` answers the lecture's inference question
-(exhaustive / greedy / beam) over a hierarchical softmax.
+(exhaustive / greedy / beam) over a hierarchical softmax. ``best_hypotheses``, ``diagnose_continuation`` and
+``compare_searches`` are notebook 07's searches with the LM, one prompt or setting per call, so that
+``parallel.starmap`` can run them side by side.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Notebook 05's training: optimisers (SGD, the lecture's momentum, Adam), the mini-batch trainer with early
-stopping, optimiser paths in a 2-D valley, and the nudged-start probe of chaotic learning rates."""
+stopping (``train``; ``train_runs`` for several runs side by side), optimiser paths in a 2-D valley, and the
+nudged-start probe of chaotic learning rates."""
 
 from __future__ import annotations
 
