@@ -7,10 +7,12 @@ start included), adds one test per notebook, ``<notebook>::execution time``, and
 for a notebook training on a real corpus); the budget (60 s by default, ``--notebook-budget S``) is the line
 no notebook may cross on the developers' machine.
 
-The budget follows the machine: at the start of the session a fixed numpy/torch/interpreter workload is timed
-(CPU time, best of 5, ``calibration_seconds``); a machine on which it takes twice as long as on the reference
-machine (``REFERENCE_CALIBRATION_S``) gets twice the budget, a faster one keeps it (``--notebook-budget-scale``
-fixes the factor instead). And the budget *fails* a test only where the environment variable ``CI`` is set
+The budget follows the machine: a fixed numpy/torch/interpreter workload is timed (CPU time, best of a few runs,
+``calibration_seconds``) at the start of the session and again after each notebook, and the median of these
+readings is the machine's speed during the run (a VM's speed can drift by a fifth within minutes; one reading at
+the start missed that); a machine on which it takes twice as long as on the reference machine
+(``REFERENCE_CALIBRATION_S``) gets twice the budget, a faster one keeps it (``--notebook-budget-scale`` fixes the
+factor instead). And the budget *fails* a test only where the environment variable ``CI`` is set
 (CI runs ``.ci/run`` with ``CI=true``): on a student's or a developer's machine a notebook over it is only
 flagged in the table, so ``make test`` never goes red for time alone. "Over the budget" means over it in wall
 time *and* in the kernel's own CPU time (user + system, all its threads, from /proc where there is one): one
@@ -22,6 +24,7 @@ that only waited for a CPU on a machine busy with other work (wall time up, CPU 
 from __future__ import annotations
 
 import os
+import statistics
 import time
 import timeit
 from collections import defaultdict
@@ -45,6 +48,7 @@ REFERENCE_CALIBRATION_S = 0.07
 _times: dict[str, float] = defaultdict(float)
 _cpu: dict[str, float | None] = {}
 _scale: dict[str, float] = {}
+_readings: list[float] = []  # calibration_seconds() at the start and after each notebook
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -99,9 +103,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if session.config.getoption("--nbval", default=False):
         scale = session.config.getoption("--notebook-budget-scale")
         if scale is None:
-            _scale["calibration_s"] = calibration_seconds()
-            scale = budget_scale(_scale["calibration_s"])
-        _scale["factor"] = float(scale)
+            _calibrate(repeat=5)
+        else:
+            _scale["factor"] = float(scale)
+
+
+def _calibrate(repeat: int) -> None:
+    """One more calibration reading; the factor follows the median of all of them."""
+    _readings.append(calibration_seconds(repeat))
+    _scale["calibration_s"] = statistics.median(_readings)
+    _scale["factor"] = budget_scale(_scale["calibration_s"])
 
 
 def _budget(config: pytest.Config) -> float:
@@ -121,6 +132,8 @@ class NotebookTime(pytest.Item):
         self.notebook = notebook
 
     def runtest(self) -> None:
+        if self.config.getoption("--notebook-budget-scale") is None:
+            _calibrate(repeat=3)  # the kernel is idle now: the machine's speed after this notebook
         budget = _budget(self.config)
         took = _times[self.notebook]
         cpu = _cpu[self.notebook] = kernel_cpu_seconds(self.parent)
@@ -191,8 +204,9 @@ def pytest_terminal_summary(terminalreporter: object, exitstatus: int, config: p
     terminalreporter.write_line(f"{total:7.1f} s in all ({len(_times)} notebooks); the whole course's target: "
                                 f"≤ {course:.0f} s here for all of them (120 s on issue 24's slower machine)")
     base = config.getoption("--notebook-budget")
-    how = (f"calibration workload {_scale['calibration_s']:.2f} s here, {REFERENCE_CALIBRATION_S:.2f} s on the "
-           f"reference machine" if "calibration_s" in _scale else "--notebook-budget-scale")
+    how = (f"calibration workload {_scale['calibration_s']:.2f} s here, the median of {len(_readings)} readings "
+           f"through the run ({min(_readings):.2f}–{max(_readings):.2f} s), {REFERENCE_CALIBRATION_S:.2f} s on the "
+           f"reference machine" if _readings else "--notebook-budget-scale")
     where = "a test fails over it (CI is set)" if enforced() else "reported only: it fails tests only where CI is set"
     terminalreporter.write_line(f"budget {budget:.0f} s per notebook = {base:g} s × {factor:.2f} "
                                 f"({how}); {where}. Targets ≤ {TARGET_S:.0f} s, ≤ {CORPUS_TARGET_S:.0f} s on a real "

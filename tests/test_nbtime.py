@@ -54,6 +54,17 @@ def test_outside_ci_a_slow_notebook_is_reported_not_failed(pytester: pytest.Pyte
     assert "01_slow.ipynb  OVER BUDGET" in out and "reported only: it fails tests only where CI is set" in out
 
 
+def test_the_calibration_is_read_through_the_run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    _notebook(pytester.path / "00_fast.ipynb", 0.0)
+    _notebook(pytester.path / "01_fast.ipynb", 0.0)
+    result = pytester.runpytest_subprocess("-p", "coursetools.nbtime", "--nbval", "--nbval-current-env",
+                                           "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=6)
+    out = result.stdout.str()
+    assert "the median of 3 readings through the run" in out, out  # at the start, then after each notebook
+
+
 def test_targets() -> None:
     from coursetools.nbtime import COURSE_TARGET_S, target_seconds
 
