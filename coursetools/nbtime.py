@@ -47,8 +47,7 @@ COURSE_TARGET_S = 73.0
 REFERENCE_CALIBRATION_S = 0.07
 _times: dict[str, float] = defaultdict(float)
 _cpu: dict[str, float | None] = {}
-_scale: dict[str, float] = {}
-_readings: list[float] = []  # calibration_seconds() at the start and after each notebook
+_readings: list[float] = []  # calibration_seconds() at the start and after each notebook (no fixed scale)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -100,23 +99,24 @@ def enforced() -> bool:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    if session.config.getoption("--nbval", default=False):
-        scale = session.config.getoption("--notebook-budget-scale")
-        if scale is None:
-            _calibrate(repeat=5)
-        else:
-            _scale["factor"] = float(scale)
+    if session.config.getoption("--nbval", default=False) and _calibrated(session.config):
+        _readings.append(calibration_seconds(repeat=5))
 
 
-def _calibrate(repeat: int) -> None:
-    """One more calibration reading; the factor follows the median of all of them."""
-    _readings.append(calibration_seconds(repeat))
-    _scale["calibration_s"] = statistics.median(_readings)
-    _scale["factor"] = budget_scale(_scale["calibration_s"])
+def _calibrated(config: pytest.Config) -> bool:
+    """Whether the factor comes from calibration readings (no ``--notebook-budget-scale``)."""
+    return config.getoption("--notebook-budget-scale") is None
+
+
+def _factor(config: pytest.Config) -> float:
+    """This machine's factor: ``--notebook-budget-scale``, else from the median of the readings so far."""
+    if not _calibrated(config):
+        return float(config.getoption("--notebook-budget-scale"))
+    return budget_scale(statistics.median(_readings)) if _readings else 1.0
 
 
 def _budget(config: pytest.Config) -> float:
-    return config.getoption("--notebook-budget") * _scale.get("factor", 1.0)
+    return config.getoption("--notebook-budget") * _factor(config)
 
 
 def _notebook(nodeid: str) -> str | None:
@@ -132,8 +132,8 @@ class NotebookTime(pytest.Item):
         self.notebook = notebook
 
     def runtest(self) -> None:
-        if self.config.getoption("--notebook-budget-scale") is None:
-            _calibrate(repeat=3)  # the kernel is idle now: the machine's speed after this notebook
+        if _calibrated(self.config):
+            _readings.append(calibration_seconds(repeat=3))  # the kernel is idle now: the speed after this notebook
         budget = _budget(self.config)
         took = _times[self.notebook]
         cpu = _cpu[self.notebook] = kernel_cpu_seconds(self.parent)
@@ -189,7 +189,7 @@ def pytest_terminal_summary(terminalreporter: object, exitstatus: int, config: p
         return
     budget = _budget(config)
     terminalreporter.section("notebook execution times")
-    factor = _scale.get("factor", 1.0)
+    factor = _factor(config)
     terminalreporter.write_line(f"   wall  kernel CPU  target  notebook   (targets × {factor:.2f}, this machine's "
                                 "speed factor; the wall time is what counts)")
     for nb, took in sorted(_times.items()):
@@ -204,7 +204,7 @@ def pytest_terminal_summary(terminalreporter: object, exitstatus: int, config: p
     terminalreporter.write_line(f"{total:7.1f} s in all ({len(_times)} notebooks); the whole course's target: "
                                 f"≤ {course:.0f} s here for all of them (120 s on issue 24's slower machine)")
     base = config.getoption("--notebook-budget")
-    how = (f"calibration workload {_scale['calibration_s']:.2f} s here, the median of {len(_readings)} readings "
+    how = (f"calibration workload {statistics.median(_readings):.2f} s here, the median of {len(_readings)} readings "
            f"through the run ({min(_readings):.2f}–{max(_readings):.2f} s), {REFERENCE_CALIBRATION_S:.2f} s on the "
            f"reference machine" if _readings else "--notebook-budget-scale")
     where = "a test fails over it (CI is set)" if enforced() else "reported only: it fails tests only where CI is set"

@@ -115,7 +115,7 @@ def _bar_shown(_: int) -> tuple[int, bool]:
     from tqdm.auto import tqdm
 
     time.sleep(0.05)  # long enough for the second process to take a share
-    with tqdm(total=1, disable=False, file=open(os.devnull, "w")) as bar:  # asked for, explicitly
+    with open(os.devnull, "w") as sink, tqdm(total=1, disable=False, file=sink) as bar:  # asked for, explicitly
         return os.getpid(), not bar.disable
 
 
