@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 import torch
+from threadpoolctl import threadpool_limits
 
 from .. import validate
 from ..functional import log_sigmoid, logsumexp, sigmoid, softmax
@@ -196,18 +197,20 @@ def softmax_cost(vocab_size: int, dim: int, negative: int = 5) -> pd.DataFrame:
 
 def time_naive_softmax(vocab_sizes: Sequence[int], dim: int = 100, repeats: int = 20,
                        seed: int = 0) -> pd.DataFrame:
-    """Median CPU time of one naive-softmax loss + gradient per |V|: DataFrame[vocab_size, ms_per_pair,
-    ns_per_word] (timings: machine-dependent)."""
+    """Median CPU time of one naive-softmax loss + gradient per |V|, numpy's BLAS on one thread: DataFrame[
+    vocab_size, ms_per_pair, ns_per_word] (timings: machine-dependent). On more threads the CPU time would count
+    OpenBLAS's idle threads spinning (measured: 3-4x per word from |V| = 10,000 on, where it starts them)."""
     dim, repeats = validate.positive_int(dim, "dim"), validate.positive_int(repeats, "repeats")
     rng = np.random.default_rng(validate.non_negative_int(seed, "seed"))
     vocab_sizes = [validate.positive_int(v, "vocab_sizes") for v in vocab_sizes]
     rows = []
     # the timed work does not depend on the values: one uniform matrix, each |V| times its first |V| rows
     center, all_outside = rng.uniform(-0.1, 0.1, dim), rng.uniform(-0.1, 0.1, (max(vocab_sizes, default=0), dim))
-    for v in vocab_sizes:
-        median = float(np.median(timeit.repeat(lambda o=all_outside[:v]: naive_softmax_loss_and_grad(center, o, 0),
-                                               timer=time.process_time, number=1, repeat=repeats)))
-        rows.append({"vocab_size": v, "ms_per_pair": 1e3 * median, "ns_per_word": 1e9 * median / v})
+    with threadpool_limits(limits=1, user_api="blas"):
+        for v in vocab_sizes:
+            median = float(np.median(timeit.repeat(lambda o=all_outside[:v]: naive_softmax_loss_and_grad(center, o, 0),
+                                                   timer=time.process_time, number=1, repeat=repeats)))
+            rows.append({"vocab_size": v, "ms_per_pair": 1e3 * median, "ns_per_word": 1e9 * median / v})
     return pd.DataFrame(rows)
 
 
