@@ -197,9 +197,9 @@ def softmax_cost(vocab_size: int, dim: int, negative: int = 5) -> pd.DataFrame:
 
 def time_naive_softmax(vocab_sizes: Sequence[int], dim: int = 100, repeats: int = 20,
                        seed: int = 0) -> pd.DataFrame:
-    """Median CPU time of one naive-softmax loss + gradient per |V|, numpy's BLAS on one thread: DataFrame[
-    vocab_size, ms_per_pair, ns_per_word] (timings: machine-dependent). On more threads the CPU time would count
-    OpenBLAS's idle threads spinning (measured: 3-4x per word from |V| = 10,000 on, where it starts them)."""
+    """Median CPU time of one naive-softmax loss + gradient per |V|: DataFrame[vocab_size, ms_per_pair,
+    ns_per_word] (timings: machine-dependent). numpy's BLAS on one thread: on two, the CPU clock also counts the
+    idle one spinning (measured 2-4x per word from |V| = 10,000 on)."""
     dim, repeats = validate.positive_int(dim, "dim"), validate.positive_int(repeats, "repeats")
     rng = np.random.default_rng(validate.non_negative_int(seed, "seed"))
     vocab_sizes = [validate.positive_int(v, "vocab_sizes") for v in vocab_sizes]
