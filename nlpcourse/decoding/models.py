@@ -189,6 +189,14 @@ def _generate_kw(cfg: object, name: str = "cfg") -> dict:
     return asdict(cfg)
 
 
+def _beam_continuation(model, step: StepFunction, text: str, kw: dict) -> tuple[np.ndarray, list[int], float]:
+    """Beam search (``generate``'s keywords ``kw``) from one prompt text: (prompt (1, P), the best hypothesis's
+    generated tokens, its score)."""
+    prompt = encode_prompt(model, text)
+    seqs, scores = generate(step, prompt, **kw)
+    return prompt, continuation(model, seqs[0], prompt), float(scores[0])
+
+
 def best_hypotheses(model, texts: Sequence[str], cfg: BeamConfig,
                     step: StepFunction | None = None) -> tuple[list[int], list[float]]:
     """Beam search (``cfg``) from each prompt text: the best hypothesis's length (generated tokens, EOS
@@ -199,9 +207,7 @@ def best_hypotheses(model, texts: Sequence[str], cfg: BeamConfig,
     step = lm_step(model) if step is None else step
     lengths, logps = [], []
     for text in validate.non_empty(texts, "texts", what="prompt texts"):
-        prompt = encode_prompt(model, text)
-        seqs, _ = generate(step, prompt, **kw)
-        out = continuation(model, seqs[0], prompt)
+        prompt, out, _ = _beam_continuation(model, step, text, kw)
         lengths.append(len(out))
         logps.append(sequence_logprob(step, prompt[0], out))
     return lengths, logps
@@ -216,9 +222,8 @@ def diagnose_continuation(model, text: str, reference: Sequence[str], cfg: BeamC
     if unknown:
         raise KeyError(f"reference: words not in the model's vocabulary: {unknown}")
     step = lm_step(model) if step is None else step
-    prompt = encode_prompt(model, text)
-    seqs, _ = generate(step, prompt, **kw)
-    out, ref = continuation(model, seqs[0], prompt), [model.vocab.stoi[w] for w in reference]
+    prompt, out, _ = _beam_continuation(model, step, text, kw)
+    ref = [model.vocab.stoi[w] for w in reference]
     return {"prompt": text, "reference": " ".join(reference[:-1]),
             "log p(ref)": sequence_logprob(step, prompt[0], ref),
             "beam output": decode(model, out[:-1]), "log p(output)": sequence_logprob(step, prompt[0], out),
@@ -243,8 +248,7 @@ def compare_searches(model, text: str, configs: Sequence[BeamConfig], step: Step
     rows = [{"prompt": text, "search": "greedy", "continuation": decode(model, out), "log p": glp[0],
              "score": length_normalised(glp[0], len(out), alpha)}]
     for kw in kws:
-        seqs, scores = generate(step, prompt, **kw)
-        out = continuation(model, seqs[0], prompt)
+        _, out, score = _beam_continuation(model, step, text, kw)
         rows.append({"prompt": text, "search": f"beam k = {kw['num_beams']}", "continuation": decode(model, out),
-                     "log p": sequence_logprob(step, prompt[0], out), "score": scores[0]})
+                     "log p": sequence_logprob(step, prompt[0], out), "score": score})
     return rows
