@@ -189,12 +189,11 @@ def _generate_kw(cfg: object, name: str = "cfg") -> dict:
     return asdict(cfg)
 
 
-def _beam_continuation(model, step: StepFunction, text: str, kw: dict) -> tuple[np.ndarray, list[int], float]:
-    """Beam search (``generate``'s keywords ``kw``) from one prompt text: (prompt (1, P), the best hypothesis's
-    generated tokens, its score)."""
-    prompt = encode_prompt(model, text)
+def _best_continuation(model, step: StepFunction, prompt: np.ndarray, kw: dict) -> tuple[list[int], float]:
+    """Beam search (``generate``'s keywords ``kw``) from one encoded prompt (1, P): the best hypothesis's generated
+    tokens and its score."""
     seqs, scores = generate(step, prompt, **kw)
-    return prompt, continuation(model, seqs[0], prompt), float(scores[0])
+    return continuation(model, seqs[0], prompt), float(scores[0])
 
 
 def best_hypotheses(model, texts: Sequence[str], cfg: BeamConfig,
@@ -207,7 +206,8 @@ def best_hypotheses(model, texts: Sequence[str], cfg: BeamConfig,
     step = lm_step(model) if step is None else step
     lengths, logps = [], []
     for text in validate.non_empty(texts, "texts", what="prompt texts"):
-        prompt, out, _ = _beam_continuation(model, step, text, kw)
+        prompt = encode_prompt(model, text)
+        out, _ = _best_continuation(model, step, prompt, kw)
         lengths.append(len(out))
         logps.append(sequence_logprob(step, prompt[0], out))
     return lengths, logps
@@ -222,8 +222,8 @@ def diagnose_continuation(model, text: str, reference: Sequence[str], cfg: BeamC
     if unknown:
         raise KeyError(f"reference: words not in the model's vocabulary: {unknown}")
     step = lm_step(model) if step is None else step
-    prompt, out, _ = _beam_continuation(model, step, text, kw)
-    ref = [model.vocab.stoi[w] for w in reference]
+    prompt = encode_prompt(model, text)
+    (out, _), ref = _best_continuation(model, step, prompt, kw), [model.vocab.stoi[w] for w in reference]
     return {"prompt": text, "reference": " ".join(reference[:-1]),
             "log p(ref)": sequence_logprob(step, prompt[0], ref),
             "beam output": decode(model, out[:-1]), "log p(output)": sequence_logprob(step, prompt[0], out),
@@ -248,7 +248,7 @@ def compare_searches(model, text: str, configs: Sequence[BeamConfig], step: Step
     rows = [{"prompt": text, "search": "greedy", "continuation": decode(model, out), "log p": glp[0],
              "score": length_normalised(glp[0], len(out), alpha)}]
     for kw in kws:
-        _, out, score = _beam_continuation(model, step, text, kw)
+        out, score = _best_continuation(model, step, prompt, kw)
         rows.append({"prompt": text, "search": f"beam k = {kw['num_beams']}", "continuation": decode(model, out),
                      "log p": sequence_logprob(step, prompt[0], out), "score": score})
     return rows
